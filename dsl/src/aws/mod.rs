@@ -1,0 +1,1 @@
+//! Typed builders for the AWS resource types, one module per service.

@@ -1,0 +1,326 @@
+//! The typed builders users write to declare a Meridian resource graph.
+//!
+//! The DSL only builds the graph: each builder turns typed arguments into a
+//! [`ResourceDecl`] on a [`Stack`], and returns a handle whose outputs are
+//! typed [`Output`]s. Passing an output to another builder records the
+//! dependency, so `depends_on` is rarely needed. Required inputs are
+//! constructor arguments, regions are [`Region`]s, and an output of the wrong
+//! type does not compile; everything else is checked when the graph is built.
+//!
+//! ```
+//! use meridian_dsl::{Options, Region, Stack, null::NullResource};
+//!
+//! let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+//! let a = NullResource::new("a").input("greeting", "hello").declare(&mut stack);
+//! let b = NullResource::new("b")
+//!     .input("from_a", a.output::<String>("greeting"))
+//!     .region(Region::EU_WEST_1)
+//!     .declare(&mut stack);
+//! stack.export("b_id", b.id());
+//! assert_eq!(stack.resources().len(), 2);
+//! ```
+
+pub mod aws;
+pub mod null;
+
+pub use meridian_engine::{CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack};
+
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+/// A typed reference to one output of a declared resource. Using it as an
+/// input makes the consumer depend on that resource.
+#[derive(Debug)]
+pub struct Output<T> {
+    resource: String,
+    path: String,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Output<T> {
+    fn clone(&self) -> Self {
+        Output {
+            resource: self.resource.clone(),
+            path: self.path.clone(),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T> Output<T> {
+    /// The output at `path` of the resource named `resource`.
+    pub fn new(resource: &str, path: &str) -> Self {
+        Output {
+            resource: resource.to_string(),
+            path: path.to_string(),
+            _type: PhantomData,
+        }
+    }
+
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    pub fn input(&self) -> Input {
+        Input::Output {
+            resource: self.resource.clone(),
+            output: self.path.clone(),
+        }
+    }
+}
+
+impl<T> From<Output<T>> for Input {
+    fn from(o: Output<T>) -> Input {
+        o.input()
+    }
+}
+
+impl<T> From<&Output<T>> for Input {
+    fn from(o: &Output<T>) -> Input {
+        o.input()
+    }
+}
+
+/// A value of type `T` that is either known now or the output of another
+/// resource.
+#[derive(Debug, Clone)]
+pub enum Val<T> {
+    Known(T),
+    Output(Output<T>),
+    /// Built from other inputs (e.g. [`interpolate`]).
+    Computed(Input),
+}
+
+impl<T: Serialize> Val<T> {
+    pub fn input(&self) -> Input {
+        match self {
+            Val::Known(v) => Input::Value(serde_json::to_value(v).unwrap_or(Value::Null)),
+            Val::Output(o) => o.input(),
+            Val::Computed(i) => i.clone(),
+        }
+    }
+}
+
+impl<T: Serialize> From<Val<T>> for Input {
+    fn from(v: Val<T>) -> Input {
+        v.input()
+    }
+}
+
+impl<T> From<Output<T>> for Val<T> {
+    fn from(o: Output<T>) -> Self {
+        Val::Output(o)
+    }
+}
+impl<T> From<&Output<T>> for Val<T> {
+    fn from(o: &Output<T>) -> Self {
+        Val::Output(o.clone())
+    }
+}
+impl From<&str> for Val<String> {
+    fn from(s: &str) -> Self {
+        Val::Known(s.to_string())
+    }
+}
+impl From<String> for Val<String> {
+    fn from(s: String) -> Self {
+        Val::Known(s)
+    }
+}
+impl From<&String> for Val<String> {
+    fn from(s: &String) -> Self {
+        Val::Known(s.clone())
+    }
+}
+impl From<i64> for Val<i64> {
+    fn from(v: i64) -> Self {
+        Val::Known(v)
+    }
+}
+impl From<bool> for Val<bool> {
+    fn from(v: bool) -> Self {
+        Val::Known(v)
+    }
+}
+impl From<Vec<String>> for Val<Vec<String>> {
+    fn from(v: Vec<String>) -> Self {
+        Val::Known(v)
+    }
+}
+
+/// String interpolation over known strings and outputs, like Pulumi's
+/// `interpolate`: `interpolate(["https://", domain.into(), "/"])`.
+pub fn interpolate<I: IntoIterator<Item = Input>>(parts: I) -> Val<String> {
+    Val::Computed(Input::Concat(parts.into_iter().collect()))
+}
+
+/// An AWS region. Only these constants and [`Region::parse`] make one, so a
+/// stray string cannot end up where a region belongs.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Region(std::borrow::Cow<'static, str>);
+
+macro_rules! regions {
+    ($($c:ident = $n:literal),* $(,)?) => {
+        impl Region {
+            $(pub const $c: Region = Region(std::borrow::Cow::Borrowed($n));)*
+        }
+    };
+}
+regions!(
+    US_EAST_1 = "us-east-1",
+    US_EAST_2 = "us-east-2",
+    US_WEST_1 = "us-west-1",
+    US_WEST_2 = "us-west-2",
+    EU_WEST_1 = "eu-west-1",
+    EU_WEST_2 = "eu-west-2",
+    EU_WEST_3 = "eu-west-3",
+    EU_CENTRAL_1 = "eu-central-1",
+    EU_NORTH_1 = "eu-north-1",
+    AP_SOUTHEAST_1 = "ap-southeast-1",
+    AP_SOUTHEAST_2 = "ap-southeast-2",
+    AP_NORTHEAST_1 = "ap-northeast-1",
+    AP_SOUTH_1 = "ap-south-1",
+    SA_EAST_1 = "sa-east-1",
+    CA_CENTRAL_1 = "ca-central-1",
+);
+
+impl Region {
+    /// Parses a region name such as `eu-west-1`. Whether AWS has the region
+    /// is the provider's check, run when the graph is built.
+    pub fn parse(name: &str) -> Result<Region, String> {
+        let ok = name.split('-').count() >= 3
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && name.chars().last().is_some_and(|c| c.is_ascii_digit());
+        if ok {
+            Ok(Region(std::borrow::Cow::Owned(name.to_string())))
+        } else {
+            Err(format!(
+                "{name:?} is not a region name (expected something like \"eu-west-1\")"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The resource options every builder accepts, in one place.
+#[derive(Clone, Debug, Default)]
+pub struct Common {
+    pub name: String,
+    pub region: Option<Region>,
+    pub options: ResourceOptions,
+}
+
+impl Common {
+    pub fn new(name: &str) -> Self {
+        Common {
+            name: name.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// Adds the declaration to `stack` with the given type and inputs.
+    pub fn declare(
+        self,
+        stack: &mut Stack,
+        type_token: &str,
+        inputs: BTreeMap<String, Input>,
+    ) -> String {
+        let region = self
+            .region
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_else(|| stack.default_region().to_string());
+        stack.declare(ResourceDecl {
+            name: self.name.clone(),
+            type_token: type_token.to_string(),
+            region,
+            inputs,
+            options: self.options,
+        });
+        self.name
+    }
+}
+
+/// Builder methods for the options every resource has. Builders implement
+/// `common()`; the rest comes for free.
+pub trait Options: Sized {
+    fn common(&mut self) -> &mut Common;
+
+    /// The region to create the resource in (default: the stack's).
+    fn region(mut self, region: Region) -> Self {
+        self.common().region = Some(region);
+        self
+    }
+    /// Depend on another resource without referencing its outputs.
+    fn depends_on(mut self, resource: &str) -> Self {
+        self.common().options.depends_on.push(resource.to_string());
+        self
+    }
+    /// Refuse any plan that would delete or replace it (`false` opts out of
+    /// a data-bearing type's default protection).
+    fn protect(mut self, protect: bool) -> Self {
+        self.common().options.protect = Some(protect);
+        self
+    }
+    /// Forget instead of deleting it in the cloud on delete.
+    fn retain_on_delete(mut self, retain: bool) -> Self {
+        self.common().options.retain_on_delete = Some(retain);
+        self
+    }
+    fn ignore_changes(mut self, property: &str) -> Self {
+        self.common()
+            .options
+            .ignore_changes
+            .push(property.to_string());
+        self
+    }
+    fn replace_on_changes(mut self, property: &str) -> Self {
+        self.common()
+            .options
+            .replace_on_changes
+            .push(property.to_string());
+        self
+    }
+    fn delete_before_replace(mut self) -> Self {
+        self.common().options.delete_before_replace = true;
+        self
+    }
+    fn timeouts(mut self, timeouts: CustomTimeouts) -> Self {
+        self.common().options.timeouts = timeouts;
+        self
+    }
+}
+
+/// Helpers to read `--config` values with defaults.
+pub trait ConfigExt {
+    /// The value of `key`, or `default` when it was not given.
+    fn config_or(&self, key: &str, default: &str) -> String;
+    /// A comma-separated list, trimmed, empty items dropped.
+    fn config_list_or(&self, key: &str, default: &str) -> Vec<String>;
+}
+
+impl ConfigExt for Stack {
+    fn config_or(&self, key: &str, default: &str) -> String {
+        self.config(key).unwrap_or(default).to_string()
+    }
+    fn config_list_or(&self, key: &str, default: &str) -> Vec<String> {
+        self.config_or(key, default)
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}

@@ -1,0 +1,187 @@
+//! The `aws` provider. Each resource type lives in its own module and
+//! implements [`ResourceType`]; [`AwsProvider`] dispatches by type token.
+//!
+//! Shared rules for every type (see `common`):
+//! - one SDK client per service and region, reused ([`Clients`]);
+//! - throttling and 5xx are retried with jittered backoff (SDK standard retry
+//!   plus [`meridian_engine::retry_transient`] around waiters);
+//! - waiters poll with backoff until the step's deadline and report what they
+//!   wait for;
+//! - everything created carries the step's URN and idempotency token (as tags,
+//!   a deterministic name, or a client token), so an interrupted create is
+//!   found again by `read` with no id and adopted, never duplicated.
+
+pub mod common;
+
+use async_trait::async_trait;
+use meridian_engine::{
+    CheckFailure, Created, Diff, OpContext, Provider, ProviderError, ReadRequest, ReadResult,
+    TypeInfo,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use common::Clients;
+
+/// One AWS resource type.
+#[async_trait]
+pub trait ResourceType: Send + Sync {
+    fn info(&self) -> TypeInfo;
+    fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure>;
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff;
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError>;
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError>;
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        old_inputs: &Value,
+        new_inputs: &Value,
+        old_outputs: &Value,
+    ) -> Result<Value, ProviderError>;
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        inputs: &Value,
+        outputs: &Value,
+    ) -> Result<(), ProviderError>;
+}
+
+/// Every AWS resource type Meridian serves.
+fn all_types() -> Vec<Arc<dyn ResourceType>> {
+    vec![
+        // Each module adds its types here.
+    ]
+}
+
+/// The AWS provider: credentials from aws-config's standard chain (or a
+/// given config), endpoint from `AWS_ENDPOINT_URL` when set.
+pub struct AwsProvider {
+    clients: Clients,
+    types: BTreeMap<String, Arc<dyn ResourceType>>,
+}
+
+impl AwsProvider {
+    /// Uses the environment's credentials and endpoint, loaded on first use.
+    pub fn from_env() -> Self {
+        Self::with_clients(Clients::from_env())
+    }
+
+    /// Uses `config` as the base for every client (tests pass the test
+    /// cloud's account here).
+    pub fn with_config(config: aws_config::SdkConfig) -> Self {
+        Self::with_clients(Clients::with_config(config))
+    }
+
+    fn with_clients(clients: Clients) -> Self {
+        let types = all_types()
+            .into_iter()
+            .map(|t| (t.info().token, t))
+            .collect();
+        AwsProvider { clients, types }
+    }
+
+    pub fn clients(&self) -> &Clients {
+        &self.clients
+    }
+
+    fn get(&self, token: &str) -> Result<&Arc<dyn ResourceType>, ProviderError> {
+        self.types
+            .get(token)
+            .ok_or_else(|| ProviderError::permanent(format!("unknown AWS resource type {token}")))
+    }
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn name(&self) -> &str {
+        "aws"
+    }
+
+    fn types(&self) -> Vec<TypeInfo> {
+        self.types.values().map(|t| t.info()).collect()
+    }
+
+    fn check(&self, type_token: &str, region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        match self.types.get(type_token) {
+            Some(t) => {
+                let mut failures = common::check_region(region);
+                failures.extend(t.check(region, inputs));
+                failures
+            }
+            None => vec![CheckFailure::new(
+                "",
+                format!("unknown AWS resource type {type_token}"),
+            )],
+        }
+    }
+
+    fn diff(&self, type_token: &str, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        match self.types.get(type_token) {
+            Some(t) => t.diff(old_inputs, new_inputs),
+            None => Diff::top_level(old_inputs, new_inputs, &[]),
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &OpContext,
+        type_token: &str,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        self.get(type_token)?
+            .create(&self.clients, ctx, inputs)
+            .await
+    }
+
+    async fn read(
+        &self,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        self.get(req.type_token)?
+            .read(&self.clients, ctx, req)
+            .await
+    }
+
+    async fn update(
+        &self,
+        ctx: &OpContext,
+        type_token: &str,
+        id: &str,
+        old_inputs: &Value,
+        new_inputs: &Value,
+        old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        self.get(type_token)?
+            .update(&self.clients, ctx, id, old_inputs, new_inputs, old_outputs)
+            .await
+    }
+
+    async fn delete(
+        &self,
+        ctx: &OpContext,
+        type_token: &str,
+        id: &str,
+        inputs: &Value,
+        outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        self.get(type_token)?
+            .delete(&self.clients, ctx, id, inputs, outputs)
+            .await
+    }
+}

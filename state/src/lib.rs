@@ -1,0 +1,252 @@
+//! Meridian's stored state: one record per resource, a journal of pending
+//! operations, and the `StateStore` trait that backends implement.
+//!
+//! This crate knows nothing of the engine's graph nor of any cloud: it stores
+//! opaque JSON inputs and outputs under string keys. The embedded backend is
+//! [`sled_store::SledState`]; every mutation is one atomic batch followed by a
+//! durable flush, so a step writes O(1) data and never a whole snapshot.
+
+mod sled_store;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub use sled_store::{SledBackend, SledState};
+
+/// The state format this build writes. A state written with a larger number
+/// is refused, never modified.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What is stored for one cloud resource that Meridian manages (or looks up).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceRecord {
+    /// Stable identity: `urn:meridian:<stack>::<type>::<name>`.
+    pub urn: String,
+    /// The logical name the program gave it.
+    pub name: String,
+    /// Type token, e.g. `aws:route53:Record`.
+    pub type_token: String,
+    pub region: String,
+    /// Provider identity (`aws`, `null`, ...).
+    pub provider: String,
+    /// Physical id in the cloud.
+    pub id: String,
+    /// Inputs as last applied (fully resolved JSON).
+    pub inputs: Value,
+    /// Outputs the provider reported.
+    pub outputs: Value,
+    /// URNs of the resources this one depended on when it was applied.
+    pub dependencies: Vec<String>,
+    #[serde(default)]
+    pub protect: bool,
+    #[serde(default)]
+    pub retain_on_delete: bool,
+    /// True for an old copy left behind by a create-before-delete replacement
+    /// whose delete has not completed yet; the next run deletes it.
+    #[serde(default)]
+    pub pending_delete: bool,
+    /// True for a data source (read-only lookup); never created or deleted.
+    #[serde(default)]
+    pub data_source: bool,
+}
+
+/// The kind of a journaled, mutating operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperationKind {
+    Create,
+    Update,
+    Delete,
+}
+
+/// A journal entry: written and flushed before a mutating cloud call, removed
+/// in the same atomic batch that records the call's result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingOperation {
+    /// The state key of the record the operation concerns.
+    pub key: String,
+    pub kind: OperationKind,
+    pub urn: String,
+    pub name: String,
+    pub type_token: String,
+    pub region: String,
+    pub provider: String,
+    /// Physical id, when known before the call (update, delete).
+    pub id: Option<String>,
+    /// Idempotency token given to the provider; it tags or names what it
+    /// creates with it, so an interrupted create can be found again.
+    pub token: String,
+    /// The inputs the operation applies.
+    pub inputs: Value,
+    /// The record as it was before the operation, if there was one.
+    pub previous: Option<ResourceRecord>,
+    pub dependencies: Vec<String>,
+    #[serde(default)]
+    pub protect: bool,
+    #[serde(default)]
+    pub retain_on_delete: bool,
+    /// Unix milliseconds.
+    pub started_at_ms: u64,
+    /// The process that started it.
+    pub pid: u32,
+}
+
+/// How a journaled operation ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Completion {
+    /// Store this record under the operation's key.
+    Put(ResourceRecord),
+    /// The resource no longer exists: remove its record.
+    Remove,
+    /// Nothing changed in the cloud: keep whatever record there was.
+    Abandon,
+}
+
+/// Everything stored for one stack.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StackState {
+    /// Records by state key (the URN, or `<urn>#replaced#<id>` for an old copy
+    /// awaiting deletion).
+    pub resources: BTreeMap<String, ResourceRecord>,
+    /// Journal entries whose result was never recorded (the run was killed).
+    pub pending: BTreeMap<String, PendingOperation>,
+    /// Named stack outputs.
+    pub outputs: BTreeMap<String, Value>,
+    /// Next operation sequence number (for idempotency tokens).
+    pub next_sequence: u64,
+}
+
+/// Counters for benchmarks: what the store wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    pub batches: u64,
+    pub bytes: u64,
+    pub flushes: u64,
+}
+
+/// Errors of the state layer. Each names what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(
+        "the state in {path} is locked by another running Meridian process{holder}; wait for it to finish, or stop it"
+    )]
+    Locked { path: String, holder: String },
+    #[error(
+        "the state in {path} was written by a newer Meridian (format {found}; this build reads up to {supported}); upgrade Meridian. The state was not modified"
+    )]
+    NewerFormat {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error(
+        "the state in {path} is corrupt ({detail}); it was not modified. Restore it from a backup or `state export` copy"
+    )]
+    Corrupt { path: String, detail: String },
+    #[error("cannot use state directory {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("state store error in {path}: {detail}")]
+    Backend { path: String, detail: String },
+    #[error(
+        "invalid stack name {0:?}: use letters, digits, '-', '_' and '.' (1 to 100 characters)"
+    )]
+    InvalidStackName(String),
+}
+
+/// Where a stack's state lives. Every method that writes is durable when it
+/// returns: the data has been flushed to stable storage.
+pub trait StateStore: Send + Sync {
+    /// Reads the whole stack.
+    fn load(&self) -> Result<StackState, StateError>;
+    /// Journals the start of a mutating operation (durable on return).
+    fn begin(&self, op: &PendingOperation) -> Result<(), StateError>;
+    /// Records how the operation under `key` ended and removes its journal
+    /// entry, atomically (durable on return).
+    fn complete(&self, key: &str, completion: Completion) -> Result<(), StateError>;
+    /// Writes or removes a record outside a journaled operation (refresh,
+    /// reconciliation), durable on return.
+    fn put_record(&self, key: &str, record: Option<&ResourceRecord>) -> Result<(), StateError>;
+    /// Replaces the stack outputs (durable on return).
+    fn put_outputs(&self, outputs: &BTreeMap<String, Value>) -> Result<(), StateError>;
+    /// Reserves `n` operation sequence numbers, returning the first.
+    fn reserve_sequence(&self, n: u64) -> Result<u64, StateError>;
+    /// Replaces the whole stack with `state` (import). Durable on return.
+    fn replace_all(&self, state: &StackState) -> Result<(), StateError>;
+    /// What has been written through this handle so far.
+    fn write_stats(&self) -> WriteStats;
+    /// A human-readable location, for messages.
+    fn location(&self) -> String;
+}
+
+/// Checks a stack name before it becomes part of keys and URNs.
+pub fn validate_stack_name(name: &str) -> Result<(), StateError> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(StateError::InvalidStackName(name.to_string()))
+    }
+}
+
+/// A problem found by [`check_integrity`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntegrityProblem {
+    pub key: String,
+    pub detail: String,
+}
+
+/// Verifies a stack's state: every recorded dependency is itself recorded, no
+/// URN is recorded twice as live, and no journal entry is left pending.
+pub fn check_integrity(state: &StackState) -> Vec<IntegrityProblem> {
+    let mut problems = Vec::new();
+    let mut live_urns = BTreeMap::new();
+    for (key, rec) in &state.resources {
+        if rec.pending_delete {
+            continue;
+        }
+        if let Some(other) = live_urns.insert(rec.urn.clone(), key.clone()) {
+            problems.push(IntegrityProblem {
+                key: key.clone(),
+                detail: format!("URN {} is recorded twice (also under {other})", rec.urn),
+            });
+        }
+        if key != &rec.urn {
+            problems.push(IntegrityProblem {
+                key: key.clone(),
+                detail: format!(
+                    "live record stored under key {key} but its URN is {}",
+                    rec.urn
+                ),
+            });
+        }
+    }
+    for (key, rec) in &state.resources {
+        for dep in &rec.dependencies {
+            if !live_urns.contains_key(dep) && !state.resources.values().any(|r| &r.urn == dep) {
+                problems.push(IntegrityProblem {
+                    key: key.clone(),
+                    detail: format!("depends on {dep}, which is not recorded"),
+                });
+            }
+        }
+    }
+    for (key, op) in &state.pending {
+        problems.push(IntegrityProblem {
+            key: key.clone(),
+            detail: format!(
+                "pending {:?} operation started by process {} was never completed; run `refresh` or `up` to reconcile it",
+                op.kind, op.pid
+            ),
+        });
+    }
+    problems
+}

@@ -1,0 +1,518 @@
+//! The embedded state backend: one sled database per state directory, one
+//! tree per stack. Keys in a stack's tree are `r/<key>` (records), `p/<key>`
+//! (journal), `m/outputs` and `m/sequence`. Each mutation is a single
+//! `apply_batch` (atomic) followed by `flush` (durable).
+
+use crate::{
+    Completion, FORMAT_VERSION, PendingOperation, ResourceRecord, StackState, StateError,
+    StateStore, WriteStats, validate_stack_name,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+const FORMAT_KEY: &[u8] = b"meridian/format";
+const HOLDER_FILE: &str = "holder.json";
+
+/// An open state directory. Opening takes sled's exclusive file lock, which
+/// the kernel releases when the process exits, however it exits.
+#[derive(Clone)]
+pub struct SledBackend {
+    db: sled::Db,
+    path: PathBuf,
+}
+
+impl SledBackend {
+    /// Opens (creating if needed) the state directory `dir`. `command` is
+    /// recorded so that a second process can say who holds the lock.
+    pub fn open(dir: &Path, command: &str) -> Result<Self, StateError> {
+        let path_str = dir.display().to_string();
+        std::fs::create_dir_all(dir).map_err(|source| StateError::Io {
+            path: path_str.clone(),
+            source,
+        })?;
+        let probe = dir.join(".write-probe");
+        std::fs::write(&probe, b"ok").map_err(|source| StateError::Io {
+            path: path_str.clone(),
+            source,
+        })?;
+        let _ = std::fs::remove_file(&probe);
+
+        let db = sled::Config::new().path(dir).open().map_err(|e| {
+            let text = e.to_string();
+            if text.contains("could not acquire lock") {
+                StateError::Locked {
+                    path: path_str.clone(),
+                    holder: read_holder(dir),
+                }
+            } else {
+                match e {
+                    sled::Error::Io(source) => StateError::Io {
+                        path: path_str.clone(),
+                        source,
+                    },
+                    other => StateError::Corrupt {
+                        path: path_str.clone(),
+                        detail: other.to_string(),
+                    },
+                }
+            }
+        })?;
+        let backend = SledBackend {
+            db,
+            path: dir.to_path_buf(),
+        };
+        backend.check_format()?;
+        let holder = serde_json::json!({
+            "pid": std::process::id(),
+            "host": hostname(),
+            "command": command,
+            "started_at_ms": now_ms(),
+        });
+        // Best effort: only used to name the holder in a lock error.
+        let _ = std::fs::write(dir.join(HOLDER_FILE), holder.to_string());
+        Ok(backend)
+    }
+
+    fn check_format(&self) -> Result<(), StateError> {
+        let path = self.path.display().to_string();
+        match self.db.get(FORMAT_KEY).map_err(|e| backend_err(&path, e))? {
+            Some(bytes) => {
+                let text = std::str::from_utf8(&bytes).map_err(|_| StateError::Corrupt {
+                    path: path.clone(),
+                    detail: "format marker is not text".into(),
+                })?;
+                let found: u32 = text.trim().parse().map_err(|_| StateError::Corrupt {
+                    path: path.clone(),
+                    detail: format!("format marker {text:?} is not a number"),
+                })?;
+                if found > FORMAT_VERSION {
+                    return Err(StateError::NewerFormat {
+                        path,
+                        found,
+                        supported: FORMAT_VERSION,
+                    });
+                }
+                Ok(())
+            }
+            None => {
+                if self.db.tree_names().len() > 1 || !self.db.is_empty() {
+                    return Err(StateError::Corrupt {
+                        path,
+                        detail: "data without a format marker".into(),
+                    });
+                }
+                self.db
+                    .insert(FORMAT_KEY, FORMAT_VERSION.to_string().as_bytes())
+                    .map_err(|e| backend_err(&path, e))?;
+                self.db.flush().map_err(|e| backend_err(&path, e))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The store for one stack.
+    pub fn stack(&self, name: &str) -> Result<SledState, StateError> {
+        validate_stack_name(name)?;
+        let tree = self
+            .db
+            .open_tree(format!("stack/{name}"))
+            .map_err(|e| backend_err(&self.path.display().to_string(), e))?;
+        Ok(SledState {
+            db: self.db.clone(),
+            tree,
+            location: format!("{} (stack {name})", self.path.display()),
+            stats: Arc::new(Stats::default()),
+            sequence_lock: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// Names of the stacks stored here.
+    pub fn stacks(&self) -> Vec<String> {
+        self.db
+            .tree_names()
+            .into_iter()
+            .filter_map(|n| {
+                std::str::from_utf8(&n)
+                    .ok()
+                    .and_then(|s| s.strip_prefix("stack/"))
+                    .map(str::to_string)
+            })
+            .collect()
+    }
+}
+
+/// One stack's state in a sled database.
+#[derive(Clone)]
+pub struct SledState {
+    db: sled::Db,
+    tree: sled::Tree,
+    location: String,
+    stats: Arc<Stats>,
+    sequence_lock: Arc<Mutex<()>>,
+}
+
+#[derive(Default)]
+struct Stats {
+    batches: AtomicU64,
+    bytes: AtomicU64,
+    flushes: AtomicU64,
+}
+
+impl SledState {
+    fn apply(&self, batch: sled::Batch, bytes: usize) -> Result<(), StateError> {
+        self.tree
+            .apply_batch(batch)
+            .map_err(|e| backend_err(&self.location, e))?;
+        self.db
+            .flush()
+            .map_err(|e| backend_err(&self.location, e))?;
+        self.stats.batches.fetch_add(1, Ordering::Relaxed);
+        self.stats.flushes.fetch_add(1, Ordering::Relaxed);
+        self.stats.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn corrupt(&self, key: &[u8], e: impl std::fmt::Display) -> StateError {
+        StateError::Corrupt {
+            path: self.location.clone(),
+            detail: format!("entry {}: {e}", String::from_utf8_lossy(key)),
+        }
+    }
+}
+
+fn encode<T: serde::Serialize>(v: &T) -> Vec<u8> {
+    // Serializing plain data structs to JSON cannot fail.
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+impl StateStore for SledState {
+    fn load(&self) -> Result<StackState, StateError> {
+        let mut state = StackState::default();
+        for item in self.tree.iter() {
+            let (k, v) = item.map_err(|e| backend_err(&self.location, e))?;
+            if let Some(key) = k.strip_prefix(b"r/") {
+                let rec: ResourceRecord =
+                    serde_json::from_slice(&v).map_err(|e| self.corrupt(&k, e))?;
+                state
+                    .resources
+                    .insert(String::from_utf8_lossy(key).into_owned(), rec);
+            } else if let Some(key) = k.strip_prefix(b"p/") {
+                let op: PendingOperation =
+                    serde_json::from_slice(&v).map_err(|e| self.corrupt(&k, e))?;
+                state
+                    .pending
+                    .insert(String::from_utf8_lossy(key).into_owned(), op);
+            } else if &*k == b"m/outputs" {
+                state.outputs = serde_json::from_slice(&v).map_err(|e| self.corrupt(&k, e))?;
+            } else if &*k == b"m/sequence" {
+                let bytes: [u8; 8] = v
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| self.corrupt(&k, "sequence is not 8 bytes"))?;
+                state.next_sequence = u64::from_be_bytes(bytes);
+            } else {
+                return Err(self.corrupt(&k, "unknown entry"));
+            }
+        }
+        Ok(state)
+    }
+
+    fn begin(&self, op: &PendingOperation) -> Result<(), StateError> {
+        let value = encode(op);
+        let mut batch = sled::Batch::default();
+        let len = value.len();
+        batch.insert(format!("p/{}", op.key).into_bytes(), value);
+        self.apply(batch, len)
+    }
+
+    fn complete(&self, key: &str, completion: Completion) -> Result<(), StateError> {
+        let mut batch = sled::Batch::default();
+        let mut bytes = 0;
+        batch.remove(format!("p/{key}").into_bytes());
+        match completion {
+            Completion::Put(rec) => {
+                let value = encode(&rec);
+                bytes += value.len();
+                batch.insert(format!("r/{key}").into_bytes(), value);
+            }
+            Completion::Remove => batch.remove(format!("r/{key}").into_bytes()),
+            Completion::Abandon => {}
+        }
+        self.apply(batch, bytes)
+    }
+
+    fn put_record(&self, key: &str, record: Option<&ResourceRecord>) -> Result<(), StateError> {
+        let mut batch = sled::Batch::default();
+        let mut bytes = 0;
+        match record {
+            Some(rec) => {
+                let value = encode(rec);
+                bytes = value.len();
+                batch.insert(format!("r/{key}").into_bytes(), value);
+            }
+            None => batch.remove(format!("r/{key}").into_bytes()),
+        }
+        self.apply(batch, bytes)
+    }
+
+    fn put_outputs(&self, outputs: &BTreeMap<String, Value>) -> Result<(), StateError> {
+        let value = encode(outputs);
+        let len = value.len();
+        let mut batch = sled::Batch::default();
+        batch.insert(b"m/outputs".to_vec(), value);
+        self.apply(batch, len)
+    }
+
+    fn reserve_sequence(&self, n: u64) -> Result<u64, StateError> {
+        let _guard = self.sequence_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let current = match self
+            .tree
+            .get(b"m/sequence")
+            .map_err(|e| backend_err(&self.location, e))?
+        {
+            Some(v) => {
+                let bytes: [u8; 8] = v
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| self.corrupt(b"m/sequence", "sequence is not 8 bytes"))?;
+                u64::from_be_bytes(bytes)
+            }
+            None => 0,
+        };
+        let mut batch = sled::Batch::default();
+        batch.insert(b"m/sequence".to_vec(), (current + n).to_be_bytes().to_vec());
+        self.apply(batch, 8)?;
+        Ok(current)
+    }
+
+    fn replace_all(&self, state: &StackState) -> Result<(), StateError> {
+        let mut batch = sled::Batch::default();
+        for k in self.tree.iter().keys() {
+            batch.remove(k.map_err(|e| backend_err(&self.location, e))?);
+        }
+        let mut bytes = 0;
+        for (key, rec) in &state.resources {
+            let v = encode(rec);
+            bytes += v.len();
+            batch.insert(format!("r/{key}").into_bytes(), v);
+        }
+        for (key, op) in &state.pending {
+            let v = encode(op);
+            bytes += v.len();
+            batch.insert(format!("p/{key}").into_bytes(), v);
+        }
+        batch.insert(b"m/outputs".to_vec(), encode(&state.outputs));
+        batch.insert(
+            b"m/sequence".to_vec(),
+            state.next_sequence.to_be_bytes().to_vec(),
+        );
+        self.apply(batch, bytes)
+    }
+
+    fn write_stats(&self) -> WriteStats {
+        WriteStats {
+            batches: self.stats.batches.load(Ordering::Relaxed),
+            bytes: self.stats.bytes.load(Ordering::Relaxed),
+            flushes: self.stats.flushes.load(Ordering::Relaxed),
+        }
+    }
+
+    fn location(&self) -> String {
+        self.location.clone()
+    }
+}
+
+fn backend_err(path: &str, e: sled::Error) -> StateError {
+    match e {
+        sled::Error::Corruption { .. } => StateError::Corrupt {
+            path: path.to_string(),
+            detail: e.to_string(),
+        },
+        other => StateError::Backend {
+            path: path.to_string(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn read_holder(dir: &Path) -> String {
+    let Ok(text) = std::fs::read_to_string(dir.join(HOLDER_FILE)) else {
+        return String::new();
+    };
+    let Ok(v) = serde_json::from_str::<Value>(&text) else {
+        return String::new();
+    };
+    format!(
+        " (pid {} on {}, running `{}`)",
+        v["pid"],
+        v["host"].as_str().unwrap_or("?"),
+        v["command"].as_str().unwrap_or("?")
+    )
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "unknown-host".into())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::OperationKind;
+
+    fn record(urn: &str) -> ResourceRecord {
+        ResourceRecord {
+            urn: urn.into(),
+            name: "n".into(),
+            type_token: "t:t:T".into(),
+            region: "r".into(),
+            provider: "t".into(),
+            id: "id-1".into(),
+            inputs: serde_json::json!({"a": 1}),
+            outputs: serde_json::json!({"b": 2}),
+            dependencies: vec![],
+            protect: false,
+            retain_on_delete: false,
+            pending_delete: false,
+            data_source: false,
+        }
+    }
+
+    fn op(key: &str) -> PendingOperation {
+        PendingOperation {
+            key: key.into(),
+            kind: OperationKind::Create,
+            urn: key.into(),
+            name: "n".into(),
+            type_token: "t:t:T".into(),
+            region: "r".into(),
+            provider: "t".into(),
+            id: None,
+            token: "tok".into(),
+            inputs: serde_json::json!({}),
+            previous: None,
+            dependencies: vec![],
+            protect: false,
+            retain_on_delete: false,
+            started_at_ms: 0,
+            pid: 1,
+        }
+    }
+
+    #[test]
+    fn journal_begin_then_complete_leaves_only_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = SledBackend::open(dir.path(), "test").unwrap();
+        let st = backend.stack("dev").unwrap();
+        st.begin(&op("u1")).unwrap();
+        assert_eq!(st.load().unwrap().pending.len(), 1);
+        st.complete("u1", Completion::Put(record("u1"))).unwrap();
+        let loaded = st.load().unwrap();
+        assert!(loaded.pending.is_empty());
+        assert_eq!(loaded.resources["u1"], record("u1"));
+    }
+
+    #[test]
+    fn state_survives_reopen_and_stacks_are_separate() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let backend = SledBackend::open(dir.path(), "test").unwrap();
+            backend
+                .stack("a")
+                .unwrap()
+                .put_record("u", Some(&record("u")))
+                .unwrap();
+            backend.stack("a").unwrap().begin(&op("v")).unwrap();
+        }
+        let backend = SledBackend::open(dir.path(), "test").unwrap();
+        let a = backend.stack("a").unwrap().load().unwrap();
+        assert_eq!(a.resources.len(), 1);
+        assert_eq!(a.pending.len(), 1);
+        assert!(
+            backend
+                .stack("b")
+                .unwrap()
+                .load()
+                .unwrap()
+                .resources
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn second_open_fails_at_once_and_names_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let _held = SledBackend::open(dir.path(), "meridian up").unwrap();
+        let err = SledBackend::open(dir.path(), "other").err().unwrap();
+        let text = err.to_string();
+        assert!(
+            text.contains("locked by another running Meridian process"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("pid {}", std::process::id())),
+            "{text}"
+        );
+        assert!(text.contains("meridian up"), "{text}");
+    }
+
+    #[test]
+    fn newer_format_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let backend = SledBackend::open(dir.path(), "t").unwrap();
+            backend.db.insert(FORMAT_KEY, b"99").unwrap();
+            backend.db.flush().unwrap();
+        }
+        let err = SledBackend::open(dir.path(), "t").err().unwrap();
+        assert!(
+            matches!(err, StateError::NewerFormat { found: 99, .. }),
+            "{err}"
+        );
+        let db = sled::open(dir.path()).unwrap();
+        assert_eq!(&*db.get(FORMAT_KEY).unwrap().unwrap(), b"99");
+    }
+
+    #[test]
+    fn sequence_numbers_are_reserved_durably() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = SledBackend::open(dir.path(), "t").unwrap();
+        let st = backend.stack("s").unwrap();
+        assert_eq!(st.reserve_sequence(10).unwrap(), 0);
+        assert_eq!(st.reserve_sequence(5).unwrap(), 10);
+        assert_eq!(st.load().unwrap().next_sequence, 15);
+    }
+
+    #[test]
+    fn integrity_check_finds_missing_dependency_and_pending_operation() {
+        let mut state = StackState::default();
+        let mut r = record("u1");
+        r.dependencies = vec!["u-missing".into()];
+        state.resources.insert("u1".into(), r);
+        state.pending.insert("u2".into(), op("u2"));
+        let problems = crate::check_integrity(&state);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].detail.contains("u-missing"));
+        assert!(problems[1].detail.contains("never completed"));
+    }
+
+    #[test]
+    fn invalid_stack_name_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = SledBackend::open(dir.path(), "t").unwrap();
+        assert!(backend.stack("a/b").is_err());
+        assert!(backend.stack("").is_err());
+    }
+}
