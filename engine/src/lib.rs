@@ -1,14 +1,29 @@
 //! Meridian's engine: the resource model, the graph, the planner, the
 //! executor, the `Provider` trait and the CLI runner. It knows nothing of AWS
 //! (or of any cloud): providers plug in through [`Provider`].
+//!
+//! Data flow: a program declares a [`Stack`] → [`graph::ResourceGraph::build`]
+//! validates it → [`plan::plan`] compares it with the stored state →
+//! [`exec::execute`] applies the steps through providers, journaling each in
+//! the [`meridian_state::StateStore`].
 
+pub mod cli;
+pub mod exec;
+pub mod graph;
+pub mod graphviz;
 pub mod model;
+pub mod ops;
+pub mod plan;
 pub mod provider;
+pub mod render;
 
+pub use cli::run;
+pub use graph::{GraphError, GraphErrors, ResourceGraph};
 pub use model::{
     CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack, UNKNOWN, contains_unknown, urn,
     value_at_path,
 };
+pub use plan::{Op, Plan, PlanError, ReplaceOrder, Step, Summary};
 pub use provider::{
     CheckFailure, Created, DefaultTimeouts, Diff, ErrorKind, OpContext, PropertyChange, Provider,
     ProviderError, ProviderRegistry, ReadRequest, ReadResult, TypeInfo, retry_transient,

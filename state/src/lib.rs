@@ -101,6 +101,14 @@ pub enum Completion {
     Remove,
     /// Nothing changed in the cloud: keep whatever record there was.
     Abandon,
+    /// A create-before-delete replacement made `new`: store it under the
+    /// operation's key and keep the old copy under `old_key` (marked
+    /// `pending_delete`) until its delete completes.
+    Replaced {
+        new: Box<ResourceRecord>,
+        old_key: String,
+        old: Box<ResourceRecord>,
+    },
 }
 
 /// Everything stored for one stack.

@@ -240,6 +240,14 @@ impl StateStore for SledState {
             }
             Completion::Remove => batch.remove(format!("r/{key}").into_bytes()),
             Completion::Abandon => {}
+            Completion::Replaced { new, old_key, old } => {
+                let value = encode(&new);
+                bytes += value.len();
+                batch.insert(format!("r/{key}").into_bytes(), value);
+                let value = encode(&old);
+                bytes += value.len();
+                batch.insert(format!("r/{old_key}").into_bytes(), value);
+            }
         }
         self.apply(batch, bytes)
     }

@@ -1,0 +1,326 @@
+//! The resource graph: declarations validated into a DAG (petgraph), with
+//! every edge pointing from a dependency to its dependent.
+//!
+//! Building the graph rejects, before any provider call, and naming the
+//! culprits: duplicate names, references to undeclared resources, cycles
+//! (printed as a path), unknown types, and inputs that fail the provider's
+//! own `check`.
+
+use crate::Input;
+use crate::model::{ResourceDecl, UNKNOWN, urn};
+use crate::provider::{CheckFailure, Provider, ProviderRegistry, TypeInfo};
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// One validated resource.
+#[derive(Clone)]
+pub struct Node {
+    pub decl: ResourceDecl,
+    pub urn: String,
+    /// Indices of the nodes it depends on.
+    pub deps: Vec<usize>,
+    pub info: TypeInfo,
+    pub provider: Arc<dyn Provider>,
+    /// Effective `protect` (option, else the type's default).
+    pub protect: bool,
+    /// Effective `retain_on_delete`.
+    pub retain_on_delete: bool,
+}
+
+/// A validated, acyclic resource graph.
+#[derive(Clone)]
+pub struct ResourceGraph {
+    pub stack: String,
+    pub nodes: Vec<Node>,
+    pub by_name: HashMap<String, usize>,
+    /// Node indices in dependency order (dependencies first).
+    pub order: Vec<usize>,
+    /// Stack outputs the program exported.
+    pub outputs: BTreeMap<String, Input>,
+}
+
+/// One reason a graph is invalid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GraphError {
+    #[error(
+        "duplicate resource name {name:?}: declared {count} times (names must be unique in a stack)"
+    )]
+    Duplicate { name: String, count: usize },
+    #[error("resource {resource:?} references {missing:?}, which is not declared")]
+    UndeclaredReference { resource: String, missing: String },
+    #[error("stack output {output:?} references {missing:?}, which is not declared")]
+    UndeclaredOutputReference { output: String, missing: String },
+    #[error("dependency cycle: {}", path.join(" -> "))]
+    Cycle { path: Vec<String> },
+    #[error(
+        "resource {resource:?} has unknown type {type_token:?} (no registered provider serves it)"
+    )]
+    UnknownType {
+        resource: String,
+        type_token: String,
+    },
+    #[error(
+        "resource {resource:?} ({type_token}, {region}): {}",
+        describe_failures(failures)
+    )]
+    InvalidInputs {
+        resource: String,
+        type_token: String,
+        region: String,
+        failures: Vec<CheckFailure>,
+    },
+    #[error(
+        "resource name {name:?} is not valid: use 1 to 200 characters without '::' or control characters"
+    )]
+    InvalidName { name: String },
+}
+
+fn describe_failures(failures: &[CheckFailure]) -> String {
+    failures
+        .iter()
+        .map(|f| {
+            if f.property.is_empty() {
+                f.reason.clone()
+            } else {
+                format!("input {:?} {}", f.property, f.reason)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// All the reasons a graph is invalid, reported together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphErrors(pub Vec<GraphError>);
+
+impl std::fmt::Display for GraphErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "the resource graph is invalid ({} problem{}):",
+            self.0.len(),
+            if self.0.len() == 1 { "" } else { "s" }
+        )?;
+        for e in &self.0 {
+            writeln!(f, "  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for GraphErrors {}
+
+impl ResourceGraph {
+    /// Validates declarations into a graph. Calls only providers' `check`
+    /// (which never touches the cloud).
+    pub fn build(
+        stack: &str,
+        decls: Vec<ResourceDecl>,
+        outputs: BTreeMap<String, Input>,
+        providers: &ProviderRegistry,
+    ) -> Result<ResourceGraph, GraphErrors> {
+        let mut errors = Vec::new();
+
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for d in &decls {
+            *counts.entry(d.name.as_str()).or_default() += 1;
+        }
+        for (name, count) in &counts {
+            if *count > 1 {
+                errors.push(GraphError::Duplicate {
+                    name: name.to_string(),
+                    count: *count,
+                });
+            }
+            if name.is_empty()
+                || name.len() > 200
+                || name.contains("::")
+                || name.chars().any(char::is_control)
+            {
+                errors.push(GraphError::InvalidName {
+                    name: name.to_string(),
+                });
+            }
+        }
+
+        let mut by_name = HashMap::new();
+        for (i, d) in decls.iter().enumerate() {
+            by_name.entry(d.name.clone()).or_insert(i);
+        }
+
+        let mut nodes = Vec::with_capacity(decls.len());
+        for d in &decls {
+            let mut deps = Vec::new();
+            for dep in d.dependencies() {
+                match by_name.get(&dep) {
+                    Some(&i) => deps.push(i),
+                    None => errors.push(GraphError::UndeclaredReference {
+                        resource: d.name.clone(),
+                        missing: dep,
+                    }),
+                }
+            }
+            let Some((provider, info)) = providers.for_type(&d.type_token) else {
+                errors.push(GraphError::UnknownType {
+                    resource: d.name.clone(),
+                    type_token: d.type_token.clone(),
+                });
+                continue;
+            };
+            // Validate with every reference unknown: literal mistakes are
+            // caught now, before any cloud call.
+            let resolved = resolve_all_unknown(&d.inputs);
+            let failures = provider.check(&d.type_token, &d.region, &resolved);
+            if !failures.is_empty() {
+                errors.push(GraphError::InvalidInputs {
+                    resource: d.name.clone(),
+                    type_token: d.type_token.clone(),
+                    region: d.region.clone(),
+                    failures,
+                });
+            }
+            nodes.push(Node {
+                urn: urn(stack, &d.type_token, &d.name),
+                deps,
+                protect: d.options.protect.unwrap_or(info.protect_by_default),
+                retain_on_delete: d.options.retain_on_delete.unwrap_or(info.retain_by_default),
+                info: info.clone(),
+                provider: provider.clone(),
+                decl: d.clone(),
+            });
+        }
+
+        for (name, input) in &outputs {
+            let mut refs = Vec::new();
+            input.references(&mut refs);
+            for r in refs {
+                if !by_name.contains_key(&r) {
+                    errors.push(GraphError::UndeclaredOutputReference {
+                        output: name.clone(),
+                        missing: r,
+                    });
+                }
+            }
+        }
+
+        if !errors.is_empty() {
+            return Err(GraphErrors(errors));
+        }
+
+        let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(nodes.len(), nodes.len() * 2);
+        let idx: Vec<NodeIndex> = (0..nodes.len()).map(|i| g.add_node(i)).collect();
+        for (i, n) in nodes.iter().enumerate() {
+            for &d in &n.deps {
+                g.add_edge(idx[d], idx[i], ());
+            }
+        }
+        let order = match petgraph::algo::toposort(&g, None) {
+            Ok(order) => order.into_iter().map(|n| g[n]).collect(),
+            Err(_) => {
+                let cycles = find_cycles(&g, &nodes);
+                return Err(GraphErrors(
+                    cycles
+                        .into_iter()
+                        .map(|path| GraphError::Cycle { path })
+                        .collect(),
+                ));
+            }
+        };
+
+        Ok(ResourceGraph {
+            stack: stack.to_string(),
+            by_name: nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.decl.name.clone(), i))
+                .collect(),
+            nodes,
+            order,
+            outputs,
+        })
+    }
+
+    /// Node indices of `names` and everything they depend on, transitively.
+    pub fn with_dependencies(&self, names: &[String]) -> Vec<bool> {
+        let mut keep = vec![false; self.nodes.len()];
+        let mut stack: Vec<usize> = names
+            .iter()
+            .filter_map(|n| self.by_name.get(n).copied())
+            .collect();
+        while let Some(i) = stack.pop() {
+            if !keep[i] {
+                keep[i] = true;
+                stack.extend(self.nodes[i].deps.iter().copied());
+            }
+        }
+        keep
+    }
+}
+
+fn resolve_all_unknown(inputs: &BTreeMap<String, Input>) -> Value {
+    Value::Object(
+        inputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.resolve(&|_, _| Value::String(UNKNOWN.into()))))
+            .collect(),
+    )
+}
+
+/// One cycle per strongly connected component that has one, as a path of
+/// names that starts and ends with the same resource.
+fn find_cycles(g: &DiGraph<usize, ()>, nodes: &[Node]) -> Vec<Vec<String>> {
+    let mut cycles = Vec::new();
+    for scc in petgraph::algo::tarjan_scc(g) {
+        let self_loop = scc.len() == 1 && g.contains_edge(scc[0], scc[0]);
+        if scc.len() < 2 && !self_loop {
+            continue;
+        }
+        let members: std::collections::HashSet<NodeIndex> = scc.iter().copied().collect();
+        let mut start = scc[0];
+        for &s in &scc {
+            if nodes[g[s]].decl.name < nodes[g[start]].decl.name {
+                start = s;
+            }
+        }
+        // Walk forward inside the component until we return to the start.
+        let mut path = vec![start];
+        let mut seen = std::collections::HashSet::new();
+        seen.insert(start);
+        let mut cur = start;
+        loop {
+            let next = g
+                .neighbors(cur)
+                .filter(|n| members.contains(n))
+                .find(|n| *n == start || !seen.contains(n));
+            match next {
+                Some(n) if n == start => {
+                    path.push(n);
+                    break;
+                }
+                Some(n) => {
+                    seen.insert(n);
+                    path.push(n);
+                    cur = n;
+                }
+                None => {
+                    // Dead end inside the component: back up.
+                    path.pop();
+                    match path.last() {
+                        Some(&p) => cur = p,
+                        None => break,
+                    }
+                }
+            }
+        }
+        // Edges point dependency -> dependent; print "a depends on b" order.
+        let mut names: Vec<String> = path
+            .into_iter()
+            .map(|n| nodes[g[n]].decl.name.clone())
+            .collect();
+        names.reverse();
+        cycles.push(names);
+    }
+    cycles
+}

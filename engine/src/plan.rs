@@ -1,0 +1,484 @@
+//! The planner: desired graph vs. stored state gives one step per resource.
+//!
+//! Algorithm: walk the graph in dependency order, keeping for every resource
+//! the outputs known so far (from state for resources that stay or are
+//! updated in place; unknown for those that will be created or replaced).
+//! Resolve each resource's inputs against them, then ask its provider to
+//! diff recorded inputs against new ones: no record is a create, no change is
+//! `same`, a change the provider says cannot be applied in place is a
+//! replace, any other change an update. Options then apply: `ignore_changes`
+//! drops changes, `replace_on_changes` forces replacement, a region change
+//! always replaces, and `protect` turns a delete or replace into an error.
+//! Recorded resources the program no longer declares are deleted (or, with
+//! `retain_on_delete`, forgotten), as are old copies left by an interrupted
+//! replacement. Planning makes no mutating provider call; data sources are
+//! read.
+
+use crate::graph::ResourceGraph;
+use crate::model::{UNKNOWN, value_at_path};
+use crate::provider::PropertyChange;
+use meridian_state::{ResourceRecord, StackState};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// What a step does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Create,
+    Update,
+    Replace,
+    Delete,
+    Same,
+    /// A data source lookup.
+    Read,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Create => "create",
+            Op::Update => "update",
+            Op::Replace => "replace",
+            Op::Delete => "delete",
+            Op::Same => "same",
+            Op::Read => "read",
+        }
+    }
+}
+
+/// The order of a replacement's two halves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplaceOrder {
+    CreateBeforeDelete,
+    DeleteBeforeCreate,
+}
+
+/// One planned step.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Step {
+    pub name: String,
+    pub urn: String,
+    /// State key of the record it concerns.
+    #[serde(skip)]
+    pub key: String,
+    #[serde(rename = "type")]
+    pub type_token: String,
+    pub region: String,
+    pub op: Op,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<PropertyChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replace_order: Option<ReplaceOrder>,
+    /// For deletes: the resource is forgotten, not deleted in the cloud.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub retain: bool,
+    /// Graph node, for steps of declared resources.
+    #[serde(skip)]
+    pub node: Option<usize>,
+    /// Dependencies (names) shown in a tree view.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+/// Counts per operation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub same: usize,
+    pub read: usize,
+}
+
+impl Summary {
+    pub fn has_changes(&self) -> bool {
+        self.create + self.update + self.replace + self.delete > 0
+    }
+}
+
+/// The plan: steps in an order that respects dependencies (deletes last, in
+/// reverse dependency order).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub summary: Summary,
+}
+
+impl Plan {
+    fn push(&mut self, step: Step) {
+        match step.op {
+            Op::Create => self.summary.create += 1,
+            Op::Update => self.summary.update += 1,
+            Op::Replace => self.summary.replace += 1,
+            Op::Delete => self.summary.delete += 1,
+            Op::Same => self.summary.same += 1,
+            Op::Read => self.summary.read += 1,
+        }
+        self.steps.push(step);
+    }
+}
+
+/// Why a plan cannot be carried out.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error(
+        "resource {name:?} ({type_token}, {region}) is protected, and this plan would {action} it{why}. To allow it, set `protect(false)` on it in the program (for a data-bearing resource, first make sure its data is safe)"
+    )]
+    Protected {
+        name: String,
+        type_token: String,
+        region: String,
+        action: &'static str,
+        why: String,
+    },
+    #[error("data source {name:?} ({type_token}, {region}) found nothing: {detail}")]
+    DataSourceMissing {
+        name: String,
+        type_token: String,
+        region: String,
+        detail: String,
+    },
+    #[error(
+        "resource {name:?} references output {output:?} of {resource:?}, which has no such output"
+    )]
+    MissingOutput {
+        name: String,
+        resource: String,
+        output: String,
+    },
+}
+
+/// The outputs of a resource while planning: known (from state or a read),
+/// or not known until it has been applied.
+#[derive(Clone, Debug)]
+pub enum Known {
+    Outputs(Value),
+    Unknown,
+}
+
+/// Resolves a node's inputs against `known`. Missing outputs of known
+/// resources are reported as errors.
+pub fn resolve_inputs(
+    graph: &ResourceGraph,
+    node: usize,
+    known: &dyn Fn(&str) -> Option<Known>,
+) -> Result<Value, PlanError> {
+    let decl = &graph.nodes[node].decl;
+    let missing = std::cell::RefCell::new(None);
+    let lookup = |resource: &str, output: &str| -> Value {
+        match known(resource) {
+            Some(Known::Outputs(o)) => match value_at_path(&o, output) {
+                Some(v) => v.clone(),
+                None => {
+                    missing
+                        .borrow_mut()
+                        .get_or_insert((resource.to_string(), output.to_string()));
+                    Value::Null
+                }
+            },
+            _ => Value::String(UNKNOWN.into()),
+        }
+    };
+    let resolved = Value::Object(
+        decl.inputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.resolve(&lookup)))
+            .collect(),
+    );
+    if let Some((resource, output)) = missing.into_inner() {
+        return Err(PlanError::MissingOutput {
+            name: decl.name.clone(),
+            resource,
+            output,
+        });
+    }
+    Ok(resolved)
+}
+
+/// Decides the operation for one declared resource whose inputs are
+/// resolved, against its record (if any).
+pub fn decide(
+    graph: &ResourceGraph,
+    node: usize,
+    inputs: &Value,
+    record: Option<&ResourceRecord>,
+) -> Result<(Op, Vec<PropertyChange>, Option<ReplaceOrder>), PlanError> {
+    let n = &graph.nodes[node];
+    let Some(rec) = record else {
+        return Ok((Op::Create, Vec::new(), None));
+    };
+    let mut diff = n.provider.diff(&n.decl.type_token, &rec.inputs, inputs);
+    let opts = &n.decl.options;
+    diff.changes.retain(|c| {
+        !opts
+            .ignore_changes
+            .iter()
+            .any(|p| c.path == *p || c.path.starts_with(&format!("{p}.")))
+    });
+    for c in &mut diff.changes {
+        if opts
+            .replace_on_changes
+            .iter()
+            .any(|p| c.path == *p || c.path.starts_with(&format!("{p}.")))
+        {
+            c.forces_replacement = true;
+        }
+    }
+    if rec.region != n.decl.region {
+        diff.changes.push(PropertyChange {
+            path: "region".into(),
+            old: Some(Value::String(rec.region.clone())),
+            new: Some(Value::String(n.decl.region.clone())),
+            forces_replacement: true,
+        });
+    }
+    if diff.changes.is_empty() {
+        return Ok((Op::Same, diff.changes, None));
+    }
+    if diff.replaces() {
+        if n.protect {
+            let props: Vec<&str> = diff
+                .changes
+                .iter()
+                .filter(|c| c.forces_replacement)
+                .map(|c| c.path.as_str())
+                .collect();
+            return Err(PlanError::Protected {
+                name: n.decl.name.clone(),
+                type_token: n.decl.type_token.clone(),
+                region: n.decl.region.clone(),
+                action: "replace",
+                why: format!(" (a change to {} forces replacement)", props.join(", ")),
+            });
+        }
+        let order = if opts.delete_before_replace || diff.delete_before_replace {
+            ReplaceOrder::DeleteBeforeCreate
+        } else {
+            ReplaceOrder::CreateBeforeDelete
+        };
+        return Ok((Op::Replace, diff.changes, Some(order)));
+    }
+    Ok((Op::Update, diff.changes, None))
+}
+
+/// Plans `graph` against `state`. `reads` holds the outputs of data sources
+/// (read by the caller; `None` = not found). `targets`, when given, limits
+/// the plan to those resources and their dependencies; nothing else changes.
+pub fn plan(
+    graph: &ResourceGraph,
+    state: &StackState,
+    reads: &HashMap<String, Result<Option<Value>, String>>,
+    targets: Option<&[String]>,
+) -> Result<Plan, Vec<PlanError>> {
+    let mut plan = Plan::default();
+    let mut errors = Vec::new();
+    let mut known: HashMap<String, Known> = HashMap::new();
+    let in_scope = targets.map(|t| graph.with_dependencies(t));
+
+    for &i in &graph.order {
+        let n = &graph.nodes[i];
+        let name = n.decl.name.clone();
+        let record = state.resources.get(&n.urn).filter(|r| !r.pending_delete);
+        let depends_on = n
+            .deps
+            .iter()
+            .map(|&d| graph.nodes[d].decl.name.clone())
+            .collect();
+        let mut step = Step {
+            name: name.clone(),
+            urn: n.urn.clone(),
+            key: n.urn.clone(),
+            type_token: n.decl.type_token.clone(),
+            region: n.decl.region.clone(),
+            op: Op::Same,
+            changes: Vec::new(),
+            replace_order: None,
+            retain: false,
+            node: Some(i),
+            depends_on,
+        };
+        if in_scope.as_ref().is_some_and(|s| !s[i]) {
+            // Out of the targeted set: left as it is.
+            known.insert(
+                name,
+                record.map_or(Known::Unknown, |r| Known::Outputs(r.outputs.clone())),
+            );
+            plan.push(step);
+            continue;
+        }
+        if n.info.data_source {
+            match reads.get(&name) {
+                Some(Ok(Some(outputs))) => {
+                    known.insert(name, Known::Outputs(outputs.clone()));
+                }
+                Some(Ok(None)) => {
+                    errors.push(PlanError::DataSourceMissing {
+                        name: name.clone(),
+                        type_token: n.decl.type_token.clone(),
+                        region: n.decl.region.clone(),
+                        detail: "no such resource exists".into(),
+                    });
+                    known.insert(name, Known::Unknown);
+                }
+                Some(Err(e)) => {
+                    errors.push(PlanError::DataSourceMissing {
+                        name: name.clone(),
+                        type_token: n.decl.type_token.clone(),
+                        region: n.decl.region.clone(),
+                        detail: e.clone(),
+                    });
+                    known.insert(name, Known::Unknown);
+                }
+                None => {
+                    known.insert(name, Known::Unknown);
+                }
+            }
+            step.op = Op::Read;
+            plan.push(step);
+            continue;
+        }
+        let inputs = match resolve_inputs(graph, i, &|r| known.get(r).cloned()) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(e);
+                known.insert(name, Known::Unknown);
+                continue;
+            }
+        };
+        match decide(graph, i, &inputs, record) {
+            Ok((op, changes, order)) => {
+                step.op = op;
+                step.changes = changes;
+                step.replace_order = order;
+                let k = match (op, record) {
+                    (Op::Same | Op::Update, Some(r)) => Known::Outputs(r.outputs.clone()),
+                    _ => Known::Unknown,
+                };
+                known.insert(name, k);
+                plan.push(step);
+            }
+            Err(e) => {
+                errors.push(e);
+                known.insert(name, Known::Unknown);
+            }
+        }
+    }
+
+    // Deletes: records no longer declared, and old copies of replacements.
+    let declared: std::collections::HashSet<&str> =
+        graph.nodes.iter().map(|n| n.urn.as_str()).collect();
+    let mut deletes: Vec<(&String, &ResourceRecord)> = state
+        .resources
+        .iter()
+        .filter(|(_, r)| r.pending_delete || !declared.contains(r.urn.as_str()))
+        .collect();
+    if let Some(t) = targets {
+        deletes.retain(|(_, r)| t.contains(&r.name));
+    }
+    for (key, rec) in order_deletes(&deletes) {
+        let retain = rec.retain_on_delete || rec.data_source;
+        if rec.protect && !retain {
+            errors.push(PlanError::Protected {
+                name: rec.name.clone(),
+                type_token: rec.type_token.clone(),
+                region: rec.region.clone(),
+                action: "delete",
+                why: " (it is no longer declared)".into(),
+            });
+            continue;
+        }
+        plan.push(Step {
+            name: rec.name.clone(),
+            urn: rec.urn.clone(),
+            key: key.clone(),
+            type_token: rec.type_token.clone(),
+            region: rec.region.clone(),
+            op: Op::Delete,
+            changes: Vec::new(),
+            replace_order: None,
+            retain,
+            node: None,
+            depends_on: Vec::new(),
+        });
+    }
+
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Orders records for deletion: dependents before their dependencies.
+pub fn order_deletes<'a>(
+    records: &[(&'a String, &'a ResourceRecord)],
+) -> Vec<(&'a String, &'a ResourceRecord)> {
+    let mut remaining: Vec<(&String, &ResourceRecord)> = records.to_vec();
+    let mut out = Vec::with_capacity(remaining.len());
+    while !remaining.is_empty() {
+        // A record can go once nothing left depends on its URN.
+        let (ready, rest): (Vec<_>, Vec<_>) = remaining.iter().partition(|(_, r)| {
+            !remaining
+                .iter()
+                .any(|(_, o)| o.urn != r.urn && o.dependencies.contains(&r.urn))
+        });
+        if ready.is_empty() {
+            // A cycle in recorded dependencies cannot come from a valid
+            // graph; delete the rest in key order rather than loop.
+            out.extend(rest);
+            break;
+        }
+        out.extend(ready);
+        remaining = rest;
+    }
+    out
+}
+
+/// Plans a destroy: every record is deleted (retained ones forgotten),
+/// dependents first. Protected resources that are not retained stop the plan.
+pub fn plan_destroy(
+    state: &StackState,
+    targets: Option<&[String]>,
+) -> Result<Plan, Vec<PlanError>> {
+    let mut plan = Plan::default();
+    let mut errors = Vec::new();
+    let mut records: Vec<(&String, &ResourceRecord)> = state.resources.iter().collect();
+    if let Some(t) = targets {
+        records.retain(|(_, r)| t.contains(&r.name));
+    }
+    for (key, rec) in order_deletes(&records) {
+        let retain = rec.retain_on_delete || rec.data_source;
+        if rec.protect && !retain {
+            errors.push(PlanError::Protected {
+                name: rec.name.clone(),
+                type_token: rec.type_token.clone(),
+                region: rec.region.clone(),
+                action: "delete",
+                why: " (destroy)".into(),
+            });
+            continue;
+        }
+        plan.push(Step {
+            name: rec.name.clone(),
+            urn: rec.urn.clone(),
+            key: key.clone(),
+            type_token: rec.type_token.clone(),
+            region: rec.region.clone(),
+            op: Op::Delete,
+            changes: Vec::new(),
+            replace_order: None,
+            retain,
+            node: None,
+            depends_on: Vec::new(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}

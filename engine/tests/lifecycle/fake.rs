@@ -1,0 +1,318 @@
+//! An in-memory fake provider for engine lifecycle tests (as Pulumi's
+//! lifecycle tests do): a "cloud" that outlives engine runs, configurable
+//! latencies and failures, generated or fixed physical names, and a log of
+//! every call.
+
+use async_trait::async_trait;
+use meridian_engine::{
+    CheckFailure, Created, Diff, ErrorKind, OpContext, Provider, ProviderError, ReadRequest,
+    ReadResult, TypeInfo, UNKNOWN,
+};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const RES: &str = "fake:index:Res";
+pub const PROTECTED: &str = "fake:index:Data";
+pub const LOOKUP: &str = "fake:index:Lookup";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    pub method: &'static str,
+    pub name: String,
+    pub id: String,
+}
+
+#[derive(Default)]
+pub struct Cloud {
+    /// id -> (name, inputs)
+    pub resources: BTreeMap<String, (String, Value)>,
+    /// token -> id, for finding an interrupted create.
+    pub by_token: HashMap<String, String>,
+    pub calls: Vec<Call>,
+    next: u64,
+}
+
+#[derive(Clone, Default)]
+pub struct FakeProvider {
+    pub cloud: Arc<Mutex<Cloud>>,
+    /// name -> remaining failures of create/update/delete.
+    pub fail: Arc<Mutex<HashMap<String, u32>>>,
+    /// name -> error kind of its failures (default Permanent).
+    pub fail_kind: Arc<Mutex<HashMap<String, ErrorKind>>>,
+    /// Create succeeds in the cloud but then reports an error (a timeout
+    /// after the fact).
+    pub fail_after_create: Arc<Mutex<HashMap<String, u32>>>,
+    pub latency: Duration,
+    pub in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    pub max_in_flight: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a mutating call in flight for as long as it lives.
+struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl FakeProvider {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The most mutating calls that were ever in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn enter(&self) -> InFlight {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.in_flight.fetch_add(1, SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, SeqCst);
+        InFlight(self.in_flight.clone())
+    }
+
+    async fn pause(&self) -> InFlight {
+        let guard = self.enter();
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+        guard
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.cloud.lock().unwrap().calls.clone()
+    }
+
+    pub fn mutating_calls(&self) -> Vec<Call> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method != "read")
+            .collect()
+    }
+
+    pub fn clear_calls(&self) {
+        self.cloud.lock().unwrap().calls.clear();
+    }
+
+    pub fn live_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .cloud
+            .lock()
+            .unwrap()
+            .resources
+            .values()
+            .map(|(n, _)| n.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
+    pub fn fail_next(&self, name: &str, times: u32) {
+        self.fail.lock().unwrap().insert(name.to_string(), times);
+    }
+
+    fn should_fail(&self, name: &str) -> Option<ProviderError> {
+        let mut f = self.fail.lock().unwrap();
+        match f.get_mut(name) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                let kind = self
+                    .fail_kind
+                    .lock()
+                    .unwrap()
+                    .get(name)
+                    .copied()
+                    .unwrap_or(ErrorKind::Permanent);
+                Some(ProviderError {
+                    kind,
+                    message: format!("injected failure for {name}"),
+                    hint: None,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn log(&self, method: &'static str, name: &str, id: &str) {
+        self.cloud.lock().unwrap().calls.push(Call {
+            method,
+            name: name.to_string(),
+            id: id.to_string(),
+        });
+    }
+}
+
+fn outputs(id: &str, inputs: &Value) -> Value {
+    let mut o = inputs.as_object().cloned().unwrap_or_default();
+    o.insert("id".into(), json!(id));
+    o.insert("arn".into(), json!(format!("arn:fake:{id}")));
+    Value::Object(o)
+}
+
+#[async_trait]
+impl Provider for FakeProvider {
+    fn name(&self) -> &str {
+        "fake"
+    }
+
+    fn types(&self) -> Vec<TypeInfo> {
+        vec![
+            TypeInfo::resource(RES),
+            TypeInfo {
+                protect_by_default: true,
+                retain_by_default: true,
+                ..TypeInfo::resource(PROTECTED)
+            },
+            TypeInfo::data_source(LOOKUP),
+        ]
+    }
+
+    fn check(&self, _type_token: &str, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        match inputs.get("size") {
+            Some(Value::Number(n)) if n.as_i64().is_some_and(|v| v < 0) => {
+                vec![CheckFailure::new("size", "must not be negative")]
+            }
+            Some(Value::String(s)) if s != UNKNOWN => {
+                vec![CheckFailure::new("size", "must be a number")]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn diff(&self, _type_token: &str, old: &Value, new: &Value) -> Diff {
+        let mut d = Diff::top_level(old, new, &["key", "fixed_name"]);
+        d.delete_before_replace = new.get("fixed_name").is_some();
+        d
+    }
+
+    async fn create(
+        &self,
+        ctx: &OpContext,
+        _type_token: &str,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        let _in_flight = self.pause().await;
+        if let Some(e) = self.should_fail(&ctx.name) {
+            self.log("create-failed", &ctx.name, "");
+            return Err(e);
+        }
+        let id = {
+            let mut c = self.cloud.lock().unwrap();
+            let id = match inputs.get("fixed_name").and_then(Value::as_str) {
+                Some(n) => {
+                    if c.resources.contains_key(n) {
+                        return Err(ProviderError::permanent(format!("{n} already exists")));
+                    }
+                    n.to_string()
+                }
+                None => {
+                    c.next += 1;
+                    format!("{}-{}", ctx.name, c.next)
+                }
+            };
+            c.resources
+                .insert(id.clone(), (ctx.name.clone(), inputs.clone()));
+            c.by_token.insert(ctx.token.clone(), id.clone());
+            id
+        };
+        self.log("create", &ctx.name, &id);
+        let after = {
+            let mut f = self.fail_after_create.lock().unwrap();
+            match f.get_mut(&ctx.name) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    true
+                }
+                _ => false,
+            }
+        };
+        if after {
+            return Err(ProviderError::unknown("timed out waiting for the response"));
+        }
+        Ok(Created {
+            outputs: outputs(&id, inputs),
+            id,
+        })
+    }
+
+    async fn read(
+        &self,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let c = self.cloud.lock().unwrap();
+        if req.type_token == LOOKUP {
+            let wanted = req.inputs.get("name").and_then(Value::as_str).unwrap_or("");
+            drop(c);
+            self.log("read", &ctx.name, wanted);
+            if wanted == "missing" {
+                return Ok(None);
+            }
+            return Ok(Some(ReadResult {
+                id: wanted.to_string(),
+                inputs: None,
+                outputs: json!({"id": wanted, "value": format!("looked-up-{wanted}")}),
+            }));
+        }
+        let id = match req.id {
+            Some(id) => Some(id.to_string()),
+            None => c.by_token.get(&ctx.token).cloned(),
+        };
+        let found = id.and_then(|id| {
+            c.resources.get(&id).map(|(_, inputs)| ReadResult {
+                id: id.clone(),
+                inputs: Some(inputs.clone()),
+                outputs: outputs(&id, inputs),
+            })
+        });
+        drop(c);
+        self.log("read", &ctx.name, req.id.unwrap_or(""));
+        Ok(found)
+    }
+
+    async fn update(
+        &self,
+        ctx: &OpContext,
+        _type_token: &str,
+        id: &str,
+        _old: &Value,
+        new: &Value,
+        _old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        let _in_flight = self.pause().await;
+        if let Some(e) = self.should_fail(&ctx.name) {
+            self.log("update-failed", &ctx.name, id);
+            return Err(e);
+        }
+        let mut c = self.cloud.lock().unwrap();
+        match c.resources.get_mut(id) {
+            Some(entry) => entry.1 = new.clone(),
+            None => return Err(ProviderError::permanent(format!("{id} does not exist"))),
+        }
+        drop(c);
+        self.log("update", &ctx.name, id);
+        Ok(outputs(id, new))
+    }
+
+    async fn delete(
+        &self,
+        ctx: &OpContext,
+        _type_token: &str,
+        id: &str,
+        _inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let _in_flight = self.pause().await;
+        if let Some(e) = self.should_fail(&ctx.name) {
+            self.log("delete-failed", &ctx.name, id);
+            return Err(e);
+        }
+        self.cloud.lock().unwrap().resources.remove(id);
+        self.log("delete", &ctx.name, id);
+        Ok(())
+    }
+}
