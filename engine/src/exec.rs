@@ -476,6 +476,7 @@ pub async fn execute(
     let mut units: Vec<Unit> = Vec::new();
     let mut unit_op: Vec<Op> = Vec::new();
     let mut unit_of_node: HashMap<usize, usize> = HashMap::new();
+    let mut delete_unit_of_key: HashMap<String, usize> = HashMap::new();
     for s in &plan.steps {
         match (s.node, s.op) {
             (Some(n), op) => {
@@ -487,6 +488,7 @@ pub async fn execute(
                 unit_op.push(op);
             }
             (None, op) => {
+                delete_unit_of_key.insert(s.key.clone(), units.len());
                 units.push(Unit::Delete { key: s.key.clone() });
                 unit_op.push(op);
             }
@@ -500,6 +502,13 @@ pub async fn execute(
             cleanup_of_node.insert(n, units.len());
             units.push(Unit::DeleteReplaced { node: n });
             unit_op.push(Op::Delete);
+        }
+    }
+
+    let mut dependents_of_node: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
+    for (i, n) in graph.nodes.iter().enumerate() {
+        for &d in &n.deps {
+            dependents_of_node[d].push(i);
         }
     }
 
@@ -521,10 +530,8 @@ pub async fn execute(
                     deps[u].push(own);
                 }
                 // After the resource's dependents have moved to the new copy.
-                for (i, n) in graph.nodes.iter().enumerate() {
-                    if n.deps.contains(node)
-                        && let Some(&du) = unit_of_node.get(&i)
-                    {
+                for i in &dependents_of_node[*node] {
+                    if let Some(&du) = unit_of_node.get(i) {
                         deps[u].push(du);
                     }
                 }
@@ -536,9 +543,7 @@ pub async fn execute(
     // depends on R's URN.
     for (key, rec) in &state.resources {
         let unit = if rec.pending_delete || !graph.by_name.contains_key(&rec.name) {
-            units
-                .iter()
-                .position(|u| matches!(u, Unit::Delete { key: k } if k == key))
+            delete_unit_of_key.get(key).copied()
         } else {
             graph
                 .by_name

@@ -413,27 +413,57 @@ pub fn plan(
     }
 }
 
-/// Orders records for deletion: dependents before their dependencies.
+/// Orders records for deletion: dependents before their dependencies
+/// (Kahn's algorithm over recorded dependencies, ties in key order).
 pub fn order_deletes<'a>(
     records: &[(&'a String, &'a ResourceRecord)],
 ) -> Vec<(&'a String, &'a ResourceRecord)> {
-    let mut remaining: Vec<(&String, &ResourceRecord)> = records.to_vec();
-    let mut out = Vec::with_capacity(remaining.len());
-    while !remaining.is_empty() {
-        // A record can go once nothing left depends on its URN.
-        let (ready, rest): (Vec<_>, Vec<_>) = remaining.iter().partition(|(_, r)| {
-            !remaining
-                .iter()
-                .any(|(_, o)| o.urn != r.urn && o.dependencies.contains(&r.urn))
-        });
-        if ready.is_empty() {
-            // A cycle in recorded dependencies cannot come from a valid
-            // graph; delete the rest in key order rather than loop.
-            out.extend(rest);
-            break;
+    // How many records still to delete depend on each URN.
+    let mut dependents_left: HashMap<&str, usize> = HashMap::new();
+    for (_, r) in records {
+        for d in &r.dependencies {
+            *dependents_left.entry(d.as_str()).or_default() += 1;
         }
-        out.extend(ready);
-        remaining = rest;
+    }
+    let mut by_urn: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (_, r)) in records.iter().enumerate() {
+        by_urn.entry(r.urn.as_str()).or_default().push(i);
+    }
+    let mut done = vec![false; records.len()];
+    let mut ready: std::collections::VecDeque<usize> = (0..records.len())
+        .filter(|&i| {
+            dependents_left
+                .get(records[i].1.urn.as_str())
+                .copied()
+                .unwrap_or(0)
+                == 0
+        })
+        .collect();
+    let mut out = Vec::with_capacity(records.len());
+    loop {
+        while let Some(i) = ready.pop_front() {
+            if done[i] {
+                continue;
+            }
+            done[i] = true;
+            out.push(records[i]);
+            for d in &records[i].1.dependencies {
+                if let Some(left) = dependents_left.get_mut(d.as_str()) {
+                    *left -= 1;
+                    if *left == 0 {
+                        for &j in by_urn.get(d.as_str()).into_iter().flatten() {
+                            ready.push_back(j);
+                        }
+                    }
+                }
+            }
+        }
+        // A cycle in recorded dependencies cannot come from a valid graph;
+        // delete the rest in key order rather than loop forever.
+        match (0..records.len()).find(|&i| !done[i]) {
+            Some(i) => ready.push_back(i),
+            None => break,
+        }
     }
     out
 }
