@@ -13,7 +13,7 @@
 //! `fan_in` resources of layer L-1 in the same region, chosen
 //! deterministically.
 
-use meridian::dsl::{ConfigExt, Options, Region, Stack, null::NullResource};
+use meridian::dsl::{ConfigExt, Region, Stack, null::SyntheticGraph};
 
 fn parse<T: std::str::FromStr>(stack: &Stack, key: &str, default: &str) -> Result<T, String> {
     let raw = stack.config_or(key, default);
@@ -35,31 +35,15 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
     if regions.is_empty() {
         return Err("--config regions must name at least one region".into());
     }
-    let per_layer = n.div_ceil(layers).max(1);
-    let mut previous: Vec<Vec<String>> = vec![Vec::new(); regions.len()];
-    let mut current: Vec<Vec<String>> = vec![Vec::new(); regions.len()];
-    for i in 0..n {
-        let layer = i / per_layer;
-        if i % per_layer == 0 && i > 0 {
-            previous = std::mem::replace(&mut current, vec![Vec::new(); regions.len()]);
-        }
-        let r = i % regions.len();
-        let name = format!("r{i}");
-        let mut res = NullResource::new(&name)
-            .input("layer", serde_json::json!(layer))
-            .input("version", serde_json::json!(version))
-            .region(regions[r].clone());
-        if latency > 0.0 {
-            res = res.latency_ms(latency);
-        }
-        let parents = &previous[r];
-        for k in 0..fan_in.min(parents.len()) {
-            let parent = &parents[(i * 7 + k * 13) % parents.len()];
-            res = res.input(&format!("dep{k}"), meridian::dsl::Output::<String>::new(parent, "id"));
-        }
-        res.declare(stack);
-        current[r].push(name);
+    SyntheticGraph {
+        resources: n,
+        regions,
+        fan_in,
+        layers,
+        latency_ms: latency,
+        version,
     }
+    .declare(stack);
     stack.export("resources", serde_json::json!(n).into());
     Ok(())
 }

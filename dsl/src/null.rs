@@ -65,3 +65,59 @@ impl NullResourceRef {
         Output::new(&self.name, key)
     }
 }
+
+/// The shape of a synthetic graph of null resources (for benchmarks and
+/// `examples/synthetic.rs`).
+#[derive(Clone, Debug)]
+pub struct SyntheticGraph {
+    pub resources: usize,
+    pub regions: Vec<crate::Region>,
+    /// Dependencies per resource (on resources of the previous layer, same
+    /// region).
+    pub fan_in: usize,
+    pub layers: usize,
+    /// Simulated latency of every operation, in milliseconds (0: none).
+    pub latency_ms: f64,
+    /// Bump to change every resource's inputs (an update of all).
+    pub version: u64,
+}
+
+impl SyntheticGraph {
+    /// Declares the graph: a layered DAG where each resource of layer L
+    /// depends on `fan_in` resources of layer L-1 in its region, chosen
+    /// deterministically. Returns the names in declaration order.
+    pub fn declare(&self, stack: &mut Stack) -> Vec<String> {
+        let regions = if self.regions.is_empty() {
+            vec![crate::Region::US_EAST_1]
+        } else {
+            self.regions.clone()
+        };
+        let per_layer = self.resources.div_ceil(self.layers.max(1)).max(1);
+        let mut previous: Vec<Vec<String>> = vec![Vec::new(); regions.len()];
+        let mut current: Vec<Vec<String>> = vec![Vec::new(); regions.len()];
+        let mut names = Vec::with_capacity(self.resources);
+        for i in 0..self.resources {
+            if i % per_layer == 0 && i > 0 {
+                previous = std::mem::replace(&mut current, vec![Vec::new(); regions.len()]);
+            }
+            let r = i % regions.len();
+            let name = format!("r{i}");
+            let mut res = NullResource::new(&name)
+                .input("layer", serde_json::json!(i / per_layer))
+                .input("version", serde_json::json!(self.version))
+                .region(regions[r].clone());
+            if self.latency_ms > 0.0 {
+                res = res.latency_ms(self.latency_ms);
+            }
+            let parents = &previous[r];
+            for k in 0..self.fan_in.min(parents.len()) {
+                let parent = &parents[(i * 7 + k * 13) % parents.len()];
+                res = res.input(&format!("dep{k}"), Output::<String>::new(parent, "id"));
+            }
+            res.declare(stack);
+            current[r].push(name.clone());
+            names.push(name);
+        }
+        names
+    }
+}
