@@ -44,7 +44,7 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
         version,
     }
     .declare(stack);
-    stack.export("resources", serde_json::json!(n).into());
+    stack.export("resources", serde_json::json!(n));
     Ok(())
 }
 

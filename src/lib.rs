@@ -11,7 +11,7 @@
 //! fn main() -> std::process::ExitCode {
 //!     meridian::run(|stack: &mut Stack| {
 //!         let a = NullResource::new("a").input("greeting", "hello").declare(stack);
-//!         stack.export("a_id", a.id().into());
+//!         stack.export("a_id", a.id());
 //!         Ok(())
 //!     })
 //! }

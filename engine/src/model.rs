@@ -225,8 +225,8 @@ impl Stack {
     }
 
     /// Exports a named stack output.
-    pub fn export(&mut self, name: &str, value: Input) {
-        self.outputs.insert(name.to_string(), value);
+    pub fn export(&mut self, name: &str, value: impl Into<Input>) {
+        self.outputs.insert(name.to_string(), value.into());
     }
 
     pub fn resources(&self) -> &[ResourceDecl] {

@@ -157,6 +157,9 @@ pub enum PlanError {
 #[derive(Clone, Debug)]
 pub enum Known {
     Outputs(Value),
+    /// The resource will be updated in place: its recorded outputs are
+    /// expected to stay, but outputs it does not have yet are unknown.
+    Updating(Value),
     Unknown,
 }
 
@@ -180,6 +183,9 @@ pub fn resolve_inputs(
                     Value::Null
                 }
             },
+            Some(Known::Updating(o)) => value_at_path(&o, output)
+                .cloned()
+                .unwrap_or_else(|| Value::String(UNKNOWN.into())),
             _ => Value::String(UNKNOWN.into()),
         }
     };
@@ -355,7 +361,8 @@ pub fn plan(
                 step.changes = changes;
                 step.replace_order = order;
                 let k = match (op, record) {
-                    (Op::Same | Op::Update, Some(r)) => Known::Outputs(r.outputs.clone()),
+                    (Op::Same, Some(r)) => Known::Outputs(r.outputs.clone()),
+                    (Op::Update, Some(r)) => Known::Updating(r.outputs.clone()),
                     _ => Known::Unknown,
                 };
                 known.insert(name, k);

@@ -1,1 +1,243 @@
-fn main() {}
+//! The multi-region serverless API of `shared/seed/` (a CDK write-up),
+//! rebuilt with Meridian's DSL in one graph across regions:
+//!
+//! - a DynamoDB global table in the primary region with a replica in every
+//!   other region (protected and retained: data is never deleted by surprise);
+//! - a Route53 hosted zone for the API's domain, delegated from the parent
+//!   zone (looked up, never managed);
+//! - in every region: an ACM certificate validated through the zone, a
+//!   REGIONAL REST API with `GET /object/{id}` proxied to a Lambda function
+//!   (Node.js 20, arm64) that reads the table's local replica, its role with
+//!   read-only access to that replica, its log group (90 days), the invoke
+//!   permissions, a `prod` stage, the custom domain with its base path
+//!   mapping, and a latency-routed alias record.
+//!
+//! Config: `regions` (comma-separated; the first is the primary; default
+//! `us-east-1,eu-west-1,sa-east-1`), `domain` (default `api.example.com`),
+//! `parent_zone` (default `example.com`), `table_name` (default
+//! `global-table`).
+//!
+//! ```text
+//! scripts/with-local-aws cargo run --example global_api -- up --yes
+//! ```
+
+use meridian::dsl::aws::acm::Certificate;
+use meridian::dsl::aws::apigateway::{
+    BasePathMapping, Deployment, DomainName, EndpointType, HttpMethod, Integration, Method,
+    RestApi, Stage, resource_for_path,
+};
+use meridian::dsl::aws::dynamodb::{GlobalTable, Key};
+use meridian::dsl::aws::iam::{
+    LAMBDA_BASIC_EXECUTION_ROLE, Role, assume_role_policy_for_service, grant_table_read,
+};
+use meridian::dsl::aws::lambda::{Architecture, Code, Function, Permission, Runtime};
+use meridian::dsl::aws::logs::{LogGroup, RetentionDays};
+use meridian::dsl::aws::route53::{Alias, HostedZone, Record, RecordType, ZoneLookup};
+use meridian::dsl::{ConfigExt, Input, Options, Region, Stack, interpolate};
+use std::path::Path;
+
+/// The seed's configuration, validated.
+struct Settings {
+    regions: Vec<Region>,
+    domain: String,
+    parent_zone: String,
+    table_name: String,
+}
+
+fn settings(stack: &Stack) -> Result<Settings, String> {
+    let names = stack.config_list_or("regions", "us-east-1,eu-west-1,sa-east-1");
+    if names.is_empty() {
+        return Err("--config regions must name at least one region".into());
+    }
+    let mut regions = Vec::new();
+    for n in &names {
+        let r = Region::parse(n).map_err(|e| format!("--config regions: {e}"))?;
+        if regions.contains(&r) {
+            return Err(format!("--config regions names {n} twice"));
+        }
+        regions.push(r);
+    }
+    let domain = normalize_dns(&stack.config_or("domain", "api.example.com"))
+        .map_err(|e| format!("--config domain: {e}"))?;
+    let parent_zone = normalize_dns(&stack.config_or("parent_zone", "example.com"))
+        .map_err(|e| format!("--config parent_zone: {e}"))?;
+    if !domain.ends_with(&format!(".{parent_zone}")) {
+        return Err(format!(
+            "--config domain={domain} is not inside the parent zone {parent_zone}: the delegation record must live in the parent zone, so the domain must be a subdomain of it"
+        ));
+    }
+    let table_name = stack.config_or("table_name", "global-table");
+    Ok(Settings {
+        regions,
+        domain,
+        parent_zone,
+        table_name,
+    })
+}
+
+/// Lower-cases a DNS name, drops a trailing dot, and checks its labels.
+fn normalize_dns(name: &str) -> Result<String, String> {
+    let n = name.trim().trim_end_matches('.').to_ascii_lowercase();
+    if n.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if n.len() > 253 {
+        return Err(format!("{n:?} is longer than 253 characters"));
+    }
+    for label in n.split('.') {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !ok {
+            return Err(format!("{n:?} is not a valid DNS name (label {label:?})"));
+        }
+    }
+    if !n.contains('.') {
+        return Err(format!("{n:?} is not a fully qualified DNS name"));
+    }
+    Ok(n)
+}
+
+fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
+    let s = settings(stack)?;
+    let primary = s.regions[0].clone();
+    stack.set_default_region(primary.as_str());
+    let stack_name = stack.name().to_string();
+
+    // Global resources, in the primary region.
+    let table = GlobalTable::new("table", s.table_name.as_str(), Key::string("id"))
+        .replica_regions(s.regions[1..].iter().cloned())
+        .region(primary.clone())
+        .declare(stack);
+    let parent = ZoneLookup::by_name("parent-zone", s.parent_zone.as_str()).declare(stack);
+    let zone = HostedZone::new("api-zone", s.domain.as_str()).declare(stack);
+    Record::new(
+        "api-zone-delegation",
+        parent.zone_id(),
+        s.domain.as_str(),
+        RecordType::Ns,
+    )
+    .values(zone.name_servers())
+    .ttl(172_800)
+    .declare(stack);
+
+    let handler = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler");
+    let code = Code::from_path(&handler)?;
+
+    for region in &s.regions {
+        let r = region.as_str();
+        let certificate = Certificate::new(
+            &format!("certificate-{r}"),
+            s.domain.as_str(),
+            zone.zone_id(),
+        )
+        .region(region.clone())
+        .declare(stack);
+
+        // Named per stack and region so that a destroy and redeploy works
+        // (the seed's fixed `log-group` collides with a retained one).
+        let log_group = LogGroup::new(
+            &format!("log-group-{r}"),
+            format!("/meridian/{stack_name}/global-api/{r}"),
+        )
+        .retention(RetentionDays::ThreeMonths)
+        .region(region.clone())
+        .declare(stack);
+
+        let role = Role::new(
+            &format!("function-role-{r}"),
+            assume_role_policy_for_service("lambda.amazonaws.com"),
+        )
+        .managed_policy_arn(LAMBDA_BASIC_EXECUTION_ROLE)
+        .inline_policy("table-read", grant_table_read(table.arn_in(region)))
+        .region(region.clone())
+        .declare(stack);
+
+        let function = Function::new(
+            &format!("function-{r}"),
+            code.clone(),
+            Runtime::Nodejs20x,
+            "index.main",
+            role.arn(),
+        )
+        .architecture(Architecture::Arm64)
+        .env("TABLE_NAME", table.table_name())
+        .log_group(&log_group)
+        .region(region.clone())
+        .depends_on(role.name())
+        .declare(stack);
+
+        let api = RestApi::new(&format!("api-{r}"), "Api")
+            .endpoint_type(EndpointType::Regional)
+            .region(region.clone())
+            .declare(stack);
+        let item = resource_for_path(stack, &api, "/object/{id}");
+        let get = Method::new(&format!("api-{r}-get-object"), &api, &item)
+            .http_method(HttpMethod::Get)
+            .declare(stack);
+        Integration::new(
+            &format!("api-{r}-get-object-integration"),
+            &get,
+            function.invoke_arn(),
+        )
+        .declare(stack);
+        let deployment = Deployment::new(&format!("api-{r}-deployment"), &api).declare(stack);
+        let prod =
+            Stage::new(&format!("api-{r}-stage-prod"), &api, &deployment, "prod").declare(stack);
+
+        // The two permissions the CDK's LambdaIntegration grants: the prod
+        // stage, and the console's test invocations.
+        Permission::new(
+            &format!("function-{r}-invoke-prod"),
+            function.arn(),
+            "apigateway.amazonaws.com",
+            prod.source_arn(HttpMethod::Get, "/object/*"),
+        )
+        .region(region.clone())
+        .declare(stack);
+        Permission::new(
+            &format!("function-{r}-invoke-test"),
+            function.arn(),
+            "apigateway.amazonaws.com",
+            interpolate([
+                api.execution_arn().input(),
+                Input::from("/test-invoke-stage/GET/object/*"),
+            ]),
+        )
+        .region(region.clone())
+        .declare(stack);
+
+        let domain = DomainName::new(&format!("domain-{r}"), s.domain.as_str(), certificate.arn())
+            .region(region.clone())
+            .declare(stack);
+        BasePathMapping::new(&format!("domain-{r}-mapping"), &domain, &prod).declare(stack);
+        Record::new(
+            &format!("latency-record-{r}"),
+            zone.zone_id(),
+            s.domain.as_str(),
+            RecordType::A,
+        )
+        .alias(Alias::new(
+            domain.regional_domain_name(),
+            domain.regional_hosted_zone_id(),
+        ))
+        .latency(region.clone(), r)
+        .region(region.clone())
+        .declare(stack);
+
+        stack.export(&format!("endpoint_{r}"), prod.invoke_url());
+    }
+
+    stack.export(
+        "api_url",
+        Input::from(format!("https://{}/object/{{id}}", s.domain)),
+    );
+    stack.export("table_name", table.table_name());
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    meridian::run(program)
+}

@@ -94,13 +94,13 @@ impl Provider for NullProvider {
         if !inputs.is_object() {
             f.push(CheckFailure::new("", "inputs must be an object"));
         }
-        if let Some(l) = inputs.get("latency_ms") {
-            if l.as_f64().is_none_or(|v| v < 0.0) {
-                f.push(CheckFailure::new(
-                    "latency_ms",
-                    "must be a non-negative number",
-                ));
-            }
+        if let Some(l) = inputs.get("latency_ms")
+            && l.as_f64().is_none_or(|v| v < 0.0)
+        {
+            f.push(CheckFailure::new(
+                "latency_ms",
+                "must be a non-negative number",
+            ));
         }
         f
     }

@@ -92,10 +92,19 @@ fn unknown_flag_and_bad_config_are_usage_errors() {
     assert!(r.stderr.contains("not key=value"), "{}", r.stderr);
     let r = synthetic(dir.path(), &["preview", "--config", "colour=blue"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("unknown --config key(s): colour"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("unknown --config key(s): colour"),
+        "{}",
+        r.stderr
+    );
     let r = synthetic(dir.path(), &["preview", "--config", "resources=lots"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("resources=\"lots\" is not a valid number"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("resources=\"lots\" is not a valid number"),
+        "{}",
+        r.stderr
+    );
     let r = synthetic(dir.path(), &["preview", "--stack", "no/slash"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("invalid stack name"), "{}", r.stderr);
@@ -128,10 +137,16 @@ fn up_then_no_changes_then_outputs_and_expect_no_changes() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("Result: 24 created"), "{}", r.stdout);
     assert!(r.stdout.contains("resources: 24"), "{}", r.stdout);
-    let r = run_args(dir.path(), &with(&["preview", "--expect-no-changes"], SMALL));
+    let r = run_args(
+        dir.path(),
+        &with(&["preview", "--expect-no-changes"], SMALL),
+    );
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(r.stdout.contains("No changes."), "{}", r.stdout);
-    let r = run_args(dir.path(), &with(&["up", "--yes", "--expect-no-changes"], SMALL));
+    let r = run_args(
+        dir.path(),
+        &with(&["up", "--yes", "--expect-no-changes"], SMALL),
+    );
     assert_eq!(r.code, 0);
     let mut changed = with(&["preview", "--expect-no-changes"], SMALL);
     changed.extend(["--config".to_string(), "version=2".to_string()]);
@@ -187,7 +202,10 @@ fn spawn_slow_up(dir: &Path, extra_env: &[(&str, &str)]) -> std::process::Child 
 fn wait_for_file(p: &Path) {
     let start = Instant::now();
     while !p.exists() {
-        assert!(start.elapsed() < Duration::from_secs(30), "{p:?} never appeared");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{p:?} never appeared"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -201,7 +219,8 @@ fn a_second_run_fails_at_once_naming_the_holder() {
     let r = synthetic(dir.path(), &["preview"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("locked by another running Meridian process")
+        r.stderr
+            .contains("locked by another running Meridian process")
             && r.stderr.contains(&format!("pid {}", first.id())),
         "{}",
         r.stderr
@@ -221,14 +240,31 @@ fn ctrl_c_lets_running_steps_finish_and_the_next_run_completes() {
         .args(["-INT", &first.id().to_string()])
         .status();
     let out = first.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no new steps will start"), "{stderr}");
-    assert!(stderr.contains("not started: the run was interrupted") || stderr.contains("Interrupted"), "{stderr}");
+    assert!(
+        stderr.contains("not started: the run was interrupted") || stderr.contains("Interrupted"),
+        "{stderr}"
+    );
     state_ok(dir.path());
     let r = synthetic(
         dir.path(),
-        &["up", "--yes", "--config", "resources=6", "--config", "layers=6", "--config", "latency_ms=400"],
+        &[
+            "up",
+            "--yes",
+            "--config",
+            "resources=6",
+            "--config",
+            "layers=6",
+            "--config",
+            "latency_ms=400",
+        ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     state_ok(dir.path());
@@ -245,11 +281,17 @@ fn killed_after_each_kind_of_journal_write_the_next_up_converges() {
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        assert!(!out.status.success(), "{failpoint}: the process was not killed");
+        assert!(
+            !out.status.success(),
+            "{failpoint}: the process was not killed"
+        );
         let r = run_args(dir.path(), &with(&["up", "--yes"], SMALL));
         assert_eq!(r.code, 0, "{failpoint}: {}\n{}", r.stdout, r.stderr);
         state_ok(dir.path());
-        let r = run_args(dir.path(), &with(&["preview", "--expect-no-changes"], SMALL));
+        let r = run_args(
+            dir.path(),
+            &with(&["preview", "--expect-no-changes"], SMALL),
+        );
         assert_eq!(r.code, 0, "{failpoint}: not converged: {}", r.stdout);
     }
 }

@@ -2,4 +2,11 @@
 //! SDK). Modules: the CLI end to end, and each AWS provider against the
 //! local test cloud.
 
+mod aws_acm;
+mod aws_apigateway;
+mod aws_dynamodb;
+mod aws_iam;
+mod aws_lambda;
+mod aws_logs;
+mod aws_route53;
 mod cli;

@@ -68,8 +68,11 @@ pub fn check_region(region: &str) -> Vec<CheckFailure> {
 pub struct Clients {
     given: Option<aws_config::SdkConfig>,
     base: OnceCell<aws_config::SdkConfig>,
-    cache: Mutex<HashMap<(&'static str, String), Box<dyn std::any::Any + Send + Sync>>>,
+    cache: Mutex<HashMap<(&'static str, String), AnyClient>>,
 }
+
+/// A cached SDK client of some service (downcast by the getter that made it).
+type AnyClient = Box<dyn std::any::Any + Send + Sync>;
 
 /// The HTTP client every SDK client uses: hyper 1 + rustls with ring.
 pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
@@ -149,6 +152,23 @@ impl Clients {
     client_getter!(lambda, aws_sdk_lambda, "lambda");
     client_getter!(iam_in, aws_sdk_iam, "iam");
     client_getter!(logs, aws_sdk_cloudwatchlogs, "logs");
+
+    /// The first poll interval of a waiter: as the latency model says for
+    /// AWS, but 100 ms against a loopback endpoint (the local test cloud,
+    /// whose transitions take at most seconds) or when
+    /// `MERIDIAN_FAST_POLL=1`.
+    pub async fn poll_interval(&self, aws: Duration) -> Duration {
+        let local = self
+            .base()
+            .await
+            .endpoint_url()
+            .is_some_and(|u| u.contains("127.0.0.1") || u.contains("localhost"));
+        if local || std::env::var("MERIDIAN_FAST_POLL").is_ok_and(|v| v == "1") {
+            Duration::from_millis(100)
+        } else {
+            aws
+        }
+    }
 
     /// Route53 is global: one client, in us-east-1.
     pub async fn route53(&self) -> aws_sdk_route53::Client {
@@ -337,16 +357,6 @@ pub fn fmt_duration(d: Duration) -> String {
     }
 }
 
-/// The poll intervals to use: fast against the local test cloud (whose
-/// transitions take at most seconds), as the latency model says for AWS.
-pub fn poll(first_aws: Duration) -> Duration {
-    if std::env::var("MERIDIAN_FAST_POLL").is_ok_and(|v| v == "1") {
-        Duration::from_millis(100)
-    } else {
-        first_aws
-    }
-}
-
 /// A required string input.
 pub fn req_str<'a>(inputs: &'a Value, key: &str) -> Result<&'a str, ProviderError> {
     inputs.get(key).and_then(Value::as_str).ok_or_else(|| {
@@ -380,6 +390,94 @@ pub fn identity_tags(ctx: &OpContext) -> Vec<(String, String)> {
         (URN_TAG.to_string(), ctx.urn.clone()),
         (TOKEN_TAG.to_string(), ctx.token.clone()),
     ]
+}
+
+// Appended for the IAM, Logs and Lambda types: generated physical names and
+// the loopback check that shortens retry budgets against the test cloud.
+
+/// A deterministic physical name for a resource whose inputs name none: the
+/// logical name (characters outside `allowed` become `-`), cut to fit, then
+/// `-` and 8 hex digits of the URN's SHA-256. The same URN always gives the
+/// same name, so `read` with no id finds what an interrupted create made, and
+/// two stacks with the same logical name get different names.
+pub fn generated_name(
+    logical: &str,
+    urn: &str,
+    max_len: usize,
+    allowed: fn(char) -> bool,
+) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(urn.as_bytes());
+    let suffix: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let base: String = logical
+        .chars()
+        .map(|c| if allowed(c) { c } else { '-' })
+        .take(max_len.saturating_sub(suffix.len() + 1))
+        .collect();
+    if base.is_empty() {
+        suffix
+    } else {
+        format!("{base}-{suffix}")
+    }
+}
+
+impl Clients {
+    /// True when the endpoint is on loopback (the local test cloud), where
+    /// nothing is eventually consistent and retry budgets can be short.
+    pub async fn is_local(&self) -> bool {
+        self.base()
+            .await
+            .endpoint_url()
+            .is_some_and(|u| u.contains("127.0.0.1") || u.contains("localhost"))
+    }
+}
+
+/// Runs one cloud call, retrying transient failures (throttling, 5xx,
+/// concurrent modification) with jittered backoff until the step's deadline.
+pub async fn call_retrying<T, F, Fut>(ctx: &OpContext, op: F) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    meridian_engine::retry_transient(
+        ctx.deadline,
+        Duration::from_millis(200),
+        Duration::from_secs(5),
+        op,
+    )
+    .await
+}
+
+// Appended for the API Gateway types: the caller's account id (execute-api
+// ARNs for Lambda permissions need it; AWS rejects `*` in their account field).
+
+/// The 12-digit id of the account the credentials belong to, found without
+/// STS (not a dependency): first from the credentials themselves (SSO,
+/// assumed roles, web identity, `AWS_ACCOUNT_ID`, a profile's
+/// `aws_account_id`), else from the user ARN of IAM `GetUser` (IAM users,
+/// root, and the local test cloud).
+pub async fn caller_account_id(clients: &Clients) -> Result<String, ProviderError> {
+    use aws_sdk_iam::config::ProvideCredentials;
+    if let Some(provider) = clients.base().await.credentials_provider()
+        && let Ok(creds) = provider.provide_credentials().await
+        && let Some(account) = creds.account_id()
+    {
+        return Ok(account.as_str().to_string());
+    }
+    let hint = "Meridian could not tell which AWS account the credentials belong to; set \
+                AWS_ACCOUNT_ID (or `aws_account_id` in the profile) to the 12-digit account id";
+    let out =
+        clients.iam().await.get_user().send().await.map_err(|e| {
+            sdk_error("finding the AWS account id (IAM GetUser)", e).with_hint(hint)
+        })?;
+    out.user()
+        .and_then(|u| u.arn().split(':').nth(4))
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            ProviderError::permanent("IAM GetUser returned no user ARN with an account id")
+                .with_hint(hint)
+        })
 }
 
 #[cfg(test)]

@@ -11,7 +11,14 @@
 //!   a deterministic name, or a client token), so an interrupted create is
 //!   found again by `read` with no id and adopted, never duplicated.
 
+pub mod acm;
+pub mod apigateway;
 pub mod common;
+pub mod dynamodb;
+pub mod iam;
+pub mod lambda;
+pub mod logs;
+pub mod route53;
 
 use async_trait::async_trait;
 use meridian_engine::{
@@ -65,6 +72,23 @@ pub trait ResourceType: Send + Sync {
 fn all_types() -> Vec<Arc<dyn ResourceType>> {
     vec![
         // Each module adds its types here.
+        Arc::new(apigateway::RestApi),
+        Arc::new(apigateway::Resource),
+        Arc::new(apigateway::Method),
+        Arc::new(apigateway::Integration),
+        Arc::new(apigateway::Deployment),
+        Arc::new(apigateway::Stage),
+        Arc::new(apigateway::DomainName),
+        Arc::new(apigateway::BasePathMapping),
+        Arc::new(route53::HostedZone),
+        Arc::new(route53::ZoneLookup),
+        Arc::new(route53::Record),
+        Arc::new(acm::Certificate),
+        Arc::new(dynamodb::GlobalTable),
+        Arc::new(iam::Role),
+        Arc::new(logs::LogGroup),
+        Arc::new(lambda::Function),
+        Arc::new(lambda::Permission),
     ]
 }
 

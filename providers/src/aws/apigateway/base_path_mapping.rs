@@ -1,0 +1,320 @@
+//! `aws:apigateway:BasePathMapping`: routes a custom domain's base path (or
+//! its root) to a stage of a REST API. Domain and base path identify it.
+
+use super::{api_error, is_already_exists, is_not_found, patch};
+use crate::aws::ResourceType;
+use crate::aws::common::{Clients, call_retrying, check_required_str, opt_str, req_str};
+use async_trait::async_trait;
+use aws_sdk_apigateway::types::Op;
+use meridian_engine::{
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    UNKNOWN,
+};
+use serde_json::{Value, json};
+
+pub const TYPE: &str = "aws:apigateway:BasePathMapping";
+/// How AWS names the root mapping (no base path).
+const ROOT: &str = "(none)";
+const REPLACE_KEYS: &[&str] = &["domain_name", "base_path"];
+
+/// Inputs: `domain_name`, `rest_api_id`, `stage` (the stage name), optional
+/// `base_path` (absent = the domain's root). Outputs: `id`
+/// (`<domain>/<base path>`), `domain_name`, `base_path` (as AWS shows it:
+/// `(none)` for the root), `rest_api_id`, `stage`, `url`.
+/// A new domain or base path replaces the mapping; a new API or stage is
+/// patched in place, so the domain keeps answering.
+pub struct BasePathMapping;
+
+fn key_of(base_path: Option<&str>) -> &str {
+    base_path.filter(|p| !p.is_empty()).unwrap_or(ROOT)
+}
+
+fn base_path_problem(path: &str) -> Option<String> {
+    if path == ROOT {
+        return Some("leave base_path out for the domain's root".into());
+    }
+    if path.starts_with('/') || path.ends_with('/') {
+        return Some("must not start or end with '/'".into());
+    }
+    path.chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "$-_.+!*'()/".contains(*c)))
+        .map(|c| format!("contains {c:?}"))
+}
+
+fn split_id(id: &str) -> Result<(&str, &str), ProviderError> {
+    id.split_once('/')
+        .filter(|(d, p)| !d.is_empty() && !p.is_empty())
+        .ok_or_else(|| {
+            ProviderError::permanent(format!(
+                "{id:?} is not a base path mapping id (<domain>/<base path>)"
+            ))
+        })
+}
+
+fn outputs(domain: &str, base_path: &str, api: Option<&str>, stage: Option<&str>) -> Value {
+    let suffix = if base_path == ROOT { "" } else { base_path };
+    json!({
+        "id": format!("{domain}/{base_path}"),
+        "domain_name": domain,
+        "base_path": base_path,
+        "rest_api_id": api,
+        "stage": stage,
+        "url": format!("https://{domain}/{suffix}"),
+    })
+}
+
+fn cloud_inputs(domain: &str, base_path: &str, api: Option<&str>, stage: Option<&str>) -> Value {
+    let mut v = json!({ "domain_name": domain, "rest_api_id": api, "stage": stage });
+    if base_path != ROOT {
+        v["base_path"] = json!(base_path);
+    }
+    v
+}
+
+async fn get(
+    aws: &Clients,
+    region: &str,
+    domain: &str,
+    base_path: &str,
+) -> Result<Option<(Option<String>, Option<String>)>, ProviderError> {
+    let client = aws.apigateway(region).await;
+    match client
+        .get_base_path_mapping()
+        .domain_name(domain)
+        .base_path(base_path)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some((
+            out.rest_api_id().map(str::to_string),
+            out.stage().map(str::to_string),
+        ))),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(api_error(
+            &format!("reading base path mapping {base_path} of {domain}"),
+            e,
+        )),
+    }
+}
+
+#[async_trait]
+impl ResourceType for BasePathMapping {
+    fn info(&self) -> TypeInfo {
+        TypeInfo::resource(TYPE)
+    }
+
+    fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        let mut out = Vec::new();
+        check_required_str(inputs, "domain_name", &mut out);
+        check_required_str(inputs, "rest_api_id", &mut out);
+        check_required_str(inputs, "stage", &mut out);
+        match inputs.get("base_path") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(p)) if p == UNKNOWN => {}
+            Some(Value::String(p)) if p.is_empty() => out.push(CheckFailure::new(
+                "base_path",
+                "must not be empty (leave it out for the domain's root)",
+            )),
+            Some(Value::String(p)) => {
+                if let Some(problem) = base_path_problem(p) {
+                    out.push(CheckFailure::new("base_path", format!("{p:?} {problem}")));
+                }
+            }
+            Some(_) => out.push(CheckFailure::new("base_path", "must be a string")),
+        }
+        out
+    }
+
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        Diff::top_level(old_inputs, new_inputs, REPLACE_KEYS)
+    }
+
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        let domain = req_str(inputs, "domain_name")?;
+        let api = req_str(inputs, "rest_api_id")?;
+        let stage = req_str(inputs, "stage")?;
+        let base_path = opt_str(inputs, "base_path");
+        let key = key_of(base_path);
+        let client = aws.apigateway(&ctx.region).await;
+        let created = call_retrying(ctx, || {
+            let request = client
+                .create_base_path_mapping()
+                .domain_name(domain)
+                .rest_api_id(api)
+                .stage(stage)
+                .set_base_path(base_path.map(str::to_string));
+            async move {
+                request.send().await.map_err(|e| {
+                    let exists = is_already_exists(&e);
+                    let err = api_error(
+                        &format!("mapping base path {key} of {domain} to stage {stage} of REST API {api}"),
+                        e,
+                    );
+                    if exists {
+                        err.with_hint("the domain already maps this base path; delete that mapping or choose another base_path")
+                    } else if err.message.contains("Invalid stage") {
+                        err.with_hint("the stage must exist first: pass the Stage's outputs to the mapping so it depends on it")
+                    } else {
+                        err
+                    }
+                })
+            }
+        })
+        .await?;
+        let key = created.base_path().unwrap_or(key).to_string();
+        Ok(Created {
+            id: format!("{domain}/{key}"),
+            outputs: outputs(domain, &key, created.rest_api_id(), created.stage()),
+        })
+    }
+
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let (domain, key) = match req.id {
+            Some(id) => split_id(id)?,
+            None => (
+                req_str(req.inputs, "domain_name")?,
+                key_of(opt_str(req.inputs, "base_path")),
+            ),
+        };
+        Ok(get(aws, &ctx.region, domain, key)
+            .await?
+            .map(|(api, stage)| ReadResult {
+                id: format!("{domain}/{key}"),
+                inputs: Some(cloud_inputs(domain, key, api.as_deref(), stage.as_deref())),
+                outputs: outputs(domain, key, api.as_deref(), stage.as_deref()),
+            }))
+    }
+
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _old_inputs: &Value,
+        new_inputs: &Value,
+        _old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        let (domain, key) = split_id(id)?;
+        let missing = || {
+            ProviderError::permanent(format!(
+                "base path mapping {key} of {domain} no longer exists"
+            ))
+        };
+        let (cur_api, cur_stage) = get(aws, &ctx.region, domain, key)
+            .await?
+            .ok_or_else(missing)?;
+        let api = req_str(new_inputs, "rest_api_id")?;
+        let stage = req_str(new_inputs, "stage")?;
+        let mut ops = Vec::new();
+        if cur_api.as_deref() != Some(api) {
+            ops.push(patch(Op::Replace, "/restapiId", Some(api)));
+        }
+        if cur_stage.as_deref() != Some(stage) {
+            ops.push(patch(Op::Replace, "/stage", Some(stage)));
+        }
+        if !ops.is_empty() {
+            let client = aws.apigateway(&ctx.region).await;
+            call_retrying(ctx, || {
+                let request = client
+                    .update_base_path_mapping()
+                    .domain_name(domain)
+                    .base_path(key)
+                    .set_patch_operations(Some(ops.clone()));
+                async move {
+                    request.send().await.map_err(|e| {
+                        api_error(&format!("updating base path mapping {key} of {domain}"), e)
+                    })
+                }
+            })
+            .await?;
+        }
+        let (api, stage) = get(aws, &ctx.region, domain, key)
+            .await?
+            .ok_or_else(missing)?;
+        Ok(outputs(domain, key, api.as_deref(), stage.as_deref()))
+    }
+
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let (domain, key) = split_id(id)?;
+        let client = aws.apigateway(&ctx.region).await;
+        call_retrying(ctx, || {
+            let request = client
+                .delete_base_path_mapping()
+                .domain_name(domain)
+                .base_path(key);
+            async move {
+                match request.send().await {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_not_found(&e) => Ok(()),
+                    Err(e) => Err(api_error(
+                        &format!("deleting base path mapping {key} of {domain}"),
+                        e,
+                    )),
+                }
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_mapping_is_called_none() {
+        assert_eq!(key_of(None), "(none)");
+        assert_eq!(key_of(Some("v1")), "v1");
+        let out = outputs("api.example.com", "(none)", Some("a"), Some("prod"));
+        assert_eq!(out["url"], "https://api.example.com/");
+        assert_eq!(out["id"], "api.example.com/(none)");
+        assert_eq!(
+            split_id("api.example.com/(none)").ok(),
+            Some(("api.example.com", "(none)"))
+        );
+    }
+
+    #[test]
+    fn a_new_stage_is_an_update_and_a_new_base_path_a_replacement() {
+        let old = json!({"domain_name": "d.example.com", "rest_api_id": "a", "stage": "prod"});
+        let restaged = json!({"domain_name": "d.example.com", "rest_api_id": "b", "stage": "live"});
+        let d = BasePathMapping.diff(&old, &restaged);
+        assert_eq!(d.changes.len(), 2);
+        assert!(!d.replaces());
+        let moved = json!({"domain_name": "d.example.com", "rest_api_id": "a", "stage": "prod", "base_path": "v1"});
+        assert!(BasePathMapping.diff(&old, &moved).replaces());
+    }
+
+    #[test]
+    fn check_rejects_slashes_at_the_ends_and_the_none_spelling() {
+        for bad in ["/v1", "v1/", "(none)", "", "a b"] {
+            let f = BasePathMapping.check(
+                "us-east-1",
+                &json!({"domain_name": "d.example.com", "rest_api_id": "a", "stage": "prod", "base_path": bad}),
+            );
+            assert_eq!(f.len(), 1, "{bad}: {f:?}");
+        }
+        assert!(
+            BasePathMapping
+                .check("us-east-1", &json!({"domain_name": UNKNOWN, "rest_api_id": UNKNOWN, "stage": UNKNOWN, "base_path": "v1/beta"}))
+                .is_empty()
+        );
+    }
+}

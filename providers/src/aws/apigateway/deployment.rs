@@ -1,0 +1,307 @@
+//! `aws:apigateway:Deployment`: an immutable snapshot of a REST API's
+//! resources, methods and integrations, which a stage serves. Its `triggers`
+//! input carries the API's content (the DSL fills it), so any change to the
+//! API's methods, integrations or resources replaces the deployment: a new
+//! snapshot is created, the stage moves to it, then the old one is deleted.
+//! Deployments cannot be tagged; the create's token is kept in the
+//! description so an interrupted create is found again.
+
+use super::{api_error, check_optional_str, is_not_found, mutate_api};
+use crate::aws::ResourceType;
+use crate::aws::common::{Clients, check_required_str, opt_str, req_str};
+use async_trait::async_trait;
+use meridian_engine::{
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+};
+use serde_json::{Value, json};
+
+pub const TYPE: &str = "aws:apigateway:Deployment";
+
+/// Inputs: `rest_api_id`, optional `description`, optional `triggers` (any
+/// value; a change forces a new deployment). Outputs: `id`, `rest_api_id`,
+/// `description`. Every change replaces the deployment (a deployment is a
+/// snapshot: a new one is cheap, and the stage then points at it).
+pub struct Deployment;
+
+const REPLACE_KEYS: &[&str] = &["rest_api_id", "description", "triggers"];
+
+/// The marker that carries the create's token in the description.
+fn marker(token: &str) -> String {
+    format!("[meridian:{token}]")
+}
+
+/// The description stored in AWS: the user's, then the token marker.
+fn stored_description(description: Option<&str>, token: &str) -> String {
+    match description.filter(|d| !d.is_empty()) {
+        Some(d) => format!("{d} {}", marker(token)),
+        None => marker(token),
+    }
+}
+
+/// The user's description, without the token marker.
+fn user_description(stored: &str) -> Option<String> {
+    let user = match stored.rfind("[meridian:") {
+        Some(i) if stored.ends_with(']') => stored[..i].trim_end(),
+        _ => stored,
+    };
+    (!user.is_empty()).then(|| user.to_string())
+}
+
+fn outputs(api: &str, id: &str, stored: Option<&str>) -> Value {
+    json!({
+        "id": id,
+        "rest_api_id": api,
+        "description": stored.and_then(user_description),
+    })
+}
+
+/// The names of the stages that serve deployment `id`. (GetStages filters by
+/// deployment on AWS but not in the local emulator: filter here as well.)
+async fn stages_using(
+    aws: &Clients,
+    region: &str,
+    api: &str,
+    id: &str,
+) -> Result<Vec<String>, ProviderError> {
+    let client = aws.apigateway(region).await;
+    match client
+        .get_stages()
+        .rest_api_id(api)
+        .deployment_id(id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .item()
+            .iter()
+            .filter(|s| s.deployment_id() == Some(id))
+            .filter_map(|s| s.stage_name().map(str::to_string))
+            .collect()),
+        Err(e) if is_not_found(&e) => Ok(Vec::new()),
+        Err(e) => Err(api_error(
+            &format!("listing the stages of REST API {api}"),
+            e,
+        )),
+    }
+}
+
+#[async_trait]
+impl ResourceType for Deployment {
+    fn info(&self) -> TypeInfo {
+        TypeInfo::resource(TYPE)
+    }
+
+    fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        let mut out = Vec::new();
+        check_required_str(inputs, "rest_api_id", &mut out);
+        check_optional_str(inputs, "description", &mut out);
+        out
+    }
+
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        Diff::top_level(old_inputs, new_inputs, REPLACE_KEYS)
+    }
+
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        let api = req_str(inputs, "rest_api_id")?;
+        let description = stored_description(opt_str(inputs, "description"), &ctx.token);
+        let client = aws.apigateway(&ctx.region).await;
+        // CreateDeployment is limited to 1 call per 5 s per account and
+        // region: TooManyRequests is retried until the deadline.
+        let created = mutate_api(ctx, api, || {
+            let request = client
+                .create_deployment()
+                .rest_api_id(api)
+                .description(&description);
+            async move {
+                request.send().await.map_err(|e| {
+                    let err = api_error(&format!("creating a deployment of REST API {api}"), e);
+                    if err.message.contains("doesn't contain any methods")
+                        || err.message.contains("No integration defined")
+                    {
+                        err.with_hint("a deployment needs every method of the API, each with its integration, to exist first: declare the Deployment after the methods and integrations, so its triggers depend on them")
+                    } else {
+                        err
+                    }
+                })
+            }
+        })
+        .await?;
+        let id = created
+            .id()
+            .ok_or_else(|| ProviderError::permanent("CreateDeployment returned no id"))?;
+        Ok(Created {
+            id: id.to_string(),
+            outputs: outputs(api, id, created.description()),
+        })
+    }
+
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let api = req_str(req.inputs, "rest_api_id")?;
+        let client = aws.apigateway(&ctx.region).await;
+        let found: Option<(String, Option<String>)> = match req.id {
+            Some(id) => match client
+                .get_deployment()
+                .rest_api_id(api)
+                .deployment_id(id)
+                .send()
+                .await
+            {
+                Ok(d) => Some((id.to_string(), d.description().map(str::to_string))),
+                Err(e) if is_not_found(&e) => None,
+                Err(e) => {
+                    return Err(api_error(
+                        &format!("reading deployment {id} of REST API {api}"),
+                        e,
+                    ));
+                }
+            },
+            None => {
+                let wanted = marker(&ctx.token);
+                let mut pages = client
+                    .get_deployments()
+                    .rest_api_id(api)
+                    .limit(500)
+                    .into_paginator()
+                    .items()
+                    .send();
+                let mut hit = None;
+                while let Some(d) = pages.next().await {
+                    let d = match d {
+                        Ok(d) => d,
+                        Err(e) if is_not_found(&e) => break,
+                        Err(e) => {
+                            return Err(api_error(
+                                &format!("listing the deployments of REST API {api}"),
+                                e,
+                            ));
+                        }
+                    };
+                    if d.description().is_some_and(|s| s.ends_with(&wanted))
+                        && let Some(id) = d.id()
+                    {
+                        hit = Some((id.to_string(), d.description().map(str::to_string)));
+                        break;
+                    }
+                }
+                hit
+            }
+        };
+        Ok(found.map(|(id, stored)| {
+            let mut inputs = json!({ "rest_api_id": api });
+            if let Some(d) = stored.as_deref().and_then(user_description) {
+                inputs["description"] = json!(d);
+            }
+            // The triggers live only in Meridian's state; AWS cannot show them.
+            if let Some(t) = req.inputs.get("triggers") {
+                inputs["triggers"] = t.clone();
+            }
+            ReadResult {
+                outputs: outputs(api, &id, stored.as_deref()),
+                inputs: Some(inputs),
+                id,
+            }
+        }))
+    }
+
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _old_inputs: &Value,
+        new_inputs: &Value,
+        old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        // Every input forces a replacement, so there is nothing to change in
+        // place: read the deployment back.
+        let req = ReadRequest {
+            type_token: TYPE,
+            id: Some(id),
+            inputs: new_inputs,
+            outputs: Some(old_outputs),
+        };
+        match self.read(aws, ctx, req).await? {
+            Some(r) => Ok(r.outputs),
+            None => Err(ProviderError::permanent(format!(
+                "deployment {id} of REST API {} no longer exists",
+                req_str(new_inputs, "rest_api_id")?
+            ))),
+        }
+    }
+
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let api = req_str(inputs, "rest_api_id")?;
+        // AWS refuses to delete a deployment a stage still serves (the local
+        // emulator does not check): say which stages, before trying.
+        let stages = stages_using(aws, &ctx.region, api, id).await?;
+        if !stages.is_empty() {
+            return Err(ProviderError::permanent(format!(
+                "deployment {id} of REST API {api} is still served by stage(s) {}",
+                stages.join(", ")
+            ))
+            .with_hint("point those stages at another deployment (or delete them) first; a Stage that references the Deployment's id is updated before the old deployment is deleted"));
+        }
+        let client = aws.apigateway(&ctx.region).await;
+        mutate_api(ctx, api, || {
+            let request = client
+                .delete_deployment()
+                .rest_api_id(api)
+                .deployment_id(id);
+            async move {
+                match request.send().await {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_not_found(&e) => Ok(()),
+                    Err(e) => Err(api_error(
+                        &format!("deleting deployment {id} of REST API {api}"),
+                        e,
+                    )),
+                }
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_marker_round_trips_through_the_description() {
+        let token = "0123456789abcdef0123456789abcdef";
+        let stored = stored_description(Some("release 7"), token);
+        assert_eq!(stored, format!("release 7 [meridian:{token}]"));
+        assert_eq!(user_description(&stored).as_deref(), Some("release 7"));
+        assert_eq!(user_description(&stored_description(None, token)), None);
+        assert_eq!(
+            user_description("set by hand").as_deref(),
+            Some("set by hand")
+        );
+    }
+
+    #[test]
+    fn new_triggers_force_a_new_deployment() {
+        let old = json!({"rest_api_id": "a", "triggers": [{"uri": "x"}]});
+        let new = json!({"rest_api_id": "a", "triggers": [{"uri": "y"}]});
+        assert!(Deployment.diff(&old, &new).replaces());
+        assert!(Deployment.diff(&old, &old).changes.is_empty());
+    }
+}

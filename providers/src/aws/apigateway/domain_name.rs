@@ -1,0 +1,512 @@
+//! `aws:apigateway:DomainName`: a REGIONAL custom domain (`api.example.com`)
+//! with the region's ACM certificate. The user fixes the name, which is
+//! unique per account and region; the URN tag tells whether an existing
+//! domain is this resource's (adopted) or someone else's (a clear error).
+//! Create waits for the certificate to be ISSUED, then for the domain to be
+//! AVAILABLE.
+
+use super::{
+    api_error, check_one_of, is_already_exists, is_not_found, partition, patch, str_or,
+    with_defaults,
+};
+use crate::aws::ResourceType;
+use crate::aws::common::{
+    Clients, URN_TAG, call_retrying, check_required_str, error_code, identity_tags, req_str,
+    sdk_error, wait_for,
+};
+use async_trait::async_trait;
+use aws_sdk_acm::types::CertificateStatus;
+use aws_sdk_apigateway::operation::get_domain_name::GetDomainNameOutput;
+use aws_sdk_apigateway::types::{
+    DomainNameStatus, EndpointConfiguration, EndpointType, Op, SecurityPolicy,
+};
+use meridian_engine::{
+    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
+    ReadResult, TypeInfo, UNKNOWN,
+};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub const TYPE: &str = "aws:apigateway:DomainName";
+/// EDGE domains take a us-east-1 certificate in another input and a
+/// CloudFront distribution; only REGIONAL is modelled.
+const ENDPOINT_TYPES: &[&str] = &["REGIONAL"];
+const SECURITY_POLICIES: &[&str] = &["TLS_1_2", "TLS_1_0"];
+const REPLACE_KEYS: &[&str] = &["domain_name", "endpoint_type"];
+
+/// Inputs: `domain_name`, `regional_certificate_arn` (an ACM certificate in
+/// the domain's own region), `endpoint_type` (`REGIONAL`, the default and
+/// only choice), `security_policy` (`TLS_1_2` default, or `TLS_1_0`).
+/// Outputs: `domain_name`, `regional_domain_name` and
+/// `regional_hosted_zone_id` (the Route 53 alias target), `regional_certificate_arn`,
+/// `security_policy`, `arn`.
+///
+/// A new certificate or security policy is patched in place (the domain keeps
+/// serving). A new domain name replaces it, creating the new domain before
+/// deleting the old one (no gap); a replacement that keeps the name must
+/// delete first, since the name is unique.
+pub struct DomainName;
+
+fn normalized(inputs: &Value) -> Value {
+    with_defaults(
+        inputs,
+        &[
+            ("endpoint_type", json!("REGIONAL")),
+            ("security_policy", json!("TLS_1_2")),
+        ],
+    )
+}
+
+/// Why `name` is not a domain name API Gateway takes, if it is not.
+fn domain_problem(name: &str) -> Option<String> {
+    let host = name.strip_prefix("*.").unwrap_or(name);
+    if name.len() > 253 {
+        return Some("is longer than 253 characters".into());
+    }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return Some("must be lower case".into());
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() < 2 {
+        return Some("must be a fully qualified name such as api.example.com".into());
+    }
+    labels
+        .iter()
+        .find(|l| {
+            l.is_empty()
+                || l.len() > 63
+                || l.starts_with('-')
+                || l.ends_with('-')
+                || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        .map(|l| format!("has an invalid label {l:?}"))
+}
+
+/// Why `arn` cannot be this domain's certificate, if it cannot.
+fn certificate_problem(arn: &str, region: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() != 6
+        || parts[0] != "arn"
+        || parts[2] != "acm"
+        || !parts[5].starts_with("certificate/")
+    {
+        return Some(format!(
+            "{arn:?} is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
+        ));
+    }
+    (parts[3] != region).then(|| {
+        format!(
+            "a REGIONAL custom domain needs a certificate in its own region ({region}); this one is in {}",
+            parts[3]
+        )
+    })
+}
+
+fn outputs(region: &str, out: &GetDomainNameOutput) -> Value {
+    let name = out.domain_name().unwrap_or_default();
+    json!({
+        "domain_name": name,
+        "regional_domain_name": out.regional_domain_name(),
+        "regional_hosted_zone_id": out.regional_hosted_zone_id(),
+        "regional_certificate_arn": out.regional_certificate_arn(),
+        "security_policy": out.security_policy().map(|p| p.as_str()),
+        "arn": format!("arn:{}:apigateway:{region}::/domainnames/{name}", partition(region)),
+    })
+}
+
+fn cloud_inputs(out: &GetDomainNameOutput) -> Value {
+    json!({
+        "domain_name": out.domain_name(),
+        "regional_certificate_arn": out.regional_certificate_arn(),
+        "endpoint_type": out
+            .endpoint_configuration()
+            .and_then(|c| c.types().first())
+            .map(|t| t.as_str()),
+        "security_policy": out.security_policy().map(|p| p.as_str()),
+    })
+}
+
+async fn get(
+    aws: &Clients,
+    region: &str,
+    name: &str,
+) -> Result<Option<GetDomainNameOutput>, ProviderError> {
+    let client = aws.apigateway(region).await;
+    match client.get_domain_name().domain_name(name).send().await {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(api_error(&format!("reading custom domain {name}"), e)),
+    }
+}
+
+/// Waits until the certificate is ISSUED; fails at once on a final state
+/// that is not (FAILED, VALIDATION_TIMED_OUT, REVOKED, EXPIRED, INACTIVE).
+/// ACM keeps trying to validate for up to 72 h, so the step's deadline
+/// decides how long a PENDING_VALIDATION certificate is waited for.
+pub(crate) async fn wait_certificate_issued(
+    aws: &Clients,
+    ctx: &OpContext,
+    arn: &str,
+) -> Result<(), ProviderError> {
+    let acm = aws.acm(&ctx.region).await;
+    let first = aws.poll_interval(Duration::from_secs(10)).await;
+    wait_for(
+        ctx,
+        &format!("certificate {arn} to be ISSUED"),
+        first,
+        Duration::from_secs(30),
+        || {
+            let acm = acm.clone();
+            async move {
+                let out = match acm.describe_certificate().certificate_arn(arn).send().await {
+                    Ok(out) => out,
+                    Err(e) if error_code(&e).as_deref() == Some("ResourceNotFoundException") => {
+                        return Err(ProviderError::permanent(format!(
+                            "certificate {arn} does not exist in {}",
+                            ctx.region
+                        ))
+                        .with_hint(
+                            "a REGIONAL custom domain needs an ACM certificate in its own region",
+                        ));
+                    }
+                    Err(e) => return Err(sdk_error(&format!("reading certificate {arn}"), e)),
+                };
+                let cert = out.certificate();
+                match cert.and_then(|c| c.status()) {
+                    Some(CertificateStatus::Issued) => Ok(Some(())),
+                    Some(CertificateStatus::PendingValidation) | None => Ok(None),
+                    Some(other) => Err(ProviderError::permanent(format!(
+                        "certificate {arn} is {} ({}), so the custom domain cannot use it",
+                        other.as_str(),
+                        cert.and_then(|c| c.failure_reason())
+                            .map(|r| r.as_str())
+                            .unwrap_or("no failure reason given"),
+                    ))
+                    .with_hint("request a new certificate and validate it")),
+                }
+            }
+        },
+    )
+    .await
+}
+
+/// Waits until the domain is AVAILABLE. PENDING_CERTIFICATE_REIMPORT and
+/// PENDING_OWNERSHIP_VERIFICATION need someone to act, so they fail.
+async fn wait_available(
+    aws: &Clients,
+    ctx: &OpContext,
+    name: &str,
+) -> Result<GetDomainNameOutput, ProviderError> {
+    let first = aws.poll_interval(Duration::from_secs(5)).await;
+    wait_for(
+        ctx,
+        &format!("custom domain {name} to be AVAILABLE"),
+        first,
+        Duration::from_secs(15),
+        || async move {
+            let Some(out) = get(aws, &ctx.region, name).await? else {
+                return Err(ProviderError::permanent(format!(
+                    "custom domain {name} disappeared while waiting for it to be AVAILABLE"
+                )));
+            };
+            match out.domain_name_status() {
+                None | Some(DomainNameStatus::Available) => Ok(Some(out)),
+                Some(DomainNameStatus::Pending) | Some(DomainNameStatus::Updating) => Ok(None),
+                Some(other) => Err(ProviderError::permanent(format!(
+                    "custom domain {name} is {}: {}",
+                    other.as_str(),
+                    out.domain_name_status_message().unwrap_or("no message")
+                ))),
+            }
+        },
+    )
+    .await
+}
+
+#[async_trait]
+impl ResourceType for DomainName {
+    fn info(&self) -> TypeInfo {
+        // Terraform allows 60 min: TLS policy changes and service incidents
+        // have taken that long (latency model §8).
+        TypeInfo {
+            timeouts: DefaultTimeouts {
+                create: Duration::from_secs(60 * 60),
+                update: Duration::from_secs(60 * 60),
+                delete: Duration::from_secs(20 * 60),
+            },
+            ..TypeInfo::resource(TYPE)
+        }
+    }
+
+    fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        let mut out = Vec::new();
+        check_required_str(inputs, "domain_name", &mut out);
+        check_required_str(inputs, "regional_certificate_arn", &mut out);
+        check_one_of(inputs, "endpoint_type", ENDPOINT_TYPES, &mut out);
+        check_one_of(inputs, "security_policy", SECURITY_POLICIES, &mut out);
+        if let Some(name) = inputs.get("domain_name").and_then(Value::as_str)
+            && name != UNKNOWN
+            && !name.is_empty()
+            && let Some(problem) = domain_problem(name)
+        {
+            out.push(CheckFailure::new(
+                "domain_name",
+                format!("{name:?} {problem}"),
+            ));
+        }
+        if let Some(arn) = inputs
+            .get("regional_certificate_arn")
+            .and_then(Value::as_str)
+            && arn != UNKNOWN
+            && !arn.is_empty()
+            && let Some(problem) = certificate_problem(arn, region)
+        {
+            out.push(CheckFailure::new("regional_certificate_arn", problem));
+        }
+        out
+    }
+
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        let (old, new) = (normalized(old_inputs), normalized(new_inputs));
+        let mut diff = Diff::top_level(&old, &new, REPLACE_KEYS);
+        let same_name = old.get("domain_name") == new.get("domain_name");
+        diff.delete_before_replace = diff.replaces() && same_name;
+        diff
+    }
+
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        let inputs = normalized(inputs);
+        let name = req_str(&inputs, "domain_name")?;
+        let certificate = req_str(&inputs, "regional_certificate_arn")?;
+        let policy = str_or(&inputs, "security_policy", "TLS_1_2");
+        wait_certificate_issued(aws, ctx, certificate).await?;
+        let client = aws.apigateway(&ctx.region).await;
+        // CreateDomainName is limited to 1 call per 30 s per account and
+        // region: TooManyRequests is retried until the deadline. A conflict
+        // means the name exists: not retried, resolved below.
+        let created = call_retrying(ctx, || {
+            let mut request = client
+                .create_domain_name()
+                .domain_name(name)
+                .regional_certificate_arn(certificate)
+                .endpoint_configuration(
+                    EndpointConfiguration::builder()
+                        .types(EndpointType::Regional)
+                        .build(),
+                )
+                .security_policy(SecurityPolicy::from(policy));
+            for (k, v) in identity_tags(ctx) {
+                request = request.tags(k, v);
+            }
+            async move {
+                match request.send().await {
+                    Ok(_) => Ok(true),
+                    Err(e) if is_already_exists(&e) => Ok(false),
+                    Err(e) => Err(api_error(&format!("creating custom domain {name}"), e)),
+                }
+            }
+        })
+        .await?;
+        if !created {
+            let existing = get(aws, &ctx.region, name).await?;
+            let owner = existing
+                .as_ref()
+                .and_then(|d| d.tags())
+                .and_then(|t| t.get(URN_TAG));
+            if owner != Some(&ctx.urn) {
+                return Err(ProviderError::permanent(format!(
+                    "custom domain {name} already exists in {} and is not this resource's ({})",
+                    ctx.region,
+                    match owner {
+                        Some(urn) => format!("it belongs to {urn}"),
+                        None => "it has no Meridian tag".to_string(),
+                    }
+                ))
+                .with_hint("a custom domain name is unique per account and region: delete the other one, or use another name"));
+            }
+            // Ours, from an interrupted create: adopt it (and bring its
+            // certificate and policy in line).
+            ctx.status(&format!(
+                "adopting custom domain {name} created earlier by this resource"
+            ));
+            let outputs = self
+                .update(aws, ctx, name, &Value::Null, &inputs, &Value::Null)
+                .await?;
+            return Ok(Created {
+                id: name.to_string(),
+                outputs,
+            });
+        }
+        let out = wait_available(aws, ctx, name).await?;
+        Ok(Created {
+            id: name.to_string(),
+            outputs: outputs(&ctx.region, &out),
+        })
+    }
+
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let name = match req.id {
+            Some(id) => id,
+            None => req_str(req.inputs, "domain_name")?,
+        };
+        let Some(out) = get(aws, &ctx.region, name).await? else {
+            return Ok(None);
+        };
+        // Found by name only: it is this resource's only if it carries its URN.
+        if req.id.is_none() && out.tags().and_then(|t| t.get(URN_TAG)) != Some(&ctx.urn) {
+            return Ok(None);
+        }
+        Ok(Some(ReadResult {
+            id: name.to_string(),
+            inputs: Some(cloud_inputs(&out)),
+            outputs: outputs(&ctx.region, &out),
+        }))
+    }
+
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _old_inputs: &Value,
+        new_inputs: &Value,
+        _old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        let inputs = normalized(new_inputs);
+        let current = get(aws, &ctx.region, id).await?.ok_or_else(|| {
+            ProviderError::permanent(format!("custom domain {id} no longer exists"))
+        })?;
+        let mut ops = Vec::new();
+        let certificate = req_str(&inputs, "regional_certificate_arn")?;
+        if current.regional_certificate_arn() != Some(certificate) {
+            wait_certificate_issued(aws, ctx, certificate).await?;
+            ops.push(patch(
+                Op::Replace,
+                "/regionalCertificateArn",
+                Some(certificate),
+            ));
+        }
+        let policy = str_or(&inputs, "security_policy", "TLS_1_2");
+        if current.security_policy().map(|p| p.as_str()) != Some(policy) {
+            ops.push(patch(Op::Replace, "/securityPolicy", Some(policy)));
+        }
+        if !ops.is_empty() {
+            let client = aws.apigateway(&ctx.region).await;
+            // UpdateDomainName is limited to 1 call per 30 s: retried.
+            call_retrying(ctx, || {
+                let request = client
+                    .update_domain_name()
+                    .domain_name(id)
+                    .set_patch_operations(Some(ops.clone()));
+                async move {
+                    request
+                        .send()
+                        .await
+                        .map_err(|e| api_error(&format!("updating custom domain {id}"), e))
+                }
+            })
+            .await?;
+        }
+        let out = wait_available(aws, ctx, id).await?;
+        Ok(outputs(&ctx.region, &out))
+    }
+
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let client = aws.apigateway(&ctx.region).await;
+        // DeleteDomainName is limited to 1 call per 30 s: retried.
+        call_retrying(ctx, || {
+            let request = client.delete_domain_name().domain_name(id);
+            async move {
+                match request.send().await {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_not_found(&e) => Ok(()),
+                    Err(e) => Err(api_error(&format!("deleting custom domain {id}"), e)),
+                }
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CERT: &str = "arn:aws:acm:eu-west-1:123456789012:certificate/0e1f";
+
+    fn base() -> Value {
+        json!({"domain_name": "api.example.com", "regional_certificate_arn": CERT})
+    }
+
+    #[test]
+    fn the_certificate_must_be_acm_and_in_the_domains_region() {
+        assert!(DomainName.check("eu-west-1", &base()).is_empty());
+        let f = DomainName.check("sa-east-1", &base());
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].reason.contains("its own region (sa-east-1)"),
+            "{}",
+            f[0].reason
+        );
+        let mut v = base();
+        v["regional_certificate_arn"] = json!("arn:aws:iam::123456789012:server-certificate/x");
+        assert!(
+            DomainName.check("eu-west-1", &v)[0]
+                .reason
+                .contains("not an ACM certificate")
+        );
+    }
+
+    #[test]
+    fn domain_names_are_checked() {
+        for bad in [
+            "API.example.com",
+            "localhost",
+            "a..example.com",
+            "-a.example.com",
+        ] {
+            assert!(domain_problem(bad).is_some(), "{bad}");
+        }
+        assert_eq!(domain_problem("*.api.example.com"), None);
+        let mut v = base();
+        v["endpoint_type"] = json!("EDGE");
+        assert_eq!(
+            DomainName.check("eu-west-1", &v)[0].property,
+            "endpoint_type"
+        );
+    }
+
+    #[test]
+    fn a_new_certificate_is_an_update_and_a_new_name_a_replacement() {
+        let mut new = base();
+        new["regional_certificate_arn"] = json!(CERT.replace("0e1f", "9a8b"));
+        let d = DomainName.diff(&base(), &new);
+        assert_eq!(d.changes.len(), 1);
+        assert!(!d.replaces());
+        let mut renamed = base();
+        renamed["domain_name"] = json!("api2.example.com");
+        let d = DomainName.diff(&base(), &renamed);
+        assert!(d.replaces());
+        // A new name does not collide with the old one: create it first.
+        assert!(!d.delete_before_replace);
+        let defaults = json!({"domain_name": "api.example.com", "regional_certificate_arn": CERT, "endpoint_type": "REGIONAL", "security_policy": "TLS_1_2"});
+        assert!(DomainName.diff(&base(), &defaults).changes.is_empty());
+    }
+}

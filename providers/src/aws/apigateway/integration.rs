@@ -1,0 +1,355 @@
+//! `aws:apigateway:Integration`: what a method calls (here typically a Lambda
+//! proxy integration). PutIntegration creates or overwrites, so an update
+//! puts again; the method it hangs off identifies it.
+
+use super::method::{HTTP_METHODS, method_id, split_method_id};
+use super::{api_error, check_one_of, is_not_found, mutate_api, str_or, with_defaults};
+use crate::aws::ResourceType;
+use crate::aws::common::{Clients, check_required_str, opt_str, req_str};
+use async_trait::async_trait;
+use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
+use aws_sdk_apigateway::types::IntegrationType;
+use meridian_engine::{
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    UNKNOWN,
+};
+use serde_json::{Value, json};
+
+pub const TYPE: &str = "aws:apigateway:Integration";
+const TYPES: &[&str] = &["AWS_PROXY", "AWS", "HTTP", "HTTP_PROXY", "MOCK"];
+const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
+
+/// Inputs: `rest_api_id`, `resource_id`, `http_method` (of the method),
+/// `type` (`AWS_PROXY` default), `integration_http_method` (`POST` default;
+/// Lambda is always invoked with POST), `uri` (for a Lambda proxy:
+/// `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function
+/// arn>/invocations`, the function's `invoke_arn`; not for `MOCK`).
+/// Outputs: `id` (`<api>/<resource>/<METHOD>`), `rest_api_id`, `resource_id`,
+/// `http_method`, `type`, `integration_http_method`, `uri`.
+/// A change of API, resource or method replaces it; the rest is put again.
+pub struct Integration;
+
+fn normalized(inputs: &Value) -> Value {
+    with_defaults(
+        inputs,
+        &[
+            ("type", json!("AWS_PROXY")),
+            ("integration_http_method", json!("POST")),
+        ],
+    )
+}
+
+/// Why a Lambda invocation URI is wrong, if it is (AWS accepts many of these
+/// at PutIntegration and fails only when the API is called).
+fn lambda_uri_problem(uri: &str, integration_http_method: Option<&str>) -> Option<String> {
+    let (_, rest) = uri.split_once(":lambda:path/")?;
+    let function = rest
+        .strip_prefix("2015-03-31/functions/")
+        .and_then(|f| f.strip_suffix("/invocations"));
+    match function {
+        None => Some(
+            "a Lambda URI is arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function arn>/invocations"
+                .into(),
+        ),
+        Some(f) if !f.starts_with("arn:") || !f.contains(":lambda:") => Some(format!(
+            "{f:?} is not a Lambda function ARN"
+        )),
+        Some(_) => match integration_http_method {
+            Some(m) if m != "POST" && m != UNKNOWN => Some(format!(
+                "Lambda is invoked with POST; integration_http_method {m} would fail every call"
+            )),
+            _ => None,
+        },
+    }
+}
+
+fn outputs(api: &str, resource: &str, http_method: &str, out: &GetIntegrationOutput) -> Value {
+    json!({
+        "id": method_id(api, resource, http_method),
+        "rest_api_id": api,
+        "resource_id": resource,
+        "http_method": http_method,
+        "type": out.r#type().map(|t| t.as_str()),
+        "integration_http_method": out.http_method(),
+        "uri": out.uri(),
+    })
+}
+
+fn cloud_inputs(api: &str, resource: &str, http_method: &str, out: &GetIntegrationOutput) -> Value {
+    let mut v = json!({
+        "rest_api_id": api,
+        "resource_id": resource,
+        "http_method": http_method,
+        "type": out.r#type().map(|t| t.as_str()),
+    });
+    if let Some(m) = out.http_method() {
+        v["integration_http_method"] = json!(m);
+    }
+    if let Some(u) = out.uri() {
+        v["uri"] = json!(u);
+    }
+    v
+}
+
+async fn get(
+    aws: &Clients,
+    region: &str,
+    api: &str,
+    resource: &str,
+    http_method: &str,
+) -> Result<Option<GetIntegrationOutput>, ProviderError> {
+    let client = aws.apigateway(region).await;
+    match client
+        .get_integration()
+        .rest_api_id(api)
+        .resource_id(resource)
+        .http_method(http_method)
+        .send()
+        .await
+    {
+        // The local emulator answers for a missing integration with an empty
+        // one; an integration always has a type.
+        Ok(out) if out.r#type().is_none() => Ok(None),
+        Ok(out) => Ok(Some(out)),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(api_error(
+            &format!("reading the integration of {http_method} {resource} in REST API {api}"),
+            e,
+        )),
+    }
+}
+
+/// PutIntegration: creates the integration or overwrites the one there.
+async fn put(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Value, ProviderError> {
+    let inputs = normalized(inputs);
+    let api = req_str(&inputs, "rest_api_id")?;
+    let resource = req_str(&inputs, "resource_id")?;
+    let http_method = req_str(&inputs, "http_method")?;
+    let kind = str_or(&inputs, "type", "AWS_PROXY");
+    let client = aws.apigateway(&ctx.region).await;
+    mutate_api(ctx, api, || {
+        let mut request = client
+            .put_integration()
+            .rest_api_id(api)
+            .resource_id(resource)
+            .http_method(http_method)
+            .r#type(IntegrationType::from(kind))
+            .set_uri(opt_str(&inputs, "uri").map(str::to_string));
+        if kind != "MOCK" {
+            request = request.set_integration_http_method(
+                opt_str(&inputs, "integration_http_method").map(str::to_string),
+            );
+        }
+        async move {
+            request.send().await.map_err(|e| {
+                let missing = is_not_found(&e);
+                let err = api_error(
+                    &format!("putting the integration of {http_method} {resource} in REST API {api}"),
+                    e,
+                );
+                if missing {
+                    err.with_hint("the method must exist first: pass the Method's outputs to the integration so it depends on it")
+                } else {
+                    err
+                }
+            })
+        }
+    })
+    .await?;
+    let out = get(aws, &ctx.region, api, resource, http_method)
+        .await?
+        .ok_or_else(|| {
+            ProviderError::unknown(format!(
+                "the integration of {http_method} {resource} in REST API {api} was put but cannot be read back"
+            ))
+        })?;
+    Ok(outputs(api, resource, http_method, &out))
+}
+
+#[async_trait]
+impl ResourceType for Integration {
+    fn info(&self) -> TypeInfo {
+        TypeInfo::resource(TYPE)
+    }
+
+    fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        let mut out = Vec::new();
+        check_required_str(inputs, "rest_api_id", &mut out);
+        check_required_str(inputs, "resource_id", &mut out);
+        check_required_str(inputs, "http_method", &mut out);
+        check_one_of(inputs, "http_method", HTTP_METHODS, &mut out);
+        check_one_of(inputs, "type", TYPES, &mut out);
+        check_one_of(inputs, "integration_http_method", HTTP_METHODS, &mut out);
+        let kind = str_or(inputs, "type", "AWS_PROXY");
+        match inputs.get("uri") {
+            None | Some(Value::Null) if kind != "MOCK" && kind != UNKNOWN => out.push(
+                CheckFailure::new("uri", format!("is required for a {kind} integration")),
+            ),
+            Some(Value::String(uri)) if uri != UNKNOWN => {
+                let integration_method = inputs
+                    .get("integration_http_method")
+                    .and_then(Value::as_str)
+                    .or(Some("POST"));
+                if let Some(problem) = lambda_uri_problem(uri, integration_method) {
+                    out.push(CheckFailure::new("uri", problem));
+                } else if matches!(kind, "AWS" | "AWS_PROXY") && !uri.starts_with("arn:") {
+                    out.push(CheckFailure::new(
+                        "uri",
+                        format!(
+                            "an {kind} integration takes an arn:aws:apigateway:... URI, not {uri:?}"
+                        ),
+                    ));
+                }
+            }
+            Some(Value::String(_)) | None | Some(Value::Null) => {}
+            Some(_) => out.push(CheckFailure::new("uri", "must be a string")),
+        }
+        out
+    }
+
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        Diff::top_level(
+            &normalized(old_inputs),
+            &normalized(new_inputs),
+            REPLACE_KEYS,
+        )
+    }
+
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        let outputs = put(aws, ctx, inputs).await?;
+        let id = outputs["id"].as_str().unwrap_or_default().to_string();
+        Ok(Created { id, outputs })
+    }
+
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let (api, resource, http_method) = match req.id {
+            Some(id) => split_method_id(id)?,
+            None => (
+                req_str(req.inputs, "rest_api_id")?,
+                req_str(req.inputs, "resource_id")?,
+                req_str(req.inputs, "http_method")?,
+            ),
+        };
+        Ok(get(aws, &ctx.region, api, resource, http_method)
+            .await?
+            .map(|out| ReadResult {
+                id: method_id(api, resource, http_method),
+                inputs: Some(cloud_inputs(api, resource, http_method, &out)),
+                outputs: outputs(api, resource, http_method, &out),
+            }))
+    }
+
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        _id: &str,
+        _old_inputs: &Value,
+        new_inputs: &Value,
+        _old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        put(aws, ctx, new_inputs).await
+    }
+
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let (api, resource, http_method) = split_method_id(id)?;
+        // Already gone is success. (Asked first: the local emulator answers
+        // a delete of a missing integration with a 500, which would be
+        // retried.)
+        if get(aws, &ctx.region, api, resource, http_method)
+            .await?
+            .is_none()
+        {
+            return Ok(());
+        }
+        let client = aws.apigateway(&ctx.region).await;
+        mutate_api(ctx, api, || {
+            let request = client
+                .delete_integration()
+                .rest_api_id(api)
+                .resource_id(resource)
+                .http_method(http_method);
+            async move {
+                match request.send().await {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_not_found(&e) => Ok(()),
+                    Err(e) => Err(api_error(
+                        &format!(
+                            "deleting the integration of {http_method} {resource} in REST API {api}"
+                        ),
+                        e,
+                    )),
+                }
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URI: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations";
+
+    fn base() -> Value {
+        json!({"rest_api_id": "a", "resource_id": "r", "http_method": "GET", "uri": URI})
+    }
+
+    #[test]
+    fn a_lambda_proxy_integration_checks_clean() {
+        assert!(Integration.check("us-east-1", &base()).is_empty());
+    }
+
+    #[test]
+    fn a_lambda_uri_must_name_a_function_and_be_called_with_post() {
+        let mut v = base();
+        v["integration_http_method"] = json!("GET");
+        let f = Integration.check("us-east-1", &v);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].reason.contains("POST"), "{}", f[0].reason);
+        let mut v = base();
+        v["uri"] =
+            json!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/f/invocations");
+        assert!(
+            Integration.check("us-east-1", &v)[0]
+                .reason
+                .contains("not a Lambda function ARN")
+        );
+        let mut v = base();
+        v.as_object_mut().map(|o| o.remove("uri"));
+        assert_eq!(Integration.check("us-east-1", &v)[0].property, "uri");
+        v["type"] = json!("MOCK");
+        assert!(Integration.check("us-east-1", &v).is_empty());
+    }
+
+    #[test]
+    fn a_new_uri_updates_and_a_new_method_replaces() {
+        let mut new = base();
+        new["uri"] = json!(URI.replace(":f/", ":g/"));
+        let d = Integration.diff(&base(), &new);
+        assert_eq!(d.changes.len(), 1);
+        assert!(!d.replaces());
+        new["http_method"] = json!("POST");
+        assert!(Integration.diff(&base(), &new).replaces());
+        let defaults = json!({"rest_api_id": "a", "resource_id": "r", "http_method": "GET", "uri": URI, "type": "AWS_PROXY", "integration_http_method": "POST"});
+        assert!(Integration.diff(&base(), &defaults).changes.is_empty());
+    }
+}

@@ -1,0 +1,485 @@
+//! `aws:apigateway:Method`: an HTTP method on a resource of a REST API
+//! (`GET /object/{id}`). API, resource and HTTP method identify it, so an
+//! interrupted create is found again by those three.
+
+use super::{
+    api_error, check_one_of, is_already_exists, is_not_found, mutate_api, patch, sorted,
+    with_defaults,
+};
+use crate::aws::ResourceType;
+use crate::aws::common::{Clients, check_required_str, req_str};
+use async_trait::async_trait;
+use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
+use aws_sdk_apigateway::types::{Op, PatchOperation};
+use meridian_engine::{
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    UNKNOWN,
+};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+pub const TYPE: &str = "aws:apigateway:Method";
+pub(crate) const HTTP_METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
+];
+/// `CUSTOM` and `COGNITO_USER_POOLS` need an authorizer, which Meridian does
+/// not model yet.
+const AUTHORIZATION_TYPES: &[&str] = &["NONE", "AWS_IAM"];
+const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
+const PARAMETER_SOURCES: &[&str] = &[
+    "path",
+    "querystring",
+    "multivaluequerystring",
+    "header",
+    "multivalueheader",
+];
+
+/// Inputs: `rest_api_id`, `resource_id`, `http_method` (`GET` default),
+/// `authorization_type` (`NONE` default, or `AWS_IAM`), optional
+/// `request_parameters` (`{"method.request.path.id": true}`: name → required).
+/// Outputs: `id` (`<api>/<resource>/<METHOD>`), `rest_api_id`, `resource_id`,
+/// `http_method`, `authorization_type`.
+/// A change of API, resource or HTTP method replaces the method; the rest is
+/// patched in place (UpdateMethod).
+pub struct Method;
+
+fn normalized(inputs: &Value) -> Value {
+    with_defaults(
+        inputs,
+        &[
+            ("http_method", json!("GET")),
+            ("authorization_type", json!("NONE")),
+        ],
+    )
+}
+
+/// The physical id of a method: `<api id>/<resource id>/<HTTP method>`.
+pub(crate) fn method_id(api: &str, resource: &str, http_method: &str) -> String {
+    format!("{api}/{resource}/{http_method}")
+}
+
+/// Splits a method or integration id back into its three parts.
+pub(crate) fn split_method_id(id: &str) -> Result<(&str, &str, &str), ProviderError> {
+    let mut parts = id.splitn(3, '/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(a), Some(r), Some(m)) if !a.is_empty() && !r.is_empty() && !m.is_empty() => {
+            Ok((a, r, m))
+        }
+        _ => Err(ProviderError::permanent(format!(
+            "{id:?} is not a method id (<api id>/<resource id>/<HTTP method>)"
+        ))),
+    }
+}
+
+/// Why `name` cannot be a method request parameter, if it cannot.
+fn parameter_problem(name: &str) -> Option<String> {
+    let ok = name
+        .strip_prefix("method.request.")
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(source, param)| PARAMETER_SOURCES.contains(&source) && !param.is_empty());
+    (!ok).then(|| {
+        format!(
+            "must be method.request.<{}>.<name>",
+            PARAMETER_SOURCES.join("|")
+        )
+    })
+}
+
+fn request_parameters(inputs: &Value) -> Result<BTreeMap<String, bool>, ProviderError> {
+    match inputs.get("request_parameters") {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(Value::Object(o)) => o
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Bool(b) => Ok((k.clone(), *b)),
+                other => Err(ProviderError::permanent(format!(
+                    "request parameter {k:?} must map to true (required) or false, got {other}"
+                ))),
+            })
+            .collect(),
+        Some(other) => Err(ProviderError::permanent(format!(
+            "request_parameters must be a map of name to bool, got {other}"
+        ))),
+    }
+}
+
+fn outputs(api: &str, resource: &str, out: &GetMethodOutput) -> Value {
+    let http_method = out.http_method().unwrap_or_default();
+    json!({
+        "id": method_id(api, resource, http_method),
+        "rest_api_id": api,
+        "resource_id": resource,
+        "http_method": http_method,
+        "authorization_type": out.authorization_type(),
+    })
+}
+
+fn cloud_inputs(api: &str, resource: &str, out: &GetMethodOutput) -> Value {
+    let mut v = json!({
+        "rest_api_id": api,
+        "resource_id": resource,
+        "http_method": out.http_method(),
+        "authorization_type": out.authorization_type(),
+    });
+    let params = sorted(out.request_parameters());
+    if !params.is_empty() {
+        v["request_parameters"] = Value::Object(
+            params
+                .into_iter()
+                .map(|(k, b)| (k, Value::Bool(b)))
+                .collect::<Map<_, _>>(),
+        );
+    }
+    v
+}
+
+async fn get(
+    aws: &Clients,
+    region: &str,
+    api: &str,
+    resource: &str,
+    http_method: &str,
+) -> Result<Option<GetMethodOutput>, ProviderError> {
+    let client = aws.apigateway(region).await;
+    match client
+        .get_method()
+        .rest_api_id(api)
+        .resource_id(resource)
+        .http_method(http_method)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(api_error(
+            &format!("reading method {http_method} of resource {resource} in REST API {api}"),
+            e,
+        )),
+    }
+}
+
+/// The patch that turns the method's request parameters from `current` into
+/// `wanted` (values are "true" when the parameter is required).
+fn parameter_patch(
+    current: &BTreeMap<String, bool>,
+    wanted: &BTreeMap<String, bool>,
+) -> Vec<PatchOperation> {
+    let as_text = |m: &BTreeMap<String, bool>| -> BTreeMap<String, String> {
+        m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()
+    };
+    super::map_patch(
+        "/requestParameters",
+        &as_text(current),
+        &as_text(wanted),
+        Op::Add,
+    )
+}
+
+#[async_trait]
+impl ResourceType for Method {
+    fn info(&self) -> TypeInfo {
+        TypeInfo::resource(TYPE)
+    }
+
+    fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        let mut out = Vec::new();
+        check_required_str(inputs, "rest_api_id", &mut out);
+        check_required_str(inputs, "resource_id", &mut out);
+        check_one_of(inputs, "http_method", HTTP_METHODS, &mut out);
+        check_one_of(inputs, "authorization_type", AUTHORIZATION_TYPES, &mut out);
+        match inputs.get("request_parameters") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if s == UNKNOWN => {}
+            Some(Value::Object(o)) => {
+                for (k, v) in o {
+                    let property = format!("request_parameters.{k}");
+                    if let Some(problem) = parameter_problem(k) {
+                        out.push(CheckFailure::new(&property, problem));
+                    } else if !(v.is_boolean() || v.as_str() == Some(UNKNOWN)) {
+                        out.push(CheckFailure::new(
+                            &property,
+                            "must be true (required) or false",
+                        ));
+                    }
+                }
+            }
+            Some(_) => out.push(CheckFailure::new(
+                "request_parameters",
+                "must be a map of parameter name to bool",
+            )),
+        }
+        out
+    }
+
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        Diff::top_level(
+            &normalized(old_inputs),
+            &normalized(new_inputs),
+            REPLACE_KEYS,
+        )
+    }
+
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        let inputs = normalized(inputs);
+        let api = req_str(&inputs, "rest_api_id")?;
+        let resource = req_str(&inputs, "resource_id")?;
+        let http_method = req_str(&inputs, "http_method")?;
+        let authorization = req_str(&inputs, "authorization_type")?;
+        let params = request_parameters(&inputs)?;
+        let exists_hint = "the resource already has this method and this stack did not create it; delete it or declare another http_method";
+        // AWS answers a second PutMethod for the same method with a conflict;
+        // the local emulator overwrites. Check first, so both behave alike.
+        if get(aws, &ctx.region, api, resource, http_method)
+            .await?
+            .is_some()
+        {
+            return Err(ProviderError::permanent(format!(
+                "method {http_method} of resource {resource} in REST API {api} already exists"
+            ))
+            .with_hint(exists_hint));
+        }
+        let client = aws.apigateway(&ctx.region).await;
+        mutate_api(ctx, api, || {
+            let request = client
+                .put_method()
+                .rest_api_id(api)
+                .resource_id(resource)
+                .http_method(http_method)
+                .authorization_type(authorization)
+                .set_request_parameters(
+                    (!params.is_empty())
+                        .then(|| params.iter().map(|(k, v)| (k.clone(), *v)).collect()),
+                );
+            async move {
+                request.send().await.map_err(|e| {
+                    let exists = is_already_exists(&e);
+                    let err = api_error(
+                        &format!(
+                            "creating method {http_method} of resource {resource} in REST API {api}"
+                        ),
+                        e,
+                    );
+                    if exists {
+                        err.with_hint(exists_hint)
+                    } else {
+                        err
+                    }
+                })
+            }
+        })
+        .await?;
+        let out = get(aws, &ctx.region, api, resource, http_method)
+            .await?
+            .ok_or_else(|| {
+                ProviderError::unknown(format!(
+                    "method {http_method} of resource {resource} in REST API {api} was created but cannot be read back"
+                ))
+            })?;
+        Ok(Created {
+            id: method_id(api, resource, http_method),
+            outputs: outputs(api, resource, &out),
+        })
+    }
+
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let inputs = normalized(req.inputs);
+        let (api, resource, http_method) = match req.id {
+            Some(id) => split_method_id(id)?,
+            None => (
+                req_str(&inputs, "rest_api_id")?,
+                req_str(&inputs, "resource_id")?,
+                req_str(&inputs, "http_method")?,
+            ),
+        };
+        Ok(get(aws, &ctx.region, api, resource, http_method)
+            .await?
+            .map(|out| ReadResult {
+                id: method_id(api, resource, http_method),
+                inputs: Some(cloud_inputs(api, resource, &out)),
+                outputs: outputs(api, resource, &out),
+            }))
+    }
+
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _old_inputs: &Value,
+        new_inputs: &Value,
+        _old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        let (api, resource, http_method) = split_method_id(id)?;
+        let inputs = normalized(new_inputs);
+        let missing = || {
+            ProviderError::permanent(format!(
+                "method {http_method} of resource {resource} in REST API {api} no longer exists"
+            ))
+        };
+        // Patch against the cloud's current state, so drift is undone too.
+        let current = get(aws, &ctx.region, api, resource, http_method)
+            .await?
+            .ok_or_else(missing)?;
+        let mut ops = Vec::new();
+        let authorization = req_str(&inputs, "authorization_type")?;
+        if current.authorization_type() != Some(authorization) {
+            ops.push(patch(
+                Op::Replace,
+                "/authorizationType",
+                Some(authorization),
+            ));
+        }
+        ops.extend(parameter_patch(
+            &sorted(current.request_parameters()),
+            &request_parameters(&inputs)?,
+        ));
+        if !ops.is_empty() {
+            let client = aws.apigateway(&ctx.region).await;
+            mutate_api(ctx, api, || {
+                let request = client
+                    .update_method()
+                    .rest_api_id(api)
+                    .resource_id(resource)
+                    .http_method(http_method)
+                    .set_patch_operations(Some(ops.clone()));
+                async move {
+                    request.send().await.map_err(|e| {
+                        api_error(
+                            &format!("updating method {http_method} of resource {resource} in REST API {api}"),
+                            e,
+                        )
+                    })
+                }
+            })
+            .await?;
+        }
+        let out = get(aws, &ctx.region, api, resource, http_method)
+            .await?
+            .ok_or_else(missing)?;
+        Ok(outputs(api, resource, &out))
+    }
+
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let (api, resource, http_method) = split_method_id(id)?;
+        let client = aws.apigateway(&ctx.region).await;
+        mutate_api(ctx, api, || {
+            let request = client
+                .delete_method()
+                .rest_api_id(api)
+                .resource_id(resource)
+                .http_method(http_method);
+            async move {
+                match request.send().await {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_not_found(&e) => Ok(()),
+                    Err(e) => Err(api_error(
+                        &format!(
+                            "deleting method {http_method} of resource {resource} in REST API {api}"
+                        ),
+                        e,
+                    )),
+                }
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_ids_round_trip() {
+        let id = method_id("api1", "res1", "GET");
+        assert_eq!(split_method_id(&id).ok(), Some(("api1", "res1", "GET")));
+        assert!(split_method_id("api1/res1").is_err());
+    }
+
+    #[test]
+    fn resource_or_verb_change_replaces_and_the_rest_updates() {
+        let old = json!({"rest_api_id": "a", "resource_id": "r"});
+        let verb = Method.diff(
+            &old,
+            &json!({"rest_api_id": "a", "resource_id": "r", "http_method": "POST"}),
+        );
+        assert!(verb.replaces());
+        let same = Method.diff(&old, &json!({"rest_api_id": "a", "resource_id": "r", "http_method": "GET", "authorization_type": "NONE"}));
+        assert!(same.changes.is_empty(), "{same:?}");
+        let auth = Method.diff(
+            &old,
+            &json!({"rest_api_id": "a", "resource_id": "r", "authorization_type": "AWS_IAM"}),
+        );
+        assert!(!auth.changes.is_empty() && !auth.replaces());
+    }
+
+    #[test]
+    fn check_rejects_bad_verbs_authorizers_and_parameter_names() {
+        let f = Method.check(
+            "us-east-1",
+            &json!({
+                "rest_api_id": "a", "resource_id": "r", "http_method": "FETCH",
+                "authorization_type": "CUSTOM",
+                "request_parameters": {"method.request.path.id": true, "path.id": true, "method.request.body.x": false}
+            }),
+        );
+        let props: Vec<&str> = f.iter().map(|c| c.property.as_str()).collect();
+        assert_eq!(
+            props,
+            vec![
+                "http_method",
+                "authorization_type",
+                "request_parameters.method.request.body.x",
+                "request_parameters.path.id"
+            ]
+        );
+    }
+
+    #[test]
+    fn parameter_patch_uses_required_flags_as_values() {
+        let current = BTreeMap::from([("method.request.path.id".to_string(), true)]);
+        let wanted = BTreeMap::from([
+            ("method.request.path.id".to_string(), false),
+            ("method.request.querystring.q".to_string(), true),
+        ]);
+        let ops: Vec<(String, String)> = parameter_patch(&current, &wanted)
+            .iter()
+            .map(|p| {
+                (
+                    p.path().unwrap_or_default().to_string(),
+                    p.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ops,
+            vec![
+                (
+                    "/requestParameters/method.request.path.id".to_string(),
+                    "false".to_string()
+                ),
+                (
+                    "/requestParameters/method.request.querystring.q".to_string(),
+                    "true".to_string()
+                ),
+            ]
+        );
+    }
+}

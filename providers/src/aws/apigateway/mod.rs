@@ -1,0 +1,368 @@
+//! API Gateway REST API (v1) resource types: the API, its resource tree,
+//! methods and integrations, deployments and stages, custom domain names and
+//! base path mappings. This module holds what they share: error mapping (a
+//! "concurrent modification" conflict is transient), a per-API cap on
+//! concurrent mutating calls, patch operations and ARN builders.
+
+pub mod base_path_mapping;
+pub mod deployment;
+pub mod domain_name;
+pub mod integration;
+pub mod method;
+pub mod resource;
+pub mod rest_api;
+pub mod stage;
+
+use super::common::{call_retrying, error_code, sdk_error};
+use aws_sdk_apigateway::types::{Op, PatchOperation};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use meridian_engine::{CheckFailure, ErrorKind, OpContext, ProviderError, UNKNOWN};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, LazyLock, Mutex};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+pub use base_path_mapping::BasePathMapping;
+pub use deployment::Deployment;
+pub use domain_name::DomainName;
+pub use integration::Integration;
+pub use method::Method;
+pub use resource::Resource;
+pub use rest_api::RestApi;
+pub use stage::Stage;
+
+/// Maps an API Gateway SDK error. On top of [`sdk_error`]: AWS answers
+/// parallel changes to one API with `ConflictException` (or, historically,
+/// `BadRequestException`) "Unable to complete operation due to concurrent
+/// modification. Please try again later." That one is transient; any other
+/// conflict (the thing already exists) stays permanent.
+pub(crate) fn api_error<E, R>(what: &str, e: SdkError<E, R>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let concurrent = is_concurrent_modification(&e);
+    let mut err = sdk_error(what, e);
+    if concurrent {
+        err.kind = ErrorKind::Transient;
+    }
+    err
+}
+
+fn is_concurrent_modification<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    match e {
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("");
+            let message = se.err().message().unwrap_or("").to_ascii_lowercase();
+            matches!(code, "ConflictException" | "BadRequestException")
+                && message.contains("concurrent modification")
+        }
+        _ => false,
+    }
+}
+
+/// True for API Gateway's "it does not exist" answer (also given for a child
+/// of an API that is gone).
+pub(crate) fn is_not_found<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    error_code(e).as_deref() == Some("NotFoundException")
+}
+
+/// True for `ConflictException` that is not a concurrent modification: the
+/// thing being created already exists.
+pub(crate) fn is_already_exists<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    error_code(e).as_deref() == Some("ConflictException") && !is_concurrent_modification(e)
+}
+
+/// Mutating calls allowed at once on one REST API (the latency model:
+/// "cap per-API concurrency at about 1–3 mutating calls"; more draws
+/// concurrent-modification conflicts).
+const PER_API_MUTATIONS: usize = 2;
+
+static API_LOCKS: LazyLock<Mutex<HashMap<String, Arc<Semaphore>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Waits for a slot to mutate the REST API `api_id` in `region` (shared by
+/// every provider instance of this process).
+pub(crate) async fn api_slot(region: &str, api_id: &str) -> OwnedSemaphorePermit {
+    let sem = {
+        let mut locks = API_LOCKS.lock().unwrap_or_else(|p| p.into_inner());
+        locks
+            .entry(format!("{region}/{api_id}"))
+            .or_insert_with(|| Arc::new(Semaphore::new(PER_API_MUTATIONS)))
+            .clone()
+    };
+    sem.acquire_owned()
+        .await
+        .expect("per-API semaphores are never closed")
+}
+
+/// Runs a mutating call on one REST API: holds a per-API slot for each
+/// attempt and retries transient failures (throttling, concurrent
+/// modification) until the step's deadline.
+pub(crate) async fn mutate_api<T, F, Fut>(
+    ctx: &OpContext,
+    api_id: &str,
+    mut op: F,
+) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    call_retrying(ctx, || {
+        let attempt = op();
+        async move {
+            let _slot = api_slot(&ctx.region, api_id).await;
+            attempt.await
+        }
+    })
+    .await
+}
+
+/// One JSON-patch operation of an Update* call.
+pub(crate) fn patch(op: Op, path: &str, value: Option<&str>) -> PatchOperation {
+    PatchOperation::builder()
+        .op(op)
+        .path(path)
+        .set_value(value.map(str::to_string))
+        .build()
+}
+
+/// Escapes a map key for a patch path (JSON pointer: `~` → `~0`, `/` → `~1`).
+pub(crate) fn pointer_escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// The patch operations that turn the map `current` into `wanted` under
+/// `prefix` (e.g. `/variables`): set the new keys with `new_key_op` (AWS
+/// wants `add` for method request parameters but `replace` for stage
+/// variables), replace changed values, remove the keys no longer wanted.
+pub(crate) fn map_patch(
+    prefix: &str,
+    current: &BTreeMap<String, String>,
+    wanted: &BTreeMap<String, String>,
+    new_key_op: Op,
+) -> Vec<PatchOperation> {
+    let mut ops = Vec::new();
+    for (k, v) in wanted {
+        let path = format!("{prefix}/{}", pointer_escape(k));
+        match current.get(k) {
+            None => ops.push(patch(new_key_op.clone(), &path, Some(v))),
+            Some(old) if old != v => ops.push(patch(Op::Replace, &path, Some(v))),
+            Some(_) => {}
+        }
+    }
+    for k in current.keys().filter(|k| !wanted.contains_key(*k)) {
+        ops.push(patch(
+            Op::Remove,
+            &format!("{prefix}/{}", pointer_escape(k)),
+            None,
+        ));
+    }
+    ops
+}
+
+/// The ARN that IAM policies and Lambda permissions use for calls to an API:
+/// `arn:aws:execute-api:<region>:<account>:<api id>`.
+pub(crate) fn execute_api_arn(region: &str, account_id: &str, api_id: &str) -> String {
+    format!(
+        "arn:{}:execute-api:{region}:{account_id}:{api_id}",
+        partition(region)
+    )
+}
+
+/// The AWS partition of a region (the ARN's second field).
+pub(crate) fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The account id (fifth field) of an ARN that has one.
+pub(crate) fn account_of_arn(arn: &str) -> Option<&str> {
+    let account = arn.split(':').nth(4)?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+}
+
+/// A string-to-string map input (absent or null = empty).
+pub(crate) fn str_map(
+    inputs: &Value,
+    key: &str,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    match inputs.get(key) {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(Value::Object(o)) => o
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                other => Err(ProviderError::permanent(format!(
+                    "input {key:?}: value of {k:?} must be a string, got {other}"
+                ))),
+            })
+            .collect(),
+        Some(other) => Err(ProviderError::permanent(format!(
+            "input {key:?} must be a map of strings, got {other}"
+        ))),
+    }
+}
+
+/// A map as a JSON object, or `None` when it is empty (so an absent input and
+/// an empty map read back the same).
+pub(crate) fn map_value<V: Clone + Into<Value>>(map: &BTreeMap<String, V>) -> Option<Value> {
+    (!map.is_empty()).then(|| {
+        Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect::<Map<_, _>>(),
+        )
+    })
+}
+
+/// Copies a `HashMap` from the SDK into a sorted map.
+pub(crate) fn sorted<V: Clone>(map: Option<&HashMap<String, V>>) -> BTreeMap<String, V> {
+    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// Check helper: an optional string input, when present and known, must be
+/// one of `allowed`.
+pub(crate) fn check_one_of(
+    inputs: &Value,
+    key: &str,
+    allowed: &[&str],
+    out: &mut Vec<CheckFailure>,
+) {
+    match inputs.get(key) {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if s == UNKNOWN || allowed.contains(&s.as_str()) => {}
+        Some(Value::String(s)) => out.push(CheckFailure::new(
+            key,
+            format!("{s:?} is not one of {}", allowed.join(", ")),
+        )),
+        Some(_) => out.push(CheckFailure::new(key, "must be a string")),
+    }
+}
+
+/// Check helper: an optional input that must be a string when present.
+pub(crate) fn check_optional_str(inputs: &Value, key: &str, out: &mut Vec<CheckFailure>) {
+    match inputs.get(key) {
+        None | Some(Value::Null) | Some(Value::String(_)) => {}
+        Some(_) => out.push(CheckFailure::new(key, "must be a string")),
+    }
+}
+
+/// Check helper: an optional map of strings (values may be unknown).
+pub(crate) fn check_str_map(inputs: &Value, key: &str, out: &mut Vec<CheckFailure>) {
+    match inputs.get(key) {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if s == UNKNOWN => {}
+        Some(Value::Object(o)) => {
+            for (k, v) in o {
+                if !v.is_string() {
+                    out.push(CheckFailure::new(&format!("{key}.{k}"), "must be a string"));
+                }
+            }
+        }
+        Some(_) => out.push(CheckFailure::new(key, "must be a map of strings")),
+    }
+}
+
+/// `inputs` with `defaults` filled in where a key is absent or null, so a
+/// diff does not see a change between "left out" and "the default".
+pub(crate) fn with_defaults(inputs: &Value, defaults: &[(&str, Value)]) -> Value {
+    let mut out = inputs.as_object().cloned().unwrap_or_default();
+    for (k, v) in defaults {
+        if out.get(*k).is_none_or(Value::is_null) {
+            out.insert((*k).to_string(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// An optional string input with a default.
+pub(crate) fn str_or<'a>(inputs: &'a Value, key: &str, default: &'a str) -> &'a str {
+    inputs.get(key).and_then(Value::as_str).unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn map_patch_adds_replaces_and_removes() {
+        let current = BTreeMap::from([
+            ("keep".to_string(), "1".to_string()),
+            ("change".to_string(), "a".to_string()),
+            ("drop".to_string(), "x".to_string()),
+        ]);
+        let wanted = BTreeMap::from([
+            ("keep".to_string(), "1".to_string()),
+            ("change".to_string(), "b".to_string()),
+            ("new/key".to_string(), "n".to_string()),
+        ]);
+        let ops: Vec<(String, String, Option<String>)> =
+            map_patch("/variables", &current, &wanted, Op::Add)
+                .iter()
+                .map(|p| {
+                    (
+                        p.op().map(|o| o.as_str().to_string()).unwrap_or_default(),
+                        p.path().unwrap_or_default().to_string(),
+                        p.value().map(str::to_string),
+                    )
+                })
+                .collect();
+        assert_eq!(
+            ops,
+            vec![
+                (
+                    "replace".into(),
+                    "/variables/change".into(),
+                    Some("b".into())
+                ),
+                ("add".into(), "/variables/new~1key".into(), Some("n".into())),
+                ("remove".into(), "/variables/drop".into(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn execute_api_arn_has_the_account_and_partition() {
+        assert_eq!(
+            execute_api_arn("eu-west-1", "123456789012", "abc123"),
+            "arn:aws:execute-api:eu-west-1:123456789012:abc123"
+        );
+        assert_eq!(
+            account_of_arn("arn:aws:iam::123456789012:user/x"),
+            Some("123456789012")
+        );
+        assert_eq!(
+            account_of_arn("arn:aws:apigateway:us-east-1::/restapis/x"),
+            None
+        );
+    }
+
+    #[test]
+    fn defaults_fill_absent_and_null_keys_only() {
+        let v = with_defaults(
+            &json!({"a": null, "b": "given"}),
+            &[("a", json!("A")), ("b", json!("B")), ("c", json!("C"))],
+        );
+        assert_eq!(v, json!({"a": "A", "b": "given", "c": "C"}));
+    }
+
+    #[test]
+    fn check_one_of_accepts_unknown_and_names_the_choices() {
+        let mut out = Vec::new();
+        check_one_of(&json!({"t": UNKNOWN}), "t", &["A", "B"], &mut out);
+        assert!(out.is_empty());
+        check_one_of(&json!({"t": "C"}), "t", &["A", "B"], &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(out[0].reason.contains("A, B"), "{}", out[0].reason);
+    }
+}

@@ -1,0 +1,379 @@
+//! `aws:apigateway:Resource`: one path segment of a REST API's resource tree
+//! (`/object` is one resource, `/object/{id}` another under it). The pair
+//! (parent, path part) is unique within an API, so it is the identity an
+//! interrupted create is found by.
+
+use super::{api_error, is_already_exists, is_not_found, mutate_api};
+use crate::aws::ResourceType;
+use crate::aws::common::{Clients, check_required_str, req_str};
+use async_trait::async_trait;
+use aws_sdk_apigateway::types::Resource as ApiResource;
+use meridian_engine::{
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    UNKNOWN,
+};
+use serde_json::{Value, json};
+
+pub const TYPE: &str = "aws:apigateway:Resource";
+
+/// Inputs: `rest_api_id`, `parent_id` (the API's `root_resource_id` or
+/// another resource's `id`), `path_part` (`object`, `{id}`, `{proxy+}`).
+/// Outputs: `id`, `path` (the full path, `/object/{id}`), `rest_api_id`,
+/// `parent_id`, `path_part`.
+///
+/// Every change replaces the resource. AWS could patch `path_part` in place,
+/// but the methods and integrations under a resource, and every resource
+/// below it, would then silently move to a new path; a replacement makes the
+/// change visible in the plan and gives the deployment new triggers.
+pub struct Resource;
+
+const REPLACE_KEYS: &[&str] = &["rest_api_id", "parent_id", "path_part"];
+
+/// Why `part` cannot be a path part, if it cannot: a literal segment, or a
+/// `{param}` / greedy `{param+}` variable, of `A-Za-z0-9._-:` characters.
+fn path_part_problem(part: &str) -> Option<String> {
+    if part.contains('/') {
+        return Some(
+            "is one path segment and must not contain '/' (declare one resource per segment)"
+                .into(),
+        );
+    }
+    let body = match (part.strip_prefix('{'), part.ends_with('}')) {
+        (Some(rest), true) => {
+            let inner = &rest[..rest.len() - 1];
+            inner.strip_suffix('+').unwrap_or(inner)
+        }
+        (None, false) => part,
+        _ => return Some("has unbalanced braces (a variable is written {name})".into()),
+    };
+    if body.is_empty() {
+        return Some("must not be empty".into());
+    }
+    body.chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')))
+        .map(|c| format!("contains {c:?}; allowed are letters, digits, '.', '_', '-', ':'"))
+}
+
+fn outputs(r: &ApiResource, rest_api_id: &str) -> Value {
+    json!({
+        "id": r.id(),
+        "path": r.path(),
+        "rest_api_id": rest_api_id,
+        "parent_id": r.parent_id(),
+        "path_part": r.path_part(),
+    })
+}
+
+fn cloud_inputs(r: &ApiResource, rest_api_id: &str) -> Value {
+    json!({
+        "rest_api_id": rest_api_id,
+        "parent_id": r.parent_id(),
+        "path_part": r.path_part(),
+    })
+}
+
+/// Every resource of the API (`None` when the API itself is gone).
+async fn list(
+    aws: &Clients,
+    region: &str,
+    api: &str,
+) -> Result<Option<Vec<ApiResource>>, ProviderError> {
+    let client = aws.apigateway(region).await;
+    let mut pages = client
+        .get_resources()
+        .rest_api_id(api)
+        .limit(500)
+        .into_paginator()
+        .send();
+    let mut all = Vec::new();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => all.extend(page.items().iter().cloned()),
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => {
+                return Err(api_error(
+                    &format!("listing resources of REST API {api}"),
+                    e,
+                ));
+            }
+        }
+    }
+    Ok(Some(all))
+}
+
+/// The resource with this parent and path part, if any.
+async fn find(
+    aws: &Clients,
+    region: &str,
+    api: &str,
+    parent: &str,
+    part: &str,
+) -> Result<Option<ApiResource>, ProviderError> {
+    Ok(list(aws, region, api).await?.and_then(|all| {
+        all.into_iter()
+            .find(|r| r.parent_id() == Some(parent) && r.path_part() == Some(part))
+    }))
+}
+
+/// A resource as the SDK's `Resource` (Create and Get answer with their own
+/// output types that carry the same fields).
+fn view(
+    id: Option<&str>,
+    parent_id: Option<&str>,
+    path_part: Option<&str>,
+    path: Option<&str>,
+) -> ApiResource {
+    ApiResource::builder()
+        .set_id(id.map(str::to_string))
+        .set_parent_id(parent_id.map(str::to_string))
+        .set_path_part(path_part.map(str::to_string))
+        .set_path(path.map(str::to_string))
+        .build()
+}
+
+fn exists_error(api: &str, existing: &ApiResource) -> ProviderError {
+    ProviderError::permanent(format!(
+        "REST API {api} already has a resource at {} (id {}) that this stack did not create",
+        existing.path().unwrap_or("?"),
+        existing.id().unwrap_or("?"),
+    ))
+    .with_hint("delete that resource, or declare a different path_part")
+}
+
+#[async_trait]
+impl ResourceType for Resource {
+    fn info(&self) -> TypeInfo {
+        TypeInfo::resource(TYPE)
+    }
+
+    fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        let mut out = Vec::new();
+        for key in REPLACE_KEYS {
+            check_required_str(inputs, key, &mut out);
+        }
+        if let Some(part) = inputs.get("path_part").and_then(Value::as_str)
+            && part != UNKNOWN
+            && !part.is_empty()
+            && let Some(problem) = path_part_problem(part)
+        {
+            out.push(CheckFailure::new(
+                "path_part",
+                format!("{part:?} {problem}"),
+            ));
+        }
+        out
+    }
+
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        Diff::top_level(old_inputs, new_inputs, REPLACE_KEYS)
+    }
+
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        let api = req_str(inputs, "rest_api_id")?;
+        let parent = req_str(inputs, "parent_id")?;
+        let part = req_str(inputs, "path_part")?;
+        // AWS rejects a second resource with the same parent and path part;
+        // the local emulator accepts it. Check first, so both behave alike.
+        if let Some(existing) = find(aws, &ctx.region, api, parent, part).await? {
+            return Err(exists_error(api, &existing));
+        }
+        let client = aws.apigateway(&ctx.region).await;
+        let created = mutate_api(ctx, api, || {
+            let request = client
+                .create_resource()
+                .rest_api_id(api)
+                .parent_id(parent)
+                .path_part(part);
+            async move {
+                request.send().await.map_err(|e| {
+                    let what = format!("creating resource {part:?} under {parent} in REST API {api}");
+                    let exists = is_already_exists(&e);
+                    let err = api_error(&what, e);
+                    if exists {
+                        err.with_hint("another resource with this parent and path part exists; delete it or declare a different path_part")
+                    } else {
+                        err
+                    }
+                })
+            }
+        })
+        .await?;
+        let r = view(
+            created.id(),
+            created.parent_id(),
+            created.path_part(),
+            created.path(),
+        );
+        let id = r
+            .id()
+            .ok_or_else(|| ProviderError::permanent("CreateResource returned no id"))?;
+        Ok(Created {
+            id: id.to_string(),
+            outputs: outputs(&r, api),
+        })
+    }
+
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let api = req_str(req.inputs, "rest_api_id")?;
+        let found = match req.id {
+            Some(id) => {
+                let client = aws.apigateway(&ctx.region).await;
+                match client
+                    .get_resource()
+                    .rest_api_id(api)
+                    .resource_id(id)
+                    .send()
+                    .await
+                {
+                    Ok(r) => Some(view(r.id(), r.parent_id(), r.path_part(), r.path())),
+                    Err(e) if is_not_found(&e) => None,
+                    Err(e) => {
+                        return Err(api_error(
+                            &format!("reading resource {id} of REST API {api}"),
+                            e,
+                        ));
+                    }
+                }
+            }
+            None => {
+                let parent = req_str(req.inputs, "parent_id")?;
+                let part = req_str(req.inputs, "path_part")?;
+                find(aws, &ctx.region, api, parent, part).await?
+            }
+        };
+        Ok(found.and_then(|r| {
+            Some(ReadResult {
+                id: r.id()?.to_string(),
+                inputs: Some(cloud_inputs(&r, api)),
+                outputs: outputs(&r, api),
+            })
+        }))
+    }
+
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _old_inputs: &Value,
+        new_inputs: &Value,
+        old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        // Every input forces a replacement, so an update changes nothing in
+        // the cloud (it happens only when no input changed, e.g. a refresh
+        // of outputs): read the resource back.
+        let req = ReadRequest {
+            type_token: TYPE,
+            id: Some(id),
+            inputs: new_inputs,
+            outputs: Some(old_outputs),
+        };
+        match self.read(aws, ctx, req).await? {
+            Some(r) => Ok(r.outputs),
+            None => Err(ProviderError::permanent(format!(
+                "resource {id} of REST API {} no longer exists",
+                req_str(new_inputs, "rest_api_id")?
+            ))),
+        }
+    }
+
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let api = req_str(inputs, "rest_api_id")?;
+        let client = aws.apigateway(&ctx.region).await;
+        // Deleting a resource also deletes the resources below it, so a child
+        // deleted afterwards is already gone: that is success. (Asked first:
+        // the local emulator answers a delete of a missing resource with a
+        // 500, which would be retried.)
+        match client
+            .get_resource()
+            .rest_api_id(api)
+            .resource_id(id)
+            .send()
+            .await
+        {
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => {
+                return Err(api_error(
+                    &format!("reading resource {id} of REST API {api}"),
+                    e,
+                ));
+            }
+            Ok(_) => {}
+        }
+        mutate_api(ctx, api, || {
+            let request = client.delete_resource().rest_api_id(api).resource_id(id);
+            async move {
+                match request.send().await {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_not_found(&e) => Ok(()),
+                    Err(e) => Err(api_error(
+                        &format!("deleting resource {id} of REST API {api}"),
+                        e,
+                    )),
+                }
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_parts_are_literals_or_variables() {
+        for ok in ["object", "{id}", "{proxy+}", "v1.2", "a-b_c:d"] {
+            assert_eq!(path_part_problem(ok), None, "{ok}");
+        }
+        for bad in ["object/{id}", "{id", "id}", "{}", "a b", "{a+b}"] {
+            assert!(path_part_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn any_change_replaces() {
+        let old = json!({"rest_api_id": "a", "parent_id": "p", "path_part": "object"});
+        for key in REPLACE_KEYS {
+            let mut new = old.clone();
+            new[*key] = json!("changed");
+            assert!(Resource.diff(&old, &new).replaces(), "{key}");
+        }
+        assert!(Resource.diff(&old, &old).changes.is_empty());
+    }
+
+    #[test]
+    fn check_names_the_bad_path_part() {
+        let f = Resource.check(
+            "us-east-1",
+            &json!({"rest_api_id": "a", "parent_id": "p", "path_part": "object/{id}"}),
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].property, "path_part");
+        assert!(
+            Resource
+                .check(
+                    "us-east-1",
+                    &json!({"rest_api_id": UNKNOWN, "parent_id": UNKNOWN, "path_part": "{id}"})
+                )
+                .is_empty()
+        );
+    }
+}

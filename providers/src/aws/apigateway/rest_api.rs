@@ -1,0 +1,357 @@
+//! `aws:apigateway:RestApi`: a REST API (v1). REST API names are not unique,
+//! so the identity is the `meridian:token` tag: an interrupted create is found
+//! again by listing the region's APIs and matching the tag.
+
+use super::{
+    api_error, check_one_of, check_optional_str, execute_api_arn, is_not_found, mutate_api, patch,
+    str_or, with_defaults,
+};
+use crate::aws::ResourceType;
+use crate::aws::common::{
+    Clients, TOKEN_TAG, call_retrying, caller_account_id, check_required_str, identity_tags,
+    opt_str, req_str, wait_for,
+};
+use async_trait::async_trait;
+use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
+use aws_sdk_apigateway::types::{ApiStatus, EndpointConfiguration, EndpointType, Op};
+use meridian_engine::{
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub const TYPE: &str = "aws:apigateway:RestApi";
+const ENDPOINT_TYPES: &[&str] = &["REGIONAL", "EDGE", "PRIVATE"];
+const DEFAULT_ENDPOINT_TYPE: &str = "REGIONAL";
+
+/// Inputs: `name`, optional `description`, `endpoint_type` (`REGIONAL`
+/// default, `EDGE`, `PRIVATE`). Outputs: `id`, `name`, `root_resource_id`,
+/// `endpoint_type`, `arn` (the management ARN), `account_id`, and
+/// `execution_arn` (`arn:aws:execute-api:<region>:<account>:<id>`, the prefix
+/// of Lambda permission source ARNs). Every change is an in-place update.
+pub struct RestApi;
+
+fn normalized(inputs: &Value) -> Value {
+    with_defaults(inputs, &[("endpoint_type", json!(DEFAULT_ENDPOINT_TYPE))])
+}
+
+fn endpoint_type_of(out: &GetRestApiOutput) -> Option<String> {
+    out.endpoint_configuration()
+        .and_then(|c| c.types().first())
+        .map(|t| t.as_str().to_string())
+}
+
+fn outputs(region: &str, account_id: &str, out: &GetRestApiOutput) -> Value {
+    let id = out.id().unwrap_or_default();
+    json!({
+        "id": id,
+        "name": out.name(),
+        "root_resource_id": out.root_resource_id(),
+        "endpoint_type": endpoint_type_of(out),
+        "arn": format!("arn:{}:apigateway:{region}::/restapis/{id}", super::partition(region)),
+        "account_id": account_id,
+        "execution_arn": execute_api_arn(region, account_id, id),
+    })
+}
+
+/// The inputs as they are in the cloud (for drift detection).
+fn cloud_inputs(out: &GetRestApiOutput) -> Value {
+    let mut v = json!({ "name": out.name(), "endpoint_type": endpoint_type_of(out) });
+    if let Some(d) = out.description().filter(|d| !d.is_empty()) {
+        v["description"] = json!(d);
+    }
+    v
+}
+
+/// The account of an existing API: from its recorded outputs when there,
+/// else asked for.
+async fn account_for(aws: &Clients, recorded: Option<&Value>) -> Result<String, ProviderError> {
+    match recorded
+        .and_then(|o| o.get("account_id"))
+        .and_then(Value::as_str)
+    {
+        Some(a) => Ok(a.to_string()),
+        None => caller_account_id(aws).await,
+    }
+}
+
+/// Polls until the API is AVAILABLE (AWS reports PENDING or UPDATING for a
+/// moment after a create or an endpoint change; older APIs report nothing).
+async fn wait_available(
+    aws: &Clients,
+    ctx: &OpContext,
+    id: &str,
+) -> Result<GetRestApiOutput, ProviderError> {
+    let client = aws.apigateway(&ctx.region).await;
+    let first = aws.poll_interval(Duration::from_secs(1)).await;
+    wait_for(
+        ctx,
+        &format!("REST API {id} to be AVAILABLE"),
+        first,
+        Duration::from_secs(5),
+        || {
+            let client = client.clone();
+            async move {
+                let out = client
+                    .get_rest_api()
+                    .rest_api_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| api_error(&format!("reading REST API {id}"), e))?;
+                match out.api_status() {
+                    None | Some(ApiStatus::Available) => Ok(Some(out)),
+                    Some(ApiStatus::Failed) => Err(ProviderError::permanent(format!(
+                        "REST API {id} is FAILED: {}",
+                        out.api_status_message().unwrap_or("no reason given")
+                    ))),
+                    Some(_) => Ok(None),
+                }
+            }
+        },
+    )
+    .await
+}
+
+/// The id of the API tagged with `token`, if any.
+async fn find_by_token(
+    aws: &Clients,
+    region: &str,
+    token: &str,
+) -> Result<Option<String>, ProviderError> {
+    let client = aws.apigateway(region).await;
+    let mut pages = client.get_rest_apis().limit(500).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| api_error("listing REST APIs", e))?;
+        let found = page.items().iter().find(|api| {
+            api.tags()
+                .and_then(|t| t.get(TOKEN_TAG))
+                .is_some_and(|t| t == token)
+        });
+        if let Some(api) = found {
+            return Ok(api.id().map(str::to_string));
+        }
+    }
+    Ok(None)
+}
+
+#[async_trait]
+impl ResourceType for RestApi {
+    fn info(&self) -> TypeInfo {
+        TypeInfo::resource(TYPE)
+    }
+
+    fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        let mut out = Vec::new();
+        check_required_str(inputs, "name", &mut out);
+        check_optional_str(inputs, "description", &mut out);
+        check_one_of(inputs, "endpoint_type", ENDPOINT_TYPES, &mut out);
+        out
+    }
+
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        Diff::top_level(&normalized(old_inputs), &normalized(new_inputs), &[])
+    }
+
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        // Before any side effect: the execution ARN needs the account.
+        let account_id = caller_account_id(aws).await?;
+        let client = aws.apigateway(&ctx.region).await;
+        let name = req_str(inputs, "name")?;
+        let endpoint = EndpointConfiguration::builder()
+            .types(EndpointType::from(str_or(
+                inputs,
+                "endpoint_type",
+                DEFAULT_ENDPOINT_TYPE,
+            )))
+            .build();
+        let mut request = client
+            .create_rest_api()
+            .name(name)
+            .endpoint_configuration(endpoint)
+            .set_description(opt_str(inputs, "description").map(str::to_string));
+        for (k, v) in identity_tags(ctx) {
+            request = request.tags(k, v);
+        }
+        let created = call_retrying(ctx, || {
+            let request = request.clone();
+            async move {
+                request
+                    .send()
+                    .await
+                    .map_err(|e| api_error(&format!("creating REST API {name:?}"), e))
+            }
+        })
+        .await?;
+        let id = created
+            .id()
+            .ok_or_else(|| ProviderError::permanent("CreateRestApi returned no id"))?;
+        let out = wait_available(aws, ctx, id).await?;
+        Ok(Created {
+            id: id.to_string(),
+            outputs: outputs(&ctx.region, &account_id, &out),
+        })
+    }
+
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let id = match req.id {
+            Some(id) => id.to_string(),
+            None => match find_by_token(aws, &ctx.region, &ctx.token).await? {
+                Some(id) => id,
+                None => return Ok(None),
+            },
+        };
+        let client = aws.apigateway(&ctx.region).await;
+        let out = match client.get_rest_api().rest_api_id(&id).send().await {
+            Ok(out) => out,
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => return Err(api_error(&format!("reading REST API {id}"), e)),
+        };
+        let account_id = account_for(aws, req.outputs).await?;
+        Ok(Some(ReadResult {
+            inputs: Some(cloud_inputs(&out)),
+            outputs: outputs(&ctx.region, &account_id, &out),
+            id,
+        }))
+    }
+
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _old_inputs: &Value,
+        new_inputs: &Value,
+        old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        let client = aws.apigateway(&ctx.region).await;
+        // Patch against what the cloud has now, not what was recorded, so a
+        // drifted API is brought back too.
+        let current = client
+            .get_rest_api()
+            .rest_api_id(id)
+            .send()
+            .await
+            .map_err(|e| api_error(&format!("reading REST API {id}"), e))?;
+        let mut ops = Vec::new();
+        let name = req_str(new_inputs, "name")?;
+        if current.name() != Some(name) {
+            ops.push(patch(Op::Replace, "/name", Some(name)));
+        }
+        let description = opt_str(new_inputs, "description").unwrap_or("");
+        if current.description().unwrap_or("") != description {
+            ops.push(patch(Op::Replace, "/description", Some(description)));
+        }
+        let endpoint = str_or(new_inputs, "endpoint_type", DEFAULT_ENDPOINT_TYPE);
+        match endpoint_type_of(&current) {
+            Some(cur) if cur != endpoint => ops.push(patch(
+                Op::Replace,
+                &format!("/endpointConfiguration/types/{cur}"),
+                Some(endpoint),
+            )),
+            _ => {}
+        }
+        if !ops.is_empty() {
+            mutate_api(ctx, id, || {
+                let request = client
+                    .update_rest_api()
+                    .rest_api_id(id)
+                    .set_patch_operations(Some(ops.clone()));
+                async move {
+                    request
+                        .send()
+                        .await
+                        .map_err(|e| api_error(&format!("updating REST API {id}"), e))
+                }
+            })
+            .await?;
+        }
+        let out = wait_available(aws, ctx, id).await?;
+        let account_id = account_for(aws, Some(old_outputs)).await?;
+        Ok(outputs(&ctx.region, &account_id, &out))
+    }
+
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let client = aws.apigateway(&ctx.region).await;
+        // Already gone is success. (Asked first: the local emulator answers
+        // a delete of a missing API with a 500, which would be retried.)
+        match client.get_rest_api().rest_api_id(id).send().await {
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => return Err(api_error(&format!("reading REST API {id}"), e)),
+            Ok(_) => {}
+        }
+        // DeleteRestApi is limited to 1 call per 30 s per account and region:
+        // TooManyRequests is retried until the deadline.
+        call_retrying(ctx, || {
+            let request = client.delete_rest_api().rest_api_id(id);
+            async move {
+                match request.send().await {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_not_found(&e) => Ok(()),
+                    Err(e) => Err(api_error(&format!("deleting REST API {id}"), e)),
+                }
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meridian_engine::UNKNOWN;
+
+    #[test]
+    fn leaving_out_the_endpoint_type_means_regional() {
+        let d = RestApi.diff(
+            &json!({"name": "api"}),
+            &json!({"name": "api", "endpoint_type": "REGIONAL"}),
+        );
+        assert!(d.changes.is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn every_change_is_an_update() {
+        let d = RestApi.diff(
+            &json!({"name": "api", "endpoint_type": "REGIONAL"}),
+            &json!({"name": "api2", "description": "d", "endpoint_type": "EDGE"}),
+        );
+        assert_eq!(d.changes.len(), 3);
+        assert!(!d.replaces());
+    }
+
+    #[test]
+    fn check_rejects_an_unknown_endpoint_type_and_accepts_unknown_values() {
+        let f = RestApi.check(
+            "us-east-1",
+            &json!({"name": "api", "endpoint_type": "GLOBAL"}),
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].property, "endpoint_type");
+        assert!(
+            RestApi
+                .check(
+                    "us-east-1",
+                    &json!({"name": UNKNOWN, "endpoint_type": UNKNOWN})
+                )
+                .is_empty()
+        );
+        assert_eq!(RestApi.check("us-east-1", &json!({}))[0].property, "name");
+    }
+}

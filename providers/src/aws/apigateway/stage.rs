@@ -1,0 +1,357 @@
+//! `aws:apigateway:Stage`: a named, invokable snapshot pointer (`prod`) of a
+//! REST API. Its `deployment_id` is patched in place, which is how a new
+//! deployment goes live. The name is unique within the API; the URN tag
+//! decides whether a stage found by name is this resource's.
+
+use super::{
+    api_error, check_optional_str, check_str_map, execute_api_arn, is_already_exists, is_not_found,
+    map_patch, mutate_api, partition, patch, sorted, str_map,
+};
+use crate::aws::ResourceType;
+use crate::aws::common::{
+    Clients, URN_TAG, caller_account_id, check_required_str, identity_tags, opt_str, req_str,
+};
+use async_trait::async_trait;
+use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
+use aws_sdk_apigateway::types::Op;
+use meridian_engine::{
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    UNKNOWN,
+};
+use serde_json::{Value, json};
+
+pub const TYPE: &str = "aws:apigateway:Stage";
+const REPLACE_KEYS: &[&str] = &["rest_api_id", "stage_name"];
+
+/// Inputs: `rest_api_id`, `stage_name`, `deployment_id`, optional
+/// `description`, optional `variables` (stage variables, name → value).
+/// Outputs: `id` (`<api>/<stage>`), `stage_name`, `rest_api_id`,
+/// `deployment_id`, `invoke_url` (`https://<api>.execute-api.<region>.amazonaws.com/<stage>/`),
+/// `arn` (the management ARN), `execution_arn`
+/// (`arn:aws:execute-api:<region>:<account>:<api>/<stage>`; append
+/// `/GET/object/*` for a Lambda permission's source ARN).
+/// A change of API or stage name replaces the stage; the rest is patched.
+pub struct Stage;
+
+fn valid_stage_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn outputs(region: &str, account_id: &str, api: &str, out: &GetStageOutput) -> Value {
+    let name = out.stage_name().unwrap_or_default();
+    json!({
+        "id": format!("{api}/{name}"),
+        "stage_name": name,
+        "rest_api_id": api,
+        "deployment_id": out.deployment_id(),
+        "invoke_url": format!("https://{api}.execute-api.{region}.amazonaws.com/{name}/"),
+        "arn": format!("arn:{}:apigateway:{region}::/restapis/{api}/stages/{name}", partition(region)),
+        "execution_arn": format!("{}/{name}", execute_api_arn(region, account_id, api)),
+    })
+}
+
+fn cloud_inputs(api: &str, out: &GetStageOutput) -> Value {
+    let mut v = json!({
+        "rest_api_id": api,
+        "stage_name": out.stage_name(),
+        "deployment_id": out.deployment_id(),
+    });
+    if let Some(d) = out.description().filter(|d| !d.is_empty()) {
+        v["description"] = json!(d);
+    }
+    if let Some(vars) = super::map_value(&sorted(out.variables())) {
+        v["variables"] = vars;
+    }
+    v
+}
+
+fn split_stage_id(id: &str) -> Result<(&str, &str), ProviderError> {
+    id.split_once('/')
+        .filter(|(a, s)| !a.is_empty() && !s.is_empty())
+        .ok_or_else(|| {
+            ProviderError::permanent(format!("{id:?} is not a stage id (<api id>/<stage name>)"))
+        })
+}
+
+async fn get(
+    aws: &Clients,
+    region: &str,
+    api: &str,
+    name: &str,
+) -> Result<Option<GetStageOutput>, ProviderError> {
+    let client = aws.apigateway(region).await;
+    match client
+        .get_stage()
+        .rest_api_id(api)
+        .stage_name(name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(api_error(
+            &format!("reading stage {name} of REST API {api}"),
+            e,
+        )),
+    }
+}
+
+async fn account_for(aws: &Clients, recorded: Option<&Value>) -> Result<String, ProviderError> {
+    let from_outputs = recorded
+        .and_then(|o| o.get("execution_arn"))
+        .and_then(Value::as_str)
+        .and_then(super::account_of_arn);
+    match from_outputs {
+        Some(a) => Ok(a.to_string()),
+        None => caller_account_id(aws).await,
+    }
+}
+
+#[async_trait]
+impl ResourceType for Stage {
+    fn info(&self) -> TypeInfo {
+        TypeInfo::resource(TYPE)
+    }
+
+    fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        let mut out = Vec::new();
+        check_required_str(inputs, "rest_api_id", &mut out);
+        check_required_str(inputs, "stage_name", &mut out);
+        check_required_str(inputs, "deployment_id", &mut out);
+        check_optional_str(inputs, "description", &mut out);
+        check_str_map(inputs, "variables", &mut out);
+        if let Some(name) = inputs.get("stage_name").and_then(Value::as_str)
+            && name != UNKNOWN
+            && !name.is_empty()
+            && !valid_stage_name(name)
+        {
+            out.push(CheckFailure::new(
+                "stage_name",
+                format!("{name:?}: a stage name is 1-128 letters, digits, '_' or '-'"),
+            ));
+        }
+        if let Some(vars) = inputs.get("variables").and_then(Value::as_object) {
+            for k in vars.keys() {
+                if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    out.push(CheckFailure::new(
+                        &format!("variables.{k}"),
+                        "a stage variable name is letters, digits and '_'",
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        Diff::top_level(old_inputs, new_inputs, REPLACE_KEYS)
+    }
+
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        let account_id = caller_account_id(aws).await?;
+        let api = req_str(inputs, "rest_api_id")?;
+        let name = req_str(inputs, "stage_name")?;
+        let deployment = req_str(inputs, "deployment_id")?;
+        let variables = str_map(inputs, "variables")?;
+        let exists = || {
+            ProviderError::permanent(format!(
+                "REST API {api} already has a stage {name:?} that this stack did not create"
+            ))
+            .with_hint("delete that stage, or declare another stage_name")
+        };
+        if get(aws, &ctx.region, api, name).await?.is_some() {
+            return Err(exists());
+        }
+        let client = aws.apigateway(&ctx.region).await;
+        mutate_api(ctx, api, || {
+            let mut request = client
+                .create_stage()
+                .rest_api_id(api)
+                .stage_name(name)
+                .deployment_id(deployment)
+                .set_description(opt_str(inputs, "description").map(str::to_string));
+            for (k, v) in &variables {
+                request = request.variables(k, v);
+            }
+            for (k, v) in identity_tags(ctx) {
+                request = request.tags(k, v);
+            }
+            async move {
+                match request.send().await {
+                    Ok(out) => Ok(out),
+                    Err(e) if is_already_exists(&e) => Err(exists()),
+                    Err(e) => Err(api_error(
+                        &format!("creating stage {name} of REST API {api}"),
+                        e,
+                    )),
+                }
+            }
+        })
+        .await?;
+        let out = get(aws, &ctx.region, api, name).await?.ok_or_else(|| {
+            ProviderError::unknown(format!(
+                "stage {name} of REST API {api} was created but cannot be read back"
+            ))
+        })?;
+        Ok(Created {
+            id: format!("{api}/{name}"),
+            outputs: outputs(&ctx.region, &account_id, api, &out),
+        })
+    }
+
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let (api, name) = match req.id {
+            Some(id) => split_stage_id(id)?,
+            None => (
+                req_str(req.inputs, "rest_api_id")?,
+                req_str(req.inputs, "stage_name")?,
+            ),
+        };
+        let Some(out) = get(aws, &ctx.region, api, name).await? else {
+            return Ok(None);
+        };
+        // Found by name only: it is this resource's only if it carries its URN.
+        if req.id.is_none() && out.tags().and_then(|t| t.get(URN_TAG)) != Some(&ctx.urn) {
+            return Ok(None);
+        }
+        let account_id = account_for(aws, req.outputs).await?;
+        Ok(Some(ReadResult {
+            id: format!("{api}/{name}"),
+            inputs: Some(cloud_inputs(api, &out)),
+            outputs: outputs(&ctx.region, &account_id, api, &out),
+        }))
+    }
+
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _old_inputs: &Value,
+        new_inputs: &Value,
+        old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        let (api, name) = split_stage_id(id)?;
+        let missing =
+            || ProviderError::permanent(format!("stage {name} of REST API {api} no longer exists"));
+        let current = get(aws, &ctx.region, api, name)
+            .await?
+            .ok_or_else(missing)?;
+        let mut ops = Vec::new();
+        let deployment = req_str(new_inputs, "deployment_id")?;
+        if current.deployment_id() != Some(deployment) {
+            ops.push(patch(Op::Replace, "/deploymentId", Some(deployment)));
+        }
+        let description = opt_str(new_inputs, "description").unwrap_or("");
+        if current.description().unwrap_or("") != description {
+            ops.push(patch(Op::Replace, "/description", Some(description)));
+        }
+        ops.extend(map_patch(
+            "/variables",
+            &sorted(current.variables()),
+            &str_map(new_inputs, "variables")?,
+            Op::Replace,
+        ));
+        if !ops.is_empty() {
+            let client = aws.apigateway(&ctx.region).await;
+            mutate_api(ctx, api, || {
+                let request = client
+                    .update_stage()
+                    .rest_api_id(api)
+                    .stage_name(name)
+                    .set_patch_operations(Some(ops.clone()));
+                async move {
+                    request.send().await.map_err(|e| {
+                        api_error(&format!("updating stage {name} of REST API {api}"), e)
+                    })
+                }
+            })
+            .await?;
+        }
+        let out = get(aws, &ctx.region, api, name)
+            .await?
+            .ok_or_else(missing)?;
+        let account_id = account_for(aws, Some(old_outputs)).await?;
+        Ok(outputs(&ctx.region, &account_id, api, &out))
+    }
+
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let (api, name) = split_stage_id(id)?;
+        let client = aws.apigateway(&ctx.region).await;
+        mutate_api(ctx, api, || {
+            let request = client.delete_stage().rest_api_id(api).stage_name(name);
+            async move {
+                match request.send().await {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_not_found(&e) => Ok(()),
+                    Err(e) => Err(api_error(
+                        &format!("deleting stage {name} of REST API {api}"),
+                        e,
+                    )),
+                }
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_deployment_is_an_update_and_a_new_name_a_replacement() {
+        let old = json!({"rest_api_id": "a", "stage_name": "prod", "deployment_id": "d1"});
+        let moved = json!({"rest_api_id": "a", "stage_name": "prod", "deployment_id": "d2"});
+        let d = Stage.diff(&old, &moved);
+        assert_eq!(d.changes.len(), 1);
+        assert!(!d.replaces());
+        let renamed = json!({"rest_api_id": "a", "stage_name": "live", "deployment_id": "d1"});
+        assert!(Stage.diff(&old, &renamed).replaces());
+    }
+
+    #[test]
+    fn check_rejects_bad_stage_and_variable_names() {
+        let f = Stage.check(
+            "us-east-1",
+            &json!({"rest_api_id": "a", "stage_name": "prod stage", "deployment_id": "d", "variables": {"ok_1": "x", "bad-name": "y"}}),
+        );
+        let props: Vec<&str> = f.iter().map(|c| c.property.as_str()).collect();
+        assert_eq!(props, vec!["stage_name", "variables.bad-name"]);
+        assert!(
+            Stage
+                .check(
+                    "us-east-1",
+                    &json!({"rest_api_id": UNKNOWN, "stage_name": "prod", "deployment_id": UNKNOWN})
+                )
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn stage_ids_split_into_api_and_name() {
+        assert_eq!(split_stage_id("abc/prod").ok(), Some(("abc", "prod")));
+        assert!(split_stage_id("abc").is_err());
+    }
+}

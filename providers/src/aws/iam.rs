@@ -1,0 +1,1131 @@
+//! `aws:iam:Role`: an IAM role with its trust policy, inline policies and
+//! managed-policy attachments. Update reconciles the role against what IAM
+//! reports now (so drift is repaired too); delete detaches and removes the
+//! policies first, as IAM requires.
+
+use super::ResourceType;
+use super::common::{
+    Clients, URN_TAG, call_retrying, error_code, generated_name, identity_tags, is_unknown,
+    opt_str, sdk_error,
+};
+use async_trait::async_trait;
+use meridian_engine::{
+    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
+    ReadResult, TypeInfo, UNKNOWN,
+};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+pub const ROLE: &str = "aws:iam:Role";
+
+/// Trust policies IAM accepts at most (the adjustable quota starts at 2,048).
+const MAX_TRUST_POLICY_CHARS: usize = 4096;
+/// Inline policies of one role together, whitespace not counted (not adjustable).
+const MAX_INLINE_POLICY_CHARS: usize = 10_240;
+/// Managed policies per role at most (the adjustable quota starts at 10).
+const MAX_MANAGED_POLICIES: usize = 20;
+/// Replacing keys: IAM cannot rename a role or move it to another path.
+const REPLACE_KEYS: &[&str] = &["role_name", "path"];
+
+/// `aws:iam:Role`.
+pub struct Role;
+
+/// Characters IAM allows in role and inline policy names.
+pub fn is_role_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+}
+
+/// The role's name: the `role_name` input, or one generated from the
+/// logical name and the URN (deterministic, at most 64 characters).
+pub fn role_name_for(inputs: &Value, ctx: &OpContext) -> String {
+    match opt_str(inputs, "role_name") {
+        Some(n) => n.to_string(),
+        None => generated_name(&ctx.name, &ctx.urn, 64, is_role_name_char),
+    }
+}
+
+// ---------------------------------------------------------------- checks
+
+/// Validates an IAM policy document. A trust policy (`trust`) names
+/// principals and no resources; an identity policy names resources and no
+/// principals. Unknown values (planning) are accepted wherever they appear.
+pub fn check_policy_document(
+    doc: &Value,
+    property: &str,
+    trust: bool,
+    out: &mut Vec<CheckFailure>,
+) {
+    let obj = match doc {
+        Value::String(s) if s == UNKNOWN => return,
+        Value::Object(o) => o,
+        _ => {
+            out.push(CheckFailure::new(
+                property,
+                "must be a policy document object with \"Version\" and \"Statement\"",
+            ));
+            return;
+        }
+    };
+    for k in obj.keys() {
+        if !["Version", "Statement", "Id"].contains(&k.as_str()) {
+            out.push(CheckFailure::new(
+                property,
+                format!("unexpected key {k:?} (a policy has Version, Statement and optionally Id)"),
+            ));
+        }
+    }
+    match obj.get("Version") {
+        Some(Value::String(v)) if v == "2012-10-17" || v == "2008-10-17" || v == UNKNOWN => {}
+        Some(v) => out.push(CheckFailure::new(
+            &format!("{property}.Version"),
+            format!("must be \"2012-10-17\" (or the legacy \"2008-10-17\"), got {v}"),
+        )),
+        None => out.push(CheckFailure::new(
+            &format!("{property}.Version"),
+            "is required; use \"2012-10-17\"",
+        )),
+    }
+    let statements: Vec<&Value> = match obj.get("Statement") {
+        Some(Value::Array(a)) if !a.is_empty() => a.iter().collect(),
+        Some(Value::Array(_)) => {
+            out.push(CheckFailure::new(
+                &format!("{property}.Statement"),
+                "must have at least one statement",
+            ));
+            return;
+        }
+        Some(s @ Value::Object(_)) => vec![s],
+        Some(Value::String(s)) if s == UNKNOWN => return,
+        Some(_) => {
+            out.push(CheckFailure::new(
+                &format!("{property}.Statement"),
+                "must be a statement object or a list of them",
+            ));
+            return;
+        }
+        None => {
+            out.push(CheckFailure::new(
+                &format!("{property}.Statement"),
+                "is required",
+            ));
+            return;
+        }
+    };
+    for (i, st) in statements.iter().enumerate() {
+        let path = format!("{property}.Statement.{i}");
+        check_statement(st, &path, trust, out);
+    }
+}
+
+fn check_statement(st: &Value, path: &str, trust: bool, out: &mut Vec<CheckFailure>) {
+    let Some(st) = st.as_object() else {
+        if st.as_str() != Some(UNKNOWN) {
+            out.push(CheckFailure::new(path, "must be an object"));
+        }
+        return;
+    };
+    match st.get("Effect").and_then(Value::as_str) {
+        Some("Allow") | Some("Deny") => {}
+        Some(s) if s == UNKNOWN => {}
+        _ => out.push(CheckFailure::new(
+            &format!("{path}.Effect"),
+            "must be \"Allow\" or \"Deny\"",
+        )),
+    }
+    if let Some(sid) = st.get("Sid").and_then(Value::as_str)
+        && sid != UNKNOWN
+        && !sid.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        out.push(CheckFailure::new(
+            &format!("{path}.Sid"),
+            "IAM allows only letters and digits in a Sid",
+        ));
+    }
+    let exactly_one = |a: &str, b: &str, out: &mut Vec<CheckFailure>| match (
+        st.contains_key(a),
+        st.contains_key(b),
+    ) {
+        (true, false) | (false, true) => true,
+        (true, true) => {
+            out.push(CheckFailure::new(
+                path,
+                format!("has both {a} and {b}; use one"),
+            ));
+            false
+        }
+        (false, false) => {
+            out.push(CheckFailure::new(path, format!("needs {a} (or {b})")));
+            false
+        }
+    };
+    if exactly_one("Action", "NotAction", out) {
+        let actions = st.get("Action").or_else(|| st.get("NotAction"));
+        for a in string_or_list(actions) {
+            let ok = a == "*"
+                || a == UNKNOWN
+                || a.split_once(':').is_some_and(|(svc, act)| {
+                    !svc.is_empty()
+                        && svc.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                        && !act.is_empty()
+                });
+            if !ok {
+                out.push(CheckFailure::new(
+                    &format!("{path}.Action"),
+                    format!("{a:?} is not an action (expected \"service:Action\", e.g. \"dynamodb:GetItem\")"),
+                ));
+            }
+        }
+    }
+    if trust {
+        exactly_one("Principal", "NotPrincipal", out);
+        for k in ["Resource", "NotResource"] {
+            if st.contains_key(k) {
+                out.push(CheckFailure::new(
+                    path,
+                    format!("a trust policy may not have {k}"),
+                ));
+            }
+        }
+    } else {
+        exactly_one("Resource", "NotResource", out);
+        for k in ["Principal", "NotPrincipal"] {
+            if st.contains_key(k) {
+                out.push(CheckFailure::new(
+                    path,
+                    format!(
+                        "an identity policy may not have {k} (only trust and resource policies do)"
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn string_or_list(v: Option<&Value>) -> Vec<&str> {
+    match v {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `arn` has the shape of a managed policy ARN
+/// (`arn:<partition>:iam::<account or "aws">:policy/<path/name>`).
+pub fn is_managed_policy_arn(arn: &str) -> bool {
+    let Some(rest) = arn.strip_prefix("arn:") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    let [partition, service, region, account, resource] = parts.as_slice() else {
+        return false;
+    };
+    let partition_ok = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"].contains(partition);
+    let account_ok =
+        *account == "aws" || (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()));
+    let name_ok = resource.strip_prefix("policy/").is_some_and(|p| {
+        !p.is_empty() && !p.ends_with('/') && p.chars().all(|c| is_role_name_char(c) || c == '/')
+    });
+    partition_ok && *service == "iam" && region.is_empty() && account_ok && name_ok
+}
+
+fn check_role(inputs: &Value) -> Vec<CheckFailure> {
+    let mut out = Vec::new();
+    if !inputs.is_object() {
+        return vec![CheckFailure::new("", "inputs must be an object")];
+    }
+    if let Some(v) = inputs
+        .get("role_name")
+        .filter(|_| !is_unknown(inputs, "role_name"))
+    {
+        match v.as_str() {
+            Some(n) if (1..=64).contains(&n.len()) && n.chars().all(is_role_name_char) => {}
+            Some(n) => out.push(CheckFailure::new(
+                "role_name",
+                format!("{n:?} is not a role name: 1-64 characters of A-Z a-z 0-9 + = , . @ _ -"),
+            )),
+            None if v.is_null() => {}
+            None => out.push(CheckFailure::new("role_name", "must be a string")),
+        }
+    }
+    if let Some(v) = inputs.get("path").filter(|_| !is_unknown(inputs, "path")) {
+        match v.as_str() {
+            Some(p)
+                if (1..=512).contains(&p.len())
+                    && p.starts_with('/')
+                    && p.ends_with('/')
+                    && p.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c)) => {}
+            Some(p) => out.push(CheckFailure::new(
+                "path",
+                format!(
+                    "{p:?} is not an IAM path: it starts and ends with '/', e.g. \"/service/\""
+                ),
+            )),
+            None if v.is_null() => {}
+            None => out.push(CheckFailure::new("path", "must be a string")),
+        }
+    }
+    if let Some(d) = opt_str(inputs, "description")
+        && d.chars().count() > 1000
+    {
+        out.push(CheckFailure::new(
+            "description",
+            "must be at most 1000 characters",
+        ));
+    }
+    match inputs.get("assume_role_policy") {
+        None | Some(Value::Null) => out.push(CheckFailure::new(
+            "assume_role_policy",
+            "is required (the trust policy: who may assume the role)",
+        )),
+        Some(doc) => {
+            check_policy_document(doc, "assume_role_policy", true, &mut out);
+            if doc.is_object() && doc.to_string().len() > MAX_TRUST_POLICY_CHARS {
+                out.push(CheckFailure::new(
+                    "assume_role_policy",
+                    format!("is longer than IAM's maximum of {MAX_TRUST_POLICY_CHARS} characters"),
+                ));
+            }
+        }
+    }
+    match inputs.get("inline_policies") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if s == UNKNOWN => {}
+        Some(Value::Object(policies)) => {
+            let mut total = 0;
+            for (name, doc) in policies {
+                let property = format!("inline_policies.{name}");
+                if !(1..=128).contains(&name.len()) || !name.chars().all(is_role_name_char) {
+                    out.push(CheckFailure::new(
+                        &property,
+                        "a policy name is 1-128 characters of A-Z a-z 0-9 + = , . @ _ -",
+                    ));
+                }
+                check_policy_document(doc, &property, false, &mut out);
+                total += doc
+                    .to_string()
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .count();
+            }
+            if total > MAX_INLINE_POLICY_CHARS {
+                out.push(CheckFailure::new(
+                    "inline_policies",
+                    format!(
+                        "together are {total} characters; IAM allows {MAX_INLINE_POLICY_CHARS} per role (use managed policies for more)"
+                    ),
+                ));
+            }
+        }
+        Some(_) => out.push(CheckFailure::new(
+            "inline_policies",
+            "must be an object of policy name to policy document",
+        )),
+    }
+    match inputs.get("managed_policy_arns") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if s == UNKNOWN => {}
+        Some(Value::Array(arns)) => {
+            if arns.len() > MAX_MANAGED_POLICIES {
+                out.push(CheckFailure::new(
+                    "managed_policy_arns",
+                    format!(
+                        "IAM attaches at most {MAX_MANAGED_POLICIES} managed policies to a role"
+                    ),
+                ));
+            }
+            for (i, arn) in arns.iter().enumerate() {
+                match arn.as_str() {
+                    Some(a) if a == UNKNOWN || is_managed_policy_arn(a) => {}
+                    _ => out.push(CheckFailure::new(
+                        &format!("managed_policy_arns.{i}"),
+                        format!(
+                            "{arn} is not a managed policy ARN (like arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole)"
+                        ),
+                    )),
+                }
+            }
+        }
+        Some(_) => out.push(CheckFailure::new(
+            "managed_policy_arns",
+            "must be a list of policy ARNs",
+        )),
+    }
+    out
+}
+
+// ------------------------------------------------------------ documents
+
+/// Decodes a policy document as IAM returns it: URL-encoded JSON (RFC 3986)
+/// from GetRole and GetRolePolicy, or plain JSON from some emulators.
+pub fn decode_policy_document(raw: &str) -> Result<Value, ProviderError> {
+    if let Ok(v) = serde_json::from_str::<Value>(raw) {
+        return Ok(v);
+    }
+    let decoded = percent_decode(raw);
+    serde_json::from_str(&decoded).map_err(|e| {
+        ProviderError::permanent(format!(
+            "IAM returned a policy document that is not JSON ({e}): {raw}"
+        ))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex_val(bytes[i + 1]), hex_val(bytes[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+// ------------------------------------------------------------- the state
+
+/// A role as IAM reports it.
+#[derive(Clone, Debug, PartialEq)]
+struct RoleState {
+    name: String,
+    arn: String,
+    role_id: String,
+    path: String,
+    description: Option<String>,
+    trust: Value,
+    inline: BTreeMap<String, Value>,
+    managed: BTreeSet<String>,
+    tags: BTreeMap<String, String>,
+}
+
+impl RoleState {
+    fn outputs(&self) -> Value {
+        json!({"role_name": self.name, "arn": self.arn, "role_id": self.role_id})
+    }
+
+    /// The inputs that would describe this role, shaped like `recorded`
+    /// (same keys, same list order when the set is unchanged).
+    fn as_inputs(&self, recorded: &Value) -> Value {
+        let mut m = Map::new();
+        if recorded.get("role_name").is_some_and(|v| !v.is_null()) {
+            m.insert("role_name".into(), json!(self.name));
+        }
+        if recorded.get("path").is_some_and(|v| !v.is_null()) || self.path != "/" {
+            m.insert("path".into(), json!(self.path));
+        }
+        if let Some(d) = &self.description {
+            m.insert("description".into(), json!(d));
+        }
+        m.insert("assume_role_policy".into(), self.trust.clone());
+        if recorded
+            .get("inline_policies")
+            .is_some_and(|v| !v.is_null())
+            || !self.inline.is_empty()
+        {
+            m.insert("inline_policies".into(), json!(self.inline));
+        }
+        if recorded
+            .get("managed_policy_arns")
+            .is_some_and(|v| !v.is_null())
+            || !self.managed.is_empty()
+        {
+            let recorded_list = managed_arns(recorded);
+            let list: Vec<String> =
+                if recorded_list.iter().cloned().collect::<BTreeSet<_>>() == self.managed {
+                    recorded_list
+                } else {
+                    self.managed.iter().cloned().collect()
+                };
+            m.insert("managed_policy_arns".into(), json!(list));
+        }
+        Value::Object(m)
+    }
+}
+
+fn managed_arns(inputs: &Value) -> Vec<String> {
+    inputs
+        .get("managed_policy_arns")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn inline_policies(inputs: &Value) -> BTreeMap<String, Value> {
+    inputs
+        .get("inline_policies")
+        .and_then(Value::as_object)
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+fn is_not_found<E: aws_smithy_types::error::metadata::ProvideErrorMetadata, R>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> bool {
+    error_code(e).as_deref() == Some("NoSuchEntity")
+}
+
+/// Reads the role and everything attached to it; `None` if it does not exist.
+async fn fetch(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<RoleState>, ProviderError> {
+    let role = match iam.get_role().role_name(name).send().await {
+        Ok(out) => match out.role() {
+            Some(r) => r.clone(),
+            None => {
+                return Err(ProviderError::permanent(format!(
+                    "GetRole {name}: no role in the response"
+                )));
+            }
+        },
+        Err(e) if is_not_found(&e) => return Ok(None),
+        Err(e) => return Err(sdk_error(&format!("GetRole {name}"), e)),
+    };
+    let trust = match role.assume_role_policy_document() {
+        Some(raw) => decode_policy_document(raw)?,
+        None => Value::Null,
+    };
+
+    let mut names = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = match iam
+            .list_role_policies()
+            .role_name(name)
+            .set_marker(marker.clone())
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => return Err(sdk_error(&format!("ListRolePolicies {name}"), e)),
+        };
+        names.extend(out.policy_names().iter().cloned());
+        match out.marker() {
+            Some(m) if out.is_truncated() => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    let mut inline = BTreeMap::new();
+    for policy in names {
+        match iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(&policy)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                inline.insert(policy, decode_policy_document(out.policy_document())?);
+            }
+            // Deleted between the list and the get: it is gone.
+            Err(e) if is_not_found(&e) => {}
+            Err(e) => return Err(sdk_error(&format!("GetRolePolicy {name}/{policy}"), e)),
+        }
+    }
+
+    let mut managed = BTreeSet::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = match iam
+            .list_attached_role_policies()
+            .role_name(name)
+            .set_marker(marker.clone())
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => return Err(sdk_error(&format!("ListAttachedRolePolicies {name}"), e)),
+        };
+        managed.extend(
+            out.attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn())
+                .map(str::to_string),
+        );
+        match out.marker() {
+            Some(m) if out.is_truncated() => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+
+    Ok(Some(RoleState {
+        name: role.role_name().to_string(),
+        arn: role.arn().to_string(),
+        role_id: role.role_id().to_string(),
+        path: role.path().to_string(),
+        description: role
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
+        trust,
+        inline,
+        managed,
+        tags: role
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
+    }))
+}
+
+async fn fetch_retrying(
+    ctx: &OpContext,
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+) -> Result<Option<RoleState>, ProviderError> {
+    call_retrying(ctx, || fetch(iam, name)).await
+}
+
+/// Makes the role's trust policy, description and policies match `inputs`,
+/// starting from `actual` (what IAM reports now).
+async fn reconcile(
+    ctx: &OpContext,
+    iam: &aws_sdk_iam::Client,
+    actual: &RoleState,
+    inputs: &Value,
+) -> Result<(), ProviderError> {
+    let name = actual.name.as_str();
+    let trust = inputs
+        .get("assume_role_policy")
+        .cloned()
+        .unwrap_or(Value::Null);
+    if trust != actual.trust {
+        let doc = trust.to_string();
+        ctx.status("updating the trust policy");
+        call_retrying(ctx, || async {
+            iam.update_assume_role_policy()
+                .role_name(name)
+                .policy_document(&doc)
+                .send()
+                .await
+                .map_err(|e| sdk_error(&format!("UpdateAssumeRolePolicy {name}"), e))
+        })
+        .await?;
+    }
+    let description = opt_str(inputs, "description").filter(|d| !d.is_empty());
+    if description != actual.description.as_deref() {
+        call_retrying(ctx, || async {
+            iam.update_role()
+                .role_name(name)
+                .description(description.unwrap_or(""))
+                .send()
+                .await
+                .map_err(|e| sdk_error(&format!("UpdateRole {name}"), e))
+        })
+        .await?;
+    }
+
+    let desired_inline = inline_policies(inputs);
+    for (policy, doc) in &desired_inline {
+        if actual.inline.get(policy) == Some(doc) {
+            continue;
+        }
+        let text = doc.to_string();
+        ctx.status(&format!("putting inline policy {policy}"));
+        call_retrying(ctx, || async {
+            iam.put_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .policy_document(&text)
+                .send()
+                .await
+                .map_err(|e| sdk_error(&format!("PutRolePolicy {name}/{policy}"), e))
+        })
+        .await?;
+    }
+    for policy in actual
+        .inline
+        .keys()
+        .filter(|p| !desired_inline.contains_key(*p))
+    {
+        delete_inline(ctx, iam, name, policy).await?;
+    }
+
+    let desired_managed: BTreeSet<String> = managed_arns(inputs).into_iter().collect();
+    for arn in desired_managed.difference(&actual.managed) {
+        ctx.status(&format!("attaching {arn}"));
+        call_retrying(ctx, || async {
+            iam.attach_role_policy()
+                .role_name(name)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(|e| sdk_error(&format!("AttachRolePolicy {name} {arn}"), e))
+        })
+        .await?;
+    }
+    for arn in actual.managed.difference(&desired_managed) {
+        detach(ctx, iam, name, arn).await?;
+    }
+    Ok(())
+}
+
+async fn delete_inline(
+    ctx: &OpContext,
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    policy: &str,
+) -> Result<(), ProviderError> {
+    call_retrying(ctx, || async {
+        match iam
+            .delete_role_policy()
+            .role_name(name)
+            .policy_name(policy)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(sdk_error(&format!("DeleteRolePolicy {name}/{policy}"), e)),
+        }
+    })
+    .await
+}
+
+async fn detach(
+    ctx: &OpContext,
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    arn: &str,
+) -> Result<(), ProviderError> {
+    call_retrying(ctx, || async {
+        match iam
+            .detach_role_policy()
+            .role_name(name)
+            .policy_arn(arn)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(sdk_error(&format!("DetachRolePolicy {name} {arn}"), e)),
+        }
+    })
+    .await
+}
+
+/// Defaults filled in, lists as sets, so equal roles compare equal.
+fn normalized(inputs: &Value) -> Value {
+    let mut m = inputs.as_object().cloned().unwrap_or_default();
+    m.retain(|_, v| !v.is_null());
+    m.entry("path").or_insert_with(|| json!("/"));
+    m.entry("inline_policies").or_insert_with(|| json!({}));
+    if let Some(Value::Array(arns)) = m.get_mut("managed_policy_arns") {
+        arns.sort_by_key(|v| v.to_string());
+        arns.dedup();
+    }
+    m.entry("managed_policy_arns").or_insert_with(|| json!([]));
+    if m.get("description").and_then(Value::as_str) == Some("") {
+        m.remove("description");
+    }
+    Value::Object(m)
+}
+
+#[async_trait]
+impl ResourceType for Role {
+    fn info(&self) -> TypeInfo {
+        TypeInfo {
+            timeouts: DefaultTimeouts {
+                create: Duration::from_secs(5 * 60),
+                update: Duration::from_secs(5 * 60),
+                delete: Duration::from_secs(5 * 60),
+            },
+            ..TypeInfo::resource(ROLE)
+        }
+    }
+
+    fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        check_role(inputs)
+    }
+
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        let mut diff = Diff::top_level(
+            &normalized(old_inputs),
+            &normalized(new_inputs),
+            REPLACE_KEYS,
+        );
+        // Same name on both sides (given or generated): the new role cannot
+        // exist next to the old one, so a replacement deletes first.
+        diff.delete_before_replace = old_inputs.get("role_name").filter(|v| !v.is_null())
+            == new_inputs.get("role_name").filter(|v| !v.is_null());
+        diff
+    }
+
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        let iam = aws.iam().await;
+        let name = role_name_for(inputs, ctx);
+        let path = opt_str(inputs, "path").unwrap_or("/");
+        let trust = inputs
+            .get("assume_role_policy")
+            .filter(|v| v.is_object())
+            .ok_or_else(|| {
+                ProviderError::permanent(
+                    "input \"assume_role_policy\" is required and must be a policy document",
+                )
+            })?
+            .to_string();
+        let description = opt_str(inputs, "description").filter(|d| !d.is_empty());
+        let mut tags = Vec::new();
+        for (k, v) in identity_tags(ctx) {
+            tags.push(
+                aws_sdk_iam::types::Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .map_err(|e| ProviderError::permanent(format!("building a tag: {e}")))?,
+            );
+        }
+        ctx.status(&format!("creating role {name}"));
+        let created = call_retrying(ctx, || async {
+            match iam
+                .create_role()
+                .role_name(&name)
+                .path(path)
+                .assume_role_policy_document(&trust)
+                .set_description(description.map(str::to_string))
+                .set_tags(Some(tags.clone()))
+                .send()
+                .await
+            {
+                Ok(_) => Ok(true),
+                Err(e) if error_code(&e).as_deref() == Some("EntityAlreadyExists") => Ok(false),
+                Err(e) => Err(sdk_error(&format!("CreateRole {name}"), e)),
+            }
+        })
+        .await?;
+        let actual = match fetch_retrying(ctx, &iam, &name).await? {
+            Some(r) => r,
+            None => {
+                return Err(ProviderError::transient(format!(
+                    "role {name} was created but IAM does not return it yet"
+                )));
+            }
+        };
+        if !created && actual.tags.get(URN_TAG) != Some(&ctx.urn) {
+            return Err(ProviderError::permanent(format!(
+                "a role named {name} already exists and is not this resource's (its {URN_TAG} tag is {:?})",
+                actual.tags.get(URN_TAG)
+            ))
+            .with_hint("choose another role_name, or delete or import the existing role"));
+        }
+        // A new role, or ours from an interrupted create: bring it to the inputs.
+        reconcile(ctx, &iam, &actual, inputs).await?;
+        Ok(Created {
+            id: name,
+            outputs: actual.outputs(),
+        })
+    }
+
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let iam = aws.iam().await;
+        let (name, by_identity) = match req.id {
+            Some(id) => (id.to_string(), false),
+            None => (role_name_for(req.inputs, ctx), true),
+        };
+        let Some(actual) = fetch_retrying(ctx, &iam, &name).await? else {
+            return Ok(None);
+        };
+        // Found by name only: adopt it only if it carries this resource's URN.
+        if by_identity && actual.tags.get(URN_TAG) != Some(&ctx.urn) {
+            return Ok(None);
+        }
+        Ok(Some(ReadResult {
+            id: actual.name.clone(),
+            inputs: Some(actual.as_inputs(req.inputs)),
+            outputs: actual.outputs(),
+        }))
+    }
+
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _old_inputs: &Value,
+        new_inputs: &Value,
+        _old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        let iam = aws.iam().await;
+        let Some(actual) = fetch_retrying(ctx, &iam, id).await? else {
+            return Err(
+                ProviderError::permanent(format!("role {id} does not exist any more"))
+                    .with_hint("run `refresh` so Meridian notices, then `up` creates it again"),
+            );
+        };
+        reconcile(ctx, &iam, &actual, new_inputs).await?;
+        Ok(actual.outputs())
+    }
+
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let iam = aws.iam().await;
+        let Some(actual) = fetch_retrying(ctx, &iam, id).await? else {
+            return Ok(());
+        };
+        // IAM refuses to delete a role that still has policies.
+        for arn in &actual.managed {
+            detach(ctx, &iam, id, arn).await?;
+        }
+        for policy in actual.inline.keys() {
+            delete_inline(ctx, &iam, id, policy).await?;
+        }
+        ctx.status(&format!("deleting role {id}"));
+        call_retrying(ctx, || async {
+            match iam.delete_role().role_name(id).send().await {
+                Ok(_) => Ok(()),
+                Err(e) if is_not_found(&e) => Ok(()),
+                // A detach that has not settled yet: try again.
+                Err(e) if error_code(&e).as_deref() == Some("DeleteConflict") => {
+                    let mut err = sdk_error(&format!("DeleteRole {id}"), e);
+                    err.kind = meridian_engine::ErrorKind::Transient;
+                    Err(err.with_hint(
+                        "the role is still in use: an instance profile or a policy attached outside Meridian",
+                    ))
+                }
+                Err(e) => Err(sdk_error(&format!("DeleteRole {id}"), e)),
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lambda_trust() -> Value {
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole"
+            }]
+        })
+    }
+
+    fn read_policy() -> Value {
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem"],
+                "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/t"
+            }]
+        })
+    }
+
+    #[test]
+    fn a_valid_role_passes() {
+        let f = check_role(&json!({
+            "assume_role_policy": lambda_trust(),
+            "inline_policies": {"read": read_policy()},
+            "managed_policy_arns": ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+            "path": "/app/",
+            "description": "the function's role"
+        }));
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn policy_documents_need_version_and_statement() {
+        let f = check_role(&json!({"assume_role_policy": {"Statement": []}}));
+        assert!(
+            f.iter().any(|c| c.property == "assume_role_policy.Version"),
+            "{f:?}"
+        );
+        assert!(
+            f.iter()
+                .any(|c| c.property == "assume_role_policy.Statement"),
+            "{f:?}"
+        );
+        let f = check_role(&json!({"assume_role_policy": "not a document"}));
+        assert_eq!(f.len(), 1, "{f:?}");
+        let f = check_role(&json!({}));
+        assert!(
+            f.iter().any(|c| c.property == "assume_role_policy"),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn trust_and_identity_policies_are_told_apart() {
+        let mut trust_with_resource = lambda_trust();
+        trust_with_resource["Statement"][0]["Resource"] = json!("*");
+        let mut identity_with_principal = read_policy();
+        identity_with_principal["Statement"][0]["Principal"] = json!("*");
+        let f = check_role(&json!({
+            "assume_role_policy": trust_with_resource,
+            "inline_policies": {"p": identity_with_principal}
+        }));
+        assert!(
+            f.iter()
+                .any(|c| c.reason.contains("trust policy may not have Resource")),
+            "{f:?}"
+        );
+        assert!(
+            f.iter()
+                .any(|c| c.reason.contains("identity policy may not have Principal")),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn managed_policy_arns_are_checked_for_shape() {
+        assert!(is_managed_policy_arn(
+            "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+        ));
+        assert!(is_managed_policy_arn(
+            "arn:aws:iam::123456789012:policy/mine"
+        ));
+        assert!(!is_managed_policy_arn("arn:aws:iam::123:policy/mine"));
+        assert!(!is_managed_policy_arn("arn:aws:iam::aws:role/x"));
+        assert!(!is_managed_policy_arn("AWSLambdaBasicExecutionRole"));
+        let f = check_role(&json!({
+            "assume_role_policy": lambda_trust(),
+            "managed_policy_arns": ["AWSLambdaBasicExecutionRole", UNKNOWN]
+        }));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].property, "managed_policy_arns.0");
+    }
+
+    #[test]
+    fn unknown_values_are_accepted_while_planning() {
+        let mut policy = read_policy();
+        policy["Statement"][0]["Resource"] = json!(UNKNOWN);
+        let f = check_role(&json!({
+            "role_name": UNKNOWN,
+            "assume_role_policy": lambda_trust(),
+            "inline_policies": {"read": policy, "later": UNKNOWN},
+            "managed_policy_arns": UNKNOWN
+        }));
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn bad_names_and_paths_are_rejected() {
+        let f = check_role(&json!({
+            "role_name": "has space",
+            "path": "no-slashes",
+            "assume_role_policy": lambda_trust()
+        }));
+        assert_eq!(f.len(), 2, "{f:?}");
+        let long = "r".repeat(65);
+        let f = check_role(&json!({"role_name": long, "assume_role_policy": lambda_trust()}));
+        assert_eq!(f.len(), 1, "{f:?}");
+    }
+
+    #[test]
+    fn url_encoded_documents_are_decoded() {
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22lambda.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+        assert_eq!(
+            decode_policy_document(encoded).expect("decodes"),
+            lambda_trust()
+        );
+        let plain = lambda_trust().to_string();
+        assert_eq!(
+            decode_policy_document(&plain).expect("parses"),
+            lambda_trust()
+        );
+        assert!(decode_policy_document("%7Bnot json").is_err());
+    }
+
+    #[test]
+    fn generated_names_are_deterministic_and_fit() {
+        let ctx = OpContext::new(
+            "urn:meridian:dev::aws:iam:Role::fn-role",
+            "fn-role",
+            "us-east-1",
+            "t",
+            Duration::from_secs(1),
+        );
+        let a = role_name_for(&json!({}), &ctx);
+        assert_eq!(a, role_name_for(&json!({}), &ctx));
+        assert!(
+            a.starts_with("fn-role-") && a.len() == "fn-role-".len() + 8,
+            "{a}"
+        );
+        let long = OpContext::new(
+            "urn:x",
+            &"n".repeat(100),
+            "us-east-1",
+            "t",
+            Duration::from_secs(1),
+        );
+        assert_eq!(role_name_for(&json!({}), &long).len(), 64);
+        let other = OpContext::new(
+            "urn:meridian:prod::aws:iam:Role::fn-role",
+            "fn-role",
+            "us-east-1",
+            "t",
+            Duration::from_secs(1),
+        );
+        assert_ne!(a, role_name_for(&json!({}), &other));
+        assert_eq!(role_name_for(&json!({"role_name": "given"}), &ctx), "given");
+    }
+
+    #[test]
+    fn diff_ignores_order_and_defaults_and_replaces_on_name_and_path() {
+        let role = Role;
+        let a = json!({"assume_role_policy": lambda_trust(), "managed_policy_arns": ["arn:aws:iam::aws:policy/a", "arn:aws:iam::aws:policy/b"]});
+        let b = json!({"assume_role_policy": lambda_trust(), "path": "/", "inline_policies": {}, "managed_policy_arns": ["arn:aws:iam::aws:policy/b", "arn:aws:iam::aws:policy/a"]});
+        assert!(role.diff(&a, &b).changes.is_empty());
+
+        let mut c = b.clone();
+        c["inline_policies"] = json!({"read": read_policy()});
+        let d = role.diff(&b, &c);
+        assert_eq!(d.changes.len(), 1);
+        assert!(!d.replaces());
+
+        let mut moved = b.clone();
+        moved["path"] = json!("/other/");
+        let d = role.diff(&b, &moved);
+        assert!(d.replaces());
+        assert!(d.delete_before_replace, "same generated name on both sides");
+
+        let renamed_from = json!({"role_name": "a", "assume_role_policy": lambda_trust()});
+        let renamed_to = json!({"role_name": "b", "assume_role_policy": lambda_trust()});
+        let d = role.diff(&renamed_from, &renamed_to);
+        assert!(d.replaces());
+        assert!(
+            !d.delete_before_replace,
+            "a new name can exist next to the old one"
+        );
+    }
+}

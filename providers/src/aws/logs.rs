@@ -1,0 +1,408 @@
+//! `aws:logs:LogGroup`: a CloudWatch Logs log group with its retention.
+//! The name is the identity (fixed by the user); a group that already exists
+//! and carries this resource's URN tag is adopted, any other is refused.
+
+use super::ResourceType;
+use super::common::{
+    Clients, URN_TAG, call_retrying, check_required_str, error_code, identity_tags, is_unknown,
+    opt_str, req_str, sdk_error,
+};
+use async_trait::async_trait;
+use meridian_engine::{
+    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
+    ReadResult, TypeInfo,
+};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub const LOG_GROUP: &str = "aws:logs:LogGroup";
+
+/// The retention periods CloudWatch Logs accepts, in days.
+pub const RETENTION_DAYS: &[i64] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// `aws:logs:LogGroup`.
+pub struct LogGroup;
+
+/// Whether `name` is a log group name: 1-512 characters of `.-_/#A-Za-z0-9`.
+pub fn is_log_group_name(name: &str) -> bool {
+    (1..=512).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c))
+}
+
+fn check_log_group(inputs: &Value) -> Vec<CheckFailure> {
+    let mut out = Vec::new();
+    check_required_str(inputs, "log_group_name", &mut out);
+    if let Some(name) = opt_str(inputs, "log_group_name")
+        && !is_unknown(inputs, "log_group_name")
+        && !name.is_empty()
+        && !is_log_group_name(name)
+    {
+        out.push(CheckFailure::new(
+            "log_group_name",
+            format!("{name:?} is not a log group name: 1-512 characters of . - _ / # A-Z a-z 0-9"),
+        ));
+    }
+    match inputs.get("retention_in_days") {
+        None | Some(Value::Null) => {}
+        Some(_) if is_unknown(inputs, "retention_in_days") => {}
+        Some(v) => {
+            if !v.as_i64().is_some_and(|d| RETENTION_DAYS.contains(&d)) {
+                let allowed: Vec<String> = RETENTION_DAYS.iter().map(i64::to_string).collect();
+                out.push(CheckFailure::new(
+                    "retention_in_days",
+                    format!(
+                        "{v} is not a retention CloudWatch Logs accepts; use one of {} (or leave it out to keep logs forever)",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A log group as CloudWatch Logs reports it.
+struct GroupState {
+    name: String,
+    /// Without the trailing `:*` that `DescribeLogGroups` puts on `arn`.
+    arn: String,
+    retention_in_days: Option<i64>,
+    tags: HashMap<String, String>,
+}
+
+impl GroupState {
+    fn outputs(&self) -> Value {
+        json!({"log_group_name": self.name, "arn": self.arn})
+    }
+
+    fn as_inputs(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("log_group_name".into(), json!(self.name));
+        if let Some(d) = self.retention_in_days {
+            m.insert("retention_in_days".into(), json!(d));
+        }
+        Value::Object(m)
+    }
+}
+
+/// Finds the group named exactly `name`; `None` if there is none.
+async fn fetch(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    name: &str,
+) -> Result<Option<GroupState>, ProviderError> {
+    let mut next: Option<String> = None;
+    let found = loop {
+        let out = logs
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .set_next_token(next.clone())
+            .send()
+            .await
+            .map_err(|e| sdk_error(&format!("DescribeLogGroups {name}"), e))?;
+        if let Some(g) = out
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name))
+        {
+            break g.clone();
+        }
+        match out.next_token() {
+            Some(t) if !t.is_empty() => next = Some(t.to_string()),
+            _ => return Ok(None),
+        }
+    };
+    let arn = found
+        .log_group_arn()
+        .or(found.arn())
+        .map(|a| a.trim_end_matches(":*").to_string())
+        .ok_or_else(|| {
+            ProviderError::permanent(format!("DescribeLogGroups {name}: no ARN in the response"))
+        })?;
+    let tags = match logs
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+    {
+        Ok(out) => out.tags().cloned().unwrap_or_default(),
+        Err(e) if error_code(&e).as_deref() == Some("ResourceNotFoundException") => {
+            return Ok(None);
+        }
+        Err(e) => return Err(sdk_error(&format!("ListTagsForResource {arn}"), e)),
+    };
+    Ok(Some(GroupState {
+        name: name.to_string(),
+        arn,
+        retention_in_days: found.retention_in_days().map(i64::from),
+        tags,
+    }))
+}
+
+async fn fetch_retrying(
+    ctx: &OpContext,
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    name: &str,
+) -> Result<Option<GroupState>, ProviderError> {
+    call_retrying(ctx, || fetch(logs, name)).await
+}
+
+/// Sets or removes the retention policy so it is `desired`.
+async fn set_retention(
+    ctx: &OpContext,
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    name: &str,
+    desired: Option<i64>,
+) -> Result<(), ProviderError> {
+    match desired {
+        Some(days) => {
+            let days = i32::try_from(days).map_err(|_| {
+                ProviderError::permanent(format!("retention_in_days {days} is out of range"))
+            })?;
+            call_retrying(ctx, || async {
+                logs.put_retention_policy()
+                    .log_group_name(name)
+                    .retention_in_days(days)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| sdk_error(&format!("PutRetentionPolicy {name}"), e))
+            })
+            .await
+        }
+        None => {
+            call_retrying(ctx, || async {
+                logs.delete_retention_policy()
+                    .log_group_name(name)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| sdk_error(&format!("DeleteRetentionPolicy {name}"), e))
+            })
+            .await
+        }
+    }
+}
+
+fn retention(inputs: &Value) -> Option<i64> {
+    inputs.get("retention_in_days").and_then(Value::as_i64)
+}
+
+#[async_trait]
+impl ResourceType for LogGroup {
+    fn info(&self) -> TypeInfo {
+        TypeInfo {
+            timeouts: DefaultTimeouts {
+                create: Duration::from_secs(2 * 60),
+                update: Duration::from_secs(2 * 60),
+                delete: Duration::from_secs(2 * 60),
+            },
+            ..TypeInfo::resource(LOG_GROUP)
+        }
+    }
+
+    fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        check_log_group(inputs)
+    }
+
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        let mut diff = Diff::top_level(old_inputs, new_inputs, &["log_group_name"]);
+        // The name is the identity: a replacement that keeps it (forced by
+        // replace_on_changes) must delete first; a rename can create first.
+        diff.delete_before_replace =
+            old_inputs.get("log_group_name") == new_inputs.get("log_group_name");
+        diff
+    }
+
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        let logs = aws.logs(&ctx.region).await;
+        let name = req_str(inputs, "log_group_name")?;
+        let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
+        ctx.status(&format!("creating log group {name}"));
+        let created = call_retrying(ctx, || async {
+            match logs
+                .create_log_group()
+                .log_group_name(name)
+                .set_tags(Some(tags.clone()))
+                .send()
+                .await
+            {
+                Ok(_) => Ok(true),
+                Err(e) if error_code(&e).as_deref() == Some("ResourceAlreadyExistsException") => {
+                    Ok(false)
+                }
+                Err(e) => Err(sdk_error(&format!("CreateLogGroup {name}"), e)),
+            }
+        })
+        .await?;
+        let Some(actual) = fetch_retrying(ctx, &logs, name).await? else {
+            return Err(ProviderError::transient(format!(
+                "log group {name} was created but is not listed yet"
+            )));
+        };
+        if !created && actual.tags.get(URN_TAG) != Some(&ctx.urn) {
+            return Err(ProviderError::permanent(format!(
+                "log group {name} already exists in {} and is not this resource's (its {URN_TAG} tag is {:?})",
+                ctx.region,
+                actual.tags.get(URN_TAG)
+            ))
+            .with_hint(
+                "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete or import the existing group",
+            ));
+        }
+        if actual.retention_in_days != retention(inputs) {
+            set_retention(ctx, &logs, name, retention(inputs)).await?;
+        }
+        Ok(Created {
+            id: name.to_string(),
+            outputs: actual.outputs(),
+        })
+    }
+
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let logs = aws.logs(&ctx.region).await;
+        let (name, by_identity) = match req.id {
+            Some(id) => (id, false),
+            None => (req_str(req.inputs, "log_group_name")?, true),
+        };
+        let Some(actual) = fetch_retrying(ctx, &logs, name).await? else {
+            return Ok(None);
+        };
+        if by_identity && actual.tags.get(URN_TAG) != Some(&ctx.urn) {
+            return Ok(None);
+        }
+        Ok(Some(ReadResult {
+            id: actual.name.clone(),
+            inputs: Some(actual.as_inputs()),
+            outputs: actual.outputs(),
+        }))
+    }
+
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _old_inputs: &Value,
+        new_inputs: &Value,
+        _old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        let logs = aws.logs(&ctx.region).await;
+        let Some(actual) = fetch_retrying(ctx, &logs, id).await? else {
+            return Err(ProviderError::permanent(format!(
+                "log group {id} does not exist any more"
+            ))
+            .with_hint("run `refresh` so Meridian notices, then `up` creates it again"));
+        };
+        if actual.retention_in_days != retention(new_inputs) {
+            set_retention(ctx, &logs, id, retention(new_inputs)).await?;
+        }
+        Ok(actual.outputs())
+    }
+
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let logs = aws.logs(&ctx.region).await;
+        ctx.status(&format!("deleting log group {id}"));
+        call_retrying(ctx, || async {
+            match logs.delete_log_group().log_group_name(id).send().await {
+                Ok(_) => Ok(()),
+                Err(e) if error_code(&e).as_deref() == Some("ResourceNotFoundException") => Ok(()),
+                Err(e) => Err(sdk_error(&format!("DeleteLogGroup {id}"), e)),
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meridian_engine::UNKNOWN;
+
+    #[test]
+    fn names_and_retention_are_validated() {
+        assert!(
+            check_log_group(&json!({"log_group_name": "log-group", "retention_in_days": 90}))
+                .is_empty()
+        );
+        assert!(check_log_group(&json!({"log_group_name": "/aws/lambda/fn#1"})).is_empty());
+        let f = check_log_group(&json!({"log_group_name": "bad name!"}));
+        assert_eq!(f.len(), 1, "{f:?}");
+        let f = check_log_group(&json!({"log_group_name": "x".repeat(513)}));
+        assert_eq!(f.len(), 1, "{f:?}");
+        let f = check_log_group(&json!({}));
+        assert_eq!(f[0].property, "log_group_name");
+    }
+
+    #[test]
+    fn a_retention_aws_rejects_lists_the_allowed_values() {
+        let f = check_log_group(&json!({"log_group_name": "g", "retention_in_days": 91}));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].reason.contains("1, 3, 5, 7, 14, 30, 60, 90, 120"),
+            "{}",
+            f[0].reason
+        );
+        assert!(f[0].reason.contains("3653"), "{}", f[0].reason);
+        let f = check_log_group(&json!({"log_group_name": "g", "retention_in_days": "90"}));
+        assert_eq!(f.len(), 1, "{f:?}");
+    }
+
+    #[test]
+    fn unknown_values_are_accepted() {
+        assert!(
+            check_log_group(&json!({"log_group_name": UNKNOWN, "retention_in_days": UNKNOWN}))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn retention_updates_in_place_and_a_rename_replaces() {
+        let t = LogGroup;
+        let d = t.diff(
+            &json!({"log_group_name": "g", "retention_in_days": 30}),
+            &json!({"log_group_name": "g", "retention_in_days": 90}),
+        );
+        assert_eq!(d.changes.len(), 1);
+        assert!(!d.replaces());
+        let d = t.diff(
+            &json!({"log_group_name": "g"}),
+            &json!({"log_group_name": "h"}),
+        );
+        assert!(d.replaces());
+        assert!(
+            !d.delete_before_replace,
+            "a renamed group can be created before the old one goes"
+        );
+        assert!(
+            t.diff(
+                &json!({"log_group_name": "g"}),
+                &json!({"log_group_name": "g"})
+            )
+            .changes
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,47 @@
+"""Meridian's extensions to moto's server: patches that make moto behave like AWS where
+Meridian's providers depend on it. Each module documents the AWS behaviour it reproduces and
+the moto gap it closes; testcloud/README.md lists them all. `install()` applies every patch and
+must run in the server process before the first request.
+"""
+
+from . import accounts, acm, apigateway, awslambda, dynamodb, httpapi, iam, route53, settings
+
+#: Names reported by GET /meridian-testcloud/health.
+EXTENSIONS = ["accounts", "iam", "dynamodb", "acm", "apigateway", "lambda", "route53"]
+
+_installed = False
+
+
+def install() -> None:
+    """Apply every patch (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    settings.load_env()
+    accounts.install()
+    iam.install()
+    dynamodb.install()
+    acm.install()
+    apigateway.install()
+    awslambda.install()
+    route53.install()
+
+    # Lambda: the docker-free "simple" backend, before any function exists (there is no
+    # Docker daemon here; the docker backend's invoke returns an error payload).
+    from moto.core.config import default_user_config
+
+    default_user_config["lambda"]["use_docker"] = False
+
+    # POST /moto-api/reset also clears the extensions' own state (delay settings stay).
+    from moto.moto_api._internal.models import MotoAPIBackend
+
+    orig_reset = MotoAPIBackend.reset
+
+    def reset(self: MotoAPIBackend) -> None:
+        with settings.LOCK:
+            orig_reset(self)
+            dynamodb.reset_state()
+            route53.reset_state()
+
+    MotoAPIBackend.reset = reset
+    _installed = True

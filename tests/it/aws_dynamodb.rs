@@ -1,0 +1,438 @@
+//! `aws:dynamodb:GlobalTable` against the local test cloud, which emulates
+//! global tables (replicas CREATING -> ACTIVE, one change at a time): create
+//! with a replica, read by name, add and remove replicas (each waited for),
+//! drift, adoption rules and delete. Checked with the SDK in every region.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, DeleteReplicationGroupMemberAction, KeySchemaElement,
+    KeyType, ReplicationGroupUpdate, ScalarAttributeType, Tag,
+};
+use meridian_engine::{OpContext, Provider, ReadRequest};
+use meridian_providers::AwsProvider;
+use meridian_testkit::{TestAccount, TestCloud};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TABLE: &str = "aws:dynamodb:GlobalTable";
+
+struct Env {
+    account: TestAccount,
+    provider: AwsProvider,
+}
+
+async fn env() -> Env {
+    let account = TestCloud::shared().account();
+    let config = account.sdk_config("us-east-1").await;
+    Env {
+        provider: AwsProvider::with_config(config),
+        account,
+    }
+}
+
+async fn ddb(e: &Env, region: &str) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&e.account.sdk_config(region).await)
+}
+
+fn ctx(name: &str) -> OpContext {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let token = format!("{:032x}", 0xddb0_0000 + N.fetch_add(1, Ordering::Relaxed));
+    OpContext::new(
+        &format!("urn:meridian:test::{TABLE}::{name}"),
+        name,
+        "us-east-1",
+        &token,
+        Duration::from_secs(120),
+    )
+}
+
+/// A context whose progress reports land in the returned list.
+fn ctx_recording(name: &str) -> (OpContext, Arc<Mutex<Vec<String>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    let c = ctx(name).with_status(Arc::new(move |m: &str| {
+        sink.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(m.to_string())
+    }));
+    (c, log)
+}
+
+fn read_req<'a>(
+    id: Option<&'a str>,
+    inputs: &'a Value,
+    outputs: Option<&'a Value>,
+) -> ReadRequest<'a> {
+    ReadRequest {
+        type_token: TABLE,
+        id,
+        inputs,
+        outputs,
+    }
+}
+
+/// Replica regions (other than the primary) and their status, as the
+/// primary region's DescribeTable shows them.
+async fn replicas(e: &Env, name: &str) -> Vec<(String, String)> {
+    let out = ddb(e, "us-east-1")
+        .await
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .expect("DescribeTable");
+    let mut r: Vec<(String, String)> = out
+        .table()
+        .expect("table")
+        .replicas()
+        .iter()
+        .filter(|r| r.region_name() != Some("us-east-1"))
+        .map(|r| {
+            (
+                r.region_name().unwrap_or_default().to_string(),
+                r.replica_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    r.sort();
+    r
+}
+
+async fn exists_in(e: &Env, region: &str, name: &str) -> bool {
+    ddb(e, region)
+        .await
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .is_ok()
+}
+
+async fn sdk_table(e: &Env, name: &str, tags: Vec<Tag>) {
+    ddb(e, "us-east-1")
+        .await
+        .create_table()
+        .table_name(name)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key"),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attr"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .expect("CreateTable");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn global_table_create_read_update_drift_and_delete() {
+    let e = env().await;
+    e.account
+        .set_delays(json!({"table_create": 0.3, "replica_create": 0.3, "replica_delete": 0.3}))
+        .await;
+    let c = ctx("table");
+    let inputs = json!({
+        "table_name": "global-table",
+        "partition_key": {"name": "id", "type": "S"},
+        "replica_regions": ["eu-west-1"],
+    });
+    assert!(e.provider.check(TABLE, "us-east-1", &inputs).is_empty());
+    let info = e
+        .provider
+        .types()
+        .into_iter()
+        .find(|t| t.token == TABLE)
+        .expect("type");
+    assert!(info.protect_by_default && info.retain_by_default);
+
+    let created = e.provider.create(&c, TABLE, &inputs).await.expect("create");
+    assert_eq!(created.id, "global-table");
+    let out = &created.outputs;
+    let arn = out["arn"].as_str().expect("arn").to_string();
+    assert!(arn.starts_with(&format!(
+        "arn:aws:dynamodb:us-east-1:{}:table/global-table",
+        e.account.id()
+    )));
+    assert_eq!(out["regions"], json!(["us-east-1", "eu-west-1"]));
+    assert_eq!(
+        out["arns"]["eu-west-1"],
+        json!(arn.replace("us-east-1", "eu-west-1"))
+    );
+    assert!(
+        out["stream_arn"]
+            .as_str()
+            .is_some_and(|s| s.contains("/stream/"))
+    );
+
+    // The SDK sees the replica ACTIVE, the replica table in its region,
+    // streams of new and old images, and the identity tags.
+    assert_eq!(
+        replicas(&e, "global-table").await,
+        vec![("eu-west-1".into(), "ACTIVE".into())]
+    );
+    assert!(exists_in(&e, "eu-west-1", "global-table").await);
+    let primary = ddb(&e, "us-east-1").await;
+    let desc = primary
+        .describe_table()
+        .table_name("global-table")
+        .send()
+        .await
+        .expect("describe");
+    let stream = desc
+        .table()
+        .and_then(|t| t.stream_specification())
+        .expect("stream");
+    assert_eq!(
+        stream.stream_view_type().map(|v| v.as_str()),
+        Some("NEW_AND_OLD_IMAGES")
+    );
+    let tags = primary
+        .list_tags_of_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .expect("tags");
+    assert!(
+        tags.tags()
+            .iter()
+            .any(|t| t.key() == "meridian:urn" && t.value() == c.urn)
+    );
+
+    // Read by name (id), and by identity: the name plus our URN tag.
+    let read = e
+        .provider
+        .read(&c, read_req(Some("global-table"), &inputs, Some(out)))
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(read.inputs, Some(inputs.clone()));
+    assert_eq!(read.outputs, *out);
+    let found = e
+        .provider
+        .read(&c, read_req(None, &inputs, None))
+        .await
+        .expect("read")
+        .expect("found by name and tag");
+    assert_eq!(found.id, "global-table");
+    assert!(
+        e.provider
+            .read(&ctx("someone-else"), read_req(None, &inputs, None))
+            .await
+            .expect("read")
+            .is_none(),
+        "another resource's table is not adopted"
+    );
+
+    // Diffs: defaults and replica order are no change; keys and the name
+    // replace (deleting first: the name is fixed).
+    let same = json!({"table_name": "global-table", "partition_key": {"name": "id", "type": "S"},
+        "billing_mode": "PAY_PER_REQUEST", "replica_regions": ["eu-west-1"]});
+    assert!(e.provider.diff(TABLE, &inputs, &same).changes.is_empty());
+    let mut new_key = inputs.clone();
+    new_key["partition_key"] = json!({"name": "pk", "type": "S"});
+    let d = e.provider.diff(TABLE, &inputs, &new_key);
+    assert!(d.replaces() && d.delete_before_replace);
+
+    // Update in place: add sa-east-1.
+    let two = json!({"table_name": "global-table", "partition_key": {"name": "id", "type": "S"},
+        "replica_regions": ["eu-west-1", "sa-east-1"]});
+    let d = e.provider.diff(TABLE, &inputs, &two);
+    assert!(!d.changes.is_empty() && !d.replaces());
+    let out2 = e
+        .provider
+        .update(&c, TABLE, "global-table", &inputs, &two, out)
+        .await
+        .expect("update");
+    assert_eq!(
+        out2["regions"],
+        json!(["us-east-1", "eu-west-1", "sa-east-1"])
+    );
+    assert_eq!(
+        replicas(&e, "global-table").await,
+        vec![
+            ("eu-west-1".into(), "ACTIVE".into()),
+            ("sa-east-1".into(), "ACTIVE".into())
+        ]
+    );
+
+    // Drift: the sa-east-1 replica removed behind Meridian's back.
+    primary
+        .update_table()
+        .table_name("global-table")
+        .replica_updates(
+            ReplicationGroupUpdate::builder()
+                .delete(
+                    DeleteReplicationGroupMemberAction::builder()
+                        .region_name("sa-east-1")
+                        .build()
+                        .expect("delete"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("remove replica by hand");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while replicas(&e, "global-table").await.len() > 1 {
+        assert!(Instant::now() < deadline, "the replica never went");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let drifted = e
+        .provider
+        .read(&c, read_req(Some("global-table"), &two, Some(&out2)))
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(
+        drifted
+            .inputs
+            .as_ref()
+            .map(|i| i["replica_regions"].clone()),
+        Some(json!(["eu-west-1"]))
+    );
+    assert_eq!(
+        drifted.outputs["regions"],
+        json!(["us-east-1", "eu-west-1"])
+    );
+
+    // Delete (the engine calls it only once retention is opted out of):
+    // replicas first, then the table, everywhere.
+    e.provider
+        .delete(&c, TABLE, "global-table", &two, &out2)
+        .await
+        .expect("delete");
+    for region in ["us-east-1", "eu-west-1", "sa-east-1"] {
+        assert!(
+            !exists_in(&e, region, "global-table").await,
+            "still in {region}"
+        );
+    }
+    e.provider
+        .delete(&c, TABLE, "global-table", &two, &out2)
+        .await
+        .expect("deleting a gone table succeeds");
+    assert!(
+        e.provider
+            .read(&c, read_req(Some("global-table"), &two, Some(&out2)))
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn adding_then_removing_a_replica_waits_for_each_change() {
+    let e = env().await;
+    e.account
+        .set_delays(json!({"replica_create": 1.0, "replica_delete": 0.6}))
+        .await;
+    let c = ctx("waited");
+    let alone = json!({"table_name": "waited", "partition_key": {"name": "id", "type": "S"}});
+    let created = e.provider.create(&c, TABLE, &alone).await.expect("create");
+    assert_eq!(created.outputs["regions"], json!(["us-east-1"]));
+
+    let with_eu = json!({"table_name": "waited", "partition_key": {"name": "id", "type": "S"},
+        "replica_regions": ["eu-west-1"]});
+    let (c_add, log) = ctx_recording("waited");
+    let start = Instant::now();
+    let out = e
+        .provider
+        .update(&c_add, TABLE, "waited", &alone, &with_eu, &created.outputs)
+        .await
+        .expect("add replica");
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "returned before the replica was ACTIVE"
+    );
+    assert_eq!(
+        replicas(&e, "waited").await,
+        vec![("eu-west-1".into(), "ACTIVE".into())]
+    );
+    assert_eq!(out["regions"], json!(["us-east-1", "eu-west-1"]));
+    let seen = log.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    assert!(
+        seen.iter()
+            .any(|m| m.starts_with("waiting for replica of waited in eu-west-1 to be ACTIVE")),
+        "{seen:?}"
+    );
+
+    let (c_remove, log) = ctx_recording("waited");
+    let start = Instant::now();
+    let out = e
+        .provider
+        .update(&c_remove, TABLE, "waited", &with_eu, &alone, &out)
+        .await
+        .expect("remove replica");
+    assert!(
+        start.elapsed() >= Duration::from_millis(500),
+        "returned before the replica was gone"
+    );
+    assert!(replicas(&e, "waited").await.is_empty());
+    assert!(!exists_in(&e, "eu-west-1", "waited").await);
+    assert_eq!(out["regions"], json!(["us-east-1"]));
+    let seen = log.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    assert!(
+        seen.iter()
+            .any(|m| m.starts_with("waiting for replica of waited in eu-west-1 to be removed")),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
+    let e = env().await;
+    sdk_table(&e, "taken", Vec::new()).await;
+    let c = ctx("taken");
+    let inputs = json!({"table_name": "taken", "partition_key": {"name": "id", "type": "S"}});
+    assert!(
+        e.provider
+            .read(&c, read_req(None, &inputs, None))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let err = e
+        .provider
+        .create(&c, TABLE, &inputs)
+        .await
+        .expect_err("not ours");
+    assert!(err.message.contains("not managed by"), "{err}");
+
+    // A table our create made before a crash (it carries our URN) is adopted,
+    // and the create carries on with the replicas.
+    let c = ctx("interrupted");
+    let tag = Tag::builder()
+        .key("meridian:urn")
+        .value(&c.urn)
+        .build()
+        .expect("tag");
+    sdk_table(&e, "interrupted", vec![tag]).await;
+    let inputs = json!({"table_name": "interrupted", "partition_key": {"name": "id", "type": "S"},
+        "replica_regions": ["sa-east-1"]});
+    let created = e
+        .provider
+        .create(&c, TABLE, &inputs)
+        .await
+        .expect("adopted");
+    assert_eq!(
+        created.outputs["regions"],
+        json!(["us-east-1", "sa-east-1"])
+    );
+    assert_eq!(
+        replicas(&e, "interrupted").await,
+        vec![("sa-east-1".into(), "ACTIVE".into())]
+    );
+}

@@ -1,0 +1,437 @@
+//! `aws:iam:Role` against the local test cloud: create with inline and
+//! managed policies, read back (by name and by identity), in-place updates
+//! that reconcile policies and attachments, replacement diffs, drift, the
+//! adoption of an interrupted create, and a clean delete. Checked with the SDK.
+
+use meridian_engine::{OpContext, Provider, ReadRequest};
+use meridian_providers::AwsProvider;
+use meridian_testkit::{TestAccount, TestCloud};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+const ROLE: &str = "aws:iam:Role";
+const BASIC: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+const XRAY: &str = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess";
+
+struct Env {
+    account: TestAccount,
+    provider: AwsProvider,
+    iam: aws_sdk_iam::Client,
+}
+
+async fn env() -> Env {
+    let account = TestCloud::shared().account();
+    let config = account.sdk_config("us-east-1").await;
+    Env {
+        iam: aws_sdk_iam::Client::new(&config),
+        provider: AwsProvider::with_config(config),
+        account,
+    }
+}
+
+fn ctx(name: &str) -> OpContext {
+    OpContext::new(
+        &format!("urn:meridian:test::{ROLE}::{name}"),
+        name,
+        "us-east-1",
+        "0123456789abcdef0123456789abcdef",
+        Duration::from_secs(60),
+    )
+}
+
+fn read_req<'a>(id: Option<&'a str>, inputs: &'a Value) -> ReadRequest<'a> {
+    ReadRequest {
+        type_token: ROLE,
+        id,
+        inputs,
+        outputs: None,
+    }
+}
+
+fn trust(service: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+fn table_read(account: &str) -> Value {
+    let arn = format!("arn:aws:dynamodb:us-east-1:{account}:table/global-table");
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+            "Resource": [arn.clone(), format!("{arn}/index/*")]
+        }]
+    })
+}
+
+/// Inline policy names, each document decoded, and attached ARNs, per the SDK.
+async fn sdk_policies(e: &Env, role: &str) -> (Vec<(String, Value)>, BTreeSet<String>) {
+    let names = e
+        .iam
+        .list_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .expect("ListRolePolicies")
+        .policy_names()
+        .to_vec();
+    let mut inline = Vec::new();
+    for n in names {
+        let doc = e
+            .iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(&n)
+            .send()
+            .await
+            .expect("GetRolePolicy")
+            .policy_document()
+            .to_string();
+        let doc = meridian_providers::aws::iam::decode_policy_document(&doc).expect("policy JSON");
+        inline.push((n, doc));
+    }
+    let attached = e
+        .iam
+        .list_attached_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .expect("ListAttachedRolePolicies")
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect();
+    (inline, attached)
+}
+
+#[tokio::test]
+async fn role_lifecycle_with_inline_and_managed_policies() {
+    let e = env().await;
+    let c = ctx("fn-role");
+    let inputs = json!({
+        "assume_role_policy": trust("lambda.amazonaws.com"),
+        "inline_policies": {"read-table": table_read(e.account.id())},
+        "managed_policy_arns": [BASIC],
+        "description": "the function's role"
+    });
+    assert!(e.provider.check(ROLE, "us-east-1", &inputs).is_empty());
+
+    let created = e.provider.create(&c, ROLE, &inputs).await.expect("create");
+    let name = created.id.clone();
+    assert!(
+        name.starts_with("fn-role-") && name.len() <= 64,
+        "generated name {name}"
+    );
+    assert_eq!(created.outputs["role_name"], json!(name));
+    assert_eq!(
+        created.outputs["arn"],
+        json!(format!("arn:aws:iam::{}:role/{name}", e.account.id()))
+    );
+    assert!(
+        created.outputs["role_id"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+
+    // The cloud has the role, its identity tags, one inline policy and one attachment.
+    let role = e
+        .iam
+        .get_role()
+        .role_name(&name)
+        .send()
+        .await
+        .expect("GetRole");
+    let role = role.role().expect("role");
+    assert_eq!(role.description(), Some("the function's role"));
+    assert!(
+        role.tags()
+            .iter()
+            .any(|t| t.key() == "meridian:urn" && t.value() == c.urn)
+    );
+    let (inline, attached) = sdk_policies(&e, &name).await;
+    assert_eq!(
+        inline,
+        vec![("read-table".to_string(), table_read(e.account.id()))]
+    );
+    assert_eq!(attached, BTreeSet::from([BASIC.to_string()]));
+
+    // Read back by id: no drift, so the diff against the recorded inputs is empty.
+    let read = e
+        .provider
+        .read(&c, read_req(Some(&name), &inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read.outputs, created.outputs);
+    let cloud_inputs = read.inputs.expect("inputs");
+    assert!(
+        e.provider
+            .diff(ROLE, &inputs, &cloud_inputs)
+            .changes
+            .is_empty(),
+        "{cloud_inputs}"
+    );
+    assert!(e.provider.diff(ROLE, &inputs, &inputs).changes.is_empty());
+
+    // Read by identity (no id): the generated name and the URN tag find it.
+    let found = e
+        .provider
+        .read(&c, read_req(None, &inputs))
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(found.id, name);
+
+    // Update in place: trust, description, inline (change one, add one, keep
+    // none of the old), attachments (detach one, attach another).
+    let mut trust2 = trust("lambda.amazonaws.com");
+    trust2["Statement"][0]["Principal"]["Service"] =
+        json!(["lambda.amazonaws.com", "edgelambda.amazonaws.com"]);
+    let updated_inputs = json!({
+        "assume_role_policy": trust2,
+        "inline_policies": {"read-more": table_read("111111111111")},
+        "managed_policy_arns": [XRAY],
+        "description": "changed"
+    });
+    let d = e.provider.diff(ROLE, &inputs, &updated_inputs);
+    assert!(!d.replaces() && !d.changes.is_empty(), "{d:?}");
+    let outputs = e
+        .provider
+        .update(&c, ROLE, &name, &inputs, &updated_inputs, &created.outputs)
+        .await
+        .expect("update");
+    assert_eq!(outputs, created.outputs);
+    let (inline, attached) = sdk_policies(&e, &name).await;
+    assert_eq!(
+        inline,
+        vec![("read-more".to_string(), table_read("111111111111"))]
+    );
+    assert_eq!(attached, BTreeSet::from([XRAY.to_string()]));
+    let role = e
+        .iam
+        .get_role()
+        .role_name(&name)
+        .send()
+        .await
+        .expect("GetRole");
+    let role = role.role().expect("role");
+    assert_eq!(role.description(), Some("changed"));
+    let doc = meridian_providers::aws::iam::decode_policy_document(
+        role.assume_role_policy_document().expect("trust"),
+    )
+    .expect("trust JSON");
+    assert_eq!(doc, trust2);
+
+    // A new path is a replacement; with the same (generated) name it must delete first.
+    let mut moved = updated_inputs.clone();
+    moved["path"] = json!("/app/");
+    let d = e.provider.diff(ROLE, &updated_inputs, &moved);
+    assert!(d.replaces() && d.delete_before_replace, "{d:?}");
+
+    // Delete detaches and removes the policies first, then the role.
+    e.provider
+        .delete(&c, ROLE, &name, &updated_inputs, &outputs)
+        .await
+        .expect("delete");
+    let gone = e.iam.get_role().role_name(&name).send().await;
+    assert!(gone.is_err(), "role still exists");
+    assert!(
+        e.provider
+            .read(&c, read_req(Some(&name), &inputs))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    e.provider
+        .delete(&c, ROLE, &name, &updated_inputs, &outputs)
+        .await
+        .expect("deleting again succeeds");
+}
+
+#[tokio::test]
+async fn role_drift_is_seen_and_repaired() {
+    let e = env().await;
+    let c = ctx("drifting");
+    let inputs = json!({
+        "role_name": "drifting-role",
+        "assume_role_policy": trust("lambda.amazonaws.com"),
+        "inline_policies": {"read-table": table_read(e.account.id())},
+        "managed_policy_arns": [BASIC]
+    });
+    let created = e.provider.create(&c, ROLE, &inputs).await.expect("create");
+    assert_eq!(created.id, "drifting-role");
+
+    // Behind Meridian's back: another inline policy, a detach, a new trust policy.
+    e.iam
+        .put_role_policy()
+        .role_name("drifting-role")
+        .policy_name("sneaky")
+        .policy_document(table_read("222222222222").to_string())
+        .send()
+        .await
+        .expect("PutRolePolicy");
+    e.iam
+        .detach_role_policy()
+        .role_name("drifting-role")
+        .policy_arn(BASIC)
+        .send()
+        .await
+        .expect("DetachRolePolicy");
+    e.iam
+        .update_assume_role_policy()
+        .role_name("drifting-role")
+        .policy_document(trust("ec2.amazonaws.com").to_string())
+        .send()
+        .await
+        .expect("UpdateAssumeRolePolicy");
+
+    let read = e
+        .provider
+        .read(&c, read_req(Some("drifting-role"), &inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    let cloud = read.inputs.expect("inputs");
+    assert_eq!(cloud["assume_role_policy"], trust("ec2.amazonaws.com"));
+    assert_eq!(cloud["managed_policy_arns"], json!([]));
+    assert!(cloud["inline_policies"].get("sneaky").is_some(), "{cloud}");
+    let d = e.provider.diff(ROLE, &cloud, &inputs);
+    let changed: BTreeSet<&str> = d.changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(
+        changed,
+        BTreeSet::from([
+            "assume_role_policy",
+            "inline_policies",
+            "managed_policy_arns"
+        ])
+    );
+    assert!(!d.replaces());
+
+    // Applying the recorded inputs again repairs every drifted part.
+    e.provider
+        .update(&c, ROLE, "drifting-role", &cloud, &inputs, &created.outputs)
+        .await
+        .expect("update");
+    let (inline, attached) = sdk_policies(&e, "drifting-role").await;
+    assert_eq!(
+        inline,
+        vec![("read-table".to_string(), table_read(e.account.id()))]
+    );
+    assert_eq!(attached, BTreeSet::from([BASIC.to_string()]));
+
+    // Deleted behind Meridian's back: read says it is gone.
+    e.iam
+        .delete_role_policy()
+        .role_name("drifting-role")
+        .policy_name("read-table")
+        .send()
+        .await
+        .expect("DeleteRolePolicy");
+    e.iam
+        .detach_role_policy()
+        .role_name("drifting-role")
+        .policy_arn(BASIC)
+        .send()
+        .await
+        .expect("DetachRolePolicy");
+    e.iam
+        .delete_role()
+        .role_name("drifting-role")
+        .send()
+        .await
+        .expect("DeleteRole");
+    assert!(
+        e.provider
+            .read(&c, read_req(Some("drifting-role"), &inputs))
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
+    let e = env().await;
+    let c = ctx("crashed");
+    let inputs = json!({
+        "assume_role_policy": trust("lambda.amazonaws.com"),
+        "managed_policy_arns": [BASIC]
+    });
+    let name = meridian_providers::aws::iam::role_name_for(&inputs, &c);
+
+    // The crash: CreateRole (with the identity tags) went through, the attach did not.
+    let tag = |k: &str, v: &str| {
+        aws_sdk_iam::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .expect("tag")
+    };
+    e.iam
+        .create_role()
+        .role_name(&name)
+        .assume_role_policy_document(trust("lambda.amazonaws.com").to_string())
+        .tags(tag("meridian:urn", &c.urn))
+        .tags(tag("meridian:token", &c.token))
+        .send()
+        .await
+        .expect("CreateRole");
+
+    let found = e
+        .provider
+        .read(&c, read_req(None, &inputs))
+        .await
+        .expect("read")
+        .expect("found by identity");
+    assert_eq!(found.id, name);
+    // Running the create again adopts it and finishes the job.
+    let created = e
+        .provider
+        .create(&c, ROLE, &inputs)
+        .await
+        .expect("create adopts");
+    assert_eq!(created.id, name);
+    let (_, attached) = sdk_policies(&e, &name).await;
+    assert_eq!(attached, BTreeSet::from([BASIC.to_string()]));
+    let roles = e.iam.list_roles().send().await.expect("ListRoles");
+    assert_eq!(
+        roles
+            .roles()
+            .iter()
+            .filter(|r| r.role_name() == name)
+            .count(),
+        1
+    );
+
+    // A role someone else made under the same fixed name is neither found nor taken over.
+    e.iam
+        .create_role()
+        .role_name("someone-elses")
+        .assume_role_policy_document(trust("lambda.amazonaws.com").to_string())
+        .send()
+        .await
+        .expect("CreateRole");
+    let theirs =
+        json!({"role_name": "someone-elses", "assume_role_policy": trust("lambda.amazonaws.com")});
+    assert!(
+        e.provider
+            .read(&c, read_req(None, &theirs))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let err = e
+        .provider
+        .create(&c, ROLE, &theirs)
+        .await
+        .expect_err("refuses a foreign role");
+    assert!(err.message.contains("already exists"), "{err}");
+}

@@ -1,0 +1,725 @@
+//! `aws:lambda:Function` and `aws:lambda:Permission` against the local test
+//! cloud. Functions: create from a code asset (waiting for Active), read back
+//! (by name and by identity), a code change that updates and an unchanged
+//! re-zip that does not, code and configuration updates in one step (waiting
+//! between them), published versions, drift, adoption, a role Lambda cannot
+//! assume, delete. Permissions: create, no duplicate on re-apply, update by
+//! remove+add, drift, delete. Checked with the SDK.
+
+use meridian_dsl::aws::lambda::Code;
+use meridian_engine::{OpContext, Provider, ReadRequest};
+use meridian_providers::AwsProvider;
+use meridian_testkit::{TestAccount, TestCloud};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const FUNCTION: &str = "aws:lambda:Function";
+const PERMISSION: &str = "aws:lambda:Permission";
+const REGION: &str = "eu-west-1";
+
+struct Env {
+    account: TestAccount,
+    provider: AwsProvider,
+    lambda: aws_sdk_lambda::Client,
+    iam: aws_sdk_iam::Client,
+}
+
+async fn env() -> Env {
+    let account = TestCloud::shared().account();
+    let base = account.sdk_config("us-east-1").await;
+    Env {
+        lambda: aws_sdk_lambda::Client::new(&account.sdk_config(REGION).await),
+        iam: aws_sdk_iam::Client::new(&base),
+        provider: AwsProvider::with_config(base),
+        account,
+    }
+}
+
+fn ctx(type_token: &str, name: &str) -> OpContext {
+    OpContext::new(
+        &format!("urn:meridian:test::{type_token}::{name}"),
+        name,
+        REGION,
+        "0123456789abcdef0123456789abcdef",
+        Duration::from_secs(60),
+    )
+}
+
+/// A context that records every status report.
+fn ctx_recording(type_token: &str, name: &str) -> (OpContext, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let c = ctx(type_token, name).with_status(Arc::new(move |m: &str| {
+        sink.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(m.to_string())
+    }));
+    (c, seen)
+}
+
+fn read_req<'a>(type_token: &'a str, id: Option<&'a str>, inputs: &'a Value) -> ReadRequest<'a> {
+    ReadRequest {
+        type_token,
+        id,
+        inputs,
+        outputs: None,
+    }
+}
+
+/// A role Lambda can assume, made with the SDK.
+async fn lambda_role(e: &Env, name: &str) -> String {
+    let trust = json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    });
+    let out = e
+        .iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .expect("CreateRole");
+    out.role().expect("role").arn().to_string()
+}
+
+fn write_handler(dir: &Path, body: &str) {
+    std::fs::write(dir.join("index.mjs"), body).expect("write index.mjs");
+}
+
+/// Function inputs as the DSL declares them: the asset packed now.
+fn function_inputs(dir: &Path, role_arn: &str) -> Value {
+    let code = Code::from_path(dir).expect("pack the asset");
+    json!({
+        "code_path": code.path().to_string_lossy(),
+        "code_sha256": code.sha256(),
+        "runtime": "nodejs20.x",
+        "handler": "index.main",
+        "role_arn": role_arn,
+        "environment": {"TABLE_NAME": "global-table"},
+        "log_group_name": "log-group"
+    })
+}
+
+async fn sdk_function(
+    e: &Env,
+    name: &str,
+) -> Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput> {
+    match e.lambda.get_function().function_name(name).send().await {
+        Ok(out) => Some(out),
+        Err(err) => {
+            let code = err
+                .as_service_error()
+                .map(|s| s.is_resource_not_found_exception());
+            assert_eq!(code, Some(true), "GetFunction failed: {err:?}");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn function_lifecycle_from_a_code_asset() {
+    let e = env().await;
+    // Pending for a second after create, InProgress for a second after each update.
+    e.account
+        .set_delays(json!({"lambda_create": 1.0, "lambda_update": 1.0}))
+        .await;
+    let role_arn = lambda_role(&e, "fn-role").await;
+    let src = tempfile::tempdir().expect("tempdir");
+    write_handler(
+        src.path(),
+        "export const main = async () => ({ statusCode: 200, body: 'v1' });\n",
+    );
+    let inputs = function_inputs(src.path(), &role_arn);
+    assert!(
+        e.provider.check(FUNCTION, REGION, &inputs).is_empty(),
+        "{:?}",
+        e.provider.check(FUNCTION, REGION, &inputs)
+    );
+
+    let (c, seen) = ctx_recording(FUNCTION, "api-fn");
+    let created = e
+        .provider
+        .create(&c, FUNCTION, &inputs)
+        .await
+        .expect("create");
+    let name = created.id.clone();
+    assert!(name.starts_with("api-fn-"), "generated name {name}");
+    assert!(
+        seen.lock()
+            .expect("lock")
+            .iter()
+            .any(|m| m.starts_with("waiting for function Active")),
+        "reported the wait: {:?}",
+        seen.lock().expect("lock")
+    );
+    let arn = format!("arn:aws:lambda:{REGION}:{}:function:{name}", e.account.id());
+    assert_eq!(
+        created.outputs,
+        json!({
+            "function_name": name,
+            "arn": arn,
+            "invoke_arn": format!("arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations"),
+            "code_sha256": inputs["code_sha256"],
+            "version": "$LATEST"
+        })
+    );
+
+    // The cloud agrees: Active, the same code hash, arm64, the environment, the tags.
+    let got = sdk_function(&e, &name).await.expect("exists");
+    let config = got.configuration().expect("configuration");
+    assert_eq!(config.state().map(|s| s.as_str()), Some("Active"));
+    assert_eq!(config.code_sha256(), inputs["code_sha256"].as_str());
+    assert_eq!(
+        config
+            .architectures()
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>(),
+        vec!["arm64"]
+    );
+    assert_eq!(config.memory_size(), Some(128));
+    assert_eq!(config.timeout(), Some(3));
+    assert_eq!(
+        config
+            .environment()
+            .and_then(|v| v.variables())
+            .and_then(|v| v.get("TABLE_NAME"))
+            .map(String::as_str),
+        Some("global-table")
+    );
+    assert_eq!(got.tags().and_then(|t| t.get("meridian:urn")), Some(&c.urn));
+
+    // Read back by id and by identity; nothing drifted.
+    let read = e
+        .provider
+        .read(&c, read_req(FUNCTION, Some(&name), &inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read.outputs, created.outputs);
+    let cloud = read.inputs.expect("inputs");
+    assert!(
+        e.provider
+            .diff(FUNCTION, &inputs, &cloud)
+            .changes
+            .is_empty(),
+        "{cloud}"
+    );
+    let found = e
+        .provider
+        .read(&c, read_req(FUNCTION, None, &inputs))
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(found.id, name);
+
+    // Re-zipping unchanged source (files rewritten, new mtimes) gives the same hash: no diff.
+    std::thread::sleep(Duration::from_millis(20));
+    write_handler(
+        src.path(),
+        "export const main = async () => ({ statusCode: 200, body: 'v1' });\n",
+    );
+    let again = function_inputs(src.path(), &role_arn);
+    assert_eq!(again["code_sha256"], inputs["code_sha256"]);
+    assert!(
+        e.provider
+            .diff(FUNCTION, &inputs, &again)
+            .changes
+            .is_empty()
+    );
+
+    // Changed source: a new hash, an in-place update; with a memory change in
+    // the same step, so the configuration update waits for the code update.
+    write_handler(
+        src.path(),
+        "export const main = async () => ({ statusCode: 200, body: 'v2' });\n",
+    );
+    let mut changed = function_inputs(src.path(), &role_arn);
+    changed["memory_size"] = json!(256);
+    assert_ne!(changed["code_sha256"], inputs["code_sha256"]);
+    let d = e.provider.diff(FUNCTION, &inputs, &changed);
+    let paths: Vec<&str> = d.changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(paths, vec!["code_sha256", "memory_size"]);
+    assert!(!d.replaces());
+    let (uc, seen) = ctx_recording(FUNCTION, "api-fn");
+    let outputs = e
+        .provider
+        .update(&uc, FUNCTION, &name, &inputs, &changed, &created.outputs)
+        .await
+        .expect("update");
+    assert_eq!(outputs["code_sha256"], changed["code_sha256"]);
+    let seen = seen.lock().expect("lock").clone();
+    assert!(
+        seen.iter()
+            .any(|m| m.starts_with("waiting for function code update Successful")),
+        "{seen:?}"
+    );
+    let got = sdk_function(&e, &name).await.expect("exists");
+    let config = got.configuration().expect("configuration");
+    assert_eq!(config.code_sha256(), changed["code_sha256"].as_str());
+    assert_eq!(config.memory_size(), Some(256));
+
+    // A new name replaces the function.
+    let mut renamed = changed.clone();
+    renamed["function_name"] = json!("api-fn-renamed");
+    let d = e.provider.diff(FUNCTION, &changed, &renamed);
+    assert!(d.replaces() && !d.delete_before_replace, "{d:?}");
+
+    e.provider
+        .delete(&c, FUNCTION, &name, &changed, &outputs)
+        .await
+        .expect("delete");
+    assert!(sdk_function(&e, &name).await.is_none());
+    e.provider
+        .delete(&c, FUNCTION, &name, &changed, &outputs)
+        .await
+        .expect("deleting again succeeds");
+}
+
+#[tokio::test]
+async fn a_source_changed_after_the_plan_is_not_uploaded() {
+    let e = env().await;
+    let role_arn = lambda_role(&e, "fn-role").await;
+    let src = tempfile::tempdir().expect("tempdir");
+    write_handler(src.path(), "export const main = async () => 1;\n");
+    let planned = function_inputs(src.path(), &role_arn);
+    write_handler(src.path(), "export const main = async () => 2;\n");
+    let err = e
+        .provider
+        .create(&ctx(FUNCTION, "late"), FUNCTION, &planned)
+        .await
+        .expect_err("refused");
+    assert!(err.message.contains("changed after the plan"), "{err}");
+    let fns = e
+        .lambda
+        .list_functions()
+        .send()
+        .await
+        .expect("ListFunctions");
+    assert!(fns.functions().is_empty());
+}
+
+#[tokio::test]
+async fn published_versions_follow_changes() {
+    let e = env().await;
+    let role_arn = lambda_role(&e, "fn-role").await;
+    let src = tempfile::tempdir().expect("tempdir");
+    write_handler(src.path(), "export const main = async () => 1;\n");
+    let mut inputs = function_inputs(src.path(), &role_arn);
+    inputs["publish"] = json!(true);
+    inputs["function_name"] = json!("versioned");
+    let c = ctx(FUNCTION, "versioned");
+    let created = e
+        .provider
+        .create(&c, FUNCTION, &inputs)
+        .await
+        .expect("create");
+    assert_eq!(created.outputs["version"], json!("1"));
+
+    write_handler(src.path(), "export const main = async () => 2;\n");
+    let mut changed = function_inputs(src.path(), &role_arn);
+    changed["publish"] = json!(true);
+    changed["function_name"] = json!("versioned");
+    let outputs = e
+        .provider
+        .update(
+            &c,
+            FUNCTION,
+            "versioned",
+            &inputs,
+            &changed,
+            &created.outputs,
+        )
+        .await
+        .expect("update");
+    assert_eq!(outputs["version"], json!("2"));
+    let read = e
+        .provider
+        .read(&c, read_req(FUNCTION, Some("versioned"), &changed))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(read.outputs["version"], json!("2"));
+}
+
+#[tokio::test]
+async fn function_drift_and_adoption() {
+    let e = env().await;
+    let role_arn = lambda_role(&e, "fn-role").await;
+    let src = tempfile::tempdir().expect("tempdir");
+    write_handler(src.path(), "export const main = async () => 1;\n");
+    let inputs = function_inputs(src.path(), &role_arn);
+    let c = ctx(FUNCTION, "drifty");
+    let created = e
+        .provider
+        .create(&c, FUNCTION, &inputs)
+        .await
+        .expect("create");
+    let name = created.id.clone();
+
+    // Behind Meridian's back: a longer timeout and another variable.
+    e.lambda
+        .update_function_configuration()
+        .function_name(&name)
+        .timeout(30)
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .variables("TABLE_NAME", "global-table")
+                .variables("DEBUG", "1")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("UpdateFunctionConfiguration");
+    let read = e
+        .provider
+        .read(&c, read_req(FUNCTION, Some(&name), &inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    let cloud = read.inputs.expect("inputs");
+    assert_eq!(cloud["timeout"], json!(30));
+    assert_eq!(
+        cloud["environment"],
+        json!({"TABLE_NAME": "global-table", "DEBUG": "1"})
+    );
+    let d = e.provider.diff(FUNCTION, &cloud, &inputs);
+    let paths: Vec<&str> = d.changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(paths, vec!["environment", "timeout"]);
+    // Applying the recorded inputs again repairs it.
+    e.provider
+        .update(&c, FUNCTION, &name, &cloud, &inputs, &created.outputs)
+        .await
+        .expect("update");
+    let got = sdk_function(&e, &name).await.expect("exists");
+    assert_eq!(got.configuration().and_then(|c| c.timeout()), Some(3));
+
+    // Deleted behind Meridian's back: read says so.
+    e.lambda
+        .delete_function()
+        .function_name(&name)
+        .send()
+        .await
+        .expect("DeleteFunction");
+    assert!(
+        e.provider
+            .read(&c, read_req(FUNCTION, Some(&name), &inputs))
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // An interrupted create (the function exists, tagged with our URN) is
+    // found by identity and adopted by a second create, not duplicated.
+    let code = Code::from_path(src.path()).expect("pack");
+    let zip = meridian_asset::pack(code.path()).expect("pack").zip;
+    e.lambda
+        .create_function()
+        .function_name(&name)
+        .runtime(aws_sdk_lambda::types::Runtime::Nodejs20x)
+        .role(&role_arn)
+        .handler("index.main")
+        .architectures(aws_sdk_lambda::types::Architecture::Arm64)
+        .timeout(45)
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(zip.into())
+                .build(),
+        )
+        .tags("meridian:urn", &c.urn)
+        .send()
+        .await
+        .expect("CreateFunction");
+    assert!(
+        e.provider
+            .read(&c, read_req(FUNCTION, None, &inputs))
+            .await
+            .expect("read")
+            .is_some()
+    );
+    let adopted = e
+        .provider
+        .create(&c, FUNCTION, &inputs)
+        .await
+        .expect("create adopts");
+    assert_eq!(adopted.id, name);
+    let got = sdk_function(&e, &name).await.expect("exists");
+    assert_eq!(
+        got.configuration().and_then(|c| c.timeout()),
+        Some(3),
+        "the adopted function was brought to the inputs"
+    );
+    assert_eq!(
+        got.configuration()
+            .and_then(|c| c.environment())
+            .and_then(|v| v.variables())
+            .and_then(|v| v.get("TABLE_NAME"))
+            .map(String::as_str),
+        Some("global-table")
+    );
+    let fns = e
+        .lambda
+        .list_functions()
+        .send()
+        .await
+        .expect("ListFunctions");
+    assert_eq!(fns.functions().len(), 1);
+}
+
+#[tokio::test]
+async fn a_role_lambda_cannot_assume_is_retried_then_reported() {
+    let e = env().await;
+    let src = tempfile::tempdir().expect("tempdir");
+    write_handler(src.path(), "export const main = async () => 1;\n");
+    let missing_role = format!("arn:aws:iam::{}:role/does-not-exist", e.account.id());
+    let inputs = function_inputs(src.path(), &missing_role);
+    let (c, seen) = ctx_recording(FUNCTION, "no-role");
+    let started = std::time::Instant::now();
+    let err = e
+        .provider
+        .create(&c, FUNCTION, &inputs)
+        .await
+        .expect_err("fails");
+    assert!(err.message.contains("cannot be assumed by Lambda"), "{err}");
+    assert!(
+        err.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("IAM is eventually consistent")),
+        "{err}"
+    );
+    // Retried (1 s, then 2 s) within the short loopback budget.
+    let seen = seen.lock().expect("lock").clone();
+    assert!(
+        seen.iter()
+            .filter(|m| m.contains("IAM role to become assumable"))
+            .count()
+            >= 1,
+        "{seen:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+// --------------------------------------------------------------- permissions
+
+fn statements(policy: &str) -> Vec<Value> {
+    let doc: Value = serde_json::from_str(policy).expect("policy JSON");
+    match &doc["Statement"] {
+        Value::Array(a) => a.clone(),
+        Value::Object(_) => vec![doc["Statement"].clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// The function's policy statements per the SDK (none if it has no policy).
+async fn sdk_statements(e: &Env, function: &str) -> Vec<Value> {
+    match e.lambda.get_policy().function_name(function).send().await {
+        Ok(out) => statements(out.policy().unwrap_or("{}")),
+        Err(err) => {
+            assert_eq!(
+                err.as_service_error()
+                    .map(|s| s.is_resource_not_found_exception()),
+                Some(true),
+                "GetPolicy failed: {err:?}"
+            );
+            Vec::new()
+        }
+    }
+}
+
+async fn simple_function(e: &Env, name: &str) -> String {
+    let role_arn = lambda_role(e, &format!("{name}-role")).await;
+    let src = tempfile::tempdir().expect("tempdir");
+    write_handler(src.path(), "export const main = async () => 1;\n");
+    let mut inputs = function_inputs(src.path(), &role_arn);
+    inputs["function_name"] = json!(name);
+    let created = e
+        .provider
+        .create(&ctx(FUNCTION, name), FUNCTION, &inputs)
+        .await
+        .expect("create function");
+    created.outputs["arn"].as_str().expect("arn").to_string()
+}
+
+#[tokio::test]
+async fn permission_lifecycle_without_duplicates() {
+    let e = env().await;
+    let function_arn = simple_function(&e, "api-fn").await;
+    let source = format!(
+        "arn:aws:execute-api:{REGION}:{}:abc123/prod/GET/object/*",
+        e.account.id()
+    );
+    let inputs = json!({
+        "function_name": function_arn,
+        "principal": "apigateway.amazonaws.com",
+        "source_arn": source
+    });
+    assert!(e.provider.check(PERMISSION, REGION, &inputs).is_empty());
+    let c = ctx(PERMISSION, "invoke-prod");
+    let created = e
+        .provider
+        .create(&c, PERMISSION, &inputs)
+        .await
+        .expect("create");
+    let sid = created.outputs["statement_id"]
+        .as_str()
+        .expect("sid")
+        .to_string();
+    assert!(sid.starts_with("invoke-prod-"), "{sid}");
+    assert_eq!(created.id, format!("{function_arn}/{sid}"));
+
+    let st = sdk_statements(&e, "api-fn").await;
+    assert_eq!(st.len(), 1, "{st:?}");
+    assert_eq!(st[0]["Sid"], json!(sid));
+    assert_eq!(
+        st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
+        json!(source)
+    );
+
+    // Read back: by id and by identity, no drift.
+    let read = e
+        .provider
+        .read(&c, read_req(PERMISSION, Some(&created.id), &inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    let cloud = read.inputs.expect("inputs");
+    assert!(
+        e.provider
+            .diff(PERMISSION, &inputs, &cloud)
+            .changes
+            .is_empty(),
+        "{cloud}"
+    );
+    assert!(
+        e.provider
+            .read(&c, read_req(PERMISSION, None, &inputs))
+            .await
+            .expect("read")
+            .is_some()
+    );
+
+    // Re-applying (an interrupted create run again) does not add a second statement.
+    e.provider
+        .create(&c, PERMISSION, &inputs)
+        .await
+        .expect("create again");
+    assert_eq!(sdk_statements(&e, "api-fn").await.len(), 1);
+
+    // A new source ARN updates in place: remove and add, still one statement.
+    let test_stage = format!(
+        "arn:aws:execute-api:{REGION}:{}:abc123/test-invoke-stage/GET/object/*",
+        e.account.id()
+    );
+    let mut moved = inputs.clone();
+    moved["source_arn"] = json!(test_stage);
+    let d = e.provider.diff(PERMISSION, &inputs, &moved);
+    assert!(!d.replaces() && d.changes.len() == 1, "{d:?}");
+    e.provider
+        .update(
+            &c,
+            PERMISSION,
+            &created.id,
+            &inputs,
+            &moved,
+            &created.outputs,
+        )
+        .await
+        .expect("update");
+    let st = sdk_statements(&e, "api-fn").await;
+    assert_eq!(st.len(), 1, "{st:?}");
+    assert_eq!(
+        st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
+        json!(test_stage)
+    );
+
+    // A new statement id is a replacement.
+    let mut renamed = moved.clone();
+    renamed["statement_id"] = json!("other");
+    assert!(e.provider.diff(PERMISSION, &moved, &renamed).replaces());
+
+    e.provider
+        .delete(&c, PERMISSION, &created.id, &moved, &created.outputs)
+        .await
+        .expect("delete");
+    assert!(sdk_statements(&e, "api-fn").await.is_empty());
+    e.provider
+        .delete(&c, PERMISSION, &created.id, &moved, &created.outputs)
+        .await
+        .expect("deleting again succeeds");
+}
+
+#[tokio::test]
+async fn permission_drift_is_seen_and_repaired() {
+    let e = env().await;
+    simple_function(&e, "api-fn").await;
+    let source = format!(
+        "arn:aws:execute-api:{REGION}:{}:abc123/prod/GET/object/*",
+        e.account.id()
+    );
+    let inputs = json!({
+        "function_name": "api-fn",
+        "principal": "apigateway.amazonaws.com",
+        "source_arn": source,
+        "statement_id": "apigw-prod"
+    });
+    let c = ctx(PERMISSION, "invoke-prod");
+    let created = e
+        .provider
+        .create(&c, PERMISSION, &inputs)
+        .await
+        .expect("create");
+    assert_eq!(created.id, "api-fn/apigw-prod");
+
+    // Behind Meridian's back the statement is swapped for a broader one.
+    e.lambda
+        .remove_permission()
+        .function_name("api-fn")
+        .statement_id("apigw-prod")
+        .send()
+        .await
+        .expect("RemovePermission");
+    assert!(
+        e.provider
+            .read(&c, read_req(PERMISSION, Some(&created.id), &inputs))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let broad = format!("arn:aws:execute-api:{REGION}:{}:abc123/*", e.account.id());
+    e.lambda
+        .add_permission()
+        .function_name("api-fn")
+        .statement_id("apigw-prod")
+        .action("lambda:InvokeFunction")
+        .principal("apigateway.amazonaws.com")
+        .source_arn(&broad)
+        .send()
+        .await
+        .expect("AddPermission");
+    let read = e
+        .provider
+        .read(&c, read_req(PERMISSION, Some(&created.id), &inputs))
+        .await
+        .expect("read")
+        .expect("exists");
+    let cloud = read.inputs.expect("inputs");
+    assert_eq!(cloud["source_arn"], json!(broad));
+    let d = e.provider.diff(PERMISSION, &cloud, &inputs);
+    assert_eq!(d.changes.len(), 1);
+    assert_eq!(d.changes[0].path, "source_arn");
+
+    // Creating again replaces the statement with the same id: still one.
+    e.provider
+        .create(&c, PERMISSION, &inputs)
+        .await
+        .expect("create again");
+    let st = sdk_statements(&e, "api-fn").await;
+    assert_eq!(st.len(), 1, "{st:?}");
+    assert_eq!(
+        st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
+        json!(source)
+    );
+}

@@ -1,0 +1,842 @@
+//! `aws:route53:*` against the local test cloud: hosted zones (create, adopt
+//! after a crash, comment updates, deletes that refuse foreign records), the
+//! zone lookup data source, and records (simple and latency alias records,
+//! adoption, drift, renames in one change batch). Checked with the SDK.
+
+use aws_sdk_route53::types::{
+    AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet,
+    ResourceRecordSetRegion, RrType, TagResourceType,
+};
+use meridian_engine::{OpContext, Provider, ReadRequest};
+use meridian_providers::AwsProvider;
+use meridian_testkit::{TestAccount, TestCloud};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+const ZONE: &str = "aws:route53:HostedZone";
+const LOOKUP: &str = "aws:route53:ZoneLookup";
+const RECORD: &str = "aws:route53:Record";
+
+struct Env {
+    account: TestAccount,
+    provider: AwsProvider,
+    r53: aws_sdk_route53::Client,
+}
+
+async fn env() -> Env {
+    let account = TestCloud::shared().account();
+    let config = account.sdk_config("us-east-1").await;
+    Env {
+        r53: aws_sdk_route53::Client::new(&config),
+        provider: AwsProvider::with_config(config),
+        account,
+    }
+}
+
+/// A step context with a fresh idempotency token.
+fn ctx(type_token: &str, name: &str) -> OpContext {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let token = format!("{:032x}", 0x7e57_0000 + N.fetch_add(1, Ordering::Relaxed));
+    OpContext::new(
+        &format!("urn:meridian:test::{type_token}::{name}"),
+        name,
+        "us-east-1",
+        &token,
+        Duration::from_secs(120),
+    )
+}
+
+fn read_req<'a>(
+    type_token: &'a str,
+    id: Option<&'a str>,
+    inputs: &'a Value,
+    outputs: Option<&'a Value>,
+) -> ReadRequest<'a> {
+    ReadRequest {
+        type_token,
+        id,
+        inputs,
+        outputs,
+    }
+}
+
+/// Makes a zone directly with the SDK (not through Meridian).
+async fn sdk_zone(e: &Env, name: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let out = e
+        .r53
+        .create_hosted_zone()
+        .name(name)
+        .caller_reference(format!("sdk-{name}-{}", N.fetch_add(1, Ordering::Relaxed)))
+        .send()
+        .await
+        .expect("CreateHostedZone");
+    let id = out.hosted_zone().expect("zone").id();
+    id.trim_start_matches("/hostedzone/").to_string()
+}
+
+fn rrset(name: &str, rtype: RrType, ttl: i64, values: &[&str]) -> ResourceRecordSet {
+    let mut b = ResourceRecordSet::builder()
+        .name(name)
+        .r#type(rtype)
+        .ttl(ttl);
+    for v in values {
+        b = b.resource_records(ResourceRecord::builder().value(*v).build().expect("value"));
+    }
+    b.build().expect("record set")
+}
+
+async fn sdk_change(e: &Env, zone_id: &str, action: ChangeAction, rs: ResourceRecordSet) {
+    e.r53
+        .change_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .change_batch(
+            ChangeBatch::builder()
+                .changes(
+                    Change::builder()
+                        .action(action)
+                        .resource_record_set(rs)
+                        .build()
+                        .expect("change"),
+                )
+                .build()
+                .expect("batch"),
+        )
+        .send()
+        .await
+        .expect("ChangeResourceRecordSets");
+}
+
+async fn records_named(e: &Env, zone_id: &str, name: &str) -> Vec<ResourceRecordSet> {
+    let out = e
+        .r53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .send()
+        .await
+        .expect("ListResourceRecordSets");
+    out.resource_record_sets()
+        .iter()
+        .filter(|r| r.name().trim_end_matches('.') == name)
+        .cloned()
+        .collect()
+}
+
+fn values_of(rs: &ResourceRecordSet) -> Vec<String> {
+    rs.resource_records()
+        .iter()
+        .map(|r| r.value().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn hosted_zone_create_read_update_drift_and_delete() {
+    let e = env().await;
+    let c = ctx(ZONE, "api-zone");
+    let inputs = json!({"zone_name": "api.example.com", "comment": "first"});
+    assert!(e.provider.check(ZONE, "us-east-1", &inputs).is_empty());
+    let created = e.provider.create(&c, ZONE, &inputs).await.expect("create");
+    let out = &created.outputs;
+    assert_eq!(out["zone_id"], json!(created.id));
+    assert_eq!(out["zone_name"], json!("api.example.com"));
+    assert_eq!(out["name_servers"].as_array().map(Vec::len), Some(4));
+
+    // The SDK sees the zone, its comment and the identity tags.
+    let z = e
+        .r53
+        .get_hosted_zone()
+        .id(&created.id)
+        .send()
+        .await
+        .expect("zone");
+    let hz = z.hosted_zone().expect("zone");
+    assert_eq!(hz.name(), "api.example.com.");
+    assert_eq!(hz.config().and_then(|c| c.comment()), Some("first"));
+    let tags = e
+        .r53
+        .list_tags_for_resource()
+        .resource_type(TagResourceType::Hostedzone)
+        .resource_id(&created.id)
+        .send()
+        .await
+        .expect("tags");
+    let tags = tags.resource_tag_set().expect("tag set").tags();
+    assert!(
+        tags.iter()
+            .any(|t| t.key() == Some("meridian:urn") && t.value() == Some(c.urn.as_str()))
+    );
+
+    // Read by id and by identity (the interrupted-create path).
+    let by_id = e
+        .provider
+        .read(&c, read_req(ZONE, Some(&created.id), &inputs, Some(out)))
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(by_id.outputs, *out);
+    assert_eq!(by_id.inputs, Some(inputs.clone()));
+    let by_identity = e
+        .provider
+        .read(&c, read_req(ZONE, None, &inputs, None))
+        .await
+        .expect("read")
+        .expect("found by caller reference");
+    assert_eq!(by_identity.id, created.id);
+    // Another step's identity does not find it.
+    let other = ctx(ZONE, "other-zone");
+    assert!(
+        e.provider
+            .read(&other, read_req(ZONE, None, &inputs, None))
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // Diffs: the same inputs (spelled differently) are no change; a new
+    // name replaces; a new comment is in place.
+    let same = json!({"zone_name": "API.example.com.", "comment": "first"});
+    assert!(e.provider.diff(ZONE, &inputs, &same).changes.is_empty());
+    assert!(
+        e.provider
+            .diff(
+                ZONE,
+                &inputs,
+                &json!({"zone_name": "www.example.com", "comment": "first"})
+            )
+            .replaces()
+    );
+    let updated_inputs = json!({"zone_name": "api.example.com", "comment": "second"});
+    let d = e.provider.diff(ZONE, &inputs, &updated_inputs);
+    assert!(!d.changes.is_empty() && !d.replaces());
+    let new_out = e
+        .provider
+        .update(&c, ZONE, &created.id, &inputs, &updated_inputs, out)
+        .await
+        .expect("update");
+    assert_eq!(new_out, *out);
+    let z = e
+        .r53
+        .get_hosted_zone()
+        .id(&created.id)
+        .send()
+        .await
+        .expect("zone");
+    assert_eq!(
+        z.hosted_zone()
+            .and_then(|h| h.config())
+            .and_then(|c| c.comment()),
+        Some("second")
+    );
+
+    // Drift: the comment changed behind Meridian's back.
+    e.r53
+        .update_hosted_zone_comment()
+        .id(&created.id)
+        .comment("edited by hand")
+        .send()
+        .await
+        .expect("comment");
+    let drifted = e
+        .provider
+        .read(
+            &c,
+            read_req(ZONE, Some(&created.id), &updated_inputs, Some(out)),
+        )
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(
+        drifted.inputs,
+        Some(json!({"zone_name": "api.example.com", "comment": "edited by hand"}))
+    );
+
+    // Delete; a second delete of the gone zone succeeds.
+    e.provider
+        .delete(&c, ZONE, &created.id, &updated_inputs, out)
+        .await
+        .expect("delete");
+    let gone = e.r53.get_hosted_zone().id(&created.id).send().await;
+    assert!(gone.is_err(), "zone still there");
+    e.provider
+        .delete(&c, ZONE, &created.id, &updated_inputs, out)
+        .await
+        .expect("deleting a gone zone succeeds");
+    assert!(
+        e.provider
+            .read(
+                &c,
+                read_req(ZONE, Some(&created.id), &updated_inputs, Some(out))
+            )
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_retried_zone_create_adopts_the_zone_instead_of_making_a_second() {
+    let e = env().await;
+    let c = ctx(ZONE, "retried-zone");
+    let inputs = json!({"zone_name": "retry.example.com"});
+    let first = e.provider.create(&c, ZONE, &inputs).await.expect("create");
+    // The same step again (as after a crash between the call and the
+    // journal): same caller reference, so AWS refuses a second zone.
+    let again = e.provider.create(&c, ZONE, &inputs).await.expect("retry");
+    assert_eq!(again.id, first.id);
+    let zones = e
+        .r53
+        .list_hosted_zones_by_name()
+        .dns_name("retry.example.com")
+        .send()
+        .await
+        .expect("list");
+    let named = zones
+        .hosted_zones()
+        .iter()
+        .filter(|z| z.name() == "retry.example.com.")
+        .count();
+    assert_eq!(named, 1);
+}
+
+#[tokio::test]
+async fn zone_delete_refuses_foreign_records_and_names_them() {
+    let e = env().await;
+    let c = ctx(ZONE, "busy-zone");
+    let inputs = json!({"zone_name": "busy.example.com"});
+    let created = e.provider.create(&c, ZONE, &inputs).await.expect("create");
+    let zone_id = created.id.clone();
+    // A record someone else made, and a validation CNAME with its
+    // Meridian reference set (a leftover Meridian manages).
+    sdk_change(
+        &e,
+        &zone_id,
+        ChangeAction::Create,
+        rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]),
+    )
+    .await;
+    sdk_change(
+        &e,
+        &zone_id,
+        ChangeAction::Create,
+        rrset(
+            "_v1.busy.example.com",
+            RrType::Cname,
+            300,
+            &["_x.acm-validations.aws"],
+        ),
+    )
+    .await;
+    sdk_change(
+        &e,
+        &zone_id,
+        ChangeAction::Create,
+        rrset(
+            "_meridian-refs._v1.busy.example.com",
+            RrType::Txt,
+            300,
+            &["\"arn:aws:acm:us-east-1:1:certificate/gone\""],
+        ),
+    )
+    .await;
+
+    let err = e
+        .provider
+        .delete(&c, ZONE, &zone_id, &inputs, &created.outputs)
+        .await
+        .expect_err("a foreign record blocks the delete");
+    assert!(err.message.contains("www.busy.example.com A"), "{err}");
+    assert!(
+        !err.message.contains("_v1"),
+        "managed records are not foreign: {err}"
+    );
+    // Nothing was touched.
+    assert_eq!(
+        records_named(&e, &zone_id, "_v1.busy.example.com")
+            .await
+            .len(),
+        1
+    );
+    assert!(e.r53.get_hosted_zone().id(&zone_id).send().await.is_ok());
+
+    // Once the foreign record is gone, the delete takes the leftovers along.
+    sdk_change(
+        &e,
+        &zone_id,
+        ChangeAction::Delete,
+        rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]),
+    )
+    .await;
+    e.provider
+        .delete(&c, ZONE, &zone_id, &inputs, &created.outputs)
+        .await
+        .expect("delete");
+    assert!(e.r53.get_hosted_zone().id(&zone_id).send().await.is_err());
+}
+
+#[tokio::test]
+async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
+    let e = env().await;
+    let c = ctx(LOOKUP, "parent");
+    let id = sdk_zone(&e, "lookup.example.com").await;
+    sdk_zone(&e, "twice.example.com").await;
+    sdk_zone(&e, "twice.example.com").await;
+    assert!(
+        e.provider
+            .types()
+            .iter()
+            .any(|t| t.token == LOOKUP && t.data_source)
+    );
+
+    let by_name = json!({"zone_name": "lookup.example.com"});
+    let found = e
+        .provider
+        .read(&c, read_req(LOOKUP, None, &by_name, None))
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(found.outputs["zone_id"], json!(id));
+    assert_eq!(found.outputs["zone_name"], json!("lookup.example.com"));
+    assert_eq!(
+        found.outputs["name_servers"].as_array().map(Vec::len),
+        Some(4)
+    );
+
+    let by_id = json!({"zone_id": format!("/hostedzone/{id}")});
+    let found = e
+        .provider
+        .read(&c, read_req(LOOKUP, None, &by_id, None))
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(found.outputs["zone_name"], json!("lookup.example.com"));
+
+    let missing = json!({"zone_name": "nowhere.example.com"});
+    assert!(
+        e.provider
+            .read(&c, read_req(LOOKUP, None, &missing, None))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let ambiguous = json!({"zone_name": "twice.example.com"});
+    let err = e
+        .provider
+        .read(&c, read_req(LOOKUP, None, &ambiguous, None))
+        .await
+        .expect_err("two zones share the name");
+    assert!(
+        err.message
+            .contains("2 hosted zones are named twice.example.com"),
+        "{err}"
+    );
+
+    let err = e
+        .provider
+        .create(&c, LOOKUP, &by_name)
+        .await
+        .expect_err("no create");
+    assert!(err.message.contains("data source"), "{err}");
+    let err = e
+        .provider
+        .update(&c, LOOKUP, &id, &by_name, &by_name, &found.outputs)
+        .await
+        .expect_err("no update");
+    assert!(err.message.contains("data source"), "{err}");
+    let err = e
+        .provider
+        .delete(&c, LOOKUP, &id, &by_name, &found.outputs)
+        .await
+        .expect_err("no delete");
+    assert!(err.message.contains("data source"), "{err}");
+    assert!(e.r53.get_hosted_zone().id(&id).send().await.is_ok());
+}
+
+#[tokio::test]
+async fn record_create_read_update_drift_and_delete() {
+    let e = env().await;
+    let zone_id = sdk_zone(&e, "rec.example.com").await;
+    let c = ctx(RECORD, "www");
+    let inputs = json!({"zone_id": zone_id, "name": "www.rec.example.com", "type": "A",
+        "values": ["192.0.2.1", "192.0.2.2"], "ttl": 60});
+    assert!(e.provider.check(RECORD, "us-east-1", &inputs).is_empty());
+    let created = e
+        .provider
+        .create(&c, RECORD, &inputs)
+        .await
+        .expect("create");
+    assert_eq!(created.id, format!("{zone_id}|www.rec.example.com|A"));
+    assert_eq!(
+        created.outputs,
+        json!({"fqdn": "www.rec.example.com", "zone_id": zone_id, "type": "A", "set_identifier": null})
+    );
+    let sets = records_named(&e, &zone_id, "www.rec.example.com").await;
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0].ttl(), Some(60));
+    let mut vals = values_of(&sets[0]);
+    vals.sort();
+    assert_eq!(vals, vec!["192.0.2.1", "192.0.2.2"]);
+
+    // Read back by id, and by identity with the same content.
+    let read = e
+        .provider
+        .read(
+            &c,
+            read_req(RECORD, Some(&created.id), &inputs, Some(&created.outputs)),
+        )
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(read.inputs, Some(inputs.clone()));
+    let adopted = e
+        .provider
+        .read(&c, read_req(RECORD, None, &inputs, None))
+        .await
+        .expect("read")
+        .expect("found by identity");
+    assert_eq!(adopted.id, created.id);
+
+    // No-op and replacement diffs.
+    let reordered = json!({"zone_id": zone_id, "name": "WWW.rec.example.com.", "type": "A",
+        "values": ["192.0.2.2", "192.0.2.1"], "ttl": 60});
+    assert!(
+        e.provider
+            .diff(RECORD, &inputs, &reordered)
+            .changes
+            .is_empty()
+    );
+    let mut as_aaaa = inputs.clone();
+    as_aaaa["type"] = json!("AAAA");
+    assert!(e.provider.diff(RECORD, &inputs, &as_aaaa).replaces());
+    let mut other_zone = inputs.clone();
+    other_zone["zone_id"] = json!("ZOTHER");
+    assert!(e.provider.diff(RECORD, &inputs, &other_zone).replaces());
+
+    // Update values and TTL in place.
+    let updated = json!({"zone_id": zone_id, "name": "www.rec.example.com", "type": "A",
+        "values": ["192.0.2.3"], "ttl": 120});
+    let d = e.provider.diff(RECORD, &inputs, &updated);
+    assert!(!d.changes.is_empty() && !d.replaces());
+    let out = e
+        .provider
+        .update(&c, RECORD, &created.id, &inputs, &updated, &created.outputs)
+        .await
+        .expect("update");
+    assert_eq!(out, created.outputs);
+    let sets = records_named(&e, &zone_id, "www.rec.example.com").await;
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0].ttl(), Some(120));
+    assert_eq!(values_of(&sets[0]), vec!["192.0.2.3"]);
+
+    // Drift: values changed by hand, then the record deleted by hand.
+    let current = sets[0].clone();
+    let edited = rrset("www.rec.example.com", RrType::A, 120, &["198.51.100.7"]);
+    e.r53
+        .change_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .change_batch(
+            ChangeBatch::builder()
+                .changes(
+                    Change::builder()
+                        .action(ChangeAction::Delete)
+                        .resource_record_set(current)
+                        .build()
+                        .expect("change"),
+                )
+                .changes(
+                    Change::builder()
+                        .action(ChangeAction::Create)
+                        .resource_record_set(edited.clone())
+                        .build()
+                        .expect("change"),
+                )
+                .build()
+                .expect("batch"),
+        )
+        .send()
+        .await
+        .expect("edit");
+    let drifted = e
+        .provider
+        .read(
+            &c,
+            read_req(RECORD, Some(&created.id), &updated, Some(&out)),
+        )
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(
+        drifted.inputs.as_ref().map(|i| i["values"].clone()),
+        Some(json!(["198.51.100.7"]))
+    );
+    sdk_change(&e, &zone_id, ChangeAction::Delete, edited).await;
+    assert!(
+        e.provider
+            .read(
+                &c,
+                read_req(RECORD, Some(&created.id), &updated, Some(&out))
+            )
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // Recreate, then delete through Meridian (it reads the current values
+    // first, since AWS rejects a DELETE that does not match them).
+    let again = e
+        .provider
+        .create(&c, RECORD, &updated)
+        .await
+        .expect("recreate");
+    e.provider
+        .delete(&c, RECORD, &again.id, &updated, &again.outputs)
+        .await
+        .expect("delete");
+    assert!(
+        records_named(&e, &zone_id, "www.rec.example.com")
+            .await
+            .is_empty()
+    );
+    e.provider
+        .delete(&c, RECORD, &again.id, &updated, &again.outputs)
+        .await
+        .expect("deleting a gone record succeeds");
+}
+
+#[tokio::test]
+async fn record_create_adopts_an_identical_record_and_refuses_a_different_one() {
+    let e = env().await;
+    let zone_id = sdk_zone(&e, "adopt.example.com").await;
+    sdk_change(
+        &e,
+        &zone_id,
+        ChangeAction::Create,
+        rrset(
+            "mine.adopt.example.com",
+            RrType::Txt,
+            300,
+            &["\"interrupted\""],
+        ),
+    )
+    .await;
+    sdk_change(
+        &e,
+        &zone_id,
+        ChangeAction::Create,
+        rrset(
+            "theirs.adopt.example.com",
+            RrType::Txt,
+            300,
+            &["\"someone else\""],
+        ),
+    )
+    .await;
+    let c = ctx(RECORD, "mine");
+    let mine = json!({"zone_id": zone_id, "name": "mine.adopt.example.com", "type": "TXT",
+        "values": ["\"interrupted\""], "ttl": 300});
+    let adopted = e
+        .provider
+        .create(&c, RECORD, &mine)
+        .await
+        .expect("adopts identical record");
+    assert_eq!(adopted.outputs["fqdn"], json!("mine.adopt.example.com"));
+
+    let theirs = json!({"zone_id": zone_id, "name": "theirs.adopt.example.com", "type": "TXT",
+        "values": ["\"mine now\""], "ttl": 300});
+    assert!(
+        e.provider
+            .read(&c, read_req(RECORD, None, &theirs, None))
+            .await
+            .expect("read")
+            .is_none(),
+        "a record with other content is not ours"
+    );
+    let err = e
+        .provider
+        .create(&c, RECORD, &theirs)
+        .await
+        .expect_err("not taken over");
+    assert!(err.message.contains("already exists"), "{err}");
+    let sets = records_named(&e, &zone_id, "theirs.adopt.example.com").await;
+    assert_eq!(values_of(&sets[0]), vec!["\"someone else\""]);
+}
+
+#[tokio::test]
+async fn records_that_aws_rejects_are_refused_before_any_call() {
+    let e = env().await;
+    let zone_id = sdk_zone(&e, "strict.example.com").await;
+    let c = ctx(RECORD, "strict");
+    let outside = json!({"zone_id": zone_id, "name": "www.other.org", "type": "A",
+        "values": ["192.0.2.1"], "ttl": 60});
+    let err = e
+        .provider
+        .create(&c, RECORD, &outside)
+        .await
+        .expect_err("outside the zone");
+    assert!(
+        err.message.contains("not in zone strict.example.com"),
+        "{err}"
+    );
+    let apex_cname = json!({"zone_id": zone_id, "name": "strict.example.com", "type": "CNAME",
+        "values": ["x.example.org"], "ttl": 60});
+    let err = e
+        .provider
+        .create(&c, RECORD, &apex_cname)
+        .await
+        .expect_err("apex CNAME");
+    assert!(err.message.contains("apex"), "{err}");
+    let two_cnames = json!({"zone_id": zone_id, "name": "c.strict.example.com", "type": "CNAME",
+        "values": ["x.example.org", "y.example.org"], "ttl": 60});
+    assert!(
+        !e.provider
+            .check(RECORD, "us-east-1", &two_cnames)
+            .is_empty()
+    );
+    assert!(e.provider.create(&c, RECORD, &two_cnames).await.is_err());
+    let out = e
+        .r53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(
+        out.resource_record_sets().len(),
+        2,
+        "only the zone's SOA and NS"
+    );
+}
+
+fn latency_inputs(zone_id: &str, region: &str, set_identifier: &str) -> Value {
+    json!({
+        "zone_id": zone_id,
+        "name": "api.lat.example.com",
+        "type": "A",
+        "alias": {
+            "dns_name": format!("d-{region}.execute-api.{region}.amazonaws.com"),
+            "hosted_zone_id": "ZLY8HYME6SFDD",
+            "evaluate_target_health": false,
+        },
+        "latency_region": region,
+        "set_identifier": set_identifier,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one_batch() {
+    let e = env().await;
+    let zone_id = sdk_zone(&e, "lat.example.com").await;
+    let regions = ["us-east-1", "eu-west-1", "sa-east-1"];
+    let mut created = Vec::new();
+    for region in regions {
+        let c = ctx(RECORD, &format!("latency-{region}"));
+        let inputs = latency_inputs(&zone_id, region, region);
+        assert!(e.provider.check(RECORD, "us-east-1", &inputs).is_empty());
+        let r = e
+            .provider
+            .create(&c, RECORD, &inputs)
+            .await
+            .expect("create");
+        assert_eq!(r.id, format!("{zone_id}|api.lat.example.com|A|{region}"));
+        created.push((c, inputs, r));
+    }
+    let sets = records_named(&e, &zone_id, "api.lat.example.com").await;
+    assert_eq!(sets.len(), 3);
+    for rs in &sets {
+        let region = rs
+            .region()
+            .map(ResourceRecordSetRegion::as_str)
+            .expect("latency region");
+        assert_eq!(rs.set_identifier(), Some(region));
+        let target: &AliasTarget = rs.alias_target().expect("alias");
+        assert!(target.dns_name().contains(region));
+    }
+    let (c, old_inputs, eu) = &created[1];
+    let read = e
+        .provider
+        .read(
+            c,
+            read_req(RECORD, Some(&eu.id), old_inputs, Some(&eu.outputs)),
+        )
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(read.inputs.as_ref(), Some(old_inputs));
+
+    // Rename eu-west-1's set identifier while a watcher lists the zone:
+    // with changes slow to go INSYNC, two batches (DELETE, wait, CREATE)
+    // would show the name with two records for a while; one batch never does.
+    e.account.set_delays(json!({"route53_change": 0.6})).await;
+    let new_inputs = latency_inputs(&zone_id, "eu-west-1", "eu-west-1-blue");
+    let d = e.provider.diff(RECORD, old_inputs, &new_inputs);
+    assert!(
+        !d.changes.is_empty() && !d.replaces(),
+        "a rename is in place"
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (r53, zone_id, stop) = (e.r53.clone(), zone_id.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut counts = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(out) = r53
+                    .list_resource_record_sets()
+                    .hosted_zone_id(&zone_id)
+                    .send()
+                    .await
+                {
+                    let n = out
+                        .resource_record_sets()
+                        .iter()
+                        .filter(|r| r.name() == "api.lat.example.com.")
+                        .count();
+                    counts.push(n);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            counts
+        })
+    };
+    let out = e
+        .provider
+        .update(c, RECORD, &eu.id, old_inputs, &new_inputs, &eu.outputs)
+        .await
+        .expect("update");
+    stop.store(true, Ordering::Relaxed);
+    let counts = watcher.await.expect("watcher");
+    assert!(counts.len() >= 3, "the watcher saw the update: {counts:?}");
+    assert!(counts.iter().all(|n| *n >= 2 && *n <= 3), "{counts:?}");
+    // moto applies a batch change by change without a lock on listings, so
+    // one glimpse in between is possible; a two-batch rename shows many.
+    assert!(
+        counts.iter().filter(|n| **n == 2).count() <= 1,
+        "{counts:?}"
+    );
+    assert_eq!(out["set_identifier"], json!("eu-west-1-blue"));
+
+    let sets = records_named(&e, &zone_id, "api.lat.example.com").await;
+    let mut ids: Vec<&str> = sets.iter().filter_map(|r| r.set_identifier()).collect();
+    ids.sort();
+    assert_eq!(ids, vec!["eu-west-1-blue", "sa-east-1", "us-east-1"]);
+    // The read follows the new identity (from the outputs), though the id
+    // recorded at create still names the old one.
+    let moved = e
+        .provider
+        .read(c, read_req(RECORD, Some(&eu.id), &new_inputs, Some(&out)))
+        .await
+        .expect("read")
+        .expect("found at the new identity");
+    assert_eq!(
+        moved.id,
+        format!("{zone_id}|api.lat.example.com|A|eu-west-1-blue")
+    );
+
+    // Deleting one latency record leaves the others.
+    e.provider
+        .delete(c, RECORD, &eu.id, &new_inputs, &out)
+        .await
+        .expect("delete");
+    let sets = records_named(&e, &zone_id, "api.lat.example.com").await;
+    assert_eq!(sets.len(), 2);
+}
