@@ -15,7 +15,8 @@
 //! Config: `regions` (comma-separated; the first is the primary; default
 //! `us-east-1,eu-west-1,sa-east-1`), `domain` (default `api.example.com`),
 //! `parent_zone` (default `example.com`), `table_name` (default
-//! `global-table`).
+//! `global-table`), `handler_dir` (the handler's source, default
+//! `examples/global_api/handler`).
 //!
 //! ```text
 //! scripts/with-local-aws cargo run --example global_api -- up --yes
@@ -34,7 +35,7 @@ use meridian::dsl::aws::lambda::{Architecture, Code, Function, Permission, Runti
 use meridian::dsl::aws::logs::{LogGroup, RetentionDays};
 use meridian::dsl::aws::route53::{Alias, HostedZone, Record, RecordType, ZoneLookup};
 use meridian::dsl::{ConfigExt, Input, Options, Region, Stack, interpolate};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The seed's configuration, validated.
 struct Settings {
@@ -42,6 +43,8 @@ struct Settings {
     domain: String,
     parent_zone: String,
     table_name: String,
+    /// The Lambda handler's source directory (default: the bundled one).
+    handler_dir: PathBuf,
 }
 
 fn settings(stack: &Stack) -> Result<Settings, String> {
@@ -67,7 +70,13 @@ fn settings(stack: &Stack) -> Result<Settings, String> {
         ));
     }
     let table_name = stack.config_or("table_name", "global-table");
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler");
+    let handler_dir = match stack.config("handler_dir") {
+        Some(d) => PathBuf::from(d),
+        None => bundled,
+    };
     Ok(Settings {
+        handler_dir,
         regions,
         domain,
         parent_zone,
@@ -123,8 +132,7 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
     .ttl(172_800)
     .declare(stack);
 
-    let handler = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler");
-    let code = Code::from_path(&handler)?;
+    let code = Code::from_path(&s.handler_dir).map_err(|e| format!("--config handler_dir: {e}"))?;
 
     for region in &s.regions {
         let r = region.as_str();

@@ -989,15 +989,21 @@ async fn deployment_and_stage_lifecycle() {
     );
     delete(&e, &c_dep, DEPLOYMENT, &dep, &dep_in, &dep_out).await;
     delete(&e, &c_dep, DEPLOYMENT, &dep, &dep_in, &dep_out).await;
-    let err = e
+    let left = e
         .apigw
-        .get_deployment()
+        .get_deployments()
         .rest_api_id(&api.id)
-        .deployment_id(&dep)
         .send()
         .await
-        .expect_err("gone");
-    assert_eq!(err.code(), Some("NotFoundException"));
+        .expect("GetDeployments");
+    let ids: Vec<&str> = left.items().iter().filter_map(|d| d.id()).collect();
+    assert_eq!(ids, vec![other_id], "only the one made by hand is left");
+    assert!(
+        read(&e, &c_dep, DEPLOYMENT, Some(&dep), &dep_in)
+            .await
+            .is_none()
+    );
+    assert!(read(&e, &c_dep, DEPLOYMENT, None, &dep_in).await.is_none());
 }
 
 #[tokio::test]

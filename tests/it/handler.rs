@@ -100,7 +100,8 @@ async fn handler_returns_the_item_or_404() {
         .unwrap();
 
     let deps = node_deps();
-    let handler = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler/index.mjs");
+    let handler =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler/index.mjs");
     std::fs::copy(&handler, deps.join("index.mjs")).unwrap();
 
     let found = invoke(&deps, &account.env(), table, "abc");

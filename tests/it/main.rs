@@ -10,3 +10,5 @@ mod aws_lambda;
 mod aws_logs;
 mod aws_route53;
 mod cli;
+mod global_api;
+mod handler;
