@@ -172,6 +172,11 @@ struct Shared {
     outputs: Mutex<HashMap<String, Value>>,
     /// Old-copy keys made by replacements in this run, by node.
     replaced: Mutex<HashMap<usize, String>>,
+    /// Names of the resources replaced in this run. A dependent's inputs
+    /// that reference one are treated as changed even when the new outputs
+    /// equal the old (a delete-before-create replacement keeps its name and
+    /// ARN, but what was attached to the old resource is gone with it).
+    replaced_in_run: Mutex<std::collections::HashSet<String>>,
     events: EventSink,
     stack: String,
     sequence: std::sync::atomic::AtomicU64,
@@ -590,6 +595,7 @@ pub async fn execute(
         records: Mutex::new(state.resources.clone().into_iter().collect()),
         outputs: Mutex::new(outputs),
         replaced: Mutex::new(HashMap::new()),
+        replaced_in_run: Mutex::new(Default::default()),
         events: opts.events.clone(),
         stack: graph.stack.clone(),
         sequence: std::sync::atomic::AtomicU64::new(first_seq),
@@ -887,8 +893,35 @@ async fn run_declared(shared: &Shared, node: usize, planned: Op) -> Result<Op, (
     }
 
     let record = shared.record(&n.urn).filter(|r| !r.pending_delete);
-    let (op, _changes, order) = plan::decide(graph, node, &inputs, record.as_ref())
-        .map_err(|e| (planned, e.to_string()))?;
+    // Inputs that reference a resource replaced in this run are decided as
+    // if unknown, so the provider says whether they force a replacement
+    // (as the plan did); the real values are what gets applied.
+    let probe = {
+        let replaced = shared
+            .replaced_in_run
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut probe = inputs.clone();
+        for (key, input) in &decl.inputs {
+            let mut refs = Vec::new();
+            input.references(&mut refs);
+            if refs.iter().any(|r| replaced.contains(r))
+                && let Some(obj) = probe.as_object_mut()
+            {
+                obj.insert(key.clone(), Value::String(UNKNOWN.into()));
+            }
+        }
+        probe
+    };
+    let (op, _changes, order) =
+        plan::decide(graph, node, &probe, record.as_ref()).map_err(|e| (planned, e.to_string()))?;
+    if op == Op::Replace {
+        shared
+            .replaced_in_run
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(decl.name.clone());
+    }
     if op != Op::Same {
         (shared.events)(Event::Started {
             name: decl.name.clone(),

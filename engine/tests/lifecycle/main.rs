@@ -700,3 +700,32 @@ async fn cancelled_run_starts_nothing_and_reports_interruption() {
     assert!(h.fake.mutating_calls().is_empty());
     h.assert_consistent();
 }
+
+#[tokio::test]
+async fn dependents_of_a_same_name_replacement_are_replaced_when_their_reference_forces_it() {
+    let h = Harness::new();
+    // `p` references `n`'s id under a replace-forcing key; `n` keeps its
+    // physical name across a delete-before-create replacement, so its id
+    // does not change, yet whatever `p` attached to the old `n` is gone.
+    let decls = |v: &str| {
+        vec![
+            res("n", json!({"fixed_name": "alpha", "v": v})),
+            reference(res("p", json!({})), "key", "n", "id"),
+        ]
+    };
+    h.up(decls("1")).await;
+    let mut d = decls("1");
+    d[0].inputs.insert("size".into(), Input::Value(json!(1)));
+    d[0].options.replace_on_changes = vec!["size".into()];
+    h.fake.clear_calls();
+    let (plan, result) = h.up(d).await;
+    assert_eq!(ops_of(&plan)["n"], Op::Replace);
+    assert_eq!(ops_of(&plan)["p"], Op::Replace);
+    assert!(result.ok(), "{result:?}");
+    let calls = h.fake.mutating_calls();
+    assert!(
+        position(&calls, "create", "n") < position(&calls, "create", "p"),
+        "{calls:?}"
+    );
+    h.assert_consistent();
+}
