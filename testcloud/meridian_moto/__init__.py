@@ -4,10 +4,30 @@ the moto gap it closes; testcloud/README.md lists them all. `install()` applies 
 must run in the server process before the first request.
 """
 
-from . import accounts, acm, apigateway, awslambda, dynamodb, httpapi, iam, route53, settings
+from . import (
+    accounts,
+    acm,
+    apigateway,
+    apigateway_updates,
+    awslambda,
+    dynamodb,
+    httpapi,
+    iam,
+    route53,
+    settings,
+)
 
 #: Names reported by GET /meridian-testcloud/health.
-EXTENSIONS = ["accounts", "iam", "dynamodb", "acm", "apigateway", "lambda", "route53"]
+EXTENSIONS = [
+    "accounts",
+    "iam",
+    "dynamodb",
+    "acm",
+    "apigateway",
+    "apigateway_updates",
+    "lambda",
+    "route53",
+]
 
 _installed = False
 
@@ -23,6 +43,7 @@ def install() -> None:
     dynamodb.install()
     acm.install()
     apigateway.install()
+    apigateway_updates.install()
     awslambda.install()
     route53.install()
 

@@ -138,3 +138,37 @@ def test_domain_name_pending_then_available(account):
     assert d["domainNameStatus"] == "PENDING"
     assert d["regionalHostedZoneId"] == "ZCMLWB8V5SYIT"
     wait_until(lambda: apigw.get_domain_name(domainName=DOMAIN)["domainNameStatus"] == "AVAILABLE", timeout=3)
+
+
+def test_update_method_patches_authorization_and_parameters(account):
+    apigw = account.client("apigateway", "eu-west-1")
+    api = apigw.create_rest_api(name="Api", endpointConfiguration={"types": ["REGIONAL"]})["id"]
+    root = [r for r in apigw.get_resources(restApiId=api)["items"] if r["path"] == "/"][0]["id"]
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    m = apigw.update_method(restApiId=api, resourceId=root, httpMethod="GET", patchOperations=[
+        {"op": "replace", "path": "/authorizationType", "value": "AWS_IAM"},
+        {"op": "add", "path": "/requestParameters/method.request.path.id", "value": "true"}])
+    assert m["authorizationType"] == "AWS_IAM"
+    got = apigw.get_method(restApiId=api, resourceId=root, httpMethod="GET")
+    assert got["requestParameters"] == {"method.request.path.id": True}
+    with pytest.raises(ClientError) as e:
+        apigw.update_method(restApiId=api, resourceId=root, httpMethod="GET", patchOperations=[
+            {"op": "replace", "path": "/nonsense", "value": "x"}])
+    assert e.value.response["Error"]["Code"] == "BadRequestException"
+
+
+def test_update_domain_name_needs_an_issued_certificate(account):
+    zone_id = zone(account)
+    apigw = account.client("apigateway", "eu-west-1")
+    regional = {"types": ["REGIONAL"]}
+    first = issued_certificate(account, "eu-west-1", zone_id)
+    apigw.create_domain_name(domainName=DOMAIN, regionalCertificateArn=first, endpointConfiguration=regional)
+    _, pending = request(account, "eu-west-1", domain="pending.example.com")
+    with pytest.raises(ClientError) as e:
+        apigw.update_domain_name(domainName=DOMAIN, patchOperations=[
+            {"op": "replace", "path": "/regionalCertificateArn", "value": pending}])
+    assert e.value.response["Error"]["Code"] == "BadRequestException"
+    second = issued_certificate(account, "eu-west-1", zone_id)
+    d = apigw.update_domain_name(domainName=DOMAIN, patchOperations=[
+        {"op": "replace", "path": "/regionalCertificateArn", "value": second}])
+    assert d["regionalCertificateArn"] == second

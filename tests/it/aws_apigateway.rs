@@ -638,7 +638,6 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
 }
 
 #[tokio::test]
-#[ignore = "the test cloud does not emulate UpdateMethod (moto 5.2.5 answers 500); run with --ignored once it does"]
 async fn method_update_patches_authorization_and_parameters() {
     let e = env().await;
     let api = api_with_get(&e, "Api").await;
@@ -1186,7 +1185,6 @@ async fn a_domain_whose_certificate_never_validates_times_out_naming_the_certifi
 }
 
 #[tokio::test]
-#[ignore = "the test cloud does not emulate UpdateDomainName (moto 5.2.5 answers 500); run with --ignored once it does"]
 async fn a_new_certificate_is_patched_into_the_domain_in_place() {
     let e = env().await;
     let first = certificate(&e, "api.example.com", true).await;
