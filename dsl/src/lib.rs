@@ -19,6 +19,48 @@
 //! stack.export("b_id", b.id());
 //! assert_eq!(stack.resources().len(), 2);
 //! ```
+//!
+//! Mistakes the compiler catches. A required input left out:
+//!
+//! ```compile_fail
+//! use meridian_dsl::{Stack, aws::route53::HostedZone};
+//! let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+//! HostedZone::new("zone").declare(&mut stack); // the zone name is required
+//! ```
+//!
+//! A string where a region belongs:
+//!
+//! ```compile_fail
+//! use meridian_dsl::{Options, Stack, null::NullResource};
+//! let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+//! NullResource::new("a").region("eu-west-1").declare(&mut stack); // needs a Region
+//! ```
+//!
+//! An output of the wrong type (a zone's name servers are a list, not the
+//! zone id a certificate validates in):
+//!
+//! ```compile_fail
+//! use meridian_dsl::{Stack, aws::{acm::Certificate, route53::HostedZone}};
+//! let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+//! let zone = HostedZone::new("zone", "api.example.com").declare(&mut stack);
+//! Certificate::new("cert", "api.example.com", zone.name_servers()).declare(&mut stack);
+//! ```
+//!
+//! The same three, written right, compile:
+//!
+//! ```
+//! use meridian_dsl::{Options, Region, Stack, aws::{acm::Certificate, route53::HostedZone}};
+//! let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+//! let zone = HostedZone::new("zone", "api.example.com").declare(&mut stack);
+//! Certificate::new("cert", "api.example.com", zone.zone_id())
+//!     .region(Region::EU_WEST_1)
+//!     .declare(&mut stack);
+//! ```
+//!
+//! Everything else (a reference to an undeclared resource, a cycle, a value
+//! the provider rejects, such as a log retention AWS does not allow) fails
+//! when the graph is built, before any cloud call, with a message naming the
+//! resource.
 
 pub mod aws;
 pub mod null;

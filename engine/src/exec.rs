@@ -484,6 +484,7 @@ pub async fn execute(
     let mut delete_unit_of_key: HashMap<String, usize> = HashMap::new();
     for s in &plan.steps {
         match (s.node, s.op) {
+            (Some(_), _) if s.pinned => {}
             (Some(n), op) => {
                 // Out-of-scope (targeted) resources are planned `same` and
                 // need no unit only when they have a record; keep it simple:

@@ -78,6 +78,13 @@ pub struct Step {
     /// Graph node, for steps of declared resources.
     #[serde(skip)]
     pub node: Option<usize>,
+    /// Outside the `--target` set: left exactly as it is.
+    #[serde(skip)]
+    pub pinned: bool,
+    /// The inputs, for `--diff`: resolved new inputs of a declared
+    /// resource (unknown values as [`UNKNOWN`]), recorded ones of a delete.
+    #[serde(skip)]
+    pub inputs: Option<Value>,
     /// Dependencies (names) shown in a tree view.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
@@ -305,10 +312,13 @@ pub fn plan(
             replace_order: None,
             retain: false,
             node: Some(i),
+            pinned: false,
+            inputs: None,
             depends_on,
         };
         if in_scope.as_ref().is_some_and(|s| !s[i]) {
             // Out of the targeted set: left as it is.
+            step.pinned = true;
             known.insert(
                 name,
                 record.map_or(Known::Unknown, |r| Known::Outputs(r.outputs.clone())),
@@ -360,6 +370,7 @@ pub fn plan(
                 step.op = op;
                 step.changes = changes;
                 step.replace_order = order;
+                step.inputs = Some(inputs);
                 let k = match (op, record) {
                     (Op::Same, Some(r)) => Known::Outputs(r.outputs.clone()),
                     (Op::Update, Some(r)) => Known::Updating(r.outputs.clone()),
@@ -409,6 +420,8 @@ pub fn plan(
             replace_order: None,
             retain,
             node: None,
+            pinned: false,
+            inputs: Some(rec.inputs.clone()),
             depends_on: Vec::new(),
         });
     }
@@ -510,6 +523,8 @@ pub fn plan_destroy(
             replace_order: None,
             retain,
             node: None,
+            pinned: false,
+            inputs: Some(rec.inputs.clone()),
             depends_on: Vec::new(),
         });
     }

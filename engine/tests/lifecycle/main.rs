@@ -729,3 +729,30 @@ async fn dependents_of_a_same_name_replacement_are_replaced_when_their_reference
     );
     h.assert_consistent();
 }
+
+#[tokio::test]
+async fn target_limits_the_run_to_the_named_resources_and_their_dependencies() {
+    let h = Harness::new();
+    let graph = Arc::new(h.graph(chain()).unwrap());
+    let targets = vec!["b".to_string()];
+    let (plan, result) = ops::up(
+        graph,
+        h.providers.clone(),
+        h.store.clone(),
+        Some(&targets),
+        RunOptions::default(),
+        &mut |_| true,
+    )
+    .await
+    .unwrap();
+    assert!(result.unwrap().ok());
+    assert_eq!(ops_of(&plan)["a"], Op::Create, "a dependency of the target");
+    assert_eq!(ops_of(&plan)["b"], Op::Create);
+    assert_eq!(
+        ops_of(&plan)["c"],
+        Op::Same,
+        "outside the target: left alone"
+    );
+    assert_eq!(h.fake.live_names(), vec!["a", "b"]);
+    h.assert_consistent();
+}
