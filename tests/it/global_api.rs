@@ -388,6 +388,70 @@ async fn global_api_deploys_changes_and_destroys() {
     assert!(changed(&p).is_empty(), "{:?}", changed(&p));
     ok(run(with(&["up", "--yes", "--expect-no-changes"])));
 
+    // Drift: a log group deleted and another's retention changed behind
+    // Meridian's back; `refresh` records both, `up` repairs them.
+    let eu_logs = aws_sdk_cloudwatchlogs::Client::new(&account.sdk_config("eu-west-1").await);
+    let eu_group = eu_logs
+        .describe_log_groups()
+        .send()
+        .await
+        .unwrap()
+        .log_groups()[0]
+        .log_group_name()
+        .unwrap()
+        .to_string();
+    eu_logs
+        .delete_log_group()
+        .log_group_name(&eu_group)
+        .send()
+        .await
+        .unwrap();
+    let sa_logs = aws_sdk_cloudwatchlogs::Client::new(&account.sdk_config("sa-east-1").await);
+    let sa_group = sa_logs
+        .describe_log_groups()
+        .send()
+        .await
+        .unwrap()
+        .log_groups()[0]
+        .log_group_name()
+        .unwrap()
+        .to_string();
+    sa_logs
+        .put_retention_policy()
+        .log_group_name(&sa_group)
+        .retention_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    let refreshed = ok(run(with(&["refresh", "--yes", "--json"])));
+    let refreshed: serde_json::Value = serde_json::from_str(&refreshed.stdout).unwrap();
+    let status = |name: &str| {
+        refreshed["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status("log-group-eu-west-1").as_deref(), Some("deleted"));
+    assert_eq!(status("log-group-sa-east-1").as_deref(), Some("updated"));
+    let c = changed(&plan(dir.path(), &account, &base));
+    assert_eq!(
+        c.get("log-group-eu-west-1").map(String::as_str),
+        Some("create"),
+        "{c:?}"
+    );
+    assert_eq!(
+        c.get("log-group-sa-east-1").map(String::as_str),
+        Some("update"),
+        "{c:?}"
+    );
+    ok(run(with(&["up", "--yes"])));
+    for region in ["eu-west-1", "sa-east-1"] {
+        check_region(&account, region, &zone_id).await;
+    }
+    assert!(changed(&plan(dir.path(), &account, &base)).is_empty());
+
     // 3. A handler change updates the three functions and nothing else.
     std::fs::write(
         handler.join("index.mjs"),
