@@ -1,59 +1,143 @@
 //! In-process figures for BENCHMARKS.md, one line each: `name value unit`.
 //!
-//! - plan cost (open state + load + build graph + plan, full state) from
-//!   1,000 to 100,000 resources, and the cost per resource;
+//! - plan cost (open state + load + declare + build graph + plan, full
+//!   state) from 1,000 to 100,000 resources, the cost per resource and its
+//!   growth; the `up` that filled the state, per step;
 //! - state bytes written per step and over a whole 10,000-resource `up`,
-//!   against the final state's size; the durable-flush cost per step;
+//!   against the final state's size (logical, and what reached the disk);
+//!   the durable-flush cost per step, alone and with concurrent steps;
 //! - engine overhead per step of a 10,000-resource `up` with an instant
 //!   provider and a durable journal;
 //! - schedule efficiency against the AWS latency model: `up` vs. the
 //!   critical path (unbounded), and `--parallel N` vs. a greedy list
-//!   schedule.
+//!   schedule, on the global_api shape and on a synthetic layered graph.
 //!
-//! `cargo bench --bench figures` (set `FIGURES_QUICK=1` to skip 100,000).
+//! Writes `target/bench/plan_cost.svg` (cost against graph size).
+//! `cargo bench --bench figures` (`FIGURES_QUICK=1` stops at 10,000;
+//! `FIGURES_SIZES=10000,100000` picks the sizes; `FIGURES_ONLY=sizes,memory,journal,schedule`
+//! picks the sections, e.g. to profile one).
 
 mod support;
 
-use meridian::dsl::{Options, Output, Region, Stack, null::NullResource};
-use meridian::engine::ops;
+use meridian::dsl::Options;
+use meridian::dsl::{Input, Output, Region, Stack, null::NullResource};
+use meridian::engine::{ResourceGraph, ops};
 use meridian::state::{Completion, OperationKind, PendingOperation, ResourceRecord};
-use std::collections::HashMap;
 use std::time::Instant;
 
 fn line(name: &str, value: f64, unit: &str) {
     println!("{name} {value:.3} {unit}");
 }
 
-fn plan_cost(rt: &tokio::runtime::Runtime, n: usize) -> f64 {
-    let providers = support::registry();
-    let dir = tempfile::tempdir().unwrap();
-    {
-        let (_b, store) = support::open(dir.path());
-        let g = support::graph(support::synthetic(n, 1), &providers);
-        rt.block_on(support::up(g, providers.clone(), store, 512));
-    }
-    let mut best = f64::MAX;
-    for _ in 0..3 {
-        let t = Instant::now();
-        let (_b, store) = support::open(dir.path());
-        let state = store.load().unwrap();
-        let g = support::graph(support::synthetic(n, 1), &providers);
-        let plan = rt.block_on(ops::preview(&g, &state, None)).unwrap();
-        assert_eq!(plan.summary.same, n);
-        best = best.min(t.elapsed().as_secs_f64());
-    }
-    best
+/// Bytes this process has caused to be written to storage so far.
+fn disk_bytes_written() -> Option<u64> {
+    let io = std::fs::read_to_string("/proc/self/io").ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("write_bytes:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
-fn state_and_overhead(rt: &tokio::runtime::Runtime) {
-    let n = 10_000;
+fn dir_size(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => total += dir_size(&e.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+/// One size: the `up` that fills the state, then the best of three plans.
+struct SizeFigures {
+    n: usize,
+    up_s: f64,
+    plan_s: f64,
+}
+
+fn size_figures(rt: &tokio::runtime::Runtime, n: usize) -> SizeFigures {
     let providers = support::registry();
     let dir = tempfile::tempdir().unwrap();
-    let (_b, store) = support::open(dir.path());
-    let g = support::graph(support::synthetic(n, 1), &providers);
-    let t = Instant::now();
-    let result = rt.block_on(support::up(g, providers.clone(), store.clone(), 512));
-    let elapsed = t.elapsed().as_secs_f64();
+    let up_s = {
+        let (_b, store) = support::open(dir.path());
+        let g = support::graph(support::synthetic(n, 1), &providers);
+        let disk_before = disk_bytes_written();
+        let t = Instant::now();
+        let result = rt.block_on(support::up(
+            g,
+            providers.clone(),
+            store.clone(),
+            support::PARALLEL,
+        ));
+        let up_s = t.elapsed().as_secs_f64();
+        let disk = disk_bytes_written()
+            .zip(disk_before)
+            .map(|(a, b)| a.saturating_sub(b));
+        if n == 10_000 {
+            state_figures(&store, &result, up_s, disk, dir.path());
+        }
+        up_s
+    };
+    let mut best = f64::MAX;
+    let mut best_phases = [0.0; 5];
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut phases = [0.0; 5];
+        let mut lap = Instant::now();
+        let mut phase = |i: usize| {
+            phases[i] = lap.elapsed().as_secs_f64();
+            lap = Instant::now();
+        };
+        let (_b, store) = support::open(dir.path());
+        phase(0);
+        let state = store.load().unwrap();
+        phase(1);
+        let stack = support::synthetic(n, 1);
+        phase(2);
+        let g = support::graph(stack, &providers);
+        phase(3);
+        let plan = rt.block_on(ops::preview(&g, &state, None)).unwrap();
+        phase(4);
+        assert_eq!(plan.summary.same, n);
+        let total = t.elapsed().as_secs_f64();
+        if total < best {
+            best = total;
+            best_phases = phases;
+        }
+        // Dropping the state, graph and plan is part of the cost too.
+        drop((plan, g, state));
+    }
+    if n >= 10_000 {
+        for (name, s) in ["open", "load", "declare", "graph", "plan"]
+            .iter()
+            .zip(best_phases)
+        {
+            line(
+                &format!("plan_full_state_{n}_phase_{name}"),
+                s * 1000.0,
+                "ms",
+            );
+        }
+    }
+    SizeFigures {
+        n,
+        up_s,
+        plan_s: best,
+    }
+}
+
+/// Figures of the 10,000-resource `up`: overhead, bytes, flushes.
+fn state_figures(
+    store: &std::sync::Arc<dyn meridian::state::StateStore>,
+    result: &meridian::engine::exec::RunResult,
+    elapsed: f64,
+    disk: Option<u64>,
+    dir: &std::path::Path,
+) {
+    let n = result.steps.len();
     let stats = store.write_stats();
     let state = store.load().unwrap();
     let final_bytes: usize = state
@@ -62,14 +146,15 @@ fn state_and_overhead(rt: &tokio::runtime::Runtime) {
         .map(|r| serde_json::to_vec(r).unwrap().len())
         .sum();
     line("up_10000_wall", elapsed, "s");
-    line(
-        "engine_overhead_per_step",
-        elapsed * 1e6 / result.steps.len() as f64,
-        "us",
-    );
+    line("engine_overhead_per_step", elapsed * 1e6 / n as f64, "us");
     line(
         "state_bytes_written_per_step",
         stats.bytes as f64 / n as f64,
+        "bytes",
+    );
+    line(
+        "state_record_size",
+        final_bytes as f64 / state.resources.len() as f64,
         "bytes",
     );
     line(
@@ -78,34 +163,108 @@ fn state_and_overhead(rt: &tokio::runtime::Runtime) {
         "x",
     );
     line("state_final_size", final_bytes as f64 / 1e6, "MB");
+    if let Some(disk) = disk {
+        line(
+            "state_disk_bytes_written_per_step",
+            disk as f64 / n as f64,
+            "bytes",
+        );
+        line(
+            "state_disk_bytes_written_over_final_size",
+            disk as f64 / final_bytes as f64,
+            "x",
+        );
+    }
+    line("state_dir_size", dir_size(dir) as f64 / 1e6, "MB");
     line(
         "state_flushes_per_step",
         stats.flushes as f64 / n as f64,
         "flushes",
     );
+}
 
-    // The durable journal alone: begin + complete (two flushes) per step.
-    let rec = state.resources.values().next().unwrap().clone();
+/// The durable journal alone (begin + complete, each durable on return):
+/// one step at a time, then `threads` steps at once sharing flushes.
+fn journal_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_b, store) = support::open(dir.path());
+    let rec = record();
     let steps = 2_000;
     let t = Instant::now();
     for i in 0..steps {
-        let key = format!("{}-{i}", rec.urn);
-        store.begin(&pending(&key, &rec)).unwrap();
-        store
-            .complete(
-                &key,
-                Completion::Put(ResourceRecord {
-                    urn: key.clone(),
-                    ..rec.clone()
-                }),
-            )
-            .unwrap();
+        journal_step(store.as_ref(), &format!("seq-{i}"), &rec);
     }
     line(
         "durable_journal_per_step",
         t.elapsed().as_secs_f64() * 1e6 / steps as f64,
         "us",
     );
+    let threads = support::PARALLEL;
+    let per_thread = 200;
+    let before = store.write_stats().flushes;
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for th in 0..threads {
+            let store = store.clone();
+            let rec = rec.clone();
+            s.spawn(move || {
+                for i in 0..per_thread {
+                    journal_step(store.as_ref(), &format!("par-{th}-{i}"), &rec);
+                }
+            });
+        }
+    });
+    let total = (threads * per_thread) as f64;
+    line(
+        &format!("durable_journal_per_step_{threads}_concurrent"),
+        t.elapsed().as_secs_f64() * 1e6 / total,
+        "us",
+    );
+    line(
+        &format!("durable_flushes_per_step_{threads}_concurrent"),
+        (store.write_stats().flushes - before) as f64 / total,
+        "flushes",
+    );
+}
+
+fn journal_step(store: &dyn meridian::state::StateStore, key: &str, rec: &ResourceRecord) {
+    store.begin(&pending(key, rec)).unwrap();
+    store
+        .complete(
+            key,
+            Completion::Put(ResourceRecord {
+                urn: key.to_string(),
+                ..rec.clone()
+            }),
+        )
+        .unwrap();
+}
+
+/// A record the size of a synthetic resource's.
+fn record() -> ResourceRecord {
+    let inputs = serde_json::json!({
+        "dep0": "null-0123456789abcdef0123456789abcdef",
+        "dep1": "null-0123456789abcdef0123456789abcdef",
+        "dep2": "null-0123456789abcdef0123456789abcdef",
+        "layer": 7, "version": 1,
+    });
+    let mut outputs = inputs.clone();
+    outputs["id"] = "null-0123456789abcdef0123456789abcdef".into();
+    ResourceRecord {
+        urn: "urn:meridian:bench::null:index:Resource::r1234".into(),
+        name: "r1234".into(),
+        type_token: "null:index:Resource".into(),
+        region: "eu-west-1".into(),
+        provider: "null".into(),
+        id: "null-0123456789abcdef0123456789abcdef".into(),
+        inputs,
+        outputs,
+        dependencies: vec!["urn:meridian:bench::null:index:Resource::r1000".into(); 3],
+        protect: false,
+        retain_on_delete: false,
+        pending_delete: false,
+        data_source: false,
+    }
 }
 
 fn pending(key: &str, rec: &ResourceRecord) -> PendingOperation {
@@ -138,7 +297,6 @@ fn model_seconds(kind: &str) -> f64 {
         "zone" => 0.5,      // dependents start on the zone id, not INSYNC
         "delegation" => 30.0,
         "certificate" => 93.0 + 40.0, // record, then ISSUED after the zone is INSYNC
-        "validation_record" => 30.0,
         "role" => 0.6,
         "log_group" => 0.3,
         "function" => 10.0, // IAM propagation retry + Pending -> Active
@@ -156,24 +314,17 @@ fn model_seconds(kind: &str) -> f64 {
 }
 
 /// The global_api graph's shape (three regions) as null resources whose
-/// latencies follow the model; returns the stack and each resource's
-/// weight and dependencies.
-fn global_api_shape(scale_ms: f64) -> (Stack, HashMap<String, (f64, Vec<String>)>) {
+/// latencies follow the model (`scale_ms` per model second).
+fn global_api_shape(scale_ms: f64) -> Stack {
     let mut stack = Stack::new("bench", Default::default(), "us-east-1");
-    let mut shape: HashMap<String, (f64, Vec<String>)> = HashMap::new();
-    let mut add = |stack: &mut Stack, name: &str, kind: &str, region: &Region, deps: &[&str]| {
-        let secs = model_seconds(kind);
+    let add = |stack: &mut Stack, name: &str, kind: &str, region: &Region, deps: &[&str]| {
         let mut r = NullResource::new(name)
-            .latency_ms(secs * scale_ms)
+            .latency_ms(model_seconds(kind) * scale_ms)
             .region(region.clone());
         for (i, d) in deps.iter().enumerate() {
             r = r.input(&format!("dep{i}"), Output::<String>::new(d, "id"));
         }
         r.declare(stack);
-        shape.insert(
-            name.to_string(),
-            (secs, deps.iter().map(|d| d.to_string()).collect()),
-        );
     };
     let primary = Region::US_EAST_1;
     add(&mut stack, "table", "table", &primary, &[]);
@@ -187,198 +338,254 @@ fn global_api_shape(scale_ms: f64) -> (Stack, HashMap<String, (f64, Vec<String>)
     );
     add(&mut stack, "zone", "zone", &primary, &[]);
     add(&mut stack, "delegation", "delegation", &primary, &["zone"]);
-    for (r, region) in [
-        ("use1", Region::US_EAST_1),
-        ("euw1", Region::EU_WEST_1),
-        ("sae1", Region::SA_EAST_1),
+    for (r, region, table) in [
+        ("use1", Region::US_EAST_1, "table"),
+        ("euw1", Region::EU_WEST_1, "replica-eu"),
+        ("sae1", Region::SA_EAST_1, "replica-sa"),
     ] {
         let n = |s: &str| format!("{s}-{r}");
-        let table_dep = match r {
-            "use1" => "table",
-            "euw1" => "replica-eu",
-            _ => "replica-sa",
-        };
+        let s = &mut stack;
         add(
-            &mut stack,
+            s,
             &n("cert"),
             "certificate",
             &region,
             &["zone", "delegation"],
         );
-        add(&mut stack, &n("role"), "role", &region, &[table_dep]);
-        add(&mut stack, &n("logs"), "log_group", &region, &[]);
+        add(s, &n("role"), "role", &region, &[table]);
+        add(s, &n("logs"), "log_group", &region, &[]);
+        add(s, &n("fn"), "function", &region, &[&n("role"), &n("logs")]);
+        add(s, &n("api"), "api", &region, &[]);
+        add(s, &n("res-object"), "resource", &region, &[&n("api")]);
+        add(s, &n("res-id"), "resource", &region, &[&n("res-object")]);
         add(
-            &mut stack,
-            &n("fn"),
-            "function",
-            &region,
-            &[&n("role"), &n("logs")],
-        );
-        add(&mut stack, &n("api"), "api", &region, &[]);
-        add(
-            &mut stack,
-            &n("res-object"),
-            "resource",
-            &region,
-            &[&n("api")],
-        );
-        add(
-            &mut stack,
-            &n("res-id"),
-            "resource",
-            &region,
-            &[&n("res-object")],
-        );
-        add(
-            &mut stack,
+            s,
             &n("method"),
             "method",
             &region,
             &[&n("res-id"), &n("fn")],
         );
         add(
-            &mut stack,
+            s,
             &n("permission"),
             "permission",
             &region,
             &[&n("fn"), &n("api")],
         );
+        add(s, &n("deployment"), "deployment", &region, &[&n("method")]);
+        add(s, &n("stage"), "stage", &region, &[&n("deployment")]);
+        add(s, &n("domain"), "domain", &region, &[&n("cert")]);
         add(
-            &mut stack,
-            &n("deployment"),
-            "deployment",
-            &region,
-            &[&n("method")],
-        );
-        add(
-            &mut stack,
-            &n("stage"),
-            "stage",
-            &region,
-            &[&n("deployment")],
-        );
-        add(&mut stack, &n("domain"), "domain", &region, &[&n("cert")]);
-        add(
-            &mut stack,
+            s,
             &n("mapping"),
             "mapping",
             &region,
             &[&n("domain"), &n("stage")],
         );
-        add(
-            &mut stack,
-            &n("alias"),
-            "alias",
-            &region,
-            &[&n("domain"), "zone"],
-        );
+        add(s, &n("alias"), "alias", &region, &[&n("domain"), "zone"]);
     }
-    (stack, shape)
+    stack
 }
 
-fn critical_path(shape: &HashMap<String, (f64, Vec<String>)>) -> f64 {
-    fn finish(
-        name: &str,
-        shape: &HashMap<String, (f64, Vec<String>)>,
-        memo: &mut HashMap<String, f64>,
-    ) -> f64 {
-        if let Some(v) = memo.get(name) {
-            return *v;
-        }
-        let (w, deps) = &shape[name];
-        let start = deps
-            .iter()
-            .map(|d| finish(d, shape, memo))
-            .fold(0.0, f64::max);
-        memo.insert(name.to_string(), start + w);
-        start + w
-    }
-    let mut memo = HashMap::new();
-    shape
-        .keys()
-        .map(|k| finish(k, shape, &mut memo))
-        .fold(0.0, f64::max)
+/// A graph's units as the executor sees them: in plan order (the graph's
+/// dependency order), each with its simulated latency (ms) and the
+/// positions of its dependencies.
+struct Shape {
+    ms: Vec<f64>,
+    deps: Vec<Vec<usize>>,
 }
 
-/// Greedy list schedule on `machines`: whenever a machine is free, start
-/// the ready task that became ready first.
-fn list_schedule(shape: &HashMap<String, (f64, Vec<String>)>, machines: usize) -> f64 {
-    let mut remaining: HashMap<&str, usize> = shape
-        .iter()
-        .map(|(k, (_, d))| (k.as_str(), d.len()))
-        .collect();
-    let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (k, (_, deps)) in shape {
-        for d in deps {
-            dependents.entry(d.as_str()).or_default().push(k.as_str());
+impl Shape {
+    fn of(graph: &ResourceGraph) -> Shape {
+        let mut pos = vec![0; graph.nodes.len()];
+        for (p, &i) in graph.order.iter().enumerate() {
+            pos[i] = p;
         }
+        let mut ms = Vec::new();
+        let mut deps = Vec::new();
+        for &i in &graph.order {
+            let n = &graph.nodes[i];
+            ms.push(match n.decl.inputs.get("latency_ms") {
+                Some(Input::Value(v)) => v.as_f64().unwrap_or(0.0),
+                _ => 0.0,
+            });
+            deps.push(n.deps.iter().map(|&d| pos[d]).collect());
+        }
+        Shape { ms, deps }
     }
-    let mut ready: Vec<&str> = remaining
-        .iter()
-        .filter(|(_, n)| **n == 0)
-        .map(|(k, _)| *k)
-        .collect();
-    ready.sort();
-    let mut running: Vec<(f64, &str)> = Vec::new();
-    let mut now = 0.0;
-    let mut done = 0;
-    while done < shape.len() {
-        while running.len() < machines && !ready.is_empty() {
-            let t = ready.remove(0);
-            running.push((now + shape[t].0, t));
+
+    /// The longest chain of latencies.
+    fn critical_path(&self) -> f64 {
+        let mut finish = vec![0.0f64; self.ms.len()];
+        for u in 0..self.ms.len() {
+            let start = self.deps[u].iter().map(|&d| finish[d]).fold(0.0, f64::max);
+            finish[u] = start + self.ms[u];
         }
-        running.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let (end, t) = running.remove(0);
-        now = end;
-        done += 1;
-        for d in dependents.get(t).into_iter().flatten() {
-            let n = remaining.get_mut(d).unwrap();
-            *n -= 1;
-            if *n == 0 {
-                ready.push(d);
+        finish.into_iter().fold(0.0, f64::max)
+    }
+
+    /// A greedy list schedule on `machines` with the executor's rule:
+    /// whenever one is free, start the unit that became ready first (ties
+    /// in plan order).
+    fn list_schedule(&self, machines: usize) -> f64 {
+        let n = self.ms.len();
+        let mut waiting: Vec<usize> = self.deps.iter().map(Vec::len).collect();
+        let mut dependents = vec![Vec::new(); n];
+        for (u, ds) in self.deps.iter().enumerate() {
+            for &d in ds {
+                dependents[d].push(u);
             }
         }
+        let mut ready: std::collections::VecDeque<usize> =
+            (0..n).filter(|&u| waiting[u] == 0).collect();
+        let mut running: Vec<(f64, usize)> = Vec::new();
+        let (mut now, mut done) = (0.0f64, 0);
+        while done < n {
+            while running.len() < machines {
+                let Some(u) = ready.pop_front() else { break };
+                running.push((now + self.ms[u], u));
+            }
+            let first = running
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.0.total_cmp(&b.1.0).then(a.1.1.cmp(&b.1.1)))
+                .map(|(i, _)| i)
+                .expect("a unit is running");
+            let (end, u) = running.swap_remove(first);
+            now = end;
+            done += 1;
+            for &d in &dependents[u] {
+                waiting[d] -= 1;
+                if waiting[d] == 0 {
+                    ready.push_back(d);
+                }
+            }
+        }
+        now
     }
-    now
 }
 
-fn schedule(rt: &tokio::runtime::Runtime) {
-    // 1 model second = 10 ms of simulated latency.
-    let scale_ms = 10.0;
+/// `up` of `stack` with `parallel`, against the critical path (unbounded)
+/// or the list schedule for `parallel`.
+fn schedule(rt: &tokio::runtime::Runtime, label: &str, stack: Stack, parallel: Option<usize>) {
     let providers = support::registry();
-    for parallel in [usize::MAX, 4] {
-        let (stack, shape) = global_api_shape(scale_ms);
-        let dir = tempfile::tempdir().unwrap();
-        let (_b, store) = support::open(dir.path());
-        let g = support::graph(stack, &providers);
-        let t = Instant::now();
-        rt.block_on(support::up(
-            g,
-            providers.clone(),
-            store,
-            parallel.min(10_000),
-        ));
-        let elapsed_model_s = t.elapsed().as_secs_f64() * 1000.0 / scale_ms;
-        if parallel == usize::MAX {
-            let cp = critical_path(&shape);
-            line("schedule_global_api_critical_path", cp, "model_s");
-            line("schedule_global_api_up", elapsed_model_s, "model_s");
-            line("schedule_global_api_ratio", elapsed_model_s / cp, "x");
-        } else {
-            let ls = list_schedule(&shape, parallel);
-            line("schedule_global_api_parallel4_list_schedule", ls, "model_s");
-            line(
-                "schedule_global_api_parallel4_up",
-                elapsed_model_s,
-                "model_s",
-            );
-            line(
-                "schedule_global_api_parallel4_ratio",
-                elapsed_model_s / ls,
-                "x",
-            );
+    let g = support::graph(stack, &providers);
+    let shape = Shape::of(&g);
+    let dir = tempfile::tempdir().unwrap();
+    let (_b, store) = support::open(dir.path());
+    let t = Instant::now();
+    rt.block_on(support::up(
+        g,
+        providers.clone(),
+        store,
+        parallel.unwrap_or(100_000),
+    ));
+    let elapsed_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let (bound, what) = match parallel {
+        None => (shape.critical_path(), "critical_path"),
+        Some(p) => (shape.list_schedule(p), "list_schedule"),
+    };
+    let name = match parallel {
+        None => format!("schedule_{label}"),
+        Some(p) => format!("schedule_{label}_parallel{p}"),
+    };
+    line(&format!("{name}_{what}"), bound / 1000.0, "s");
+    line(&format!("{name}_up"), elapsed_ms / 1000.0, "s");
+    line(&format!("{name}_ratio"), elapsed_ms / bound, "x");
+}
+
+fn schedule_figures(rt: &tokio::runtime::Runtime) {
+    // 1 model second = 10 ms of simulated latency.
+    schedule(rt, "global_api", global_api_shape(10.0), None);
+    schedule(rt, "global_api", global_api_shape(10.0), Some(4));
+    let model = support::LatencyModel::aws();
+    let synthetic = |n: usize| {
+        let mut stack = Stack::new("bench", Default::default(), "us-east-1");
+        meridian::dsl::null::SyntheticGraph {
+            resources: n,
+            regions: vec![Region::US_EAST_1, Region::EU_WEST_1, Region::SA_EAST_1],
+            fan_in: 3,
+            layers: 5,
+            latency_ms: 0.0,
+            version: 1,
         }
-    }
+        .declare(&mut stack);
+        model.apply(stack)
+    };
+    schedule(rt, "synthetic_300", synthetic(300), None);
+    schedule(rt, "synthetic_300", synthetic(300), Some(8));
+}
+
+/// Plan cost and `up` cost per resource against graph size, as an SVG.
+fn plot(sizes: &[SizeFigures]) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let dir = support::out_dir();
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("plan_cost.svg");
+    let plan: Vec<(f64, f64)> = sizes
+        .iter()
+        .map(|s| (s.n as f64, s.plan_s * 1e6 / s.n as f64))
+        .collect();
+    let up: Vec<(f64, f64)> = sizes
+        .iter()
+        .map(|s| (s.n as f64, s.up_s * 1e6 / s.n as f64))
+        .collect();
+    let y_max = plan.iter().chain(&up).map(|p| p.1).fold(0.0, f64::max) * 1.25;
+    let x_max = sizes.iter().map(|s| s.n).max().unwrap_or(1000) as f64 * 1.3;
+    let root = SVGBackend::new(&path, (800, 480)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Meridian engine cost per resource vs. graph size (null provider)",
+            ("sans-serif", 20),
+        )
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d((700f64..x_max).log_scale(), 0f64..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc("resources (log scale)")
+        .y_desc("microseconds per resource")
+        .x_label_formatter(&|x| format!("{:.0}", x))
+        .draw()?;
+    chart
+        .draw_series(LineSeries::new(plan.clone(), BLUE.stroke_width(2)))?
+        .label("preview, full state (open + load + declare + plan)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
+    chart.draw_series(plan.iter().map(|p| Circle::new(*p, 4, BLUE.filled())))?;
+    chart
+        .draw_series(LineSeries::new(up.clone(), RED.stroke_width(2)))?
+        .label("up from empty, durable journal, --parallel 32 (per step)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
+    chart.draw_series(up.iter().map(|p| Circle::new(*p, 4, RED.filled())))?;
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()?;
+    root.present()?;
+    drop(chart);
+    drop(root);
+    Ok(path)
+}
+
+/// The same 10,000-resource `up` with the state in memory (no journal
+/// flush): the engine's own share of a step.
+fn memory_store_figures(rt: &tokio::runtime::Runtime) {
+    let n = 10_000;
+    let providers = support::registry();
+    let store: std::sync::Arc<dyn meridian::state::StateStore> =
+        std::sync::Arc::new(support::MemoryStore::default());
+    let g = support::graph(support::synthetic(n, 1), &providers);
+    let t = Instant::now();
+    rt.block_on(support::up(g, providers, store, support::PARALLEL));
+    line(
+        "up_10000_per_step_memory_store",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64,
+        "us",
+    );
 }
 
 fn main() {
@@ -388,25 +595,52 @@ fn main() {
         .build()
         .unwrap();
     let quick = std::env::var("FIGURES_QUICK").is_ok();
-    let sizes: &[usize] = if quick {
-        &[1_000, 10_000]
-    } else {
-        &[1_000, 10_000, 100_000]
+    let sizes: Vec<usize> = match std::env::var("FIGURES_SIZES") {
+        Ok(list) => list
+            .split(',')
+            .map(|s| {
+                s.trim()
+                    .parse()
+                    .expect("FIGURES_SIZES: numbers, comma-separated")
+            })
+            .collect(),
+        Err(_) if quick => vec![1_000, 3_000, 10_000],
+        Err(_) => vec![1_000, 3_000, 10_000, 30_000, 100_000],
     };
-    let mut per_resource = Vec::new();
-    for &n in sizes {
-        let s = plan_cost(&rt, n);
-        line(&format!("plan_full_state_{n}"), s * 1000.0, "ms");
+    let only = std::env::var("FIGURES_ONLY").unwrap_or_default();
+    let section = |name: &str| only.is_empty() || only.split(',').any(|s| s.trim() == name);
+    let mut figures = Vec::new();
+    for &n in sizes.iter().filter(|_| section("sizes")) {
+        let f = size_figures(&rt, n);
+        line(&format!("plan_full_state_{n}"), f.plan_s * 1000.0, "ms");
         line(
             &format!("plan_full_state_{n}_per_resource"),
-            s * 1e6 / n as f64,
+            f.plan_s * 1e6 / n as f64,
             "us",
         );
-        per_resource.push(s / n as f64);
+        line(&format!("up_{n}_per_step"), f.up_s * 1e6 / n as f64, "us");
+        figures.push(f);
     }
-    if let (Some(first), Some(last)) = (per_resource.first(), per_resource.last()) {
-        line("plan_per_resource_growth", last / first, "x");
+    if let (Some(first), Some(last)) = (figures.first(), figures.last()) {
+        line(
+            &format!("plan_per_resource_growth_{}_to_{}", first.n, last.n),
+            (last.plan_s / last.n as f64) / (first.plan_s / first.n as f64),
+            "x",
+        );
     }
-    state_and_overhead(&rt);
-    schedule(&rt);
+    if figures.len() > 1 {
+        match plot(&figures) {
+            Ok(path) => eprintln!("plot: {}", path.display()),
+            Err(e) => eprintln!("plot not written: {e}"),
+        }
+    }
+    if section("memory") {
+        memory_store_figures(&rt);
+    }
+    if section("journal") {
+        journal_figures();
+    }
+    if section("schedule") {
+        schedule_figures(&rt);
+    }
 }

@@ -32,9 +32,15 @@ pub fn default_providers() -> engine::ProviderRegistry {
         .with(Arc::new(providers::NullProvider::new()))
 }
 
+/// The state backends every program gets: sled directories (`--state`)
+/// and DynamoDB tables (`--backend dynamodb://TABLE?region=R`).
+pub fn default_backends() -> engine::backend::Backends {
+    engine::backend::Backends::new().with(Arc::new(DynamoDbOpener))
+}
+
 /// Runs `program` as a Meridian CLI (`preview`, `up`, `destroy`, `refresh`,
-/// `outputs`, `graph`, `state check`). Resources without a region go to
-/// `AWS_REGION` (default `us-east-1`).
+/// `outputs`, `graph`, `state check|export|import|unlock`). Resources
+/// without a region go to `AWS_REGION` (default `us-east-1`).
 pub fn run<P>(program: P) -> std::process::ExitCode
 where
     P: FnOnce(&mut engine::Stack) -> Result<(), Box<dyn std::error::Error>>,
@@ -42,5 +48,43 @@ where
     let region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|_| "us-east-1".to_string());
-    engine::run(&region, default_providers(), program)
+    engine::run_with_backends(&region, default_providers(), default_backends(), program)
+}
+
+/// The engine's hook for `dynamodb://` URLs: the engine knows no cloud,
+/// the facade connects it to `meridian-state-dynamodb`.
+struct DynamoDbOpener;
+
+impl engine::backend::BackendOpener for DynamoDbOpener {
+    fn scheme(&self) -> &str {
+        meridian_state_dynamodb::SCHEME
+    }
+
+    fn check(&self, url: &str) -> Result<(), String> {
+        meridian_state_dynamodb::check_url(url)
+    }
+
+    fn open(
+        &self,
+        url: &str,
+        stack: &str,
+        opts: &engine::backend::OpenOptions,
+    ) -> Result<Arc<dyn state::StateStore>, state::StateError> {
+        let store = meridian_state_dynamodb::open(url, stack, &opts.command, opts.create_backend)?;
+        Ok(Arc::new(store))
+    }
+
+    fn unlock(
+        &self,
+        url: &str,
+        stack: &str,
+        force: bool,
+        announce: &mut dyn FnMut(&str),
+    ) -> Result<String, state::StateError> {
+        meridian_state_dynamodb::unlock(url, stack, force, announce)
+    }
+
+    fn create(&self, url: &str) -> Result<String, state::StateError> {
+        meridian_state_dynamodb::create_backend(url)
+    }
 }

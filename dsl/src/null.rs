@@ -3,7 +3,23 @@
 use crate::{Common, Input, Options, Output, Stack};
 use std::collections::BTreeMap;
 
-/// A `null:index:Resource`: free-form inputs, echoed as outputs.
+/// A `null:index:Resource`: free-form inputs, echoed as outputs. No cloud
+/// is called, so it is the resource for trying the engine (and for tests).
+///
+/// ```
+/// use meridian_dsl::{Options, Region, Stack};
+/// use meridian_dsl::null::NullResource;
+///
+/// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+/// let a = NullResource::new("a").input("greeting", "hello").declare(&mut stack);
+/// let b = NullResource::new("b")
+///     .input("from_a", a.id())
+///     .triggers(serde_json::json!(1))
+///     .region(Region::EU_WEST_1)
+///     .declare(&mut stack);
+/// stack.export("b_greeting", b.output::<String>("from_a"));
+/// assert_eq!(stack.resources()[1].dependencies(), ["a"]);
+/// ```
 pub struct NullResource {
     common: Common,
     inputs: BTreeMap<String, Input>,
@@ -68,6 +84,23 @@ impl NullResourceRef {
 
 /// The shape of a synthetic graph of null resources (for benchmarks and
 /// `examples/synthetic.rs`).
+///
+/// ```
+/// use meridian_dsl::{Region, Stack};
+/// use meridian_dsl::null::SyntheticGraph;
+///
+/// let mut stack = Stack::new("bench", Default::default(), "us-east-1");
+/// let names = SyntheticGraph {
+///     resources: 12,
+///     regions: vec![Region::US_EAST_1, Region::EU_WEST_1],
+///     fan_in: 2,
+///     layers: 3,
+///     latency_ms: 0.0,
+///     version: 1,
+/// }
+/// .declare(&mut stack);
+/// assert_eq!(names.len(), 12);
+/// ```
 #[derive(Clone, Debug)]
 pub struct SyntheticGraph {
     pub resources: usize,

@@ -162,6 +162,54 @@ enum Unit {
     },
 }
 
+/// The store as the executor uses it: each durable write blocks only its
+/// own step, not a runtime worker (tokio's `block_in_place` on a
+/// multi-threaded runtime), so the writes of concurrent steps reach the
+/// store together and share a flush (the sled store's group commit).
+/// Durability on return is unchanged.
+struct OffRuntime(Arc<dyn StateStore>);
+
+fn off_runtime<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+impl StateStore for OffRuntime {
+    fn load(&self) -> Result<StackState, StateError> {
+        off_runtime(|| self.0.load())
+    }
+    fn begin(&self, op: &PendingOperation) -> Result<(), StateError> {
+        off_runtime(|| self.0.begin(op))
+    }
+    fn complete(&self, key: &str, completion: Completion) -> Result<(), StateError> {
+        off_runtime(|| self.0.complete(key, completion))
+    }
+    fn put_record(&self, key: &str, record: Option<&ResourceRecord>) -> Result<(), StateError> {
+        off_runtime(|| self.0.put_record(key, record))
+    }
+    fn put_outputs(
+        &self,
+        outputs: &std::collections::BTreeMap<String, Value>,
+    ) -> Result<(), StateError> {
+        off_runtime(|| self.0.put_outputs(outputs))
+    }
+    fn reserve_sequence(&self, n: u64) -> Result<u64, StateError> {
+        off_runtime(|| self.0.reserve_sequence(n))
+    }
+    fn replace_all(&self, state: &StackState) -> Result<(), StateError> {
+        off_runtime(|| self.0.replace_all(state))
+    }
+    fn write_stats(&self) -> meridian_state::WriteStats {
+        self.0.write_stats()
+    }
+    fn location(&self) -> String {
+        self.0.location()
+    }
+}
+
 struct Shared {
     graph: Arc<ResourceGraph>,
     providers: ProviderRegistry,
@@ -339,7 +387,12 @@ pub async fn reconcile(
         ),
     )
     .await
-    .map_err(|e| format!("could not read {} to reconcile it: {e}", op.name))?;
+    .map_err(|e| {
+        format!(
+            "could not read {} ({}, {}) to reconcile it: {e}",
+            op.name, op.type_token, op.region
+        )
+    })?;
     let store_err = |e: StateError| e.to_string();
     let (record, detail) = match (op.kind, found) {
         (OperationKind::Create, Some(r)) => {
@@ -592,7 +645,7 @@ pub async fn execute(
     let shared = Arc::new(Shared {
         graph: graph.clone(),
         providers,
-        store,
+        store: Arc::new(OffRuntime(store)),
         records: Mutex::new(state.resources.clone().into_iter().collect()),
         outputs: Mutex::new(outputs),
         replaced: Mutex::new(HashMap::new()),
@@ -628,7 +681,12 @@ pub async fn execute(
             let units = units.clone();
             let op = unit_op[u];
             join.spawn(async move {
-                let r = run_unit(&shared, &units[u], op).await;
+                // `-v` logs (the SDK's requests with their ids) name the step.
+                let (name, type_token, region) = unit_identity(&shared, &units[u]);
+                let span =
+                    tracing::info_span!("step", resource = %name, r#type = %type_token, %region);
+                let r =
+                    tracing::Instrument::instrument(run_unit(&shared, &units[u], op), span).await;
                 (u, r)
             });
         }
@@ -822,7 +880,7 @@ async fn run_declared(shared: &Shared, node: usize, planned: Op) -> Result<Op, (
 
     let inputs = {
         let outs = shared.outputs.lock().unwrap_or_else(|p| p.into_inner());
-        plan::resolve_inputs(graph, node, &|r| outs.get(r).cloned().map(Known::Outputs))
+        plan::resolve_inputs(graph, node, &|r| outs.get(r).map(Known::Outputs))
             .map_err(|e| (planned, e.to_string()))?
     };
     if contains_unknown(&inputs) {
@@ -1227,8 +1285,15 @@ async fn run_delete(shared: &Shared, key: &str, node: Option<usize>) -> Result<b
         }
         Err(e) => {
             let after = after_failure(shared, &pending).await;
+            let gone = after.is_none();
             shared.set_record(key, after);
-            Err(describe(&e))
+            if gone {
+                // The cloud says it is gone (a delete whose response was
+                // lost, then retried): the step did what it was for.
+                Ok(false)
+            } else {
+                Err(describe(&e))
+            }
         }
     }
 }
@@ -1253,6 +1318,7 @@ pub async fn refresh(
     store: Arc<dyn StateStore>,
     state: &StackState,
     parallel: usize,
+    events: &EventSink,
 ) -> Vec<RefreshResult> {
     let sem = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
     let mut join = tokio::task::JoinSet::new();
@@ -1260,8 +1326,43 @@ pub async fn refresh(
         let provider = providers.by_name(&rec.provider).cloned();
         let store = store.clone();
         let sem = sem.clone();
-        join.spawn(async move {
+        let events = events.clone();
+        let span = tracing::info_span!("refresh", resource = %rec.name, r#type = %rec.type_token, region = %rec.region);
+        let task = async move {
             let _permit = sem.acquire_owned().await;
+            events(Event::Started {
+                name: rec.name.clone(),
+                type_token: rec.type_token.clone(),
+                region: rec.region.clone(),
+                op: Op::Read,
+            });
+            let started = Instant::now();
+            let finished = |result: &RefreshResult| {
+                let detail = match result.status {
+                    "updated" => Some("drift: recorded what the cloud has now"),
+                    "deleted" => Some("gone from the cloud: removed from state"),
+                    _ => None,
+                };
+                if let Some(message) = detail {
+                    events(Event::Status {
+                        name: result.name.clone(),
+                        message: message.into(),
+                    });
+                }
+                events(Event::Finished(StepResult {
+                    name: result.name.clone(),
+                    type_token: result.type_token.clone(),
+                    region: result.region.clone(),
+                    op: Op::Read,
+                    outcome: match &result.error {
+                        Some(error) => Outcome::Failed {
+                            error: error.clone(),
+                        },
+                        None => Outcome::Done,
+                    },
+                    elapsed_ms: started.elapsed().as_millis() as u64,
+                }));
+            };
             let mut result = RefreshResult {
                 name: rec.name.clone(),
                 type_token: rec.type_token.clone(),
@@ -1272,15 +1373,24 @@ pub async fn refresh(
             let Some(provider) = provider else {
                 result.status = "failed";
                 result.error = Some(format!("no provider named {:?}", rec.provider));
+                finished(&result);
                 return result;
             };
+            let status_events = events.clone();
+            let status_name = rec.name.clone();
             let ctx = OpContext::new(
                 &rec.urn,
                 &rec.name,
                 &rec.region,
                 "",
                 Duration::from_secs(300),
-            );
+            )
+            .with_status(Arc::new(move |m: &str| {
+                status_events(Event::Status {
+                    name: status_name.clone(),
+                    message: m.to_string(),
+                })
+            }));
             let id = if rec.data_source {
                 None
             } else {
@@ -1326,12 +1436,19 @@ pub async fn refresh(
                     result.status = "failed";
                     result.error = Some(match e.kind {
                         ErrorKind::Permanent => e.to_string(),
-                        _ => format!("{e} (try again)"),
+                        // Before the hint, which the display puts on a line of its own.
+                        _ => ProviderError {
+                            message: format!("{} (try again)", e.message),
+                            ..e
+                        }
+                        .to_string(),
                     });
                 }
             }
+            finished(&result);
             result
-        });
+        };
+        join.spawn(tracing::Instrument::instrument(task, span));
     }
     let mut out = Vec::new();
     while let Some(r) = join.join_next().await {

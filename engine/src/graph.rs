@@ -145,13 +145,14 @@ impl ResourceGraph {
             }
         }
 
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::with_capacity(decls.len());
         for (i, d) in decls.iter().enumerate() {
             by_name.entry(d.name.clone()).or_insert(i);
         }
 
         let mut nodes = Vec::with_capacity(decls.len());
-        for d in &decls {
+        // Consumed: a node owns its declaration (no copy of every input).
+        for d in decls {
             let mut deps = Vec::new();
             for dep in d.dependencies() {
                 match by_name.get(&dep) {
@@ -188,7 +189,7 @@ impl ResourceGraph {
                 retain_on_delete: d.options.retain_on_delete.unwrap_or(info.retain_by_default),
                 info: info.clone(),
                 provider: provider.clone(),
-                decl: d.clone(),
+                decl: d,
             });
         }
 
@@ -231,11 +232,9 @@ impl ResourceGraph {
 
         Ok(ResourceGraph {
             stack: stack.to_string(),
-            by_name: nodes
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (n.decl.name.clone(), i))
-                .collect(),
+            // Names are unique here (duplicates were rejected above), so
+            // the map built from the declarations is exact.
+            by_name,
             nodes,
             order,
             outputs,

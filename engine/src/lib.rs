@@ -7,6 +7,7 @@
 //! [`exec::execute`] applies the steps through providers, journaling each in
 //! the [`meridian_state::StateStore`].
 
+pub mod backend;
 pub mod cli;
 pub mod exec;
 pub mod graph;
@@ -14,10 +15,12 @@ pub mod graphviz;
 pub mod model;
 pub mod ops;
 pub mod plan;
+pub mod progress;
 pub mod provider;
 pub mod render;
+pub mod state_ops;
 
-pub use cli::run;
+pub use cli::{run, run_with_backends};
 pub use graph::{GraphError, GraphErrors, ResourceGraph};
 pub use model::{
     CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack, UNKNOWN, contains_unknown, urn,

@@ -2,13 +2,16 @@
 //! `refresh`), usable directly as a library: each takes a validated graph, a
 //! state store and the providers. The CLI verbs are thin wrappers.
 
-use crate::exec::{self, Event, EventSink, ExecError, RunOptions, RunResult};
+use crate::backend::{Backends, Location, OpenOptions};
+use crate::exec::{self, EventSink, ExecError, RunOptions, RunResult};
 use crate::graph::{GraphErrors, ResourceGraph};
+use crate::graphviz;
 use crate::model::{Stack, UNKNOWN, contains_unknown};
 use crate::plan::{self, Plan, PlanError};
+use crate::progress::Progress;
 use crate::provider::{OpContext, ProviderRegistry, ReadRequest};
-use crate::render::{self, Style};
-use meridian_state::{SledBackend, StackState, StateError, StateStore};
+use crate::render::{self, PlanView, Style};
+use meridian_state::{StackState, StateError, StateStore};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, IsTerminal, Write};
@@ -63,20 +66,26 @@ pub async fn read_data_sources(
             "",
             Duration::from_secs(120),
         );
-        let r = n
-            .provider
-            .read(
-                &ctx,
-                ReadRequest {
-                    type_token: &n.decl.type_token,
-                    id: None,
-                    inputs: &inputs,
-                    outputs: None,
-                },
-            )
+        let span = tracing::info_span!("read", resource = %n.decl.name, r#type = %n.decl.type_token, region = %n.decl.region);
+        let read = n.provider.read(
+            &ctx,
+            ReadRequest {
+                type_token: &n.decl.type_token,
+                id: None,
+                inputs: &inputs,
+                outputs: None,
+            },
+        );
+        let r = tracing::Instrument::instrument(read, span)
             .await
-            .map(|o| o.map(|r| r.outputs))
-            .map_err(|e| e.to_string());
+            .map_err(|e| e.to_string())
+            .and_then(|o| match o {
+                Some(r) => Ok(Some(r.outputs)),
+                None => Err(format!(
+                    "nothing matches {inputs} in this account and region: create it first, \
+                     or correct the lookup (and check that the credentials are for the right account)"
+                )),
+            });
         out.insert(n.decl.name.clone(), r);
     }
     out
@@ -167,7 +176,7 @@ pub async fn refresh(
     if !problems.is_empty() {
         return Err(OpsError::Exec(problems.join("\n")));
     }
-    Ok(exec::refresh(&providers, store, &state, parallel).await)
+    Ok(exec::refresh(&providers, store, &state, parallel, events).await)
 }
 
 /// A CLI verb.
@@ -178,8 +187,27 @@ pub enum Verb {
     Destroy,
     Refresh,
     Outputs,
-    Graph { format: String },
+    Graph {
+        format: graphviz::Format,
+        /// Write here instead of stdout.
+        out: Option<PathBuf>,
+        /// Colour planned operations (plans against the state if there is one).
+        with_plan: bool,
+    },
     StateCheck,
+    /// `state export [--out FILE]` (needs no program).
+    StateExport {
+        out: Option<PathBuf>,
+    },
+    /// `state import FILE [--force]` (needs no program).
+    StateImport {
+        file: PathBuf,
+        force: bool,
+    },
+    /// `state unlock [--force]` (needs no program).
+    StateUnlock {
+        force: bool,
+    },
 }
 
 /// A validated CLI request.
@@ -188,6 +216,11 @@ pub struct Request {
     pub verb: Verb,
     pub stack: String,
     pub state_dir: PathBuf,
+    /// Where the state is: the sled directory (`state_dir`) or a backend
+    /// URL (`--backend`, `MERIDIAN_BACKEND`).
+    pub location: Location,
+    /// Create the backend's storage if it is missing (`--create-backend`).
+    pub create_backend: bool,
     pub config: BTreeMap<String, String>,
     pub yes: bool,
     pub parallel: usize,
@@ -195,6 +228,8 @@ pub struct Request {
     pub json: bool,
     pub expect_no_changes: bool,
     pub diff: bool,
+    /// Show the plan as a tree under dependencies.
+    pub tree: bool,
 }
 
 fn print_json(v: &Value) {
@@ -206,7 +241,15 @@ fn error_json(message: &str) -> Value {
 }
 
 /// Carries out a CLI request; returns the exit code.
-pub async fn run_verb(req: Request, stack: Stack, providers: ProviderRegistry) -> u8 {
+pub async fn run_verb(
+    req: Request,
+    stack: Stack,
+    providers: ProviderRegistry,
+    backends: &Backends,
+) -> u8 {
+    if let Some(code) = crate::state_ops::run_maintenance(&req, backends) {
+        return code;
+    }
     let style = if req.json {
         Style::plain()
     } else {
@@ -231,9 +274,24 @@ pub async fn run_verb(req: Request, stack: Stack, providers: ProviderRegistry) -
         }
     }
 
-    if let Verb::Graph { format } = &req.verb {
-        print!("{}", crate::graphviz::render(&graph, None, format));
-        return 0;
+    if let Verb::Graph {
+        format,
+        out,
+        with_plan,
+    } = &req.verb
+    {
+        let plan = if *with_plan {
+            match graph_plan(&req, &graph, backends).await {
+                Ok(p) => Some(p),
+                Err(why) => {
+                    eprintln!("note: planned operations are not shown: {why}");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        return graph_verb(&req, &graph, plan.as_ref(), *format, out.as_deref());
     }
 
     // Mutating verbs without a terminal must say --yes: checked before the
@@ -248,37 +306,39 @@ pub async fn run_verb(req: Request, stack: Stack, providers: ProviderRegistry) -
     }
 
     let command = format!("{} --stack {}", verb_name(&req.verb), req.stack);
-    let backend = match SledBackend::open(&req.state_dir, &command) {
-        Ok(b) => b,
-        Err(e) => return fail(e.to_string()),
+    let opts = OpenOptions {
+        command,
+        create_backend: req.create_backend,
     };
-    let store: Arc<dyn StateStore> = match backend.stack(&req.stack) {
-        Ok(s) => Arc::new(s),
+    // Holds the stack's lock (a file lock, or a renewed lease) until dropped.
+    let store: Arc<dyn StateStore> = match backends.open(&req.location, &req.stack, &opts) {
+        Ok(s) => s,
         Err(e) => return fail(e.to_string()),
     };
     let targets = (!req.targets.is_empty()).then_some(req.targets.as_slice());
 
+    // Progress goes to stderr: redrawn on a terminal, plain lines otherwise
+    // (and always with --json, whose stdout is the JSON document alone).
+    let progress = Progress::new(!req.json);
     let cancel = Arc::new(AtomicBool::new(false));
-    install_interrupt_handler(cancel.clone());
-    let json = req.json;
-    let events: EventSink = Arc::new(move |e: Event| {
-        if json {
-            return;
-        }
-        if let Some(line) = render::event_line(&e, style) {
-            eprintln!("{line}");
-        }
-    });
+    install_interrupt_handler(cancel.clone(), progress.clone());
+    let events: EventSink = progress.sink();
     let opts = RunOptions {
         parallel: req.parallel,
         cancel: cancel.clone(),
         events: events.clone(),
     };
     let verb_label = verb_name(&req.verb);
+    let view = PlanView {
+        diff: req.diff,
+        tree: req.tree,
+    };
+    let confirm_progress = progress.clone();
     let mut confirm = |plan: &Plan| -> bool {
         if !req.json {
-            println!("{}", render::plan_text(plan, style, req.diff, verb_label));
+            println!("{}", render::plan_text(plan, style, view, verb_label));
         }
+        confirm_progress.expect_plan(plan);
         if !plan.summary.has_changes() {
             return true;
         }
@@ -305,7 +365,7 @@ pub async fn run_verb(req: Request, stack: Stack, providers: ProviderRegistry) -
                         doc["pending_operations"] = json!(state.pending.len());
                         print_json(&doc);
                     } else {
-                        print!("{}", render::plan_text(&plan, style, req.diff, "preview"));
+                        print!("{}", render::plan_text(&plan, style, view, "preview"));
                         if !state.pending.is_empty() {
                             println!(
                                 "{} operation(s) of an interrupted run will be reconciled by the next up.",
@@ -345,12 +405,16 @@ pub async fn run_verb(req: Request, stack: Stack, providers: ProviderRegistry) -
                 .await
             };
             match outcome {
-                Err(e) => fail(e.to_string()),
+                Err(e) => {
+                    progress.finish();
+                    fail(e.to_string())
+                }
                 Ok((_plan, None)) => {
                     eprintln!("Cancelled; nothing was changed.");
                     1
                 }
                 Ok((plan, Some(result))) => {
+                    progress.finish();
                     if req.expect_no_changes && plan.summary.has_changes() && !req.json {
                         eprintln!("error: --expect-no-changes: the plan had changes");
                     }
@@ -382,10 +446,11 @@ pub async fn run_verb(req: Request, stack: Stack, providers: ProviderRegistry) -
         }
         Verb::Refresh => match refresh(providers, store, req.parallel, &events).await {
             Ok(results) => {
+                progress.finish();
                 if req.json {
-                    print_json(&json!({"resources": results}));
+                    print_json(&render::refresh_json(&results));
                 } else {
-                    print!("{}", render::refresh_text(&results));
+                    print!("{}", render::refresh_text(&results, style));
                 }
                 if results.iter().any(|r| r.status == "failed") {
                     1
@@ -408,31 +473,88 @@ pub async fn run_verb(req: Request, stack: Stack, providers: ProviderRegistry) -
             }
             Err(e) => fail(e.to_string()),
         },
-        Verb::StateCheck => match store.load() {
-            Ok(s) => {
-                let problems = meridian_state::check_integrity(&s);
-                if req.json {
-                    print_json(&json!({
-                        "ok": problems.is_empty(),
-                        "resources": s.resources.len(),
-                        "problems": problems.iter().map(|p| json!({"key": p.key, "detail": p.detail})).collect::<Vec<_>>(),
-                    }));
-                } else if problems.is_empty() {
-                    println!(
-                        "State OK: {} resources, no pending operations.",
-                        s.resources.len()
-                    );
-                } else {
-                    for p in &problems {
-                        println!("problem: {}: {}", p.key, p.detail);
-                    }
-                }
-                if problems.is_empty() { 0 } else { 1 }
-            }
-            Err(e) => fail(e.to_string()),
-        },
-        Verb::Graph { .. } => 0,
+        Verb::StateCheck => crate::state_ops::check_report(store.as_ref(), req.json),
+        // Handled before the state is opened.
+        Verb::Graph { .. }
+        | Verb::StateExport { .. }
+        | Verb::StateImport { .. }
+        | Verb::StateUnlock { .. } => 0,
     }
+}
+
+/// The plan `graph` colours: against the stack's state when the state
+/// directory exists (reading data sources, as `preview` does), else against
+/// an empty state, which needs no cloud call (everything is created).
+async fn graph_plan(
+    req: &Request,
+    graph: &ResourceGraph,
+    backends: &Backends,
+) -> Result<Plan, String> {
+    let targets = (!req.targets.is_empty()).then_some(req.targets.as_slice());
+    if matches!(&req.location, Location::Sled(dir) if !dir.exists()) {
+        return plan::plan(graph, &StackState::default(), &HashMap::new(), targets)
+            .map_err(|e| OpsError::Plan(e).to_string());
+    }
+    let opts = OpenOptions {
+        command: format!("graph --stack {}", req.stack),
+        create_backend: false,
+    };
+    let store = backends
+        .open(&req.location, &req.stack, &opts)
+        .map_err(|e| e.to_string())?;
+    let state = store.load().map_err(|e| e.to_string())?;
+    preview(graph, &state, targets)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// `graph`: DOT or Mermaid text, an SVG/PNG picture through Graphviz, or
+/// the JSON document; on stdout or into `out`.
+fn graph_verb(
+    req: &Request,
+    graph: &ResourceGraph,
+    plan: Option<&Plan>,
+    format: graphviz::Format,
+    out: Option<&std::path::Path>,
+) -> u8 {
+    let fail = |msg: String| -> u8 {
+        if req.json {
+            print_json(&error_json(&msg));
+        }
+        eprintln!("error: {msg}");
+        1
+    };
+    if req.json {
+        print_json(&graphviz::graph_json(graph, plan));
+        return 0;
+    }
+    if format == graphviz::Format::Png && out.is_none() && std::io::stdout().is_terminal() {
+        return fail("a PNG picture is not for a terminal: pass --out FILE".into());
+    }
+    let text = graphviz::render(graph, plan, format);
+    let bytes = if format.needs_graphviz() {
+        match graphviz::render_image(&text, format, out) {
+            Ok(b) => b,
+            Err(e) => return fail(e),
+        }
+    } else {
+        text.into_bytes()
+    };
+    match out {
+        // Graphviz wrote the picture itself.
+        Some(p) if format.needs_graphviz() => eprintln!("Wrote {}", p.display()),
+        Some(p) => match std::fs::write(p, &bytes) {
+            Ok(()) => eprintln!("Wrote {}", p.display()),
+            Err(e) => return fail(format!("cannot write {}: {e}", p.display())),
+        },
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
+                return fail(format!("cannot write the graph to stdout: {e}"));
+            }
+        }
+    }
+    0
 }
 
 fn verb_name(v: &Verb) -> &'static str {
@@ -444,21 +566,25 @@ fn verb_name(v: &Verb) -> &'static str {
         Verb::Outputs => "outputs",
         Verb::Graph { .. } => "graph",
         Verb::StateCheck => "state check",
+        Verb::StateExport { .. } => "state export",
+        Verb::StateImport { .. } => "state import",
+        Verb::StateUnlock { .. } => "state unlock",
     }
 }
 
 /// First Ctrl-C: stop starting new steps, let running ones finish and be
 /// recorded. Second: exit at once (the next run reconciles).
-fn install_interrupt_handler(cancel: Arc<AtomicBool>) {
+fn install_interrupt_handler(cancel: Arc<AtomicBool>, progress: Arc<Progress>) {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_err() {
             return;
         }
         cancel.store(true, Ordering::SeqCst);
-        eprintln!(
-            "\nInterrupted: no new steps will start; waiting for running steps to finish and be recorded. Press Ctrl-C again to exit at once."
+        progress.println(
+            "\nInterrupted: no new steps will start; waiting for running steps to finish and be recorded. Press Ctrl-C again to exit at once.",
         );
         if tokio::signal::ctrl_c().await.is_ok() {
+            progress.finish();
             eprintln!("Exiting at once; the next run reconciles interrupted steps.");
             std::process::exit(130);
         }

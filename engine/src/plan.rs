@@ -150,38 +150,41 @@ pub enum PlanError {
         detail: String,
     },
     #[error(
-        "resource {name:?} references output {output:?} of {resource:?}, which has no such output"
+        "resource {name:?} ({type_token}, {region}) references output {output:?} of {resource:?}, which has no such output: check the output's name in the program"
     )]
     MissingOutput {
         name: String,
+        type_token: String,
+        region: String,
         resource: String,
         output: String,
     },
 }
 
 /// The outputs of a resource while planning: known (from state or a read),
-/// or not known until it has been applied.
-#[derive(Clone, Debug)]
-pub enum Known {
-    Outputs(Value),
+/// or not known until it has been applied. Borrowed: resolving an input
+/// copies only the value it references, never a whole resource's outputs.
+#[derive(Clone, Copy, Debug)]
+pub enum Known<'a> {
+    Outputs(&'a Value),
     /// The resource will be updated in place: its recorded outputs are
     /// expected to stay, but outputs it does not have yet are unknown.
-    Updating(Value),
+    Updating(&'a Value),
     Unknown,
 }
 
 /// Resolves a node's inputs against `known`. Missing outputs of known
 /// resources are reported as errors.
-pub fn resolve_inputs(
+pub fn resolve_inputs<'k>(
     graph: &ResourceGraph,
     node: usize,
-    known: &dyn Fn(&str) -> Option<Known>,
+    known: &dyn Fn(&str) -> Option<Known<'k>>,
 ) -> Result<Value, PlanError> {
     let decl = &graph.nodes[node].decl;
     let missing = std::cell::RefCell::new(None);
     let lookup = |resource: &str, output: &str| -> Value {
         match known(resource) {
-            Some(Known::Outputs(o)) => match value_at_path(&o, output) {
+            Some(Known::Outputs(o)) => match value_at_path(o, output) {
                 Some(v) => v.clone(),
                 None => {
                     missing
@@ -190,7 +193,7 @@ pub fn resolve_inputs(
                     Value::Null
                 }
             },
-            Some(Known::Updating(o)) => value_at_path(&o, output)
+            Some(Known::Updating(o)) => value_at_path(o, output)
                 .cloned()
                 .unwrap_or_else(|| Value::String(UNKNOWN.into())),
             _ => Value::String(UNKNOWN.into()),
@@ -205,6 +208,8 @@ pub fn resolve_inputs(
     if let Some((resource, output)) = missing.into_inner() {
         return Err(PlanError::MissingOutput {
             name: decl.name.clone(),
+            type_token: decl.type_token.clone(),
+            region: decl.region.clone(),
             resource,
             output,
         });
@@ -289,12 +294,13 @@ pub fn plan(
 ) -> Result<Plan, Vec<PlanError>> {
     let mut plan = Plan::default();
     let mut errors = Vec::new();
-    let mut known: HashMap<String, Known> = HashMap::new();
+    let mut known: HashMap<&str, Known<'_>> = HashMap::with_capacity(graph.nodes.len());
     let in_scope = targets.map(|t| graph.with_dependencies(t));
 
     for &i in &graph.order {
         let n = &graph.nodes[i];
         let name = n.decl.name.clone();
+        let key = n.decl.name.as_str();
         let record = state.resources.get(&n.urn).filter(|r| !r.pending_delete);
         let depends_on = n
             .deps
@@ -320,8 +326,8 @@ pub fn plan(
             // Out of the targeted set: left as it is.
             step.pinned = true;
             known.insert(
-                name,
-                record.map_or(Known::Unknown, |r| Known::Outputs(r.outputs.clone())),
+                key,
+                record.map_or(Known::Unknown, |r| Known::Outputs(&r.outputs)),
             );
             plan.push(step);
             continue;
@@ -329,7 +335,7 @@ pub fn plan(
         if n.info.data_source {
             match reads.get(&name) {
                 Some(Ok(Some(outputs))) => {
-                    known.insert(name, Known::Outputs(outputs.clone()));
+                    known.insert(key, Known::Outputs(outputs));
                 }
                 Some(Ok(None)) => {
                     errors.push(PlanError::DataSourceMissing {
@@ -338,7 +344,7 @@ pub fn plan(
                         region: n.decl.region.clone(),
                         detail: "no such resource exists".into(),
                     });
-                    known.insert(name, Known::Unknown);
+                    known.insert(key, Known::Unknown);
                 }
                 Some(Err(e)) => {
                     errors.push(PlanError::DataSourceMissing {
@@ -347,21 +353,21 @@ pub fn plan(
                         region: n.decl.region.clone(),
                         detail: e.clone(),
                     });
-                    known.insert(name, Known::Unknown);
+                    known.insert(key, Known::Unknown);
                 }
                 None => {
-                    known.insert(name, Known::Unknown);
+                    known.insert(key, Known::Unknown);
                 }
             }
             step.op = Op::Read;
             plan.push(step);
             continue;
         }
-        let inputs = match resolve_inputs(graph, i, &|r| known.get(r).cloned()) {
+        let inputs = match resolve_inputs(graph, i, &|r| known.get(r).copied()) {
             Ok(v) => v,
             Err(e) => {
                 errors.push(e);
-                known.insert(name, Known::Unknown);
+                known.insert(key, Known::Unknown);
                 continue;
             }
         };
@@ -372,16 +378,16 @@ pub fn plan(
                 step.replace_order = order;
                 step.inputs = Some(inputs);
                 let k = match (op, record) {
-                    (Op::Same, Some(r)) => Known::Outputs(r.outputs.clone()),
-                    (Op::Update, Some(r)) => Known::Updating(r.outputs.clone()),
+                    (Op::Same, Some(r)) => Known::Outputs(&r.outputs),
+                    (Op::Update, Some(r)) => Known::Updating(&r.outputs),
                     _ => Known::Unknown,
                 };
-                known.insert(name, k);
+                known.insert(key, k);
                 plan.push(step);
             }
             Err(e) => {
                 errors.push(e);
-                known.insert(name, Known::Unknown);
+                known.insert(key, Known::Unknown);
             }
         }
     }

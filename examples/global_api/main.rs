@@ -16,7 +16,10 @@
 //! `us-east-1,eu-west-1,sa-east-1`), `domain` (default `api.example.com`),
 //! `parent_zone` (default `example.com`), `table_name` (default
 //! `global-table`), `handler_dir` (the handler's source, default
-//! `examples/global_api/handler`).
+//! `examples/global_api/handler`), `log_retention_days` (one of the periods
+//! CloudWatch Logs accepts, default 90), `protect_table` (`false` opts the
+//! table out of its protection: a plan may then replace it and `destroy`
+//! deletes it; default `true`).
 //!
 //! ```text
 //! scripts/with-local-aws cargo run --example global_api -- up --yes
@@ -45,6 +48,55 @@ struct Settings {
     table_name: String,
     /// The Lambda handler's source directory (default: the bundled one).
     handler_dir: PathBuf,
+    log_retention: RetentionDays,
+    /// False when the user opted the table out of its protection.
+    protect_table: bool,
+}
+
+/// Every retention period CloudWatch Logs accepts.
+const RETENTIONS: [RetentionDays; 22] = {
+    use RetentionDays::*;
+    [
+        OneDay,
+        ThreeDays,
+        FiveDays,
+        OneWeek,
+        TwoWeeks,
+        OneMonth,
+        TwoMonths,
+        ThreeMonths,
+        FourMonths,
+        FiveMonths,
+        SixMonths,
+        OneYear,
+        ThirteenMonths,
+        EighteenMonths,
+        TwoYears,
+        ThreeYears,
+        FiveYears,
+        SixYears,
+        SevenYears,
+        EightYears,
+        NineYears,
+        TenYears,
+    ]
+};
+
+fn log_retention(raw: &str) -> Result<RetentionDays, String> {
+    let days: i64 = raw.trim().parse().map_err(|_| {
+        format!("--config log_retention_days={raw:?} is not a number of days (example: 90)")
+    })?;
+    RETENTIONS
+        .iter()
+        .copied()
+        .find(|r| r.days() == days)
+        .ok_or_else(|| {
+            let allowed: Vec<String> = RETENTIONS.iter().map(|r| r.days().to_string()).collect();
+            format!(
+                "--config log_retention_days={days} is not a retention CloudWatch Logs accepts; use one of {}",
+                allowed.join(", ")
+            )
+        })
 }
 
 fn settings(stack: &Stack) -> Result<Settings, String> {
@@ -55,6 +107,14 @@ fn settings(stack: &Stack) -> Result<Settings, String> {
     let mut regions = Vec::new();
     for n in &names {
         let r = Region::parse(n).map_err(|e| format!("--config regions: {e}"))?;
+        // One clear message here rather than one per resource from the
+        // provider's check.
+        if !meridian::providers::aws::common::REGIONS.contains(&r.as_str()) {
+            return Err(format!(
+                "--config regions: unknown AWS region {n:?} (expected one of {})",
+                meridian::providers::aws::common::REGIONS.join(", ")
+            ));
+        }
         if regions.contains(&r) {
             return Err(format!("--config regions names {n} twice"));
         }
@@ -75,8 +135,20 @@ fn settings(stack: &Stack) -> Result<Settings, String> {
         Some(d) => PathBuf::from(d),
         None => bundled,
     };
+    let log_retention = log_retention(&stack.config_or("log_retention_days", "90"))?;
+    let protect_table = match stack.config_or("protect_table", "true").as_str() {
+        "true" => true,
+        "false" => false,
+        other => {
+            return Err(format!(
+                "--config protect_table={other:?} must be true or false"
+            ));
+        }
+    };
     Ok(Settings {
         handler_dir,
+        log_retention,
+        protect_table,
         regions,
         domain,
         parent_zone,
@@ -119,6 +191,10 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
     let table = GlobalTable::new("table", s.table_name.as_str(), Key::string("id"))
         .replica_regions(s.regions[1..].iter().cloned())
         .region(primary.clone())
+        // Protected and retained by default (data-bearing); opting out
+        // lifts both.
+        .protect(s.protect_table)
+        .retain_on_delete(s.protect_table)
         .declare(stack);
     let parent = ZoneLookup::by_name("parent-zone", s.parent_zone.as_str()).declare(stack);
     let zone = HostedZone::new("api-zone", s.domain.as_str()).declare(stack);
@@ -150,7 +226,7 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
             &format!("log-group-{r}"),
             format!("/meridian/{stack_name}/global-api/{r}"),
         )
-        .retention(RetentionDays::ThreeMonths)
+        .retention(s.log_retention)
         .region(region.clone())
         .declare(stack);
 

@@ -128,8 +128,11 @@ pub struct StackState {
 /// Counters for benchmarks: what the store wrote.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WriteStats {
+    /// Atomic writes (each durable when it returned).
     pub batches: u64,
+    /// Encoded bytes of the values written.
     pub bytes: u64,
+    /// Durable flushes run; concurrent writes may share one (group commit).
     pub flushes: u64,
 }
 
@@ -166,8 +169,14 @@ pub enum StateError {
     InvalidStackName(String),
 }
 
+/// A write that has been applied and is durable once this future completes.
+/// Awaiting it blocks no thread (see [`StateStore::begin_async`]).
+pub type Durable =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StateError>> + Send>>;
+
 /// Where a stack's state lives. Every method that writes is durable when it
-/// returns: the data has been flushed to stable storage.
+/// returns: the data has been flushed to stable storage. The `*_async` forms
+/// are durable when their future completes.
 pub trait StateStore: Send + Sync {
     /// Reads the whole stack.
     fn load(&self) -> Result<StackState, StateError>;
@@ -179,6 +188,23 @@ pub trait StateStore: Send + Sync {
     /// Writes or removes a record outside a journaled operation (refresh,
     /// reconciliation), durable on return.
     fn put_record(&self, key: &str, record: Option<&ResourceRecord>) -> Result<(), StateError>;
+    /// [`begin`](Self::begin) for an async caller: the entry is written at
+    /// once and durable when the future completes, which must be awaited
+    /// before the provider call. A store that can wait for its flush without
+    /// a thread (sled) lets concurrent steps share flushes this way; the
+    /// default writes synchronously.
+    fn begin_async(&self, op: &PendingOperation) -> Durable {
+        Box::pin(std::future::ready(self.begin(op)))
+    }
+    /// [`complete`](Self::complete) for an async caller: durable when the
+    /// future completes, which must be awaited before any dependent starts.
+    fn complete_async(&self, key: &str, completion: Completion) -> Durable {
+        Box::pin(std::future::ready(self.complete(key, completion)))
+    }
+    /// [`put_record`](Self::put_record) for an async caller.
+    fn put_record_async(&self, key: &str, record: Option<&ResourceRecord>) -> Durable {
+        Box::pin(std::future::ready(self.put_record(key, record)))
+    }
     /// Replaces the stack outputs (durable on return).
     fn put_outputs(&self, outputs: &BTreeMap<String, Value>) -> Result<(), StateError>;
     /// Reserves `n` operation sequence numbers, returning the first.

@@ -1,17 +1,21 @@
 //! The embedded state backend: one sled database per state directory, one
 //! tree per stack. Keys in a stack's tree are `r/<key>` (records), `p/<key>`
 //! (journal), `m/outputs` and `m/sequence`. Each mutation is a single
-//! `apply_batch` (atomic) followed by `flush` (durable).
+//! `apply_batch` (atomic) followed by a durable flush, shared with the
+//! writes of concurrent steps (group commit, see [`GroupCommit`]).
 
 use crate::{
-    Completion, FORMAT_VERSION, PendingOperation, ResourceRecord, StackState, StateError,
+    Completion, Durable, FORMAT_VERSION, PendingOperation, ResourceRecord, StackState, StateError,
     StateStore, WriteStats, validate_stack_name,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 
 const FORMAT_KEY: &[u8] = b"meridian/format";
 const HOLDER_FILE: &str = "holder.json";
@@ -22,6 +26,8 @@ const HOLDER_FILE: &str = "holder.json";
 pub struct SledBackend {
     db: sled::Db,
     path: PathBuf,
+    /// Shared by every stack of this database: a flush covers them all.
+    commit: Arc<GroupCommit>,
 }
 
 impl SledBackend {
@@ -63,6 +69,7 @@ impl SledBackend {
         let backend = SledBackend {
             db,
             path: dir.to_path_buf(),
+            commit: Arc::new(GroupCommit::default()),
         };
         backend.check_format()?;
         let holder = serde_json::json!({
@@ -126,6 +133,7 @@ impl SledBackend {
             location: format!("{} (stack {name})", self.path.display()),
             stats: Arc::new(Stats::default()),
             sequence_lock: Arc::new(Mutex::new(())),
+            commit: self.commit.clone(),
         })
     }
 
@@ -152,6 +160,7 @@ pub struct SledState {
     location: String,
     stats: Arc<Stats>,
     sequence_lock: Arc<Mutex<()>>,
+    commit: Arc<GroupCommit>,
 }
 
 #[derive(Default)]
@@ -161,18 +170,185 @@ struct Stats {
     flushes: AtomicU64,
 }
 
+/// Group commit: at most one flush (fsync) in flight; a writer whose batch
+/// is applied waits for the first flush that *starts* after it, so the
+/// writes of concurrent steps share one flush instead of paying one each.
+/// Durability on return is unchanged: that flush covers the writer's batch.
+/// Writers wait on a thread ([`GroupCommit::wait`]) or as a future
+/// ([`DurableWrite`]); either kind may run the flush for both.
+#[derive(Default)]
+struct GroupCommit {
+    state: Mutex<CommitState>,
+    flushed: Condvar,
+}
+
+#[derive(Default)]
+struct CommitState {
+    /// Flushes started so far (the number of the latest one).
+    started: u64,
+    /// The latest flush that completed successfully.
+    completed: u64,
+    flushing: bool,
+    /// Futures waiting for a flush to end.
+    wakers: Vec<Waker>,
+}
+
+impl GroupCommit {
+    fn lock(&self) -> MutexGuard<'_, CommitState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The number of the first flush that covers every batch applied before
+    /// this call: any flush numbered above `started` begins after it.
+    fn target(&self) -> u64 {
+        self.lock().started + 1
+    }
+
+    /// Starts flush number `started + 1` if none is in flight.
+    fn try_lead(s: &mut CommitState) -> Option<u64> {
+        if s.flushing {
+            return None;
+        }
+        s.flushing = true;
+        s.started += 1;
+        Some(s.started)
+    }
+
+    /// Ends flush `number`: records it if it succeeded, and wakes every
+    /// waiter (on a failure, one of them leads the next flush).
+    fn finish(&self, number: u64, ok: bool) {
+        let wakers = {
+            let mut s = self.lock();
+            s.flushing = false;
+            if ok {
+                s.completed = s.completed.max(number);
+            }
+            std::mem::take(&mut s.wakers)
+        };
+        self.flushed.notify_all();
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Blocks until flush `target` has completed, running it if no flush is
+    /// in flight. Returns whether this caller flushed (for the statistics).
+    fn wait(&self, db: &sled::Db, target: u64) -> Result<bool, sled::Error> {
+        let mut s = self.lock();
+        loop {
+            if s.completed >= target {
+                return Ok(false);
+            }
+            if let Some(number) = Self::try_lead(&mut s) {
+                drop(s);
+                let result = db.flush();
+                self.finish(number, result.is_ok());
+                return result.map(|_| true);
+            }
+            s = self.flushed.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+type FlushFuture = Pin<Box<dyn Future<Output = sled::Result<usize>> + Send>>;
+
+/// A future that completes once flush `target` has: it blocks no thread;
+/// when no flush is in flight it starts one on sled's I/O threads.
+struct DurableWrite {
+    commit: Arc<GroupCommit>,
+    db: sled::Db,
+    target: u64,
+    stats: Arc<Stats>,
+    location: String,
+    /// The flush this future runs for everyone, when it leads one.
+    leading: Option<(u64, FlushFuture)>,
+}
+
+impl Future for DurableWrite {
+    type Output = Result<(), StateError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            if let Some((number, flush)) = &mut this.leading {
+                let Poll::Ready(result) = flush.as_mut().poll(cx) else {
+                    return Poll::Pending;
+                };
+                let number = *number;
+                this.leading = None;
+                this.commit.finish(number, result.is_ok());
+                this.stats.flushes.fetch_add(1, Ordering::Relaxed);
+                return Poll::Ready(
+                    result
+                        .map(|_| ())
+                        .map_err(|e| backend_err(&this.location, e)),
+                );
+            }
+            let mut s = this.commit.lock();
+            if s.completed >= this.target {
+                return Poll::Ready(Ok(()));
+            }
+            match GroupCommit::try_lead(&mut s) {
+                Some(number) => {
+                    drop(s);
+                    let db = this.db.clone();
+                    this.leading = Some((number, Box::pin(async move { db.flush_async().await })));
+                }
+                None => {
+                    s.wakers.push(cx.waker().clone());
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for DurableWrite {
+    fn drop(&mut self) {
+        // Dropped while leading (its step was cancelled): the flush is not
+        // counted, and a waiter leads the next one.
+        if let Some((number, _)) = self.leading.take() {
+            self.commit.finish(number, false);
+        }
+    }
+}
+
 impl SledState {
-    fn apply(&self, batch: sled::Batch, bytes: usize) -> Result<(), StateError> {
+    /// Applies `batch` atomically (visible at once, durable after the next
+    /// flush) and returns the flush that will cover it.
+    fn write(&self, batch: sled::Batch, bytes: usize) -> Result<u64, StateError> {
         self.tree
             .apply_batch(batch)
             .map_err(|e| backend_err(&self.location, e))?;
-        self.db
-            .flush()
-            .map_err(|e| backend_err(&self.location, e))?;
         self.stats.batches.fetch_add(1, Ordering::Relaxed);
-        self.stats.flushes.fetch_add(1, Ordering::Relaxed);
         self.stats.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        Ok(self.commit.target())
+    }
+
+    /// Applies `batch`; durable on return.
+    fn apply(&self, batch: sled::Batch, bytes: usize) -> Result<(), StateError> {
+        let target = self.write(batch, bytes)?;
+        let flushed = self
+            .commit
+            .wait(&self.db, target)
+            .map_err(|e| backend_err(&self.location, e))?;
+        if flushed {
+            self.stats.flushes.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(())
+    }
+
+    /// Applies `batch`; the future completes once it is durable.
+    fn apply_async(&self, batch: sled::Batch, bytes: usize) -> Durable {
+        match self.write(batch, bytes) {
+            Ok(target) => Box::pin(DurableWrite {
+                commit: self.commit.clone(),
+                db: self.db.clone(),
+                target,
+                stats: self.stats.clone(),
+                location: self.location.clone(),
+                leading: None,
+            }),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 
     fn corrupt(&self, key: &[u8], e: impl std::fmt::Display) -> StateError {
@@ -186,6 +362,56 @@ impl SledState {
 fn encode<T: serde::Serialize>(v: &T) -> Vec<u8> {
     // Serializing plain data structs to JSON cannot fail.
     serde_json::to_vec(v).unwrap_or_default()
+}
+
+/// The batch of [`StateStore::begin`], and the bytes of its values.
+fn begin_batch(op: &PendingOperation) -> (sled::Batch, usize) {
+    let value = encode(op);
+    let len = value.len();
+    let mut batch = sled::Batch::default();
+    batch.insert(format!("p/{}", op.key).into_bytes(), value);
+    (batch, len)
+}
+
+/// The batch of [`StateStore::complete`]: the result and the journal
+/// entry's removal, together.
+fn complete_batch(key: &str, completion: Completion) -> (sled::Batch, usize) {
+    let mut batch = sled::Batch::default();
+    let mut bytes = 0;
+    batch.remove(format!("p/{key}").into_bytes());
+    match completion {
+        Completion::Put(rec) => {
+            let value = encode(&rec);
+            bytes += value.len();
+            batch.insert(format!("r/{key}").into_bytes(), value);
+        }
+        Completion::Remove => batch.remove(format!("r/{key}").into_bytes()),
+        Completion::Abandon => {}
+        Completion::Replaced { new, old_key, old } => {
+            let value = encode(&new);
+            bytes += value.len();
+            batch.insert(format!("r/{key}").into_bytes(), value);
+            let value = encode(&old);
+            bytes += value.len();
+            batch.insert(format!("r/{old_key}").into_bytes(), value);
+        }
+    }
+    (batch, bytes)
+}
+
+/// The batch of [`StateStore::put_record`].
+fn record_batch(key: &str, record: Option<&ResourceRecord>) -> (sled::Batch, usize) {
+    let mut batch = sled::Batch::default();
+    let mut bytes = 0;
+    match record {
+        Some(rec) => {
+            let value = encode(rec);
+            bytes = value.len();
+            batch.insert(format!("r/{key}").into_bytes(), value);
+        }
+        None => batch.remove(format!("r/{key}").into_bytes()),
+    }
+    (batch, bytes)
 }
 
 impl StateStore for SledState {
@@ -221,49 +447,33 @@ impl StateStore for SledState {
     }
 
     fn begin(&self, op: &PendingOperation) -> Result<(), StateError> {
-        let value = encode(op);
-        let mut batch = sled::Batch::default();
-        let len = value.len();
-        batch.insert(format!("p/{}", op.key).into_bytes(), value);
-        self.apply(batch, len)
+        let (batch, bytes) = begin_batch(op);
+        self.apply(batch, bytes)
     }
 
     fn complete(&self, key: &str, completion: Completion) -> Result<(), StateError> {
-        let mut batch = sled::Batch::default();
-        let mut bytes = 0;
-        batch.remove(format!("p/{key}").into_bytes());
-        match completion {
-            Completion::Put(rec) => {
-                let value = encode(&rec);
-                bytes += value.len();
-                batch.insert(format!("r/{key}").into_bytes(), value);
-            }
-            Completion::Remove => batch.remove(format!("r/{key}").into_bytes()),
-            Completion::Abandon => {}
-            Completion::Replaced { new, old_key, old } => {
-                let value = encode(&new);
-                bytes += value.len();
-                batch.insert(format!("r/{key}").into_bytes(), value);
-                let value = encode(&old);
-                bytes += value.len();
-                batch.insert(format!("r/{old_key}").into_bytes(), value);
-            }
-        }
+        let (batch, bytes) = complete_batch(key, completion);
         self.apply(batch, bytes)
     }
 
     fn put_record(&self, key: &str, record: Option<&ResourceRecord>) -> Result<(), StateError> {
-        let mut batch = sled::Batch::default();
-        let mut bytes = 0;
-        match record {
-            Some(rec) => {
-                let value = encode(rec);
-                bytes = value.len();
-                batch.insert(format!("r/{key}").into_bytes(), value);
-            }
-            None => batch.remove(format!("r/{key}").into_bytes()),
-        }
+        let (batch, bytes) = record_batch(key, record);
         self.apply(batch, bytes)
+    }
+
+    fn begin_async(&self, op: &PendingOperation) -> Durable {
+        let (batch, bytes) = begin_batch(op);
+        self.apply_async(batch, bytes)
+    }
+
+    fn complete_async(&self, key: &str, completion: Completion) -> Durable {
+        let (batch, bytes) = complete_batch(key, completion);
+        self.apply_async(batch, bytes)
+    }
+
+    fn put_record_async(&self, key: &str, record: Option<&ResourceRecord>) -> Durable {
+        let (batch, bytes) = record_batch(key, record);
+        self.apply_async(batch, bytes)
     }
 
     fn put_outputs(&self, outputs: &BTreeMap<String, Value>) -> Result<(), StateError> {
@@ -514,6 +724,94 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].detail.contains("u-missing"));
         assert!(problems[1].detail.contains("never completed"));
+    }
+
+    #[test]
+    fn concurrent_journal_writes_are_all_recorded_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let backend = SledBackend::open(dir.path(), "t").unwrap();
+            let st = backend.stack("s").unwrap();
+            std::thread::scope(|scope| {
+                for t in 0..8 {
+                    let st = st.clone();
+                    scope.spawn(move || {
+                        for i in 0..25 {
+                            let key = format!("u-{t}-{i}");
+                            st.begin(&op(&key)).unwrap();
+                            st.complete(&key, Completion::Put(record(&key))).unwrap();
+                        }
+                    });
+                }
+            });
+            let stats = st.write_stats();
+            assert_eq!(stats.batches, 400);
+            assert!(stats.flushes >= 1 && stats.flushes <= stats.batches);
+        }
+        let backend = SledBackend::open(dir.path(), "t").unwrap();
+        let loaded = backend.stack("s").unwrap().load().unwrap();
+        assert_eq!(loaded.resources.len(), 200);
+        assert!(loaded.pending.is_empty());
+    }
+
+    #[test]
+    fn async_writes_of_concurrent_steps_are_all_recorded_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let backend = SledBackend::open(dir.path(), "t").unwrap();
+            let st = backend.stack("s").unwrap();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let mut tasks = tokio::task::JoinSet::new();
+                for i in 0..64 {
+                    let st = st.clone();
+                    tasks.spawn(async move {
+                        let key = format!("u-{i}");
+                        st.begin_async(&op(&key)).await.unwrap();
+                        st.complete_async(&key, Completion::Put(record(&key)))
+                            .await
+                            .unwrap();
+                    });
+                }
+                while let Some(r) = tasks.join_next().await {
+                    r.unwrap();
+                }
+            });
+            let stats = st.write_stats();
+            assert_eq!(stats.batches, 128);
+            assert!(stats.flushes >= 1 && stats.flushes <= stats.batches);
+        }
+        let backend = SledBackend::open(dir.path(), "t").unwrap();
+        let loaded = backend.stack("s").unwrap().load().unwrap();
+        assert_eq!(loaded.resources.len(), 64);
+        assert!(loaded.pending.is_empty());
+    }
+
+    #[test]
+    fn a_write_abandoned_while_it_flushes_does_not_stall_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = SledBackend::open(dir.path(), "t").unwrap();
+        let st = backend.stack("s").unwrap();
+        let mut first = st.begin_async(&op("a"));
+        let second = st.begin_async(&op("b"));
+        // The first poll makes `first` lead a flush; then it is dropped.
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let _ = first.as_mut().poll(&mut cx);
+        drop(first);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(10), second)
+                .await
+                .expect("the other write completes")
+                .unwrap();
+        });
+        assert_eq!(st.load().unwrap().pending.len(), 2);
     }
 
     #[test]

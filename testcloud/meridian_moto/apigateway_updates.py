@@ -1,5 +1,5 @@
-"""API Gateway updates moto 5.2.5 does not implement (HTTP 500):
-UpdateMethod and UpdateDomainName.
+"""API Gateway calls moto 5.2.5 answers with HTTP 500 where AWS does not: UpdateMethod and
+UpdateDomainName (not implemented), and deletes of what no longer exists.
 
 AWS behaviour reproduced:
 - UpdateMethod: patch /authorizationType (replace), /requestParameters/<name> (add, replace:
@@ -7,13 +7,17 @@ AWS behaviour reproduced:
 - UpdateDomainName: patch /regionalCertificateArn (the new certificate must be ISSUED in the
   region, else BadRequestException) and /securityPolicy; domainNameStatus UPDATING for
   `apigw_domain` seconds.
+- DeleteRestApi, DeleteResource, DeleteMethod and DeleteIntegration of something that does not
+  exist (any more) are a NotFoundException (404), as on AWS. [moto: 500 for the first, second
+  and fourth (a KeyError), 200 for DeleteMethod.] A delete whose response was lost is retried
+  by the SDK; AWS's 404 tells the caller it is done, moto's 500 made it retry until its deadline.
 """
 
 import json
 import time
 from typing import Any
 
-from moto.apigateway.exceptions import BadRequestException
+from moto.apigateway.exceptions import BadRequestException, NotFoundException
 from moto.apigateway.models import APIGatewayBackend, DomainName
 from moto.apigateway.responses import APIGatewayResponse
 
@@ -78,3 +82,31 @@ def install() -> None:
         return json.dumps(domain.to_json())
 
     APIGatewayResponse.update_domain_name = update_domain_name_response
+
+    # Deletes of what is gone: look it up first, so a missing one is AWS's 404.
+    orig_delete_rest_api = APIGatewayBackend.delete_rest_api
+    orig_delete_resource = APIGatewayBackend.delete_resource
+    orig_delete_method = APIGatewayBackend.delete_method
+    orig_delete_integration = APIGatewayBackend.delete_integration
+
+    def delete_rest_api(self: APIGatewayBackend, api: str) -> Any:
+        self.get_rest_api(api)
+        return orig_delete_rest_api(self, api)
+
+    def delete_resource(self: APIGatewayBackend, api: str, resource: str) -> Any:
+        self.get_resource(api, resource)
+        return orig_delete_resource(self, api, resource)
+
+    def delete_method(self: APIGatewayBackend, api: str, resource: str, verb: str) -> Any:
+        self.get_method(api, resource, verb)
+        return orig_delete_method(self, api, resource, verb)
+
+    def delete_integration(self: APIGatewayBackend, api: str, resource: str, verb: str) -> Any:
+        if self.get_method(api, resource, verb).method_integration is None:
+            raise NotFoundException("Invalid Integration identifier specified")
+        return orig_delete_integration(self, api, resource, verb)
+
+    APIGatewayBackend.delete_rest_api = delete_rest_api
+    APIGatewayBackend.delete_resource = delete_resource
+    APIGatewayBackend.delete_method = delete_method
+    APIGatewayBackend.delete_integration = delete_integration

@@ -23,6 +23,8 @@
 //! # }
 //! ```
 
+pub mod proxy;
+
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Write};

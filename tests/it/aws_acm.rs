@@ -448,3 +448,31 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
         "only the zone's SOA and NS"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_certificate_never_issued_by_its_deadline_hints_at_zone_delegation() {
+    let e = env().await;
+    // ACM never sees the record in time: as with a zone not delegated.
+    e.account.set_delays(json!({"acm_issue": 600})).await;
+    let zone_id = sdk_zone(&e, "api.example.com").await;
+    let c = OpContext::new(
+        &format!("urn:meridian:test::{CERT}::undelegated"),
+        "undelegated",
+        "us-east-1",
+        &format!("{:032x}", 0xacc0_dead_u64),
+        Duration::from_secs(8),
+    );
+    let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
+    let err = e
+        .provider
+        .create(&c, CERT, &inputs)
+        .await
+        .expect_err("never issued");
+    assert!(err.message.contains("to be ISSUED"), "{err}");
+    let hint = err.hint.unwrap_or_default();
+    assert!(
+        hint.contains(&format!("hosted zone {zone_id} must be delegated"))
+            && hint.contains("dig +short NS api.example.com"),
+        "{hint}"
+    );
+}

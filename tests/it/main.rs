@@ -12,3 +12,5 @@ mod aws_route53;
 mod cli;
 mod global_api;
 mod handler;
+mod state_backend;
+mod ux;

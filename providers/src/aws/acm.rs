@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use aws_sdk_acm::types::{CertificateDetail, CertificateStatus, Tag, ValidationMethod};
 use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet};
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
+    CheckFailure, Created, DefaultTimeouts, Diff, ErrorKind, OpContext, ProviderError, ReadRequest,
     ReadResult, TypeInfo, UNKNOWN, retry_transient,
 };
 use serde_json::{Map, Value, json};
@@ -487,6 +487,32 @@ async fn wait_issued(
         }
     })
     .await
+    .map_err(|e| match e.kind {
+        // Still PENDING_VALIDATION at the deadline: the records are in the
+        // zone, so ACM cannot see them, and the usual cause is delegation.
+        ErrorKind::Unknown => e.with_hint(not_delegated_hint(records, zone_id)),
+        _ => e,
+    })
+}
+
+/// What to check when ACM never sees the validation records.
+fn not_delegated_hint(records: &[ValidationRecord], zone_id: &str) -> String {
+    // `_token.api.example.com.` -> `api.example.com`
+    let domain = records
+        .first()
+        .map(|r| {
+            let name = r.name.trim_end_matches('.');
+            name.split_once('.')
+                .map_or(name, |(_, rest)| rest)
+                .to_string()
+        })
+        .unwrap_or_else(|| "the domain".into());
+    format!(
+        "ACM reads the validation records through public DNS, so hosted zone {zone_id} must be \
+         delegated: the parent zone needs an NS record for {domain} listing this zone's name \
+         servers (`dig +short NS {domain}` must print them; for a domain you registered \
+         elsewhere, set them at the registrar); once it does, run `up` again"
+    )
 }
 
 /// Every name the certificate covers must be validated through the zone.
@@ -563,7 +589,12 @@ fn inputs_from_cloud(recorded: &Value, detail: &CertificateDetail) -> Value {
             inputs.insert("subject_alternative_names".into(), json!(cloud_sans));
         }
     }
-    if let Some(z) = recorded.get("validation_zone_id") {
+    // A certificate still waiting for validation has not been validated
+    // through the zone yet (a create interrupted before its records were
+    // published, then adopted): leaving the zone out makes the next plan
+    // update it, and the update publishes the records and waits for ISSUED.
+    let pending = detail.status() == Some(&CertificateStatus::PendingValidation);
+    if let Some(z) = recorded.get("validation_zone_id").filter(|_| !pending) {
         inputs.insert("validation_zone_id".into(), z.clone());
     }
     Value::Object(inputs)
@@ -671,7 +702,7 @@ impl ResourceType for Certificate {
     }
 
     fn diff(&self, old: &Value, new: &Value) -> Diff {
-        Diff::top_level(
+        let mut diff = Diff::top_level(
             &normalized(old),
             &normalized(new),
             &[
@@ -679,7 +710,15 @@ impl ResourceType for Certificate {
                 "subject_alternative_names",
                 "validation_zone_id",
             ],
-        )
+        );
+        // No zone recorded: the certificate was never validated (see
+        // `inputs_from_cloud`); validating it is an update, not a new one.
+        for c in &mut diff.changes {
+            if c.path == "validation_zone_id" && c.old.as_ref().is_none_or(Value::is_null) {
+                c.forces_replacement = false;
+            }
+        }
+        diff
     }
 
     async fn create(
@@ -1062,6 +1101,15 @@ mod tests {
         ] {
             assert!(Certificate.diff(&a, &changed).replaces(), "{changed}");
         }
+    }
+
+    #[test]
+    fn a_certificate_never_validated_through_the_zone_is_updated_not_replaced() {
+        let adopted = json!({"domain_name": "api.example.com"});
+        let wanted = json!({"domain_name": "api.example.com", "validation_zone_id": "Z1"});
+        let diff = Certificate.diff(&adopted, &wanted);
+        assert_eq!(diff.changes.len(), 1, "{diff:?}");
+        assert!(!diff.replaces(), "{diff:?}");
     }
 
     #[test]

@@ -556,13 +556,34 @@ async fn change_replica(
     busy_retry(aws, ctx, || {
         let (ddb, update) = (ddb.clone(), update.clone());
         async move {
-            ddb.update_table()
+            let Err(e) = ddb
+                .update_table()
                 .table_name(name)
                 .replica_updates(update)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| sdk_error(&format!("UpdateTable {name} ({verb} replica {region})"), e))
+            else {
+                return Ok(());
+            };
+            // A retry after an attempt whose answer was lost is refused
+            // ("replicas already existed"): that attempt made the change.
+            if let Ok(Some(table)) = describe(&ddb, name).await {
+                let status = replicas_of(&table, &ctx.region)
+                    .into_iter()
+                    .find(|(r, _)| r == region)
+                    .map(|(_, s)| s);
+                let made = match kind {
+                    ReplicaChange::Add => status.is_some_and(|s| s != "DELETING"),
+                    ReplicaChange::Remove => status.is_none_or(|s| s == "DELETING"),
+                };
+                if made {
+                    return Ok(());
+                }
+            }
+            Err(sdk_error(
+                &format!("UpdateTable {name} ({verb} replica {region})"),
+                e,
+            ))
         }
     })
     .await?;

@@ -85,6 +85,42 @@ async fn stages_using(
     }
 }
 
+/// The first deployment of the API (id, stored description) that `matches`;
+/// `None` also when the API is gone.
+async fn find(
+    aws: &Clients,
+    region: &str,
+    api: &str,
+    matches: impl Fn(&str, Option<&str>) -> bool,
+) -> Result<Option<(String, Option<String>)>, ProviderError> {
+    let client = aws.apigateway(region).await;
+    let mut items = client
+        .get_deployments()
+        .rest_api_id(api)
+        .limit(500)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(d) = items.next().await {
+        let d = match d {
+            Ok(d) => d,
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => {
+                return Err(api_error(
+                    &format!("listing the deployments of REST API {api}"),
+                    e,
+                ));
+            }
+        };
+        if let Some(id) = d.id()
+            && matches(id, d.description())
+        {
+            return Ok(Some((id.to_string(), d.description().map(str::to_string))));
+        }
+    }
+    Ok(None)
+}
+
 #[async_trait]
 impl ResourceType for Deployment {
     fn info(&self) -> TypeInfo {
@@ -148,55 +184,15 @@ impl ResourceType for Deployment {
         req: ReadRequest<'_>,
     ) -> Result<Option<ReadResult>, ProviderError> {
         let api = req_str(req.inputs, "rest_api_id")?;
-        let client = aws.apigateway(&ctx.region).await;
-        let found: Option<(String, Option<String>)> = match req.id {
-            Some(id) => match client
-                .get_deployment()
-                .rest_api_id(api)
-                .deployment_id(id)
-                .send()
-                .await
-            {
-                Ok(d) => Some((id.to_string(), d.description().map(str::to_string))),
-                Err(e) if is_not_found(&e) => None,
-                Err(e) => {
-                    return Err(api_error(
-                        &format!("reading deployment {id} of REST API {api}"),
-                        e,
-                    ));
-                }
-            },
-            None => {
-                let wanted = marker(&ctx.token);
-                let mut pages = client
-                    .get_deployments()
-                    .rest_api_id(api)
-                    .limit(500)
-                    .into_paginator()
-                    .items()
-                    .send();
-                let mut hit = None;
-                while let Some(d) = pages.next().await {
-                    let d = match d {
-                        Ok(d) => d,
-                        Err(e) if is_not_found(&e) => break,
-                        Err(e) => {
-                            return Err(api_error(
-                                &format!("listing the deployments of REST API {api}"),
-                                e,
-                            ));
-                        }
-                    };
-                    if d.description().is_some_and(|s| s.ends_with(&wanted))
-                        && let Some(id) = d.id()
-                    {
-                        hit = Some((id.to_string(), d.description().map(str::to_string)));
-                        break;
-                    }
-                }
-                hit
-            }
-        };
+        // One listing serves both lookups (by id, and by the token marker
+        // when the id is unknown); the local emulator also fails GetDeployment
+        // of a missing id with a 500 instead of NotFound.
+        let wanted = marker(&ctx.token);
+        let found = find(aws, &ctx.region, api, |id, description| match req.id {
+            Some(want) => id == want,
+            None => description.is_some_and(|d| d.ends_with(&wanted)),
+        })
+        .await?;
         Ok(found.map(|(id, stored)| {
             let mut inputs = json!({ "rest_api_id": api });
             if let Some(d) = stored.as_deref().and_then(user_description) {

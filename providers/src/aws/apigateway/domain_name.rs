@@ -139,6 +139,25 @@ async fn get(
     }
 }
 
+/// Whether a certificate in `status` is ISSUED (`Ok(false)`: still
+/// PENDING_VALIDATION); any other state is final and an error.
+fn certificate_issued(
+    arn: &str,
+    status: Option<&CertificateStatus>,
+    failure_reason: Option<&str>,
+) -> Result<bool, ProviderError> {
+    match status {
+        Some(CertificateStatus::Issued) => Ok(true),
+        Some(CertificateStatus::PendingValidation) | None => Ok(false),
+        Some(other) => Err(ProviderError::permanent(format!(
+            "certificate {arn} is {} ({}), so the custom domain cannot use it",
+            other.as_str(),
+            failure_reason.unwrap_or("no failure reason given"),
+        ))
+        .with_hint("request a new certificate and validate it")),
+    }
+}
+
 /// Waits until the certificate is ISSUED; fails at once on a final state
 /// that is not (FAILED, VALIDATION_TIMED_OUT, REVOKED, EXPIRED, INACTIVE).
 /// ACM keeps trying to validate for up to 72 h, so the step's deadline
@@ -172,26 +191,47 @@ pub(crate) async fn wait_certificate_issued(
                     Err(e) => return Err(sdk_error(&format!("reading certificate {arn}"), e)),
                 };
                 let cert = out.certificate();
-                match cert.and_then(|c| c.status()) {
-                    Some(CertificateStatus::Issued) => Ok(Some(())),
-                    Some(CertificateStatus::PendingValidation) | None => Ok(None),
-                    Some(other) => Err(ProviderError::permanent(format!(
-                        "certificate {arn} is {} ({}), so the custom domain cannot use it",
-                        other.as_str(),
-                        cert.and_then(|c| c.failure_reason())
-                            .map(|r| r.as_str())
-                            .unwrap_or("no failure reason given"),
-                    ))
-                    .with_hint("request a new certificate and validate it")),
-                }
+                let issued = certificate_issued(
+                    arn,
+                    cert.and_then(|c| c.status()),
+                    cert.and_then(|c| c.failure_reason()).map(|r| r.as_str()),
+                )?;
+                Ok(issued.then_some(()))
             }
         },
     )
     .await
 }
 
-/// Waits until the domain is AVAILABLE. PENDING_CERTIFICATE_REIMPORT and
-/// PENDING_OWNERSHIP_VERIFICATION need someone to act, so they fail.
+/// Whether a domain in `status` is ready (`Ok(false)`: still PENDING or
+/// UPDATING). PENDING_CERTIFICATE_REIMPORT and PENDING_OWNERSHIP_VERIFICATION
+/// need someone to act, and FAILED is final: errors.
+fn domain_ready(
+    name: &str,
+    status: Option<&DomainNameStatus>,
+    message: Option<&str>,
+) -> Result<bool, ProviderError> {
+    match status {
+        None | Some(DomainNameStatus::Available) => Ok(true),
+        Some(DomainNameStatus::Pending) | Some(DomainNameStatus::Updating) => Ok(false),
+        Some(other) => Err(ProviderError::permanent(format!(
+            "custom domain {name} is {}: {}",
+            other.as_str(),
+            message.unwrap_or("no message")
+        ))
+        .with_hint(match other {
+            DomainNameStatus::PendingCertificateReimport => {
+                "the certificate must be reimported into ACM before the domain can serve"
+            }
+            DomainNameStatus::PendingOwnershipVerification => {
+                "the domain's ownership must be verified (ownership_verification_certificate_arn) before it can serve"
+            }
+            _ => "delete the domain and create it again",
+        })),
+    }
+}
+
+/// Waits until the domain is AVAILABLE (see [`domain_ready`]).
 async fn wait_available(
     aws: &Clients,
     ctx: &OpContext,
@@ -209,15 +249,12 @@ async fn wait_available(
                     "custom domain {name} disappeared while waiting for it to be AVAILABLE"
                 )));
             };
-            match out.domain_name_status() {
-                None | Some(DomainNameStatus::Available) => Ok(Some(out)),
-                Some(DomainNameStatus::Pending) | Some(DomainNameStatus::Updating) => Ok(None),
-                Some(other) => Err(ProviderError::permanent(format!(
-                    "custom domain {name} is {}: {}",
-                    other.as_str(),
-                    out.domain_name_status_message().unwrap_or("no message")
-                ))),
-            }
+            let available = domain_ready(
+                name,
+                out.domain_name_status(),
+                out.domain_name_status_message(),
+            )?;
+            Ok(available.then_some(out))
         },
     )
     .await
@@ -471,6 +508,56 @@ mod tests {
             DomainName.check("eu-west-1", &v)[0]
                 .reason
                 .contains("not an ACM certificate")
+        );
+    }
+
+    #[test]
+    fn a_domain_waiting_for_someone_to_act_fails_instead_of_waiting() {
+        assert_eq!(
+            domain_ready("d", Some(&DomainNameStatus::Pending), None),
+            Ok(false)
+        );
+        assert_eq!(
+            domain_ready("d", Some(&DomainNameStatus::Updating), None),
+            Ok(false)
+        );
+        assert_eq!(
+            domain_ready("d", Some(&DomainNameStatus::Available), None),
+            Ok(true)
+        );
+        for stuck in [
+            DomainNameStatus::PendingCertificateReimport,
+            DomainNameStatus::PendingOwnershipVerification,
+            DomainNameStatus::Failed,
+        ] {
+            let e = domain_ready("api.example.com", Some(&stuck), Some("why")).expect_err("stuck");
+            assert!(
+                e.message.contains(stuck.as_str()) && e.message.contains("why"),
+                "{e}"
+            );
+            assert!(e.hint.is_some());
+        }
+    }
+
+    #[test]
+    fn only_an_issued_certificate_ends_the_wait_and_a_dead_one_fails_it() {
+        assert_eq!(
+            certificate_issued(CERT, Some(&CertificateStatus::Issued), None),
+            Ok(true)
+        );
+        assert_eq!(
+            certificate_issued(CERT, Some(&CertificateStatus::PendingValidation), None),
+            Ok(false)
+        );
+        let e = certificate_issued(
+            CERT,
+            Some(&CertificateStatus::ValidationTimedOut),
+            Some("CAA_ERROR"),
+        )
+        .expect_err("dead");
+        assert!(
+            e.message.contains("VALIDATION_TIMED_OUT (CAA_ERROR)"),
+            "{e}"
         );
     }
 

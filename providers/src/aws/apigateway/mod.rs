@@ -331,6 +331,53 @@ mod tests {
         );
     }
 
+    /// A service error as the SDK returns it, with HTTP status `status`.
+    fn service_error(
+        code: &str,
+        message: &str,
+        status: u16,
+    ) -> SdkError<
+        aws_sdk_apigateway::operation::create_resource::CreateResourceError,
+        aws_smithy_runtime_api::http::Response,
+    > {
+        let meta = aws_smithy_types::error::ErrorMetadata::builder()
+            .code(code)
+            .message(message)
+            .build();
+        let raw = aws_smithy_runtime_api::http::Response::new(
+            status.try_into().expect("a valid status"),
+            aws_smithy_types::body::SdkBody::empty(),
+        );
+        SdkError::service_error(
+            aws_sdk_apigateway::operation::create_resource::CreateResourceError::generic(meta),
+            raw,
+        )
+    }
+
+    #[test]
+    fn a_concurrent_modification_is_transient_and_other_conflicts_are_not() {
+        let busy =
+            "Unable to complete operation due to concurrent modification. Please try again later.";
+        let e = api_error("creating", service_error("ConflictException", busy, 409));
+        assert_eq!(e.kind, ErrorKind::Transient, "{e}");
+        let e = api_error("creating", service_error("BadRequestException", busy, 400));
+        assert_eq!(e.kind, ErrorKind::Transient, "{e}");
+        let exists = service_error(
+            "ConflictException",
+            "Another resource with the same parent already has this name: object",
+            409,
+        );
+        assert!(is_already_exists(&exists));
+        let e = api_error("creating", exists);
+        assert_eq!(e.kind, ErrorKind::Permanent, "{e}");
+        assert!(e.message.contains("already has this name"), "{e}");
+        assert!(is_not_found(&service_error(
+            "NotFoundException",
+            "Invalid REST API identifier specified",
+            404
+        )));
+    }
+
     #[test]
     fn execute_api_arn_has_the_account_and_partition() {
         assert_eq!(

@@ -1,0 +1,7 @@
+//! The `meridian` binary: state operations that need no program (export,
+//! import and check a stack's state, break a stale lease, create the team
+//! backend table). Every program's own CLI has the same `state` verbs.
+
+fn main() -> std::process::ExitCode {
+    meridian::engine::state_ops::main(meridian::default_backends())
+}

@@ -1,0 +1,640 @@
+//! The DynamoDB state backend against the local test cloud: the lease (two
+//! racing runs, a holder killed mid-run, `unlock`), fencing of a writer
+//! whose lease was broken, imports larger than a transaction and a page,
+//! export/import round trips between sled and DynamoDB, and the global_api
+//! lifecycle with its state in DynamoDB. Each test has its own account; the
+//! backend table lives there next to the program's resources.
+
+use crate::cli::example;
+use aws_sdk_dynamodb::types::AttributeValue;
+use meridian_state::{
+    Completion, OperationKind, PendingOperation, ResourceRecord, StackState, StateStore,
+};
+use meridian_testkit::{TestAccount, TestCloud};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const TABLE: &str = "meridian-state";
+
+fn backend_url(lease_ttl_secs: u64) -> String {
+    format!("dynamodb://{TABLE}?region=us-east-1&lease_ttl={lease_ttl_secs}")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+fn meridian_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_meridian"))
+}
+
+/// A command in `dir` against `account`, with nothing inherited that could
+/// point it elsewhere.
+fn command(program: &Path, dir: &Path, account: &TestAccount, args: &[&str]) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(dir)
+        .envs(account.env())
+        .env("NO_COLOR", "1")
+        .env_remove("MERIDIAN_BACKEND")
+        .env_remove("MERIDIAN_FAILPOINT")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(program: &Path, dir: &Path, account: &TestAccount, args: &[&str]) -> Run {
+    Run::from(
+        command(program, dir, account, args)
+            .output()
+            .expect("program runs"),
+    )
+}
+
+fn meridian(dir: &Path, account: &TestAccount, args: &[&str]) -> Run {
+    run(&meridian_bin(), dir, account, args)
+}
+
+fn synthetic(dir: &Path, account: &TestAccount, args: &[&str]) -> Run {
+    run(&example("synthetic"), dir, account, args)
+}
+
+/// A run of the synthetic stack that takes a while: `n` resources in a
+/// chain, each operation `latency_ms` long, one at a time.
+fn slow_up_args(url: &str, stack: &str, n: usize, latency_ms: u64) -> Vec<String> {
+    [
+        "up",
+        "--yes",
+        "--backend",
+        url,
+        "--stack",
+        stack,
+        "--parallel",
+        "1",
+        "--config",
+        &format!("resources={n}"),
+        "--config",
+        &format!("layers={n}"),
+        "--config",
+        &format!("latency_ms={latency_ms}"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn spawn_synthetic(dir: &Path, account: &TestAccount, args: &[String]) -> Child {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    command(&example("synthetic"), dir, account, &refs)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("program starts")
+}
+
+fn create_backend(dir: &Path, account: &TestAccount) {
+    meridian(
+        dir,
+        account,
+        &["--backend", &backend_url(60), "--create-backend"],
+    )
+    .ok();
+}
+
+fn state_ok(dir: &Path, account: &TestAccount, url: &str, stack: &str) {
+    let r = meridian(
+        dir,
+        account,
+        &[
+            "state",
+            "check",
+            "--json",
+            "--backend",
+            url,
+            "--stack",
+            stack,
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
+    assert_eq!(doc["ok"], json!(true), "{}\n{}", r.stdout, r.stderr);
+}
+
+/// The stack's items in the backend table, read with the SDK (never
+/// through Meridian).
+async fn items(account: &TestAccount, stack: &str) -> Vec<(String, Option<String>)> {
+    let client = aws_sdk_dynamodb::Client::new(&account.sdk_config("us-east-1").await);
+    let out = client
+        .query()
+        .table_name(TABLE)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("stack#{stack}")))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("query");
+    out.items()
+        .iter()
+        .map(|i| {
+            let s = |k: &str| i.get(k).and_then(|v| v.as_s().ok()).cloned();
+            (s("sk").unwrap_or_default(), s("holder"))
+        })
+        .collect()
+}
+
+async fn journal_entries(account: &TestAccount, stack: &str) -> usize {
+    items(account, stack)
+        .await
+        .iter()
+        .filter(|(sk, _)| sk.starts_with("p#"))
+        .count()
+}
+
+async fn lease_holder(account: &TestAccount, stack: &str) -> Option<String> {
+    items(account, stack)
+        .await
+        .into_iter()
+        .find(|(sk, _)| sk == "lease")
+        .and_then(|(_, h)| h)
+}
+
+/// Polls `cond` every 20 ms; panics naming `what` after a minute.
+async fn wait_until<F, Fut>(what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !cond().await {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "gave up waiting: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
+    let account = TestCloud::shared().account();
+    let dir = tempfile::tempdir().unwrap();
+    create_backend(dir.path(), &account);
+    let args = slow_up_args(&backend_url(10), "race", 4, 1000);
+    let mut a = spawn_synthetic(dir.path(), &account, &args);
+    let mut b = spawn_synthetic(dir.path(), &account, &args);
+    let start = Instant::now();
+    let (first, mut second) = loop {
+        if a.try_wait().unwrap().is_some() {
+            break (a, b);
+        }
+        if b.try_wait().unwrap().is_some() {
+            break (b, a);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "neither finished"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // The loser did not wait for the lease: it is out while the winner runs.
+    assert!(
+        second.try_wait().unwrap().is_none(),
+        "the first run to finish should be the refused one"
+    );
+    let winner_pid = second.id();
+    let loser = Run::from(first.wait_with_output().unwrap());
+    assert_eq!(loser.code, 1, "{}", loser.stderr);
+    // Refused when taking the lease; or, because the test cloud checks an
+    // UpdateItem's condition and then writes without a lock (AWS does both
+    // atomically), both may pass the take and the overwritten one is
+    // refused by the fence at its first write. Either way it names the
+    // winner and changed nothing.
+    let refused = loser
+        .stderr
+        .contains("locked by another running Meridian process")
+        || loser.stderr.contains("no longer holds the lease");
+    assert!(
+        refused
+            && loser.stderr.contains(&format!("pid {winner_pid} "))
+            && loser.stderr.contains("running `up --stack race`"),
+        "{}",
+        loser.stderr
+    );
+    Run::from(second.wait_with_output().unwrap()).ok();
+    state_ok(dir.path(), &account, &backend_url(10), "race");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_holders_lease_expires_and_the_next_up_reconciles_its_pending_operations() {
+    let account = TestCloud::shared().account();
+    let dir = tempfile::tempdir().unwrap();
+    create_backend(dir.path(), &account);
+    let url = backend_url(5);
+    let args = slow_up_args(&url, "killed", 6, 1000);
+    let mut holder = spawn_synthetic(dir.path(), &account, &args);
+    // Kill it while an operation is journaled and its call runs (1 s).
+    wait_until("a journal entry of the running up", || async {
+        journal_entries(&account, "killed").await > 0
+    })
+    .await;
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(journal_entries(&account, "killed").await >= 1);
+
+    // The dead process still holds the lease until it expires.
+    let preview = [
+        "preview",
+        "--backend",
+        url.as_str(),
+        "--stack",
+        "killed",
+        "--config",
+        "resources=6",
+        "--config",
+        "layers=6",
+        "--config",
+        "latency_ms=1000",
+    ];
+    let r = synthetic(dir.path(), &account, &preview);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&format!("pid {} ", holder.id())),
+        "{}",
+        r.stderr
+    );
+
+    // Then the next up takes the lease and reconciles before planning.
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let start = Instant::now();
+    let up = loop {
+        let r = synthetic(dir.path(), &account, &refs);
+        if !r
+            .stderr
+            .contains("locked by another running Meridian process")
+        {
+            break r;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{}", r.stderr);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    up.ok();
+    assert_eq!(journal_entries(&account, "killed").await, 0);
+    state_ok(dir.path(), &account, &url, "killed");
+    let mut no_changes = preview.to_vec();
+    no_changes.push("--expect-no-changes");
+    synthetic(dir.path(), &account, &no_changes).ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unlock_refuses_a_live_lease_without_force_and_the_broken_holder_writes_nothing_more() {
+    let account = TestCloud::shared().account();
+    let dir = tempfile::tempdir().unwrap();
+    create_backend(dir.path(), &account);
+    let url = backend_url(3);
+    let args = slow_up_args(&url, "held", 10, 1000);
+    let holder = spawn_synthetic(dir.path(), &account, &args);
+    wait_until("the running up's lease", || async {
+        lease_holder(&account, "held").await.is_some()
+    })
+    .await;
+
+    let unlock = ["unlock", "--stack", "held", "--backend", url.as_str()];
+    let r = meridian(dir.path(), &account, &unlock);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("it is being renewed") && r.stderr.contains("--force"),
+        "{}",
+        r.stderr
+    );
+    let mut forced = unlock.to_vec();
+    forced.push("--force");
+    let r = meridian(dir.path(), &account, &forced).ok();
+    assert!(r.stderr.contains("Broke the live lease"), "{}", r.stderr);
+
+    // The holder's next write is refused, so it stops and says why.
+    let out = Run::from(holder.wait_with_output().unwrap());
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        format!("{}{}", out.stdout, out.stderr).contains("no longer holds the lease"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    synthetic(dir.path(), &account, &refs).ok();
+    state_ok(dir.path(), &account, &url, "held");
+}
+
+fn record(urn: &str, filler: usize) -> ResourceRecord {
+    ResourceRecord {
+        urn: urn.into(),
+        name: urn.rsplit("::").next().unwrap_or(urn).into(),
+        type_token: "null:index:Resource".into(),
+        region: "us-east-1".into(),
+        provider: "null".into(),
+        id: format!("id-{urn}"),
+        inputs: json!({"filler": "x".repeat(filler), "n": 1.5, "big": u64::MAX}),
+        outputs: json!({"id": format!("id-{urn}")}),
+        dependencies: vec![],
+        protect: false,
+        retain_on_delete: false,
+        pending_delete: false,
+        data_source: false,
+    }
+}
+
+fn pending(key: &str) -> PendingOperation {
+    PendingOperation {
+        key: key.into(),
+        kind: OperationKind::Create,
+        urn: key.into(),
+        name: "p".into(),
+        type_token: "null:index:Resource".into(),
+        region: "us-east-1".into(),
+        provider: "null".into(),
+        id: None,
+        token: format!("tok-{key}"),
+        inputs: json!({}),
+        previous: None,
+        dependencies: vec![],
+        protect: false,
+        retain_on_delete: false,
+        started_at_ms: 1,
+        pid: 1,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_store_whose_lease_was_broken_writes_nothing_and_the_new_holder_is_untouched() {
+    let account = TestCloud::shared().account();
+    let config = account.sdk_config("us-east-1").await;
+    let url = backend_url(30);
+    meridian_state_dynamodb::create_backend_with_config(&url, Some(config.clone())).unwrap();
+    let open = |who: &str| {
+        meridian_state_dynamodb::open_with_config(&url, "fence", who, false, Some(config.clone()))
+    };
+    let a = open("writer a").unwrap();
+    a.put_record("k1", Some(&record("k1", 10))).unwrap();
+    let refused = open("writer b").err().expect("the stack is leased to a");
+    assert!(refused.to_string().contains("writer a"), "{refused}");
+
+    meridian_state_dynamodb::unlock_with_config(
+        &url,
+        "fence",
+        true,
+        &mut |_| {},
+        Some(config.clone()),
+    )
+    .unwrap();
+    let b = open("writer b").unwrap();
+    for err in [
+        a.put_record("k2", Some(&record("k2", 10))).unwrap_err(),
+        a.begin(&pending("k3")).unwrap_err(),
+        a.complete("k1", Completion::Remove).unwrap_err(),
+        a.reserve_sequence(5).unwrap_err(),
+    ] {
+        assert!(
+            err.to_string().contains("no longer holds the lease"),
+            "{err}"
+        );
+    }
+    let seen = b.load().unwrap();
+    assert_eq!(seen.resources.keys().collect::<Vec<_>>(), vec!["k1"]);
+    assert!(seen.pending.is_empty());
+    assert_eq!(seen.next_sequence, 0);
+
+    // Dropping the stale store must not release the new holder's lease.
+    drop(a);
+    let refused = open("writer c").err().expect("the stack is leased to b");
+    assert!(refused.to_string().contains("writer b"), "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_larger_than_a_transaction_and_a_page_reads_back_exactly() {
+    let account = TestCloud::shared().account();
+    let config = account.sdk_config("us-east-1").await;
+    let url = backend_url(30);
+    let store =
+        meridian_state_dynamodb::open_with_config(&url, "big", "test", true, Some(config)).unwrap();
+    // 150 records of ~10 KB: two transactions (100 items each at most),
+    // and more than the 1 MB a Query page holds.
+    let mut big = StackState {
+        next_sequence: 999,
+        ..StackState::default()
+    };
+    for i in 0..150 {
+        let key = format!("urn:meridian:big::null:index:Resource::r{i}");
+        big.resources.insert(key.clone(), record(&key, 10_000));
+    }
+    big.pending.insert("urn:p".into(), pending("urn:p"));
+    big.outputs.insert("n".into(), json!(150));
+    store.replace_all(&big).unwrap();
+    assert_eq!(store.load().unwrap(), big);
+
+    // A smaller import replaces it all: nothing of the first is left.
+    let mut small = StackState {
+        next_sequence: 1000,
+        ..StackState::default()
+    };
+    small
+        .resources
+        .insert("urn:only".into(), record("urn:only", 5));
+    store.replace_all(&small).unwrap();
+    assert_eq!(store.load().unwrap(), small);
+    assert_eq!(store.reserve_sequence(10).unwrap(), 1000);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_cut_short_refuses_to_load_until_imported_again_with_force() {
+    let account = TestCloud::shared().account();
+    let config = account.sdk_config("us-east-1").await;
+    let url = backend_url(30);
+    let store =
+        meridian_state_dynamodb::open_with_config(&url, "cut", "test", true, Some(config.clone()))
+            .unwrap();
+    store
+        .put_record("urn:a", Some(&record("urn:a", 5)))
+        .unwrap();
+    // What an import killed between its transactions leaves behind.
+    aws_sdk_dynamodb::Client::new(&config)
+        .update_item()
+        .table_name(TABLE)
+        .key("pk", AttributeValue::S("stack#cut".into()))
+        .key("sk", AttributeValue::S("lease".into()))
+        .update_expression("SET #i = :yes")
+        .expression_attribute_names("#i", "importing")
+        .expression_attribute_values(":yes", AttributeValue::Bool(true))
+        .send()
+        .await
+        .unwrap();
+    let e = store.load().unwrap_err().to_string();
+    assert!(e.contains("did not finish") && e.contains("--force"), "{e}");
+
+    let mut wanted = StackState::default();
+    wanted.resources.insert("urn:b".into(), record("urn:b", 5));
+    let doc = meridian::engine::state_ops::export_document("cut", &wanted);
+    let e = meridian::engine::state_ops::import_into(&store, "cut", &doc, false).unwrap_err();
+    assert!(e.contains("--force"), "{e}");
+    meridian::engine::state_ops::import_into(&store, "cut", &doc, true).unwrap();
+    assert_eq!(store.load().unwrap(), wanted);
+}
+
+#[test]
+fn export_from_sled_import_into_dynamodb_and_back_round_trips_exactly() {
+    let account = TestCloud::shared().account();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let url = backend_url(30);
+    let config = ["--config", "resources=120", "--config", "layers=4"];
+    let mut up = vec!["up", "--yes"];
+    up.extend(config);
+    synthetic(d, &account, &up).ok();
+    synthetic(d, &account, &["state", "export", "--out", "sled.json"]).ok();
+
+    meridian(
+        d,
+        &account,
+        &[
+            "state",
+            "import",
+            "sled.json",
+            "--backend",
+            &url,
+            "--create-backend",
+        ],
+    )
+    .ok();
+    let again = meridian(
+        d,
+        &account,
+        &["state", "import", "sled.json", "--backend", &url],
+    );
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stderr.contains("not empty") && again.stderr.contains("--force"),
+        "{}",
+        again.stderr
+    );
+    meridian(
+        d,
+        &account,
+        &[
+            "state",
+            "export",
+            "--backend",
+            &url,
+            "--out",
+            "dynamodb.json",
+        ],
+    )
+    .ok();
+    let read = |f: &str| std::fs::read_to_string(d.join(f)).unwrap();
+    assert_eq!(read("sled.json"), read("dynamodb.json"));
+
+    // The moved state is the program's state there: nothing to change.
+    let mut preview = vec!["preview", "--expect-no-changes", "--backend", &url];
+    preview.extend(config);
+    synthetic(d, &account, &preview).ok();
+
+    // And back, into a fresh directory.
+    meridian(
+        d,
+        &account,
+        &["state", "import", "dynamodb.json", "--state", "back"],
+    )
+    .ok();
+    meridian(
+        d,
+        &account,
+        &["state", "export", "--state", "back", "--out", "back.json"],
+    )
+    .ok();
+    assert_eq!(read("sled.json"), read("back.json"));
+}
+
+async fn create_parent_zone(account: &TestAccount) {
+    let r53 = aws_sdk_route53::Client::new(&account.sdk_config("us-east-1").await);
+    r53.create_hosted_zone()
+        .name("example.com")
+        .caller_reference(format!("parent-{}", account.id()))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_global_api_lifecycle_runs_with_its_state_in_dynamodb() {
+    let account = TestCloud::shared().account();
+    create_parent_zone(&account).await;
+    let dir = tempfile::tempdir().unwrap();
+    create_backend(dir.path(), &account);
+    // Selected through the environment, as a team would set it.
+    let global_api = |args: &[&str]| {
+        Run::from(
+            command(&example("global_api"), dir.path(), &account, args)
+                .env("MERIDIAN_BACKEND", backend_url(60))
+                .output()
+                .expect("example runs"),
+        )
+    };
+    let up = global_api(&["up", "--yes"]).ok();
+    assert!(up.stdout.contains("api_url"), "{}", up.stdout);
+    let records = items(&account, "dev")
+        .await
+        .iter()
+        .filter(|(sk, _)| sk.starts_with("r#"))
+        .count();
+    assert!(records > 10, "{records} records in the backend table");
+    assert!(
+        !dir.path().join(".meridian").exists(),
+        "no sled state was written"
+    );
+    assert_eq!(
+        lease_holder(&account, "dev").await,
+        None,
+        "the lease is released on exit"
+    );
+
+    global_api(&["preview", "--expect-no-changes"]).ok();
+    let destroyed = global_api(&["destroy", "--yes"]).ok();
+    assert!(
+        destroyed.stdout.contains("Kept in the cloud"),
+        "{}",
+        destroyed.stdout
+    );
+    let check = global_api(&["state", "check", "--json"]).ok();
+    let doc: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    assert_eq!(doc["ok"], json!(true), "{}", check.stdout);
+    let left = items(&account, "dev")
+        .await
+        .iter()
+        .filter(|(sk, _)| sk.starts_with("r#") || sk.starts_with("p#"))
+        .count();
+    assert_eq!(
+        left, 0,
+        "destroy left records (the retained table is forgotten)"
+    );
+}
