@@ -11,6 +11,9 @@ AWS behaviour reproduced:
   exist (any more) are a NotFoundException (404), as on AWS. [moto: 500 for the first, second
   and fourth (a KeyError), 200 for DeleteMethod.] A delete whose response was lost is retried
   by the SDK; AWS's 404 tells the caller it is done, moto's 500 made it retry until its deadline.
+- GetBasePathMappings of a domain that has never had a mapping is an empty list, and
+  GetBasePathMapping / DeleteBasePathMapping of a mapping it lacks a NotFoundException.
+  [moto: 500 (a KeyError) until the domain's first mapping]
 """
 
 import json
@@ -110,3 +113,15 @@ def install() -> None:
     APIGatewayBackend.delete_resource = delete_resource
     APIGatewayBackend.delete_method = delete_method
     APIGatewayBackend.delete_integration = delete_integration
+
+    # A domain without mappings has an empty mapping table, not none.
+    def with_mapping_table(orig):
+        def patched(self: APIGatewayBackend, domain_name: str, *args: Any, **kwargs: Any) -> Any:
+            if domain_name in self.domain_names:
+                self.base_path_mappings.setdefault(domain_name, {})
+            return orig(self, domain_name, *args, **kwargs)
+
+        return patched
+
+    for name in ("get_base_path_mappings", "get_base_path_mapping", "delete_base_path_mapping"):
+        setattr(APIGatewayBackend, name, with_mapping_table(getattr(APIGatewayBackend, name)))

@@ -1,4 +1,5 @@
-"""Deleting what no longer exists in API Gateway is AWS's NotFoundException, not a 500."""
+"""API Gateway answers for what does not exist (any more): AWS's NotFoundException or an empty
+list, not moto's 500."""
 
 import pytest
 from botocore.exceptions import ClientError
@@ -26,3 +27,11 @@ def test_second_delete_of_each_api_part_is_not_found(account):
     assert code_of(lambda: c.delete_resource(restApiId=api, resourceId=res)) == "NotFoundException"
     c.delete_rest_api(restApiId=api)
     assert code_of(lambda: c.delete_rest_api(restApiId=api)) == "NotFoundException"
+
+
+def test_a_domain_without_mappings_lists_none_and_finds_none(account):
+    c = account.client("apigateway", "eu-west-1")
+    c.create_domain_name(domainName="api.example.com")
+    assert c.get_base_path_mappings(domainName="api.example.com").get("items", []) == []
+    assert code_of(lambda: c.get_base_path_mapping(domainName="api.example.com", basePath="(none)")) == "NotFoundException"
+    assert code_of(lambda: c.delete_base_path_mapping(domainName="api.example.com", basePath="(none)")) == "NotFoundException"

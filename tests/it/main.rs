@@ -1,6 +1,7 @@
 //! The integration tests: one binary (each test binary links the whole AWS
-//! SDK). Modules: the CLI end to end, and each AWS provider against the
-//! local test cloud.
+//! SDK). Modules: the CLI end to end, each AWS provider against the local
+//! test cloud, reliability (kills, interrupts, locks, faults, data safety)
+//! and the catalogue of bad inputs.
 
 mod aws_acm;
 mod aws_apigateway;
@@ -9,8 +10,10 @@ mod aws_iam;
 mod aws_lambda;
 mod aws_logs;
 mod aws_route53;
+mod bad_input;
 mod cli;
 mod global_api;
 mod handler;
+mod reliability;
 mod state_backend;
 mod ux;

@@ -254,7 +254,11 @@ where
             hint: None,
         },
         SdkError::DispatchFailure(df) => {
-            let kind = if df.is_io() || df.is_timeout() {
+            // A connection closed before the answer ("IncompleteMessage")
+            // is classified as other-but-transient: the request may have
+            // reached the cloud, so its outcome is unknown too.
+            let lost = df.as_other() == Some(aws_smithy_types::retry::ErrorKind::TransientError);
+            let kind = if df.is_io() || df.is_timeout() || lost {
                 ErrorKind::Unknown
             } else {
                 ErrorKind::Permanent
@@ -480,6 +484,49 @@ pub async fn caller_account_id(clients: &Clients) -> Result<String, ProviderErro
         })
 }
 
+/// Sends a create that AWS does not make idempotent (no client token:
+/// CreateRestApi, CreateDeployment) so that it takes effect at most once.
+/// `send` makes one attempt with the SDK's own retries off (an SDK retry
+/// would send it again blindly). After an attempt that fails in a way that
+/// may have reached the cloud (a lost answer, a 5xx, throttling), `find`
+/// looks for what it made, by the step's token, before the next attempt; a
+/// look that fails is retried in turn, so the create is sent again only once
+/// `find` has said nothing is there.
+pub async fn create_once<T, S, SF, F, FF>(
+    ctx: &OpContext,
+    mut send: S,
+    mut find: F,
+) -> Result<T, ProviderError>
+where
+    S: FnMut() -> SF,
+    SF: Future<Output = Result<T, ProviderError>>,
+    F: FnMut() -> FF,
+    FF: Future<Output = Result<Option<T>, ProviderError>>,
+{
+    let mut delay = Duration::from_millis(200);
+    let mut sent = false;
+    loop {
+        let outcome = if !sent {
+            sent = true;
+            send().await
+        } else {
+            match find().await {
+                Ok(Some(found)) => return Ok(found),
+                Ok(None) => send().await,
+                Err(e) => Err(e),
+            }
+        };
+        match outcome {
+            Err(e) if e.kind != ErrorKind::Permanent && Instant::now() + delay < ctx.deadline => {
+                let jitter = rand::random::<f64>() * 0.5 + 0.75;
+                tokio::time::sleep(delay.mul_f64(jitter)).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,6 +558,31 @@ mod tests {
         .await;
         let e = r.unwrap_err();
         assert!(e.message.contains("waiting for certificate ISSUED"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn create_once_looks_before_sending_again() {
+        let ctx = OpContext::new("urn", "n", "us-east-1", "t", Duration::from_secs(5));
+        let sends = std::sync::atomic::AtomicU32::new(0);
+        let looks = std::sync::atomic::AtomicU32::new(0);
+        // The first send reaches the cloud but its answer is lost; the
+        // first look fails; the second finds what the first send made.
+        let r = create_once(
+            &ctx,
+            || async {
+                sends.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Err::<&str, _>(ProviderError::unknown("connection closed"))
+            },
+            || async {
+                match looks.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                    0 => Err(ProviderError::transient("throttled")),
+                    _ => Ok(Some("made-by-the-first-send")),
+                }
+            },
+        )
+        .await;
+        assert_eq!(r, Ok("made-by-the-first-send"));
+        assert_eq!(sends.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

@@ -6,10 +6,11 @@
 //! Deployments cannot be tagged; the create's token is kept in the
 //! description so an interrupted create is found again.
 
-use super::{api_error, check_optional_str, is_not_found, mutate_api};
+use super::{api_error, api_slot, check_optional_str, is_not_found, mutate_api};
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, check_required_str, opt_str, req_str};
+use crate::aws::common::{Clients, check_required_str, create_once, opt_str, req_str};
 use async_trait::async_trait;
+use aws_sdk_apigateway::config::retry::RetryConfig;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
@@ -148,32 +149,50 @@ impl ResourceType for Deployment {
         let description = stored_description(opt_str(inputs, "description"), &ctx.token);
         let client = aws.apigateway(&ctx.region).await;
         // CreateDeployment is limited to 1 call per 5 s per account and
-        // region: TooManyRequests is retried until the deadline.
-        let created = mutate_api(ctx, api, || {
-            let request = client
-                .create_deployment()
-                .rest_api_id(api)
-                .description(&description);
-            async move {
-                request.send().await.map_err(|e| {
-                    let err = api_error(&format!("creating a deployment of REST API {api}"), e);
-                    if err.message.contains("doesn't contain any methods")
-                        || err.message.contains("No integration defined")
-                    {
-                        err.with_hint("a deployment needs every method of the API, each with its integration, to exist first: declare the Deployment after the methods and integrations, so its triggers depend on them")
-                    } else {
-                        err
-                    }
+        // region: TooManyRequests is retried until the deadline. A create
+        // sent twice makes two deployments, so it is sent at most once in
+        // effect (found again by the token marker after a failed attempt).
+        let wanted = marker(&ctx.token);
+        let (id, stored) = create_once(
+            ctx,
+            || {
+                let request = client
+                    .create_deployment()
+                    .rest_api_id(api)
+                    .description(&description)
+                    .customize()
+                    .config_override(
+                        aws_sdk_apigateway::config::Builder::default()
+                            .retry_config(RetryConfig::disabled()),
+                    );
+                async move {
+                    let _slot = api_slot(&ctx.region, api).await;
+                    let created = request.send().await.map_err(|e| {
+                        let err = api_error(&format!("creating a deployment of REST API {api}"), e);
+                        if err.message.contains("doesn't contain any methods")
+                            || err.message.contains("No integration defined")
+                        {
+                            err.with_hint("a deployment needs every method of the API, each with its integration, to exist first: declare the Deployment after the methods and integrations, so its triggers depend on them")
+                        } else {
+                            err
+                        }
+                    })?;
+                    let id = created
+                        .id()
+                        .ok_or_else(|| ProviderError::permanent("CreateDeployment returned no id"))?;
+                    Ok((id.to_string(), created.description().map(str::to_string)))
+                }
+            },
+            || {
+                find(aws, &ctx.region, api, |_, d| {
+                    d.is_some_and(|d| d.ends_with(&wanted))
                 })
-            }
-        })
+            },
+        )
         .await?;
-        let id = created
-            .id()
-            .ok_or_else(|| ProviderError::permanent("CreateDeployment returned no id"))?;
         Ok(Created {
-            id: id.to_string(),
-            outputs: outputs(api, id, created.description()),
+            outputs: outputs(api, &id, stored.as_deref()),
+            id,
         })
     }
 

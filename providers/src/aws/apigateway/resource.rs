@@ -3,10 +3,11 @@
 //! (parent, path part) is unique within an API, so it is the identity an
 //! interrupted create is found by.
 
-use super::{api_error, is_already_exists, is_not_found, mutate_api};
+use super::{api_error, api_slot, is_already_exists, is_not_found, mutate_api};
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, check_required_str, req_str};
+use crate::aws::common::{Clients, check_required_str, create_once, req_str};
 use async_trait::async_trait;
+use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::types::Resource as ApiResource;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
@@ -183,32 +184,45 @@ impl ResourceType for Resource {
             return Err(exists_error(api, &existing));
         }
         let client = aws.apigateway(&ctx.region).await;
-        let created = mutate_api(ctx, api, || {
-            let request = client
-                .create_resource()
-                .rest_api_id(api)
-                .parent_id(parent)
-                .path_part(part);
-            async move {
-                request.send().await.map_err(|e| {
-                    let what = format!("creating resource {part:?} under {parent} in REST API {api}");
-                    let exists = is_already_exists(&e);
-                    let err = api_error(&what, e);
-                    if exists {
-                        err.with_hint("another resource with this parent and path part exists; delete it or declare a different path_part")
-                    } else {
-                        err
-                    }
-                })
-            }
-        })
+        // Sent at most once in effect: after a failed attempt (its answer
+        // may have been lost), what is under the parent now is this step's.
+        let r = create_once(
+            ctx,
+            || {
+                let request = client
+                    .create_resource()
+                    .rest_api_id(api)
+                    .parent_id(parent)
+                    .path_part(part)
+                    .customize()
+                    .config_override(
+                        aws_sdk_apigateway::config::Builder::default()
+                            .retry_config(RetryConfig::disabled()),
+                    );
+                async move {
+                    let _slot = api_slot(&ctx.region, api).await;
+                    let created = request.send().await.map_err(|e| {
+                        let what =
+                            format!("creating resource {part:?} under {parent} in REST API {api}");
+                        let exists = is_already_exists(&e);
+                        let err = api_error(&what, e);
+                        if exists {
+                            err.with_hint("another resource with this parent and path part exists; delete it or declare a different path_part")
+                        } else {
+                            err
+                        }
+                    })?;
+                    Ok(view(
+                        created.id(),
+                        created.parent_id(),
+                        created.path_part(),
+                        created.path(),
+                    ))
+                }
+            },
+            || find(aws, &ctx.region, api, parent, part),
+        )
         .await?;
-        let r = view(
-            created.id(),
-            created.parent_id(),
-            created.path_part(),
-            created.path(),
-        );
         let id = r
             .id()
             .ok_or_else(|| ProviderError::permanent("CreateResource returned no id"))?;

@@ -8,10 +8,11 @@ use super::{
 };
 use crate::aws::ResourceType;
 use crate::aws::common::{
-    Clients, TOKEN_TAG, call_retrying, caller_account_id, check_required_str, identity_tags,
-    opt_str, req_str, wait_for,
+    Clients, TOKEN_TAG, call_retrying, caller_account_id, check_required_str, create_once,
+    identity_tags, opt_str, req_str, wait_for,
 };
 use async_trait::async_trait;
+use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
 use aws_sdk_apigateway::types::{ApiStatus, EndpointConfiguration, EndpointType, Op};
 use meridian_engine::{
@@ -177,19 +178,31 @@ impl ResourceType for RestApi {
         for (k, v) in identity_tags(ctx) {
             request = request.tags(k, v);
         }
-        let created = call_retrying(ctx, || {
-            let request = request.clone();
-            async move {
-                request
-                    .send()
-                    .await
-                    .map_err(|e| api_error(&format!("creating REST API {name:?}"), e))
-            }
-        })
+        // REST API names are not unique: a create sent twice makes two.
+        let id = create_once(
+            ctx,
+            || {
+                let request = request.clone();
+                async move {
+                    let created = request
+                        .customize()
+                        .config_override(
+                            aws_sdk_apigateway::config::Builder::default()
+                                .retry_config(RetryConfig::disabled()),
+                        )
+                        .send()
+                        .await
+                        .map_err(|e| api_error(&format!("creating REST API {name:?}"), e))?;
+                    created
+                        .id()
+                        .map(str::to_string)
+                        .ok_or_else(|| ProviderError::permanent("CreateRestApi returned no id"))
+                }
+            },
+            || find_by_token(aws, &ctx.region, &ctx.token),
+        )
         .await?;
-        let id = created
-            .id()
-            .ok_or_else(|| ProviderError::permanent("CreateRestApi returned no id"))?;
+        let id = id.as_str();
         let out = wait_available(aws, ctx, id).await?;
         Ok(Created {
             id: id.to_string(),

@@ -9,7 +9,8 @@ use super::{
 };
 use crate::aws::ResourceType;
 use crate::aws::common::{
-    Clients, URN_TAG, caller_account_id, check_required_str, identity_tags, opt_str, req_str,
+    Clients, TOKEN_TAG, URN_TAG, caller_account_id, check_required_str, identity_tags, opt_str,
+    req_str,
 };
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
@@ -187,8 +188,18 @@ impl ResourceType for Stage {
             }
             async move {
                 match request.send().await {
-                    Ok(out) => Ok(out),
-                    Err(e) if is_already_exists(&e) => Err(exists()),
+                    Ok(_) => Ok(()),
+                    Err(e) if is_already_exists(&e) => {
+                        // Made by an earlier attempt of this step whose
+                        // answer was lost (it carries the step's token)?
+                        let existing = get(aws, &ctx.region, api, name).await?;
+                        let token = existing.as_ref().and_then(|s| s.tags()?.get(TOKEN_TAG));
+                        if token == Some(&ctx.token) {
+                            Ok(())
+                        } else {
+                            Err(exists())
+                        }
+                    }
                     Err(e) => Err(api_error(
                         &format!("creating stage {name} of REST API {api}"),
                         e,

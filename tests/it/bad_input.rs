@@ -1,0 +1,782 @@
+//! The catalogue of bad inputs. Each entry is a command line (config values,
+//! flags), an optional state-directory setup, the exit code it must give and
+//! a piece of its message. Each runs the global_api program through the
+//! fault proxy, which sees every cloud request: no bad input may lead to a
+//! mutating call, and the state directory must be left as it was. Graph
+//! errors (which no configuration of a correct program can produce) are
+//! checked in-process, with the real AWS provider pointed at the proxy.
+
+use crate::reliability::App;
+use meridian::dsl::aws::iam::{Role, assume_role_policy_for_service};
+use meridian::dsl::{Options, Stack};
+use meridian::engine::ResourceGraph;
+use meridian::engine::model::{Input, ResourceDecl, ResourceOptions};
+use meridian::state::{
+    OperationKind, PendingOperation, ResourceRecord, SledBackend, StackState, StateStore,
+};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What is in the directory before the command runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Setup {
+    /// Nothing: the command must not create a state either.
+    Nothing,
+    /// A valid state (a record, a pending operation, outputs).
+    ValidState,
+    /// `.meridian` is a regular file.
+    StateIsAFile,
+    /// A regular file `afile` (for `--state afile/state`).
+    AFile,
+    /// A valid state plus a record that is not JSON.
+    CorruptRecord,
+    /// A valid state plus an entry this build does not know.
+    UnknownEntry,
+    /// A valid state whose sequence number is not 8 bytes.
+    BadSequence,
+    /// A state written by a newer Meridian (format 99).
+    NewerFormat,
+    /// A database with data but no format marker.
+    NoFormatMarker,
+    /// sled's files overwritten with garbage.
+    GarbageFiles,
+}
+
+struct Case {
+    what: &'static str,
+    args: Vec<String>,
+    setup: Setup,
+    code: i32,
+    message: String,
+}
+
+fn case(what: &'static str, args: &[&str], setup: Setup, code: i32, message: &str) -> Case {
+    Case {
+        what,
+        args: args.iter().map(|s| s.to_string()).collect(),
+        setup,
+        code,
+        message: message.to_string(),
+    }
+}
+
+fn catalogue() -> Vec<Case> {
+    use Setup::*;
+    let long_table = format!("table_name={}", "t".repeat(256));
+    let long_label = format!("domain={}.example.com", "a".repeat(64));
+    vec![
+        // Config values.
+        case(
+            "unknown region",
+            &["up", "--yes", "--config", "regions=us-east-1,mars-west-1"],
+            ValidState,
+            1,
+            "--config regions: unknown AWS region \"mars-west-1\"",
+        ),
+        case(
+            "malformed region",
+            &["up", "--yes", "--config", "regions=US_EAST_1"],
+            ValidState,
+            1,
+            "is not a region name",
+        ),
+        case(
+            "a region twice",
+            &[
+                "up",
+                "--yes",
+                "--config",
+                "regions=us-east-1,eu-west-1,us-east-1",
+            ],
+            ValidState,
+            1,
+            "names us-east-1 twice",
+        ),
+        case(
+            "no region",
+            &["up", "--yes", "--config", "regions="],
+            ValidState,
+            1,
+            "must name at least one region",
+        ),
+        case(
+            "empty domain",
+            &["up", "--yes", "--config", "domain="],
+            ValidState,
+            1,
+            "--config domain: must not be empty",
+        ),
+        case(
+            "domain outside the parent zone",
+            &["up", "--yes", "--config", "domain=api.example.org"],
+            ValidState,
+            1,
+            "is not inside the parent zone example.com",
+        ),
+        case(
+            "domain equal to the parent zone",
+            &["up", "--yes", "--config", "domain=example.com"],
+            ValidState,
+            1,
+            "is not inside the parent zone",
+        ),
+        case(
+            "domain with an invalid character",
+            &["up", "--yes", "--config", "domain=api_v1.example.com"],
+            ValidState,
+            1,
+            "is not a valid DNS name",
+        ),
+        case(
+            "domain label longer than 63",
+            &["up", "--yes", "--config", &long_label],
+            ValidState,
+            1,
+            "is not a valid DNS name",
+        ),
+        case(
+            "domain not fully qualified",
+            &["up", "--yes", "--config", "domain=localhost"],
+            ValidState,
+            1,
+            "is not a fully qualified DNS name",
+        ),
+        case(
+            "empty parent zone",
+            &["up", "--yes", "--config", "parent_zone="],
+            ValidState,
+            1,
+            "--config parent_zone: must not be empty",
+        ),
+        case(
+            "table name too short",
+            &["up", "--yes", "--config", "table_name=ab"],
+            ValidState,
+            1,
+            "a table name has 3 to 255",
+        ),
+        case(
+            "table name too long",
+            &["up", "--yes", "--config", &long_table],
+            ValidState,
+            1,
+            "is 256 characters long",
+        ),
+        case(
+            "table name with a space",
+            &["up", "--yes", "--config", "table_name=my table"],
+            ValidState,
+            1,
+            "contains ' '",
+        ),
+        case(
+            "retention CloudWatch Logs does not allow",
+            &["up", "--yes", "--config", "log_retention_days=45"],
+            ValidState,
+            1,
+            "log_retention_days=45 is not a retention CloudWatch Logs accepts",
+        ),
+        case(
+            "retention that is not a number",
+            &["up", "--yes", "--config", "log_retention_days=forever"],
+            ValidState,
+            1,
+            "is not a number of days",
+        ),
+        case(
+            "protection flag that is not a boolean",
+            &["up", "--yes", "--config", "protect_table=maybe"],
+            ValidState,
+            1,
+            "must be true or false",
+        ),
+        case(
+            "missing handler directory",
+            &[
+                "up",
+                "--yes",
+                "--config",
+                "handler_dir=/nonexistent/handler",
+            ],
+            ValidState,
+            1,
+            "--config handler_dir",
+        ),
+        case(
+            "unknown config key",
+            &["up", "--yes", "--config", "colour=blue"],
+            ValidState,
+            2,
+            "unknown --config key(s): colour",
+        ),
+        // Flags.
+        case(
+            "unknown flag",
+            &["up", "--yes", "--frobnicate"],
+            ValidState,
+            2,
+            "--frobnicate",
+        ),
+        case(
+            "unknown verb",
+            &["deploy", "--yes"],
+            ValidState,
+            2,
+            "deploy",
+        ),
+        case(
+            "unknown state action",
+            &["state", "repair"],
+            ValidState,
+            2,
+            "repair",
+        ),
+        case(
+            "zero parallelism",
+            &["up", "--yes", "--parallel", "0"],
+            ValidState,
+            2,
+            "--parallel must be at least 1",
+        ),
+        case(
+            "parallelism that is not a number",
+            &["up", "--yes", "--parallel", "many"],
+            ValidState,
+            2,
+            "invalid value 'many'",
+        ),
+        case(
+            "config without '='",
+            &["up", "--yes", "--config", "regions"],
+            ValidState,
+            2,
+            "is not key=value",
+        ),
+        case(
+            "config with an empty key",
+            &["up", "--yes", "--config", "=us-east-1"],
+            ValidState,
+            2,
+            "has an empty key",
+        ),
+        case(
+            "config key given twice",
+            &[
+                "up",
+                "--yes",
+                "--config",
+                "domain=a.example.com",
+                "--config",
+                "domain=b.example.com",
+            ],
+            ValidState,
+            2,
+            "--config domain is given twice",
+        ),
+        case(
+            "config key given on both sides of the verb",
+            &[
+                "--config",
+                "domain=a.example.com",
+                "up",
+                "--yes",
+                "--config",
+                "domain=b.example.com",
+            ],
+            ValidState,
+            2,
+            "--config domain is given twice",
+        ),
+        case(
+            "stack name with a slash",
+            &["up", "--yes", "--stack", "prod/eu"],
+            ValidState,
+            2,
+            "invalid stack name",
+        ),
+        case(
+            "empty stack name",
+            &["up", "--yes", "--stack", ""],
+            ValidState,
+            2,
+            "invalid stack name",
+        ),
+        case(
+            "unsupported graph format",
+            &["graph", "--format", "jpeg"],
+            ValidState,
+            2,
+            "--format \"jpeg\" is not supported",
+        ),
+        case(
+            "target that is not declared",
+            &["up", "--yes", "--target", "no-such-resource"],
+            ValidState,
+            1,
+            "--target \"no-such-resource\" is not a declared resource",
+        ),
+        case(
+            "up without --yes and no terminal",
+            &["up"],
+            ValidState,
+            1,
+            "pass --yes",
+        ),
+        case(
+            "destroy without --yes and no terminal",
+            &["destroy"],
+            ValidState,
+            1,
+            "pass --yes",
+        ),
+        case(
+            "refresh without --yes and no terminal",
+            &["refresh"],
+            ValidState,
+            1,
+            "pass --yes",
+        ),
+        case(
+            "up without --yes creates no state",
+            &["up"],
+            Nothing,
+            1,
+            "pass --yes",
+        ),
+        // State directories.
+        case(
+            "state directory that is a file",
+            &["up", "--yes"],
+            StateIsAFile,
+            1,
+            "cannot use state directory",
+        ),
+        case(
+            "state directory under a file",
+            &["up", "--yes", "--state", "afile/state"],
+            AFile,
+            1,
+            "cannot use state directory afile/state",
+        ),
+        case(
+            "state from a newer format",
+            &["up", "--yes"],
+            NewerFormat,
+            1,
+            "written by a newer Meridian (format 99",
+        ),
+        case(
+            "destroy on a state from a newer format",
+            &["destroy", "--yes"],
+            NewerFormat,
+            1,
+            "upgrade Meridian",
+        ),
+        case(
+            "record that is not JSON",
+            &["up", "--yes"],
+            CorruptRecord,
+            1,
+            "is corrupt",
+        ),
+        case(
+            "destroy on a record that is not JSON",
+            &["destroy", "--yes"],
+            CorruptRecord,
+            1,
+            "is corrupt",
+        ),
+        case(
+            "unknown state entry",
+            &["up", "--yes"],
+            UnknownEntry,
+            1,
+            "unknown entry",
+        ),
+        case(
+            "sequence number of the wrong size",
+            &["up", "--yes"],
+            BadSequence,
+            1,
+            "sequence is not 8 bytes",
+        ),
+        case(
+            "data without a format marker",
+            &["up", "--yes"],
+            NoFormatMarker,
+            1,
+            "data without a format marker",
+        ),
+        case(
+            "database files overwritten with garbage",
+            &["up", "--yes"],
+            GarbageFiles,
+            1,
+            "is corrupt",
+        ),
+    ]
+}
+
+/// A valid state with something in every part of it.
+fn valid_state() -> StackState {
+    let urn = "urn:meridian:dev::aws:iam:Role::function-role-us-east-1";
+    let record = ResourceRecord {
+        urn: urn.into(),
+        name: "function-role-us-east-1".into(),
+        type_token: "aws:iam:Role".into(),
+        region: "us-east-1".into(),
+        provider: "aws".into(),
+        id: "function-role-us-east-1-0badf00d".into(),
+        inputs: json!({"assume_role_policy": "{}"}),
+        outputs: json!({"arn": "arn:aws:iam::000000000000:role/x"}),
+        dependencies: vec![],
+        protect: false,
+        retain_on_delete: false,
+        pending_delete: false,
+        data_source: false,
+    };
+    let pending = PendingOperation {
+        key: "urn:meridian:dev::aws:logs:LogGroup::log-group-us-east-1".into(),
+        kind: OperationKind::Create,
+        urn: "urn:meridian:dev::aws:logs:LogGroup::log-group-us-east-1".into(),
+        name: "log-group-us-east-1".into(),
+        type_token: "aws:logs:LogGroup".into(),
+        region: "us-east-1".into(),
+        provider: "aws".into(),
+        id: None,
+        token: "0123456789abcdef0123456789abcdef".into(),
+        inputs: json!({"log_group_name": "/meridian/dev/global-api/us-east-1"}),
+        previous: None,
+        dependencies: vec![],
+        protect: false,
+        retain_on_delete: false,
+        started_at_ms: 1,
+        pid: 1,
+    };
+    StackState {
+        resources: BTreeMap::from([(urn.to_string(), record)]),
+        pending: BTreeMap::from([(pending.key.clone(), pending)]),
+        outputs: BTreeMap::from([("table_name".to_string(), json!("global-table"))]),
+        next_sequence: 42,
+    }
+}
+
+fn prepare(dir: &Path, setup: Setup) {
+    let state = dir.join(".meridian");
+    let write_valid = || {
+        let backend = SledBackend::open(&state, "test setup").expect("state opens");
+        backend
+            .stack("dev")
+            .expect("stack")
+            .replace_all(&valid_state())
+            .expect("state written");
+    };
+    let raw = |f: &dyn Fn(&sled::Db)| {
+        let db = sled::open(&state).expect("sled opens");
+        f(&db);
+        db.flush().expect("flush");
+    };
+    match setup {
+        Setup::Nothing => {}
+        Setup::ValidState => write_valid(),
+        Setup::StateIsAFile => std::fs::write(&state, b"not a directory").expect("write"),
+        Setup::AFile => std::fs::write(dir.join("afile"), b"a file").expect("write"),
+        Setup::CorruptRecord => {
+            write_valid();
+            raw(&|db| {
+                let tree = db.open_tree("stack/dev").expect("tree");
+                tree.insert(
+                    "r/urn:meridian:dev::aws:iam:Role::broken",
+                    &b"{not json"[..],
+                )
+                .expect("insert");
+            });
+        }
+        Setup::UnknownEntry => {
+            write_valid();
+            raw(&|db| {
+                let tree = db.open_tree("stack/dev").expect("tree");
+                tree.insert("x/something-new", &b"{}"[..]).expect("insert");
+            });
+        }
+        Setup::BadSequence => {
+            write_valid();
+            raw(&|db| {
+                let tree = db.open_tree("stack/dev").expect("tree");
+                tree.insert("m/sequence", &b"42"[..]).expect("insert");
+            });
+        }
+        Setup::NewerFormat => {
+            write_valid();
+            raw(&|db| {
+                db.insert("meridian/format", &b"99"[..]).expect("insert");
+            });
+        }
+        Setup::NoFormatMarker => raw(&|db| {
+            let tree = db.open_tree("stack/dev").expect("tree");
+            tree.insert("m/outputs", &b"{}"[..]).expect("insert");
+        }),
+        Setup::GarbageFiles => {
+            write_valid();
+            for entry in std::fs::read_dir(&state).expect("state dir") {
+                let path = entry.expect("entry").path();
+                if path.is_file() && path.file_name().is_some_and(|n| n != "holder.json") {
+                    std::fs::write(&path, vec![0xA5u8; 4096]).expect("overwrite");
+                }
+            }
+        }
+    }
+}
+
+/// What the state directory holds: its files' bytes (sled's lock
+/// annotation `holder.json` excluded) and, when sled can open it, every
+/// key and value of every tree. sled may rewrite its files when it opens a
+/// database, so the logical content is what is compared when there is one.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    exists: bool,
+    files: BTreeMap<PathBuf, Vec<u8>>,
+    db: Option<SledDump>,
+}
+
+fn snapshot(state: &Path) -> Snapshot {
+    let mut files = BTreeMap::new();
+    if state.is_file() {
+        files.insert(PathBuf::new(), std::fs::read(state).unwrap_or_default());
+    } else if state.is_dir() {
+        let mut stack = vec![state.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.file_name().is_some_and(|n| n != "holder.json") {
+                    let rel = p.strip_prefix(state).unwrap_or(&p).to_path_buf();
+                    files.insert(rel, std::fs::read(&p).unwrap_or_default());
+                }
+            }
+        }
+    }
+    // Files first: opening sled below may rewrite them.
+    let db = state.is_dir().then(|| dump(state)).flatten();
+    Snapshot {
+        exists: state.exists(),
+        files,
+        db,
+    }
+}
+
+/// Every tree of a sled database: name -> its (key, value) pairs.
+type SledDump = BTreeMap<Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>>;
+
+fn dump(state: &Path) -> Option<SledDump> {
+    let db = sled::Config::new().path(state).open().ok()?;
+    let mut out = BTreeMap::new();
+    for name in db.tree_names() {
+        let tree = db.open_tree(&name).ok()?;
+        let kvs = tree
+            .iter()
+            .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())))
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?;
+        out.insert(name.to_vec(), kvs);
+    }
+    Some(out)
+}
+
+fn untouched(before: &Snapshot, after: &Snapshot) -> bool {
+    match (&before.db, &after.db) {
+        (Some(a), Some(b)) => a == b,
+        _ => before.exists == after.exists && before.files == after.files,
+    }
+}
+
+#[test]
+fn every_bad_input_fails_clearly_before_any_mutating_call_and_leaves_state_untouched() {
+    let cases = catalogue();
+    assert!(
+        cases.len() >= 30,
+        "the catalogue has {} entries",
+        cases.len()
+    );
+    let app = App::without_parent_zone(|p| p);
+    let mut failures = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let dir = app.dir.path().join(format!("case-{i}"));
+        std::fs::create_dir_all(&dir).expect("case directory");
+        prepare(&dir, c.setup);
+        let state = dir.join(".meridian");
+        let before = snapshot(&state);
+        app.proxy.reset_stats();
+        let args: Vec<&str> = c.args.iter().map(String::as_str).collect();
+        let out = app
+            .command(&args)
+            .current_dir(&dir)
+            .output()
+            .expect("the program runs");
+        let code = out.status.code().unwrap_or(-1);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stats = app.proxy.stats();
+        let after = snapshot(&state);
+        let mut problems = Vec::new();
+        if code != c.code {
+            problems.push(format!("exit code {code}, expected {}", c.code));
+        }
+        if !stderr.contains(&c.message) {
+            problems.push(format!("message lacks {:?}", c.message));
+        }
+        if stats.saw_mutating() {
+            problems.push(format!("mutating calls: {:?}", stats.mutating_seen));
+        }
+        if !untouched(&before, &after) {
+            problems.push("the state directory changed".into());
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{} ({:?}): {}\n  stderr: {}",
+                c.what,
+                c.args,
+                problems.join("; "),
+                stderr.trim()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn decl(name: &str, type_token: &str, inputs: &[(&str, Input)]) -> ResourceDecl {
+    ResourceDecl {
+        name: name.into(),
+        type_token: type_token.into(),
+        region: "us-east-1".into(),
+        inputs: inputs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        options: ResourceOptions::default(),
+    }
+}
+
+fn reference(resource: &str, output: &str) -> Input {
+    Input::Output {
+        resource: resource.into(),
+        output: output.into(),
+    }
+}
+
+fn role(stack: &mut Stack, name: &str) {
+    Role::new(name, assume_role_policy_for_service("lambda.amazonaws.com")).declare(stack);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graph_errors_are_rejected_before_any_cloud_call() {
+    let app = App::without_parent_zone(|p| p);
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(app.proxy.endpoint())
+        .credentials_provider(aws_sdk_iam::config::Credentials::new(
+            app.account.id(),
+            "testing",
+            None,
+            None,
+            "test",
+        ))
+        .load()
+        .await;
+    let providers = meridian::engine::ProviderRegistry::new().with(Arc::new(
+        meridian::providers::AwsProvider::with_config(conf),
+    ));
+    type Build = Box<dyn Fn(&mut Stack)>;
+    let cases: Vec<(&str, Build, &str)> = vec![
+        (
+            "duplicate names",
+            Box::new(|s| {
+                role(s, "role");
+                role(s, "role");
+            }),
+            "duplicate resource name \"role\"",
+        ),
+        (
+            "reference to an undeclared resource",
+            Box::new(|s| {
+                s.declare(decl(
+                    "group",
+                    "aws:logs:LogGroup",
+                    &[("log_group_name", reference("ghost", "name"))],
+                ))
+            }),
+            "references \"ghost\", which is not declared",
+        ),
+        (
+            "cycle",
+            Box::new(|s| {
+                s.declare(decl(
+                    "a",
+                    "aws:logs:LogGroup",
+                    &[("log_group_name", reference("b", "name"))],
+                ));
+                s.declare(decl(
+                    "b",
+                    "aws:logs:LogGroup",
+                    &[("log_group_name", reference("a", "name"))],
+                ));
+            }),
+            "dependency cycle: ",
+        ),
+        (
+            "unknown type",
+            Box::new(|s| s.declare(decl("bucket", "aws:s3:Bucket", &[]))),
+            "unknown type \"aws:s3:Bucket\"",
+        ),
+        (
+            "invalid name",
+            Box::new(|s| role(s, "a::b")),
+            "resource name \"a::b\" is not valid",
+        ),
+        (
+            "depends_on an undeclared resource",
+            Box::new(|s| {
+                Role::new("r", assume_role_policy_for_service("lambda.amazonaws.com"))
+                    .depends_on("ghost")
+                    .declare(s);
+            }),
+            "\"ghost\", which is not declared",
+        ),
+        (
+            "inputs the provider rejects",
+            Box::new(|s| {
+                s.declare(decl(
+                    "group",
+                    "aws:logs:LogGroup",
+                    &[
+                        ("log_group_name", Input::from("/x")),
+                        ("retention_in_days", Input::from(json!(45))),
+                    ],
+                ))
+            }),
+            "not a retention CloudWatch Logs accepts",
+        ),
+        (
+            "stack output referencing an undeclared resource",
+            Box::new(|s| s.export("url", reference("ghost", "url"))),
+            "stack output \"url\" references \"ghost\"",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (what, build, message) in cases {
+        let mut stack = Stack::new("dev", BTreeMap::new(), "us-east-1");
+        build(&mut stack);
+        let (decls, outputs) = stack.into_parts();
+        match ResourceGraph::build("dev", decls, outputs, &providers) {
+            Ok(_) => failures.push(format!("{what}: accepted")),
+            Err(e) if !e.to_string().contains(message) => {
+                failures.push(format!("{what}: message {e} lacks {message:?}"))
+            }
+            Err(_) => {}
+        }
+    }
+    assert_eq!(app.proxy.stats().requests, 0, "{:?}", app.proxy.stats());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
