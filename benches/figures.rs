@@ -76,6 +76,25 @@ fn size_figures(rt: &tokio::runtime::Runtime, n: usize) -> SizeFigures {
         let disk = disk_bytes_written()
             .zip(disk_before)
             .map(|(a, b)| a.saturating_sub(b));
+        // Per step at every size: independent of the stack's size.
+        let stats = store.write_stats();
+        line(
+            &format!("state_bytes_written_per_step_{n}"),
+            stats.bytes as f64 / n as f64,
+            "bytes",
+        );
+        if let Some(disk) = disk {
+            line(
+                &format!("state_disk_bytes_written_per_step_{n}"),
+                disk as f64 / n as f64,
+                "bytes",
+            );
+        }
+        line(
+            &format!("state_flushes_per_step_{n}"),
+            stats.flushes as f64 / n as f64,
+            "flushes",
+        );
         if n == 10_000 {
             state_figures(&store, &result, up_s, disk, dir.path());
         }
@@ -522,48 +541,60 @@ fn plot(sizes: &[SizeFigures]) -> Result<std::path::PathBuf, Box<dyn std::error:
     let dir = support::out_dir();
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("plan_cost.svg");
-    let plan: Vec<(f64, f64)> = sizes
-        .iter()
-        .map(|s| (s.n as f64, s.plan_s * 1e6 / s.n as f64))
-        .collect();
-    let up: Vec<(f64, f64)> = sizes
-        .iter()
-        .map(|s| (s.n as f64, s.up_s * 1e6 / s.n as f64))
-        .collect();
-    let y_max = plan.iter().chain(&up).map(|p| p.1).fold(0.0, f64::max) * 1.25;
-    let x_max = sizes.iter().map(|s| s.n).max().unwrap_or(1000) as f64 * 1.3;
-    let root = SVGBackend::new(&path, (800, 480)).into_drawing_area();
+    let per = |f: &dyn Fn(&SizeFigures) -> f64| -> Vec<(f64, f64)> {
+        sizes
+            .iter()
+            .map(|s| (s.n as f64, f(s) * 1e6 / s.n as f64))
+            .collect()
+    };
+    let plan = per(&|s| s.plan_s);
+    let up = per(&|s| s.up_s);
+    let x_min = sizes.iter().map(|s| s.n).min().unwrap_or(1000) as f64 / 1.5;
+    let x_max = sizes.iter().map(|s| s.n).max().unwrap_or(1000) as f64 * 1.5;
+    let root = SVGBackend::new(&path, (860, 520)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            "Meridian engine cost per resource vs. graph size (null provider)",
-            ("sans-serif", 20),
+            "Meridian: engine cost per resource against graph size (null provider, 2 cores)",
+            ("sans-serif", 18),
         )
         .margin(15)
         .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d((700f64..x_max).log_scale(), 0f64..y_max)?;
+        .y_label_area_size(65)
+        .build_cartesian_2d((x_min..x_max).log_scale(), (1f64..5000f64).log_scale())?;
     chart
         .configure_mesh()
-        .x_desc("resources (log scale)")
-        .y_desc("microseconds per resource")
-        .x_label_formatter(&|x| format!("{:.0}", x))
+        .x_desc("resources in the stack (log scale)")
+        .y_desc("microseconds per resource (log scale)")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .light_line_style(BLACK.mix(0.03))
         .draw()?;
+    let target = |y: f64| vec![(x_min, y), (x_max, y)];
+    let dashed = |c: RGBColor| c.mix(0.5).stroke_width(1);
     chart
         .draw_series(LineSeries::new(plan.clone(), BLUE.stroke_width(2)))?
-        .label("preview, full state (open + load + declare + plan)")
+        .label("preview with a full state: open + load + declare + plan")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
     chart.draw_series(plan.iter().map(|p| Circle::new(*p, 4, BLUE.filled())))?;
     chart
+        .draw_series(LineSeries::new(target(100.0), dashed(BLUE)))?
+        .label("target for preview: 1 s per 10,000 (100 us each)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.mix(0.5)));
+    chart
         .draw_series(LineSeries::new(up.clone(), RED.stroke_width(2)))?
-        .label("up from empty, durable journal, --parallel 32 (per step)")
+        .label("up from empty, durable journal, --parallel 32: per step")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
     chart.draw_series(up.iter().map(|p| Circle::new(*p, 4, RED.filled())))?;
     chart
+        .draw_series(LineSeries::new(target(1000.0), dashed(RED)))?
+        .label("target for up: 1 ms per step")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.5)));
+    chart
         .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
+        .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::LowerRight)
         .draw()?;
     root.present()?;
     drop(chart);
