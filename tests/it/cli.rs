@@ -295,3 +295,82 @@ fn killed_after_each_kind_of_journal_write_the_next_up_converges() {
         assert_eq!(r.code, 0, "{failpoint}: not converged: {}", r.stdout);
     }
 }
+
+#[test]
+fn a_latency_model_file_gives_each_resource_its_latency_and_a_bad_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    // 12 resources in 3 layers of 4: layer 0 takes its own latency, the
+    // rest cycle the mix by resource index; everything times the scale.
+    std::fs::write(
+        dir.path().join("model.json"),
+        r#"{"scale": 0.5, "layers": {"0": 8}, "mix": [2, 4, 6]}"#,
+    )
+    .unwrap();
+    let cfg = [
+        "--config",
+        "resources=12",
+        "--config",
+        "layers=3",
+        "--config",
+        "latency_model=model.json",
+    ];
+    let r = synthetic(
+        dir.path(),
+        &with(&["up", "--yes"], &cfg)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = synthetic(dir.path(), &["state", "export", "--out", "state.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("state.json")).unwrap())
+            .unwrap();
+    let records = doc["resources"].as_array().expect("resources");
+    assert_eq!(records.len(), 12);
+    for rec in records {
+        let name = rec["name"].as_str().unwrap();
+        let i: usize = name.trim_start_matches('r').parse().unwrap();
+        let expected = if i < 4 { 4.0 } else { [1.0, 2.0, 3.0][i % 3] };
+        assert_eq!(
+            rec["inputs"]["latency_ms"].as_f64(),
+            Some(expected),
+            "{name}"
+        );
+    }
+
+    // Bad models: the error names the option and the problem; no state is touched.
+    for (file, text, problem) in [
+        (
+            "neg.json",
+            r#"{"mix": [1, -2]}"#,
+            "each mix entry must be a non-negative number of ms",
+        ),
+        (
+            "layer.json",
+            r#"{"layers": {"first": 1}}"#,
+            "layer \"first\" is not a number",
+        ),
+        ("text.json", "not json", "expected ident"),
+        ("missing.json", "", "No such file"),
+    ] {
+        if !text.is_empty() {
+            std::fs::write(dir.path().join(file), text).unwrap();
+        }
+        let fresh = tempfile::tempdir().unwrap();
+        let model = dir.path().join(file);
+        let arg = format!("latency_model={}", model.display());
+        let r = synthetic(fresh.path(), &["preview", "--config", &arg]);
+        assert_eq!(r.code, 1, "{file}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("--config {arg}: ")) && r.stderr.contains(problem),
+            "{file}: {}",
+            r.stderr
+        );
+        assert!(
+            !fresh.path().join(".meridian").exists(),
+            "{file}: state was created"
+        );
+    }
+}
