@@ -24,6 +24,10 @@ AWS behaviour reproduced (moto gap in brackets):
 - DeleteTable of a member while a replica change is under way is a ResourceInUseException;
   otherwise it removes that region from the global table (the others stay).
 - DeleteTable answers TableStatus DELETING [moto: ACTIVE].
+- A conditional write checks its condition and writes atomically [moto's threaded server: two
+  racing writes can both pass the check, a "create if absent" can succeed twice and a
+  conditional update can be lost]. Item writes are serialised per account; the delay
+  `ddb_item_write` pauses each between reading the current item and writing, for tests.
 """
 
 import copy
@@ -71,6 +75,15 @@ class Group:
 
 
 _groups: dict[tuple[str, str], Group] = {}
+
+
+#: One lock per account for item writes (taken before settings.LOCK, never after).
+_item_locks: dict[str, threading.RLock] = {}
+
+
+def _item_lock(account_id: str) -> threading.RLock:
+    with settings.LOCK:
+        return _item_locks.setdefault(account_id, threading.RLock())
 
 
 def reset_state() -> None:
@@ -348,6 +361,34 @@ def install() -> None:
         return orig_update(self)
 
     DynamoHandler.update_table = update_table
+
+    # Item writes read the current item, check their condition, then write: one at a time per
+    # account, as AWS makes each conditional write atomic. The `ddb_item_write` delay pauses
+    # between the read and the write, to show that no racing write gets in between.
+    def serialised(orig: Any) -> Any:
+        def write(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+            with _item_lock(self.account_id):
+                _tls.write_pause = settings.delay(self.account_id, "ddb_item_write")
+                try:
+                    return orig(self, *args, **kwargs)
+                finally:
+                    _tls.write_pause = 0.0
+
+        return write
+
+    for method in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        setattr(DynamoDBBackend, method, serialised(getattr(DynamoDBBackend, method)))
+
+    orig_get_item = Table.get_item
+
+    def get_item(self: Table, *args: Any, **kwargs: Any) -> Any:
+        item = orig_get_item(self, *args, **kwargs)
+        pause = getattr(_tls, "write_pause", 0.0)
+        if pause > 0:
+            time.sleep(pause)
+        return item
+
+    Table.get_item = get_item
 
     orig_call_action = DynamoHandler.call_action
 

@@ -12,6 +12,8 @@ AWS behaviour reproduced (moto gap in brackets):
     ones: "... but the values provided do not match the current values" [moto: deleted]
   * DELETE with a SetIdentifier deletes only that name+type+SetIdentifier
     [moto: every record in the zone with that SetIdentifier]
+- A change batch is atomic for readers: ListResourceRecordSets sees all of it or none of it.
+  [moto: a listing can see a batch half applied]
 - Each change gets its own id; GetChange is PENDING for `route53_change` seconds, then INSYNC.
   [moto: constant ids, always INSYNC]
 """
@@ -180,6 +182,16 @@ def install() -> None:
     RecordSet.__init__ = __init__
 
     Route53Backend.change_resource_record_sets = change_resource_record_sets
+
+    # A change batch is applied under the lock; listing under it too, a reader sees a batch
+    # whole or not at all, as on AWS.
+    orig_list = Route53Backend.list_resource_record_sets
+
+    def list_resource_record_sets(self: Route53Backend, *args: Any, **kwargs: Any) -> Any:
+        with settings.LOCK:
+            return orig_list(self, *args, **kwargs)
+
+    Route53Backend.list_resource_record_sets = list_resource_record_sets
 
     orig_create_zone = Route53Backend.create_hosted_zone
 

@@ -23,6 +23,8 @@ DELAYS: dict[str, str] = {
     "replica_create": "DynamoDB replica add: ReplicaStatus CREATING -> ACTIVE (table UPDATING meanwhile)",
     "replica_delete": "DynamoDB replica removal: ReplicaStatus DELETING -> gone",
     "replication": "DynamoDB global tables: item write in one region -> visible in the others",
+    "ddb_item_write": "DynamoDB item write: pause between reading the current item and writing it"
+    " (racing conditional writes must still be atomic)",
     "acm_record": "ACM RequestCertificate -> DomainValidationOptions[].ResourceRecord present",
     "acm_issue": "ACM validation CNAME present in Route 53 -> certificate ISSUED",
     "apigw_domain": "API Gateway CreateDomainName: domainNameStatus PENDING -> AVAILABLE",

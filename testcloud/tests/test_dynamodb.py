@@ -163,3 +163,60 @@ def test_delete_table_of_a_global_table(account):
     # The replica region keeps its table, no longer global.
     desc = table(dst)
     assert "Replicas" not in desc and desc["TableStatus"] == "ACTIVE"
+
+
+def test_conditional_writes_are_atomic(account):
+    # AWS checks a write's condition and applies it atomically; moto's threaded server does not,
+    # so two racing "create if absent" writes could both succeed (a lease taken twice). The pause
+    # between reading the current item and writing makes every write race the others.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    account.set_delays(ddb_item_write=0.02)
+    create(account.client("dynamodb"))
+    writers = 8
+    clients = [account.client("dynamodb") for _ in range(writers)]
+    for rnd in range(4):
+        barrier = threading.Barrier(writers)
+
+        def attempt(i):
+            barrier.wait()
+            try:
+                clients[i].put_item(
+                    TableName="t",
+                    Item={"id": {"S": f"lease-{rnd}"}, "holder": {"S": str(i)}, "n": {"N": "0"}},
+                    ConditionExpression="attribute_not_exists(id)",
+                )
+                return True
+            except ClientError as e:
+                assert e.response["Error"]["Code"] == "ConditionalCheckFailedException"
+                return False
+
+        with ThreadPoolExecutor(writers) as pool:
+            assert sum(pool.map(attempt, range(writers))) == 1, f"round {rnd}"
+
+        # Conditional updates on one item: each increment that succeeds saw the previous one.
+        barrier = threading.Barrier(writers)
+
+        def increment(i):
+            barrier.wait()
+            c = clients[i]
+            item = c.get_item(TableName="t", Key={"id": {"S": f"lease-{rnd}"}}, ConsistentRead=True)
+            seen = item["Item"]["n"]["N"]
+            try:
+                c.update_item(
+                    TableName="t",
+                    Key={"id": {"S": f"lease-{rnd}"}},
+                    UpdateExpression="SET n = :next",
+                    ConditionExpression="n = :seen",
+                    ExpressionAttributeValues={":seen": {"N": seen}, ":next": {"N": str(int(seen) + 1)}},
+                )
+                return 1
+            except ClientError as e:
+                assert e.response["Error"]["Code"] == "ConditionalCheckFailedException"
+                return 0
+
+        with ThreadPoolExecutor(writers) as pool:
+            won = sum(pool.map(increment, range(writers)))
+        final = clients[0].get_item(TableName="t", Key={"id": {"S": f"lease-{rnd}"}}, ConsistentRead=True)
+        assert int(final["Item"]["n"]["N"]) == won, f"round {rnd}: lost updates"

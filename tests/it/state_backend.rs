@@ -202,6 +202,11 @@ async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
     let account = TestCloud::shared().account();
     let dir = tempfile::tempdir().unwrap();
     create_backend(dir.path(), &account);
+    // Each item write pauses between reading the item and writing it, so the
+    // two lease takes overlap; the test cloud's writes are atomic, as AWS's.
+    account
+        .set_delays(serde_json::json!({"ddb_item_write": 0.05}))
+        .await;
     let args = slow_up_args(&backend_url(10), "race", 4, 1000);
     let mut a = spawn_synthetic(dir.path(), &account, &args);
     let mut b = spawn_synthetic(dir.path(), &account, &args);
@@ -227,15 +232,11 @@ async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
     let winner_pid = second.id();
     let loser = Run::from(first.wait_with_output().unwrap());
     assert_eq!(loser.code, 1, "{}", loser.stderr);
-    // Refused when taking the lease; or, because the test cloud checks an
-    // UpdateItem's condition and then writes without a lock (AWS does both
-    // atomically), both may pass the take and the overwritten one is
-    // refused by the fence at its first write. Either way it names the
-    // winner and changed nothing.
+    // Refused when taking the lease: a conditional write that only one run
+    // can win.
     let refused = loser
         .stderr
-        .contains("locked by another running Meridian process")
-        || loser.stderr.contains("no longer holds the lease");
+        .contains("locked by another running Meridian process");
     assert!(
         refused
             && loser.stderr.contains(&format!("pid {winner_pid} "))
