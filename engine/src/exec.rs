@@ -5,8 +5,10 @@
 //! same / read) and the deletes. A declared resource waits for its
 //! dependencies; a delete waits for every unit whose recorded resource
 //! depended on the deleted one (so dependents are updated or deleted first),
-//! and a create-before-delete replacement's old copy is deleted only after
-//! the resource's dependents have moved to the new one. `--parallel N`
+//! except that a type that snapshots its dependencies (an API Gateway
+//! deployment) makes its new copy wait for the delete instead; and a
+//! create-before-delete replacement's old copy is deleted only after the
+//! resource's dependents have moved to the new one. `--parallel N`
 //! bounds the units in flight. A failed unit skips only its dependents.
 //!
 //! Journal rules (Pulumi's, per step, O(1) data each): before a mutating
@@ -363,6 +365,10 @@ pub async fn reconcile(
     let provider = providers
         .by_name(&op.provider)
         .ok_or_else(|| format!("no provider named {:?} is registered", op.provider))?;
+    let snapshot = provider
+        .types()
+        .iter()
+        .any(|t| t.token == op.type_token && t.snapshots_dependencies);
     let ctx = OpContext::new(
         &op.urn,
         &op.name,
@@ -410,6 +416,7 @@ pub async fn reconcile(
                 retain_on_delete: op.retain_on_delete,
                 pending_delete: false,
                 data_source: false,
+                snapshot,
             };
             match &op.previous {
                 Some(prev) if prev.id != rec.id => {
@@ -460,6 +467,7 @@ pub async fn reconcile(
                 retain_on_delete: op.retain_on_delete,
                 pending_delete: false,
                 data_source: false,
+                snapshot,
             });
             if let Some(inputs) = r.inputs {
                 rec.inputs = inputs;
@@ -621,12 +629,58 @@ pub async fn execute(
             }
         }
     }
+    // A type that snapshots its dependencies inverts that for its new copy:
+    // the copy waits for the delete, so it does not contain what the
+    // program removed; its old copy holds nothing back. Should the inversion
+    // close a cycle (a third resource tying the two together), the usual
+    // order stands.
+    let mut delete_after: Vec<(usize, usize)> = Vec::new();
+    let mut snapshot_inverted: Vec<(usize, usize)> = Vec::new();
+    let mut snapshot_usual: Vec<(usize, usize)> = Vec::new();
     for (u, unit) in units.iter().enumerate() {
         if let Unit::Delete { key } = unit
             && let Some(rec) = state.resources.get(key)
             && let Some(dependents) = units_by_record_urn.get(rec.urn.as_str())
         {
-            deps[u].extend(dependents.iter().copied().filter(|&d| d != u));
+            // Only a copy recorded as a snapshot (which may outlive what it
+            // copied) lets its dependency go first.
+            let snapshot = |node: usize| {
+                let n = &graph.nodes[node];
+                n.info.snapshots_dependencies
+                    && state.resources.get(&n.urn).is_some_and(|r| r.snapshot)
+            };
+            for &d in dependents.iter().filter(|&&d| d != u) {
+                match &units[d] {
+                    Unit::Declared { node } if snapshot(*node) => {
+                        snapshot_inverted.push((d, u));
+                        snapshot_usual.push((u, d));
+                    }
+                    Unit::DeleteReplaced { node } if snapshot(*node) => {
+                        snapshot_usual.push((u, d));
+                    }
+                    _ => delete_after.push((u, d)),
+                }
+            }
+        }
+    }
+    for &(u, d) in &delete_after {
+        deps[u].push(d);
+    }
+    let inverted = (!snapshot_inverted.is_empty())
+        .then(|| {
+            let mut inverted = deps.clone();
+            for &(u, d) in &snapshot_inverted {
+                inverted[u].push(d);
+            }
+            inverted
+        })
+        .filter(|inverted| is_acyclic(inverted));
+    match inverted {
+        Some(inverted) => deps = inverted,
+        None => {
+            for &(u, d) in &snapshot_usual {
+                deps[u].push(d);
+            }
         }
     }
     for d in &mut deps {
@@ -935,6 +989,7 @@ async fn run_declared(shared: &Shared, node: usize, planned: Op) -> Result<Op, (
             retain_on_delete: true,
             pending_delete: false,
             data_source: true,
+            snapshot: false,
         };
         if shared.record(&n.urn).as_ref() != Some(&rec) {
             shared
@@ -1003,6 +1058,7 @@ async fn run_declared(shared: &Shared, node: usize, planned: Op) -> Result<Op, (
         retain_on_delete: n.retain_on_delete,
         pending_delete: false,
         data_source: false,
+        snapshot: n.info.snapshots_dependencies,
     };
     let outputs = match (op, record) {
         (Op::Same, Some(rec)) => {
@@ -1010,6 +1066,7 @@ async fn run_declared(shared: &Shared, node: usize, planned: Op) -> Result<Op, (
             // cloud call.
             let mut updated = rec.clone();
             updated.dependencies = deps_urns.clone();
+            updated.snapshot = n.info.snapshots_dependencies;
             updated.protect = n.protect;
             updated.retain_on_delete = n.retain_on_delete;
             if updated != rec {
@@ -1213,6 +1270,7 @@ async fn journaled_create(
                 retain_on_delete: n.retain_on_delete,
                 pending_delete: false,
                 data_source: false,
+                snapshot: n.info.snapshots_dependencies,
             };
             let completion = match previous {
                 Some(prev) => {
@@ -1310,6 +1368,29 @@ pub struct RefreshResult {
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// Whether units with these dependencies can all run (Kahn's algorithm).
+fn is_acyclic(deps: &[Vec<usize>]) -> bool {
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); deps.len()];
+    for (u, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            dependents[d].push(u);
+        }
+    }
+    let mut ready: Vec<usize> = (0..deps.len()).filter(|&u| waiting[u] == 0).collect();
+    let mut done = 0;
+    while let Some(u) = ready.pop() {
+        done += 1;
+        for &v in &dependents[u] {
+            waiting[v] -= 1;
+            if waiting[v] == 0 {
+                ready.push(v);
+            }
+        }
+    }
+    done == deps.len()
 }
 
 /// Reads every recorded resource and records what the cloud says now.

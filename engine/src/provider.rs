@@ -23,6 +23,12 @@ pub struct TypeInfo {
     pub retain_by_default: bool,
     /// Default time limits per operation.
     pub timeouts: DefaultTimeouts,
+    /// A resource created as a copy of what its dependencies are at that
+    /// moment (an API Gateway deployment snapshots the API's methods). A
+    /// dependency removed from the program is then deleted *before* a new
+    /// copy is made, so the copy does not contain it; an old copy, already
+    /// taken, does not hold the dependency back.
+    pub snapshots_dependencies: bool,
 }
 
 impl TypeInfo {
@@ -33,6 +39,7 @@ impl TypeInfo {
             protect_by_default: false,
             retain_by_default: false,
             timeouts: DefaultTimeouts::default(),
+            snapshots_dependencies: false,
         }
     }
 

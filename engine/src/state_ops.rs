@@ -502,6 +502,7 @@ mod tests {
             retain_on_delete: false,
             pending_delete: false,
             data_source: false,
+            snapshot: false,
         }
     }
 

@@ -49,6 +49,11 @@ pub struct ResourceRecord {
     /// True for a data source (read-only lookup); never created or deleted.
     #[serde(default)]
     pub data_source: bool,
+    /// True for a copy of what its dependencies were when it was created
+    /// (an API Gateway deployment): it may outlive them, so a dependency
+    /// that is no longer recorded is not a problem.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub snapshot: bool,
 }
 
 /// The kind of a journaled, mutating operation.
@@ -263,7 +268,7 @@ pub fn check_integrity(state: &StackState) -> Vec<IntegrityProblem> {
             });
         }
     }
-    for (key, rec) in &state.resources {
+    for (key, rec) in state.resources.iter().filter(|(_, r)| !r.snapshot) {
         for dep in &rec.dependencies {
             if !live_urns.contains_key(dep) && !state.resources.values().any(|r| &r.urn == dep) {
                 problems.push(IntegrityProblem {

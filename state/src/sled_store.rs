@@ -605,6 +605,7 @@ mod tests {
             retain_on_delete: false,
             pending_delete: false,
             data_source: false,
+            snapshot: false,
         }
     }
 
@@ -724,6 +725,21 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].detail.contains("u-missing"));
         assert!(problems[1].detail.contains("never completed"));
+    }
+
+    #[test]
+    fn a_snapshot_may_outlive_what_it_copied() {
+        let mut state = StackState::default();
+        let mut r = record("u1");
+        r.dependencies = vec!["u-removed".into()];
+        r.snapshot = true;
+        state.resources.insert("u1".into(), r.clone());
+        assert!(crate::check_integrity(&state).is_empty());
+        // The flag is stored only when set: other records keep their bytes.
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains("\"snapshot\":true"), "{json}");
+        r.snapshot = false;
+        assert!(!serde_json::to_string(&r).unwrap().contains("snapshot"));
     }
 
     #[test]

@@ -1454,7 +1454,7 @@ async fn up(
 }
 
 #[tokio::test]
-async fn through_the_engine_adding_a_method_deploys_anew_and_moves_the_stage() {
+async fn through_the_engine_a_new_method_deploys_anew_and_a_removed_one_goes_before_the_next_deployment() {
     let e = env().await;
     let dir = tempfile::tempdir().expect("state dir");
     let backend = meridian_state::SledBackend::open(dir.path(), "test").expect("state");
@@ -1520,4 +1520,59 @@ async fn through_the_engine_adding_a_method_deploys_anew_and_moves_the_stage() {
         .expect("GetDeployments");
     let ids: Vec<&str> = deployments.items().iter().filter_map(|d| d.id()).collect();
     assert_eq!(ids, vec![second.as_str()], "the old deployment was deleted");
+
+    // Remove it again, watching the calls. A deployment is a snapshot: the
+    // method goes first, so the new deployment does not serve it; then the
+    // stage moves and the old deployment goes.
+    let proxy = meridian_testkit::proxy::FaultProxy::builder(e.account.endpoint()).start();
+    let watched = e
+        .account
+        .sdk_config("us-east-1")
+        .await
+        .to_builder()
+        .endpoint_url(proxy.endpoint())
+        .build();
+    let providers = ProviderRegistry::new().with(Arc::new(AwsProvider::with_config(watched)));
+    let plan = up(&providers, &store, program(e.account.id(), false)).await;
+    let op_of = |name: &str| plan.steps.iter().find(|s| s.name == name).map(|s| s.op);
+    assert_eq!(op_of("deployment"), Some(meridian_engine::Op::Replace));
+    assert_eq!(op_of("post-object"), Some(meridian_engine::Op::Delete));
+    let calls = proxy.stats().mutating_seen;
+    let at = |label: &str, what: &dyn Fn(&str) -> bool| {
+        calls
+            .iter()
+            .position(|c| what(c))
+            .unwrap_or_else(|| panic!("no {label} in {calls:?}"))
+    };
+    let delete_method = at("DeleteMethod", &|c| {
+        c.starts_with("apigateway:DELETE ") && c.ends_with("/methods/POST")
+    });
+    let create_deployment = at("CreateDeployment", &|c| {
+        c.starts_with("apigateway:POST ") && c.ends_with("/deployments")
+    });
+    let move_stage = at("UpdateStage", &|c| {
+        c.starts_with("apigateway:PATCH ") && c.ends_with("/stages/prod")
+    });
+    let delete_old = at("DeleteDeployment", &|c| {
+        c.starts_with("apigateway:DELETE ") && c.contains("/deployments/")
+    });
+    assert!(
+        delete_method < create_deployment
+            && create_deployment < move_stage
+            && move_stage < delete_old,
+        "{calls:?}"
+    );
+    let third = store.load().expect("state").outputs["deployment_id"]
+        .as_str()
+        .expect("deployment")
+        .to_string();
+    let s = e
+        .apigw
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name("prod")
+        .send()
+        .await
+        .expect("GetStage");
+    assert_eq!(s.deployment_id(), Some(third.as_str()));
 }

@@ -436,6 +436,7 @@ fn valid_state() -> StackState {
         retain_on_delete: false,
         pending_delete: false,
         data_source: false,
+        snapshot: false,
     };
     let pending = PendingOperation {
         key: "urn:meridian:dev::aws:logs:LogGroup::log-group-us-east-1".into(),

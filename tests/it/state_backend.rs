@@ -364,6 +364,7 @@ fn record(urn: &str, filler: usize) -> ResourceRecord {
         retain_on_delete: false,
         pending_delete: false,
         data_source: false,
+        snapshot: false,
     }
 }
 

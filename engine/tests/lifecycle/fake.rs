@@ -16,6 +16,8 @@ use std::time::Duration;
 pub const RES: &str = "fake:index:Res";
 pub const PROTECTED: &str = "fake:index:Data";
 pub const LOOKUP: &str = "fake:index:Lookup";
+/// Like an API Gateway deployment: a copy of what is live when it is created.
+pub const SNAPSHOT: &str = "fake:index:Snapshot";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Call {
@@ -31,6 +33,8 @@ pub struct Cloud {
     /// token -> id, for finding an interrupted create.
     pub by_token: HashMap<String, String>,
     pub calls: Vec<Call>,
+    /// Snapshot id -> the names live in the cloud when it was created.
+    pub snapshots: BTreeMap<String, Vec<String>>,
     next: u64,
 }
 
@@ -168,6 +172,10 @@ impl Provider for FakeProvider {
                 ..TypeInfo::resource(PROTECTED)
             },
             TypeInfo::data_source(LOOKUP),
+            TypeInfo {
+                snapshots_dependencies: true,
+                ..TypeInfo::resource(SNAPSHOT)
+            },
         ]
     }
 
@@ -192,7 +200,7 @@ impl Provider for FakeProvider {
     async fn create(
         &self,
         ctx: &OpContext,
-        _type_token: &str,
+        type_token: &str,
         inputs: &Value,
     ) -> Result<Created, ProviderError> {
         let _in_flight = self.pause().await;
@@ -214,6 +222,11 @@ impl Provider for FakeProvider {
                     format!("{}-{}", ctx.name, c.next)
                 }
             };
+            if type_token == SNAPSHOT {
+                let mut live: Vec<String> = c.resources.values().map(|(n, _)| n.clone()).collect();
+                live.sort();
+                c.snapshots.insert(id.clone(), live);
+            }
             c.resources
                 .insert(id.clone(), (ctx.name.clone(), inputs.clone()));
             c.by_token.insert(ctx.token.clone(), id.clone());

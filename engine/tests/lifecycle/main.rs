@@ -6,7 +6,7 @@
 mod fake;
 mod properties;
 
-use fake::{FakeProvider, LOOKUP, PROTECTED, RES};
+use fake::{FakeProvider, LOOKUP, PROTECTED, RES, SNAPSHOT};
 use meridian_engine::exec::{Outcome, RunOptions, RunResult};
 use meridian_engine::ops::{self, OpsError};
 use meridian_engine::{
@@ -316,6 +316,84 @@ async fn removed_resources_are_deleted_dependents_first() {
     assert!(position(&calls, "delete", "c") < position(&calls, "delete", "b"));
     assert!(position(&calls, "delete", "b") < position(&calls, "delete", "a"));
     assert!(h.fake.live_names().is_empty());
+    h.assert_consistent();
+}
+
+/// An API in the shape of API Gateway's: methods, a deployment that
+/// snapshots them (replaced when they change), and a stage serving it.
+fn snapshotted_api(methods: &[&str]) -> Vec<ResourceDecl> {
+    let mut decls = vec![res("api", json!({"v": 1}))];
+    for m in methods {
+        decls.push(reference(res(m, json!({"v": 1})), "api", "api", "id"));
+    }
+    let mut deploy = res("deploy", json!({"key": methods}));
+    deploy.type_token = SNAPSHOT.into();
+    deploy.options.depends_on = methods.iter().map(|m| m.to_string()).collect();
+    decls.push(deploy);
+    decls.push(reference(
+        res("stage", json!({"v": 1})),
+        "deployment",
+        "deploy",
+        "id",
+    ));
+    decls
+}
+
+#[tokio::test]
+async fn a_removed_dependency_of_a_snapshot_is_deleted_before_the_new_copy_is_made() {
+    let h = Harness::new();
+    h.up(snapshotted_api(&["m1", "m2"])).await;
+    let old_deploy = h.state().resources["urn:meridian:test::fake:index:Snapshot::deploy"]
+        .id
+        .clone();
+    h.fake.clear_calls();
+    let (plan, result) = h.up(snapshotted_api(&["m1"])).await;
+    assert_eq!(ops_of(&plan)["deploy"], Op::Replace);
+    assert_eq!(ops_of(&plan)["m2"], Op::Delete);
+    assert!(result.ok(), "{result:?}");
+    let calls = h.fake.mutating_calls();
+    let delete_m2 = position(&calls, "delete", "m2");
+    let create_deploy = position(&calls, "create", "deploy");
+    let update_stage = position(&calls, "update", "stage");
+    let delete_old = calls
+        .iter()
+        .position(|c| c.method == "delete" && c.id == old_deploy)
+        .expect("old deployment deleted");
+    assert!(
+        delete_m2 < create_deploy && create_deploy < update_stage && update_stage < delete_old,
+        "{calls:?}"
+    );
+    // The new copy holds the method that stays, not the removed one.
+    let new_deploy = h.state().resources["urn:meridian:test::fake:index:Snapshot::deploy"]
+        .id
+        .clone();
+    let contents = h.fake.cloud.lock().unwrap().snapshots[&new_deploy].clone();
+    assert!(contents.contains(&"m1".to_string()), "{contents:?}");
+    assert!(!contents.contains(&"m2".to_string()), "{contents:?}");
+    h.assert_consistent();
+}
+
+#[tokio::test]
+async fn a_snapshot_keeps_the_usual_order_when_inverting_it_would_close_a_cycle() {
+    // x moves from m2 (removed) to the deployment: m2's delete waits for x,
+    // x waits for the new deployment, so the deployment cannot wait for m2.
+    let h = Harness::new();
+    let mut v1 = snapshotted_api(&["m1", "m2"]);
+    v1.push(reference(res("x", json!({"v": 1})), "on", "m2", "id"));
+    h.up(v1).await;
+    h.fake.clear_calls();
+    let mut v2 = snapshotted_api(&["m1"]);
+    v2.push(reference(res("x", json!({"v": 1})), "on", "deploy", "id"));
+    let (_, result) = h.up(v2).await;
+    assert!(result.ok(), "{result:?}");
+    let calls = h.fake.mutating_calls();
+    let create_deploy = position(&calls, "create", "deploy");
+    let update_x = position(&calls, "update", "x");
+    let delete_m2 = position(&calls, "delete", "m2");
+    assert!(
+        create_deploy < update_x && update_x < delete_m2,
+        "{calls:?}"
+    );
     h.assert_consistent();
 }
 

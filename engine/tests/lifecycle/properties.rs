@@ -3,7 +3,7 @@
 //! duplicates, no pending operation) that matches the cloud exactly, and a
 //! final failure-free run converges to the desired graph.
 
-use crate::fake::FakeProvider;
+use crate::fake::{FakeProvider, SNAPSHOT};
 use crate::{Harness, reference, res};
 use meridian_engine::ResourceDecl;
 use proptest::prelude::*;
@@ -34,6 +34,10 @@ fn decls(spec: &[(u8, Vec<usize>)], present: &[bool]) -> Vec<ResourceDecl> {
             if present[j] {
                 d = reference(d, &format!("dep{k}"), &format!("r{j}"), "arn");
             }
+        }
+        // Some snapshot their dependencies (deletes of removed ones first).
+        if i % 3 == 2 {
+            d.type_token = SNAPSHOT.into();
         }
         out.push(d);
     }

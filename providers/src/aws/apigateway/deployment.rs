@@ -125,7 +125,12 @@ async fn find(
 #[async_trait]
 impl ResourceType for Deployment {
     fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
+        // A deployment copies the API's methods and integrations as they
+        // are when it is created: a removed method must be gone by then.
+        TypeInfo {
+            snapshots_dependencies: true,
+            ..TypeInfo::resource(TYPE)
+        }
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
