@@ -283,6 +283,7 @@ fn record() -> ResourceRecord {
         retain_on_delete: false,
         pending_delete: false,
         data_source: false,
+        snapshot: false,
     }
 }
 
