@@ -8,7 +8,9 @@
 //! except that a type that snapshots its dependencies (an API Gateway
 //! deployment) makes its new copy wait for the delete instead; and a
 //! create-before-delete replacement's old copy is deleted only after the
-//! resource's dependents have moved to the new one. `--parallel N`
+//! resource's dependents have moved to the new one, also when the
+//! replacement is decided only at run time (a step that may turn out one
+//! gets an old-copy delete that does nothing unless it did). `--parallel N`
 //! bounds the units in flight. A failed unit skips only its dependents.
 //!
 //! Journal rules (Pulumi's, per step, O(1) data each): before a mutating
@@ -222,6 +224,9 @@ struct Shared {
     outputs: Mutex<HashMap<String, Value>>,
     /// Old-copy keys made by replacements in this run, by node.
     replaced: Mutex<HashMap<usize, String>>,
+    /// Nodes whose old copy, if a replacement makes one, a unit deletes
+    /// after the dependents moved.
+    cleanup_nodes: std::collections::HashSet<usize>,
     /// Names of the resources replaced in this run. A dependent's inputs
     /// that reference one are treated as changed even when the new outputs
     /// equal the old (a delete-before-create replacement keeps its name and
@@ -571,6 +576,36 @@ pub async fn execute(
             unit_op.push(Op::Delete);
         }
     }
+    // A step planned `update`, or `same` beside a dependency that changes,
+    // can turn out a replacement at run time once an input is known. It
+    // gets an old-copy delete too, after its dependents moved; a no-op,
+    // and not reported, unless the replacement happened.
+    let planned_op: HashMap<usize, Op> = plan
+        .steps
+        .iter()
+        .filter(|s| !s.pinned)
+        .filter_map(|s| s.node.map(|n| (n, s.op)))
+        .collect();
+    let mut conditional_cleanups: std::collections::HashSet<usize> = Default::default();
+    for (&n, &op) in &planned_op {
+        let node = &graph.nodes[n];
+        let may_replace = match op {
+            Op::Update => true,
+            Op::Same => node.deps.iter().any(|d| {
+                matches!(
+                    planned_op.get(d),
+                    Some(Op::Create | Op::Update | Op::Replace)
+                )
+            }),
+            _ => false,
+        };
+        if may_replace && !node.info.data_source && !cleanup_of_node.contains_key(&n) {
+            cleanup_of_node.insert(n, units.len());
+            conditional_cleanups.insert(units.len());
+            units.push(Unit::DeleteReplaced { node: n });
+            unit_op.push(Op::Delete);
+        }
+    }
 
     let mut dependents_of_node: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
     for (i, n) in graph.nodes.iter().enumerate() {
@@ -703,6 +738,7 @@ pub async fn execute(
         records: Mutex::new(state.resources.clone().into_iter().collect()),
         outputs: Mutex::new(outputs),
         replaced: Mutex::new(HashMap::new()),
+        cleanup_nodes: cleanup_of_node.keys().copied().collect(),
         replaced_in_run: Mutex::new(Default::default()),
         events: opts.events.clone(),
         stack: graph.stack.clone(),
@@ -718,6 +754,15 @@ pub async fn execute(
         }
     }
     let units = Arc::new(units);
+    // A conditional old-copy delete is reported only if there was a copy.
+    let reportable = |shared: &Shared, u: usize| match &units[u] {
+        Unit::DeleteReplaced { node } if conditional_cleanups.contains(&u) => shared
+            .replaced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(node),
+        _ => true,
+    };
     let mut ready: VecDeque<usize> = (0..n_units).filter(|&u| waiting[u] == 0).collect();
     let mut finished: Vec<Option<StepResult>> = vec![None; n_units];
     let mut join = tokio::task::JoinSet::new();
@@ -759,7 +804,9 @@ pub async fn execute(
                 }]));
             }
         };
-        (shared.events)(Event::Finished(result.clone()));
+        if reportable(&shared, u) {
+            (shared.events)(Event::Finished(result.clone()));
+        }
         let failed = !matches!(result.outcome, Outcome::Done | Outcome::Retained);
         let failed_name = result.name.clone();
         finished[u] = Some(result);
@@ -781,7 +828,9 @@ pub async fn execute(
                     },
                     elapsed_ms: 0,
                 };
-                (shared.events)(Event::Finished(r.clone()));
+                if reportable(&shared, d) {
+                    (shared.events)(Event::Finished(r.clone()));
+                }
                 finished[d] = Some(r);
                 stack.extend(dependents[d].iter().copied());
             }
@@ -800,6 +849,9 @@ pub async fn execute(
 
     let mut steps = Vec::with_capacity(n_units);
     for (u, f) in finished.into_iter().enumerate() {
+        if !reportable(&shared, u) {
+            continue;
+        }
         match f {
             Some(r) => steps.push(r),
             None => {
@@ -1153,16 +1205,15 @@ async fn run_declared(shared: &Shared, node: usize, planned: Op) -> Result<Op, (
                     &n.urn,
                     Some(new_record(created.id, created.outputs.clone())),
                 );
-                let has_cleanup_unit = planned == Op::Replace;
-                if has_cleanup_unit {
+                if shared.cleanup_nodes.contains(&node) {
                     shared
                         .replaced
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .insert(node, old_key);
                 } else {
-                    // The replacement was decided only now (an input became
-                    // known): delete the old copy right away.
+                    // No unit waits for the dependents (a replacement no
+                    // plan could foresee): delete the old copy right away.
                     run_delete(shared, &old_key, Some(node))
                         .await
                         .map_err(|e| (op, e))?;

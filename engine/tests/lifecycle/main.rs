@@ -275,6 +275,66 @@ async fn replacement_creates_before_deleting_and_moves_dependents_first() {
 }
 
 #[tokio::test]
+async fn a_replacement_decided_at_run_time_still_deletes_the_old_copy_after_dependents_moved() {
+    // b's key comes from a's output. The plan expects an updated resource's
+    // outputs to stay (b: same); at run time a's new output forces b's
+    // replacement. c, which references b, must move before old b goes.
+    let decls = |v: u32| {
+        vec![
+            res("a", json!({"v": v})),
+            reference(res("b", json!({"w": 1})), "key", "a", "v"),
+            reference(res("c", json!({"w": 1})), "b_id", "b", "id"),
+        ]
+    };
+    let h = Harness::new();
+    h.up(decls(1)).await;
+    let old_b = h.state().resources["urn:meridian:test::fake:index:Res::b"]
+        .id
+        .clone();
+    h.fake.clear_calls();
+    let (plan, result) = h.up(decls(2)).await;
+    assert_eq!(ops_of(&plan)["b"], Op::Same, "decided at run time");
+    assert!(result.ok(), "{result:?}");
+    let calls = h.fake.mutating_calls();
+    let create_b = position(&calls, "create", "b");
+    let update_c = position(&calls, "update", "c");
+    let delete_old_b = calls
+        .iter()
+        .position(|c| c.method == "delete" && c.id == old_b)
+        .expect("old b deleted");
+    assert!(create_b < update_c && update_c < delete_old_b, "{calls:?}");
+    // One result per resource, the old copy's delete included.
+    let names: Vec<(&str, Op)> = result
+        .steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.op))
+        .collect();
+    assert_eq!(
+        names.iter().filter(|(n, _)| *n == "b").count(),
+        2,
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|(n, _)| *n == "c").count(),
+        1,
+        "{names:?}"
+    );
+    h.assert_consistent();
+
+    // Without a replacement, an update leaves no extra result.
+    let (_, result) = h
+        .up(vec![
+            res("a", json!({"v": 2})),
+            reference(res("b", json!({"w": 1})), "key", "a", "v"),
+            reference(res("c", json!({"w": 2})), "b_id", "b", "id"),
+        ])
+        .await;
+    assert!(result.ok(), "{result:?}");
+    assert_eq!(result.steps.len(), 3, "{:?}", result.steps);
+    h.assert_consistent();
+}
+
+#[tokio::test]
 async fn fixed_name_replacement_deletes_before_creating() {
     let h = Harness::new();
     h.up(vec![res("n", json!({"fixed_name": "alpha"}))]).await;
