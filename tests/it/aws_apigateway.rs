@@ -1454,7 +1454,7 @@ async fn up(
 }
 
 #[tokio::test]
-async fn through_the_engine_a_new_method_deploys_anew_and_a_removed_one_goes_before_the_next_deployment() {
+async fn through_the_engine_methods_added_and_removed_get_a_fresh_deployment() {
     let e = env().await;
     let dir = tempfile::tempdir().expect("state dir");
     let backend = meridian_state::SledBackend::open(dir.path(), "test").expect("state");
