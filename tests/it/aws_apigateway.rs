@@ -1453,6 +1453,27 @@ async fn up(
     plan
 }
 
+/// The deployment the stack output names.
+fn recorded_deployment(store: &Arc<dyn meridian_state::StateStore>) -> String {
+    store.load().expect("state").outputs["deployment_id"]
+        .as_str()
+        .expect("deployment")
+        .to_string()
+}
+
+/// The deployment the `prod` stage serves, as API Gateway says.
+async fn served_by_prod(e: &Env, api: &str) -> String {
+    let s = e
+        .apigw
+        .get_stage()
+        .rest_api_id(api)
+        .stage_name("prod")
+        .send()
+        .await
+        .expect("GetStage");
+    s.deployment_id().expect("a deployment").to_string()
+}
+
 #[tokio::test]
 async fn through_the_engine_methods_added_and_removed_get_a_fresh_deployment() {
     let e = env().await;
@@ -1467,19 +1488,8 @@ async fn through_the_engine_methods_added_and_removed_get_a_fresh_deployment() {
     up(&providers, &store, program(e.account.id(), false)).await;
     let outputs = store.load().expect("state").outputs.clone();
     let api = outputs["api_id"].as_str().expect("api id").to_string();
-    let first = outputs["deployment_id"]
-        .as_str()
-        .expect("deployment")
-        .to_string();
-    let s = e
-        .apigw
-        .get_stage()
-        .rest_api_id(&api)
-        .stage_name("prod")
-        .send()
-        .await
-        .expect("GetStage");
-    assert_eq!(s.deployment_id(), Some(first.as_str()));
+    let first = recorded_deployment(&store);
+    assert_eq!(served_by_prod(&e, &api).await, first);
 
     // The same program again changes nothing.
     let plan = up(&providers, &store, program(e.account.id(), false)).await;
@@ -1496,21 +1506,9 @@ async fn through_the_engine_methods_added_and_removed_get_a_fresh_deployment() {
     assert_eq!(op_of("deployment"), Some(meridian_engine::Op::Replace));
     assert_eq!(op_of("prod"), Some(meridian_engine::Op::Update));
     assert_eq!(op_of("post-object"), Some(meridian_engine::Op::Create));
-    let outputs = store.load().expect("state").outputs.clone();
-    let second = outputs["deployment_id"]
-        .as_str()
-        .expect("deployment")
-        .to_string();
+    let second = recorded_deployment(&store);
     assert_ne!(second, first);
-    let s = e
-        .apigw
-        .get_stage()
-        .rest_api_id(&api)
-        .stage_name("prod")
-        .send()
-        .await
-        .expect("GetStage");
-    assert_eq!(s.deployment_id(), Some(second.as_str()));
+    assert_eq!(served_by_prod(&e, &api).await, second);
     let deployments = e
         .apigw
         .get_deployments()
@@ -1562,17 +1560,6 @@ async fn through_the_engine_methods_added_and_removed_get_a_fresh_deployment() {
             && move_stage < delete_old,
         "{calls:?}"
     );
-    let third = store.load().expect("state").outputs["deployment_id"]
-        .as_str()
-        .expect("deployment")
-        .to_string();
-    let s = e
-        .apigw
-        .get_stage()
-        .rest_api_id(&api)
-        .stage_name("prod")
-        .send()
-        .await
-        .expect("GetStage");
-    assert_eq!(s.deployment_id(), Some(third.as_str()));
+    let third = recorded_deployment(&store);
+    assert_eq!(served_by_prod(&e, &api).await, third);
 }
