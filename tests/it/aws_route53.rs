@@ -428,9 +428,65 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
         .expect_err("two zones share the name");
     assert!(
         err.message
-            .contains("2 hosted zones are named twice.example.com"),
+            .contains("2 public hosted zones are named twice.example.com"),
         "{err}"
     );
+
+    // A private zone of the same name is never picked by default (as the
+    // CDK's fromLookup); asked for, it is the one found.
+    let private = e
+        .r53
+        .create_hosted_zone()
+        .name("lookup.example.com")
+        .caller_reference("sdk-private-lookup")
+        .hosted_zone_config(
+            aws_sdk_route53::types::HostedZoneConfig::builder()
+                .private_zone(true)
+                .build(),
+        )
+        .vpc(
+            aws_sdk_route53::types::Vpc::builder()
+                .vpc_id("vpc-12345678")
+                .vpc_region(aws_sdk_route53::types::VpcRegion::UsEast1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateHostedZone (private)");
+    let private_id = private
+        .hosted_zone()
+        .expect("zone")
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_string();
+    let found = e
+        .provider
+        .read(&c, read_req(LOOKUP, None, &by_name, None))
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(found.outputs["zone_id"], json!(id), "the public one");
+    let want_private = json!({"zone_name": "lookup.example.com", "private_zone": true});
+    let found = e
+        .provider
+        .read(&c, read_req(LOOKUP, None, &want_private, None))
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(found.outputs["zone_id"], json!(private_id));
+    let wrong_kind = json!({"zone_id": id, "private_zone": true});
+    let err = e
+        .provider
+        .read(&c, read_req(LOOKUP, None, &wrong_kind, None))
+        .await
+        .expect_err("a public zone");
+    assert!(err.message.contains("is public, not private"), "{err}");
+    let bad = e.provider.check(
+        LOOKUP,
+        "us-east-1",
+        &json!({"zone_name": "a.example.com", "private_zone": "yes"}),
+    );
+    assert!(bad.iter().any(|f| f.property == "private_zone"), "{bad:?}");
 
     let err = e
         .provider

@@ -132,6 +132,14 @@ impl ZoneLookup {
         }
     }
 
+    /// Look among private zones (by name, the default is public zones only,
+    /// as the CDK's `privateZone: false`); with an id, require that kind.
+    pub fn private_zone(mut self, private: bool) -> Self {
+        self.inputs
+            .insert("private_zone".to_string(), Input::from(json!(private)));
+        self
+    }
+
     pub fn declare(self, stack: &mut Stack) -> ZoneLookupRef {
         let name = self
             .common

@@ -857,9 +857,17 @@ impl ResourceType for HostedZone {
 // ---------------------------------------------------------------------------
 // aws:route53:ZoneLookup
 
-/// Finds an existing zone by `zone_name` or `zone_id` (read-only).
+/// Finds an existing zone by `zone_name` or `zone_id` (read-only). By name
+/// it looks among public zones unless `private_zone` is true (as the CDK's
+/// `HostedZone.fromLookup`): a private zone of the same name is never picked
+/// for a public delegation by accident. Given `zone_id` and `private_zone`,
+/// the zone must be of that kind.
 /// Outputs: `zone_id`, `zone_name`, `name_servers`.
 pub struct ZoneLookup;
+
+fn is_private(zone: &SdkZone) -> bool {
+    zone.config().is_some_and(|c| c.private_zone())
+}
 
 fn data_source_error(op: &str) -> ProviderError {
     ProviderError::permanent(format!(
@@ -895,6 +903,10 @@ impl ResourceType for ZoneLookup {
             Some(Value::String(_)) | None => {}
             Some(_) => out.push(CheckFailure::new("zone_id", "must be a string")),
         }
+        match known(inputs, "private_zone") {
+            Some(Value::Bool(_)) | None => {}
+            Some(_) => out.push(CheckFailure::new("private_zone", "must be true or false")),
+        }
         out
     }
 
@@ -922,18 +934,26 @@ impl ResourceType for ZoneLookup {
         let want_id = opt_str(req.inputs, "zone_id")
             .or(req.id)
             .map(|s| bare_zone_id(s).to_string());
+        let want_private = req.inputs.get("private_zone").and_then(Value::as_bool);
+        let kind = |private: bool| if private { "private" } else { "public" };
         let zone_id = match (want_id, &want_name) {
             (Some(id), _) => id,
             (None, Some(name)) => {
-                let zones = zones_named(&r53, name).await?;
+                let private = want_private.unwrap_or(false);
+                let zones: Vec<SdkZone> = zones_named(&r53, name)
+                    .await?
+                    .into_iter()
+                    .filter(|z| is_private(z) == private)
+                    .collect();
                 match zones.as_slice() {
                     [] => return Ok(None),
                     [z] => bare_zone_id(z.id()).to_string(),
                     many => {
                         let ids: Vec<&str> = many.iter().map(|z| bare_zone_id(z.id())).collect();
                         return Err(ProviderError::permanent(format!(
-                            "{} hosted zones are named {name}: {}; give zone_id to pick one",
+                            "{} {} hosted zones are named {name}: {}; give zone_id to pick one",
                             many.len(),
+                            kind(private),
                             ids.join(", ")
                         )));
                     }
@@ -954,6 +974,15 @@ impl ResourceType for ZoneLookup {
             return Err(ProviderError::permanent(format!(
                 "hosted zone {zone_id} is named {}, not {name}",
                 dns_name(zone.name())
+            )));
+        }
+        if let Some(private) = want_private
+            && is_private(&zone) != private
+        {
+            return Err(ProviderError::permanent(format!(
+                "hosted zone {zone_id} is {}, not {}",
+                kind(is_private(&zone)),
+                kind(private)
             )));
         }
         Ok(Some(ReadResult {
