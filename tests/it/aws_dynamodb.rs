@@ -435,4 +435,29 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
         replicas(&e, "interrupted").await,
         vec![("sa-east-1".into(), "ACTIVE".into())]
     );
+
+    // Ours too, but with other keys than the program now declares: refused,
+    // naming both, rather than adopted with keys that cannot change.
+    let c = ctx("rekeyed");
+    let tag = Tag::builder()
+        .key("meridian:urn")
+        .value(&c.urn)
+        .build()
+        .expect("tag");
+    sdk_table(&e, "rekeyed", vec![tag]).await;
+    let inputs = json!({"table_name": "rekeyed", "partition_key": {"name": "pk", "type": "S"},
+        "sort_key": {"name": "sk", "type": "N"}});
+    let err = e
+        .provider
+        .create(&c, TABLE, &inputs)
+        .await
+        .expect_err("other keys");
+    assert!(
+        err.message
+            .contains("partition key id (S) and sort key none")
+            && err
+                .message
+                .contains("declares partition key pk (S) and sort key sk (N)"),
+        "{err}"
+    );
 }

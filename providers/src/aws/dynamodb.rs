@@ -885,6 +885,31 @@ async fn create_table(
             ))
             .with_hint("pick another table_name, or import the existing table"));
         }
+        // Ours, but made from another declaration: its keys cannot change,
+        // so adopting it would hide that it is not what the program says.
+        let keys = |k: Option<&KeySpec>| {
+            k.map_or("none".to_string(), |k| {
+                format!("{} ({})", k.name, k.attr_type)
+            })
+        };
+        let cloud = (
+            key_spec_of(&table, KeyType::Hash),
+            key_spec_of(&table, KeyType::Range),
+        );
+        if cloud.0.as_ref() != Some(&spec.partition_key) || cloud.1 != spec.sort_key {
+            return Err(ProviderError::permanent(format!(
+                "table {} in {} was made by an earlier, interrupted create of {} with partition \
+                 key {} and sort key {}, but the program declares partition key {} and sort key {}",
+                spec.name,
+                ctx.region,
+                ctx.urn,
+                keys(cloud.0.as_ref()),
+                keys(cloud.1.as_ref()),
+                keys(Some(&spec.partition_key)),
+                keys(spec.sort_key.as_ref()),
+            ))
+            .with_hint("delete that table, or declare the keys it has"));
+        }
         ctx.status(&format!(
             "adopting table {} from an interrupted create",
             spec.name
