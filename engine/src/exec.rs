@@ -587,7 +587,11 @@ pub async fn execute(
         .filter_map(|s| s.node.map(|n| (n, s.op)))
         .collect();
     let mut conditional_cleanups: std::collections::HashSet<usize> = Default::default();
-    for (&n, &op) in &planned_op {
+    // In plan order, so that units are numbered the same on every run.
+    for s in plan.steps.iter().filter(|s| !s.pinned) {
+        let (Some(n), op) = (s.node, s.op) else {
+            continue;
+        };
         let node = &graph.nodes[n];
         let may_replace = match op {
             Op::Update => true,
