@@ -164,12 +164,13 @@ pub enum PlanError {
 /// The outputs of a resource while planning: known (from state or a read),
 /// or not known until it has been applied. Borrowed: resolving an input
 /// copies only the value it references, never a whole resource's outputs.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum Known<'a> {
     Outputs(&'a Value),
     /// The resource will be updated in place: its recorded outputs are
-    /// expected to stay, but outputs it does not have yet are unknown.
-    Updating(&'a Value),
+    /// expected to stay, except those the provider says the update may
+    /// change (listed) and those it does not have yet, which are unknown.
+    Updating(&'a Value, Vec<String>),
     Unknown,
 }
 
@@ -193,9 +194,16 @@ pub fn resolve_inputs<'k>(
                     Value::Null
                 }
             },
-            Some(Known::Updating(o)) => value_at_path(o, output)
-                .cloned()
-                .unwrap_or_else(|| Value::String(UNKNOWN.into())),
+            Some(Known::Updating(o, changing)) => {
+                let top = output.split(['.', '[']).next().unwrap_or(output);
+                if changing.iter().any(|c| c == top) {
+                    Value::String(UNKNOWN.into())
+                } else {
+                    value_at_path(o, output)
+                        .cloned()
+                        .unwrap_or_else(|| Value::String(UNKNOWN.into()))
+                }
+            }
             _ => Value::String(UNKNOWN.into()),
         }
     };
@@ -363,7 +371,7 @@ pub fn plan(
             plan.push(step);
             continue;
         }
-        let inputs = match resolve_inputs(graph, i, &|r| known.get(r).copied()) {
+        let inputs = match resolve_inputs(graph, i, &|r| known.get(r).cloned()) {
             Ok(v) => v,
             Err(e) => {
                 errors.push(e);
@@ -373,15 +381,23 @@ pub fn plan(
         };
         match decide(graph, i, &inputs, record) {
             Ok((op, changes, order)) => {
+                let k = match (op, record) {
+                    (Op::Same, Some(r)) => Known::Outputs(&r.outputs),
+                    (Op::Update, Some(r)) => Known::Updating(
+                        &r.outputs,
+                        n.provider.outputs_changed_by_update(
+                            &n.decl.type_token,
+                            &r.inputs,
+                            &inputs,
+                            &r.outputs,
+                        ),
+                    ),
+                    _ => Known::Unknown,
+                };
                 step.op = op;
                 step.changes = changes;
                 step.replace_order = order;
                 step.inputs = Some(inputs);
-                let k = match (op, record) {
-                    (Op::Same, Some(r)) => Known::Outputs(&r.outputs),
-                    (Op::Update, Some(r)) => Known::Updating(&r.outputs),
-                    _ => Known::Unknown,
-                };
                 known.insert(key, k);
                 plan.push(step);
             }

@@ -69,6 +69,27 @@ impl Default for DefaultTimeouts {
     }
 }
 
+/// The outputs named like an input whose value an update changes: an output
+/// that echoes an input takes the new value, which the plan treats as
+/// computed (other outputs are expected to stay).
+pub fn outputs_echoing_changed_inputs(
+    old_inputs: &Value,
+    new_inputs: &Value,
+    old_outputs: &Value,
+) -> Vec<String> {
+    let Some(outputs) = old_outputs.as_object() else {
+        return Vec::new();
+    };
+    outputs
+        .keys()
+        .filter(|k| {
+            let (old, new) = (old_inputs.get(k.as_str()), new_inputs.get(k.as_str()));
+            (old.is_some() || new.is_some()) && old != new
+        })
+        .cloned()
+        .collect()
+}
+
 /// An input that fails the provider's validation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckFailure {
@@ -295,6 +316,20 @@ pub trait Provider: Send + Sync {
     /// Compares recorded inputs with new ones and says which changes force a
     /// replacement.
     fn diff(&self, type_token: &str, old_inputs: &Value, new_inputs: &Value) -> Diff;
+
+    /// The outputs an in-place update from `old_inputs` to `new_inputs` may
+    /// change: the plan shows them as computed in dependents instead of
+    /// promising their recorded values. The default is
+    /// [`outputs_echoing_changed_inputs`].
+    fn outputs_changed_by_update(
+        &self,
+        _type_token: &str,
+        old_inputs: &Value,
+        new_inputs: &Value,
+        old_outputs: &Value,
+    ) -> Vec<String> {
+        outputs_echoing_changed_inputs(old_inputs, new_inputs, old_outputs)
+    }
 
     async fn create(
         &self,

@@ -191,6 +191,24 @@ impl Provider for FakeProvider {
         }
     }
 
+    fn outputs_changed_by_update(
+        &self,
+        _type_token: &str,
+        old_inputs: &Value,
+        new_inputs: &Value,
+        old_outputs: &Value,
+    ) -> Vec<String> {
+        // `opaque_outputs`: a provider that cannot tell before the call.
+        if new_inputs.get("opaque_outputs") == Some(&json!(true)) {
+            return Vec::new();
+        }
+        meridian_engine::provider::outputs_echoing_changed_inputs(
+            old_inputs,
+            new_inputs,
+            old_outputs,
+        )
+    }
+
     fn diff(&self, _type_token: &str, old: &Value, new: &Value) -> Diff {
         let mut d = Diff::top_level(old, new, &["key", "fixed_name"]);
         d.delete_before_replace = new.get("fixed_name").is_some();

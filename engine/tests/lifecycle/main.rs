@@ -275,13 +275,53 @@ async fn replacement_creates_before_deleting_and_moves_dependents_first() {
 }
 
 #[tokio::test]
-async fn a_replacement_decided_at_run_time_still_deletes_the_old_copy_after_dependents_moved() {
-    // b's key comes from a's output. The plan expects an updated resource's
-    // outputs to stay (b: same); at run time a's new output forces b's
-    // replacement. c, which references b, must move before old b goes.
+async fn the_plan_shows_what_an_update_changes_downstream_as_computed() {
+    // b's key echoes a's input v: when v changes, the plan does not promise
+    // b stays; b's key is computed, which (a replace key) means replace, and
+    // c, which references b, is an update.
     let decls = |v: u32| {
         vec![
             res("a", json!({"v": v})),
+            reference(res("b", json!({"w": 1})), "key", "a", "v"),
+            reference(res("c", json!({"w": 1})), "b_id", "b", "id"),
+            reference(res("d", json!({"w": 1})), "a_arn", "a", "arn"),
+        ]
+    };
+    let h = Harness::new();
+    h.up(decls(1)).await;
+    let plan = h.preview(decls(2)).await.expect("plan");
+    let ops = ops_of(&plan);
+    assert_eq!(ops["a"], Op::Update);
+    assert_eq!(ops["b"], Op::Replace);
+    assert_eq!(ops["c"], Op::Update);
+    // a's arn does not echo an input: d is promised to stay, and does.
+    assert_eq!(ops["d"], Op::Same);
+    let b_step = plan.steps.iter().find(|s| s.name == "b").unwrap();
+    assert_eq!(
+        meridian_engine::render::show_value(b_step.changes[0].new.as_ref()),
+        "(computed)"
+    );
+    let (_, result) = h.up(decls(2)).await;
+    assert!(result.ok(), "{result:?}");
+    let done: BTreeMap<&str, Op> = result
+        .steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.op))
+        .collect();
+    assert_eq!(done["d"], Op::Same, "{:?}", result.steps);
+    let plan = h.preview(decls(2)).await.expect("plan");
+    assert!(!plan.summary.has_changes(), "{plan:?}");
+    h.assert_consistent();
+}
+
+#[tokio::test]
+async fn a_replacement_decided_at_run_time_still_deletes_the_old_copy_after_dependents_moved() {
+    // b's key comes from a's output, which a's provider cannot predict
+    // (b: same in the plan); at run time a's new output forces b's
+    // replacement. c, which references b, must move before old b goes.
+    let decls = |v: u32| {
+        vec![
+            res("a", json!({"v": v, "opaque_outputs": true})),
             reference(res("b", json!({"w": 1})), "key", "a", "v"),
             reference(res("c", json!({"w": 1})), "b_id", "b", "id"),
         ]
@@ -324,7 +364,7 @@ async fn a_replacement_decided_at_run_time_still_deletes_the_old_copy_after_depe
     // Without a replacement, an update leaves no extra result.
     let (_, result) = h
         .up(vec![
-            res("a", json!({"v": 2})),
+            res("a", json!({"v": 2, "opaque_outputs": true})),
             reference(res("b", json!({"w": 1})), "key", "a", "v"),
             reference(res("c", json!({"w": 2})), "b_id", "b", "id"),
         ])
