@@ -608,7 +608,9 @@ async fn permission_lifecycle_without_duplicates() {
         .expect("create again");
     assert_eq!(sdk_statements(&e, "api-fn").await.len(), 1);
 
-    // A new source ARN updates in place: remove and add, still one statement.
+    // A new source ARN is a new statement (a generated id follows the
+    // grant): added before the old one is removed, so the API never lacks
+    // a permission.
     let test_stage = format!(
         "arn:aws:execute-api:{REGION}:{}:abc123/test-invoke-stage/GET/object/*",
         e.account.id()
@@ -616,18 +618,22 @@ async fn permission_lifecycle_without_duplicates() {
     let mut moved = inputs.clone();
     moved["source_arn"] = json!(test_stage);
     let d = e.provider.diff(PERMISSION, &inputs, &moved);
-    assert!(!d.replaces() && d.changes.len() == 1, "{d:?}");
-    e.provider
-        .update(
-            &c,
-            PERMISSION,
-            &created.id,
-            &inputs,
-            &moved,
-            &created.outputs,
-        )
+    assert!(d.replaces() && !d.delete_before_replace, "{d:?}");
+    let replacement = e
+        .provider
+        .create(&c, PERMISSION, &moved)
         .await
-        .expect("update");
+        .expect("create the new statement");
+    assert_ne!(replacement.id, created.id);
+    assert_eq!(
+        sdk_statements(&e, "api-fn").await.len(),
+        2,
+        "both, for a moment"
+    );
+    e.provider
+        .delete(&c, PERMISSION, &created.id, &inputs, &created.outputs)
+        .await
+        .expect("delete the old statement");
     let st = sdk_statements(&e, "api-fn").await;
     assert_eq!(st.len(), 1, "{st:?}");
     assert_eq!(
@@ -635,20 +641,67 @@ async fn permission_lifecycle_without_duplicates() {
         json!(test_stage)
     );
 
-    // A new statement id is a replacement.
-    let mut renamed = moved.clone();
-    renamed["statement_id"] = json!("other");
-    assert!(e.provider.diff(PERMISSION, &moved, &renamed).replaces());
+    // With a statement id of the user's, the same change is an update in
+    // place: remove and add again, still one statement of that id.
+    let mut named = moved.clone();
+    named["statement_id"] = json!("named");
+    let c_named = ctx(PERMISSION, "invoke-named");
+    let named_created = e
+        .provider
+        .create(&c_named, PERMISSION, &named)
+        .await
+        .expect("create named");
+    let mut named_moved = named.clone();
+    named_moved["source_arn"] = json!(source);
+    let d = e.provider.diff(PERMISSION, &named, &named_moved);
+    assert!(!d.replaces() && d.changes.len() == 1, "{d:?}");
+    e.provider
+        .update(
+            &c_named,
+            PERMISSION,
+            &named_created.id,
+            &named,
+            &named_moved,
+            &named_created.outputs,
+        )
+        .await
+        .expect("update");
+    let st = sdk_statements(&e, "api-fn").await;
+    let named_st: Vec<&Value> = st.iter().filter(|s| s["Sid"] == json!("named")).collect();
+    assert_eq!(named_st.len(), 1, "{st:?}");
+    assert_eq!(
+        named_st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
+        json!(source)
+    );
 
-    e.provider
-        .delete(&c, PERMISSION, &created.id, &moved, &created.outputs)
-        .await
-        .expect("delete");
+    // A new statement id is a replacement.
+    let mut renamed = named_moved.clone();
+    renamed["statement_id"] = json!("other");
+    assert!(
+        e.provider
+            .diff(PERMISSION, &named_moved, &renamed)
+            .replaces()
+    );
+
+    for (c, id, inputs, outputs) in [
+        (&c, &replacement.id, &moved, &replacement.outputs),
+        (
+            &c_named,
+            &named_created.id,
+            &named_moved,
+            &named_created.outputs,
+        ),
+    ] {
+        e.provider
+            .delete(c, PERMISSION, id, inputs, outputs)
+            .await
+            .expect("delete");
+        e.provider
+            .delete(c, PERMISSION, id, inputs, outputs)
+            .await
+            .expect("deleting again succeeds");
+    }
     assert!(sdk_statements(&e, "api-fn").await.is_empty());
-    e.provider
-        .delete(&c, PERMISSION, &created.id, &moved, &created.outputs)
-        .await
-        .expect("deleting again succeeds");
 }
 
 #[tokio::test]

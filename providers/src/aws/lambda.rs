@@ -111,12 +111,28 @@ pub fn function_name_for(inputs: &Value, ctx: &OpContext) -> String {
     }
 }
 
+/// The grant's fields, as they decide a generated statement id.
+const GRANT_FIELDS: [&str; 4] = ["principal", "action", "source_arn", "source_account"];
+
 /// The statement id: the `statement_id` input, or one generated from the
-/// logical name and the URN.
+/// logical name, the URN and the grant. A changed grant then gets a new
+/// statement, added before the old one is removed: Lambda cannot change a
+/// statement in place, and removing first would refuse invocations
+/// meanwhile.
 pub fn statement_id_for(inputs: &Value, ctx: &OpContext) -> String {
     match opt_str(inputs, "statement_id") {
         Some(s) => s.to_string(),
-        None => generated_name(&ctx.name, &ctx.urn, 100, is_statement_id_char),
+        None => {
+            let grant: Vec<Value> = GRANT_FIELDS
+                .iter()
+                .map(|k| match (*k, inputs.get(*k)) {
+                    ("action", None | Some(Value::Null)) => json!(DEFAULT_ACTION),
+                    (_, v) => v.cloned().unwrap_or(Value::Null),
+                })
+                .collect();
+            let seed = format!("{}|{}", ctx.urn, Value::Array(grant));
+            generated_name(&ctx.name, &seed, 100, is_statement_id_char)
+        }
     }
 }
 
@@ -1322,9 +1338,11 @@ impl ResourceType for Permission {
     }
 
     /// The function and the statement id are the identity: changing either
-    /// replaces the permission (the new statement can be added before the
-    /// old one goes). Principal, action and sources are updated in place,
-    /// by removing the statement and adding it again.
+    /// replaces the permission, the new statement added before the old one
+    /// goes. A generated statement id follows the grant, so a new principal,
+    /// action or source is such a replacement too; with a `statement_id` of
+    /// the user's they are updated in place, by removing the statement and
+    /// adding it again (a moment without it).
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
         let norm = |v: &Value| {
             let mut m = v.as_object().cloned().unwrap_or_default();
@@ -1332,15 +1350,18 @@ impl ResourceType for Permission {
             m.entry("action").or_insert_with(|| json!(DEFAULT_ACTION));
             Value::Object(m)
         };
-        let mut diff = Diff::top_level(
-            &norm(old_inputs),
-            &norm(new_inputs),
-            &["function_name", "statement_id"],
-        );
+        let given = |v: &Value| v.get("statement_id").filter(|v| !v.is_null()).cloned();
+        let (old_sid, new_sid) = (given(old_inputs), given(new_inputs));
+        let mut identity = vec!["function_name", "statement_id"];
+        if old_sid.is_none() && new_sid.is_none() {
+            identity.extend(GRANT_FIELDS);
+        }
+        let mut diff = Diff::top_level(&norm(old_inputs), &norm(new_inputs), &identity);
+        // Only the same statement id on the same function must go first.
         diff.delete_before_replace = old_inputs.get("function_name")
             == new_inputs.get("function_name")
-            && old_inputs.get("statement_id").filter(|v| !v.is_null())
-                == new_inputs.get("statement_id").filter(|v| !v.is_null());
+            && old_sid.is_some()
+            && old_sid == new_sid;
         diff
     }
 
@@ -1712,11 +1733,40 @@ mod tests {
         let mut with_default = base.clone();
         with_default["action"] = json!(DEFAULT_ACTION);
         assert!(t.diff(&base, &with_default).changes.is_empty());
+        // A generated statement id follows the grant: a new source is a new
+        // statement, added before the old one goes.
         let mut source = base.clone();
         source["source_arn"] = json!("arn:b");
         let d = t.diff(&base, &source);
         assert_eq!(d.changes.len(), 1);
-        assert!(!d.replaces());
+        assert!(d.replaces() && !d.delete_before_replace, "{d:?}");
+        let ctx = OpContext::new(
+            "urn:meridian:s::aws:lambda:Permission::p",
+            "p",
+            "us-east-1",
+            "t",
+            std::time::Duration::from_secs(1),
+        );
+        assert_ne!(
+            statement_id_for(&base, &ctx),
+            statement_id_for(&source, &ctx)
+        );
+        assert_eq!(
+            statement_id_for(&base, &ctx),
+            statement_id_for(&with_default, &ctx)
+        );
+        // With the user's statement id, the same change is an update (remove
+        // and add again), and a new id is a replacement.
+        let mut named = base.clone();
+        named["statement_id"] = json!("apigw");
+        let mut named_source = named.clone();
+        named_source["source_arn"] = json!("arn:b");
+        let d = t.diff(&named, &named_source);
+        assert!(!d.replaces() && d.changes.len() == 1, "{d:?}");
+        let mut renamed = named.clone();
+        renamed["statement_id"] = json!("apigw2");
+        let d = t.diff(&named, &renamed);
+        assert!(d.replaces() && !d.delete_before_replace, "{d:?}");
         let mut moved = base.clone();
         moved["function_name"] = json!("g");
         let d = t.diff(&base, &moved);
