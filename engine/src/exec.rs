@@ -477,6 +477,8 @@ pub async fn reconcile(
             if let Some(inputs) = r.inputs {
                 rec.inputs = inputs;
             }
+            // Where the cloud says it is now (an update may rename it).
+            rec.id = r.id.clone();
             rec.outputs = r.outputs;
             store
                 .complete(&op.key, Completion::Put(rec.clone()))
@@ -1167,7 +1169,12 @@ async fn run_declared(shared: &Shared, node: usize, planned: Op) -> Result<Op, (
             match result {
                 Ok(outputs) => {
                     failpoint("after-call");
-                    let updated = new_record(rec.id.clone(), outputs.clone());
+                    // An update can give the resource a new identity.
+                    let id = n
+                        .provider
+                        .id_after_update(&decl.type_token, &rec.id, &outputs)
+                        .unwrap_or_else(|| rec.id.clone());
+                    let updated = new_record(id, outputs.clone());
                     shared
                         .store
                         .complete(&n.urn, Completion::Put(updated.clone()))

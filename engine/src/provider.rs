@@ -317,6 +317,13 @@ pub trait Provider: Send + Sync {
     /// replacement.
     fn diff(&self, type_token: &str, old_inputs: &Value, new_inputs: &Value) -> Diff;
 
+    /// The physical id after an in-place update that changed it (a record
+    /// renamed in place has a new identity), from the update's `outputs`;
+    /// `None` keeps `id`.
+    fn id_after_update(&self, _type_token: &str, _id: &str, _outputs: &Value) -> Option<String> {
+        None
+    }
+
     /// The outputs an in-place update from `old_inputs` to `new_inputs` may
     /// change: the plan shows them as computed in dependents instead of
     /// promising their recorded values. The default is

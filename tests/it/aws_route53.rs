@@ -871,18 +871,21 @@ async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one
     let mut ids: Vec<&str> = sets.iter().filter_map(|r| r.set_identifier()).collect();
     ids.sort();
     assert_eq!(ids, vec!["eu-west-1-blue", "sa-east-1", "us-east-1"]);
-    // The read follows the new identity (from the outputs), though the id
-    // recorded at create still names the old one.
+    // The update names the new identity, which the engine records; a read
+    // by the old id follows the outputs to it too.
+    let new_id = format!("{zone_id}|api.lat.example.com|A|eu-west-1-blue");
+    assert_eq!(
+        e.provider.id_after_update(RECORD, &eu.id, &out),
+        Some(new_id.clone())
+    );
+    assert_eq!(e.provider.id_after_update(RECORD, &new_id, &out), None);
     let moved = e
         .provider
         .read(c, read_req(RECORD, Some(&eu.id), &new_inputs, Some(&out)))
         .await
         .expect("read")
         .expect("found at the new identity");
-    assert_eq!(
-        moved.id,
-        format!("{zone_id}|api.lat.example.com|A|eu-west-1-blue")
-    );
+    assert_eq!(moved.id, new_id);
 
     // Deleting one latency record leaves the others.
     e.provider

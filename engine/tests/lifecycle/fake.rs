@@ -324,9 +324,27 @@ impl Provider for FakeProvider {
             Some(entry) => entry.1 = new.clone(),
             None => return Err(ProviderError::permanent(format!("{id} does not exist"))),
         }
+        // `move_to`: an update that gives the resource a new identity (like
+        // a DNS record whose set identifier changes in place).
+        let id = match new.get("move_to").and_then(Value::as_str) {
+            Some(to) if to != id => {
+                let entry = c.resources.remove(id).expect("present");
+                c.resources.insert(to.to_string(), entry);
+                to.to_string()
+            }
+            _ => id.to_string(),
+        };
         drop(c);
-        self.log("update", &ctx.name, id);
-        Ok(outputs(id, new))
+        self.log("update", &ctx.name, &id);
+        Ok(outputs(&id, new))
+    }
+
+    fn id_after_update(&self, _type_token: &str, id: &str, outputs: &Value) -> Option<String> {
+        outputs
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|new| *new != id)
+            .map(str::to_string)
     }
 
     async fn delete(

@@ -375,6 +375,25 @@ async fn a_replacement_decided_at_run_time_still_deletes_the_old_copy_after_depe
 }
 
 #[tokio::test]
+async fn an_update_that_gives_a_new_identity_is_recorded_under_it() {
+    let h = Harness::new();
+    h.up(vec![res("r", json!({"v": 1}))]).await;
+    let (plan, result) = h
+        .up(vec![res("r", json!({"v": 1, "move_to": "r-elsewhere"}))])
+        .await;
+    assert_eq!(ops_of(&plan)["r"], Op::Update);
+    assert!(result.ok(), "{result:?}");
+    assert_eq!(
+        h.state().resources["urn:meridian:test::fake:index:Res::r"].id,
+        "r-elsewhere"
+    );
+    // State and cloud agree on the id; the next delete finds it.
+    h.assert_consistent();
+    h.destroy().await.expect("destroy");
+    assert!(h.fake.live_names().is_empty());
+}
+
+#[tokio::test]
 async fn fixed_name_replacement_deletes_before_creating() {
     let h = Harness::new();
     h.up(vec![res("n", json!({"fixed_name": "alpha"}))]).await;

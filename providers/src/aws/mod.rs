@@ -58,6 +58,10 @@ pub trait ResourceType: Send + Sync {
         new_inputs: &Value,
         old_outputs: &Value,
     ) -> Result<Value, ProviderError>;
+    /// See [`Provider::id_after_update`].
+    fn id_after_update(&self, _id: &str, _outputs: &Value) -> Option<String> {
+        None
+    }
     async fn delete(
         &self,
         aws: &Clients,
@@ -194,6 +198,12 @@ impl Provider for AwsProvider {
         self.get(type_token)?
             .update(&self.clients, ctx, id, old_inputs, new_inputs, old_outputs)
             .await
+    }
+
+    fn id_after_update(&self, type_token: &str, id: &str, outputs: &Value) -> Option<String> {
+        self.types
+            .get(type_token)
+            .and_then(|t| t.id_after_update(id, outputs))
     }
 
     async fn delete(

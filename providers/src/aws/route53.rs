@@ -1735,6 +1735,13 @@ async fn validate_in_zone(
 
 #[async_trait]
 impl ResourceType for Record {
+    /// A set identifier (or name) changed in place is a new identity.
+    fn id_after_update(&self, id: &str, outputs: &Value) -> Option<String> {
+        RecordKey::from_outputs(outputs)
+            .map(|k| k.id())
+            .filter(|new| new != id)
+    }
+
     fn info(&self) -> TypeInfo {
         TypeInfo {
             timeouts: DefaultTimeouts {
@@ -1833,7 +1840,8 @@ impl ResourceType for Record {
         req: ReadRequest<'_>,
     ) -> Result<Option<ReadResult>, ProviderError> {
         // After an in-place rename the outputs hold the current identity;
-        // the recorded id may still name the old one.
+        // the engine records it as the id (`id_after_update`), but a state
+        // written before that may still name the old one.
         let key = match (req.outputs.and_then(RecordKey::from_outputs), req.id) {
             (Some(k), _) => k,
             (None, Some(id)) => RecordKey::parse(id)?,
