@@ -375,6 +375,17 @@ async fn zone_delete_refuses_foreign_records_and_names_them() {
     assert!(e.r53.get_hosted_zone().id(&zone_id).send().await.is_err());
 }
 
+/// A zone lookup's read, as the engine makes it (no id).
+async fn lookup(
+    e: &Env,
+    c: &OpContext,
+    inputs: &Value,
+) -> Result<Option<meridian_engine::ReadResult>, meridian_engine::ProviderError> {
+    e.provider
+        .read(c, read_req(LOOKUP, None, inputs, None))
+        .await
+}
+
 #[tokio::test]
 async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
     let e = env().await;
@@ -390,9 +401,7 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
     );
 
     let by_name = json!({"zone_name": "lookup.example.com"});
-    let found = e
-        .provider
-        .read(&c, read_req(LOOKUP, None, &by_name, None))
+    let found = lookup(&e, &c, &by_name)
         .await
         .expect("read")
         .expect("found");
@@ -404,26 +413,13 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
     );
 
     let by_id = json!({"zone_id": format!("/hostedzone/{id}")});
-    let found = e
-        .provider
-        .read(&c, read_req(LOOKUP, None, &by_id, None))
-        .await
-        .expect("read")
-        .expect("found");
+    let found = lookup(&e, &c, &by_id).await.expect("read").expect("found");
     assert_eq!(found.outputs["zone_name"], json!("lookup.example.com"));
 
     let missing = json!({"zone_name": "nowhere.example.com"});
-    assert!(
-        e.provider
-            .read(&c, read_req(LOOKUP, None, &missing, None))
-            .await
-            .expect("read")
-            .is_none()
-    );
+    assert!(lookup(&e, &c, &missing).await.expect("read").is_none());
     let ambiguous = json!({"zone_name": "twice.example.com"});
-    let err = e
-        .provider
-        .read(&c, read_req(LOOKUP, None, &ambiguous, None))
+    let err = lookup(&e, &c, &ambiguous)
         .await
         .expect_err("two zones share the name");
     assert!(
@@ -459,25 +455,19 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
         .id()
         .trim_start_matches("/hostedzone/")
         .to_string();
-    let found = e
-        .provider
-        .read(&c, read_req(LOOKUP, None, &by_name, None))
+    let found = lookup(&e, &c, &by_name)
         .await
         .expect("read")
         .expect("found");
     assert_eq!(found.outputs["zone_id"], json!(id), "the public one");
     let want_private = json!({"zone_name": "lookup.example.com", "private_zone": true});
-    let found = e
-        .provider
-        .read(&c, read_req(LOOKUP, None, &want_private, None))
+    let found = lookup(&e, &c, &want_private)
         .await
         .expect("read")
         .expect("found");
     assert_eq!(found.outputs["zone_id"], json!(private_id));
     let wrong_kind = json!({"zone_id": id, "private_zone": true});
-    let err = e
-        .provider
-        .read(&c, read_req(LOOKUP, None, &wrong_kind, None))
+    let err = lookup(&e, &c, &wrong_kind)
         .await
         .expect_err("a public zone");
     assert!(err.message.contains("is public, not private"), "{err}");
