@@ -120,6 +120,14 @@ impl Backends {
         self
     }
 
+    /// [`Self::opener`], its error as a state error naming the URL.
+    fn state_opener(&self, url: &str) -> Result<&Arc<dyn BackendOpener>, StateError> {
+        self.opener(url).map_err(|detail| StateError::Backend {
+            path: url.to_string(),
+            detail,
+        })
+    }
+
     fn opener(&self, url: &str) -> Result<&Arc<dyn BackendOpener>, String> {
         let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
         self.openers
@@ -165,13 +173,7 @@ impl Backends {
                 let backend = SledBackend::open(dir, &opts.command)?;
                 Ok(Arc::new(backend.stack(stack)?))
             }
-            Location::Url(url) => self
-                .opener(url)
-                .map_err(|detail| StateError::Backend {
-                    path: url.clone(),
-                    detail,
-                })?
-                .open(url, stack, opts),
+            Location::Url(url) => self.state_opener(url)?.open(url, stack, opts),
         }
     }
 
@@ -188,13 +190,7 @@ impl Backends {
                 "Nothing to unlock: a state directory ({}) is locked by the operating system for as long as its holder runs, and released when it exits, however it exits.",
                 dir.display()
             )),
-            Location::Url(url) => self
-                .opener(url)
-                .map_err(|detail| StateError::Backend {
-                    path: url.clone(),
-                    detail,
-                })?
-                .unlock(url, stack, force, announce),
+            Location::Url(url) => self.state_opener(url)?.unlock(url, stack, force, announce),
         }
     }
 
@@ -205,13 +201,7 @@ impl Backends {
                 "A state directory ({}) is created on first use.",
                 dir.display()
             )),
-            Location::Url(url) => self
-                .opener(url)
-                .map_err(|detail| StateError::Backend {
-                    path: url.clone(),
-                    detail,
-                })?
-                .create(url),
+            Location::Url(url) => self.state_opener(url)?.create(url),
         }
     }
 }

@@ -675,7 +675,6 @@ pub async fn execute(
     // program removed; its old copy holds nothing back. Should the inversion
     // close a cycle (a third resource tying the two together), the usual
     // order stands.
-    let mut delete_after: Vec<(usize, usize)> = Vec::new();
     let mut snapshot_inverted: Vec<(usize, usize)> = Vec::new();
     let mut snapshot_usual: Vec<(usize, usize)> = Vec::new();
     for (u, unit) in units.iter().enumerate() {
@@ -699,13 +698,10 @@ pub async fn execute(
                     Unit::DeleteReplaced { node } if snapshot(*node) => {
                         snapshot_usual.push((u, d));
                     }
-                    _ => delete_after.push((u, d)),
+                    _ => deps[u].push(d),
                 }
             }
         }
-    }
-    for &(u, d) in &delete_after {
-        deps[u].push(d);
     }
     let inverted = (!snapshot_inverted.is_empty())
         .then(|| {

@@ -170,7 +170,8 @@ pub enum Known<'a> {
     /// The resource will be updated in place: its recorded outputs are
     /// expected to stay, except those the provider says the update may
     /// change (listed) and those it does not have yet, which are unknown.
-    Updating(&'a Value, Vec<String>),
+    /// (Shared: each reference to the resource gets a cheap copy.)
+    Updating(&'a Value, std::rc::Rc<[String]>),
     Unknown,
 }
 
@@ -385,12 +386,14 @@ pub fn plan(
                     (Op::Same, Some(r)) => Known::Outputs(&r.outputs),
                     (Op::Update, Some(r)) => Known::Updating(
                         &r.outputs,
-                        n.provider.outputs_changed_by_update(
-                            &n.decl.type_token,
-                            &r.inputs,
-                            &inputs,
-                            &r.outputs,
-                        ),
+                        n.provider
+                            .outputs_changed_by_update(
+                                &n.decl.type_token,
+                                &r.inputs,
+                                &inputs,
+                                &r.outputs,
+                            )
+                            .into(),
                     ),
                     _ => Known::Unknown,
                 };

@@ -53,50 +53,20 @@ struct Settings {
     protect_table: bool,
 }
 
-/// Every retention period CloudWatch Logs accepts.
-const RETENTIONS: [RetentionDays; 22] = {
-    use RetentionDays::*;
-    [
-        OneDay,
-        ThreeDays,
-        FiveDays,
-        OneWeek,
-        TwoWeeks,
-        OneMonth,
-        TwoMonths,
-        ThreeMonths,
-        FourMonths,
-        FiveMonths,
-        SixMonths,
-        OneYear,
-        ThirteenMonths,
-        EighteenMonths,
-        TwoYears,
-        ThreeYears,
-        FiveYears,
-        SixYears,
-        SevenYears,
-        EightYears,
-        NineYears,
-        TenYears,
-    ]
-};
-
 fn log_retention(raw: &str) -> Result<RetentionDays, String> {
     let days: i64 = raw.trim().parse().map_err(|_| {
         format!("--config log_retention_days={raw:?} is not a number of days (example: 90)")
     })?;
-    RETENTIONS
-        .iter()
-        .copied()
-        .find(|r| r.days() == days)
-        .ok_or_else(|| {
-            let allowed: Vec<String> = RETENTIONS.iter().map(|r| r.days().to_string()).collect();
-            format!(
-                "--config log_retention_days={days} is not a retention CloudWatch Logs accepts; use one of {}",
-                allowed.join(", ")
-            )
-        })
+    RetentionDays::from_days(days).ok_or_else(|| {
+        let allowed: Vec<String> = RetentionDays::ALL
+            .iter()
+            .map(|r| r.days().to_string())
+            .collect();
+        format!(
+            "--config log_retention_days={days} is not a retention CloudWatch Logs accepts; use one of {}",
+            allowed.join(", ")
+        )
+    })
 }
 
 fn settings(stack: &Stack) -> Result<Settings, String> {

@@ -109,17 +109,13 @@ pub fn open_with_config(
     config: Option<aws_config::SdkConfig>,
 ) -> Result<DynamoState, StateError> {
     validate_stack_name(stack)?;
-    let parsed = parse(url)?;
-    let location = format!("{parsed} (stack {stack})");
-    let bridge = Bridge::new(&location)?;
-    let backend = |detail: String| StateError::Backend {
-        path: location.clone(),
-        detail,
-    };
-    let client = bridge
-        .run(client(parsed.clone(), config))
-        .ok_or_else(|| backend("the DynamoDB task stopped".into()))?
-        .map_err(backend)?;
+    let Connection {
+        parsed,
+        location,
+        bridge,
+        client,
+    } = Connection::open(url, Some(stack), config)?;
+    let backend = |detail: String| backend_error(&location, detail);
     if create {
         ensure_table(&bridge, &client, &parsed).map_err(backend)?;
     }
@@ -160,7 +156,7 @@ pub fn open_with_config(
                     }
                 }
             })
-            .ok_or_else(|| backend("the DynamoDB task stopped".into()))?
+            .ok_or_else(|| backend(STOPPED.into()))?
     };
     let acquired = match acquired {
         Ok(a) => a,
@@ -213,17 +209,13 @@ pub fn unlock_with_config(
     config: Option<aws_config::SdkConfig>,
 ) -> Result<String, StateError> {
     validate_stack_name(stack)?;
-    let parsed = parse(url)?;
-    let location = format!("{parsed} (stack {stack})");
-    let bridge = Bridge::new(&location)?;
-    let backend = |detail: String| StateError::Backend {
-        path: location.clone(),
-        detail,
-    };
-    let client = bridge
-        .run(client(parsed.clone(), config))
-        .ok_or_else(|| backend("the DynamoDB task stopped".into()))?
-        .map_err(backend)?;
+    let Connection {
+        parsed,
+        location,
+        bridge,
+        client,
+    } = Connection::open(url, Some(stack), config)?;
+    let backend = |detail: String| backend_error(&location, detail);
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     let table = parsed.table.clone();
     let pk = schema::stack_pk(stack);
@@ -234,7 +226,7 @@ pub fn unlock_with_config(
             })
             .await
         })
-        .ok_or_else(|| backend("the DynamoDB task stopped".into()))?;
+        .ok_or_else(|| backend(STOPPED.into()))?;
     for m in rx.try_iter() {
         announce(&m);
     }
@@ -286,18 +278,52 @@ pub fn create_backend_with_config(
     url: &str,
     config: Option<aws_config::SdkConfig>,
 ) -> Result<String, StateError> {
-    let parsed = parse(url)?;
-    let location = parsed.to_string();
-    let bridge = Bridge::new(&location)?;
-    let backend = |detail: String| StateError::Backend {
-        path: location.clone(),
+    let c = Connection::open(url, None, config)?;
+    ensure_table(&c.bridge, &c.client, &c.parsed).map_err(|d| backend_error(&c.location, d))
+}
+
+/// A backend URL with its client, on a runtime of its own.
+struct Connection {
+    parsed: BackendUrl,
+    /// The URL, and the stack if there is one, for messages.
+    location: String,
+    bridge: Bridge,
+    client: aws_sdk_dynamodb::Client,
+}
+
+impl Connection {
+    fn open(
+        url: &str,
+        stack: Option<&str>,
+        config: Option<aws_config::SdkConfig>,
+    ) -> Result<Connection, StateError> {
+        let parsed = parse(url)?;
+        let location = match stack {
+            Some(stack) => format!("{parsed} (stack {stack})"),
+            None => parsed.to_string(),
+        };
+        let bridge = Bridge::new(&location)?;
+        let client = bridge
+            .run(client(parsed.clone(), config))
+            .ok_or_else(|| backend_error(&location, STOPPED.into()))?
+            .map_err(|d| backend_error(&location, d))?;
+        Ok(Connection {
+            parsed,
+            location,
+            bridge,
+            client,
+        })
+    }
+}
+
+/// What a call on the bridge answers when its runtime is gone.
+const STOPPED: &str = "the DynamoDB task stopped";
+
+fn backend_error(location: &str, detail: String) -> StateError {
+    StateError::Backend {
+        path: location.to_string(),
         detail,
-    };
-    let client = bridge
-        .run(client(parsed.clone(), config))
-        .ok_or_else(|| backend("the DynamoDB task stopped".into()))?
-        .map_err(backend)?;
-    ensure_table(&bridge, &client, &parsed).map_err(backend)
+    }
 }
 
 /// Checks a URL without any network call.
@@ -329,7 +355,7 @@ fn ensure_table(
     match bridge.run(async move { table::ensure(&client, &table).await }) {
         Some(Ok(done)) => Ok(done),
         Some(Err(e)) => Err(format!("creating the backend table {}: {e}", url.table)),
-        None => Err("the DynamoDB task stopped".into()),
+        None => Err(STOPPED.into()),
     }
 }
 

@@ -306,6 +306,18 @@ async fn replicas(account: &TestAccount) -> Vec<String> {
     regions
 }
 
+/// The name of the one log group a region's client sees (the account is the test's own).
+async fn only_log_group(logs: &aws_sdk_cloudwatchlogs::Client) -> String {
+    logs.describe_log_groups()
+        .send()
+        .await
+        .unwrap()
+        .log_groups()[0]
+        .log_group_name()
+        .unwrap()
+        .to_string()
+}
+
 fn plan(dir: &Path, account: &TestAccount, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["preview", "--json"];
     args.extend_from_slice(extra);
@@ -392,15 +404,7 @@ async fn global_api_deploys_changes_and_destroys() {
     // Drift: a log group deleted and another's retention changed behind
     // Meridian's back; `refresh` records both, `up` repairs them.
     let eu_logs = aws_sdk_cloudwatchlogs::Client::new(&account.sdk_config("eu-west-1").await);
-    let eu_group = eu_logs
-        .describe_log_groups()
-        .send()
-        .await
-        .unwrap()
-        .log_groups()[0]
-        .log_group_name()
-        .unwrap()
-        .to_string();
+    let eu_group = only_log_group(&eu_logs).await;
     eu_logs
         .delete_log_group()
         .log_group_name(&eu_group)
@@ -408,15 +412,7 @@ async fn global_api_deploys_changes_and_destroys() {
         .await
         .unwrap();
     let sa_logs = aws_sdk_cloudwatchlogs::Client::new(&account.sdk_config("sa-east-1").await);
-    let sa_group = sa_logs
-        .describe_log_groups()
-        .send()
-        .await
-        .unwrap()
-        .log_groups()[0]
-        .log_group_name()
-        .unwrap()
-        .to_string();
+    let sa_group = only_log_group(&sa_logs).await;
     sa_logs
         .put_retention_policy()
         .log_group_name(&sa_group)

@@ -33,6 +33,40 @@ pub enum RetentionDays {
 }
 
 impl RetentionDays {
+    /// Every retention period, shortest first.
+    pub const ALL: [RetentionDays; 22] = {
+        use RetentionDays::*;
+        [
+            OneDay,
+            ThreeDays,
+            FiveDays,
+            OneWeek,
+            TwoWeeks,
+            OneMonth,
+            TwoMonths,
+            ThreeMonths,
+            FourMonths,
+            FiveMonths,
+            SixMonths,
+            OneYear,
+            ThirteenMonths,
+            EighteenMonths,
+            TwoYears,
+            ThreeYears,
+            FiveYears,
+            SixYears,
+            SevenYears,
+            EightYears,
+            NineYears,
+            TenYears,
+        ]
+    };
+
+    /// The period of exactly `days` days, if CloudWatch Logs accepts it.
+    pub fn from_days(days: i64) -> Option<RetentionDays> {
+        Self::ALL.into_iter().find(|r| r.days() == days)
+    }
+
     /// The number of days.
     pub fn days(self) -> i64 {
         use RetentionDays::*;

@@ -6,11 +6,10 @@
 //! Deployments cannot be tagged; the create's token is kept in the
 //! description so an interrupted create is found again.
 
-use super::{api_error, api_slot, check_optional_str, is_not_found, mutate_api};
+use super::{api_error, api_slot, check_optional_str, is_not_found, mutate_api, no_sdk_retries};
 use crate::aws::ResourceType;
 use crate::aws::common::{Clients, check_required_str, create_once, opt_str, req_str};
 use async_trait::async_trait;
-use aws_sdk_apigateway::config::retry::RetryConfig;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
@@ -166,10 +165,7 @@ impl ResourceType for Deployment {
                     .rest_api_id(api)
                     .description(&description)
                     .customize()
-                    .config_override(
-                        aws_sdk_apigateway::config::Builder::default()
-                            .retry_config(RetryConfig::disabled()),
-                    );
+                    .config_override(no_sdk_retries());
                 async move {
                     let _slot = api_slot(&ctx.region, api).await;
                     let created = request.send().await.map_err(|e| {

@@ -33,6 +33,13 @@ pub use resource::Resource;
 pub use rest_api::RestApi;
 pub use stage::Stage;
 
+/// The config of a create that must not be repeated blindly: the SDK's own
+/// retries off, so that `create_once` looks for an earlier attempt first.
+pub(crate) fn no_sdk_retries() -> aws_sdk_apigateway::config::Builder {
+    aws_sdk_apigateway::config::Builder::default()
+        .retry_config(aws_sdk_apigateway::config::retry::RetryConfig::disabled())
+}
+
 /// Maps an API Gateway SDK error. On top of [`sdk_error`]: AWS answers
 /// parallel changes to one API with `ConflictException` (or, historically,
 /// `BadRequestException`) "Unable to complete operation due to concurrent

@@ -3,11 +3,10 @@
 //! (parent, path part) is unique within an API, so it is the identity an
 //! interrupted create is found by.
 
-use super::{api_error, api_slot, is_already_exists, is_not_found, mutate_api};
+use super::{api_error, api_slot, is_already_exists, is_not_found, mutate_api, no_sdk_retries};
 use crate::aws::ResourceType;
 use crate::aws::common::{Clients, check_required_str, create_once, req_str};
 use async_trait::async_trait;
-use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::types::Resource as ApiResource;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
@@ -195,10 +194,7 @@ impl ResourceType for Resource {
                     .parent_id(parent)
                     .path_part(part)
                     .customize()
-                    .config_override(
-                        aws_sdk_apigateway::config::Builder::default()
-                            .retry_config(RetryConfig::disabled()),
-                    );
+                    .config_override(no_sdk_retries());
                 async move {
                     let _slot = api_slot(&ctx.region, api).await;
                     let created = request.send().await.map_err(|e| {

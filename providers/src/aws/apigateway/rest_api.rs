@@ -3,8 +3,8 @@
 //! again by listing the region's APIs and matching the tag.
 
 use super::{
-    api_error, check_one_of, check_optional_str, execute_api_arn, is_not_found, mutate_api, patch,
-    str_or, with_defaults,
+    api_error, check_one_of, check_optional_str, execute_api_arn, is_not_found, mutate_api,
+    no_sdk_retries, patch, str_or, with_defaults,
 };
 use crate::aws::ResourceType;
 use crate::aws::common::{
@@ -12,7 +12,6 @@ use crate::aws::common::{
     identity_tags, opt_str, req_str, wait_for,
 };
 use async_trait::async_trait;
-use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
 use aws_sdk_apigateway::types::{ApiStatus, EndpointConfiguration, EndpointType, Op};
 use meridian_engine::{
@@ -186,10 +185,7 @@ impl ResourceType for RestApi {
                 async move {
                     let created = request
                         .customize()
-                        .config_override(
-                            aws_sdk_apigateway::config::Builder::default()
-                                .retry_config(RetryConfig::disabled()),
-                        )
+                        .config_override(no_sdk_retries())
                         .send()
                         .await
                         .map_err(|e| api_error(&format!("creating REST API {name:?}"), e))?;
