@@ -1,7 +1,7 @@
 //! Test support for Meridian: the local test cloud and isolated test accounts.
 //!
 //! Every AWS provider is tested against Meridian's test cloud: moto's server with Meridian's
-//! extensions (see `testcloud/README.md`), started by `scripts/testcloud start`.
+//! extensions (see `tests/testcloud/README.md`), started by `scripts/testcloud start`.
 //!
 //! - [`TestCloud::shared`] finds or starts one server per test binary (reusing a running one,
 //!   also one another process started).
@@ -155,7 +155,7 @@ impl TestAccount {
 
     /// Sets delays (seconds) of this account's state transitions, e.g.
     /// `json!({"table_create": 2.0, "replica_create": 1.5})`; names are listed in
-    /// `testcloud/README.md`. Other accounts are unaffected; unnamed delays keep their value.
+    /// `tests/testcloud/README.md`. Other accounts are unaffected; unnamed delays keep their value.
     /// Returns every delay now in force for the account.
     ///
     /// Panics if the cloud rejects the request (unknown name, negative value).

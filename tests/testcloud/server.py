@@ -1,8 +1,8 @@
 """Meridian's test cloud: moto's server with Meridian's extensions (meridian_moto) loaded.
 
-Usage: .venv/bin/python testcloud/server.py [--host 127.0.0.1] [--port 5000]
+Usage: .venv/bin/python tests/testcloud/server.py [--host 127.0.0.1] [--port 5000]
 Delay settings come from MERIDIAN_TESTCLOUD_DELAY_<NAME> variables and from
-POST /meridian-testcloud/config; see testcloud/README.md.
+POST /meridian-testcloud/config; see tests/testcloud/README.md.
 """
 
 import argparse

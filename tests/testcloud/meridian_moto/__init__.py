@@ -1,6 +1,6 @@
 """Meridian's extensions to moto's server: patches that make moto behave like AWS where
 Meridian's providers depend on it. Each module documents the AWS behaviour it reproduces and
-the moto gap it closes; testcloud/README.md lists them all. `install()` applies every patch and
+the moto gap it closes; tests/testcloud/README.md lists them all. `install()` applies every patch and
 must run in the server process before the first request.
 """
 

@@ -1,6 +1,6 @@
 """Fixtures: one test cloud server for the session, and a fresh account per test.
 
-The server is started from testcloud/server.py on a free port (or, if
+The server is started from tests/testcloud/server.py on a free port (or, if
 MERIDIAN_TESTCLOUD_ENDPOINT is set, that running server is used). Every test gets its own
 12-digit account (= access key id), so tests never need a reset and can run in parallel.
 """
