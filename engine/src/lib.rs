@@ -8,15 +8,21 @@
 //! the [`meridian_state::StateStore`].
 
 pub mod backend;
+mod call;
 pub mod cli;
+pub mod event;
 pub mod exec;
 pub mod graph;
 pub mod graphviz;
+pub mod journal;
 pub mod model;
 pub mod ops;
 pub mod plan;
 pub mod progress;
 pub mod provider;
+pub mod queue;
+pub mod reconcile;
+pub mod refresh;
 pub mod render;
 pub mod state_ops;
 

@@ -32,13 +32,15 @@ pub enum OpsError {
     Plan(Vec<PlanError>),
     #[error("{0}")]
     Exec(String),
+    #[error(transparent)]
+    Panicked(#[from] exec::StepPanic),
 }
 
 impl From<ExecError> for OpsError {
     fn from(e: ExecError) -> Self {
         match e {
             ExecError::State(s) => OpsError::State(s),
-            ExecError::Plan(p) => OpsError::Plan(p),
+            ExecError::Panicked(p) => OpsError::Panicked(p),
         }
     }
 }

@@ -17,6 +17,7 @@
 use crate::graph::ResourceGraph;
 use crate::model::{UNKNOWN, value_at_path};
 use crate::provider::PropertyChange;
+use crate::queue::DependencyQueue;
 use meridian_state::{ResourceRecord, StackState};
 use serde::Serialize;
 use serde_json::Value;
@@ -458,55 +459,36 @@ pub fn plan(
     }
 }
 
-/// Orders records for deletion: dependents before their dependencies
-/// (Kahn's algorithm over recorded dependencies, ties in key order).
+/// Orders records for deletion: dependents before their dependencies (a
+/// [`DependencyQueue`] over recorded dependencies, ties in key order).
 pub fn order_deletes<'a>(
     records: &[(&'a String, &'a ResourceRecord)],
 ) -> Vec<(&'a String, &'a ResourceRecord)> {
-    // How many records still to delete depend on each URN.
-    let mut dependents_left: HashMap<&str, usize> = HashMap::new();
-    for (_, r) in records {
-        for d in &r.dependencies {
-            *dependents_left.entry(d.as_str()).or_default() += 1;
-        }
-    }
     let mut by_urn: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, (_, r)) in records.iter().enumerate() {
         by_urn.entry(r.urn.as_str()).or_default().push(i);
     }
-    let mut done = vec![false; records.len()];
-    let mut ready: std::collections::VecDeque<usize> = (0..records.len())
-        .filter(|&i| {
-            dependents_left
-                .get(records[i].1.urn.as_str())
-                .copied()
-                .unwrap_or(0)
-                == 0
+    // A record's deletion releases the records it depended on.
+    let released: Vec<Vec<usize>> = records
+        .iter()
+        .map(|(_, r)| {
+            r.dependencies
+                .iter()
+                .flat_map(|d| by_urn.get(d.as_str()).into_iter().flatten().copied())
+                .collect()
         })
         .collect();
+    let mut queue = DependencyQueue::from_dependents(released);
     let mut out = Vec::with_capacity(records.len());
     loop {
-        while let Some(i) = ready.pop_front() {
-            if done[i] {
-                continue;
-            }
-            done[i] = true;
+        while let Some(i) = queue.next_ready() {
+            queue.finish(i);
             out.push(records[i]);
-            for d in &records[i].1.dependencies {
-                if let Some(left) = dependents_left.get_mut(d.as_str()) {
-                    *left -= 1;
-                    if *left == 0 {
-                        for &j in by_urn.get(d.as_str()).into_iter().flatten() {
-                            ready.push_back(j);
-                        }
-                    }
-                }
-            }
         }
         // A cycle in recorded dependencies cannot come from a valid graph;
         // delete the rest in key order rather than loop forever.
-        match (0..records.len()).find(|&i| !done[i]) {
-            Some(i) => ready.push_back(i),
+        match queue.first_unsettled() {
+            Some(i) => queue.force(i),
             None => break,
         }
     }
