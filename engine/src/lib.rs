@@ -24,7 +24,6 @@ pub mod queue;
 pub mod reconcile;
 pub mod refresh;
 pub mod render;
-pub mod state_ops;
 
 pub use cli::{run, run_with_backends};
 pub use graph::{GraphError, GraphErrors, ResourceGraph};

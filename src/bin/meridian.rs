@@ -3,5 +3,5 @@
 //! backend table). Every program's own CLI has the same `state` verbs.
 
 fn main() -> std::process::ExitCode {
-    meridian::engine::state_ops::main(meridian::default_backends())
+    meridian::engine::cli::run_state_tool(meridian::default_backends())
 }

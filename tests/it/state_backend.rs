@@ -497,10 +497,10 @@ async fn an_import_cut_short_refuses_to_load_until_imported_again_with_force() {
 
     let mut wanted = StackState::default();
     wanted.resources.insert("urn:b".into(), record("urn:b", 5));
-    let doc = meridian::engine::state_ops::export_document("cut", &wanted);
-    let e = meridian::engine::state_ops::import_into(&store, "cut", &doc, false).unwrap_err();
+    let doc = meridian::engine::ops::state::export_document("cut", &wanted);
+    let e = meridian::engine::ops::state::import_into(&store, "cut", &doc, false).unwrap_err();
     assert!(e.contains("--force"), "{e}");
-    meridian::engine::state_ops::import_into(&store, "cut", &doc, true).unwrap();
+    meridian::engine::ops::state::import_into(&store, "cut", &doc, true).unwrap();
     assert_eq!(store.load().unwrap(), wanted);
 }
 

@@ -1,16 +1,14 @@
 //! State maintenance that needs no program: export to and import from a
-//! versioned JSON document, the integrity check, and unlocking. Shared by
-//! every program's `state` verbs and by the `meridian` binary ([`main`]).
+//! versioned JSON document, the integrity check, and unlocking. Each
+//! operation returns a report and prints nothing; every program's `state`
+//! verbs and the `meridian` binary print them ([`crate::cli`]).
 
-use crate::backend::{BACKEND_ENV, Backends, Location, OpenOptions};
-use crate::ops::{Request, Verb};
-use clap::{Parser, Subcommand};
-use meridian_state::{PendingOperation, ResourceRecord, StackState, StateStore};
+use crate::backend::{Backends, Location, OpenOptions};
+use meridian_state::{IntegrityProblem, PendingOperation, ResourceRecord, StackState, StateStore};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::path::Path;
 
 /// The `format` of an export document.
 pub const EXPORT_FORMAT: &str = "meridian-state";
@@ -104,7 +102,35 @@ pub fn parse_document(text: &str) -> Result<(String, StackState), String> {
     Ok((doc.stack, state))
 }
 
-fn open(
+/// What a state operation did, for the user: notes on the way, then the
+/// outcome.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    /// Remarks made on the way (`note: ...` on stderr).
+    pub notes: Vec<String>,
+    pub message: String,
+}
+
+impl Report {
+    fn new(message: String) -> Report {
+        Report {
+            notes: Vec::new(),
+            message,
+        }
+    }
+}
+
+/// An export: the document, when it is not written to a file, and the
+/// report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exported {
+    /// The export document, for stdout (`None` when written to a file).
+    pub document: Option<String>,
+    pub report: Report,
+}
+
+/// Opens `stack`'s store for a state operation.
+pub fn open(
     backends: &Backends,
     location: &Location,
     stack: &str,
@@ -123,15 +149,15 @@ fn open(
         .map_err(|e| e.to_string())
 }
 
-/// Writes `stack`'s state as an export document to `out` (stdout if
-/// `None`). Returns a message for stderr.
+/// Exports `stack`'s state as a document: written to `out`, or returned
+/// for stdout when `out` is `None`.
 pub fn export(
     backends: &Backends,
     location: &Location,
     stack: &str,
     out: Option<&Path>,
     create_backend: bool,
-) -> Result<String, String> {
+) -> Result<Exported, String> {
     let store = open(
         backends,
         location,
@@ -152,19 +178,22 @@ pub fn export(
         Some(path) => {
             std::fs::write(path, text)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Ok(format!(
-                "Exported stack {stack} from {} to {} ({summary}).",
-                store.location(),
-                path.display()
-            ))
+            Ok(Exported {
+                document: None,
+                report: Report::new(format!(
+                    "Exported stack {stack} from {} to {} ({summary}).",
+                    store.location(),
+                    path.display()
+                )),
+            })
         }
-        None => {
-            print!("{text}");
-            Ok(format!(
+        None => Ok(Exported {
+            document: Some(text),
+            report: Report::new(format!(
                 "Exported stack {stack} from {} ({summary}).",
                 store.location()
-            ))
-        }
+            )),
+        }),
     }
 }
 
@@ -179,7 +208,7 @@ pub fn import(
     file: &Path,
     force: bool,
     create_backend: bool,
-) -> Result<String, String> {
+) -> Result<Report, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     // Checked before the store is opened (and locked).
@@ -206,19 +235,20 @@ pub fn import_into(
     stack: &str,
     text: &str,
     force: bool,
-) -> Result<String, String> {
+) -> Result<Report, String> {
     let (doc_stack, mut state) = parse_document(text)?;
     if doc_stack != stack {
         return Err(format!(
             "the document holds stack {doc_stack:?}, not {stack:?}: import it with --stack {doc_stack}"
         ));
     }
+    let mut notes = Vec::new();
     let existing = match store.load() {
         Ok(s) => s,
         // An unreadable stack (e.g. an import cut short) can only be
         // replaced, and only when asked to.
         Err(e) if force => {
-            eprintln!("note: replacing a stack that cannot be read: {e}");
+            notes.push(format!("replacing a stack that cannot be read: {e}"));
             StackState::default()
         }
         Err(e) => return Err(format!("{e}; pass --force to replace it anyway")),
@@ -242,250 +272,62 @@ pub fn import_into(
             store.location()
         ));
     }
-    Ok(format!(
-        "Imported stack {stack} into {} ({} resources, {} pending operations).",
-        store.location(),
-        state.resources.len(),
-        state.pending.len()
-    ))
-}
-
-/// Prints the integrity check of `store` (text or JSON); returns the exit
-/// code (0 clean, 1 problems or an unreadable state).
-pub fn check_report(store: &dyn StateStore, json: bool) -> u8 {
-    let s = match store.load() {
-        Ok(s) => s,
-        Err(e) => return fail(json, &e.to_string()),
-    };
-    let problems = meridian_state::check_integrity(&s);
-    if json {
-        print_json(&json!({
-            "ok": problems.is_empty(),
-            "resources": s.resources.len(),
-            "problems": problems.iter().map(|p| json!({"key": p.key, "detail": p.detail})).collect::<Vec<_>>(),
-        }));
-    } else if problems.is_empty() {
-        println!(
-            "State OK: {} resources, no pending operations.",
-            s.resources.len()
-        );
-    } else {
-        for p in &problems {
-            println!("problem: {}: {}", p.key, p.detail);
-        }
-    }
-    if problems.is_empty() { 0 } else { 1 }
-}
-
-/// Carries out a state verb that needs no program (`state export`, `state
-/// import`, `state unlock`); `None` for any other verb.
-pub fn run_maintenance(req: &Request, backends: &Backends) -> Option<u8> {
-    let outcome = match &req.verb {
-        Verb::StateExport { out } => export(
-            backends,
-            &req.location,
-            &req.stack,
-            out.as_deref(),
-            req.create_backend,
+    Ok(Report {
+        notes,
+        message: format!(
+            "Imported stack {stack} into {} ({} resources, {} pending operations).",
+            store.location(),
+            state.resources.len(),
+            state.pending.len()
         ),
-        Verb::StateImport { file, force } => import(
-            backends,
-            &req.location,
-            &req.stack,
-            file,
-            *force,
-            req.create_backend,
-        ),
-        Verb::StateUnlock { force } => unlock(backends, &req.location, &req.stack, *force),
-        _ => return None,
-    };
-    Some(report(req.json, outcome))
+    })
 }
 
-fn unlock(
+/// The integrity check of a stack's state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    pub resources: usize,
+    pub problems: Vec<IntegrityProblem>,
+}
+
+/// Checks `store`'s state: every dependency recorded, no URN recorded twice
+/// as live, no journal entry left.
+pub fn check(store: &dyn StateStore) -> Result<Check, String> {
+    let state = store.load().map_err(|e| e.to_string())?;
+    Ok(Check {
+        resources: state.resources.len(),
+        problems: meridian_state::check_integrity(&state),
+    })
+}
+
+/// Breaks `stack`'s lease (see [`Backends::unlock`]); `announce` hears
+/// what it waits for.
+pub fn unlock(
     backends: &Backends,
     location: &Location,
     stack: &str,
     force: bool,
-) -> Result<String, String> {
+    announce: &mut dyn FnMut(&str),
+) -> Result<Report, String> {
     backends
-        .unlock(location, stack, force, &mut |m| eprintln!("{m}"))
+        .unlock(location, stack, force, announce)
+        .map(Report::new)
         .map_err(|e| e.to_string())
 }
 
-fn report(json: bool, outcome: Result<String, String>) -> u8 {
-    match outcome {
-        Ok(message) => {
-            if json {
-                print_json(&json!({"ok": true, "message": message}));
-            } else {
-                eprintln!("{message}");
-            }
-            0
-        }
-        Err(e) => fail(json, &e),
-    }
-}
-
-fn fail(json: bool, message: &str) -> u8 {
-    if json {
-        print_json(&json!({"error": message}));
-    }
-    eprintln!("error: {message}");
-    1
-}
-
-fn print_json(v: &Value) {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
-}
-
-/// The `meridian` binary's command line: state operations that need no
-/// program.
-#[derive(Parser, Debug)]
-#[command(
-    name = "meridian",
-    about = "Meridian's state tool: export, import and check a stack's state, break a stale lock, create the team backend",
-    disable_help_subcommand = true
-)]
-struct MeridianCli {
-    #[command(subcommand)]
-    command: Option<Command>,
-    /// Stack name.
-    #[arg(long, global = true, default_value = "dev")]
-    stack: String,
-    /// State directory (embedded sled database; default .meridian).
-    #[arg(long = "state", global = true, value_name = "DIR")]
-    state_dir: Option<PathBuf>,
-    /// Backend URL, e.g. dynamodb://TABLE?region=REGION (or MERIDIAN_BACKEND).
-    #[arg(long, global = true, value_name = "URL")]
-    backend: Option<String>,
-    /// Create the backend's table if it does not exist (on-demand billing,
-    /// point-in-time recovery on). Alone: only that.
-    #[arg(long, global = true)]
-    create_backend: bool,
-    /// One JSON document on stdout.
-    #[arg(long, global = true)]
-    json: bool,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// State maintenance.
-    State {
-        #[command(subcommand)]
-        action: StateCommand,
-    },
-    /// Break the stack's lock (lease) left by a process that is gone.
-    Unlock {
-        /// Break it even if its holder is still renewing it.
-        #[arg(long)]
-        force: bool,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-enum StateCommand {
-    /// Write the stack's state as a versioned JSON document.
-    Export {
-        /// Write here instead of stdout.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
-    /// Load an export document into the stack.
-    Import {
-        file: PathBuf,
-        /// Replace a stack that is not empty.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Verify the state: dependencies recorded, no duplicates, no pending
-    /// operation.
-    Check,
-    /// Same as `meridian unlock`.
-    Unlock {
-        #[arg(long)]
-        force: bool,
-    },
-}
-
-/// The `meridian` binary: parses its arguments and runs one state
-/// operation against `backends`. Exit codes: 0 success, 1 failure, 2 usage.
-pub fn main(backends: Backends) -> ExitCode {
-    let cli = match MeridianCli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    let usage = |msg: String| {
-        eprintln!("error: {msg}");
-        ExitCode::from(2)
-    };
-    if let Err(e) = meridian_state::validate_stack_name(&cli.stack) {
-        return usage(e.to_string());
-    }
-    let location = match Location::resolve(
-        cli.backend.as_deref(),
-        cli.state_dir.as_deref(),
-        std::env::var(BACKEND_ENV).ok(),
-    ) {
-        Ok(l) => l,
-        Err(e) => return usage(e),
-    };
-    if let Err(e) = backends.check(&location) {
-        return usage(e);
-    }
-    let stack = cli.stack.as_str();
-    let Some(command) = cli.command else {
-        if !cli.create_backend {
-            return usage(
-                "say what to do: `state export|import|check`, `unlock`, or --create-backend (see --help)".into(),
-            );
-        }
-        return ExitCode::from(report(
-            cli.json,
-            backends.create(&location).map_err(|e| e.to_string()),
-        ));
-    };
-    let create = cli.create_backend;
-    let code = match command {
-        Command::State {
-            action: StateCommand::Export { out },
-        } => report(
-            cli.json,
-            export(&backends, &location, stack, out.as_deref(), create),
-        ),
-        Command::State {
-            action: StateCommand::Import { file, force },
-        } => report(
-            cli.json,
-            import(&backends, &location, stack, &file, force, create),
-        ),
-        Command::State {
-            action: StateCommand::Check,
-        } => match open(
-            &backends,
-            &location,
-            stack,
-            &format!("state check --stack {stack}"),
-            create,
-        ) {
-            Ok(store) => check_report(store.as_ref(), cli.json),
-            Err(e) => fail(cli.json, &e),
-        },
-        Command::Unlock { force }
-        | Command::State {
-            action: StateCommand::Unlock { force },
-        } => report(cli.json, unlock(&backends, &location, stack, force)),
-    };
-    ExitCode::from(code)
+/// Creates the team backend's storage at `location`.
+pub fn create_backend(backends: &Backends, location: &Location) -> Result<Report, String> {
+    backends
+        .create(location)
+        .map(Report::new)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use meridian_state::OperationKind;
+    use serde_json::json;
 
     fn record(urn: &str) -> ResourceRecord {
         ResourceRecord {

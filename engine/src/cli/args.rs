@@ -1,0 +1,159 @@
+//! The command line, as clap parses it: one tree of flags and verbs for
+//! every Meridian program ([`ProgramArgs`]) and the `meridian` binary
+//! ([`ToolArgs`]), which share the state flags ([`StoreArgs`]) and the
+//! `state` verbs ([`StateAction`]). Validation is in [`super::request`].
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Where a stack's state is, and how to answer: the flags every command
+/// takes.
+#[derive(clap::Args, Debug)]
+pub struct StoreArgs {
+    /// Stack name.
+    #[arg(long, global = true, default_value = "dev")]
+    pub stack: String,
+    /// State directory (embedded sled database; default .meridian).
+    #[arg(long = "state", global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Team state backend URL, e.g. dynamodb://TABLE?region=REGION
+    /// (default: the MERIDIAN_BACKEND environment variable, else --state).
+    #[arg(long, global = true, value_name = "URL")]
+    pub backend: Option<String>,
+    /// Create the backend's table if it does not exist (on-demand billing,
+    /// point-in-time recovery on). Alone, to the `meridian` binary: only that.
+    #[arg(long, global = true)]
+    pub create_backend: bool,
+    /// One JSON document on stdout; no colour, no progress.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// A Meridian program's command line.
+#[derive(Parser, Debug)]
+#[command(
+    about = "A Meridian program: declares a resource graph and makes the cloud match it",
+    disable_help_subcommand = true
+)]
+pub struct ProgramArgs {
+    #[command(subcommand)]
+    pub verb: VerbArg,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Program configuration, `key=value` (repeatable).
+    #[arg(long = "config", short = 'c', global = true, value_name = "KEY=VALUE")]
+    pub config: Vec<String>,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// At most this many steps at once.
+    #[arg(long, global = true, default_value_t = 32)]
+    pub parallel: usize,
+    /// Only these resources (and what they depend on). Repeatable.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub target: Vec<String>,
+    /// Exit non-zero when the plan has changes.
+    #[arg(long, global = true)]
+    pub expect_no_changes: bool,
+    /// Show every property of each step, and unchanged resources.
+    #[arg(long, global = true)]
+    pub diff: bool,
+    /// Show the plan as a tree: each resource under what it depends on.
+    #[arg(long, global = true)]
+    pub tree: bool,
+    /// Logs on stderr: -v the SDK's requests with their request ids, -vv
+    /// debug, -vvv trace (RUST_LOG, when set, takes precedence).
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VerbArg {
+    /// Show the plan; change nothing.
+    Preview,
+    /// Apply the plan.
+    Up,
+    /// Delete everything the stack manages (retained resources are kept).
+    Destroy,
+    /// Read every resource from the cloud and record what is there.
+    Refresh,
+    /// Show the stack outputs from state.
+    Outputs,
+    /// Print the resource graph (regions as clusters, planned operations
+    /// as colours).
+    Graph {
+        /// dot, mermaid, or svg / png (rendered by Graphviz's `dot`).
+        #[arg(long, default_value = "dot")]
+        format: String,
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Do not plan: draw the graph without operations (no state is
+        /// opened, no data source is read).
+        #[arg(long)]
+        no_plan: bool,
+    },
+    /// State maintenance.
+    State {
+        #[command(subcommand)]
+        action: StateAction,
+    },
+}
+
+/// The `state` verbs, the same for programs and the `meridian` binary.
+#[derive(Subcommand, Debug)]
+pub enum StateAction {
+    /// Verify the state: every dependency recorded, no duplicates, no
+    /// pending operation left.
+    Check,
+    /// Write the stack's state as a versioned JSON document.
+    Export {
+        /// Write here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Load an export document into the stack (any backend).
+    Import {
+        file: PathBuf,
+        /// Replace a stack that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Break the stack's lease left by a process that is gone.
+    Unlock {
+        /// Break it even if its holder is still renewing it.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// The `meridian` binary's command line: state operations that need no
+/// program.
+#[derive(Parser, Debug)]
+#[command(
+    name = "meridian",
+    about = "Meridian's state tool: export, import and check a stack's state, break a stale lock, create the team backend",
+    disable_help_subcommand = true
+)]
+pub struct ToolArgs {
+    #[command(subcommand)]
+    pub command: Option<ToolCommand>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ToolCommand {
+    /// State maintenance.
+    State {
+        #[command(subcommand)]
+        action: StateAction,
+    },
+    /// Break the stack's lease left by a process that is gone (as `state
+    /// unlock`).
+    Unlock {
+        /// Break it even if its holder is still renewing it.
+        #[arg(long)]
+        force: bool,
+    },
+}

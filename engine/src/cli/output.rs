@@ -1,0 +1,260 @@
+//! Everything the CLI prints: plans, results, reports, errors, the JSON
+//! documents of `--json` (README.md's schema), and the confirmation
+//! prompt. Stdout carries the answer (one JSON document with `--json`);
+//! stderr carries errors, notes and progress.
+
+use super::exit::ExitCode;
+use crate::event::RunResult;
+use crate::ops::state::{Check, Exported, Report};
+use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::refresh::RefreshResult;
+use crate::render::{self, PlanView, Style};
+use meridian_state::StackState;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+/// How to print: `--json` or text in a style.
+#[derive(Clone, Copy, Debug)]
+pub struct Output {
+    pub json: bool,
+    pub style: Style,
+}
+
+impl Output {
+    /// Plain for `--json`, else coloured when stdout is a terminal that
+    /// wants colour.
+    pub fn new(json: bool) -> Output {
+        let style = if json {
+            Style::plain()
+        } else {
+            Style::detect()
+        };
+        Output { json, style }
+    }
+
+    /// An error: on stderr, and as the JSON error document with `--json`.
+    pub fn error(&self, message: &str, code: ExitCode) -> ExitCode {
+        if self.json {
+            print_json(&error_json(message));
+        }
+        eprintln!("error: {message}");
+        code
+    }
+
+    /// A failure (exit 1).
+    pub fn fail(&self, message: &str) -> ExitCode {
+        self.error(message, ExitCode::Failure)
+    }
+
+    /// The report of a state operation: notes, then the message (on stderr,
+    /// or `{"ok": true, "message"}` with `--json`).
+    pub fn report(&self, outcome: Result<Report, String>) -> ExitCode {
+        match outcome {
+            Ok(report) => {
+                for note in &report.notes {
+                    eprintln!("note: {note}");
+                }
+                if self.json {
+                    print_json(&json!({"ok": true, "message": report.message}));
+                } else {
+                    eprintln!("{}", report.message);
+                }
+                ExitCode::Success
+            }
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    /// An export: the document on stdout (unless written to a file), then
+    /// the report.
+    pub fn exported(&self, outcome: Result<Exported, String>) -> ExitCode {
+        self.report(outcome.map(|exported| {
+            if let Some(document) = &exported.document {
+                print!("{document}");
+            }
+            exported.report
+        }))
+    }
+
+    /// The integrity check (exit 1 on problems or an unreadable state).
+    pub fn check(&self, outcome: Result<Check, String>) -> ExitCode {
+        let check = match outcome {
+            Ok(c) => c,
+            Err(e) => return self.fail(&e),
+        };
+        let problems = &check.problems;
+        if self.json {
+            print_json(&json!({
+                "ok": problems.is_empty(),
+                "resources": check.resources,
+                "problems": problems.iter().map(|p| json!({"key": p.key, "detail": p.detail})).collect::<Vec<_>>(),
+            }));
+        } else if problems.is_empty() {
+            println!(
+                "State OK: {} resources, no pending operations.",
+                check.resources
+            );
+        } else {
+            for p in problems {
+                println!("problem: {}: {}", p.key, p.detail);
+            }
+        }
+        if problems.is_empty() {
+            ExitCode::Success
+        } else {
+            ExitCode::Failure
+        }
+    }
+
+    /// `preview`'s plan, with the journal entries the next `up` reconciles.
+    pub fn preview(&self, plan: &Plan, state: &StackState, view: PlanView) {
+        if self.json {
+            let mut doc = render::plan_json(plan);
+            doc["pending_operations"] = json!(state.pending.len());
+            print_json(&doc);
+        } else {
+            print!("{}", render::plan_text(plan, self.style, view, "preview"));
+            if !state.pending.is_empty() {
+                println!(
+                    "{} operation(s) of an interrupted run will be reconciled by the next up.",
+                    state.pending.len()
+                );
+            }
+        }
+    }
+
+    /// The plan shown before `up` or `destroy` asks to go on (text only).
+    pub fn plan_to_confirm(&self, plan: &Plan, view: PlanView, verb: &str) {
+        if !self.json {
+            println!("{}", render::plan_text(plan, self.style, view, verb));
+        }
+    }
+
+    /// The result of `up` or `destroy`, with the stack outputs (shown after
+    /// `up` only, in text).
+    pub fn applied(
+        &self,
+        plan: &Plan,
+        result: &RunResult,
+        outputs: &BTreeMap<String, Value>,
+        show_outputs: bool,
+    ) {
+        if self.json {
+            let mut doc = render::result_json(plan, result);
+            doc["outputs"] = json!(outputs);
+            print_json(&doc);
+        } else {
+            print!("{}", render::result_text(result, self.style));
+            if show_outputs && !outputs.is_empty() {
+                println!("Outputs:");
+                for (k, v) in outputs {
+                    println!("  {k}: {}", render::show_value(Some(v)));
+                }
+            }
+        }
+    }
+
+    pub fn refreshed(&self, results: &[RefreshResult]) {
+        if self.json {
+            print_json(&render::refresh_json(results));
+        } else {
+            print!("{}", render::refresh_text(results, self.style));
+        }
+    }
+
+    pub fn outputs(&self, outputs: &BTreeMap<String, Value>) {
+        if self.json {
+            print_json(&json!(outputs));
+        } else {
+            for (k, v) in outputs {
+                println!("{k}: {}", render::show_value(Some(v)));
+            }
+        }
+    }
+}
+
+/// Asks on the terminal whether to go on; true for yes.
+pub fn ask(verb: &str) -> bool {
+    eprint!("Do you want to perform this {verb}? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    matches!(line.trim(), "y" | "yes" | "Y")
+}
+
+/// Pretty JSON on stdout.
+pub fn print_json(v: &Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+/// `{"error": "..."}`, the one error document of `--json` (README.md).
+pub fn error_json(message: &str) -> Value {
+    json!({ "error": message })
+}
+
+/// A command line clap refused (or `--help`/`--version`): printed as clap
+/// prints it, preceded by the JSON error document when `json_error`.
+pub fn clap_error(e: &clap::Error, json_error: bool) -> ExitCode {
+    if e.use_stderr() && json_error {
+        let text = e.render().to_string();
+        print_json(&error_json(text.trim().trim_start_matches("error: ")));
+    }
+    let _ = e.print();
+    if e.use_stderr() {
+        ExitCode::Usage
+    } else {
+        ExitCode::Success
+    }
+}
+
+/// A remark on stderr (`note: ...`).
+pub fn note(message: &str) {
+    eprintln!("note: {message}");
+}
+
+/// `up` or `destroy` was declined at the prompt.
+pub fn cancelled() -> ExitCode {
+    eprintln!("Cancelled; nothing was changed.");
+    ExitCode::Failure
+}
+
+/// `--expect-no-changes` and the plan `has` / `had` changes (stderr only).
+pub fn changes_present(tense: &str) {
+    eprintln!("error: --expect-no-changes: the plan {tense} changes");
+}
+
+/// The first Ctrl-C.
+pub fn interrupted(progress: &Progress) {
+    progress.println(
+        "\nInterrupted: no new steps will start; waiting for running steps to finish and be recorded. Press Ctrl-C again to exit at once.",
+    );
+}
+
+/// The second Ctrl-C.
+pub fn exiting_at_once() {
+    eprintln!("Exiting at once; the next run reconciles interrupted steps.");
+}
+
+impl Output {
+    /// Writes a rendered graph to `out` (or stdout); `written` when Graphviz
+    /// already wrote the file itself.
+    pub fn graph(&self, bytes: &[u8], out: Option<&Path>, written: bool) -> ExitCode {
+        match out {
+            Some(p) if written => eprintln!("Wrote {}", p.display()),
+            Some(p) => match std::fs::write(p, bytes) {
+                Ok(()) => eprintln!("Wrote {}", p.display()),
+                Err(e) => return self.fail(&format!("cannot write {}: {e}", p.display())),
+            },
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                if let Err(e) = stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+                    return self.fail(&format!("cannot write the graph to stdout: {e}"));
+                }
+            }
+        }
+        ExitCode::Success
+    }
+}

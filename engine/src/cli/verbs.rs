@@ -1,0 +1,319 @@
+//! The verbs of a program, each a thin wrapper: open what it needs, call
+//! the operation in [`crate::ops`], print the result ([`super::output`]),
+//! and say how it ended ([`ExitCode`]).
+
+use super::exit::ExitCode;
+use super::output::{self, Output};
+use super::request::{Request, StateVerb, StoreRequest, Verb};
+use crate::backend::{Backends, Location, OpenOptions};
+use crate::exec::RunOptions;
+use crate::graph::ResourceGraph;
+use crate::graphviz;
+use crate::model::Stack;
+use crate::ops::{self, OpsError, state};
+use crate::plan::{self, Plan};
+use crate::progress::Progress;
+use crate::provider::ProviderRegistry;
+use crate::render::PlanView;
+use meridian_state::{StackState, StateStore};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Carries out a state verb that needs no program (`state export`, `state
+/// import`, `state unlock`); `None` for any other.
+pub(super) fn maintenance(
+    verb: &StateVerb,
+    req: &StoreRequest,
+    backends: &Backends,
+) -> Option<ExitCode> {
+    let out = Output::new(req.json);
+    let (location, stack, create) = (&req.location, req.stack.as_str(), req.create_backend);
+    Some(match verb {
+        StateVerb::Export { out: file } => out.exported(state::export(
+            backends,
+            location,
+            stack,
+            file.as_deref(),
+            create,
+        )),
+        StateVerb::Import { file, force } => out.report(state::import(
+            backends, location, stack, file, *force, create,
+        )),
+        StateVerb::Unlock { force } => {
+            out.report(state::unlock(backends, location, stack, *force, &mut |m| {
+                eprintln!("{m}")
+            }))
+        }
+        StateVerb::Check => return None,
+    })
+}
+
+/// Opens the stack's store; the lock (a file lock, or a renewed lease) is
+/// held until it is dropped.
+fn open_store(
+    req: &StoreRequest,
+    command: &str,
+    backends: &Backends,
+) -> Result<Arc<dyn StateStore>, String> {
+    let opts = OpenOptions {
+        command: format!("{command} --stack {}", req.stack),
+        create_backend: req.create_backend,
+    };
+    backends
+        .open(&req.location, &req.stack, &opts)
+        .map_err(|e| e.to_string())
+}
+
+/// `state check` for the `meridian` binary and for programs.
+pub(super) fn check(req: &StoreRequest, backends: &Backends) -> ExitCode {
+    let out = Output::new(req.json);
+    match open_store(req, "state check", backends) {
+        Ok(store) => out.check(state::check(store.as_ref())),
+        Err(e) => out.fail(&e),
+    }
+}
+
+/// Carries out a program's verb, its stack declared.
+pub(super) async fn run_verb(
+    req: Request,
+    stack: Stack,
+    providers: ProviderRegistry,
+    backends: &Backends,
+) -> ExitCode {
+    let out = Output::new(req.store.json);
+    let stack_name = stack.name().to_string();
+    let (decls, outputs) = stack.into_parts();
+    let graph = match ResourceGraph::build(&stack_name, decls, outputs, &providers) {
+        Ok(g) => Arc::new(g),
+        Err(e) => return out.fail(&e.to_string()),
+    };
+    for t in &req.targets {
+        if !graph.by_name.contains_key(t) && req.verb != Verb::Destroy {
+            return out.fail(&format!("--target {t:?} is not a declared resource"));
+        }
+    }
+    if let Verb::Graph {
+        format,
+        out: file,
+        with_plan,
+    } = &req.verb
+    {
+        let plan = match with_plan {
+            true => graph_plan(&req, &graph, backends)
+                .await
+                .map_err(|why| output::note(&format!("planned operations are not shown: {why}")))
+                .ok(),
+            false => None,
+        };
+        return graph_verb(out, &graph, plan.as_ref(), *format, file.as_deref());
+    }
+    // Mutating verbs without a terminal must say --yes: checked before the
+    // state is opened or any call made.
+    let mutating = matches!(req.verb, Verb::Up | Verb::Destroy | Verb::Refresh);
+    if mutating && !req.yes && !std::io::stdin().is_terminal() {
+        return out.fail(&format!(
+            "`{}` changes the cloud and standard input is not a terminal: pass --yes to confirm",
+            req.verb.name()
+        ));
+    }
+    let store = match open_store(&req.store, req.verb.name(), backends) {
+        Ok(s) => s,
+        Err(e) => return out.fail(&e),
+    };
+    // Progress goes to stderr: redrawn on a terminal, plain lines otherwise
+    // (and always with --json, whose stdout is the JSON document alone).
+    let progress = Progress::new(!out.json);
+    let cancel = Arc::new(AtomicBool::new(false));
+    install_interrupt_handler(cancel.clone(), progress.clone());
+    match req.verb {
+        Verb::Preview => preview(&req, out, &graph, store.as_ref()).await,
+        Verb::Up | Verb::Destroy => {
+            let opts = RunOptions {
+                parallel: req.parallel,
+                cancel,
+                events: progress.sink(),
+            };
+            apply(&req, out, graph, providers, store, opts, progress).await
+        }
+        Verb::Refresh => {
+            match ops::refresh(providers, store, req.parallel, &progress.sink()).await {
+                Ok(results) => {
+                    progress.finish();
+                    out.refreshed(&results);
+                    match results.iter().any(|r| r.status == "failed") {
+                        true => ExitCode::Failure,
+                        false => ExitCode::Success,
+                    }
+                }
+                Err(e) => out.fail(&e.to_string()),
+            }
+        }
+        Verb::Outputs => match store.load() {
+            Ok(s) => {
+                out.outputs(&s.outputs);
+                ExitCode::Success
+            }
+            Err(e) => out.fail(&e.to_string()),
+        },
+        Verb::State(StateVerb::Check) => out.check(state::check(store.as_ref())),
+        // Handled before the state is opened.
+        Verb::Graph { .. } | Verb::State(_) => ExitCode::Success,
+    }
+}
+
+async fn preview(
+    req: &Request,
+    out: Output,
+    graph: &ResourceGraph,
+    store: &dyn StateStore,
+) -> ExitCode {
+    let state = match store.load() {
+        Ok(s) => s,
+        Err(e) => return out.fail(&e.to_string()),
+    };
+    match ops::preview(graph, &state, req.targets()).await {
+        Ok(plan) => {
+            out.preview(&plan, &state, view(req));
+            if req.expect_no_changes && plan.summary.has_changes() {
+                output::changes_present("has");
+                return ExitCode::ChangesPresent;
+            }
+            ExitCode::Success
+        }
+        Err(e) => out.fail(&e.to_string()),
+    }
+}
+
+fn view(req: &Request) -> PlanView {
+    PlanView {
+        diff: req.diff,
+        tree: req.tree,
+    }
+}
+
+/// `up` and `destroy`: show the plan, confirm, apply, report.
+async fn apply(
+    req: &Request,
+    out: Output,
+    graph: Arc<ResourceGraph>,
+    providers: ProviderRegistry,
+    store: Arc<dyn StateStore>,
+    opts: RunOptions,
+    progress: Arc<Progress>,
+) -> ExitCode {
+    let verb = req.verb.name();
+    let confirm_progress = progress.clone();
+    let mut confirm = |plan: &Plan| -> bool {
+        out.plan_to_confirm(plan, view(req), verb);
+        confirm_progress.expect_plan(plan);
+        !plan.summary.has_changes() || req.yes || output::ask(verb)
+    };
+    let targets = req.targets();
+    let outcome = if req.verb == Verb::Up {
+        ops::up(graph, providers, store.clone(), targets, opts, &mut confirm).await
+    } else {
+        let stack = &req.store.stack;
+        ops::destroy(stack, providers, store.clone(), targets, opts, &mut confirm).await
+    };
+    let (plan, result) = match outcome {
+        Err(e) => {
+            progress.finish();
+            return out.fail(&e.to_string());
+        }
+        Ok((_plan, None)) => return output::cancelled(),
+        Ok((plan, Some(result))) => (plan, result),
+    };
+    progress.finish();
+    let changes = plan.summary.has_changes();
+    if req.expect_no_changes && changes && !out.json {
+        output::changes_present("had");
+    }
+    let outputs = store.load().map(|s| s.outputs).unwrap_or_default();
+    out.applied(&plan, &result, &outputs, req.verb == Verb::Up);
+    if result.interrupted {
+        ExitCode::Interrupted
+    } else if !result.ok() {
+        ExitCode::Failure
+    } else if req.expect_no_changes && changes {
+        ExitCode::ChangesPresent
+    } else {
+        ExitCode::Success
+    }
+}
+
+/// The plan `graph` colours: against the stack's state when the state
+/// directory exists (reading data sources, as `preview` does), else against
+/// an empty state, which needs no cloud call (everything is created).
+async fn graph_plan(
+    req: &Request,
+    graph: &ResourceGraph,
+    backends: &Backends,
+) -> Result<Plan, String> {
+    if matches!(&req.store.location, Location::Sled(dir) if !dir.exists()) {
+        return plan::plan(
+            graph,
+            &StackState::default(),
+            &HashMap::new(),
+            req.targets(),
+        )
+        .map_err(|e| OpsError::Plan(e).to_string());
+    }
+    let store = open_store(
+        &StoreRequest {
+            create_backend: false,
+            ..req.store.clone()
+        },
+        "graph",
+        backends,
+    )?;
+    let state = store.load().map_err(|e| e.to_string())?;
+    ops::preview(graph, &state, req.targets())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// `graph`: DOT or Mermaid text, an SVG/PNG picture through Graphviz, or
+/// the JSON document; on stdout or into `file`.
+fn graph_verb(
+    out: Output,
+    graph: &ResourceGraph,
+    plan: Option<&Plan>,
+    format: graphviz::Format,
+    file: Option<&std::path::Path>,
+) -> ExitCode {
+    if out.json {
+        output::print_json(&graphviz::graph_json(graph, plan));
+        return ExitCode::Success;
+    }
+    if format == graphviz::Format::Png && file.is_none() && std::io::stdout().is_terminal() {
+        return out.fail("a PNG picture is not for a terminal: pass --out FILE");
+    }
+    let text = graphviz::render(graph, plan, format);
+    if !format.needs_graphviz() {
+        return out.graph(text.as_bytes(), file, false);
+    }
+    match graphviz::render_image(&text, format, file) {
+        // Graphviz wrote the picture itself when given a file.
+        Ok(bytes) => out.graph(&bytes, file, file.is_some()),
+        Err(e) => out.fail(&e),
+    }
+}
+
+/// First Ctrl-C: stop starting new steps, let running ones finish and be
+/// recorded. Second: exit at once (the next run reconciles).
+fn install_interrupt_handler(cancel: Arc<AtomicBool>, progress: Arc<Progress>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        cancel.store(true, Ordering::SeqCst);
+        output::interrupted(&progress);
+        if tokio::signal::ctrl_c().await.is_ok() {
+            progress.finish();
+            output::exiting_at_once();
+            std::process::exit(ExitCode::Interrupted as i32);
+        }
+    });
+}

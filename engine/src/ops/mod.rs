@@ -1,0 +1,184 @@
+//! The operations behind the CLI verbs, usable directly as a library: each
+//! takes a validated graph, a state store and the providers, and returns a
+//! result; none prints (progress goes to the run's [`EventSink`]). The CLI
+//! verbs ([`crate::cli`]) are thin wrappers. State maintenance (check,
+//! export, import, unlock) is in [`state`].
+
+pub mod state;
+
+use crate::event::{EventSink, RunResult};
+use crate::exec::{self, ExecError, RunOptions};
+use crate::graph::{GraphErrors, ResourceGraph};
+use crate::model::{UNKNOWN, contains_unknown};
+use crate::plan::{self, Plan, PlanError};
+use crate::provider::{OpContext, ProviderRegistry, ReadRequest};
+use crate::reconcile::reconcile_pending;
+use crate::refresh::RefreshResult;
+use meridian_state::{StackState, StateError, StateStore};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why an operation could not run (step failures are not errors: they are in
+/// the [`RunResult`]).
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    #[error("{0}")]
+    Graph(#[from] GraphErrors),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("the plan cannot be carried out:\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Plan(Vec<PlanError>),
+    #[error("{0}")]
+    Exec(String),
+    #[error(transparent)]
+    Panicked(#[from] exec::StepPanic),
+}
+
+impl From<ExecError> for OpsError {
+    fn from(e: ExecError) -> Self {
+        match e {
+            ExecError::State(s) => OpsError::State(s),
+            ExecError::Panicked(p) => OpsError::Panicked(p),
+        }
+    }
+}
+
+/// Reads every data source of the graph whose inputs are known.
+pub async fn read_data_sources(
+    graph: &ResourceGraph,
+) -> HashMap<String, Result<Option<Value>, String>> {
+    let mut out = HashMap::new();
+    for n in graph.nodes.iter().filter(|n| n.info.data_source) {
+        let inputs = Value::Object(
+            n.decl
+                .inputs
+                .iter()
+                .map(|(k, v)| (k.clone(), v.resolve(&|_, _| Value::String(UNKNOWN.into()))))
+                .collect(),
+        );
+        if contains_unknown(&inputs) {
+            continue;
+        }
+        let ctx = OpContext::new(
+            &n.urn,
+            &n.decl.name,
+            &n.decl.region,
+            "",
+            Duration::from_secs(120),
+        );
+        let span = tracing::info_span!("read", resource = %n.decl.name, r#type = %n.decl.type_token, region = %n.decl.region);
+        let read = n.provider.read(
+            &ctx,
+            ReadRequest {
+                type_token: &n.decl.type_token,
+                id: None,
+                inputs: &inputs,
+                outputs: None,
+            },
+        );
+        let r = tracing::Instrument::instrument(read, span)
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|o| match o {
+                Some(r) => Ok(Some(r.outputs)),
+                None => Err(format!(
+                    "nothing matches {inputs} in this account and region: create it first, \
+                     or correct the lookup (and check that the credentials are for the right account)"
+                )),
+            });
+        out.insert(n.decl.name.clone(), r);
+    }
+    out
+}
+
+/// Plans without changing anything: no mutating provider call, no state
+/// write. Journal entries left by an interrupted run are planned as they
+/// stand (the next `up` reconciles them first).
+pub async fn preview(
+    graph: &ResourceGraph,
+    state: &StackState,
+    targets: Option<&[String]>,
+) -> Result<Plan, OpsError> {
+    let reads = read_data_sources(graph).await;
+    plan::plan(graph, state, &reads, targets).map_err(OpsError::Plan)
+}
+
+/// Reconciles interrupted operations, plans, and (if `confirm` agrees)
+/// applies the plan.
+pub async fn up(
+    graph: Arc<ResourceGraph>,
+    providers: ProviderRegistry,
+    store: Arc<dyn StateStore>,
+    targets: Option<&[String]>,
+    opts: RunOptions,
+    confirm: &mut dyn FnMut(&Plan) -> bool,
+) -> Result<(Plan, Option<RunResult>), OpsError> {
+    let state = reconciled_state(store.as_ref(), &providers, &opts.events).await?;
+    let plan = preview(&graph, &state, targets).await?;
+    if !confirm(&plan) {
+        return Ok((plan, None));
+    }
+    let result = exec::execute(graph, providers, store, &state, &plan, opts).await?;
+    Ok((plan, Some(result)))
+}
+
+/// The stack's state after reconciling the journal entries an interrupted
+/// run left; fails, doing nothing else, if one cannot be reconciled.
+async fn reconciled_state(
+    store: &dyn StateStore,
+    providers: &ProviderRegistry,
+    events: &EventSink,
+) -> Result<StackState, OpsError> {
+    let mut state = store.load()?;
+    let problems = reconcile_pending(store, providers, &mut state, events).await;
+    if !problems.is_empty() {
+        return Err(OpsError::Exec(format!(
+            "interrupted operations could not be reconciled (nothing else was done):\n  - {}",
+            problems.join("\n  - ")
+        )));
+    }
+    Ok(state)
+}
+
+/// Deletes everything recorded (retained resources are forgotten, not
+/// deleted), dependents first.
+pub async fn destroy(
+    stack: &str,
+    providers: ProviderRegistry,
+    store: Arc<dyn StateStore>,
+    targets: Option<&[String]>,
+    opts: RunOptions,
+    confirm: &mut dyn FnMut(&Plan) -> bool,
+) -> Result<(Plan, Option<RunResult>), OpsError> {
+    let state = reconciled_state(store.as_ref(), &providers, &opts.events).await?;
+    let plan = plan::plan_destroy(&state, targets).map_err(OpsError::Plan)?;
+    if !confirm(&plan) {
+        return Ok((plan, None));
+    }
+    let empty = Arc::new(
+        ResourceGraph::build(stack, Vec::new(), BTreeMap::new(), &providers)
+            .map_err(OpsError::Graph)?,
+    );
+    let result = exec::execute(empty, providers, store.clone(), &state, &plan, opts).await?;
+    if result.ok() {
+        store.put_outputs(&BTreeMap::new())?;
+    }
+    Ok((plan, Some(result)))
+}
+
+/// Reconciles interrupted operations, then reads every resource.
+pub async fn refresh(
+    providers: ProviderRegistry,
+    store: Arc<dyn StateStore>,
+    parallel: usize,
+    events: &EventSink,
+) -> Result<Vec<RefreshResult>, OpsError> {
+    let mut state = store.load()?;
+    let problems = reconcile_pending(store.as_ref(), &providers, &mut state, events).await;
+    if !problems.is_empty() {
+        return Err(OpsError::Exec(problems.join("\n")));
+    }
+    Ok(crate::refresh::refresh(&providers, store, &state, parallel, events).await)
+}
