@@ -48,6 +48,8 @@ pub struct FakeProvider {
     /// Create succeeds in the cloud but then reports an error (a timeout
     /// after the fact).
     pub fail_after_create: Arc<Mutex<HashMap<String, u32>>>,
+    /// Names whose create panics (a provider bug).
+    pub panic_on_create: Arc<Mutex<std::collections::HashSet<String>>>,
     pub latency: Duration,
     pub in_flight: Arc<std::sync::atomic::AtomicUsize>,
     pub max_in_flight: Arc<std::sync::atomic::AtomicUsize>,
@@ -222,6 +224,9 @@ impl Provider for FakeProvider {
         inputs: &Value,
     ) -> Result<Created, ProviderError> {
         let _in_flight = self.pause().await;
+        if self.panic_on_create.lock().unwrap().contains(&ctx.name) {
+            panic!("injected panic creating {}", ctx.name);
+        }
         if let Some(e) = self.should_fail(&ctx.name) {
             self.log("create-failed", &ctx.name, "");
             return Err(e);
