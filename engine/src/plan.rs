@@ -309,29 +309,9 @@ pub fn plan(
 
     for &i in &graph.order {
         let n = &graph.nodes[i];
-        let name = n.decl.name.clone();
         let key = n.decl.name.as_str();
         let record = state.resources.get(&n.urn).filter(|r| !r.pending_delete);
-        let depends_on = n
-            .deps
-            .iter()
-            .map(|&d| graph.nodes[d].decl.name.clone())
-            .collect();
-        let mut step = Step {
-            name: name.clone(),
-            urn: n.urn.clone(),
-            key: n.urn.clone(),
-            type_token: n.decl.type_token.clone(),
-            region: n.decl.region.clone(),
-            op: Op::Same,
-            changes: Vec::new(),
-            replace_order: None,
-            retain: false,
-            node: Some(i),
-            pinned: false,
-            inputs: None,
-            depends_on,
-        };
+        let mut step = declared_step(graph, i);
         if in_scope.as_ref().is_some_and(|s| !s[i]) {
             // Out of the targeted set: left as it is.
             step.pinned = true;
@@ -343,67 +323,22 @@ pub fn plan(
             continue;
         }
         if n.info.data_source {
-            match reads.get(&name) {
-                Some(Ok(Some(outputs))) => {
-                    known.insert(key, Known::Outputs(outputs));
-                }
-                Some(Ok(None)) => {
-                    errors.push(PlanError::DataSourceMissing {
-                        name: name.clone(),
-                        type_token: n.decl.type_token.clone(),
-                        region: n.decl.region.clone(),
-                        detail: "no such resource exists".into(),
-                    });
-                    known.insert(key, Known::Unknown);
-                }
-                Some(Err(e)) => {
-                    errors.push(PlanError::DataSourceMissing {
-                        name: name.clone(),
-                        type_token: n.decl.type_token.clone(),
-                        region: n.decl.region.clone(),
-                        detail: e.clone(),
-                    });
-                    known.insert(key, Known::Unknown);
-                }
-                None => {
-                    known.insert(key, Known::Unknown);
-                }
-            }
+            let read = data_source_known(graph, i, reads.get(key));
+            known.insert(
+                key,
+                read.unwrap_or_else(|e| {
+                    errors.extend(e);
+                    Known::Unknown
+                }),
+            );
             step.op = Op::Read;
             plan.push(step);
             continue;
         }
-        let inputs = match resolve_inputs(graph, i, &|r| known.get(r).cloned()) {
-            Ok(v) => v,
-            Err(e) => {
-                errors.push(e);
-                known.insert(key, Known::Unknown);
-                continue;
-            }
-        };
-        match decide(graph, i, &inputs, record) {
-            Ok((op, changes, order)) => {
-                let k = match (op, record) {
-                    (Op::Same, Some(r)) => Known::Outputs(&r.outputs),
-                    (Op::Update, Some(r)) => Known::Updating(
-                        &r.outputs,
-                        n.provider
-                            .outputs_changed_by_update(
-                                &n.decl.type_token,
-                                &r.inputs,
-                                &inputs,
-                                &r.outputs,
-                            )
-                            .into(),
-                    ),
-                    _ => Known::Unknown,
-                };
-                step.op = op;
-                step.changes = changes;
-                step.replace_order = order;
-                step.inputs = Some(inputs);
+        match plan_declared(graph, i, record, &known) {
+            Ok((planned, k)) => {
                 known.insert(key, k);
-                plan.push(step);
+                plan.push(planned.into_step(step));
             }
             Err(e) => {
                 errors.push(e);
@@ -423,7 +358,124 @@ pub fn plan(
     if let Some(t) = targets {
         deletes.retain(|(_, r)| t.contains(&r.name));
     }
-    for (key, rec) in order_deletes(&deletes) {
+    push_deletes(
+        &mut plan,
+        &mut errors,
+        &deletes,
+        " (it is no longer declared)",
+    );
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The step of declared node `i`, before its operation is decided (`same`).
+fn declared_step(graph: &ResourceGraph, i: usize) -> Step {
+    let n = &graph.nodes[i];
+    Step {
+        name: n.decl.name.clone(),
+        urn: n.urn.clone(),
+        key: n.urn.clone(),
+        type_token: n.decl.type_token.clone(),
+        region: n.decl.region.clone(),
+        op: Op::Same,
+        changes: Vec::new(),
+        replace_order: None,
+        retain: false,
+        node: Some(i),
+        pinned: false,
+        inputs: None,
+        depends_on: n
+            .deps
+            .iter()
+            .map(|&d| graph.nodes[d].decl.name.clone())
+            .collect(),
+    }
+}
+
+/// What the caller's read of data source `i` makes known; a read that found
+/// nothing or failed is an error.
+fn data_source_known<'a>(
+    graph: &ResourceGraph,
+    i: usize,
+    read: Option<&'a Result<Option<Value>, String>>,
+) -> Result<Known<'a>, Option<PlanError>> {
+    let decl = &graph.nodes[i].decl;
+    let missing = |detail: String| PlanError::DataSourceMissing {
+        name: decl.name.clone(),
+        type_token: decl.type_token.clone(),
+        region: decl.region.clone(),
+        detail,
+    };
+    match read {
+        Some(Ok(Some(outputs))) => Ok(Known::Outputs(outputs)),
+        Some(Ok(None)) => Err(Some(missing("no such resource exists".into()))),
+        Some(Err(e)) => Err(Some(missing(e.clone()))),
+        None => Err(None),
+    }
+}
+
+/// A declared resource's decided step.
+struct Decided {
+    op: Op,
+    changes: Vec<PropertyChange>,
+    order: Option<ReplaceOrder>,
+    inputs: Value,
+}
+
+impl Decided {
+    fn into_step(self, step: Step) -> Step {
+        Step {
+            op: self.op,
+            changes: self.changes,
+            replace_order: self.order,
+            inputs: Some(self.inputs),
+            ..step
+        }
+    }
+}
+
+/// Resolves and decides declared node `i`; returns its step and what it
+/// makes known to its dependents.
+fn plan_declared<'a>(
+    graph: &ResourceGraph,
+    i: usize,
+    record: Option<&'a ResourceRecord>,
+    known: &HashMap<&str, Known<'a>>,
+) -> Result<(Decided, Known<'a>), PlanError> {
+    let n = &graph.nodes[i];
+    let inputs = resolve_inputs(graph, i, &|r| known.get(r).cloned())?;
+    let (op, changes, order) = decide(graph, i, &inputs, record)?;
+    let k = match (op, record) {
+        (Op::Same, Some(r)) => Known::Outputs(&r.outputs),
+        (Op::Update, Some(r)) => Known::Updating(
+            &r.outputs,
+            n.provider
+                .outputs_changed_by_update(&n.decl.type_token, &r.inputs, &inputs, &r.outputs)
+                .into(),
+        ),
+        _ => Known::Unknown,
+    };
+    let decided = Decided {
+        op,
+        changes,
+        order,
+        inputs,
+    };
+    Ok((decided, k))
+}
+
+/// Plans the deletes of `records` (dependents first): retained ones are
+/// forgotten, protected ones are errors (`why` says why they would go).
+fn push_deletes(
+    plan: &mut Plan,
+    errors: &mut Vec<PlanError>,
+    records: &[(&String, &ResourceRecord)],
+    why: &str,
+) {
+    for (key, rec) in order_deletes(records) {
         let retain = rec.retain_on_delete || rec.data_source;
         if rec.protect && !retain {
             errors.push(PlanError::Protected {
@@ -431,7 +483,7 @@ pub fn plan(
                 type_token: rec.type_token.clone(),
                 region: rec.region.clone(),
                 action: "delete",
-                why: " (it is no longer declared)".into(),
+                why: why.into(),
             });
             continue;
         }
@@ -450,12 +502,6 @@ pub fn plan(
             inputs: Some(rec.inputs.clone()),
             depends_on: Vec::new(),
         });
-    }
-
-    if errors.is_empty() {
-        Ok(plan)
-    } else {
-        Err(errors)
     }
 }
 
@@ -507,34 +553,7 @@ pub fn plan_destroy(
     if let Some(t) = targets {
         records.retain(|(_, r)| t.contains(&r.name));
     }
-    for (key, rec) in order_deletes(&records) {
-        let retain = rec.retain_on_delete || rec.data_source;
-        if rec.protect && !retain {
-            errors.push(PlanError::Protected {
-                name: rec.name.clone(),
-                type_token: rec.type_token.clone(),
-                region: rec.region.clone(),
-                action: "delete",
-                why: " (destroy)".into(),
-            });
-            continue;
-        }
-        plan.push(Step {
-            name: rec.name.clone(),
-            urn: rec.urn.clone(),
-            key: key.clone(),
-            type_token: rec.type_token.clone(),
-            region: rec.region.clone(),
-            op: Op::Delete,
-            changes: Vec::new(),
-            replace_order: None,
-            retain,
-            node: None,
-            pinned: false,
-            inputs: Some(rec.inputs.clone()),
-            depends_on: Vec::new(),
-        });
-    }
+    push_deletes(&mut plan, &mut errors, &records, " (destroy)");
     if errors.is_empty() {
         Ok(plan)
     } else {
