@@ -123,27 +123,7 @@ impl ResourceGraph {
     ) -> Result<ResourceGraph, GraphErrors> {
         let mut errors = Vec::new();
 
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for d in &decls {
-            *counts.entry(d.name.as_str()).or_default() += 1;
-        }
-        for (name, count) in &counts {
-            if *count > 1 {
-                errors.push(GraphError::Duplicate {
-                    name: name.to_string(),
-                    count: *count,
-                });
-            }
-            if name.is_empty()
-                || name.len() > 200
-                || name.contains("::")
-                || name.chars().any(char::is_control)
-            {
-                errors.push(GraphError::InvalidName {
-                    name: name.to_string(),
-                });
-            }
-        }
+        check_names(&decls, &mut errors);
 
         let mut by_name = HashMap::with_capacity(decls.len());
         for (i, d) in decls.iter().enumerate() {
@@ -193,18 +173,7 @@ impl ResourceGraph {
             });
         }
 
-        for (name, input) in &outputs {
-            let mut refs = Vec::new();
-            input.references(&mut refs);
-            for r in refs {
-                if !by_name.contains_key(&r) {
-                    errors.push(GraphError::UndeclaredOutputReference {
-                        output: name.clone(),
-                        missing: r,
-                    });
-                }
-            }
-        }
+        check_output_references(&outputs, &by_name, &mut errors);
 
         if !errors.is_empty() {
             return Err(GraphErrors(errors));
@@ -255,6 +224,51 @@ impl ResourceGraph {
             }
         }
         keep
+    }
+}
+
+/// Names must be unique and usable in a URN.
+fn check_names(decls: &[ResourceDecl], errors: &mut Vec<GraphError>) {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in decls {
+        *counts.entry(d.name.as_str()).or_default() += 1;
+    }
+    for (name, count) in &counts {
+        if *count > 1 {
+            errors.push(GraphError::Duplicate {
+                name: name.to_string(),
+                count: *count,
+            });
+        }
+        if name.is_empty()
+            || name.len() > 200
+            || name.contains("::")
+            || name.chars().any(char::is_control)
+        {
+            errors.push(GraphError::InvalidName {
+                name: name.to_string(),
+            });
+        }
+    }
+}
+
+/// Stack outputs may reference only declared resources.
+fn check_output_references(
+    outputs: &BTreeMap<String, Input>,
+    by_name: &HashMap<String, usize>,
+    errors: &mut Vec<GraphError>,
+) {
+    for (name, input) in outputs {
+        let mut refs = Vec::new();
+        input.references(&mut refs);
+        for r in refs {
+            if !by_name.contains_key(&r) {
+                errors.push(GraphError::UndeclaredOutputReference {
+                    output: name.clone(),
+                    missing: r,
+                });
+            }
+        }
     }
 }
 

@@ -2,11 +2,10 @@
 //! and the records and outputs as they are now (updated as units
 //! complete), with the run's token sequence.
 
-use crate::call::reporting_context;
 use crate::event::EventSink;
 use crate::graph::ResourceGraph;
 use crate::journal;
-use crate::provider::{OpContext, Provider, ProviderRegistry};
+use crate::provider::{Provider, ProviderRegistry};
 use meridian_state::{OperationKind, ResourceRecord, StateStore};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -61,17 +60,6 @@ impl RunContext {
     pub fn next_token(&self, urn: &str) -> String {
         let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
         journal::token(&self.stack, urn, seq)
-    }
-
-    pub fn ctx(
-        &self,
-        name: &str,
-        urn: &str,
-        region: &str,
-        token: &str,
-        timeout: Duration,
-    ) -> OpContext {
-        reporting_context(&self.events, name, urn, region, token, timeout)
     }
 
     pub fn set_record(&self, key: &str, rec: Option<ResourceRecord>) {

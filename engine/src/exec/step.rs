@@ -9,7 +9,7 @@
 //! journaled (see [`crate::journal`]); a failed call is reconciled at once.
 
 use super::context::{RunContext, lock};
-use crate::call::{READ_TIMEOUT, bounded};
+use crate::call::{READ_TIMEOUT, bounded, reporting_context};
 use crate::event::Event;
 use crate::journal::{self, Subject};
 use crate::model::{UNKNOWN, contains_unknown};
@@ -163,7 +163,7 @@ fn decide(d: &Declared<'_>) -> Result<StepKind, String> {
 
 async fn read(d: &Declared<'_>) -> Result<Value, String> {
     let (cx, s) = (d.cx, &d.subject);
-    let ctx = cx.ctx(&s.name, &s.urn, &s.region, "", READ_TIMEOUT);
+    let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, "", READ_TIMEOUT);
     let provider = &cx.graph.nodes[d.node].provider;
     let request = ReadRequest {
         type_token: &s.type_token,
@@ -216,7 +216,7 @@ async fn create(
     let pending = s.pending(&s.urn, OperationKind::Create, &token, &d.inputs, previous);
     journal::begin(cx.store.as_ref(), &pending)?;
     let timeout = cx.timeout(Some(d.node), &s.type_token, OperationKind::Create);
-    let ctx = cx.ctx(&s.name, &s.urn, &s.region, &token, timeout);
+    let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, &token, timeout);
     let provider = &cx.graph.nodes[d.node].provider;
     match bounded(timeout, provider.create(&ctx, &s.type_token, &d.inputs)).await {
         Ok(created) => {
@@ -254,7 +254,7 @@ async fn update(d: &Declared<'_>, rec: ResourceRecord) -> Result<Value, String> 
     );
     journal::begin(cx.store.as_ref(), &pending)?;
     let timeout = cx.timeout(Some(d.node), &s.type_token, OperationKind::Update);
-    let ctx = cx.ctx(&s.name, &s.urn, &s.region, &token, timeout);
+    let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, &token, timeout);
     let provider = &cx.graph.nodes[d.node].provider;
     let call = provider.update(
         &ctx,
@@ -329,7 +329,14 @@ pub(super) async fn delete(
     );
     journal::begin(cx.store.as_ref(), &pending)?;
     let timeout = cx.timeout(node, &rec.type_token, OperationKind::Delete);
-    let ctx = cx.ctx(&rec.name, &rec.urn, &rec.region, &token, timeout);
+    let ctx = reporting_context(
+        &cx.events,
+        &rec.name,
+        &rec.urn,
+        &rec.region,
+        &token,
+        timeout,
+    );
     let call = provider.delete(&ctx, &rec.type_token, &rec.id, &rec.inputs, &rec.outputs);
     match bounded(timeout, call).await {
         Ok(()) => {
