@@ -760,13 +760,24 @@ mod tests {
                     });
                 }
             });
-            let stats = st.write_stats();
-            assert_eq!(stats.batches, 400);
-            assert!(stats.flushes >= 1 && stats.flushes <= stats.batches);
+            assert_group_committed(&st, 400);
         }
-        let backend = SledBackend::open(dir.path(), "t").unwrap();
+        assert_reopened_with(dir.path(), 200);
+    }
+
+    /// `batches` batches were written, sharing at least one flush.
+    fn assert_group_committed(st: &SledState, batches: u64) {
+        let stats = st.write_stats();
+        assert_eq!(stats.batches, batches);
+        assert!(stats.flushes >= 1 && stats.flushes <= stats.batches);
+    }
+
+    /// Stack `s` reopened from `dir` holds `records` records and no journal
+    /// entry.
+    fn assert_reopened_with(dir: &std::path::Path, records: usize) {
+        let backend = SledBackend::open(dir, "t").unwrap();
         let loaded = backend.stack("s").unwrap().load().unwrap();
-        assert_eq!(loaded.resources.len(), 200);
+        assert_eq!(loaded.resources.len(), records);
         assert!(loaded.pending.is_empty());
     }
 
@@ -796,14 +807,9 @@ mod tests {
                     r.unwrap();
                 }
             });
-            let stats = st.write_stats();
-            assert_eq!(stats.batches, 128);
-            assert!(stats.flushes >= 1 && stats.flushes <= stats.batches);
+            assert_group_committed(&st, 128);
         }
-        let backend = SledBackend::open(dir.path(), "t").unwrap();
-        let loaded = backend.stack("s").unwrap().load().unwrap();
-        assert_eq!(loaded.resources.len(), 64);
-        assert!(loaded.pending.is_empty());
+        assert_reopened_with(dir.path(), 64);
     }
 
     #[test]

@@ -69,6 +69,14 @@ impl FakeProvider {
         Self::default()
     }
 
+    /// A provider whose mutating calls each take `millis`.
+    pub fn with_latency(millis: u64) -> Self {
+        FakeProvider {
+            latency: Duration::from_millis(millis),
+            ..Self::default()
+        }
+    }
+
     /// The most mutating calls that were ever in flight at once.
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight.load(std::sync::atomic::Ordering::SeqCst)

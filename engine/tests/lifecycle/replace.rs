@@ -3,6 +3,18 @@
 
 use super::*;
 
+/// New b was created, then its dependent c updated to it, then old b deleted.
+fn assert_dependent_moved_before_old_copy_went(h: &Harness, old_b: &str) {
+    let calls = h.fake.mutating_calls();
+    let create_b = position(&calls, "create", "b");
+    let update_c = position(&calls, "update", "c");
+    let delete_old_b = calls
+        .iter()
+        .position(|c| c.method == "delete" && c.id == old_b)
+        .expect("old b deleted");
+    assert!(create_b < update_c && update_c < delete_old_b, "{calls:?}");
+}
+
 #[tokio::test]
 async fn replacement_creates_before_deleting_and_moves_dependents_first() {
     let h = Harness::new();
@@ -23,14 +35,7 @@ async fn replacement_creates_before_deleting_and_moves_dependents_first() {
         "(computed)"
     );
     assert!(result.ok(), "{result:?}");
-    let calls = h.fake.mutating_calls();
-    let create_b = position(&calls, "create", "b");
-    let update_c = position(&calls, "update", "c");
-    let delete_b = calls
-        .iter()
-        .position(|c| c.method == "delete" && c.id == old_b)
-        .expect("old b deleted");
-    assert!(create_b < update_c && update_c < delete_b, "{calls:?}");
+    assert_dependent_moved_before_old_copy_went(&h, &old_b);
     h.assert_consistent();
 }
 
@@ -55,14 +60,7 @@ async fn a_replacement_decided_at_run_time_still_deletes_the_old_copy_after_depe
     let (plan, result) = h.up(decls(2)).await;
     assert_eq!(ops_of(&plan)["b"], Op::Same, "decided at run time");
     assert!(result.ok(), "{result:?}");
-    let calls = h.fake.mutating_calls();
-    let create_b = position(&calls, "create", "b");
-    let update_c = position(&calls, "update", "c");
-    let delete_old_b = calls
-        .iter()
-        .position(|c| c.method == "delete" && c.id == old_b)
-        .expect("old b deleted");
-    assert!(create_b < update_c && update_c < delete_old_b, "{calls:?}");
+    assert_dependent_moved_before_old_copy_went(&h, &old_b);
     // One result per resource, the old copy's delete included.
     let names: Vec<(&str, Op)> = result
         .steps

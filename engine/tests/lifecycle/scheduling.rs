@@ -5,11 +5,7 @@ use super::*;
 
 #[tokio::test]
 async fn independent_steps_overlap() {
-    let fake = FakeProvider {
-        latency: std::time::Duration::from_millis(50),
-        ..FakeProvider::default()
-    };
-    let h = Harness::with_fake(fake);
+    let h = Harness::with_fake(FakeProvider::with_latency(50));
     let decls: Vec<ResourceDecl> = (0..10).map(|i| res(&format!("r{i}"), json!({}))).collect();
     let (_, result) = h.up(decls).await;
     assert!(result.ok());
@@ -21,11 +17,7 @@ async fn independent_steps_overlap() {
 
 #[tokio::test]
 async fn parallel_one_runs_steps_one_at_a_time() {
-    let fake = FakeProvider {
-        latency: std::time::Duration::from_millis(20),
-        ..FakeProvider::default()
-    };
-    let h = Harness::with_fake(fake);
+    let h = Harness::with_fake(FakeProvider::with_latency(20));
     let decls: Vec<ResourceDecl> = (0..4).map(|i| res(&format!("r{i}"), json!({}))).collect();
     let opts = RunOptions {
         parallel: 1,
