@@ -3,7 +3,7 @@
 //! what a waiter waits for), finished steps printed above, a footer with
 //! counts. Elsewhere (CI, pipes, `--json`, `-v` logs): one plain line per event.
 
-use crate::exec::{Event, EventSink, Outcome};
+use crate::event::{Event, EventSink, Outcome};
 use crate::plan::{Op, Plan, ReplaceOrder};
 use crate::render::{self, Style};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};

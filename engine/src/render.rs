@@ -2,9 +2,10 @@
 //! Colour only on a terminal and never with `NO_COLOR`; the JSON documents
 //! built here are the one schema README.md documents ("`--json` schema").
 
-use crate::exec::{Event, Outcome, RefreshResult, RunResult};
+use crate::event::{Event, Outcome, RunResult};
 use crate::model::UNKNOWN;
 use crate::plan::{Op, Plan, ReplaceOrder, Step};
+use crate::refresh::RefreshResult;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::IsTerminal;
