@@ -210,6 +210,11 @@ pub fn clap_error(e: &clap::Error, json_error: bool) -> ExitCode {
     }
 }
 
+/// What an operation waits for, as it happens (stderr).
+pub fn announce(message: &str) {
+    eprintln!("{message}");
+}
+
 /// A remark on stderr (`note: ...`).
 pub fn note(message: &str) {
     eprintln!("note: {message}");
