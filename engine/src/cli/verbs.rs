@@ -43,7 +43,7 @@ pub(super) fn maintenance(
         )),
         StateVerb::Unlock { force } => {
             out.report(state::unlock(backends, location, stack, *force, &mut |m| {
-                eprintln!("{m}")
+                output::announce(m)
             }))
         }
         StateVerb::Check => return None,
