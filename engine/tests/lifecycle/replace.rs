@@ -3,6 +3,12 @@
 
 use super::*;
 
+/// `name`'s old copy was deleted before its new one was created.
+fn assert_deleted_before_created(h: &Harness, name: &str) {
+    let calls = h.fake.mutating_calls();
+    assert!(position(&calls, "delete", name) < position(&calls, "create", name));
+}
+
 /// New b was created, then its dependent c updated to it, then old b deleted.
 fn assert_dependent_moved_before_old_copy_went(h: &Harness, old_b: &str) {
     let calls = h.fake.mutating_calls();
@@ -103,8 +109,7 @@ async fn fixed_name_replacement_deletes_before_creating() {
         Some(meridian_engine::ReplaceOrder::DeleteBeforeCreate)
     );
     assert!(result.ok(), "{result:?}");
-    let calls = h.fake.mutating_calls();
-    assert!(position(&calls, "delete", "n") < position(&calls, "create", "n"));
+    assert_deleted_before_created(&h, "n");
     assert_eq!(h.fake.live_names(), vec!["n"]);
     h.assert_consistent();
 }
@@ -118,8 +123,7 @@ async fn delete_before_replace_option_is_honoured() {
     d.options.delete_before_replace = true;
     let (_, result) = h.up(vec![d]).await;
     assert!(result.ok());
-    let calls = h.fake.mutating_calls();
-    assert!(position(&calls, "delete", "n") < position(&calls, "create", "n"));
+    assert_deleted_before_created(&h, "n");
 }
 
 /// An API in the shape of API Gateway's: methods, a deployment that
