@@ -63,6 +63,7 @@
 //! resource.
 
 pub mod aws;
+mod builder;
 pub mod null;
 
 pub use meridian_engine::{CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack};

@@ -2,8 +2,9 @@
 //! the trust policy for a service, and least-privilege grants such as
 //! [`grant_table_read`] (the CDK's `table.grantReadData(fn)`).
 
-use crate::{Common, Input, Options, Output, Stack, Val};
-use meridian_schema::aws::iam::role;
+use crate::builder::{Builder, HasBuilder, declared};
+use crate::{Input, Stack, Val};
+use meridian_schema::aws::iam::role::{TYPE, input, output};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -42,16 +43,19 @@ pub const TABLE_READ_ACTIONS: &[&str] = &[
 /// assert_eq!(stack.resources()[0].type_token, "aws:iam:Role");
 /// ```
 pub struct Role {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
+    core: Builder,
     inline_policies: BTreeMap<String, Input>,
     managed_policy_arns: Vec<Input>,
 }
 
-/// A declared role.
-#[derive(Clone, Debug)]
-pub struct RoleRef {
-    name: String,
+declared! {
+    /// A declared role.
+    Role => RoleRef {
+        role_name: String = output::ROLE_NAME;
+        arn: String = output::ARN;
+        /// The stable unique id IAM gives the role (`AROA...`).
+        role_id: String = output::ROLE_ID;
+    }
 }
 
 impl Role {
@@ -59,36 +63,25 @@ impl Role {
     /// Without [`Role::role_name`], the name is generated from the logical
     /// name and the stack.
     pub fn new(name: &str, assume_role_policy: impl Into<Val<Value>>) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert(
-            "assume_role_policy".to_string(),
-            assume_role_policy.into().input(),
-        );
         Role {
-            common: Common::new(name),
-            inputs,
+            core: Builder::new(name).with(input::ASSUME_ROLE_POLICY, assume_role_policy.into()),
             inline_policies: BTreeMap::new(),
             managed_policy_arns: Vec::new(),
         }
     }
 
     /// Fixes the role's name (changing it replaces the role).
-    pub fn role_name(mut self, role_name: impl Into<Val<String>>) -> Self {
-        self.inputs
-            .insert("role_name".into(), role_name.into().input());
-        self
+    pub fn role_name(self, role_name: impl Into<Val<String>>) -> Self {
+        self.with(input::ROLE_NAME, role_name.into())
     }
 
     /// The IAM path, like `/service/` (changing it replaces the role).
-    pub fn path(mut self, path: &str) -> Self {
-        self.inputs.insert("path".into(), Input::from(path));
-        self
+    pub fn path(self, path: &str) -> Self {
+        self.with(input::PATH, path)
     }
 
-    pub fn description(mut self, description: &str) -> Self {
-        self.inputs
-            .insert("description".into(), Input::from(description));
-        self
+    pub fn description(self, description: &str) -> Self {
+        self.with(input::DESCRIPTION, description)
     }
 
     /// Adds an inline policy (a policy document, e.g. from
@@ -106,40 +99,12 @@ impl Role {
     }
 
     pub fn declare(mut self, stack: &mut Stack) -> RoleRef {
-        if !self.inline_policies.is_empty() {
-            self.inputs
-                .insert("inline_policies".into(), Input::Map(self.inline_policies));
-        }
-        if !self.managed_policy_arns.is_empty() {
-            self.inputs.insert(
-                "managed_policy_arns".into(),
-                Input::List(self.managed_policy_arns),
-            );
-        }
-        let name = self.common.declare(stack, role::TYPE, self.inputs);
+        self.core
+            .set_map(input::INLINE_POLICIES, self.inline_policies);
+        self.core
+            .set_list(input::MANAGED_POLICY_ARNS, self.managed_policy_arns);
+        let name = self.core.declare(stack, TYPE);
         RoleRef { name }
-    }
-}
-
-impl Options for Role {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
-    }
-}
-
-impl RoleRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn role_name(&self) -> Output<String> {
-        Output::new(&self.name, "role_name")
-    }
-    pub fn arn(&self) -> Output<String> {
-        Output::new(&self.name, "arn")
-    }
-    /// The stable unique id IAM gives the role (`AROA...`).
-    pub fn role_id(&self) -> Output<String> {
-        Output::new(&self.name, "role_id")
     }
 }
 
@@ -200,6 +165,7 @@ pub fn basic_execution_policy(log_group_arn: impl Into<Val<String>>) -> Val<Valu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Output;
 
     fn resolve(v: &Val<Value>, outputs: &Value) -> Value {
         v.input().resolve(&|resource, output| {

@@ -5,9 +5,10 @@
 //! exactly when the packed bytes change (never for a touched file).
 
 use crate::aws::logs::LogGroupRef;
-use crate::{Common, Input, Options, Output, Stack, Val};
+use crate::builder::{Builder, HasBuilder, declared};
+use crate::{Input, Stack, Val};
 use meridian_asset as asset;
-use meridian_schema::aws::lambda as schema;
+use meridian_schema::aws::lambda::{function, permission};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -79,15 +80,21 @@ impl Code {
 /// # std::fs::remove_dir_all(&dir).expect("cleanup");
 /// ```
 pub struct Function {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
+    core: Builder,
     environment: BTreeMap<String, Input>,
 }
 
-/// A declared function.
-#[derive(Clone, Debug)]
-pub struct FunctionRef {
-    name: String,
+declared! {
+    /// A declared function.
+    Function => FunctionRef {
+        function_name: String = function::output::FUNCTION_NAME;
+        arn: String = function::output::ARN;
+        /// The URI an API Gateway Lambda integration invokes.
+        invoke_arn: String = function::output::INVOKE_ARN;
+        code_sha256: String = function::output::CODE_SHA256;
+        /// `$LATEST`, or the newest published version when publishing.
+        version: String = function::output::VERSION;
+    }
 }
 
 impl Function {
@@ -98,47 +105,36 @@ impl Function {
         handler: &str,
         role_arn: impl Into<Val<String>>,
     ) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert(
-            "code_path".to_string(),
-            Input::from(code.path.to_string_lossy().into_owned()),
-        );
-        inputs.insert("code_sha256".to_string(), Input::from(code.sha256));
-        inputs.insert("runtime".to_string(), Input::from(runtime.as_str()));
-        inputs.insert("handler".to_string(), Input::from(handler));
-        inputs.insert("role_arn".to_string(), role_arn.into().input());
+        use function::input::*;
         Function {
-            common: Common::new(name),
-            inputs,
+            core: Builder::new(name)
+                .with(CODE_PATH, code.path.to_string_lossy().into_owned())
+                .with(CODE_SHA256, code.sha256)
+                .with(RUNTIME, runtime.as_str())
+                .with(HANDLER, handler)
+                .with(ROLE_ARN, role_arn.into()),
             environment: BTreeMap::new(),
         }
     }
 
     /// Fixes the function's name (changing it replaces the function).
-    pub fn function_name(mut self, function_name: impl Into<Val<String>>) -> Self {
-        self.inputs
-            .insert("function_name".into(), function_name.into().input());
-        self
+    pub fn function_name(self, function_name: impl Into<Val<String>>) -> Self {
+        self.with(function::input::FUNCTION_NAME, function_name.into())
     }
 
-    pub fn architecture(mut self, architecture: Architecture) -> Self {
-        self.inputs
-            .insert("architecture".into(), Input::from(architecture.as_str()));
-        self
+    pub fn architecture(self, architecture: Architecture) -> Self {
+        self.with(function::input::ARCHITECTURE, architecture.as_str())
     }
 
     /// Memory in MB (128 to 10,240).
-    pub fn memory_size(mut self, megabytes: u32) -> Self {
-        self.inputs
-            .insert("memory_size".into(), Input::Value(megabytes.into()));
-        self
+    pub fn memory_size(self, megabytes: u32) -> Self {
+        self.with(function::input::MEMORY_SIZE, Input::Value(megabytes.into()))
     }
 
     /// How long an invocation may run (1 s to 15 min; whole seconds).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.inputs
-            .insert("timeout".into(), Input::Value(timeout.as_secs().into()));
-        self
+    pub fn timeout(self, timeout: Duration) -> Self {
+        let seconds = Input::Value(timeout.as_secs().into());
+        self.with(function::input::TIMEOUT, seconds)
     }
 
     /// Sets an environment variable (a known string or an output).
@@ -154,58 +150,21 @@ impl Function {
     }
 
     /// Sends the function's logs to the group of this name.
-    pub fn log_group_name(mut self, name: impl Into<Val<String>>) -> Self {
-        self.inputs
-            .insert("log_group_name".into(), name.into().input());
-        self
+    pub fn log_group_name(self, name: impl Into<Val<String>>) -> Self {
+        self.with(function::input::LOG_GROUP_NAME, name.into())
     }
 
     /// Publishes a numbered version on create and on every change (the
     /// `version` output is then that number instead of `$LATEST`).
-    pub fn publish(mut self, publish: bool) -> Self {
-        self.inputs
-            .insert("publish".into(), Input::Value(publish.into()));
-        self
+    pub fn publish(self, publish: bool) -> Self {
+        self.with(function::input::PUBLISH, Input::Value(publish.into()))
     }
 
     pub fn declare(mut self, stack: &mut Stack) -> FunctionRef {
-        if !self.environment.is_empty() {
-            self.inputs
-                .insert("environment".into(), Input::Map(self.environment));
-        }
-        let name = self
-            .common
-            .declare(stack, schema::function::TYPE, self.inputs);
+        self.core
+            .set_map(function::input::ENVIRONMENT, self.environment);
+        let name = self.core.declare(stack, function::TYPE);
         FunctionRef { name }
-    }
-}
-
-impl Options for Function {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
-    }
-}
-
-impl FunctionRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn function_name(&self) -> Output<String> {
-        Output::new(&self.name, "function_name")
-    }
-    pub fn arn(&self) -> Output<String> {
-        Output::new(&self.name, "arn")
-    }
-    /// The URI an API Gateway Lambda integration invokes.
-    pub fn invoke_arn(&self) -> Output<String> {
-        Output::new(&self.name, "invoke_arn")
-    }
-    pub fn code_sha256(&self) -> Output<String> {
-        Output::new(&self.name, "code_sha256")
-    }
-    /// `$LATEST`, or the newest published version when publishing.
-    pub fn version(&self) -> Output<String> {
-        Output::new(&self.name, "version")
     }
 }
 
@@ -231,14 +190,15 @@ impl FunctionRef {
 /// assert_eq!(permission.name(), "invoke-from-prod");
 /// ```
 pub struct Permission {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
+    core: Builder,
 }
 
-/// A declared permission.
-#[derive(Clone, Debug)]
-pub struct PermissionRef {
-    name: String,
+declared! {
+    /// A declared permission.
+    Permission => PermissionRef {
+        statement_id: String = permission::output::STATEMENT_ID;
+        function_name: String = permission::output::FUNCTION_NAME;
+    }
 }
 
 impl Permission {
@@ -250,59 +210,33 @@ impl Permission {
         principal: &str,
         source_arn: impl Into<Val<String>>,
     ) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert("function_name".to_string(), function.into().input());
-        inputs.insert("principal".to_string(), Input::from(principal));
-        inputs.insert("source_arn".to_string(), source_arn.into().input());
+        use permission::input::*;
         Permission {
-            common: Common::new(name),
-            inputs,
+            core: Builder::new(name)
+                .with(FUNCTION_NAME, function.into())
+                .with(PRINCIPAL, principal)
+                .with(SOURCE_ARN, source_arn.into()),
         }
     }
 
     /// The action granted (default `lambda:InvokeFunction`).
-    pub fn action(mut self, action: &str) -> Self {
-        self.inputs.insert("action".into(), Input::from(action));
-        self
+    pub fn action(self, action: &str) -> Self {
+        self.with(permission::input::ACTION, action)
     }
 
     /// The statement's id (default: generated from the logical name).
-    pub fn statement_id(mut self, statement_id: &str) -> Self {
-        self.inputs
-            .insert("statement_id".into(), Input::from(statement_id));
-        self
+    pub fn statement_id(self, statement_id: &str) -> Self {
+        self.with(permission::input::STATEMENT_ID, statement_id)
     }
 
     /// Also requires the source to be in this account.
-    pub fn source_account(mut self, account_id: impl Into<Val<String>>) -> Self {
-        self.inputs
-            .insert("source_account".into(), account_id.into().input());
-        self
+    pub fn source_account(self, account_id: impl Into<Val<String>>) -> Self {
+        self.with(permission::input::SOURCE_ACCOUNT, account_id.into())
     }
 
     pub fn declare(self, stack: &mut Stack) -> PermissionRef {
-        let name = self
-            .common
-            .declare(stack, schema::permission::TYPE, self.inputs);
+        let name = self.core.declare(stack, permission::TYPE);
         PermissionRef { name }
-    }
-}
-
-impl Options for Permission {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
-    }
-}
-
-impl PermissionRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn statement_id(&self) -> Output<String> {
-        Output::new(&self.name, "statement_id")
-    }
-    pub fn function_name(&self) -> Output<String> {
-        Output::new(&self.name, "function_name")
     }
 }
 

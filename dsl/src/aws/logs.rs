@@ -1,9 +1,10 @@
 //! Builder for `aws:logs:LogGroup`, with the retention periods CloudWatch
 //! Logs accepts as a type (so an invalid one does not compile).
 
-use crate::{Common, Input, Options, Output, Stack, Val};
-use meridian_schema::aws::logs::log_group;
-use std::collections::BTreeMap;
+use crate::Val;
+use crate::builder::{Builder, HasBuilder, declared};
+use crate::{Input, Stack};
+use meridian_schema::aws::logs::log_group::{TYPE, input, output};
 
 pub use meridian_schema::aws::logs::RetentionDays;
 
@@ -23,55 +24,34 @@ pub use meridian_schema::aws::logs::RetentionDays;
 /// assert_eq!(stack.resources()[0].region, "sa-east-1");
 /// ```
 pub struct LogGroup {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
+    core: Builder,
 }
 
-/// A declared log group.
-#[derive(Clone, Debug)]
-pub struct LogGroupRef {
-    name: String,
+declared! {
+    /// A declared log group.
+    LogGroup => LogGroupRef {
+        log_group_name: String = output::LOG_GROUP_NAME;
+        /// The group's ARN, without the `:*` that DescribeLogGroups appends.
+        arn: String = output::ARN;
+    }
 }
 
 impl LogGroup {
     pub fn new(name: &str, log_group_name: impl Into<Val<String>>) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert("log_group_name".to_string(), log_group_name.into().input());
         LogGroup {
-            common: Common::new(name),
-            inputs,
+            core: Builder::new(name).with(input::LOG_GROUP_NAME, log_group_name.into()),
         }
     }
 
-    pub fn retention(mut self, retention: RetentionDays) -> Self {
-        self.inputs.insert(
-            "retention_in_days".into(),
+    pub fn retention(self, retention: RetentionDays) -> Self {
+        self.with(
+            input::RETENTION_IN_DAYS,
             Input::Value(retention.days().into()),
-        );
-        self
+        )
     }
 
     pub fn declare(self, stack: &mut Stack) -> LogGroupRef {
-        let name = self.common.declare(stack, log_group::TYPE, self.inputs);
+        let name = self.core.declare(stack, TYPE);
         LogGroupRef { name }
-    }
-}
-
-impl Options for LogGroup {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
-    }
-}
-
-impl LogGroupRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn log_group_name(&self) -> Output<String> {
-        Output::new(&self.name, "log_group_name")
-    }
-    /// The group's ARN, without the `:*` that DescribeLogGroups appends.
-    pub fn arn(&self) -> Output<String> {
-        Output::new(&self.name, "arn")
     }
 }
