@@ -166,36 +166,25 @@ impl<T> From<&Output<T>> for Val<T> {
         Val::Output(o.clone())
     }
 }
-impl From<&str> for Val<String> {
-    fn from(s: &str) -> Self {
-        Val::Known(s.to_string())
-    }
+/// `Val::Known` from a value of the type itself (or something that converts
+/// into it, like a `&str` into a `String`).
+macro_rules! known_from {
+    ($($from:ty => $to:ty),+ $(,)?) => {
+        $(impl From<$from> for Val<$to> {
+            fn from(v: $from) -> Self {
+                Val::Known(v.into())
+            }
+        })+
+    };
 }
-impl From<String> for Val<String> {
-    fn from(s: String) -> Self {
-        Val::Known(s)
-    }
-}
-impl From<&String> for Val<String> {
-    fn from(s: &String) -> Self {
-        Val::Known(s.clone())
-    }
-}
-impl From<i64> for Val<i64> {
-    fn from(v: i64) -> Self {
-        Val::Known(v)
-    }
-}
-impl From<bool> for Val<bool> {
-    fn from(v: bool) -> Self {
-        Val::Known(v)
-    }
-}
-impl From<Vec<String>> for Val<Vec<String>> {
-    fn from(v: Vec<String>) -> Self {
-        Val::Known(v)
-    }
-}
+known_from!(
+    &str => String,
+    String => String,
+    &String => String,
+    i64 => i64,
+    bool => bool,
+    Vec<String> => Vec<String>,
+);
 
 /// String interpolation over known strings and outputs, like Pulumi's
 /// `interpolate`: `interpolate(["https://", domain.into(), "/"])`.
