@@ -5,7 +5,7 @@
 resource_type! {
     /// `aws:apigateway:RestApi`. `name` is the name shown in the console
     /// (need not be unique); `endpoint_type` one of
-    /// [`EndpointType::NAMES`](super::EndpointType::NAMES). Outputs: `arn` is
+    /// [`EndpointType::NAMES`](EndpointType::NAMES). Outputs: `arn` is
     /// the management ARN (`arn:aws:apigateway:<region>::/restapis/<id>`),
     /// `execution_arn` is `arn:aws:execute-api:<region>:<account>:<api id>`,
     /// `root_resource_id` the id of the API's `/` resource.
@@ -35,9 +35,9 @@ resource_type! {
 
 resource_type! {
     /// `aws:apigateway:Method`: `http_method` (one of
-    /// [`HttpMethod::NAMES`](super::HttpMethod::NAMES)) on a resource;
+    /// [`HttpMethod::NAMES`](HttpMethod::NAMES)) on a resource;
     /// `authorization_type` one of
-    /// [`AuthorizationType::NAMES`](super::AuthorizationType::NAMES);
+    /// [`AuthorizationType::NAMES`](AuthorizationType::NAMES);
     /// `request_parameters` maps a parameter name
     /// (`method.request.path.id`) to whether it is required. The `id`
     /// output is `<api id>/<resource id>/<HTTP method>`.
@@ -56,7 +56,7 @@ resource_type! {
 resource_type! {
     /// `aws:apigateway:Integration`: what a method (`http_method` is the
     /// method's) calls. `type` is one of
-    /// [`IntegrationType::NAMES`](super::IntegrationType::NAMES);
+    /// [`IntegrationType::NAMES`](IntegrationType::NAMES);
     /// `integration_http_method` the method API Gateway calls the backend
     /// with. The `id` output is the method's.
     pub mod integration = "aws:apigateway:Integration" {
@@ -104,7 +104,7 @@ resource_type! {
 resource_type! {
     /// `aws:apigateway:DomainName`: a regional custom domain with an ACM
     /// certificate of its own region; `security_policy` one of
-    /// [`SecurityPolicy::NAMES`](super::SecurityPolicy::NAMES). Outputs:
+    /// [`SecurityPolicy::NAMES`](SecurityPolicy::NAMES). Outputs:
     /// `regional_domain_name` (`d-xxxxxxxxxx.execute-api.<region>.amazonaws.com`)
     /// and `regional_hosted_zone_id` are the Route 53 alias target.
     pub mod domain_name = "aws:apigateway:DomainName" {

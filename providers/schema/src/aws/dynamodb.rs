@@ -3,8 +3,8 @@
 resource_type! {
     /// `aws:dynamodb:GlobalTable`: a table in the resource's region with
     /// replicas in `replica_regions`. `partition_key` and `sort_key` are
-    /// objects with the keys of [`input::key`]; `billing_mode` is one of
-    /// [`BillingMode::NAMES`](super::BillingMode::NAMES). Outputs: `arn` is
+    /// objects with the keys of [`global_table::input::key`]; `billing_mode` is one of
+    /// [`BillingMode::NAMES`](BillingMode::NAMES). Outputs: `arn` is
     /// the primary table's, `arns` maps each region to the table's ARN there,
     /// `regions` lists every region holding the table, primary first.
     pub mod global_table = "aws:dynamodb:GlobalTable" {

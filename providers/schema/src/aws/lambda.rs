@@ -5,8 +5,8 @@ resource_type! {
     /// `aws:lambda:Function`: a function with zip code. `code_path` is the
     /// absolute path of the packed file or directory and `code_sha256` the
     /// zip's base64 SHA-256 (as Lambda reports `CodeSha256`); `runtime` is
-    /// one of [`Runtime::NAMES`](super::Runtime::NAMES), `architecture` one
-    /// of [`Architecture::NAMES`](super::Architecture::NAMES); `memory_size`
+    /// one of [`Runtime::NAMES`](Runtime::NAMES), `architecture` one
+    /// of [`Architecture::NAMES`](Architecture::NAMES); `memory_size`
     /// in MB, `timeout` in whole seconds, `environment` a map of variables.
     /// Without `function_name` the name is generated from the logical name.
     /// Outputs: `invoke_arn` is what an API Gateway Lambda integration

@@ -2,7 +2,7 @@
 
 resource_type! {
     /// `aws:logs:LogGroup`. `retention_in_days` is one of
-    /// [`RetentionDays::DAYS`](super::RetentionDays::DAYS) (absent: kept
+    /// [`RetentionDays::DAYS`](RetentionDays::DAYS) (absent: kept
     /// forever); the `arn` output has no `:*` suffix (DescribeLogGroups
     /// appends one).
     pub mod log_group = "aws:logs:LogGroup" {

@@ -22,9 +22,9 @@ resource_type! {
 
 resource_type! {
     /// `aws:route53:Record`: `values` with a `ttl`, or an `alias` (an object
-    /// with the keys of [`input::alias`]); optionally latency-routed
+    /// with the keys of [`record::input::alias`]); optionally latency-routed
     /// (`latency_region`, `set_identifier`). `name` is the record's full
-    /// name, `type` one of [`RecordType::NAMES`](super::RecordType::NAMES);
+    /// name, `type` one of [`RecordType::NAMES`](RecordType::NAMES);
     /// the `fqdn` output is lowercase, without the trailing dot.
     pub mod record = "aws:route53:Record" {
         input {
