@@ -2,9 +2,8 @@
 //! inputs set so far, declared on a stack in one call; and [`declared!`],
 //! which writes a builder's `Options` and its handle with typed outputs.
 //!
-//! A builder type is a struct with a `core: Builder` field (plus what it
-//! collects before declaring), its own constructor and setters, and one
-//! `declared!` for the rest.
+//! A builder type is one `declared!` (its struct, its handle, and for a
+//! simple one `declare`) plus its own constructors and setters.
 
 use crate::{Common, Input, Region, Stack};
 use std::collections::BTreeMap;
@@ -84,17 +83,23 @@ pub(crate) trait HasBuilder: Sized {
     }
 }
 
-/// Writes, for the builder `$builder` (with a `core: Builder` field): its
-/// `Options` and chained setters, and its handle `$handle`, the declared
-/// resource: a struct with the resource's `name` (and the extra fields in
-/// parentheses, which the builder's `declare` fills), `name()`, and one
-/// method per output returning the typed `Output` at `$key`. Attributes
-/// before `$builder` document the handle.
+/// Writes a builder type and its handle. The builder `$builder` is a struct
+/// with a `core: Builder` field plus the fields in braces (what it collects
+/// before declaring), with its `Options` and chained setters. The handle
+/// `$handle`, the declared resource, is a struct with the resource's `name`
+/// (plus the fields in parentheses, which the builder's `declare` fills),
+/// `name()`, and one method per output returning the typed `Output` at
+/// `$key`. With `= TYPE` (only for a builder and a handle without fields),
+/// it also writes `declare`, which declares the inputs as they are, and
+/// `from_core`, the builder of a given core. Attributes go to the type
+/// they precede.
 ///
 /// ```text
 /// declared! {
+///     /// An `aws:logs:LogGroup`.
+///     pub struct LogGroup;
 ///     /// A declared log group.
-///     LogGroup => LogGroupRef {
+///     LogGroupRef = TYPE {
 ///         log_group_name: String = output::LOG_GROUP_NAME;
 ///         /// The group's ARN.
 ///         arn: String = output::ARN;
@@ -103,11 +108,44 @@ pub(crate) trait HasBuilder: Sized {
 /// ```
 macro_rules! declared {
     (
+        $(#[$builder_meta:meta])*
+        pub struct $builder:ident;
         $(#[$handle_meta:meta])*
-        $builder:ident => $handle:ident $(($($field:ident: $field_ty:ty),+ $(,)?))? {
+        $handle:ident = $type_token:path { $($outputs:tt)* }
+    ) => {
+        $crate::builder::declared! {
+            $(#[$builder_meta])*
+            pub struct $builder {}
+            $(#[$handle_meta])*
+            $handle { $($outputs)* }
+        }
+
+        impl $builder {
+            fn from_core(core: $crate::builder::Builder) -> Self {
+                $builder { core }
+            }
+
+            pub fn declare(self, stack: &mut $crate::Stack) -> $handle {
+                $handle {
+                    name: self.core.declare(stack, $type_token),
+                }
+            }
+        }
+    };
+    (
+        $(#[$builder_meta:meta])*
+        pub struct $builder:ident { $($builder_field:ident: $builder_field_ty:ty),* $(,)? }
+        $(#[$handle_meta:meta])*
+        $handle:ident $(($($field:ident: $field_ty:ty),+ $(,)?))? {
             $($(#[$output_meta:meta])* $output:ident: $output_ty:ty = $key:expr;)*
         }
     ) => {
+        $(#[$builder_meta])*
+        pub struct $builder {
+            core: $crate::builder::Builder,
+            $($builder_field: $builder_field_ty,)*
+        }
+
         impl $crate::Options for $builder {
             fn common(&mut self) -> &mut $crate::Common {
                 &mut self.core.common

@@ -4,39 +4,34 @@ use crate::builder::{Builder, HasBuilder, declared};
 use crate::{Input, Options, Output, Stack};
 use meridian_schema::null::resource::{TYPE, input, output};
 
-/// A `null:index:Resource`: free-form inputs, echoed as outputs. No cloud
-/// is called, so it is the resource for trying the engine (and for tests).
-///
-/// ```
-/// use meridian_dsl::{Options, Region, Stack};
-/// use meridian_dsl::null::NullResource;
-///
-/// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
-/// let a = NullResource::new("a").input("greeting", "hello").declare(&mut stack);
-/// let b = NullResource::new("b")
-///     .input("from_a", a.id())
-///     .triggers(serde_json::json!(1))
-///     .region(Region::EU_WEST_1)
-///     .declare(&mut stack);
-/// stack.export("b_greeting", b.output::<String>("from_a"));
-/// assert_eq!(stack.resources()[1].dependencies(), ["a"]);
-/// ```
-pub struct NullResource {
-    core: Builder,
-}
-
 declared! {
+    /// A `null:index:Resource`: free-form inputs, echoed as outputs. No cloud
+    /// is called, so it is the resource for trying the engine (and for tests).
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Region, Stack};
+    /// use meridian_dsl::null::NullResource;
+    ///
+    /// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+    /// let a = NullResource::new("a").input("greeting", "hello").declare(&mut stack);
+    /// let b = NullResource::new("b")
+    ///     .input("from_a", a.id())
+    ///     .triggers(serde_json::json!(1))
+    ///     .region(Region::EU_WEST_1)
+    ///     .declare(&mut stack);
+    /// stack.export("b_greeting", b.output::<String>("from_a"));
+    /// assert_eq!(stack.resources()[1].dependencies(), ["a"]);
+    /// ```
+    pub struct NullResource;
     /// A declared null resource.
-    NullResource => NullResourceRef {
+    NullResourceRef = TYPE {
         id: String = output::ID;
     }
 }
 
 impl NullResource {
     pub fn new(name: &str) -> Self {
-        NullResource {
-            core: Builder::new(name),
-        }
+        Self::from_core(Builder::new(name))
     }
 
     /// Sets an input (a literal or another resource's output).
@@ -52,11 +47,6 @@ impl NullResource {
     /// Simulated latency of each operation on this resource.
     pub fn latency_ms(self, ms: f64) -> Self {
         self.input(input::LATENCY_MS, serde_json::json!(ms))
-    }
-
-    pub fn declare(self, stack: &mut Stack) -> NullResourceRef {
-        let name = self.core.declare(stack, TYPE);
-        NullResourceRef { name }
     }
 }
 

@@ -16,33 +16,29 @@ pub struct ValidationRecord {
     pub value: String,
 }
 
-/// An `aws:acm:Certificate`, validated through records Meridian writes into
-/// `validation_zone_id`. Creating it waits until it is ISSUED (up to 75
-/// minutes on AWS). Any input change replaces it.
-///
-/// ```
-/// use meridian_dsl::{Options, Region, Stack};
-/// use meridian_dsl::aws::acm::Certificate;
-/// use meridian_dsl::aws::route53::HostedZone;
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let zone = HostedZone::new("api-zone", "api.example.com").declare(&mut stack);
-/// for region in [Region::US_EAST_1, Region::EU_WEST_1, Region::SA_EAST_1] {
-///     let cert = Certificate::new(&format!("cert-{region}"), zone.zone_name(), zone.zone_id())
-///         .region(region.clone())
-///         .declare(&mut stack);
-///     stack.export(&format!("cert_{region}"), cert.arn());
-/// }
-/// assert_eq!(stack.resources().len(), 4);
-/// ```
-pub struct Certificate {
-    core: Builder,
-    sans: Vec<Input>,
-}
-
 declared! {
+    /// An `aws:acm:Certificate`, validated through records Meridian writes into
+    /// `validation_zone_id`. Creating it waits until it is ISSUED (up to 75
+    /// minutes on AWS). Any input change replaces it.
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Region, Stack};
+    /// use meridian_dsl::aws::acm::Certificate;
+    /// use meridian_dsl::aws::route53::HostedZone;
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let zone = HostedZone::new("api-zone", "api.example.com").declare(&mut stack);
+    /// for region in [Region::US_EAST_1, Region::EU_WEST_1, Region::SA_EAST_1] {
+    ///     let cert = Certificate::new(&format!("cert-{region}"), zone.zone_name(), zone.zone_id())
+    ///         .region(region.clone())
+    ///         .declare(&mut stack);
+    ///     stack.export(&format!("cert_{region}"), cert.arn());
+    /// }
+    /// assert_eq!(stack.resources().len(), 4);
+    /// ```
+    pub struct Certificate { sans: Vec<Input> }
     /// A declared certificate.
-    Certificate => CertificateRef {
+    CertificateRef {
         arn: String = output::ARN;
         domain_name: String = output::DOMAIN_NAME;
         /// `ISSUED` once created; a later refresh may see `EXPIRED` etc.

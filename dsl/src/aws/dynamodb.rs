@@ -51,33 +51,29 @@ pub enum Billing {
     Provisioned { read: i64, write: i64 },
 }
 
-/// An `aws:dynamodb:GlobalTable`. The resource's region is the primary;
-/// replicas are added and removed one at a time (minutes each on AWS).
-/// Changing the name or a key replaces the table, which the default
-/// protection refuses until you opt out.
-///
-/// ```
-/// use meridian_dsl::{Options, Region, Stack};
-/// use meridian_dsl::aws::dynamodb::{GlobalTable, Key};
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let table = GlobalTable::new("table", "global-table", Key::string("id"))
-///     .replica(Region::EU_WEST_1)
-///     .replica(Region::SA_EAST_1)
-///     .region(Region::US_EAST_1)
-///     .declare(&mut stack);
-/// stack.export("table_name", table.table_name());
-/// stack.export("eu_arn", table.arn_in(&Region::EU_WEST_1));
-/// assert_eq!(stack.resources()[0].type_token, "aws:dynamodb:GlobalTable");
-/// ```
-pub struct GlobalTable {
-    core: Builder,
-    replicas: Vec<Region>,
-}
-
 declared! {
+    /// An `aws:dynamodb:GlobalTable`. The resource's region is the primary;
+    /// replicas are added and removed one at a time (minutes each on AWS).
+    /// Changing the name or a key replaces the table, which the default
+    /// protection refuses until you opt out.
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Region, Stack};
+    /// use meridian_dsl::aws::dynamodb::{GlobalTable, Key};
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let table = GlobalTable::new("table", "global-table", Key::string("id"))
+    ///     .replica(Region::EU_WEST_1)
+    ///     .replica(Region::SA_EAST_1)
+    ///     .region(Region::US_EAST_1)
+    ///     .declare(&mut stack);
+    /// stack.export("table_name", table.table_name());
+    /// stack.export("eu_arn", table.arn_in(&Region::EU_WEST_1));
+    /// assert_eq!(stack.resources()[0].type_token, "aws:dynamodb:GlobalTable");
+    /// ```
+    pub struct GlobalTable { replicas: Vec<Region> }
     /// A declared global table.
-    GlobalTable => GlobalTableRef {
+    GlobalTableRef {
         table_name: String = output::TABLE_NAME;
         /// The primary table's ARN.
         arn: String = output::ARN;

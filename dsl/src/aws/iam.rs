@@ -25,32 +25,27 @@ pub const TABLE_READ_ACTIONS: &[&str] = &[
     "dynamodb:Scan",
 ];
 
-/// An `aws:iam:Role`: a trust policy, inline policies and managed policies.
-///
-/// ```
-/// use meridian_dsl::{Options, Region, Stack};
-/// use meridian_dsl::aws::iam::{self, Role};
-///
-/// let mut stack = Stack::new("dev", Default::default(), "eu-west-1");
-/// let table_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/global-table";
-/// let role = Role::new("fn-role", iam::assume_role_policy_for_service("lambda.amazonaws.com"))
-///     .managed_policy_arn(iam::LAMBDA_BASIC_EXECUTION_ROLE)
-///     .inline_policy("read-table", iam::grant_table_read(table_arn))
-///     .description("the API function's role")
-///     .region(Region::EU_WEST_1)
-///     .declare(&mut stack);
-/// stack.export("role_arn", role.arn());
-/// assert_eq!(stack.resources()[0].type_token, "aws:iam:Role");
-/// ```
-pub struct Role {
-    core: Builder,
-    inline_policies: BTreeMap<String, Input>,
-    managed_policy_arns: Vec<Input>,
-}
-
 declared! {
+    /// An `aws:iam:Role`: a trust policy, inline policies and managed policies.
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Region, Stack};
+    /// use meridian_dsl::aws::iam::{self, Role};
+    ///
+    /// let mut stack = Stack::new("dev", Default::default(), "eu-west-1");
+    /// let table_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/global-table";
+    /// let role = Role::new("fn-role", iam::assume_role_policy_for_service("lambda.amazonaws.com"))
+    ///     .managed_policy_arn(iam::LAMBDA_BASIC_EXECUTION_ROLE)
+    ///     .inline_policy("read-table", iam::grant_table_read(table_arn))
+    ///     .description("the API function's role")
+    ///     .region(Region::EU_WEST_1)
+    ///     .declare(&mut stack);
+    /// stack.export("role_arn", role.arn());
+    /// assert_eq!(stack.resources()[0].type_token, "aws:iam:Role");
+    /// ```
+    pub struct Role { inline_policies: BTreeMap<String, Input>, managed_policy_arns: Vec<Input> }
     /// A declared role.
-    Role => RoleRef {
+    RoleRef {
         role_name: String = output::ROLE_NAME;
         arn: String = output::ARN;
         /// The stable unique id IAM gives the role (`AROA...`).

@@ -50,43 +50,39 @@ impl Code {
     }
 }
 
-/// An `aws:lambda:Function` with zip code. Defaults: arm64, 128 MB, 3 s,
-/// a generated name, and Lambda's own `/aws/lambda/<name>` log group.
-///
-/// ```
-/// use meridian_dsl::{Options, Region, Stack};
-/// use meridian_dsl::aws::iam::{self, Role};
-/// use meridian_dsl::aws::lambda::{Code, Function, Runtime};
-/// use meridian_dsl::aws::logs::{LogGroup, RetentionDays};
-///
-/// let dir = std::env::temp_dir().join(format!("meridian-doc-fn-{}", std::process::id()));
-/// std::fs::create_dir_all(&dir).expect("temp dir");
-/// std::fs::write(dir.join("index.mjs"), "export const main = async () => ({ statusCode: 200 });\n").expect("handler");
-///
-/// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
-/// let role = Role::new("fn-role", iam::assume_role_policy_for_service("lambda.amazonaws.com"))
-///     .managed_policy_arn(iam::LAMBDA_BASIC_EXECUTION_ROLE)
-///     .declare(&mut stack);
-/// let logs = LogGroup::new("fn-logs", "log-group")
-///     .retention(RetentionDays::ThreeMonths)
-///     .declare(&mut stack);
-/// let code = Code::from_path(&dir).expect("the handler directory packs");
-/// let function = Function::new("fn", code, Runtime::Nodejs20x, "index.main", role.arn())
-///     .env("TABLE_NAME", "global-table")
-///     .log_group(&logs)
-///     .declare(&mut stack);
-/// stack.export("invoke_arn", function.invoke_arn());
-/// assert_eq!(stack.resources()[2].dependencies(), vec!["fn-logs".to_string(), "fn-role".to_string()]);
-/// # std::fs::remove_dir_all(&dir).expect("cleanup");
-/// ```
-pub struct Function {
-    core: Builder,
-    environment: BTreeMap<String, Input>,
-}
-
 declared! {
+    /// An `aws:lambda:Function` with zip code. Defaults: arm64, 128 MB, 3 s,
+    /// a generated name, and Lambda's own `/aws/lambda/<name>` log group.
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Region, Stack};
+    /// use meridian_dsl::aws::iam::{self, Role};
+    /// use meridian_dsl::aws::lambda::{Code, Function, Runtime};
+    /// use meridian_dsl::aws::logs::{LogGroup, RetentionDays};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("meridian-doc-fn-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).expect("temp dir");
+    /// std::fs::write(dir.join("index.mjs"), "export const main = async () => ({ statusCode: 200 });\n").expect("handler");
+    ///
+    /// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+    /// let role = Role::new("fn-role", iam::assume_role_policy_for_service("lambda.amazonaws.com"))
+    ///     .managed_policy_arn(iam::LAMBDA_BASIC_EXECUTION_ROLE)
+    ///     .declare(&mut stack);
+    /// let logs = LogGroup::new("fn-logs", "log-group")
+    ///     .retention(RetentionDays::ThreeMonths)
+    ///     .declare(&mut stack);
+    /// let code = Code::from_path(&dir).expect("the handler directory packs");
+    /// let function = Function::new("fn", code, Runtime::Nodejs20x, "index.main", role.arn())
+    ///     .env("TABLE_NAME", "global-table")
+    ///     .log_group(&logs)
+    ///     .declare(&mut stack);
+    /// stack.export("invoke_arn", function.invoke_arn());
+    /// assert_eq!(stack.resources()[2].dependencies(), vec!["fn-logs".to_string(), "fn-role".to_string()]);
+    /// # std::fs::remove_dir_all(&dir).expect("cleanup");
+    /// ```
+    pub struct Function { environment: BTreeMap<String, Input> }
     /// A declared function.
-    Function => FunctionRef {
+    FunctionRef {
         function_name: String = function::output::FUNCTION_NAME;
         arn: String = function::output::ARN;
         /// The URI an API Gateway Lambda integration invokes.
@@ -168,34 +164,31 @@ impl Function {
     }
 }
 
-/// An `aws:lambda:Permission`: lets a principal (e.g. API Gateway) invoke a
-/// function, scoped to a source ARN. Re-applying it never duplicates the
-/// statement; a changed one is removed and added again.
-///
-/// ```
-/// use meridian_dsl::{Stack, interpolate};
-/// use meridian_dsl::aws::lambda::Permission;
-/// use meridian_dsl::Output;
-///
-/// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
-/// let function_arn: Output<String> = Output::new("fn", "arn");
-/// let api_id: Output<String> = Output::new("api", "id");
-/// let source = interpolate([
-///     "arn:aws:execute-api:us-east-1:123456789012:".into(),
-///     api_id.into(),
-///     "/prod/GET/object/*".into(),
-/// ]);
-/// let permission = Permission::new("invoke-from-prod", function_arn, "apigateway.amazonaws.com", source)
-///     .declare(&mut stack);
-/// assert_eq!(permission.name(), "invoke-from-prod");
-/// ```
-pub struct Permission {
-    core: Builder,
-}
-
 declared! {
+    /// An `aws:lambda:Permission`: lets a principal (e.g. API Gateway) invoke a
+    /// function, scoped to a source ARN. Re-applying it never duplicates the
+    /// statement; a changed one is removed and added again.
+    ///
+    /// ```
+    /// use meridian_dsl::{Stack, interpolate};
+    /// use meridian_dsl::aws::lambda::Permission;
+    /// use meridian_dsl::Output;
+    ///
+    /// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+    /// let function_arn: Output<String> = Output::new("fn", "arn");
+    /// let api_id: Output<String> = Output::new("api", "id");
+    /// let source = interpolate([
+    ///     "arn:aws:execute-api:us-east-1:123456789012:".into(),
+    ///     api_id.into(),
+    ///     "/prod/GET/object/*".into(),
+    /// ]);
+    /// let permission = Permission::new("invoke-from-prod", function_arn, "apigateway.amazonaws.com", source)
+    ///     .declare(&mut stack);
+    /// assert_eq!(permission.name(), "invoke-from-prod");
+    /// ```
+    pub struct Permission;
     /// A declared permission.
-    Permission => PermissionRef {
+    PermissionRef = permission::TYPE {
         statement_id: String = permission::output::STATEMENT_ID;
         function_name: String = permission::output::FUNCTION_NAME;
     }
@@ -211,12 +204,12 @@ impl Permission {
         source_arn: impl Into<Val<String>>,
     ) -> Self {
         use permission::input::*;
-        Permission {
-            core: Builder::new(name)
+        Self::from_core(
+            Builder::new(name)
                 .with(FUNCTION_NAME, function.into())
                 .with(PRINCIPAL, principal)
                 .with(SOURCE_ARN, source_arn.into()),
-        }
+        )
     }
 
     /// The action granted (default `lambda:InvokeFunction`).
@@ -232,11 +225,6 @@ impl Permission {
     /// Also requires the source to be in this account.
     pub fn source_account(self, account_id: impl Into<Val<String>>) -> Self {
         self.with(permission::input::SOURCE_ACCOUNT, account_id.into())
-    }
-
-    pub fn declare(self, stack: &mut Stack) -> PermissionRef {
-        let name = self.core.declare(stack, permission::TYPE);
-        PermissionRef { name }
     }
 }
 

@@ -11,32 +11,29 @@ use std::collections::BTreeMap;
 /// The TTL a record with values gets when none is given.
 pub const DEFAULT_TTL: i64 = 300;
 
-/// A public hosted zone.
-///
-/// ```
-/// use meridian_dsl::Stack;
-/// use meridian_dsl::aws::route53::{HostedZone, Record, RecordType, ZoneLookup};
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let parent = ZoneLookup::by_name("parent", "example.com").declare(&mut stack);
-/// let zone = HostedZone::new("api-zone", "api.example.com")
-///     .comment("the API's own zone")
-///     .declare(&mut stack);
-/// // Delegate api.example.com from the parent zone to the new zone.
-/// Record::new("delegation", parent.zone_id(), "api.example.com", RecordType::Ns)
-///     .values(zone.name_servers())
-///     .ttl(1800)
-///     .declare(&mut stack);
-/// stack.export("zone_id", zone.zone_id());
-/// assert_eq!(stack.resources().len(), 3);
-/// ```
-pub struct HostedZone {
-    core: Builder,
-}
-
 declared! {
+    /// A public hosted zone.
+    ///
+    /// ```
+    /// use meridian_dsl::Stack;
+    /// use meridian_dsl::aws::route53::{HostedZone, Record, RecordType, ZoneLookup};
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let parent = ZoneLookup::by_name("parent", "example.com").declare(&mut stack);
+    /// let zone = HostedZone::new("api-zone", "api.example.com")
+    ///     .comment("the API's own zone")
+    ///     .declare(&mut stack);
+    /// // Delegate api.example.com from the parent zone to the new zone.
+    /// Record::new("delegation", parent.zone_id(), "api.example.com", RecordType::Ns)
+    ///     .values(zone.name_servers())
+    ///     .ttl(1800)
+    ///     .declare(&mut stack);
+    /// stack.export("zone_id", zone.zone_id());
+    /// assert_eq!(stack.resources().len(), 3);
+    /// ```
+    pub struct HostedZone;
     /// A declared hosted zone.
-    HostedZone => HostedZoneRef {
+    HostedZoneRef = hosted_zone::TYPE {
         /// The zone id, without the `/hostedzone/` prefix.
         zone_id: String = hosted_zone::output::ZONE_ID;
         /// The zone's name, lowercase, without the trailing dot.
@@ -50,40 +47,30 @@ impl HostedZone {
     /// A zone for `zone_name` (e.g. `api.example.com`; changing it replaces
     /// the zone).
     pub fn new(name: &str, zone_name: impl Into<Val<String>>) -> Self {
-        HostedZone {
-            core: Builder::new(name).with(hosted_zone::input::ZONE_NAME, zone_name.into()),
-        }
+        Self::from_core(Builder::new(name).with(hosted_zone::input::ZONE_NAME, zone_name.into()))
     }
 
     pub fn comment(self, comment: &str) -> Self {
         self.with(hosted_zone::input::COMMENT, comment)
     }
-
-    pub fn declare(self, stack: &mut Stack) -> HostedZoneRef {
-        let name = self.core.declare(stack, hosted_zone::TYPE);
-        HostedZoneRef { name }
-    }
-}
-
-/// An existing hosted zone, found by name or id (never created or deleted).
-/// A name that several zones share is an error: give the id then.
-///
-/// ```
-/// use meridian_dsl::Stack;
-/// use meridian_dsl::aws::route53::ZoneLookup;
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let parent = ZoneLookup::by_id("parent", "Z31867814UKQT2MAKXUTL").declare(&mut stack);
-/// stack.export("parent_ns", parent.name_servers());
-/// assert_eq!(stack.resources()[0].type_token, "aws:route53:ZoneLookup");
-/// ```
-pub struct ZoneLookup {
-    core: Builder,
 }
 
 declared! {
+    /// An existing hosted zone, found by name or id (never created or deleted).
+    /// A name that several zones share is an error: give the id then.
+    ///
+    /// ```
+    /// use meridian_dsl::Stack;
+    /// use meridian_dsl::aws::route53::ZoneLookup;
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let parent = ZoneLookup::by_id("parent", "Z31867814UKQT2MAKXUTL").declare(&mut stack);
+    /// stack.export("parent_ns", parent.name_servers());
+    /// assert_eq!(stack.resources()[0].type_token, "aws:route53:ZoneLookup");
+    /// ```
+    pub struct ZoneLookup;
     /// A looked-up zone.
-    ZoneLookup => ZoneLookupRef {
+    ZoneLookupRef = zone_lookup::TYPE {
         zone_id: String = zone_lookup::output::ZONE_ID;
         zone_name: String = zone_lookup::output::ZONE_NAME;
         name_servers: Vec<String> = zone_lookup::output::NAME_SERVERS;
@@ -93,27 +80,18 @@ declared! {
 impl ZoneLookup {
     /// The zone named `zone_name`.
     pub fn by_name(name: &str, zone_name: impl Into<Val<String>>) -> Self {
-        ZoneLookup {
-            core: Builder::new(name).with(zone_lookup::input::ZONE_NAME, zone_name.into()),
-        }
+        Self::from_core(Builder::new(name).with(zone_lookup::input::ZONE_NAME, zone_name.into()))
     }
 
     /// The zone with id `zone_id` (with or without `/hostedzone/`).
     pub fn by_id(name: &str, zone_id: impl Into<Val<String>>) -> Self {
-        ZoneLookup {
-            core: Builder::new(name).with(zone_lookup::input::ZONE_ID, zone_id.into()),
-        }
+        Self::from_core(Builder::new(name).with(zone_lookup::input::ZONE_ID, zone_id.into()))
     }
 
     /// Look among private zones (by name, the default is public zones only,
     /// as the CDK's `privateZone: false`); with an id, require that kind.
     pub fn private_zone(self, private: bool) -> Self {
         self.with(zone_lookup::input::PRIVATE_ZONE, json!(private))
-    }
-
-    pub fn declare(self, stack: &mut Stack) -> ZoneLookupRef {
-        let name = self.core.declare(stack, zone_lookup::TYPE);
-        ZoneLookupRef { name }
     }
 }
 
@@ -154,34 +132,30 @@ impl Alias {
     }
 }
 
-/// An `aws:route53:Record`: values with a TTL, or an alias; optionally
-/// latency-routed. Renaming it (or its set identifier) moves it in one
-/// change batch; a new zone or type replaces it.
-///
-/// ```
-/// use meridian_dsl::{Options, Region, Stack};
-/// use meridian_dsl::aws::route53::{Alias, HostedZone, Record, RecordType};
-///
-/// let mut stack = Stack::new("prod", Default::default(), "eu-west-1");
-/// let zone = HostedZone::new("api-zone", "api.example.com").declare(&mut stack);
-/// Record::new("latency-eu", zone.zone_id(), "api.example.com", RecordType::A)
-///     .alias(Alias::new("d-abc123.execute-api.eu-west-1.amazonaws.com", "ZLY8HYME6SFDD"))
-///     .latency(Region::EU_WEST_1, "eu-west-1")
-///     .region(Region::EU_WEST_1)
-///     .declare(&mut stack);
-/// Record::new("txt", zone.zone_id(), "hello.api.example.com", RecordType::Txt)
-///     .value("\"hello\"")
-///     .declare(&mut stack);
-/// assert_eq!(stack.resources().len(), 3);
-/// ```
-pub struct Record {
-    core: Builder,
-    values: Vec<Input>,
-}
-
 declared! {
+    /// An `aws:route53:Record`: values with a TTL, or an alias; optionally
+    /// latency-routed. Renaming it (or its set identifier) moves it in one
+    /// change batch; a new zone or type replaces it.
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Region, Stack};
+    /// use meridian_dsl::aws::route53::{Alias, HostedZone, Record, RecordType};
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "eu-west-1");
+    /// let zone = HostedZone::new("api-zone", "api.example.com").declare(&mut stack);
+    /// Record::new("latency-eu", zone.zone_id(), "api.example.com", RecordType::A)
+    ///     .alias(Alias::new("d-abc123.execute-api.eu-west-1.amazonaws.com", "ZLY8HYME6SFDD"))
+    ///     .latency(Region::EU_WEST_1, "eu-west-1")
+    ///     .region(Region::EU_WEST_1)
+    ///     .declare(&mut stack);
+    /// Record::new("txt", zone.zone_id(), "hello.api.example.com", RecordType::Txt)
+    ///     .value("\"hello\"")
+    ///     .declare(&mut stack);
+    /// assert_eq!(stack.resources().len(), 3);
+    /// ```
+    pub struct Record { values: Vec<Input> }
     /// A declared record.
-    Record => RecordRef {
+    RecordRef {
         /// The record's full name, lowercase, without the trailing dot.
         fqdn: String = record::output::FQDN;
         zone_id: String = record::output::ZONE_ID;

@@ -2,46 +2,41 @@
 //! collect the inputs of the API's resources, methods and integrations.
 
 use super::RestApiRef;
-use crate::builder::{Builder, HasBuilder, declared};
+use crate::builder::{HasBuilder, declared};
 use crate::{Input, Output, Stack, Val};
 use meridian_schema::aws::apigateway::deployment::{TYPE, input, output};
 use meridian_schema::aws::apigateway::{integration, method, resource};
 use std::collections::BTreeMap;
 
-/// An `aws:apigateway:Deployment`: a snapshot of the API that a stage serves.
-///
-/// Declare it **after** the API's resources, methods and integrations:
-/// `declare` collects their inputs (as declared, references included) into
-/// the deployment's `triggers` and makes it depend on each of them. A change
-/// to any of them changes the triggers, which replaces the deployment: the
-/// new one is created, stages referencing it move to it, then the old one is
-/// deleted. `trigger` adds values of your own (e.g. a release number).
-///
-/// ```
-/// use meridian_dsl::{Output, Stack};
-/// use meridian_dsl::aws::apigateway::*;
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let invoke_arn: Output<String> = Output::new("handler", "invoke_arn");
-/// let api = RestApi::new("api", "Api").declare(&mut stack);
-/// let item = resource_for_path(&mut stack, &api, "/object/{id}");
-/// let get = Method::new("get-object", &api, &item).declare(&mut stack);
-/// Integration::new("get-object-lambda", &get, invoke_arn).declare(&mut stack);
-/// let deployment = Deployment::new("deployment", &api)
-///     .description("objects API")
-///     .declare(&mut stack);
-/// let decl = stack.resources().iter().find(|r| r.name == "deployment").unwrap();
-/// assert_eq!(decl.options.depends_on.len(), 4); // 2 resources, the method, the integration
-/// ```
-pub struct Deployment {
-    core: Builder,
-    api: String,
-    extra: BTreeMap<String, Input>,
-}
-
 declared! {
+    /// An `aws:apigateway:Deployment`: a snapshot of the API that a stage serves.
+    ///
+    /// Declare it **after** the API's resources, methods and integrations:
+    /// `declare` collects their inputs (as declared, references included) into
+    /// the deployment's `triggers` and makes it depend on each of them. A change
+    /// to any of them changes the triggers, which replaces the deployment: the
+    /// new one is created, stages referencing it move to it, then the old one is
+    /// deleted. `trigger` adds values of your own (e.g. a release number).
+    ///
+    /// ```
+    /// use meridian_dsl::{Output, Stack};
+    /// use meridian_dsl::aws::apigateway::*;
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let invoke_arn: Output<String> = Output::new("handler", "invoke_arn");
+    /// let api = RestApi::new("api", "Api").declare(&mut stack);
+    /// let item = resource_for_path(&mut stack, &api, "/object/{id}");
+    /// let get = Method::new("get-object", &api, &item).declare(&mut stack);
+    /// Integration::new("get-object-lambda", &get, invoke_arn).declare(&mut stack);
+    /// let deployment = Deployment::new("deployment", &api)
+    ///     .description("objects API")
+    ///     .declare(&mut stack);
+    /// let decl = stack.resources().iter().find(|r| r.name == "deployment").unwrap();
+    /// assert_eq!(decl.options.depends_on.len(), 4); // 2 resources, the method, the integration
+    /// ```
+    pub struct Deployment { api: String, extra: BTreeMap<String, Input> }
     /// A declared deployment.
-    Deployment => DeploymentRef {
+    DeploymentRef {
         id: String = output::ID;
     }
 }

@@ -6,31 +6,28 @@ use crate::{Region, Stack, Val};
 use meridian_schema::aws::apigateway::EndpointType;
 use meridian_schema::aws::apigateway::domain_name::{TYPE, input, output};
 
-/// An `aws:apigateway:DomainName`: a REGIONAL custom domain with an ACM
-/// certificate of its region. Creating it waits for the certificate to be
-/// ISSUED and the domain to be AVAILABLE. A new certificate is applied in
-/// place; a new name replaces it.
-///
-/// ```
-/// use meridian_dsl::{Output, Options, Region, Stack};
-/// use meridian_dsl::aws::apigateway::{DomainName, SecurityPolicy};
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let certificate_arn: Output<String> = Output::new("cert-sa-east-1", "arn");
-/// let domain = DomainName::new("domain-sa-east-1", "api.example.com", certificate_arn)
-///     .security_policy(SecurityPolicy::Tls12)
-///     .region(Region::SA_EAST_1)
-///     .declare(&mut stack);
-/// // What a Route 53 latency alias record points at:
-/// let (_target, _zone) = (domain.regional_domain_name(), domain.regional_hosted_zone_id());
-/// ```
-pub struct DomainName {
-    core: Builder,
-}
-
 declared! {
+    /// An `aws:apigateway:DomainName`: a REGIONAL custom domain with an ACM
+    /// certificate of its region. Creating it waits for the certificate to be
+    /// ISSUED and the domain to be AVAILABLE. A new certificate is applied in
+    /// place; a new name replaces it.
+    ///
+    /// ```
+    /// use meridian_dsl::{Output, Options, Region, Stack};
+    /// use meridian_dsl::aws::apigateway::{DomainName, SecurityPolicy};
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let certificate_arn: Output<String> = Output::new("cert-sa-east-1", "arn");
+    /// let domain = DomainName::new("domain-sa-east-1", "api.example.com", certificate_arn)
+    ///     .security_policy(SecurityPolicy::Tls12)
+    ///     .region(Region::SA_EAST_1)
+    ///     .declare(&mut stack);
+    /// // What a Route 53 latency alias record points at:
+    /// let (_target, _zone) = (domain.regional_domain_name(), domain.regional_hosted_zone_id());
+    /// ```
+    pub struct DomainName {}
     /// A declared custom domain.
-    DomainName => DomainNameRef (region: Option<Region>) {
+    DomainNameRef (region: Option<Region>) {
         domain_name: String = output::DOMAIN_NAME;
         /// `d-xxxxxxxxxx.execute-api.<region>.amazonaws.com`: the alias target.
         regional_domain_name: String = output::REGIONAL_DOMAIN_NAME;

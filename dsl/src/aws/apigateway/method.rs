@@ -1,39 +1,34 @@
 //! `aws:apigateway:Method`: an HTTP method on a resource of an API.
 
 use super::{AuthorizationType, HttpMethod, RestApiRef, last_region};
-use crate::builder::{Builder, HasBuilder, declared};
+use crate::builder::{HasBuilder, declared};
 use crate::{Input, Region, Stack, Val};
 use meridian_schema::aws::apigateway::method::{TYPE, input, output};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// An `aws:apigateway:Method`: `GET` (by default) on a resource, open to
-/// anyone (by default). A new HTTP method or resource replaces it; the rest
-/// is updated in place.
-///
-/// ```
-/// use meridian_dsl::Stack;
-/// use meridian_dsl::aws::apigateway::{AuthorizationType, HttpMethod, Method, RestApi, resource_for_path};
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let api = RestApi::new("api", "Api").declare(&mut stack);
-/// let item = resource_for_path(&mut stack, &api, "/object/{id}");
-/// let delete = Method::new("delete-object", &api, &item)
-///     .http_method(HttpMethod::Delete)
-///     .authorization_type(AuthorizationType::AwsIam)
-///     .request_parameter("method.request.path.id", true)
-///     .declare(&mut stack);
-/// assert_eq!(delete.name(), "delete-object");
-/// ```
-pub struct Method {
-    core: Builder,
-    api: String,
-    request_parameters: BTreeMap<String, Input>,
-}
-
 declared! {
+    /// An `aws:apigateway:Method`: `GET` (by default) on a resource, open to
+    /// anyone (by default). A new HTTP method or resource replaces it; the rest
+    /// is updated in place.
+    ///
+    /// ```
+    /// use meridian_dsl::Stack;
+    /// use meridian_dsl::aws::apigateway::{AuthorizationType, HttpMethod, Method, RestApi, resource_for_path};
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let api = RestApi::new("api", "Api").declare(&mut stack);
+    /// let item = resource_for_path(&mut stack, &api, "/object/{id}");
+    /// let delete = Method::new("delete-object", &api, &item)
+    ///     .http_method(HttpMethod::Delete)
+    ///     .authorization_type(AuthorizationType::AwsIam)
+    ///     .request_parameter("method.request.path.id", true)
+    ///     .declare(&mut stack);
+    /// assert_eq!(delete.name(), "delete-object");
+    /// ```
+    pub struct Method { api: String, request_parameters: BTreeMap<String, Input> }
     /// A declared method.
-    Method => MethodRef (api: String, resource_id: Input, region: Option<Region>) {
+    MethodRef (api: String, resource_id: Input, region: Option<Region>) {
         /// `<api id>/<resource id>/<HTTP method>`.
         id: String = output::ID;
         http_method: String = output::HTTP_METHOD;

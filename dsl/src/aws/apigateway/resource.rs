@@ -2,30 +2,27 @@
 //! which declares a whole path.
 
 use super::RestApiRef;
-use crate::builder::{Builder, declared};
+use crate::builder::declared;
 use crate::{Stack, Val};
 use meridian_schema::aws::apigateway::resource::{TYPE, input, output};
 
-/// An `aws:apigateway:Resource`: one path segment. Any change replaces it.
-/// [`resource_for_path`] declares a whole path at once.
-///
-/// ```
-/// use meridian_dsl::Stack;
-/// use meridian_dsl::aws::apigateway::{ApiResource, RestApi};
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let api = RestApi::new("api", "Api").declare(&mut stack);
-/// let object = ApiResource::new("object", &api, api.root_resource_id(), "object").declare(&mut stack);
-/// let item = ApiResource::new("object-id", &api, &object, "{id}").declare(&mut stack);
-/// stack.export("item_path", item.path());
-/// ```
-pub struct ApiResource {
-    core: Builder,
-}
-
 declared! {
+    /// An `aws:apigateway:Resource`: one path segment. Any change replaces it.
+    /// [`resource_for_path`] declares a whole path at once.
+    ///
+    /// ```
+    /// use meridian_dsl::Stack;
+    /// use meridian_dsl::aws::apigateway::{ApiResource, RestApi};
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let api = RestApi::new("api", "Api").declare(&mut stack);
+    /// let object = ApiResource::new("object", &api, api.root_resource_id(), "object").declare(&mut stack);
+    /// let item = ApiResource::new("object-id", &api, &object, "{id}").declare(&mut stack);
+    /// stack.export("item_path", item.path());
+    /// ```
+    pub struct ApiResource;
     /// A declared resource (path segment).
-    ApiResource => ApiResourceRef {
+    ApiResourceRef = TYPE {
         id: String = output::ID;
         /// The full path (`/object/{id}`).
         path: String = output::PATH;
@@ -41,18 +38,12 @@ impl ApiResource {
         parent_id: impl Into<Val<String>>,
         path_part: &str,
     ) -> Self {
-        ApiResource {
-            core: api
-                .child(name)
+        Self::from_core(
+            api.child(name)
                 .with(input::REST_API_ID, api.id_input())
                 .with(input::PARENT_ID, parent_id.into())
                 .with(input::PATH_PART, path_part),
-        }
-    }
-
-    pub fn declare(self, stack: &mut Stack) -> ApiResourceRef {
-        let name = self.core.declare(stack, TYPE);
-        ApiResourceRef { name }
+        )
     }
 }
 

@@ -6,27 +6,24 @@ use crate::builder::{Builder, HasBuilder, declared};
 use crate::{Input, Region, Stack, Val};
 use meridian_schema::aws::apigateway::rest_api::{TYPE, input, output};
 
-/// An `aws:apigateway:RestApi`. REST API names need not be unique; Meridian
-/// tells its APIs apart by tag. Every change is applied in place.
-///
-/// ```
-/// use meridian_dsl::Stack;
-/// use meridian_dsl::aws::apigateway::{EndpointType, RestApi};
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let api = RestApi::new("api", "Api")
-///     .description("objects by id")
-///     .endpoint_type(EndpointType::Regional)
-///     .declare(&mut stack);
-/// stack.export("api_id", api.id());
-/// ```
-pub struct RestApi {
-    core: Builder,
-}
-
 declared! {
+    /// An `aws:apigateway:RestApi`. REST API names need not be unique; Meridian
+    /// tells its APIs apart by tag. Every change is applied in place.
+    ///
+    /// ```
+    /// use meridian_dsl::Stack;
+    /// use meridian_dsl::aws::apigateway::{EndpointType, RestApi};
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let api = RestApi::new("api", "Api")
+    ///     .description("objects by id")
+    ///     .endpoint_type(EndpointType::Regional)
+    ///     .declare(&mut stack);
+    /// stack.export("api_id", api.id());
+    /// ```
+    pub struct RestApi {}
     /// A declared REST API.
-    RestApi => RestApiRef (region: Option<Region>) {
+    RestApiRef (region: Option<Region>) {
         id: String = output::ID;
         /// The id of the API's `/` resource (the parent of top-level paths).
         root_resource_id: String = output::ROOT_RESOURCE_ID;

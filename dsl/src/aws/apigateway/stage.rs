@@ -2,36 +2,32 @@
 //! source ARNs of its routes.
 
 use super::{DeploymentRef, HttpMethod, RestApiRef, last_region};
-use crate::builder::{Builder, HasBuilder, declared};
+use crate::builder::{HasBuilder, declared};
 use crate::{Input, Region, Stack, Val, interpolate};
 use meridian_schema::aws::apigateway::stage::{TYPE, input, output};
 use std::collections::BTreeMap;
 
-/// An `aws:apigateway:Stage` (`prod`) serving a deployment. A new deployment
-/// is applied in place (that is how changes go live); a new name replaces it.
-///
-/// ```
-/// use meridian_dsl::{Output, Stack, interpolate};
-/// use meridian_dsl::aws::apigateway::*;
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let api = RestApi::new("api", "Api").declare(&mut stack);
-/// let get = Method::new("get-root", &api, api.root_resource_id()).declare(&mut stack);
-/// Integration::mock("get-root-mock", &get).declare(&mut stack);
-/// let deployment = Deployment::new("deployment", &api).declare(&mut stack);
-/// let prod = Stage::new("prod", &api, &deployment, "prod")
-///     .variable("table", "objects")
-///     .declare(&mut stack);
-/// stack.export("url", prod.invoke_url());
-/// ```
-pub struct Stage {
-    core: Builder,
-    variables: BTreeMap<String, Input>,
-}
-
 declared! {
+    /// An `aws:apigateway:Stage` (`prod`) serving a deployment. A new deployment
+    /// is applied in place (that is how changes go live); a new name replaces it.
+    ///
+    /// ```
+    /// use meridian_dsl::{Output, Stack, interpolate};
+    /// use meridian_dsl::aws::apigateway::*;
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let api = RestApi::new("api", "Api").declare(&mut stack);
+    /// let get = Method::new("get-root", &api, api.root_resource_id()).declare(&mut stack);
+    /// Integration::mock("get-root-mock", &get).declare(&mut stack);
+    /// let deployment = Deployment::new("deployment", &api).declare(&mut stack);
+    /// let prod = Stage::new("prod", &api, &deployment, "prod")
+    ///     .variable("table", "objects")
+    ///     .declare(&mut stack);
+    /// stack.export("url", prod.invoke_url());
+    /// ```
+    pub struct Stage { variables: BTreeMap<String, Input> }
     /// A declared stage.
-    Stage => StageRef (region: Option<Region>) {
+    StageRef (region: Option<Region>) {
         stage_name: String = output::STAGE_NAME;
         rest_api_id: String = output::REST_API_ID;
         deployment_id: String = output::DEPLOYMENT_ID;
