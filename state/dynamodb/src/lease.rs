@@ -185,22 +185,22 @@ pub(crate) async fn renew(
     ttl: Duration,
 ) -> Result<(), CallError> {
     let now = now_ms();
-    client
-        .update_item()
-        .table_name(table)
-        .set_key(Some(schema::key(pk, schema::LEASE_SK)))
-        .update_expression("SET #renewed = :now, #expires = :expires")
-        .condition_expression("#holder = :me")
-        .expression_attribute_names("#holder", attr::HOLDER)
-        .expression_attribute_names("#renewed", attr::RENEWED_AT)
-        .expression_attribute_names("#expires", attr::EXPIRES_AT)
-        .expression_attribute_values(":me", AttributeValue::S(holder_id.to_string()))
-        .expression_attribute_values(":now", schema::n(now))
-        .expression_attribute_values(":expires", schema::n(now + ms(ttl)))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(CallError::from_update)
+    update_if_held(
+        client,
+        table,
+        pk,
+        holder_id,
+        "SET #renewed = :now, #expires = :expires",
+        &[
+            ("#renewed", attr::RENEWED_AT),
+            ("#expires", attr::EXPIRES_AT),
+        ],
+        [
+            (":now", schema::n(now)),
+            (":expires", schema::n(now + ms(ttl))),
+        ],
+    )
+    .await
 }
 
 /// Clears the holder fields if `holder_id` still holds the lease. The item
@@ -211,25 +211,54 @@ pub(crate) async fn clear(
     pk: &str,
     holder_id: &str,
 ) -> Result<(), CallError> {
-    client
+    update_if_held(
+        client,
+        table,
+        pk,
+        holder_id,
+        "REMOVE #holder, #host, #pid, #user, #command, #acquired, #renewed, #every SET #expires = :zero",
+        &[
+            ("#host", attr::HOST),
+            ("#pid", attr::PID),
+            ("#user", attr::USER),
+            ("#command", attr::COMMAND),
+            ("#acquired", attr::ACQUIRED_AT),
+            ("#renewed", attr::RENEWED_AT),
+            ("#every", attr::RENEW_EVERY),
+            ("#expires", attr::EXPIRES_AT),
+        ],
+        [(":zero", schema::n(0))],
+    )
+    .await
+}
+
+/// Applies `update` to the lease item if `holder_id` still holds it (the
+/// condition `#holder = :me` is added here). `names` and `values` are the
+/// other placeholders of `update`.
+async fn update_if_held(
+    client: &Client,
+    table: &str,
+    pk: &str,
+    holder_id: &str,
+    update: &str,
+    names: &[(&str, &str)],
+    values: impl IntoIterator<Item = (&str, AttributeValue)>,
+) -> Result<(), CallError> {
+    let mut request = client
         .update_item()
         .table_name(table)
         .set_key(Some(schema::key(pk, schema::LEASE_SK)))
-        .update_expression(
-            "REMOVE #holder, #host, #pid, #user, #command, #acquired, #renewed, #every SET #expires = :zero",
-        )
+        .update_expression(update)
         .condition_expression("#holder = :me")
         .expression_attribute_names("#holder", attr::HOLDER)
-        .expression_attribute_names("#host", attr::HOST)
-        .expression_attribute_names("#pid", attr::PID)
-        .expression_attribute_names("#user", attr::USER)
-        .expression_attribute_names("#command", attr::COMMAND)
-        .expression_attribute_names("#acquired", attr::ACQUIRED_AT)
-        .expression_attribute_names("#renewed", attr::RENEWED_AT)
-        .expression_attribute_names("#every", attr::RENEW_EVERY)
-        .expression_attribute_names("#expires", attr::EXPIRES_AT)
-        .expression_attribute_values(":me", AttributeValue::S(holder_id.to_string()))
-        .expression_attribute_values(":zero", schema::n(0))
+        .expression_attribute_values(":me", AttributeValue::S(holder_id.to_string()));
+    for (placeholder, attribute) in names {
+        request = request.expression_attribute_names(*placeholder, *attribute);
+    }
+    for (placeholder, value) in values {
+        request = request.expression_attribute_values(placeholder, value);
+    }
+    request
         .send()
         .await
         .map(|_| ())
