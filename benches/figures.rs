@@ -573,24 +573,34 @@ fn plot(sizes: &[SizeFigures]) -> Result<std::path::PathBuf, Box<dyn std::error:
         .draw()?;
     let target = |y: f64| vec![(x_min, y), (x_max, y)];
     let dashed = |c: RGBColor| c.mix(0.5).stroke_width(1);
-    chart
-        .draw_series(LineSeries::new(plan.clone(), BLUE.stroke_width(2)))?
-        .label("preview with a full state: open + load + declare + plan")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
-    chart.draw_series(plan.iter().map(|p| Circle::new(*p, 4, BLUE.filled())))?;
-    chart
-        .draw_series(LineSeries::new(target(100.0), dashed(BLUE)))?
-        .label("target for preview: 1 s per 10,000 (100 us each)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.mix(0.5)));
-    chart
-        .draw_series(LineSeries::new(up.clone(), RED.stroke_width(2)))?
-        .label("up from empty, durable journal, --parallel 32: per step")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
-    chart.draw_series(up.iter().map(|p| Circle::new(*p, 4, RED.filled())))?;
-    chart
-        .draw_series(LineSeries::new(target(1000.0), dashed(RED)))?
-        .label("target for up: 1 ms per step")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.5)));
+    // Each measured curve with its points, then its target as a dashed line.
+    let curves = [
+        (
+            &plan,
+            BLUE,
+            "preview with a full state: open + load + declare + plan",
+            100.0,
+            "target for preview: 1 s per 10,000 (100 us each)",
+        ),
+        (
+            &up,
+            RED,
+            "up from empty, durable journal, --parallel 32: per step",
+            1000.0,
+            "target for up: 1 ms per step",
+        ),
+    ];
+    for (points, color, label, target_us, target_label) in curves {
+        chart
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+        chart.draw_series(points.iter().map(|p| Circle::new(*p, 4, color.filled())))?;
+        chart
+            .draw_series(LineSeries::new(target(target_us), dashed(color)))?
+            .label(target_label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.mix(0.5)));
+    }
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.9))

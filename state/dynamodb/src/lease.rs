@@ -185,22 +185,11 @@ pub(crate) async fn renew(
     ttl: Duration,
 ) -> Result<(), CallError> {
     let now = now_ms();
-    update_if_held(
-        client,
-        table,
-        pk,
-        holder_id,
-        "SET #renewed = :now, #expires = :expires",
-        &[
-            ("#renewed", attr::RENEWED_AT),
-            ("#expires", attr::EXPIRES_AT),
-        ],
-        [
-            (":now", schema::n(now)),
-            (":expires", schema::n(now + ms(ttl))),
-        ],
-    )
-    .await
+    let values = [
+        (":now", schema::n(now)),
+        (":expires", schema::n(now + ms(ttl))),
+    ];
+    update_if_held(client, table, pk, holder_id, &RENEW, values).await
 }
 
 /// Clears the holder fields if `holder_id` still holds the lease. The item
@@ -211,48 +200,59 @@ pub(crate) async fn clear(
     pk: &str,
     holder_id: &str,
 ) -> Result<(), CallError> {
-    update_if_held(
-        client,
-        table,
-        pk,
-        holder_id,
-        "REMOVE #holder, #host, #pid, #user, #command, #acquired, #renewed, #every SET #expires = :zero",
-        &[
-            ("#host", attr::HOST),
-            ("#pid", attr::PID),
-            ("#user", attr::USER),
-            ("#command", attr::COMMAND),
-            ("#acquired", attr::ACQUIRED_AT),
-            ("#renewed", attr::RENEWED_AT),
-            ("#every", attr::RENEW_EVERY),
-            ("#expires", attr::EXPIRES_AT),
-        ],
-        [(":zero", schema::n(0))],
-    )
-    .await
+    let values = [(":zero", schema::n(0))];
+    update_if_held(client, table, pk, holder_id, &CLEAR, values).await
 }
 
-/// Applies `update` to the lease item if `holder_id` still holds it (the
-/// condition `#holder = :me` is added here). `names` and `values` are the
-/// other placeholders of `update`.
-async fn update_if_held(
+/// An update of the lease item made only while its holder holds it: the
+/// expression and the attributes its `#placeholders` name (`#holder` and
+/// `:me` are added by [`update_if_held`]).
+struct HeldUpdate {
+    expression: &'static str,
+    names: &'static [(&'static str, &'static str)],
+}
+
+const RENEW: HeldUpdate = HeldUpdate {
+    expression: "SET #renewed = :now, #expires = :expires",
+    names: &[
+        ("#renewed", attr::RENEWED_AT),
+        ("#expires", attr::EXPIRES_AT),
+    ],
+};
+
+const CLEAR: HeldUpdate = HeldUpdate {
+    expression: "REMOVE #holder, #host, #pid, #user, #command, #acquired, #renewed, #every SET #expires = :zero",
+    names: &[
+        ("#host", attr::HOST),
+        ("#pid", attr::PID),
+        ("#user", attr::USER),
+        ("#command", attr::COMMAND),
+        ("#acquired", attr::ACQUIRED_AT),
+        ("#renewed", attr::RENEWED_AT),
+        ("#every", attr::RENEW_EVERY),
+        ("#expires", attr::EXPIRES_AT),
+    ],
+};
+
+/// Applies `update` with `values` (its `:placeholders`) if `holder_id` still
+/// holds the lease; `ConditionFailed` otherwise.
+async fn update_if_held<const N: usize>(
     client: &Client,
     table: &str,
     pk: &str,
     holder_id: &str,
-    update: &str,
-    names: &[(&str, &str)],
-    values: impl IntoIterator<Item = (&str, AttributeValue)>,
+    update: &HeldUpdate,
+    values: [(&str, AttributeValue); N],
 ) -> Result<(), CallError> {
     let mut request = client
         .update_item()
         .table_name(table)
         .set_key(Some(schema::key(pk, schema::LEASE_SK)))
-        .update_expression(update)
+        .update_expression(update.expression)
         .condition_expression("#holder = :me")
         .expression_attribute_names("#holder", attr::HOLDER)
         .expression_attribute_values(":me", AttributeValue::S(holder_id.to_string()));
-    for (placeholder, attribute) in names {
+    for (placeholder, attribute) in update.names {
         request = request.expression_attribute_names(*placeholder, *attribute);
     }
     for (placeholder, value) in values {
