@@ -241,43 +241,42 @@ pub trait Options: Sized {
         self
     }
     /// Depend on another resource without referencing its outputs.
-    fn depends_on(mut self, resource: &str) -> Self {
-        self.common().options.depends_on.push(resource.to_string());
-        self
+    fn depends_on(self, resource: &str) -> Self {
+        with_options(self, |o| o.depends_on.push(resource.to_string()))
     }
     /// Refuse any plan that would delete or replace it (`false` opts out of
     /// a data-bearing type's default protection).
-    fn protect(mut self, protect: bool) -> Self {
-        self.common().options.protect = Some(protect);
-        self
+    fn protect(self, protect: bool) -> Self {
+        with_options(self, |o| o.protect = Some(protect))
     }
     /// Forget instead of deleting it in the cloud on delete.
-    fn retain_on_delete(mut self, retain: bool) -> Self {
-        self.common().options.retain_on_delete = Some(retain);
-        self
+    fn retain_on_delete(self, retain: bool) -> Self {
+        with_options(self, |o| o.retain_on_delete = Some(retain))
     }
-    fn ignore_changes(mut self, property: &str) -> Self {
-        self.common()
-            .options
-            .ignore_changes
-            .push(property.to_string());
-        self
+    /// Ignore changes to input `property` (and anything under it) when
+    /// diffing.
+    fn ignore_changes(self, property: &str) -> Self {
+        with_options(self, |o| o.ignore_changes.push(property.to_string()))
     }
-    fn replace_on_changes(mut self, property: &str) -> Self {
-        self.common()
-            .options
-            .replace_on_changes
-            .push(property.to_string());
-        self
+    /// Replace the resource (instead of updating it) when input `property`
+    /// (or anything under it) changes.
+    fn replace_on_changes(self, property: &str) -> Self {
+        with_options(self, |o| o.replace_on_changes.push(property.to_string()))
     }
-    fn delete_before_replace(mut self) -> Self {
-        self.common().options.delete_before_replace = true;
-        self
+    /// Replace by deleting first, then creating.
+    fn delete_before_replace(self) -> Self {
+        with_options(self, |o| o.delete_before_replace = true)
     }
-    fn timeouts(mut self, timeouts: CustomTimeouts) -> Self {
-        self.common().options.timeouts = timeouts;
-        self
+    /// Time limits for the resource's operations.
+    fn timeouts(self, timeouts: CustomTimeouts) -> Self {
+        with_options(self, |o| o.timeouts = timeouts)
     }
+}
+
+/// `builder` with its resource options changed by `change`.
+fn with_options<B: Options>(mut builder: B, change: impl FnOnce(&mut ResourceOptions)) -> B {
+    change(&mut builder.common().options);
+    builder
 }
 
 /// Helpers to read `--config` values with defaults.
