@@ -364,45 +364,23 @@ fn global_api_shape(scale_ms: f64) -> Stack {
         ("sae1", Region::SA_EAST_1, "replica-sa"),
     ] {
         let n = |s: &str| format!("{s}-{r}");
-        let s = &mut stack;
-        add(
-            s,
-            &n("cert"),
-            "certificate",
-            &region,
-            &["zone", "delegation"],
-        );
-        add(s, &n("role"), "role", &region, &[table]);
-        add(s, &n("logs"), "log_group", &region, &[]);
-        add(s, &n("fn"), "function", &region, &[&n("role"), &n("logs")]);
-        add(s, &n("api"), "api", &region, &[]);
-        add(s, &n("res-object"), "resource", &region, &[&n("api")]);
-        add(s, &n("res-id"), "resource", &region, &[&n("res-object")]);
-        add(
-            s,
-            &n("method"),
-            "method",
-            &region,
-            &[&n("res-id"), &n("fn")],
-        );
-        add(
-            s,
-            &n("permission"),
-            "permission",
-            &region,
-            &[&n("fn"), &n("api")],
-        );
-        add(s, &n("deployment"), "deployment", &region, &[&n("method")]);
-        add(s, &n("stage"), "stage", &region, &[&n("deployment")]);
-        add(s, &n("domain"), "domain", &region, &[&n("cert")]);
-        add(
-            s,
-            &n("mapping"),
-            "mapping",
-            &region,
-            &[&n("domain"), &n("stage")],
-        );
-        add(s, &n("alias"), "alias", &region, &[&n("domain"), "zone"]);
+        // Adds resource `name` of this region.
+        let mut add_here =
+            |name: &str, kind: &str, deps: &[&str]| add(&mut stack, &n(name), kind, &region, deps);
+        add_here("cert", "certificate", &["zone", "delegation"]);
+        add_here("role", "role", &[table]);
+        add_here("logs", "log_group", &[]);
+        add_here("fn", "function", &[&n("role"), &n("logs")]);
+        add_here("api", "api", &[]);
+        add_here("res-object", "resource", &[&n("api")]);
+        add_here("res-id", "resource", &[&n("res-object")]);
+        add_here("method", "method", &[&n("res-id"), &n("fn")]);
+        add_here("permission", "permission", &[&n("fn"), &n("api")]);
+        add_here("deployment", "deployment", &[&n("method")]);
+        add_here("stage", "stage", &[&n("deployment")]);
+        add_here("domain", "domain", &[&n("cert")]);
+        add_here("mapping", "mapping", &[&n("domain"), &n("stage")]);
+        add_here("alias", "alias", &[&n("domain"), "zone"]);
     }
     stack
 }
