@@ -58,10 +58,27 @@ impl Builder {
         }
     }
 
-    /// Sets input `key` to the map, unless it is empty.
-    pub(crate) fn set_map(&mut self, key: &str, entries: BTreeMap<String, Input>) {
-        if !entries.is_empty() {
-            self.set(key, Input::Map(entries));
+    /// Appends `item` to list input `key`, which starts as `[item]` if it is
+    /// unset (so a list nobody added to is left out, as the provider's
+    /// default).
+    pub(crate) fn push(&mut self, key: &str, item: Input) {
+        match self.inputs.get_mut(key) {
+            Some(Input::List(items)) => items.push(item),
+            _ => self.set(key, Input::List(vec![item])),
+        }
+    }
+
+    /// Sets `entry` of map input `key` (replacing an earlier value), which
+    /// starts as that one entry if it is unset.
+    pub(crate) fn insert(&mut self, key: &str, entry: &str, value: Input) {
+        match self.inputs.get_mut(key) {
+            Some(Input::Map(entries)) => {
+                entries.insert(entry.to_string(), value);
+            }
+            _ => self.set(
+                key,
+                Input::Map(BTreeMap::from([(entry.to_string(), value)])),
+            ),
         }
     }
 
@@ -81,6 +98,18 @@ pub(crate) trait HasBuilder: Sized {
         self.builder().set(key, value);
         self
     }
+
+    /// Appends `item` to list input `key` (see [`Builder::push`]).
+    fn with_item(mut self, key: &str, item: Input) -> Self {
+        self.builder().push(key, item);
+        self
+    }
+
+    /// Sets `entry` of map input `key` (see [`Builder::insert`]).
+    fn with_entry(mut self, key: &str, entry: &str, value: Input) -> Self {
+        self.builder().insert(key, entry, value);
+        self
+    }
 }
 
 /// Writes a builder type and its handle. The builder `$builder` is a struct
@@ -89,10 +118,10 @@ pub(crate) trait HasBuilder: Sized {
 /// `$handle`, the declared resource, is a struct with the resource's `name`
 /// (plus the fields in parentheses, which the builder's `declare` fills),
 /// `name()`, and one method per output returning the typed `Output` at
-/// `$key`. With `= TYPE` (only for a builder and a handle without fields),
-/// it also writes `declare`, which declares the inputs as they are, and
-/// `from_core`, the builder of a given core. Attributes go to the type
-/// they precede.
+/// `$key`. A builder without fields (`pub struct X;`) also gets
+/// `from_core`, the builder of a given core; with `= TYPE` after a handle
+/// without fields, `declare` too, which declares the inputs as they are.
+/// Attributes go to the type they precede.
 ///
 /// ```text
 /// declared! {
@@ -115,20 +144,33 @@ macro_rules! declared {
     ) => {
         $crate::builder::declared! {
             $(#[$builder_meta])*
-            pub struct $builder {}
+            pub struct $builder;
             $(#[$handle_meta])*
             $handle { $($outputs)* }
         }
 
         impl $builder {
-            fn from_core(core: $crate::builder::Builder) -> Self {
-                $builder { core }
-            }
-
             pub fn declare(self, stack: &mut $crate::Stack) -> $handle {
                 $handle {
                     name: self.core.declare(stack, $type_token),
                 }
+            }
+        }
+    };
+    (
+        $(#[$builder_meta:meta])*
+        pub struct $builder:ident;
+        $($handle:tt)*
+    ) => {
+        $crate::builder::declared! {
+            $(#[$builder_meta])*
+            pub struct $builder {}
+            $($handle)*
+        }
+
+        impl $builder {
+            fn from_core(core: $crate::builder::Builder) -> Self {
+                $builder { core }
             }
         }
     };

@@ -2,8 +2,8 @@
 //! resource's region. Certificates for the same domain in several regions
 //! share one validation record, which Meridian keeps until the last goes.
 
-use crate::builder::{Builder, declared};
-use crate::{Input, Stack, Val};
+use crate::Val;
+use crate::builder::{Builder, HasBuilder, declared};
 use meridian_schema::aws::acm::certificate::{TYPE, input, output};
 use serde::{Deserialize, Serialize};
 
@@ -36,9 +36,9 @@ declared! {
     /// }
     /// assert_eq!(stack.resources().len(), 4);
     /// ```
-    pub struct Certificate { sans: Vec<Input> }
+    pub struct Certificate;
     /// A declared certificate.
-    CertificateRef {
+    CertificateRef = TYPE {
         arn: String = output::ARN;
         domain_name: String = output::DOMAIN_NAME;
         /// `ISSUED` once created; a later refresh may see `EXPIRED` etc.
@@ -55,24 +55,15 @@ impl Certificate {
         domain_name: impl Into<Val<String>>,
         validation_zone_id: impl Into<Val<String>>,
     ) -> Self {
-        Certificate {
-            core: Builder::new(name)
+        Self::from_core(
+            Builder::new(name)
                 .with(input::DOMAIN_NAME, domain_name.into())
                 .with(input::VALIDATION_ZONE_ID, validation_zone_id.into()),
-            sans: Vec::new(),
-        }
+        )
     }
 
     /// Adds a subject alternative name (e.g. `*.api.example.com`).
-    pub fn subject_alternative_name(mut self, san: impl Into<Val<String>>) -> Self {
-        self.sans.push(san.into().input());
-        self
-    }
-
-    pub fn declare(mut self, stack: &mut Stack) -> CertificateRef {
-        self.core
-            .set_list(input::SUBJECT_ALTERNATIVE_NAMES, self.sans);
-        let name = self.core.declare(stack, TYPE);
-        CertificateRef { name }
+    pub fn subject_alternative_name(self, san: impl Into<Val<String>>) -> Self {
+        self.with_item(input::SUBJECT_ALTERNATIVE_NAMES, san.into().input())
     }
 }

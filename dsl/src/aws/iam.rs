@@ -3,7 +3,7 @@
 //! [`grant_table_read`] (the CDK's `table.grantReadData(fn)`).
 
 use crate::builder::{Builder, HasBuilder, declared};
-use crate::{Input, Stack, Val};
+use crate::{Input, Val};
 use meridian_schema::aws::iam::role::{TYPE, input, output};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -43,9 +43,9 @@ declared! {
     /// stack.export("role_arn", role.arn());
     /// assert_eq!(stack.resources()[0].type_token, "aws:iam:Role");
     /// ```
-    pub struct Role { inline_policies: BTreeMap<String, Input>, managed_policy_arns: Vec<Input> }
+    pub struct Role;
     /// A declared role.
-    RoleRef {
+    RoleRef = TYPE {
         role_name: String = output::ROLE_NAME;
         arn: String = output::ARN;
         /// The stable unique id IAM gives the role (`AROA...`).
@@ -58,11 +58,9 @@ impl Role {
     /// Without [`Role::role_name`], the name is generated from the logical
     /// name and the stack.
     pub fn new(name: &str, assume_role_policy: impl Into<Val<Value>>) -> Self {
-        Role {
-            core: Builder::new(name).with(input::ASSUME_ROLE_POLICY, assume_role_policy.into()),
-            inline_policies: BTreeMap::new(),
-            managed_policy_arns: Vec::new(),
-        }
+        Self::from_core(
+            Builder::new(name).with(input::ASSUME_ROLE_POLICY, assume_role_policy.into()),
+        )
     }
 
     /// Fixes the role's name (changing it replaces the role).
@@ -81,25 +79,13 @@ impl Role {
 
     /// Adds an inline policy (a policy document, e.g. from
     /// [`grant_table_read`]).
-    pub fn inline_policy(mut self, policy_name: &str, document: impl Into<Val<Value>>) -> Self {
-        self.inline_policies
-            .insert(policy_name.to_string(), document.into().input());
-        self
+    pub fn inline_policy(self, policy_name: &str, document: impl Into<Val<Value>>) -> Self {
+        self.with_entry(input::INLINE_POLICIES, policy_name, document.into().input())
     }
 
     /// Attaches a managed policy by ARN.
-    pub fn managed_policy_arn(mut self, arn: impl Into<Val<String>>) -> Self {
-        self.managed_policy_arns.push(arn.into().input());
-        self
-    }
-
-    pub fn declare(mut self, stack: &mut Stack) -> RoleRef {
-        self.core
-            .set_map(input::INLINE_POLICIES, self.inline_policies);
-        self.core
-            .set_list(input::MANAGED_POLICY_ARNS, self.managed_policy_arns);
-        let name = self.core.declare(stack, TYPE);
-        RoleRef { name }
+    pub fn managed_policy_arn(self, arn: impl Into<Val<String>>) -> Self {
+        self.with_item(input::MANAGED_POLICY_ARNS, arn.into().input())
     }
 }
 
@@ -161,6 +147,7 @@ pub fn basic_execution_policy(log_group_arn: impl Into<Val<String>>) -> Val<Valu
 mod tests {
     use super::*;
     use crate::Output;
+    use crate::Stack;
 
     fn resolve(v: &Val<Value>, outputs: &Value) -> Value {
         v.input().resolve(&|resource, output| {

@@ -6,10 +6,9 @@
 
 use crate::aws::logs::LogGroupRef;
 use crate::builder::{Builder, HasBuilder, declared};
-use crate::{Input, Stack, Val};
+use crate::{Input, Val};
 use meridian_asset as asset;
 use meridian_schema::aws::lambda::{function, permission};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -80,9 +79,9 @@ declared! {
     /// assert_eq!(stack.resources()[2].dependencies(), vec!["fn-logs".to_string(), "fn-role".to_string()]);
     /// # std::fs::remove_dir_all(&dir).expect("cleanup");
     /// ```
-    pub struct Function { environment: BTreeMap<String, Input> }
+    pub struct Function;
     /// A declared function.
-    FunctionRef {
+    FunctionRef = function::TYPE {
         function_name: String = function::output::FUNCTION_NAME;
         arn: String = function::output::ARN;
         /// The URI an API Gateway Lambda integration invokes.
@@ -102,15 +101,14 @@ impl Function {
         role_arn: impl Into<Val<String>>,
     ) -> Self {
         use function::input::*;
-        Function {
-            core: Builder::new(name)
+        Self::from_core(
+            Builder::new(name)
                 .with(CODE_PATH, code.path.to_string_lossy().into_owned())
                 .with(CODE_SHA256, code.sha256)
                 .with(RUNTIME, runtime.as_str())
                 .with(HANDLER, handler)
                 .with(ROLE_ARN, role_arn.into()),
-            environment: BTreeMap::new(),
-        }
+        )
     }
 
     /// Fixes the function's name (changing it replaces the function).
@@ -134,10 +132,8 @@ impl Function {
     }
 
     /// Sets an environment variable (a known string or an output).
-    pub fn env(mut self, key: &str, value: impl Into<Val<String>>) -> Self {
-        self.environment
-            .insert(key.to_string(), value.into().input());
-        self
+    pub fn env(self, key: &str, value: impl Into<Val<String>>) -> Self {
+        self.with_entry(function::input::ENVIRONMENT, key, value.into().input())
     }
 
     /// Sends the function's logs to this group (Lambda's LoggingConfig).
@@ -154,13 +150,6 @@ impl Function {
     /// `version` output is then that number instead of `$LATEST`).
     pub fn publish(self, publish: bool) -> Self {
         self.with(function::input::PUBLISH, Input::Value(publish.into()))
-    }
-
-    pub fn declare(mut self, stack: &mut Stack) -> FunctionRef {
-        self.core
-            .set_map(function::input::ENVIRONMENT, self.environment);
-        let name = self.core.declare(stack, function::TYPE);
-        FunctionRef { name }
     }
 }
 
@@ -231,6 +220,7 @@ impl Permission {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Stack;
 
     #[test]
     fn code_is_hashed_when_declared_and_the_hash_follows_the_content() {

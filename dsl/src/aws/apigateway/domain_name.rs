@@ -25,7 +25,7 @@ declared! {
     /// // What a Route 53 latency alias record points at:
     /// let (_target, _zone) = (domain.regional_domain_name(), domain.regional_hosted_zone_id());
     /// ```
-    pub struct DomainName {}
+    pub struct DomainName;
     /// A declared custom domain.
     DomainNameRef (region: Option<Region>) {
         domain_name: String = output::DOMAIN_NAME;
@@ -43,15 +43,15 @@ impl DomainName {
         domain_name: impl Into<Val<String>>,
         regional_certificate_arn: impl Into<Val<String>>,
     ) -> Self {
-        DomainName {
-            core: Builder::new(name)
+        Self::from_core(
+            Builder::new(name)
                 .with(input::DOMAIN_NAME, domain_name.into())
                 .with(
                     input::REGIONAL_CERTIFICATE_ARN,
                     regional_certificate_arn.into(),
                 )
                 .with(input::ENDPOINT_TYPE, EndpointType::Regional.as_str()),
-        }
+        )
     }
 
     /// Default: [`SecurityPolicy::Tls12`].

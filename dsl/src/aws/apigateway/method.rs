@@ -5,7 +5,6 @@ use crate::builder::{HasBuilder, declared};
 use crate::{Input, Region, Stack, Val};
 use meridian_schema::aws::apigateway::method::{TYPE, input, output};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 declared! {
     /// An `aws:apigateway:Method`: `GET` (by default) on a resource, open to
@@ -26,7 +25,7 @@ declared! {
     ///     .declare(&mut stack);
     /// assert_eq!(delete.name(), "delete-object");
     /// ```
-    pub struct Method { api: String, request_parameters: BTreeMap<String, Input> }
+    pub struct Method { api: String }
     /// A declared method.
     MethodRef (api: String, resource_id: Input, region: Option<Region>) {
         /// `<api id>/<resource id>/<HTTP method>`.
@@ -49,7 +48,6 @@ impl Method {
                 .with(input::RESOURCE_ID, resource_id.into())
                 .with(input::HTTP_METHOD, HttpMethod::Get.as_str()),
             api: api.name.clone(),
-            request_parameters: BTreeMap::new(),
         }
     }
 
@@ -66,15 +64,12 @@ impl Method {
     /// Declares a request parameter (`method.request.path.id`,
     /// `method.request.querystring.q`, `method.request.header.X-Id`) and
     /// whether it is required.
-    pub fn request_parameter(mut self, name: &str, required: bool) -> Self {
-        self.request_parameters
-            .insert(name.to_string(), Input::Value(Value::Bool(required)));
-        self
+    pub fn request_parameter(self, name: &str, required: bool) -> Self {
+        let required = Input::Value(Value::Bool(required));
+        self.with_entry(input::REQUEST_PARAMETERS, name, required)
     }
 
-    pub fn declare(mut self, stack: &mut Stack) -> MethodRef {
-        self.core
-            .set_map(input::REQUEST_PARAMETERS, self.request_parameters);
+    pub fn declare(self, stack: &mut Stack) -> MethodRef {
         let resource_id = self
             .core
             .get(input::RESOURCE_ID)

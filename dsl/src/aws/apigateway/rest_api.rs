@@ -21,7 +21,7 @@ declared! {
     ///     .declare(&mut stack);
     /// stack.export("api_id", api.id());
     /// ```
-    pub struct RestApi {}
+    pub struct RestApi;
     /// A declared REST API.
     RestApiRef (region: Option<Region>) {
         id: String = output::ID;
@@ -39,9 +39,7 @@ declared! {
 impl RestApi {
     /// An API named `api_name` (the name shown in the console).
     pub fn new(name: &str, api_name: impl Into<Val<String>>) -> Self {
-        RestApi {
-            core: Builder::new(name).with(input::NAME, api_name.into()),
-        }
+        Self::from_core(Builder::new(name).with(input::NAME, api_name.into()))
     }
 
     pub fn description(self, description: impl Into<Val<String>>) -> Self {

@@ -5,7 +5,6 @@ use super::{DeploymentRef, HttpMethod, RestApiRef, last_region};
 use crate::builder::{HasBuilder, declared};
 use crate::{Input, Region, Stack, Val, interpolate};
 use meridian_schema::aws::apigateway::stage::{TYPE, input, output};
-use std::collections::BTreeMap;
 
 declared! {
     /// An `aws:apigateway:Stage` (`prod`) serving a deployment. A new deployment
@@ -25,7 +24,7 @@ declared! {
     ///     .declare(&mut stack);
     /// stack.export("url", prod.invoke_url());
     /// ```
-    pub struct Stage { variables: BTreeMap<String, Input> }
+    pub struct Stage;
     /// A declared stage.
     StageRef (region: Option<Region>) {
         stage_name: String = output::STAGE_NAME;
@@ -42,14 +41,12 @@ declared! {
 
 impl Stage {
     pub fn new(name: &str, api: &RestApiRef, deployment: &DeploymentRef, stage_name: &str) -> Self {
-        Stage {
-            core: api
-                .child(name)
+        Self::from_core(
+            api.child(name)
                 .with(input::REST_API_ID, api.id_input())
                 .with(input::DEPLOYMENT_ID, deployment.id())
                 .with(input::STAGE_NAME, stage_name),
-            variables: BTreeMap::new(),
-        }
+        )
     }
 
     pub fn description(self, description: impl Into<Val<String>>) -> Self {
@@ -57,14 +54,11 @@ impl Stage {
     }
 
     /// A stage variable (`${stageVariables.<name>}` in integrations).
-    pub fn variable(mut self, name: &str, value: impl Into<Val<String>>) -> Self {
-        self.variables
-            .insert(name.to_string(), value.into().input());
-        self
+    pub fn variable(self, name: &str, value: impl Into<Val<String>>) -> Self {
+        self.with_entry(input::VARIABLES, name, value.into().input())
     }
 
-    pub fn declare(mut self, stack: &mut Stack) -> StageRef {
-        self.core.set_map(input::VARIABLES, self.variables);
+    pub fn declare(self, stack: &mut Stack) -> StageRef {
         let name = self.core.declare(stack, TYPE);
         StageRef {
             name,
