@@ -89,6 +89,15 @@ impl Builder {
     }
 }
 
+/// The region the stack gave the resource declared last (what its builder
+/// resolved to), so dependents can default to it.
+pub(crate) fn last_region(stack: &Stack) -> Option<Region> {
+    stack
+        .resources()
+        .last()
+        .and_then(|d| Region::parse(&d.region).ok())
+}
+
 /// Setters of a builder that chain: `self.with(key, value)`.
 pub(crate) trait HasBuilder: Sized {
     fn builder(&mut self) -> &mut Builder;
@@ -120,8 +129,9 @@ pub(crate) trait HasBuilder: Sized {
 /// `name()`, and one method per output returning the typed `Output` at
 /// `$key`. A builder without fields (`pub struct X;`) also gets
 /// `from_core`, the builder of a given core; with `= TYPE` after a handle
-/// without fields, `declare` too, which declares the inputs as they are.
-/// Attributes go to the type they precede.
+/// without fields or with only `(region: Option<Region>)`, `declare` too,
+/// which declares the inputs as they are (and keeps the region the
+/// resource resolved to). Attributes go to the type they precede.
 ///
 /// ```text
 /// declared! {
@@ -153,6 +163,29 @@ macro_rules! declared {
             pub fn declare(self, stack: &mut $crate::Stack) -> $handle {
                 $handle {
                     name: self.core.declare(stack, $type_token),
+                }
+            }
+        }
+    };
+    (
+        $(#[$builder_meta:meta])*
+        pub struct $builder:ident;
+        $(#[$handle_meta:meta])*
+        $handle:ident (region: Option<Region>) = $type_token:path { $($outputs:tt)* }
+    ) => {
+        $crate::builder::declared! {
+            $(#[$builder_meta])*
+            pub struct $builder;
+            $(#[$handle_meta])*
+            $handle (region: Option<$crate::Region>) { $($outputs)* }
+        }
+
+        impl $builder {
+            pub fn declare(self, stack: &mut $crate::Stack) -> $handle {
+                let name = self.core.declare(stack, $type_token);
+                $handle {
+                    name,
+                    region: $crate::builder::last_region(stack),
                 }
             }
         }

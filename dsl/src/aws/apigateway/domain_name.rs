@@ -1,8 +1,8 @@
 //! `aws:apigateway:DomainName`: a regional custom domain.
 
-use super::{SecurityPolicy, last_region};
+use super::SecurityPolicy;
+use crate::Val;
 use crate::builder::{Builder, HasBuilder, declared};
-use crate::{Region, Stack, Val};
 use meridian_schema::aws::apigateway::EndpointType;
 use meridian_schema::aws::apigateway::domain_name::{TYPE, input, output};
 
@@ -27,7 +27,7 @@ declared! {
     /// ```
     pub struct DomainName;
     /// A declared custom domain.
-    DomainNameRef (region: Option<Region>) {
+    DomainNameRef (region: Option<Region>) = TYPE {
         domain_name: String = output::DOMAIN_NAME;
         /// `d-xxxxxxxxxx.execute-api.<region>.amazonaws.com`: the alias target.
         regional_domain_name: String = output::REGIONAL_DOMAIN_NAME;
@@ -57,13 +57,5 @@ impl DomainName {
     /// Default: [`SecurityPolicy::Tls12`].
     pub fn security_policy(self, policy: SecurityPolicy) -> Self {
         self.with(input::SECURITY_POLICY, policy.as_str())
-    }
-
-    pub fn declare(self, stack: &mut Stack) -> DomainNameRef {
-        let name = self.core.declare(stack, TYPE);
-        DomainNameRef {
-            name,
-            region: last_region(stack),
-        }
     }
 }

@@ -1,7 +1,7 @@
 //! `aws:apigateway:Method`: an HTTP method on a resource of an API.
 
-use super::{AuthorizationType, HttpMethod, RestApiRef, last_region};
-use crate::builder::{HasBuilder, declared};
+use super::{AuthorizationType, HttpMethod, RestApiRef};
+use crate::builder::{HasBuilder, declared, last_region};
 use crate::{Input, Region, Stack, Val};
 use meridian_schema::aws::apigateway::method::{TYPE, input, output};
 use serde_json::Value;

@@ -55,16 +55,7 @@ pub use resource::{ApiResource, ApiResourceRef, resource_for_path};
 pub use rest_api::{RestApi, RestApiRef};
 pub use stage::{Stage, StageRef};
 
-use crate::{Input, Region, Stack, Val, interpolate};
-
-/// The region the stack gave the resource declared last (what its builder
-/// resolved to), so dependents can default to it.
-fn last_region(stack: &Stack) -> Option<Region> {
-    stack
-        .resources()
-        .last()
-        .and_then(|d| Region::parse(&d.region).ok())
-}
+use crate::{Input, Region, Val, interpolate};
 
 /// The Lambda proxy integration URI of a function ARN:
 /// `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations`

@@ -1,9 +1,9 @@
 //! `aws:apigateway:RestApi`: the API, and the defaults it hands its parts
 //! (their region, the `rest_api_id` they declare).
 
-use super::{EndpointType, last_region};
+use super::EndpointType;
 use crate::builder::{Builder, HasBuilder, declared};
-use crate::{Input, Region, Stack, Val};
+use crate::{Input, Region, Val};
 use meridian_schema::aws::apigateway::rest_api::{TYPE, input, output};
 
 declared! {
@@ -23,7 +23,7 @@ declared! {
     /// ```
     pub struct RestApi;
     /// A declared REST API.
-    RestApiRef (region: Option<Region>) {
+    RestApiRef (region: Option<Region>) = TYPE {
         id: String = output::ID;
         /// The id of the API's `/` resource (the parent of top-level paths).
         root_resource_id: String = output::ROOT_RESOURCE_ID;
@@ -49,14 +49,6 @@ impl RestApi {
     /// Default: [`EndpointType::Regional`].
     pub fn endpoint_type(self, endpoint_type: EndpointType) -> Self {
         self.with(input::ENDPOINT_TYPE, endpoint_type.as_str())
-    }
-
-    pub fn declare(self, stack: &mut Stack) -> RestApiRef {
-        let name = self.core.declare(stack, TYPE);
-        RestApiRef {
-            name,
-            region: last_region(stack),
-        }
     }
 }
 

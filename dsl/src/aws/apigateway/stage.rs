@@ -1,9 +1,9 @@
 //! `aws:apigateway:Stage`: a named stage serving a deployment, and the
 //! source ARNs of its routes.
 
-use super::{DeploymentRef, HttpMethod, RestApiRef, last_region};
+use super::{DeploymentRef, HttpMethod, RestApiRef};
 use crate::builder::{HasBuilder, declared};
-use crate::{Input, Region, Stack, Val, interpolate};
+use crate::{Input, Val, interpolate};
 use meridian_schema::aws::apigateway::stage::{TYPE, input, output};
 
 declared! {
@@ -26,7 +26,7 @@ declared! {
     /// ```
     pub struct Stage;
     /// A declared stage.
-    StageRef (region: Option<Region>) {
+    StageRef (region: Option<Region>) = TYPE {
         stage_name: String = output::STAGE_NAME;
         rest_api_id: String = output::REST_API_ID;
         deployment_id: String = output::DEPLOYMENT_ID;
@@ -56,14 +56,6 @@ impl Stage {
     /// A stage variable (`${stageVariables.<name>}` in integrations).
     pub fn variable(self, name: &str, value: impl Into<Val<String>>) -> Self {
         self.with_entry(input::VARIABLES, name, value.into().input())
-    }
-
-    pub fn declare(self, stack: &mut Stack) -> StageRef {
-        let name = self.core.declare(stack, TYPE);
-        StageRef {
-            name,
-            region: last_region(stack),
-        }
     }
 }
 
