@@ -160,6 +160,7 @@ macro_rules! declared {
         }
 
         impl $builder {
+            /// Adds the resource to `stack`; returns its handle.
             pub fn declare(self, stack: &mut $crate::Stack) -> $handle {
                 $handle {
                     name: self.core.declare(stack, $type_token),
@@ -181,6 +182,7 @@ macro_rules! declared {
         }
 
         impl $builder {
+            /// Adds the resource to `stack`; returns its handle.
             pub fn declare(self, stack: &mut $crate::Stack) -> $handle {
                 let name = self.core.declare(stack, $type_token);
                 $handle {
