@@ -6,7 +6,7 @@
 //! errors (which no configuration of a correct program can produce) are
 //! checked in-process, with the real AWS provider pointed at the proxy.
 
-use crate::reliability::App;
+use crate::support::app::App;
 use meridian::dsl::aws::iam::{Role, assume_role_policy_for_service};
 use meridian::dsl::{Options, Stack};
 use meridian::engine::ResourceGraph;

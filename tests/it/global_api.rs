@@ -3,70 +3,24 @@
 //! handler change, adding and removing a region, and destroy (which keeps
 //! the table).
 
-use crate::cli::example;
+use crate::support::cli::{self, Run, command, example};
+use crate::support::zone;
 use meridian_testkit::{TestAccount, TestCloud};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "sa-east-1"];
 const DOMAIN: &str = "api.example.com";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn global_api(dir: &Path, account: &TestAccount, args: &[&str]) -> Run {
-    let out = Command::new(example("global_api"))
-        .args(args)
-        .current_dir(dir)
-        .envs(account.env())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("example runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn ok(r: Run) -> Run {
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
-    r
-}
-
-async fn create_parent_zone(account: &TestAccount) -> String {
-    let r53 = aws_sdk_route53::Client::new(&account.sdk_config("us-east-1").await);
-    let out = r53
-        .create_hosted_zone()
-        .name("example.com")
-        .caller_reference(format!("parent-{}", account.id()))
-        .send()
-        .await
-        .unwrap();
-    out.hosted_zone()
-        .unwrap()
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string()
+    cli::run(&mut command(&example("global_api"), dir, Some(account), args))
 }
 
 async fn records(
     account: &TestAccount,
     zone_id: &str,
 ) -> Vec<aws_sdk_route53::types::ResourceRecordSet> {
-    let r53 = aws_sdk_route53::Client::new(&account.sdk_config("us-east-1").await);
-    r53.list_resource_record_sets()
-        .hosted_zone_id(zone_id)
-        .send()
-        .await
-        .unwrap()
-        .resource_record_sets()
-        .to_vec()
+    zone::record_sets(&zone::route53(account).await, zone_id).await
 }
 
 async fn api_zone_id(account: &TestAccount) -> Option<String> {
@@ -321,7 +275,7 @@ async fn only_log_group(logs: &aws_sdk_cloudwatchlogs::Client) -> String {
 fn plan(dir: &Path, account: &TestAccount, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["preview", "--json"];
     args.extend_from_slice(extra);
-    let r = ok(global_api(dir, account, &args));
+    let r = global_api(dir, account, &args).ok();
     serde_json::from_str(&r.stdout).unwrap()
 }
 
@@ -343,7 +297,7 @@ fn changed(plan: &serde_json::Value) -> BTreeMap<String, String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn global_api_deploys_changes_and_destroys() {
     let account = TestCloud::shared().account();
-    let parent = create_parent_zone(&account).await;
+    let parent = zone::parent_zone(&account).await;
     let dir = tempfile::tempdir().unwrap();
     let handler = dir.path().join("handler");
     std::fs::create_dir(&handler).unwrap();
@@ -364,7 +318,7 @@ async fn global_api_deploys_changes_and_destroys() {
     };
 
     // 1. Deploy everything.
-    let up = ok(run(with(&["up", "--yes"])));
+    let up = run(with(&["up", "--yes"])).ok();
     assert!(up.stdout.contains("api_url"), "{}", up.stdout);
     assert_eq!(
         replicas(&account).await,
@@ -399,7 +353,7 @@ async fn global_api_deploys_changes_and_destroys() {
     // 2. No changes, and `up --expect-no-changes` agrees.
     let p = plan(dir.path(), &account, &base);
     assert!(changed(&p).is_empty(), "{:?}", changed(&p));
-    ok(run(with(&["up", "--yes", "--expect-no-changes"])));
+    run(with(&["up", "--yes", "--expect-no-changes"])).ok();
 
     // Drift: a log group deleted and another's retention changed behind
     // Meridian's back; `refresh` records both, `up` repairs them.
@@ -420,7 +374,7 @@ async fn global_api_deploys_changes_and_destroys() {
         .send()
         .await
         .unwrap();
-    let refreshed = ok(run(with(&["refresh", "--yes", "--json"])));
+    let refreshed = run(with(&["refresh", "--yes", "--json"])).ok();
     let refreshed: serde_json::Value = serde_json::from_str(&refreshed.stdout).unwrap();
     let status = |name: &str| {
         refreshed["resources"]
@@ -443,7 +397,7 @@ async fn global_api_deploys_changes_and_destroys() {
         Some("update"),
         "{c:?}"
     );
-    ok(run(with(&["up", "--yes"])));
+    run(with(&["up", "--yes"])).ok();
     for region in ["eu-west-1", "sa-east-1"] {
         check_region(&account, region, &zone_id).await;
     }
@@ -461,7 +415,7 @@ async fn global_api_deploys_changes_and_destroys() {
         .map(|r| (format!("function-{r}"), "update".to_string()))
         .collect();
     assert_eq!(changed(&p), expected);
-    ok(run(with(&["up", "--yes"])));
+    run(with(&["up", "--yes"])).ok();
     assert!(changed(&plan(dir.path(), &account, &base)).is_empty());
 
     // 4. Adding a region creates its resources and a replica; removing it
@@ -478,7 +432,7 @@ async fn global_api_deploys_changes_and_destroys() {
         "{c:?}"
     );
     assert_eq!(c.len(), 17, "{c:?}");
-    ok(run(with(&["up", "--yes", "--config", four])));
+    run(with(&["up", "--yes", "--config", four])).ok();
     assert_eq!(
         replicas(&account).await,
         vec!["ap-southeast-2", "eu-west-1", "sa-east-1", "us-east-1"]
@@ -491,7 +445,7 @@ async fn global_api_deploys_changes_and_destroys() {
             .all(|(n, op)| n == "table" || (n.contains("ap-southeast-2") && op == "delete")),
         "{c:?}"
     );
-    ok(run(with(&["up", "--yes"])));
+    run(with(&["up", "--yes"])).ok();
     assert_eq!(
         replicas(&account).await,
         vec!["eu-west-1", "sa-east-1", "us-east-1"]
@@ -505,7 +459,7 @@ async fn global_api_deploys_changes_and_destroys() {
     assert!(left.functions().is_empty());
 
     // 5. Destroy removes everything but the retained table, and says so.
-    let d = ok(run(with(&["destroy", "--yes"])));
+    let d = run(with(&["destroy", "--yes"])).ok();
     assert!(
         d.stdout.contains("Kept in the cloud") && d.stdout.contains("table"),
         "{}",

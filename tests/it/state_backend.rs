@@ -5,7 +5,8 @@
 //! lifecycle with its state in DynamoDB. Each test has its own account; the
 //! backend table lives there next to the program's resources.
 
-use crate::cli::example;
+use crate::support::cli::{self, Run, Watched, command, example, meridian_bin, strs};
+use crate::support::zone;
 use aws_sdk_dynamodb::types::AttributeValue;
 use meridian_state::{
     Completion, OperationKind, PendingOperation, ResourceRecord, StackState, StateStore,
@@ -13,7 +14,6 @@ use meridian_state::{
 use meridian_testkit::{TestAccount, TestCloud};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const TABLE: &str = "meridian-state";
@@ -22,57 +22,8 @@ fn backend_url(lease_ttl_secs: u64) -> String {
     format!("dynamodb://{TABLE}?region=us-east-1&lease_ttl={lease_ttl_secs}")
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn from(o: Output) -> Self {
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    }
-
-    fn ok(self) -> Self {
-        assert_eq!(
-            self.code, 0,
-            "stdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-}
-
-fn meridian_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_meridian"))
-}
-
-/// A command in `dir` against `account`, with nothing inherited that could
-/// point it elsewhere.
-fn command(program: &Path, dir: &Path, account: &TestAccount, args: &[&str]) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .current_dir(dir)
-        .envs(account.env())
-        .env("NO_COLOR", "1")
-        .env_remove("MERIDIAN_BACKEND")
-        .env_remove("MERIDIAN_FAILPOINT")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .stdin(Stdio::null());
-    cmd
-}
-
 fn run(program: &Path, dir: &Path, account: &TestAccount, args: &[&str]) -> Run {
-    Run::from(
-        command(program, dir, account, args)
-            .output()
-            .expect("program runs"),
-    )
+    cli::run(&mut command(program, dir, Some(account), args))
 }
 
 fn meridian(dir: &Path, account: &TestAccount, args: &[&str]) -> Run {
@@ -107,13 +58,13 @@ fn slow_up_args(url: &str, stack: &str, n: usize, latency_ms: u64) -> Vec<String
     .collect()
 }
 
-fn spawn_synthetic(dir: &Path, account: &TestAccount, args: &[String]) -> Child {
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    command(&example("synthetic"), dir, account, &refs)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("program starts")
+fn spawn_synthetic(dir: &Path, account: &TestAccount, args: &[String]) -> Watched {
+    Watched::spawn(&mut command(
+        &example("synthetic"),
+        dir,
+        Some(account),
+        &strs(args),
+    ))
 }
 
 fn create_backend(dir: &Path, account: &TestAccount) {
@@ -212,10 +163,10 @@ async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
     let mut b = spawn_synthetic(dir.path(), &account, &args);
     let start = Instant::now();
     let (first, mut second) = loop {
-        if a.try_wait().unwrap().is_some() {
+        if !a.is_running() {
             break (a, b);
         }
-        if b.try_wait().unwrap().is_some() {
+        if !b.is_running() {
             break (b, a);
         }
         assert!(
@@ -226,11 +177,11 @@ async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
     };
     // The loser did not wait for the lease: it is out while the winner runs.
     assert!(
-        second.try_wait().unwrap().is_none(),
+        second.is_running(),
         "the first run to finish should be the refused one"
     );
-    let winner_pid = second.id();
-    let loser = Run::from(first.wait_with_output().unwrap());
+    let winner_pid = second.pid();
+    let loser = first.finish();
     assert_eq!(loser.code, 1, "{}", loser.stderr);
     // Refused when taking the lease: a conditional write that only one run
     // can win.
@@ -244,7 +195,7 @@ async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
         "{}",
         loser.stderr
     );
-    Run::from(second.wait_with_output().unwrap()).ok();
+    second.finish().ok();
     state_ok(dir.path(), &account, &backend_url(10), "race");
 }
 
@@ -255,14 +206,15 @@ async fn a_killed_holders_lease_expires_and_the_next_up_reconciles_its_pending_o
     create_backend(dir.path(), &account);
     let url = backend_url(5);
     let args = slow_up_args(&url, "killed", 6, 1000);
-    let mut holder = spawn_synthetic(dir.path(), &account, &args);
+    let holder = spawn_synthetic(dir.path(), &account, &args);
     // Kill it while an operation is journaled and its call runs (1 s).
     wait_until("a journal entry of the running up", || async {
         journal_entries(&account, "killed").await > 0
     })
     .await;
-    holder.kill().unwrap();
-    holder.wait().unwrap();
+    let holder_pid = holder.pid();
+    holder.signal("KILL");
+    holder.finish();
     assert!(journal_entries(&account, "killed").await >= 1);
 
     // The dead process still holds the lease until it expires.
@@ -282,13 +234,13 @@ async fn a_killed_holders_lease_expires_and_the_next_up_reconciles_its_pending_o
     let r = synthetic(dir.path(), &account, &preview);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
-        r.stderr.contains(&format!("pid {} ", holder.id())),
+        r.stderr.contains(&format!("pid {holder_pid} ")),
         "{}",
         r.stderr
     );
 
     // Then the next up takes the lease and reconciles before planning.
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let refs = strs(&args);
     let start = Instant::now();
     let up = loop {
         let r = synthetic(dir.path(), &account, &refs);
@@ -336,7 +288,7 @@ async fn unlock_refuses_a_live_lease_without_force_and_the_broken_holder_writes_
     assert!(r.stderr.contains("Broke the live lease"), "{}", r.stderr);
 
     // The holder's next write is refused, so it stops and says why.
-    let out = Run::from(holder.wait_with_output().unwrap());
+    let out = holder.finish();
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(
         format!("{}{}", out.stdout, out.stderr).contains("no longer holds the lease"),
@@ -344,7 +296,7 @@ async fn unlock_refuses_a_live_lease_without_force_and_the_broken_holder_writes_
         out.stdout,
         out.stderr
     );
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let refs = strs(&args);
     synthetic(dir.path(), &account, &refs).ok();
     state_ok(dir.path(), &account, &url, "held");
 }
@@ -577,29 +529,17 @@ fn export_from_sled_import_into_dynamodb_and_back_round_trips_exactly() {
     assert_eq!(read("sled.json"), read("back.json"));
 }
 
-async fn create_parent_zone(account: &TestAccount) {
-    let r53 = aws_sdk_route53::Client::new(&account.sdk_config("us-east-1").await);
-    r53.create_hosted_zone()
-        .name("example.com")
-        .caller_reference(format!("parent-{}", account.id()))
-        .send()
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_global_api_lifecycle_runs_with_its_state_in_dynamodb() {
     let account = TestCloud::shared().account();
-    create_parent_zone(&account).await;
+    zone::parent_zone(&account).await;
     let dir = tempfile::tempdir().unwrap();
     create_backend(dir.path(), &account);
     // Selected through the environment, as a team would set it.
     let global_api = |args: &[&str]| {
-        Run::from(
-            command(&example("global_api"), dir.path(), &account, args)
-                .env("MERIDIAN_BACKEND", backend_url(60))
-                .output()
-                .expect("example runs"),
+        cli::run(
+            command(&example("global_api"), dir.path(), Some(&account), args)
+                .env("MERIDIAN_BACKEND", backend_url(60)),
         )
     };
     let up = global_api(&["up", "--yes"]).ok();

@@ -7,75 +7,24 @@
 //! remove+add, drift, delete. Checked with the SDK.
 
 use meridian_dsl::aws::lambda::Code;
-use meridian_engine::{OpContext, Provider, ReadRequest};
-use meridian_providers::AwsProvider;
-use meridian_testkit::{TestAccount, TestCloud};
+use crate::support::provider::{Harness, read_req, recording};
+use meridian_engine::Provider;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const FUNCTION: &str = "aws:lambda:Function";
 const PERMISSION: &str = "aws:lambda:Permission";
 const REGION: &str = "eu-west-1";
 
-struct Env {
-    account: TestAccount,
-    provider: AwsProvider,
-    lambda: aws_sdk_lambda::Client,
-    iam: aws_sdk_iam::Client,
-}
-
-async fn env() -> Env {
-    let account = TestCloud::shared().account();
-    let base = account.sdk_config("us-east-1").await;
-    Env {
-        lambda: aws_sdk_lambda::Client::new(&account.sdk_config(REGION).await),
-        iam: aws_sdk_iam::Client::new(&base),
-        provider: AwsProvider::with_config(base),
-        account,
-    }
-}
-
-fn ctx(type_token: &str, name: &str) -> OpContext {
-    OpContext::new(
-        &format!("urn:meridian:test::{type_token}::{name}"),
-        name,
-        REGION,
-        "0123456789abcdef0123456789abcdef",
-        Duration::from_secs(60),
-    )
-}
-
-/// A context that records every status report.
-fn ctx_recording(type_token: &str, name: &str) -> (OpContext, Arc<Mutex<Vec<String>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = seen.clone();
-    let c = ctx(type_token, name).with_status(Arc::new(move |m: &str| {
-        sink.lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(m.to_string())
-    }));
-    (c, seen)
-}
-
-fn read_req<'a>(type_token: &'a str, id: Option<&'a str>, inputs: &'a Value) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token,
-        id,
-        inputs,
-        outputs: None,
-    }
-}
-
 /// A role Lambda can assume, made with the SDK.
-async fn lambda_role(e: &Env, name: &str) -> String {
+async fn lambda_role(e: &Harness, name: &str) -> String {
     let trust = json!({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
     });
     let out = e
-        .iam
+        .iam()
         .create_role()
         .role_name(name)
         .assume_role_policy_document(trust.to_string())
@@ -104,10 +53,10 @@ fn function_inputs(dir: &Path, role_arn: &str) -> Value {
 }
 
 async fn sdk_function(
-    e: &Env,
+    e: &Harness,
     name: &str,
 ) -> Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput> {
-    match e.lambda.get_function().function_name(name).send().await {
+    match e.lambda().get_function().function_name(name).send().await {
         Ok(out) => Some(out),
         Err(err) => {
             let code = err
@@ -121,7 +70,7 @@ async fn sdk_function(
 
 #[tokio::test]
 async fn function_lifecycle_from_a_code_asset() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     // Pending for a second after create, InProgress for a second after each update.
     e.account
         .set_delays(json!({"lambda_create": 1.0, "lambda_update": 1.0}))
@@ -139,7 +88,7 @@ async fn function_lifecycle_from_a_code_asset() {
         e.provider.check(FUNCTION, REGION, &inputs)
     );
 
-    let (c, seen) = ctx_recording(FUNCTION, "api-fn");
+    let (c, seen) = recording(e.ctx(FUNCTION, "api-fn"));
     let created = e
         .provider
         .create(&c, FUNCTION, &inputs)
@@ -195,7 +144,7 @@ async fn function_lifecycle_from_a_code_asset() {
     // Read back by id and by identity; nothing drifted.
     let read = e
         .provider
-        .read(&c, read_req(FUNCTION, Some(&name), &inputs))
+        .read(&c, read_req(FUNCTION, Some(&name), &inputs, None))
         .await
         .expect("read")
         .expect("exists");
@@ -210,7 +159,7 @@ async fn function_lifecycle_from_a_code_asset() {
     );
     let found = e
         .provider
-        .read(&c, read_req(FUNCTION, None, &inputs))
+        .read(&c, read_req(FUNCTION, None, &inputs, None))
         .await
         .expect("read")
         .expect("found");
@@ -244,7 +193,7 @@ async fn function_lifecycle_from_a_code_asset() {
     let paths: Vec<&str> = d.changes.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, vec!["code_sha256", "memory_size"]);
     assert!(!d.replaces());
-    let (uc, seen) = ctx_recording(FUNCTION, "api-fn");
+    let (uc, seen) = recording(e.ctx(FUNCTION, "api-fn"));
     let outputs = e
         .provider
         .update(&uc, FUNCTION, &name, &inputs, &changed, &created.outputs)
@@ -281,7 +230,7 @@ async fn function_lifecycle_from_a_code_asset() {
 
 #[tokio::test]
 async fn a_source_changed_after_the_plan_is_not_uploaded() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     let role_arn = lambda_role(&e, "fn-role").await;
     let src = tempfile::tempdir().expect("tempdir");
     write_handler(src.path(), "export const main = async () => 1;\n");
@@ -289,12 +238,12 @@ async fn a_source_changed_after_the_plan_is_not_uploaded() {
     write_handler(src.path(), "export const main = async () => 2;\n");
     let err = e
         .provider
-        .create(&ctx(FUNCTION, "late"), FUNCTION, &planned)
+        .create(&e.ctx(FUNCTION, "late"), FUNCTION, &planned)
         .await
         .expect_err("refused");
     assert!(err.message.contains("changed after the plan"), "{err}");
     let fns = e
-        .lambda
+        .lambda()
         .list_functions()
         .send()
         .await
@@ -304,14 +253,14 @@ async fn a_source_changed_after_the_plan_is_not_uploaded() {
 
 #[tokio::test]
 async fn published_versions_follow_changes() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     let role_arn = lambda_role(&e, "fn-role").await;
     let src = tempfile::tempdir().expect("tempdir");
     write_handler(src.path(), "export const main = async () => 1;\n");
     let mut inputs = function_inputs(src.path(), &role_arn);
     inputs["publish"] = json!(true);
     inputs["function_name"] = json!("versioned");
-    let c = ctx(FUNCTION, "versioned");
+    let c = e.ctx(FUNCTION, "versioned");
     let created = e
         .provider
         .create(&c, FUNCTION, &inputs)
@@ -338,7 +287,7 @@ async fn published_versions_follow_changes() {
     assert_eq!(outputs["version"], json!("2"));
     let read = e
         .provider
-        .read(&c, read_req(FUNCTION, Some("versioned"), &changed))
+        .read(&c, read_req(FUNCTION, Some("versioned"), &changed, None))
         .await
         .expect("read")
         .expect("exists");
@@ -347,12 +296,12 @@ async fn published_versions_follow_changes() {
 
 #[tokio::test]
 async fn function_drift_and_adoption() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     let role_arn = lambda_role(&e, "fn-role").await;
     let src = tempfile::tempdir().expect("tempdir");
     write_handler(src.path(), "export const main = async () => 1;\n");
     let inputs = function_inputs(src.path(), &role_arn);
-    let c = ctx(FUNCTION, "drifty");
+    let c = e.ctx(FUNCTION, "drifty");
     let created = e
         .provider
         .create(&c, FUNCTION, &inputs)
@@ -361,7 +310,7 @@ async fn function_drift_and_adoption() {
     let name = created.id.clone();
 
     // Behind Meridian's back: a longer timeout and another variable.
-    e.lambda
+    e.lambda()
         .update_function_configuration()
         .function_name(&name)
         .timeout(30)
@@ -376,7 +325,7 @@ async fn function_drift_and_adoption() {
         .expect("UpdateFunctionConfiguration");
     let read = e
         .provider
-        .read(&c, read_req(FUNCTION, Some(&name), &inputs))
+        .read(&c, read_req(FUNCTION, Some(&name), &inputs, None))
         .await
         .expect("read")
         .expect("exists");
@@ -398,7 +347,7 @@ async fn function_drift_and_adoption() {
     assert_eq!(got.configuration().and_then(|c| c.timeout()), Some(3));
 
     // Deleted behind Meridian's back: read says so.
-    e.lambda
+    e.lambda()
         .delete_function()
         .function_name(&name)
         .send()
@@ -406,7 +355,7 @@ async fn function_drift_and_adoption() {
         .expect("DeleteFunction");
     assert!(
         e.provider
-            .read(&c, read_req(FUNCTION, Some(&name), &inputs))
+            .read(&c, read_req(FUNCTION, Some(&name), &inputs, None))
             .await
             .expect("read")
             .is_none()
@@ -416,7 +365,7 @@ async fn function_drift_and_adoption() {
     // found by identity and adopted by a second create, not duplicated.
     let code = Code::from_path(src.path()).expect("pack");
     let zip = meridian_asset::pack(code.path()).expect("pack").zip;
-    e.lambda
+    e.lambda()
         .create_function()
         .function_name(&name)
         .runtime(aws_sdk_lambda::types::Runtime::Nodejs20x)
@@ -435,7 +384,7 @@ async fn function_drift_and_adoption() {
         .expect("CreateFunction");
     assert!(
         e.provider
-            .read(&c, read_req(FUNCTION, None, &inputs))
+            .read(&c, read_req(FUNCTION, None, &inputs, None))
             .await
             .expect("read")
             .is_some()
@@ -461,7 +410,7 @@ async fn function_drift_and_adoption() {
         Some("global-table")
     );
     let fns = e
-        .lambda
+        .lambda()
         .list_functions()
         .send()
         .await
@@ -471,12 +420,12 @@ async fn function_drift_and_adoption() {
 
 #[tokio::test]
 async fn a_role_lambda_cannot_assume_is_retried_then_reported() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     let src = tempfile::tempdir().expect("tempdir");
     write_handler(src.path(), "export const main = async () => 1;\n");
     let missing_role = format!("arn:aws:iam::{}:role/does-not-exist", e.account.id());
     let inputs = function_inputs(src.path(), &missing_role);
-    let (c, seen) = ctx_recording(FUNCTION, "no-role");
+    let (c, seen) = recording(e.ctx(FUNCTION, "no-role"));
     let started = std::time::Instant::now();
     let err = e
         .provider
@@ -514,8 +463,8 @@ fn statements(policy: &str) -> Vec<Value> {
 }
 
 /// The function's policy statements per the SDK (none if it has no policy).
-async fn sdk_statements(e: &Env, function: &str) -> Vec<Value> {
-    match e.lambda.get_policy().function_name(function).send().await {
+async fn sdk_statements(e: &Harness, function: &str) -> Vec<Value> {
+    match e.lambda().get_policy().function_name(function).send().await {
         Ok(out) => statements(out.policy().unwrap_or("{}")),
         Err(err) => {
             assert_eq!(
@@ -529,7 +478,7 @@ async fn sdk_statements(e: &Env, function: &str) -> Vec<Value> {
     }
 }
 
-async fn simple_function(e: &Env, name: &str) -> String {
+async fn simple_function(e: &Harness, name: &str) -> String {
     let role_arn = lambda_role(e, &format!("{name}-role")).await;
     let src = tempfile::tempdir().expect("tempdir");
     write_handler(src.path(), "export const main = async () => 1;\n");
@@ -537,7 +486,7 @@ async fn simple_function(e: &Env, name: &str) -> String {
     inputs["function_name"] = json!(name);
     let created = e
         .provider
-        .create(&ctx(FUNCTION, name), FUNCTION, &inputs)
+        .create(&e.ctx(FUNCTION, name), FUNCTION, &inputs)
         .await
         .expect("create function");
     created.outputs["arn"].as_str().expect("arn").to_string()
@@ -545,7 +494,7 @@ async fn simple_function(e: &Env, name: &str) -> String {
 
 #[tokio::test]
 async fn permission_lifecycle_without_duplicates() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     let function_arn = simple_function(&e, "api-fn").await;
     let source = format!(
         "arn:aws:execute-api:{REGION}:{}:abc123/prod/GET/object/*",
@@ -557,7 +506,7 @@ async fn permission_lifecycle_without_duplicates() {
         "source_arn": source
     });
     assert!(e.provider.check(PERMISSION, REGION, &inputs).is_empty());
-    let c = ctx(PERMISSION, "invoke-prod");
+    let c = e.ctx(PERMISSION, "invoke-prod");
     let created = e
         .provider
         .create(&c, PERMISSION, &inputs)
@@ -581,7 +530,7 @@ async fn permission_lifecycle_without_duplicates() {
     // Read back: by id and by identity, no drift.
     let read = e
         .provider
-        .read(&c, read_req(PERMISSION, Some(&created.id), &inputs))
+        .read(&c, read_req(PERMISSION, Some(&created.id), &inputs, None))
         .await
         .expect("read")
         .expect("exists");
@@ -595,7 +544,7 @@ async fn permission_lifecycle_without_duplicates() {
     );
     assert!(
         e.provider
-            .read(&c, read_req(PERMISSION, None, &inputs))
+            .read(&c, read_req(PERMISSION, None, &inputs, None))
             .await
             .expect("read")
             .is_some()
@@ -645,7 +594,7 @@ async fn permission_lifecycle_without_duplicates() {
     // place: remove and add again, still one statement of that id.
     let mut named = moved.clone();
     named["statement_id"] = json!("named");
-    let c_named = ctx(PERMISSION, "invoke-named");
+    let c_named = e.ctx(PERMISSION, "invoke-named");
     let named_created = e
         .provider
         .create(&c_named, PERMISSION, &named)
@@ -706,7 +655,7 @@ async fn permission_lifecycle_without_duplicates() {
 
 #[tokio::test]
 async fn permission_drift_is_seen_and_repaired() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     simple_function(&e, "api-fn").await;
     let source = format!(
         "arn:aws:execute-api:{REGION}:{}:abc123/prod/GET/object/*",
@@ -718,7 +667,7 @@ async fn permission_drift_is_seen_and_repaired() {
         "source_arn": source,
         "statement_id": "apigw-prod"
     });
-    let c = ctx(PERMISSION, "invoke-prod");
+    let c = e.ctx(PERMISSION, "invoke-prod");
     let created = e
         .provider
         .create(&c, PERMISSION, &inputs)
@@ -727,7 +676,7 @@ async fn permission_drift_is_seen_and_repaired() {
     assert_eq!(created.id, "api-fn/apigw-prod");
 
     // Behind Meridian's back the statement is swapped for a broader one.
-    e.lambda
+    e.lambda()
         .remove_permission()
         .function_name("api-fn")
         .statement_id("apigw-prod")
@@ -736,13 +685,13 @@ async fn permission_drift_is_seen_and_repaired() {
         .expect("RemovePermission");
     assert!(
         e.provider
-            .read(&c, read_req(PERMISSION, Some(&created.id), &inputs))
+            .read(&c, read_req(PERMISSION, Some(&created.id), &inputs, None))
             .await
             .expect("read")
             .is_none()
     );
     let broad = format!("arn:aws:execute-api:{REGION}:{}:abc123/*", e.account.id());
-    e.lambda
+    e.lambda()
         .add_permission()
         .function_name("api-fn")
         .statement_id("apigw-prod")
@@ -754,7 +703,7 @@ async fn permission_drift_is_seen_and_repaired() {
         .expect("AddPermission");
     let read = e
         .provider
-        .read(&c, read_req(PERMISSION, Some(&created.id), &inputs))
+        .read(&c, read_req(PERMISSION, Some(&created.id), &inputs, None))
         .await
         .expect("read")
         .expect("exists");

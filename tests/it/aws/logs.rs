@@ -3,54 +3,17 @@
 //! in place, rename as replacement, drift, adoption of our own group and
 //! refusal of a foreign one, delete. Checked with the SDK.
 
-use meridian_engine::{OpContext, Provider, ReadRequest};
-use meridian_providers::AwsProvider;
-use meridian_testkit::{TestAccount, TestCloud};
-use serde_json::{Value, json};
-use std::time::Duration;
+use crate::support::provider::{Harness, read_req};
+use meridian_engine::Provider;
+use serde_json::json;
 
 const LOG_GROUP: &str = "aws:logs:LogGroup";
 const REGION: &str = "sa-east-1";
 
-struct Env {
-    account: TestAccount,
-    provider: AwsProvider,
-    logs: aws_sdk_cloudwatchlogs::Client,
-}
-
-async fn env() -> Env {
-    let account = TestCloud::shared().account();
-    let provider = AwsProvider::with_config(account.sdk_config("us-east-1").await);
-    Env {
-        logs: aws_sdk_cloudwatchlogs::Client::new(&account.sdk_config(REGION).await),
-        provider,
-        account,
-    }
-}
-
-fn ctx(name: &str) -> OpContext {
-    OpContext::new(
-        &format!("urn:meridian:test::{LOG_GROUP}::{name}"),
-        name,
-        REGION,
-        "0123456789abcdef0123456789abcdef",
-        Duration::from_secs(60),
-    )
-}
-
-fn read_req<'a>(id: Option<&'a str>, inputs: &'a Value) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token: LOG_GROUP,
-        id,
-        inputs,
-        outputs: None,
-    }
-}
-
 /// The group's retention per the SDK; `None` if the group does not exist.
-async fn sdk_retention(e: &Env, name: &str) -> Option<Option<i32>> {
+async fn sdk_retention(e: &Harness, name: &str) -> Option<Option<i32>> {
     let out = e
-        .logs
+        .logs()
         .describe_log_groups()
         .log_group_name_prefix(name)
         .send()
@@ -64,8 +27,8 @@ async fn sdk_retention(e: &Env, name: &str) -> Option<Option<i32>> {
 
 #[tokio::test]
 async fn log_group_lifecycle() {
-    let e = env().await;
-    let c = ctx("fn-logs");
+    let e = Harness::new(REGION).await.fixed_token();
+    let c = e.ctx(LOG_GROUP, "fn-logs");
     let inputs = json!({"log_group_name": "log-group", "retention_in_days": 90});
     assert!(e.provider.check(LOG_GROUP, REGION, &inputs).is_empty());
 
@@ -85,7 +48,7 @@ async fn log_group_lifecycle() {
     );
     assert_eq!(sdk_retention(&e, "log-group").await, Some(Some(90)));
     let tags = e
-        .logs
+        .logs()
         .list_tags_for_resource()
         .resource_arn(&arn)
         .send()
@@ -99,7 +62,7 @@ async fn log_group_lifecycle() {
     // Read back: by id, then by identity; no drift means an empty diff.
     let read = e
         .provider
-        .read(&c, read_req(Some("log-group"), &inputs))
+        .read(&c, read_req(LOG_GROUP, Some("log-group"), &inputs, None))
         .await
         .expect("read")
         .expect("exists");
@@ -113,7 +76,7 @@ async fn log_group_lifecycle() {
     );
     let found = e
         .provider
-        .read(&c, read_req(None, &inputs))
+        .read(&c, read_req(LOG_GROUP, None, &inputs, None))
         .await
         .expect("read")
         .expect("found");
@@ -162,15 +125,15 @@ async fn log_group_lifecycle() {
 
 #[tokio::test]
 async fn log_group_drift_is_seen() {
-    let e = env().await;
-    let c = ctx("drift");
+    let e = Harness::new(REGION).await.fixed_token();
+    let c = e.ctx(LOG_GROUP, "drift");
     let inputs = json!({"log_group_name": "/app/drift", "retention_in_days": 14});
     e.provider
         .create(&c, LOG_GROUP, &inputs)
         .await
         .expect("create");
 
-    e.logs
+    e.logs()
         .put_retention_policy()
         .log_group_name("/app/drift")
         .retention_in_days(7)
@@ -179,7 +142,7 @@ async fn log_group_drift_is_seen() {
         .expect("PutRetentionPolicy");
     let read = e
         .provider
-        .read(&c, read_req(Some("/app/drift"), &inputs))
+        .read(&c, read_req(LOG_GROUP, Some("/app/drift"), &inputs, None))
         .await
         .expect("read")
         .expect("exists");
@@ -189,7 +152,7 @@ async fn log_group_drift_is_seen() {
     assert_eq!(d.changes.len(), 1);
     assert_eq!(d.changes[0].path, "retention_in_days");
 
-    e.logs
+    e.logs()
         .delete_log_group()
         .log_group_name("/app/drift")
         .send()
@@ -197,7 +160,7 @@ async fn log_group_drift_is_seen() {
         .expect("DeleteLogGroup");
     assert!(
         e.provider
-            .read(&c, read_req(Some("/app/drift"), &inputs))
+            .read(&c, read_req(LOG_GROUP, Some("/app/drift"), &inputs, None))
             .await
             .expect("read")
             .is_none()
@@ -206,10 +169,10 @@ async fn log_group_drift_is_seen() {
 
 #[tokio::test]
 async fn our_existing_group_is_adopted_and_a_foreign_one_refused() {
-    let e = env().await;
-    let c = ctx("adopt");
+    let e = Harness::new(REGION).await.fixed_token();
+    let c = e.ctx(LOG_GROUP, "adopt");
     // A create that was interrupted after CreateLogGroup (tags included).
-    e.logs
+    e.logs()
         .create_log_group()
         .log_group_name("adopted")
         .tags("meridian:urn", &c.urn)
@@ -220,7 +183,7 @@ async fn our_existing_group_is_adopted_and_a_foreign_one_refused() {
     let inputs = json!({"log_group_name": "adopted", "retention_in_days": 365});
     assert!(
         e.provider
-            .read(&c, read_req(None, &inputs))
+            .read(&c, read_req(LOG_GROUP, None, &inputs, None))
             .await
             .expect("read")
             .is_some()
@@ -234,7 +197,7 @@ async fn our_existing_group_is_adopted_and_a_foreign_one_refused() {
     assert_eq!(sdk_retention(&e, "adopted").await, Some(Some(365)));
 
     // Lambda's own /aws/lambda/<name> group, say: not ours, not adopted.
-    e.logs
+    e.logs()
         .create_log_group()
         .log_group_name("/aws/lambda/theirs")
         .send()
@@ -243,7 +206,7 @@ async fn our_existing_group_is_adopted_and_a_foreign_one_refused() {
     let theirs = json!({"log_group_name": "/aws/lambda/theirs"});
     assert!(
         e.provider
-            .read(&c, read_req(None, &theirs))
+            .read(&c, read_req(LOG_GROUP, None, &theirs, None))
             .await
             .expect("read")
             .is_none()
@@ -258,7 +221,7 @@ async fn our_existing_group_is_adopted_and_a_foreign_one_refused() {
 
 #[tokio::test]
 async fn invalid_retention_is_refused_before_any_call() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     let f = e.provider.check(
         LOG_GROUP,
         REGION,

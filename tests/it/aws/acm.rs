@@ -4,9 +4,9 @@
 //! drift, and three regional certificates sharing one validation record.
 
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType};
-use meridian_engine::{OpContext, Provider, ReadRequest};
-use meridian_providers::AwsProvider;
-use meridian_testkit::{TestAccount, TestCloud};
+use crate::support::provider::{HOME, Harness, read_req, recording};
+use crate::support::zone;
+use meridian_engine::{OpContext, Provider};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,90 +15,10 @@ use std::time::Duration;
 const CERT: &str = "aws:acm:Certificate";
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "sa-east-1"];
 
-struct Env {
-    account: TestAccount,
-    provider: AwsProvider,
-    r53: aws_sdk_route53::Client,
-}
-
-async fn env() -> Env {
-    let account = TestCloud::shared().account();
-    let config = account.sdk_config("us-east-1").await;
-    Env {
-        r53: aws_sdk_route53::Client::new(&config),
-        provider: AwsProvider::with_config(config),
-        account,
-    }
-}
-
-async fn acm(e: &Env, region: &str) -> aws_sdk_acm::Client {
-    aws_sdk_acm::Client::new(&e.account.sdk_config(region).await)
-}
-
-fn ctx(name: &str, region: &str) -> OpContext {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let token = format!("{:032x}", 0xacc0_0000 + N.fetch_add(1, Ordering::Relaxed));
-    OpContext::new(
-        &format!("urn:meridian:test::{CERT}::{name}"),
-        name,
-        region,
-        &token,
-        Duration::from_secs(120),
-    )
-}
-
-fn read_req<'a>(
-    id: Option<&'a str>,
-    inputs: &'a Value,
-    outputs: Option<&'a Value>,
-) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token: CERT,
-        id,
-        inputs,
-        outputs,
-    }
-}
-
-async fn sdk_zone(e: &Env, name: &str) -> String {
-    let out = e
-        .r53
-        .create_hosted_zone()
-        .name(name)
-        .caller_reference(format!("sdk-{name}"))
-        .send()
-        .await
-        .expect("CreateHostedZone");
-    out.hosted_zone()
-        .expect("zone")
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string()
-}
-
-async fn record_set(
-    e: &Env,
-    zone_id: &str,
-    name: &str,
-    rtype: RrType,
-) -> Option<ResourceRecordSet> {
-    let out = e
-        .r53
-        .list_resource_record_sets()
-        .hosted_zone_id(zone_id)
-        .send()
-        .await
-        .expect("ListResourceRecordSets");
-    out.resource_record_sets()
-        .iter()
-        .find(|r| r.name().trim_end_matches('.') == name && *r.r#type() == rtype)
-        .cloned()
-}
-
 /// The certificate ARNs the reference TXT next to `cname` lists.
-async fn refs(e: &Env, zone_id: &str, cname: &str) -> Vec<String> {
+async fn refs(e: &Harness, zone_id: &str, cname: &str) -> Vec<String> {
     let name = format!("_meridian-refs.{cname}");
-    let mut arns: Vec<String> = match record_set(e, zone_id, &name, RrType::Txt).await {
+    let mut arns: Vec<String> = match zone::record_set(&e.r53(), zone_id, &name, RrType::Txt).await {
         Some(rs) => rs
             .resource_records()
             .iter()
@@ -119,19 +39,13 @@ fn cname_of(outputs: &Value) -> String {
 
 #[tokio::test]
 async fn certificate_create_read_drift_and_delete() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "api.example.com").await;
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "api.example.com").await;
     // Make the waiters wait: the record and the issue take a moment.
     e.account
         .set_delays(json!({"acm_record": 0.3, "acm_issue": 0.3}))
         .await;
-    let statuses = Arc::new(Mutex::new(Vec::<String>::new()));
-    let sink = statuses.clone();
-    let c = ctx("cert", "us-east-1").with_status(Arc::new(move |m: &str| {
-        sink.lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(m.to_string())
-    }));
+    let (c, statuses) = recording(e.ctx_in(CERT, "cert", "us-east-1"));
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id,
         "subject_alternative_names": ["*.api.example.com"]});
     assert!(e.provider.check(CERT, "us-east-1", &inputs).is_empty());
@@ -151,7 +65,7 @@ async fn certificate_create_read_drift_and_delete() {
     assert!(seen.iter().any(|m| m.contains("to be ISSUED")), "{seen:?}");
 
     // ACM and Route 53 agree.
-    let acm = acm(&e, "us-east-1").await;
+    let acm = e.acm_in("us-east-1").await;
     let detail = acm
         .describe_certificate()
         .certificate_arn(&arn)
@@ -172,7 +86,7 @@ async fn certificate_create_read_drift_and_delete() {
             .any(|t| t.key() == "meridian:token" && t.value() == Some(c.token.as_str()))
     );
     let cname = cname_of(&created.outputs);
-    let rs = record_set(&e, &zone_id, &cname, RrType::Cname)
+    let rs = zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
         .await
         .expect("validation CNAME");
     assert_eq!(
@@ -186,7 +100,7 @@ async fn certificate_create_read_drift_and_delete() {
     // Read by ARN, and by the idempotency token (interrupted create).
     let read = e
         .provider
-        .read(&c, read_req(Some(&arn), &inputs, Some(&created.outputs)))
+        .read(&c, read_req(CERT, Some(&arn), &inputs, Some(&created.outputs)))
         .await
         .expect("read")
         .expect("found");
@@ -194,14 +108,14 @@ async fn certificate_create_read_drift_and_delete() {
     assert_eq!(read.outputs, created.outputs);
     let found = e
         .provider
-        .read(&c, read_req(None, &inputs, None))
+        .read(&c, read_req(CERT, None, &inputs, None))
         .await
         .expect("read")
         .expect("found by token");
     assert_eq!(found.id, arn);
     assert!(
         e.provider
-            .read(&ctx("other", "us-east-1"), read_req(None, &inputs, None))
+            .read(&e.ctx_in(CERT, "other", "us-east-1"), read_req(CERT, None, &inputs, None))
             .await
             .expect("read")
             .is_none()
@@ -222,7 +136,7 @@ async fn certificate_create_read_drift_and_delete() {
 
     // Drift in the zone: the validation CNAME deleted by hand. An update
     // (same inputs) puts it back.
-    e.r53
+    e.r53()
         .change_resource_record_sets()
         .hosted_zone_id(&zone_id)
         .change_batch(
@@ -247,7 +161,7 @@ async fn certificate_create_read_drift_and_delete() {
         .expect("update converges");
     assert_eq!(out["status"], json!("ISSUED"));
     assert!(
-        record_set(&e, &zone_id, &cname, RrType::Cname)
+        zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
             .await
             .is_some()
     );
@@ -265,14 +179,14 @@ async fn certificate_create_read_drift_and_delete() {
             .is_err()
     );
     assert!(
-        record_set(&e, &zone_id, &cname, RrType::Cname)
+        zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
             .await
             .is_none()
     );
     assert!(refs(&e, &zone_id, &cname).await.is_empty());
     assert!(
         e.provider
-            .read(&c, read_req(Some(&arn), &inputs, Some(&created.outputs)))
+            .read(&c, read_req(CERT, Some(&arn), &inputs, Some(&created.outputs)))
             .await
             .expect("read")
             .is_none()
@@ -281,13 +195,13 @@ async fn certificate_create_read_drift_and_delete() {
 
 #[tokio::test]
 async fn a_certificate_deleted_behind_meridians_back_is_seen_and_its_record_released() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "drift.example.com").await;
-    let c = ctx("drift", "eu-west-1");
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "drift.example.com").await;
+    let c = e.ctx_in(CERT, "drift", "eu-west-1");
     let inputs = json!({"domain_name": "drift.example.com", "validation_zone_id": zone_id});
     let created = e.provider.create(&c, CERT, &inputs).await.expect("create");
     let cname = cname_of(&created.outputs);
-    acm(&e, "eu-west-1")
+    e.acm_in("eu-west-1")
         .await
         .delete_certificate()
         .certificate_arn(&created.id)
@@ -298,7 +212,7 @@ async fn a_certificate_deleted_behind_meridians_back_is_seen_and_its_record_rele
         e.provider
             .read(
                 &c,
-                read_req(Some(&created.id), &inputs, Some(&created.outputs))
+                read_req(CERT, Some(&created.id), &inputs, Some(&created.outputs))
             )
             .await
             .expect("read")
@@ -310,7 +224,7 @@ async fn a_certificate_deleted_behind_meridians_back_is_seen_and_its_record_rele
         .await
         .expect("delete");
     assert!(
-        record_set(&e, &zone_id, &cname, RrType::Cname)
+        zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
             .await
             .is_none()
     );
@@ -318,9 +232,9 @@ async fn a_certificate_deleted_behind_meridians_back_is_seen_and_its_record_rele
 
 #[tokio::test]
 async fn a_validation_zone_that_does_not_hold_the_domain_is_refused() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "other.example.org").await;
-    let c = ctx("misplaced", "us-east-1");
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "other.example.org").await;
+    let c = e.ctx_in(CERT, "misplaced", "us-east-1");
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
     let err = e
         .provider
@@ -332,7 +246,7 @@ async fn a_validation_zone_that_does_not_hold_the_domain_is_refused() {
             .contains("not in validation zone other.example.org"),
         "{err}"
     );
-    let listed = acm(&e, "us-east-1")
+    let listed = e.acm_in("us-east-1")
         .await
         .list_certificates()
         .send()
@@ -346,8 +260,8 @@ async fn a_validation_zone_that_does_not_hold_the_domain_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn regional_certificates_share_one_validation_record_until_the_last_goes() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "api.example.com").await;
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "api.example.com").await;
     // Slow INSYNC so the three writers overlap for real.
     e.account
         .set_delays(json!({"route53_change": 0.3, "acm_issue": 0.2}))
@@ -355,7 +269,7 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
     let ctxs: Vec<OpContext> = REGIONS
         .iter()
-        .map(|r| ctx(&format!("cert-{r}"), r))
+        .map(|r| e.ctx_in(CERT, &format!("cert-{r}"), r))
         .collect();
     let (a, b, c) = tokio::join!(
         e.provider.create(&ctxs[0], CERT, &inputs),
@@ -376,7 +290,7 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
     let cname = cname_of(&certs[0].outputs);
     assert!(certs.iter().all(|c| cname_of(&c.outputs) == cname));
     let all = e
-        .r53
+        .r53()
         .list_resource_record_sets()
         .hosted_zone_id(&zone_id)
         .send()
@@ -398,14 +312,14 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
         .await
         .expect("delete eu-west-1");
     assert!(
-        record_set(&e, &zone_id, &cname, RrType::Cname)
+        zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
             .await
             .is_some()
     );
     let mut left = vec![certs[0].id.clone(), certs[2].id.clone()];
     left.sort();
     assert_eq!(refs(&e, &zone_id, &cname).await, left);
-    let us = acm(&e, "us-east-1").await;
+    let us = e.acm_in("us-east-1").await;
     let still = us
         .describe_certificate()
         .certificate_arn(&certs[0].id)
@@ -430,13 +344,13 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
     x.expect("delete us-east-1");
     y.expect("delete sa-east-1");
     assert!(
-        record_set(&e, &zone_id, &cname, RrType::Cname)
+        zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
             .await
             .is_none()
     );
     assert!(refs(&e, &zone_id, &cname).await.is_empty());
     let left = e
-        .r53
+        .r53()
         .list_resource_record_sets()
         .hosted_zone_id(&zone_id)
         .send()
@@ -451,17 +365,11 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_certificate_never_issued_by_its_deadline_hints_at_zone_delegation() {
-    let e = env().await;
+    let e = Harness::new(HOME).await;
     // ACM never sees the record in time: as with a zone not delegated.
     e.account.set_delays(json!({"acm_issue": 600})).await;
-    let zone_id = sdk_zone(&e, "api.example.com").await;
-    let c = OpContext::new(
-        &format!("urn:meridian:test::{CERT}::undelegated"),
-        "undelegated",
-        "us-east-1",
-        &format!("{:032x}", 0xacc0_dead_u64),
-        Duration::from_secs(8),
-    );
+    let zone_id = zone::hosted_zone(&e.r53(), "api.example.com").await;
+    let c = e.ctx_with_timeout(CERT, "undelegated", Duration::from_secs(8));
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
     let err = e
         .provider

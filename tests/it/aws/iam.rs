@@ -3,51 +3,14 @@
 //! that reconcile policies and attachments, replacement diffs, drift, the
 //! adoption of an interrupted create, and a clean delete. Checked with the SDK.
 
-use meridian_engine::{OpContext, Provider, ReadRequest};
-use meridian_providers::AwsProvider;
-use meridian_testkit::{TestAccount, TestCloud};
+use crate::support::provider::{HOME, Harness, decode_policy_document, read_req, role_name_for};
+use meridian_engine::Provider;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 const ROLE: &str = "aws:iam:Role";
 const BASIC: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
 const XRAY: &str = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess";
-
-struct Env {
-    account: TestAccount,
-    provider: AwsProvider,
-    iam: aws_sdk_iam::Client,
-}
-
-async fn env() -> Env {
-    let account = TestCloud::shared().account();
-    let config = account.sdk_config("us-east-1").await;
-    Env {
-        iam: aws_sdk_iam::Client::new(&config),
-        provider: AwsProvider::with_config(config),
-        account,
-    }
-}
-
-fn ctx(name: &str) -> OpContext {
-    OpContext::new(
-        &format!("urn:meridian:test::{ROLE}::{name}"),
-        name,
-        "us-east-1",
-        "0123456789abcdef0123456789abcdef",
-        Duration::from_secs(60),
-    )
-}
-
-fn read_req<'a>(id: Option<&'a str>, inputs: &'a Value) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token: ROLE,
-        id,
-        inputs,
-        outputs: None,
-    }
-}
 
 fn trust(service: &str) -> Value {
     json!({
@@ -73,9 +36,9 @@ fn table_read(account: &str) -> Value {
 }
 
 /// Inline policy names, each document decoded, and attached ARNs, per the SDK.
-async fn sdk_policies(e: &Env, role: &str) -> (Vec<(String, Value)>, BTreeSet<String>) {
+async fn sdk_policies(e: &Harness, role: &str) -> (Vec<(String, Value)>, BTreeSet<String>) {
     let names = e
-        .iam
+        .iam()
         .list_role_policies()
         .role_name(role)
         .send()
@@ -86,7 +49,7 @@ async fn sdk_policies(e: &Env, role: &str) -> (Vec<(String, Value)>, BTreeSet<St
     let mut inline = Vec::new();
     for n in names {
         let doc = e
-            .iam
+            .iam()
             .get_role_policy()
             .role_name(role)
             .policy_name(&n)
@@ -95,11 +58,11 @@ async fn sdk_policies(e: &Env, role: &str) -> (Vec<(String, Value)>, BTreeSet<St
             .expect("GetRolePolicy")
             .policy_document()
             .to_string();
-        let doc = meridian_providers::aws::iam::decode_policy_document(&doc).expect("policy JSON");
+        let doc = decode_policy_document(&doc).expect("policy JSON");
         inline.push((n, doc));
     }
     let attached = e
-        .iam
+        .iam()
         .list_attached_role_policies()
         .role_name(role)
         .send()
@@ -114,8 +77,8 @@ async fn sdk_policies(e: &Env, role: &str) -> (Vec<(String, Value)>, BTreeSet<St
 
 #[tokio::test]
 async fn role_lifecycle_with_inline_and_managed_policies() {
-    let e = env().await;
-    let c = ctx("fn-role");
+    let e = Harness::new(HOME).await.fixed_token();
+    let c = e.ctx(ROLE, "fn-role");
     let inputs = json!({
         "assume_role_policy": trust("lambda.amazonaws.com"),
         "inline_policies": {"read-table": table_read(e.account.id())},
@@ -143,7 +106,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
 
     // The cloud has the role, its identity tags, one inline policy and one attachment.
     let role = e
-        .iam
+        .iam()
         .get_role()
         .role_name(&name)
         .send()
@@ -166,7 +129,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     // Read back by id: no drift, so the diff against the recorded inputs is empty.
     let read = e
         .provider
-        .read(&c, read_req(Some(&name), &inputs))
+        .read(&c, read_req(ROLE, Some(&name), &inputs, None))
         .await
         .expect("read")
         .expect("exists");
@@ -184,7 +147,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     // Read by identity (no id): the generated name and the URN tag find it.
     let found = e
         .provider
-        .read(&c, read_req(None, &inputs))
+        .read(&c, read_req(ROLE, None, &inputs, None))
         .await
         .expect("read")
         .expect("found");
@@ -216,7 +179,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     );
     assert_eq!(attached, BTreeSet::from([XRAY.to_string()]));
     let role = e
-        .iam
+        .iam()
         .get_role()
         .role_name(&name)
         .send()
@@ -224,7 +187,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
         .expect("GetRole");
     let role = role.role().expect("role");
     assert_eq!(role.description(), Some("changed"));
-    let doc = meridian_providers::aws::iam::decode_policy_document(
+    let doc = decode_policy_document(
         role.assume_role_policy_document().expect("trust"),
     )
     .expect("trust JSON");
@@ -241,11 +204,11 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
         .delete(&c, ROLE, &name, &updated_inputs, &outputs)
         .await
         .expect("delete");
-    let gone = e.iam.get_role().role_name(&name).send().await;
+    let gone = e.iam().get_role().role_name(&name).send().await;
     assert!(gone.is_err(), "role still exists");
     assert!(
         e.provider
-            .read(&c, read_req(Some(&name), &inputs))
+            .read(&c, read_req(ROLE, Some(&name), &inputs, None))
             .await
             .expect("read")
             .is_none()
@@ -258,8 +221,8 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
 
 #[tokio::test]
 async fn role_drift_is_seen_and_repaired() {
-    let e = env().await;
-    let c = ctx("drifting");
+    let e = Harness::new(HOME).await.fixed_token();
+    let c = e.ctx(ROLE, "drifting");
     let inputs = json!({
         "role_name": "drifting-role",
         "assume_role_policy": trust("lambda.amazonaws.com"),
@@ -270,7 +233,7 @@ async fn role_drift_is_seen_and_repaired() {
     assert_eq!(created.id, "drifting-role");
 
     // Behind Meridian's back: another inline policy, a detach, a new trust policy.
-    e.iam
+    e.iam()
         .put_role_policy()
         .role_name("drifting-role")
         .policy_name("sneaky")
@@ -278,14 +241,14 @@ async fn role_drift_is_seen_and_repaired() {
         .send()
         .await
         .expect("PutRolePolicy");
-    e.iam
+    e.iam()
         .detach_role_policy()
         .role_name("drifting-role")
         .policy_arn(BASIC)
         .send()
         .await
         .expect("DetachRolePolicy");
-    e.iam
+    e.iam()
         .update_assume_role_policy()
         .role_name("drifting-role")
         .policy_document(trust("ec2.amazonaws.com").to_string())
@@ -295,7 +258,7 @@ async fn role_drift_is_seen_and_repaired() {
 
     let read = e
         .provider
-        .read(&c, read_req(Some("drifting-role"), &inputs))
+        .read(&c, read_req(ROLE, Some("drifting-role"), &inputs, None))
         .await
         .expect("read")
         .expect("exists");
@@ -328,21 +291,21 @@ async fn role_drift_is_seen_and_repaired() {
     assert_eq!(attached, BTreeSet::from([BASIC.to_string()]));
 
     // Deleted behind Meridian's back: read says it is gone.
-    e.iam
+    e.iam()
         .delete_role_policy()
         .role_name("drifting-role")
         .policy_name("read-table")
         .send()
         .await
         .expect("DeleteRolePolicy");
-    e.iam
+    e.iam()
         .detach_role_policy()
         .role_name("drifting-role")
         .policy_arn(BASIC)
         .send()
         .await
         .expect("DetachRolePolicy");
-    e.iam
+    e.iam()
         .delete_role()
         .role_name("drifting-role")
         .send()
@@ -350,7 +313,7 @@ async fn role_drift_is_seen_and_repaired() {
         .expect("DeleteRole");
     assert!(
         e.provider
-            .read(&c, read_req(Some("drifting-role"), &inputs))
+            .read(&c, read_req(ROLE, Some("drifting-role"), &inputs, None))
             .await
             .expect("read")
             .is_none()
@@ -359,13 +322,13 @@ async fn role_drift_is_seen_and_repaired() {
 
 #[tokio::test]
 async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
-    let e = env().await;
-    let c = ctx("crashed");
+    let e = Harness::new(HOME).await.fixed_token();
+    let c = e.ctx(ROLE, "crashed");
     let inputs = json!({
         "assume_role_policy": trust("lambda.amazonaws.com"),
         "managed_policy_arns": [BASIC]
     });
-    let name = meridian_providers::aws::iam::role_name_for(&inputs, &c);
+    let name = role_name_for(&inputs, &c);
 
     // The crash: CreateRole (with the identity tags) went through, the attach did not.
     let tag = |k: &str, v: &str| {
@@ -375,7 +338,7 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
             .build()
             .expect("tag")
     };
-    e.iam
+    e.iam()
         .create_role()
         .role_name(&name)
         .assume_role_policy_document(trust("lambda.amazonaws.com").to_string())
@@ -387,7 +350,7 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
 
     let found = e
         .provider
-        .read(&c, read_req(None, &inputs))
+        .read(&c, read_req(ROLE, None, &inputs, None))
         .await
         .expect("read")
         .expect("found by identity");
@@ -401,7 +364,7 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
     assert_eq!(created.id, name);
     let (_, attached) = sdk_policies(&e, &name).await;
     assert_eq!(attached, BTreeSet::from([BASIC.to_string()]));
-    let roles = e.iam.list_roles().send().await.expect("ListRoles");
+    let roles = e.iam().list_roles().send().await.expect("ListRoles");
     assert_eq!(
         roles
             .roles()
@@ -412,7 +375,7 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
     );
 
     // A role someone else made under the same fixed name is neither found nor taken over.
-    e.iam
+    e.iam()
         .create_role()
         .role_name("someone-elses")
         .assume_role_policy_document(trust("lambda.amazonaws.com").to_string())
@@ -423,7 +386,7 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
         json!({"role_name": "someone-elses", "assume_role_policy": trust("lambda.amazonaws.com")});
     assert!(
         e.provider
-            .read(&c, read_req(None, &theirs))
+            .read(&c, read_req(ROLE, None, &theirs, None))
             .await
             .expect("read")
             .is_none()

@@ -7,9 +7,9 @@ use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet,
     ResourceRecordSetRegion, RrType, TagResourceType,
 };
-use meridian_engine::{OpContext, Provider, ReadRequest};
-use meridian_providers::AwsProvider;
-use meridian_testkit::{TestAccount, TestCloud};
+use crate::support::provider::{HOME, Harness, read_req};
+use crate::support::zone;
+use meridian_engine::{OpContext, Provider};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -19,122 +19,10 @@ const ZONE: &str = "aws:route53:HostedZone";
 const LOOKUP: &str = "aws:route53:ZoneLookup";
 const RECORD: &str = "aws:route53:Record";
 
-struct Env {
-    account: TestAccount,
-    provider: AwsProvider,
-    r53: aws_sdk_route53::Client,
-}
-
-async fn env() -> Env {
-    let account = TestCloud::shared().account();
-    let config = account.sdk_config("us-east-1").await;
-    Env {
-        r53: aws_sdk_route53::Client::new(&config),
-        provider: AwsProvider::with_config(config),
-        account,
-    }
-}
-
-/// A step context with a fresh idempotency token.
-fn ctx(type_token: &str, name: &str) -> OpContext {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let token = format!("{:032x}", 0x7e57_0000 + N.fetch_add(1, Ordering::Relaxed));
-    OpContext::new(
-        &format!("urn:meridian:test::{type_token}::{name}"),
-        name,
-        "us-east-1",
-        &token,
-        Duration::from_secs(120),
-    )
-}
-
-fn read_req<'a>(
-    type_token: &'a str,
-    id: Option<&'a str>,
-    inputs: &'a Value,
-    outputs: Option<&'a Value>,
-) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token,
-        id,
-        inputs,
-        outputs,
-    }
-}
-
-/// Makes a zone directly with the SDK (not through Meridian).
-async fn sdk_zone(e: &Env, name: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let out = e
-        .r53
-        .create_hosted_zone()
-        .name(name)
-        .caller_reference(format!("sdk-{name}-{}", N.fetch_add(1, Ordering::Relaxed)))
-        .send()
-        .await
-        .expect("CreateHostedZone");
-    let id = out.hosted_zone().expect("zone").id();
-    id.trim_start_matches("/hostedzone/").to_string()
-}
-
-fn rrset(name: &str, rtype: RrType, ttl: i64, values: &[&str]) -> ResourceRecordSet {
-    let mut b = ResourceRecordSet::builder()
-        .name(name)
-        .r#type(rtype)
-        .ttl(ttl);
-    for v in values {
-        b = b.resource_records(ResourceRecord::builder().value(*v).build().expect("value"));
-    }
-    b.build().expect("record set")
-}
-
-async fn sdk_change(e: &Env, zone_id: &str, action: ChangeAction, rs: ResourceRecordSet) {
-    e.r53
-        .change_resource_record_sets()
-        .hosted_zone_id(zone_id)
-        .change_batch(
-            ChangeBatch::builder()
-                .changes(
-                    Change::builder()
-                        .action(action)
-                        .resource_record_set(rs)
-                        .build()
-                        .expect("change"),
-                )
-                .build()
-                .expect("batch"),
-        )
-        .send()
-        .await
-        .expect("ChangeResourceRecordSets");
-}
-
-async fn records_named(e: &Env, zone_id: &str, name: &str) -> Vec<ResourceRecordSet> {
-    let out = e
-        .r53
-        .list_resource_record_sets()
-        .hosted_zone_id(zone_id)
-        .send()
-        .await
-        .expect("ListResourceRecordSets");
-    out.resource_record_sets()
-        .iter()
-        .filter(|r| r.name().trim_end_matches('.') == name)
-        .cloned()
-        .collect()
-}
-
-fn values_of(rs: &ResourceRecordSet) -> Vec<String> {
-    rs.resource_records()
-        .iter()
-        .map(|r| r.value().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn hosted_zone_create_read_update_drift_and_delete() {
-    let e = env().await;
-    let c = ctx(ZONE, "api-zone");
+    let e = Harness::new(HOME).await;
+    let c = e.ctx(ZONE, "api-zone");
     let inputs = json!({"zone_name": "api.example.com", "comment": "first"});
     assert!(e.provider.check(ZONE, "us-east-1", &inputs).is_empty());
     let created = e.provider.create(&c, ZONE, &inputs).await.expect("create");
@@ -145,7 +33,7 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
 
     // The SDK sees the zone, its comment and the identity tags.
     let z = e
-        .r53
+        .r53()
         .get_hosted_zone()
         .id(&created.id)
         .send()
@@ -155,7 +43,7 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
     assert_eq!(hz.name(), "api.example.com.");
     assert_eq!(hz.config().and_then(|c| c.comment()), Some("first"));
     let tags = e
-        .r53
+        .r53()
         .list_tags_for_resource()
         .resource_type(TagResourceType::Hostedzone)
         .resource_id(&created.id)
@@ -185,7 +73,7 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
         .expect("found by caller reference");
     assert_eq!(by_identity.id, created.id);
     // Another step's identity does not find it.
-    let other = ctx(ZONE, "other-zone");
+    let other = e.ctx(ZONE, "other-zone");
     assert!(
         e.provider
             .read(&other, read_req(ZONE, None, &inputs, None))
@@ -217,7 +105,7 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
         .expect("update");
     assert_eq!(new_out, *out);
     let z = e
-        .r53
+        .r53()
         .get_hosted_zone()
         .id(&created.id)
         .send()
@@ -231,7 +119,7 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
     );
 
     // Drift: the comment changed behind Meridian's back.
-    e.r53
+    e.r53()
         .update_hosted_zone_comment()
         .id(&created.id)
         .comment("edited by hand")
@@ -257,7 +145,7 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
         .delete(&c, ZONE, &created.id, &updated_inputs, out)
         .await
         .expect("delete");
-    let gone = e.r53.get_hosted_zone().id(&created.id).send().await;
+    let gone = e.r53().get_hosted_zone().id(&created.id).send().await;
     assert!(gone.is_err(), "zone still there");
     e.provider
         .delete(&c, ZONE, &created.id, &updated_inputs, out)
@@ -277,8 +165,8 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
 
 #[tokio::test]
 async fn a_retried_zone_create_adopts_the_zone_instead_of_making_a_second() {
-    let e = env().await;
-    let c = ctx(ZONE, "retried-zone");
+    let e = Harness::new(HOME).await;
+    let c = e.ctx(ZONE, "retried-zone");
     let inputs = json!({"zone_name": "retry.example.com"});
     let first = e.provider.create(&c, ZONE, &inputs).await.expect("create");
     // The same step again (as after a crash between the call and the
@@ -286,7 +174,7 @@ async fn a_retried_zone_create_adopts_the_zone_instead_of_making_a_second() {
     let again = e.provider.create(&c, ZONE, &inputs).await.expect("retry");
     assert_eq!(again.id, first.id);
     let zones = e
-        .r53
+        .r53()
         .list_hosted_zones_by_name()
         .dns_name("retry.example.com")
         .send()
@@ -302,43 +190,18 @@ async fn a_retried_zone_create_adopts_the_zone_instead_of_making_a_second() {
 
 #[tokio::test]
 async fn zone_delete_refuses_foreign_records_and_names_them() {
-    let e = env().await;
-    let c = ctx(ZONE, "busy-zone");
+    let e = Harness::new(HOME).await;
+    let c = e.ctx(ZONE, "busy-zone");
     let inputs = json!({"zone_name": "busy.example.com"});
     let created = e.provider.create(&c, ZONE, &inputs).await.expect("create");
     let zone_id = created.id.clone();
     // A record someone else made, and a validation CNAME with its
     // Meridian reference set (a leftover Meridian manages).
-    sdk_change(
-        &e,
-        &zone_id,
-        ChangeAction::Create,
-        rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]),
-    )
+    zone::change(&e.r53(), &zone_id, ChangeAction::Create, zone::rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]))
     .await;
-    sdk_change(
-        &e,
-        &zone_id,
-        ChangeAction::Create,
-        rrset(
-            "_v1.busy.example.com",
-            RrType::Cname,
-            300,
-            &["_x.acm-validations.aws"],
-        ),
-    )
+    zone::change(&e.r53(), &zone_id, ChangeAction::Create, zone::rrset("_v1.busy.example.com", RrType::Cname, 300, &["_x.acm-validations.aws"]))
     .await;
-    sdk_change(
-        &e,
-        &zone_id,
-        ChangeAction::Create,
-        rrset(
-            "_meridian-refs._v1.busy.example.com",
-            RrType::Txt,
-            300,
-            &["\"arn:aws:acm:us-east-1:1:certificate/gone\""],
-        ),
-    )
+    zone::change(&e.r53(), &zone_id, ChangeAction::Create, zone::rrset("_meridian-refs._v1.busy.example.com", RrType::Txt, 300, &["\"arn:aws:acm:us-east-1:1:certificate/gone\""]))
     .await;
 
     let err = e
@@ -353,31 +216,26 @@ async fn zone_delete_refuses_foreign_records_and_names_them() {
     );
     // Nothing was touched.
     assert_eq!(
-        records_named(&e, &zone_id, "_v1.busy.example.com")
+        zone::records_named(&e.r53(), &zone_id, "_v1.busy.example.com")
             .await
             .len(),
         1
     );
-    assert!(e.r53.get_hosted_zone().id(&zone_id).send().await.is_ok());
+    assert!(e.r53().get_hosted_zone().id(&zone_id).send().await.is_ok());
 
     // Once the foreign record is gone, the delete takes the leftovers along.
-    sdk_change(
-        &e,
-        &zone_id,
-        ChangeAction::Delete,
-        rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]),
-    )
+    zone::change(&e.r53(), &zone_id, ChangeAction::Delete, zone::rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]))
     .await;
     e.provider
         .delete(&c, ZONE, &zone_id, &inputs, &created.outputs)
         .await
         .expect("delete");
-    assert!(e.r53.get_hosted_zone().id(&zone_id).send().await.is_err());
+    assert!(e.r53().get_hosted_zone().id(&zone_id).send().await.is_err());
 }
 
 /// A zone lookup's read, as the engine makes it (no id).
 async fn lookup(
-    e: &Env,
+    e: &Harness,
     c: &OpContext,
     inputs: &Value,
 ) -> Result<Option<meridian_engine::ReadResult>, meridian_engine::ProviderError> {
@@ -388,11 +246,11 @@ async fn lookup(
 
 #[tokio::test]
 async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
-    let e = env().await;
-    let c = ctx(LOOKUP, "parent");
-    let id = sdk_zone(&e, "lookup.example.com").await;
-    sdk_zone(&e, "twice.example.com").await;
-    sdk_zone(&e, "twice.example.com").await;
+    let e = Harness::new(HOME).await;
+    let c = e.ctx(LOOKUP, "parent");
+    let id = zone::hosted_zone(&e.r53(), "lookup.example.com").await;
+    zone::hosted_zone(&e.r53(), "twice.example.com").await;
+    zone::hosted_zone(&e.r53(), "twice.example.com").await;
     assert!(
         e.provider
             .types()
@@ -431,7 +289,7 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
     // A private zone of the same name is never picked by default (as the
     // CDK's fromLookup); asked for, it is the one found.
     let private = e
-        .r53
+        .r53()
         .create_hosted_zone()
         .name("lookup.example.com")
         .caller_reference("sdk-private-lookup")
@@ -496,14 +354,14 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
         .await
         .expect_err("no delete");
     assert!(err.message.contains("data source"), "{err}");
-    assert!(e.r53.get_hosted_zone().id(&id).send().await.is_ok());
+    assert!(e.r53().get_hosted_zone().id(&id).send().await.is_ok());
 }
 
 #[tokio::test]
 async fn record_create_read_update_drift_and_delete() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "rec.example.com").await;
-    let c = ctx(RECORD, "www");
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "rec.example.com").await;
+    let c = e.ctx(RECORD, "www");
     let inputs = json!({"zone_id": zone_id, "name": "www.rec.example.com", "type": "A",
         "values": ["192.0.2.1", "192.0.2.2"], "ttl": 60});
     assert!(e.provider.check(RECORD, "us-east-1", &inputs).is_empty());
@@ -517,10 +375,10 @@ async fn record_create_read_update_drift_and_delete() {
         created.outputs,
         json!({"fqdn": "www.rec.example.com", "zone_id": zone_id, "type": "A", "set_identifier": null})
     );
-    let sets = records_named(&e, &zone_id, "www.rec.example.com").await;
+    let sets = zone::records_named(&e.r53(), &zone_id, "www.rec.example.com").await;
     assert_eq!(sets.len(), 1);
     assert_eq!(sets[0].ttl(), Some(60));
-    let mut vals = values_of(&sets[0]);
+    let mut vals = zone::values_of(&sets[0]);
     vals.sort();
     assert_eq!(vals, vec!["192.0.2.1", "192.0.2.2"]);
 
@@ -570,15 +428,15 @@ async fn record_create_read_update_drift_and_delete() {
         .await
         .expect("update");
     assert_eq!(out, created.outputs);
-    let sets = records_named(&e, &zone_id, "www.rec.example.com").await;
+    let sets = zone::records_named(&e.r53(), &zone_id, "www.rec.example.com").await;
     assert_eq!(sets.len(), 1);
     assert_eq!(sets[0].ttl(), Some(120));
-    assert_eq!(values_of(&sets[0]), vec!["192.0.2.3"]);
+    assert_eq!(zone::values_of(&sets[0]), vec!["192.0.2.3"]);
 
     // Drift: values changed by hand, then the record deleted by hand.
     let current = sets[0].clone();
-    let edited = rrset("www.rec.example.com", RrType::A, 120, &["198.51.100.7"]);
-    e.r53
+    let edited = zone::rrset("www.rec.example.com", RrType::A, 120, &["198.51.100.7"]);
+    e.r53()
         .change_resource_record_sets()
         .hosted_zone_id(&zone_id)
         .change_batch(
@@ -616,7 +474,7 @@ async fn record_create_read_update_drift_and_delete() {
         drifted.inputs.as_ref().map(|i| i["values"].clone()),
         Some(json!(["198.51.100.7"]))
     );
-    sdk_change(&e, &zone_id, ChangeAction::Delete, edited).await;
+    zone::change(&e.r53(), &zone_id, ChangeAction::Delete, edited).await;
     assert!(
         e.provider
             .read(
@@ -640,7 +498,7 @@ async fn record_create_read_update_drift_and_delete() {
         .await
         .expect("delete");
     assert!(
-        records_named(&e, &zone_id, "www.rec.example.com")
+        zone::records_named(&e.r53(), &zone_id, "www.rec.example.com")
             .await
             .is_empty()
     );
@@ -652,33 +510,13 @@ async fn record_create_read_update_drift_and_delete() {
 
 #[tokio::test]
 async fn record_create_adopts_an_identical_record_and_refuses_a_different_one() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "adopt.example.com").await;
-    sdk_change(
-        &e,
-        &zone_id,
-        ChangeAction::Create,
-        rrset(
-            "mine.adopt.example.com",
-            RrType::Txt,
-            300,
-            &["\"interrupted\""],
-        ),
-    )
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "adopt.example.com").await;
+    zone::change(&e.r53(), &zone_id, ChangeAction::Create, zone::rrset("mine.adopt.example.com", RrType::Txt, 300, &["\"interrupted\""]))
     .await;
-    sdk_change(
-        &e,
-        &zone_id,
-        ChangeAction::Create,
-        rrset(
-            "theirs.adopt.example.com",
-            RrType::Txt,
-            300,
-            &["\"someone else\""],
-        ),
-    )
+    zone::change(&e.r53(), &zone_id, ChangeAction::Create, zone::rrset("theirs.adopt.example.com", RrType::Txt, 300, &["\"someone else\""]))
     .await;
-    let c = ctx(RECORD, "mine");
+    let c = e.ctx(RECORD, "mine");
     let mine = json!({"zone_id": zone_id, "name": "mine.adopt.example.com", "type": "TXT",
         "values": ["\"interrupted\""], "ttl": 300});
     let adopted = e
@@ -704,15 +542,15 @@ async fn record_create_adopts_an_identical_record_and_refuses_a_different_one() 
         .await
         .expect_err("not taken over");
     assert!(err.message.contains("already exists"), "{err}");
-    let sets = records_named(&e, &zone_id, "theirs.adopt.example.com").await;
-    assert_eq!(values_of(&sets[0]), vec!["\"someone else\""]);
+    let sets = zone::records_named(&e.r53(), &zone_id, "theirs.adopt.example.com").await;
+    assert_eq!(zone::values_of(&sets[0]), vec!["\"someone else\""]);
 }
 
 #[tokio::test]
 async fn records_that_aws_rejects_are_refused_before_any_call() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "strict.example.com").await;
-    let c = ctx(RECORD, "strict");
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "strict.example.com").await;
+    let c = e.ctx(RECORD, "strict");
     let outside = json!({"zone_id": zone_id, "name": "www.other.org", "type": "A",
         "values": ["192.0.2.1"], "ttl": 60});
     let err = e
@@ -741,7 +579,7 @@ async fn records_that_aws_rejects_are_refused_before_any_call() {
     );
     assert!(e.provider.create(&c, RECORD, &two_cnames).await.is_err());
     let out = e
-        .r53
+        .r53()
         .list_resource_record_sets()
         .hosted_zone_id(&zone_id)
         .send()
@@ -771,12 +609,12 @@ fn latency_inputs(zone_id: &str, region: &str, set_identifier: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one_batch() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "lat.example.com").await;
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "lat.example.com").await;
     let regions = ["us-east-1", "eu-west-1", "sa-east-1"];
     let mut created = Vec::new();
     for region in regions {
-        let c = ctx(RECORD, &format!("latency-{region}"));
+        let c = e.ctx(RECORD, &format!("latency-{region}"));
         let inputs = latency_inputs(&zone_id, region, region);
         assert!(e.provider.check(RECORD, "us-east-1", &inputs).is_empty());
         let r = e
@@ -787,7 +625,7 @@ async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one
         assert_eq!(r.id, format!("{zone_id}|api.lat.example.com|A|{region}"));
         created.push((c, inputs, r));
     }
-    let sets = records_named(&e, &zone_id, "api.lat.example.com").await;
+    let sets = zone::records_named(&e.r53(), &zone_id, "api.lat.example.com").await;
     assert_eq!(sets.len(), 3);
     for rs in &sets {
         let region = rs
@@ -822,7 +660,7 @@ async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one
     );
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
-        let (r53, zone_id, stop) = (e.r53.clone(), zone_id.clone(), stop.clone());
+        let (r53, zone_id, stop) = (e.r53().clone(), zone_id.clone(), stop.clone());
         tokio::spawn(async move {
             let mut counts = Vec::new();
             while !stop.load(Ordering::Relaxed) {
@@ -857,7 +695,7 @@ async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one
     assert!(counts.iter().all(|n| *n == 3), "{counts:?}");
     assert_eq!(out["set_identifier"], json!("eu-west-1-blue"));
 
-    let sets = records_named(&e, &zone_id, "api.lat.example.com").await;
+    let sets = zone::records_named(&e.r53(), &zone_id, "api.lat.example.com").await;
     let mut ids: Vec<&str> = sets.iter().filter_map(|r| r.set_identifier()).collect();
     ids.sort();
     assert_eq!(ids, vec!["eu-west-1-blue", "sa-east-1", "us-east-1"]);
@@ -882,6 +720,6 @@ async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one
         .delete(c, RECORD, &eu.id, &new_inputs, &out)
         .await
         .expect("delete");
-    let sets = records_named(&e, &zone_id, "api.lat.example.com").await;
+    let sets = zone::records_named(&e.r53(), &zone_id, "api.lat.example.com").await;
     assert_eq!(sets.len(), 2);
 }
