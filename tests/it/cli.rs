@@ -159,7 +159,7 @@ fn wait_for_file(p: &Path) {
 #[test]
 fn a_second_run_fails_at_once_naming_the_holder() {
     let dir = tempfile::tempdir().unwrap();
-    let mut first = spawn_slow_up(dir.path());
+    let first = spawn_slow_up(dir.path());
     wait_for_file(&dir.path().join(".meridian").join("holder.json"));
     std::thread::sleep(Duration::from_millis(200));
     let r = synthetic(dir.path(), &["preview"]);
@@ -205,10 +205,7 @@ fn killed_after_each_kind_of_journal_write_the_next_up_converges() {
             command(&example("synthetic"), dir.path(), None, &strs(&args))
                 .env("MERIDIAN_FAILPOINT", failpoint),
         );
-        assert!(
-            r.code != 0,
-            "{failpoint}: the process was not killed"
-        );
+        assert!(r.code != 0, "{failpoint}: the process was not killed");
         let r = run_args(dir.path(), &with(&["up", "--yes"], SMALL));
         assert_eq!(r.code, 0, "{failpoint}: {}\n{}", r.stdout, r.stderr);
         state_ok(dir.path());
@@ -238,10 +235,7 @@ fn a_latency_model_file_gives_each_resource_its_latency_and_a_bad_one_is_named()
         "--config",
         "latency_model=model.json",
     ];
-    let r = synthetic(
-        dir.path(),
-        &strs(&with(&["up", "--yes"], &cfg)),
-    );
+    let r = synthetic(dir.path(), &strs(&with(&["up", "--yes"], &cfg)));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = synthetic(dir.path(), &["state", "export", "--out", "state.json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -13,7 +13,12 @@ const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "sa-east-1"];
 const DOMAIN: &str = "api.example.com";
 
 fn global_api(dir: &Path, account: &TestAccount, args: &[&str]) -> Run {
-    cli::run(&mut command(&example("global_api"), dir, Some(account), args))
+    cli::run(&mut command(
+        &example("global_api"),
+        dir,
+        Some(account),
+        args,
+    ))
 }
 
 async fn records(

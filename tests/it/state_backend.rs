@@ -13,7 +13,7 @@ use meridian_state::{
 };
 use meridian_testkit::{TestAccount, TestCloud};
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const TABLE: &str = "meridian-state";

@@ -3,13 +3,11 @@
 //! for the record and for ISSUED), read by ARN and by idempotency token,
 //! drift, and three regional certificates sharing one validation record.
 
-use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType};
 use crate::support::provider::{HOME, Harness, read_req, recording};
 use crate::support::zone;
+use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, RrType};
 use meridian_engine::{OpContext, Provider};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const CERT: &str = "aws:acm:Certificate";
@@ -18,7 +16,8 @@ const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "sa-east-1"];
 /// The certificate ARNs the reference TXT next to `cname` lists.
 async fn refs(e: &Harness, zone_id: &str, cname: &str) -> Vec<String> {
     let name = format!("_meridian-refs.{cname}");
-    let mut arns: Vec<String> = match zone::record_set(&e.r53(), zone_id, &name, RrType::Txt).await {
+    let mut arns: Vec<String> = match zone::record_set(&e.r53(), zone_id, &name, RrType::Txt).await
+    {
         Some(rs) => rs
             .resource_records()
             .iter()
@@ -100,7 +99,10 @@ async fn certificate_create_read_drift_and_delete() {
     // Read by ARN, and by the idempotency token (interrupted create).
     let read = e
         .provider
-        .read(&c, read_req(CERT, Some(&arn), &inputs, Some(&created.outputs)))
+        .read(
+            &c,
+            read_req(CERT, Some(&arn), &inputs, Some(&created.outputs)),
+        )
         .await
         .expect("read")
         .expect("found");
@@ -115,7 +117,10 @@ async fn certificate_create_read_drift_and_delete() {
     assert_eq!(found.id, arn);
     assert!(
         e.provider
-            .read(&e.ctx_in(CERT, "other", "us-east-1"), read_req(CERT, None, &inputs, None))
+            .read(
+                &e.ctx_in(CERT, "other", "us-east-1"),
+                read_req(CERT, None, &inputs, None)
+            )
             .await
             .expect("read")
             .is_none()
@@ -186,7 +191,10 @@ async fn certificate_create_read_drift_and_delete() {
     assert!(refs(&e, &zone_id, &cname).await.is_empty());
     assert!(
         e.provider
-            .read(&c, read_req(CERT, Some(&arn), &inputs, Some(&created.outputs)))
+            .read(
+                &c,
+                read_req(CERT, Some(&arn), &inputs, Some(&created.outputs))
+            )
             .await
             .expect("read")
             .is_none()
@@ -246,7 +254,8 @@ async fn a_validation_zone_that_does_not_hold_the_domain_is_refused() {
             .contains("not in validation zone other.example.org"),
         "{err}"
     );
-    let listed = e.acm_in("us-east-1")
+    let listed = e
+        .acm_in("us-east-1")
         .await
         .list_certificates()
         .send()

@@ -3,15 +3,13 @@
 //! with a replica, read by name, add and remove replicas (each waited for),
 //! drift, adoption rules and delete. Checked with the SDK in every region.
 
+use crate::support::provider::{HOME, Harness, read_req, recording};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, DeleteReplicationGroupMemberAction, KeySchemaElement,
     KeyType, ReplicationGroupUpdate, ScalarAttributeType, Tag,
 };
-use crate::support::provider::{HOME, Harness, read_req, recording};
 use meridian_engine::Provider;
-use serde_json::{Value, json};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 const TABLE: &str = "aws:dynamodb:GlobalTable";
@@ -19,7 +17,8 @@ const TABLE: &str = "aws:dynamodb:GlobalTable";
 /// Replica regions (other than the primary) and their status, as the
 /// primary region's DescribeTable shows them.
 async fn replicas(e: &Harness, name: &str) -> Vec<(String, String)> {
-    let out = e.ddb_in("us-east-1")
+    let out = e
+        .ddb_in("us-east-1")
         .await
         .describe_table()
         .table_name(name)
@@ -158,7 +157,10 @@ async fn global_table_create_read_update_drift_and_delete() {
     // Read by name (id), and by identity: the name plus our URN tag.
     let read = e
         .provider
-        .read(&c, read_req(TABLE, Some("global-table"), &inputs, Some(out)))
+        .read(
+            &c,
+            read_req(TABLE, Some("global-table"), &inputs, Some(out)),
+        )
         .await
         .expect("read")
         .expect("found");
@@ -173,7 +175,10 @@ async fn global_table_create_read_update_drift_and_delete() {
     assert_eq!(found.id, "global-table");
     assert!(
         e.provider
-            .read(&e.ctx(TABLE, "someone-else"), read_req(TABLE, None, &inputs, None))
+            .read(
+                &e.ctx(TABLE, "someone-else"),
+                read_req(TABLE, None, &inputs, None)
+            )
             .await
             .expect("read")
             .is_none(),

@@ -187,10 +187,8 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
         .expect("GetRole");
     let role = role.role().expect("role");
     assert_eq!(role.description(), Some("changed"));
-    let doc = decode_policy_document(
-        role.assume_role_policy_document().expect("trust"),
-    )
-    .expect("trust JSON");
+    let doc = decode_policy_document(role.assume_role_policy_document().expect("trust"))
+        .expect("trust JSON");
     assert_eq!(doc, trust2);
 
     // A new path is a replacement; with the same (generated) name it must delete first.

@@ -6,8 +6,8 @@
 //! assume, delete. Permissions: create, no duplicate on re-apply, update by
 //! remove+add, drift, delete. Checked with the SDK.
 
-use meridian_dsl::aws::lambda::Code;
 use crate::support::provider::{Harness, read_req, recording};
+use meridian_dsl::aws::lambda::Code;
 use meridian_engine::Provider;
 use serde_json::{Value, json};
 use std::path::Path;

@@ -3,16 +3,16 @@
 //! zone lookup data source, and records (simple and latency alias records,
 //! adoption, drift, renames in one change batch). Checked with the SDK.
 
-use aws_sdk_route53::types::{
-    AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet,
-    ResourceRecordSetRegion, RrType, TagResourceType,
-};
 use crate::support::provider::{HOME, Harness, read_req};
 use crate::support::zone;
+use aws_sdk_route53::types::{
+    AliasTarget, Change, ChangeAction, ChangeBatch,
+    ResourceRecordSetRegion, RrType, TagResourceType,
+};
 use meridian_engine::{OpContext, Provider};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 const ZONE: &str = "aws:route53:HostedZone";
@@ -197,11 +197,36 @@ async fn zone_delete_refuses_foreign_records_and_names_them() {
     let zone_id = created.id.clone();
     // A record someone else made, and a validation CNAME with its
     // Meridian reference set (a leftover Meridian manages).
-    zone::change(&e.r53(), &zone_id, ChangeAction::Create, zone::rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]))
+    zone::change(
+        &e.r53(),
+        &zone_id,
+        ChangeAction::Create,
+        zone::rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]),
+    )
     .await;
-    zone::change(&e.r53(), &zone_id, ChangeAction::Create, zone::rrset("_v1.busy.example.com", RrType::Cname, 300, &["_x.acm-validations.aws"]))
+    zone::change(
+        &e.r53(),
+        &zone_id,
+        ChangeAction::Create,
+        zone::rrset(
+            "_v1.busy.example.com",
+            RrType::Cname,
+            300,
+            &["_x.acm-validations.aws"],
+        ),
+    )
     .await;
-    zone::change(&e.r53(), &zone_id, ChangeAction::Create, zone::rrset("_meridian-refs._v1.busy.example.com", RrType::Txt, 300, &["\"arn:aws:acm:us-east-1:1:certificate/gone\""]))
+    zone::change(
+        &e.r53(),
+        &zone_id,
+        ChangeAction::Create,
+        zone::rrset(
+            "_meridian-refs._v1.busy.example.com",
+            RrType::Txt,
+            300,
+            &["\"arn:aws:acm:us-east-1:1:certificate/gone\""],
+        ),
+    )
     .await;
 
     let err = e
@@ -224,7 +249,12 @@ async fn zone_delete_refuses_foreign_records_and_names_them() {
     assert!(e.r53().get_hosted_zone().id(&zone_id).send().await.is_ok());
 
     // Once the foreign record is gone, the delete takes the leftovers along.
-    zone::change(&e.r53(), &zone_id, ChangeAction::Delete, zone::rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]))
+    zone::change(
+        &e.r53(),
+        &zone_id,
+        ChangeAction::Delete,
+        zone::rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]),
+    )
     .await;
     e.provider
         .delete(&c, ZONE, &zone_id, &inputs, &created.outputs)
@@ -512,9 +542,29 @@ async fn record_create_read_update_drift_and_delete() {
 async fn record_create_adopts_an_identical_record_and_refuses_a_different_one() {
     let e = Harness::new(HOME).await;
     let zone_id = zone::hosted_zone(&e.r53(), "adopt.example.com").await;
-    zone::change(&e.r53(), &zone_id, ChangeAction::Create, zone::rrset("mine.adopt.example.com", RrType::Txt, 300, &["\"interrupted\""]))
+    zone::change(
+        &e.r53(),
+        &zone_id,
+        ChangeAction::Create,
+        zone::rrset(
+            "mine.adopt.example.com",
+            RrType::Txt,
+            300,
+            &["\"interrupted\""],
+        ),
+    )
     .await;
-    zone::change(&e.r53(), &zone_id, ChangeAction::Create, zone::rrset("theirs.adopt.example.com", RrType::Txt, 300, &["\"someone else\""]))
+    zone::change(
+        &e.r53(),
+        &zone_id,
+        ChangeAction::Create,
+        zone::rrset(
+            "theirs.adopt.example.com",
+            RrType::Txt,
+            300,
+            &["\"someone else\""],
+        ),
+    )
     .await;
     let c = e.ctx(RECORD, "mine");
     let mine = json!({"zone_id": zone_id, "name": "mine.adopt.example.com", "type": "TXT",

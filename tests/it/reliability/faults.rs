@@ -193,4 +193,3 @@ async fn calls_whose_responses_are_lost_are_neither_duplicated_nor_lost() {
     app.proxy.clear_lost_responses();
     app.assert_destroyed().await;
 }
-

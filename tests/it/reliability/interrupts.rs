@@ -82,4 +82,3 @@ async fn a_second_up_or_destroy_fails_at_once_naming_the_holder() {
     assert_eq!(r.code, 0, "{}", r.show());
     app.assert_deployed().await;
 }
-

@@ -3,7 +3,7 @@
 //! killed at random; a plain rerun converges each time.
 
 use crate::support::app::App;
-use crate::support::cli::{Run, Watched, command, example, run};
+use crate::support::cli::{Watched, command, example, run};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -202,4 +202,3 @@ fn a_larger_synthetic_graph_killed_at_random_times_converges() {
         );
     }
 }
-

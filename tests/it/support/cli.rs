@@ -76,7 +76,12 @@ pub fn meridian_bin() -> PathBuf {
 /// `program args` in `dir`, uncoloured, with no standard input and nothing
 /// inherited that could arm a failpoint or point it at another backend or
 /// credentials; with `account`'s environment when given.
-pub fn command(program: &Path, dir: &Path, account: Option<&TestAccount>, args: &[&str]) -> Command {
+pub fn command(
+    program: &Path,
+    dir: &Path,
+    account: Option<&TestAccount>,
+    args: &[&str],
+) -> Command {
     let mut cmd = Command::new(program);
     cmd.args(args).current_dir(dir);
     if let Some(account) = account {
