@@ -3,9 +3,9 @@
 //! for the record and for ISSUED), read by ARN and by idempotency token,
 //! drift, and three regional certificates sharing one validation record.
 
-use crate::support::provider::{HOME, Harness, read_req, recording};
+use crate::support::provider::{HOME, Harness, recording};
 use crate::support::zone;
-use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, RrType};
+use aws_sdk_route53::types::{ChangeAction, RrType};
 use meridian_engine::{OpContext, Provider};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -48,7 +48,7 @@ async fn certificate_create_read_drift_and_delete() {
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id,
         "subject_alternative_names": ["*.api.example.com"]});
     assert!(e.provider.check(CERT, "us-east-1", &inputs).is_empty());
-    let created = e.provider.create(&c, CERT, &inputs).await.expect("create");
+    let created = e.create(&c, CERT, &inputs).await;
     let arn = created.id.clone();
     assert!(arn.starts_with("arn:aws:acm:us-east-1:"), "{arn}");
     assert_eq!(created.outputs["status"], json!("ISSUED"));
@@ -98,32 +98,26 @@ async fn certificate_create_read_drift_and_delete() {
 
     // Read by ARN, and by the idempotency token (interrupted create).
     let read = e
-        .provider
-        .read(
-            &c,
-            read_req(CERT, Some(&arn), &inputs, Some(&created.outputs)),
-        )
+        .read(&c, CERT, Some(&arn), &inputs, Some(&created.outputs))
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(read.inputs, Some(inputs.clone()));
     assert_eq!(read.outputs, created.outputs);
     let found = e
-        .provider
-        .read(&c, read_req(CERT, None, &inputs, None))
+        .read(&c, CERT, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found by token");
     assert_eq!(found.id, arn);
     assert!(
-        e.provider
-            .read(
-                &e.ctx_in(CERT, "other", "us-east-1"),
-                read_req(CERT, None, &inputs, None)
-            )
-            .await
-            .expect("read")
-            .is_none()
+        e.read(
+            &e.ctx_in(CERT, "other", "us-east-1"),
+            CERT,
+            None,
+            &inputs,
+            None
+        )
+        .await
+        .is_none()
     );
 
     // Diffs: spelling is no change; every input replaces.
@@ -141,29 +135,10 @@ async fn certificate_create_read_drift_and_delete() {
 
     // Drift in the zone: the validation CNAME deleted by hand. An update
     // (same inputs) puts it back.
-    e.r53()
-        .change_resource_record_sets()
-        .hosted_zone_id(&zone_id)
-        .change_batch(
-            ChangeBatch::builder()
-                .changes(
-                    Change::builder()
-                        .action(ChangeAction::Delete)
-                        .resource_record_set(rs)
-                        .build()
-                        .expect("change"),
-                )
-                .build()
-                .expect("batch"),
-        )
-        .send()
-        .await
-        .expect("delete CNAME");
+    zone::change(&e.r53(), &zone_id, ChangeAction::Delete, rs).await;
     let out = e
-        .provider
         .update(&c, CERT, &arn, &inputs, &inputs, &created.outputs)
-        .await
-        .expect("update converges");
+        .await;
     assert_eq!(out["status"], json!("ISSUED"));
     assert!(
         zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
@@ -172,10 +147,7 @@ async fn certificate_create_read_drift_and_delete() {
     );
 
     // Delete: the certificate and (as the last user) its records go.
-    e.provider
-        .delete(&c, CERT, &arn, &inputs, &created.outputs)
-        .await
-        .expect("delete");
+    e.delete(&c, CERT, &arn, &inputs, &created.outputs).await;
     assert!(
         acm.describe_certificate()
             .certificate_arn(&arn)
@@ -190,13 +162,8 @@ async fn certificate_create_read_drift_and_delete() {
     );
     assert!(refs(&e, &zone_id, &cname).await.is_empty());
     assert!(
-        e.provider
-            .read(
-                &c,
-                read_req(CERT, Some(&arn), &inputs, Some(&created.outputs))
-            )
+        e.read(&c, CERT, Some(&arn), &inputs, Some(&created.outputs))
             .await
-            .expect("read")
             .is_none()
     );
 }
@@ -207,7 +174,7 @@ async fn a_certificate_deleted_behind_meridians_back_is_seen_and_its_record_rele
     let zone_id = zone::hosted_zone(&e.r53(), "drift.example.com").await;
     let c = e.ctx_in(CERT, "drift", "eu-west-1");
     let inputs = json!({"domain_name": "drift.example.com", "validation_zone_id": zone_id});
-    let created = e.provider.create(&c, CERT, &inputs).await.expect("create");
+    let created = e.create(&c, CERT, &inputs).await;
     let cname = cname_of(&created.outputs);
     e.acm_in("eu-west-1")
         .await
@@ -217,20 +184,13 @@ async fn a_certificate_deleted_behind_meridians_back_is_seen_and_its_record_rele
         .await
         .expect("delete by hand");
     assert!(
-        e.provider
-            .read(
-                &c,
-                read_req(CERT, Some(&created.id), &inputs, Some(&created.outputs))
-            )
+        e.read(&c, CERT, Some(&created.id), &inputs, Some(&created.outputs))
             .await
-            .expect("read")
             .is_none()
     );
     // Deleting the gone certificate still releases its validation record.
-    e.provider
-        .delete(&c, CERT, &created.id, &inputs, &created.outputs)
-        .await
-        .expect("delete");
+    e.delete(&c, CERT, &created.id, &inputs, &created.outputs)
+        .await;
     assert!(
         zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
             .await
@@ -244,11 +204,7 @@ async fn a_validation_zone_that_does_not_hold_the_domain_is_refused() {
     let zone_id = zone::hosted_zone(&e.r53(), "other.example.org").await;
     let c = e.ctx_in(CERT, "misplaced", "us-east-1");
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
-    let err = e
-        .provider
-        .create(&c, CERT, &inputs)
-        .await
-        .expect_err("wrong zone");
+    let err = e.create_err(&c, CERT, &inputs).await;
     assert!(
         err.message
             .contains("not in validation zone other.example.org"),
@@ -298,28 +254,16 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
     // referenced by all three certificates.
     let cname = cname_of(&certs[0].outputs);
     assert!(certs.iter().all(|c| cname_of(&c.outputs) == cname));
-    let all = e
-        .r53()
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone_id)
-        .send()
-        .await
-        .expect("list");
-    let cnames = all
-        .resource_record_sets()
-        .iter()
-        .filter(|r| *r.r#type() == RrType::Cname)
-        .count();
+    let all = zone::record_sets(&e.r53(), &zone_id).await;
+    let cnames = all.iter().filter(|r| *r.r#type() == RrType::Cname).count();
     assert_eq!(cnames, 1);
     let mut arns: Vec<String> = certs.iter().map(|c| c.id.clone()).collect();
     arns.sort();
     assert_eq!(refs(&e, &zone_id, &cname).await, arns);
 
     // One region's certificate goes: the record stays for the other two.
-    e.provider
-        .delete(&ctxs[1], CERT, &certs[1].id, &inputs, &certs[1].outputs)
-        .await
-        .expect("delete eu-west-1");
+    e.delete(&ctxs[1], CERT, &certs[1].id, &inputs, &certs[1].outputs)
+        .await;
     assert!(
         zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
             .await
@@ -358,18 +302,7 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
             .is_none()
     );
     assert!(refs(&e, &zone_id, &cname).await.is_empty());
-    let left = e
-        .r53()
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone_id)
-        .send()
-        .await
-        .expect("list");
-    assert_eq!(
-        left.resource_record_sets().len(),
-        2,
-        "only the zone's SOA and NS"
-    );
+    zone::assert_only_soa_and_ns(&e.r53(), &zone_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -380,11 +313,7 @@ async fn a_certificate_never_issued_by_its_deadline_hints_at_zone_delegation() {
     let zone_id = zone::hosted_zone(&e.r53(), "api.example.com").await;
     let c = e.ctx_with_timeout(CERT, "undelegated", Duration::from_secs(8));
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
-    let err = e
-        .provider
-        .create(&c, CERT, &inputs)
-        .await
-        .expect_err("never issued");
+    let err = e.create_err(&c, CERT, &inputs).await;
     assert!(err.message.contains("to be ISSUED"), "{err}");
     let hint = err.hint.unwrap_or_default();
     assert!(

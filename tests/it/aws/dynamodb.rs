@@ -3,7 +3,7 @@
 //! with a replica, read by name, add and remove replicas (each waited for),
 //! drift, adoption rules and delete. Checked with the SDK in every region.
 
-use crate::support::provider::{HOME, Harness, read_req, recording};
+use crate::support::provider::{HOME, Harness, recording};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, DeleteReplicationGroupMemberAction, KeySchemaElement,
     KeyType, ReplicationGroupUpdate, ScalarAttributeType, Tag,
@@ -101,7 +101,7 @@ async fn global_table_create_read_update_drift_and_delete() {
         .expect("type");
     assert!(info.protect_by_default && info.retain_by_default);
 
-    let created = e.provider.create(&c, TABLE, &inputs).await.expect("create");
+    let created = e.create(&c, TABLE, &inputs).await;
     assert_eq!(created.id, "global-table");
     let out = &created.outputs;
     let arn = out["arn"].as_str().expect("arn").to_string();
@@ -156,31 +156,19 @@ async fn global_table_create_read_update_drift_and_delete() {
 
     // Read by name (id), and by identity: the name plus our URN tag.
     let read = e
-        .provider
-        .read(
-            &c,
-            read_req(TABLE, Some("global-table"), &inputs, Some(out)),
-        )
+        .read(&c, TABLE, Some("global-table"), &inputs, Some(out))
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(read.inputs, Some(inputs.clone()));
     assert_eq!(read.outputs, *out);
     let found = e
-        .provider
-        .read(&c, read_req(TABLE, None, &inputs, None))
+        .read(&c, TABLE, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found by name and tag");
     assert_eq!(found.id, "global-table");
     assert!(
-        e.provider
-            .read(
-                &e.ctx(TABLE, "someone-else"),
-                read_req(TABLE, None, &inputs, None)
-            )
+        e.read(&e.ctx(TABLE, "someone-else"), TABLE, None, &inputs, None)
             .await
-            .expect("read")
             .is_none(),
         "another resource's table is not adopted"
     );
@@ -201,10 +189,8 @@ async fn global_table_create_read_update_drift_and_delete() {
     let d = e.provider.diff(TABLE, &inputs, &two);
     assert!(!d.changes.is_empty() && !d.replaces());
     let out2 = e
-        .provider
         .update(&c, TABLE, "global-table", &inputs, &two, out)
-        .await
-        .expect("update");
+        .await;
     assert_eq!(
         out2["regions"],
         json!(["us-east-1", "eu-west-1", "sa-east-1"])
@@ -240,10 +226,8 @@ async fn global_table_create_read_update_drift_and_delete() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let drifted = e
-        .provider
-        .read(&c, read_req(TABLE, Some("global-table"), &two, Some(&out2)))
+        .read(&c, TABLE, Some("global-table"), &two, Some(&out2))
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(
         drifted
@@ -259,25 +243,17 @@ async fn global_table_create_read_update_drift_and_delete() {
 
     // Delete (the engine calls it only once retention is opted out of):
     // replicas first, then the table, everywhere.
-    e.provider
-        .delete(&c, TABLE, "global-table", &two, &out2)
-        .await
-        .expect("delete");
+    e.delete(&c, TABLE, "global-table", &two, &out2).await;
     for region in ["us-east-1", "eu-west-1", "sa-east-1"] {
         assert!(
             !exists_in(&e, region, "global-table").await,
             "still in {region}"
         );
     }
-    e.provider
-        .delete(&c, TABLE, "global-table", &two, &out2)
-        .await
-        .expect("deleting a gone table succeeds");
+    e.delete(&c, TABLE, "global-table", &two, &out2).await;
     assert!(
-        e.provider
-            .read(&c, read_req(TABLE, Some("global-table"), &two, Some(&out2)))
+        e.read(&c, TABLE, Some("global-table"), &two, Some(&out2))
             .await
-            .expect("read")
             .is_none()
     );
 }
@@ -290,7 +266,7 @@ async fn adding_then_removing_a_replica_waits_for_each_change() {
         .await;
     let c = e.ctx(TABLE, "waited");
     let alone = json!({"table_name": "waited", "partition_key": {"name": "id", "type": "S"}});
-    let created = e.provider.create(&c, TABLE, &alone).await.expect("create");
+    let created = e.create(&c, TABLE, &alone).await;
     assert_eq!(created.outputs["regions"], json!(["us-east-1"]));
 
     let with_eu = json!({"table_name": "waited", "partition_key": {"name": "id", "type": "S"},
@@ -298,10 +274,8 @@ async fn adding_then_removing_a_replica_waits_for_each_change() {
     let (c_add, log) = recording(e.ctx(TABLE, "waited"));
     let start = Instant::now();
     let out = e
-        .provider
         .update(&c_add, TABLE, "waited", &alone, &with_eu, &created.outputs)
-        .await
-        .expect("add replica");
+        .await;
     assert!(
         start.elapsed() >= Duration::from_millis(900),
         "returned before the replica was ACTIVE"
@@ -321,10 +295,8 @@ async fn adding_then_removing_a_replica_waits_for_each_change() {
     let (c_remove, log) = recording(e.ctx(TABLE, "waited"));
     let start = Instant::now();
     let out = e
-        .provider
         .update(&c_remove, TABLE, "waited", &with_eu, &alone, &out)
-        .await
-        .expect("remove replica");
+        .await;
     assert!(
         start.elapsed() >= Duration::from_millis(500),
         "returned before the replica was gone"
@@ -346,18 +318,8 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
     sdk_table(&e, "taken", Vec::new()).await;
     let c = e.ctx(TABLE, "taken");
     let inputs = json!({"table_name": "taken", "partition_key": {"name": "id", "type": "S"}});
-    assert!(
-        e.provider
-            .read(&c, read_req(TABLE, None, &inputs, None))
-            .await
-            .expect("read")
-            .is_none()
-    );
-    let err = e
-        .provider
-        .create(&c, TABLE, &inputs)
-        .await
-        .expect_err("not ours");
+    assert!(e.read(&c, TABLE, None, &inputs, None).await.is_none());
+    let err = e.create_err(&c, TABLE, &inputs).await;
     assert!(err.message.contains("not managed by"), "{err}");
 
     // A table our create made before a crash (it carries our URN) is adopted,
@@ -371,11 +333,7 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
     sdk_table(&e, "interrupted", vec![tag]).await;
     let inputs = json!({"table_name": "interrupted", "partition_key": {"name": "id", "type": "S"},
         "replica_regions": ["sa-east-1"]});
-    let created = e
-        .provider
-        .create(&c, TABLE, &inputs)
-        .await
-        .expect("adopted");
+    let created = e.create(&c, TABLE, &inputs).await;
     assert_eq!(
         created.outputs["regions"],
         json!(["us-east-1", "sa-east-1"])
@@ -396,11 +354,7 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
     sdk_table(&e, "rekeyed", vec![tag]).await;
     let inputs = json!({"table_name": "rekeyed", "partition_key": {"name": "pk", "type": "S"},
         "sort_key": {"name": "sk", "type": "N"}});
-    let err = e
-        .provider
-        .create(&c, TABLE, &inputs)
-        .await
-        .expect_err("other keys");
+    let err = e.create_err(&c, TABLE, &inputs).await;
     assert!(
         err.message
             .contains("partition key id (S) and sort key none")

@@ -3,7 +3,7 @@
 //! that reconcile policies and attachments, replacement diffs, drift, the
 //! adoption of an interrupted create, and a clean delete. Checked with the SDK.
 
-use crate::support::provider::{HOME, Harness, decode_policy_document, read_req, role_name_for};
+use crate::support::provider::{HOME, Harness, decode_policy_document, role_name_for};
 use meridian_engine::Provider;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -75,6 +75,12 @@ async fn sdk_policies(e: &Harness, role: &str) -> (Vec<(String, Value)>, BTreeSe
     (inline, attached)
 }
 
+/// The role as the SDK sees it.
+async fn sdk_role(e: &Harness, name: &str) -> aws_sdk_iam::types::Role {
+    let out = e.iam().get_role().role_name(name).send().await;
+    out.expect("GetRole").role().cloned().expect("role")
+}
+
 #[tokio::test]
 async fn role_lifecycle_with_inline_and_managed_policies() {
     let e = Harness::new(HOME).await.fixed_token();
@@ -87,7 +93,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     });
     assert!(e.provider.check(ROLE, "us-east-1", &inputs).is_empty());
 
-    let created = e.provider.create(&c, ROLE, &inputs).await.expect("create");
+    let created = e.create(&c, ROLE, &inputs).await;
     let name = created.id.clone();
     assert!(
         name.starts_with("fn-role-") && name.len() <= 64,
@@ -105,14 +111,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     );
 
     // The cloud has the role, its identity tags, one inline policy and one attachment.
-    let role = e
-        .iam()
-        .get_role()
-        .role_name(&name)
-        .send()
-        .await
-        .expect("GetRole");
-    let role = role.role().expect("role");
+    let role = sdk_role(&e, &name).await;
     assert_eq!(role.description(), Some("the function's role"));
     assert!(
         role.tags()
@@ -127,31 +126,10 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     assert_eq!(attached, BTreeSet::from([BASIC.to_string()]));
 
     // Read back by id: no drift, so the diff against the recorded inputs is empty.
-    let read = e
-        .provider
-        .read(&c, read_req(ROLE, Some(&name), &inputs, None))
-        .await
-        .expect("read")
-        .expect("exists");
-    assert_eq!(read.outputs, created.outputs);
-    let cloud_inputs = read.inputs.expect("inputs");
-    assert!(
-        e.provider
-            .diff(ROLE, &inputs, &cloud_inputs)
-            .changes
-            .is_empty(),
-        "{cloud_inputs}"
-    );
-    assert!(e.provider.diff(ROLE, &inputs, &inputs).changes.is_empty());
-
     // Read by identity (no id): the generated name and the URN tag find it.
-    let found = e
-        .provider
-        .read(&c, read_req(ROLE, None, &inputs, None))
-        .await
-        .expect("read")
-        .expect("found");
-    assert_eq!(found.id, name);
+    let read = e.assert_read_back_clean(&c, ROLE, &name, &inputs).await;
+    assert_eq!(read.outputs, created.outputs);
+    assert!(e.provider.diff(ROLE, &inputs, &inputs).changes.is_empty());
 
     // Update in place: trust, description, inline (change one, add one, keep
     // none of the old), attachments (detach one, attach another).
@@ -167,10 +145,8 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     let d = e.provider.diff(ROLE, &inputs, &updated_inputs);
     assert!(!d.replaces() && !d.changes.is_empty(), "{d:?}");
     let outputs = e
-        .provider
         .update(&c, ROLE, &name, &inputs, &updated_inputs, &created.outputs)
-        .await
-        .expect("update");
+        .await;
     assert_eq!(outputs, created.outputs);
     let (inline, attached) = sdk_policies(&e, &name).await;
     assert_eq!(
@@ -178,14 +154,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
         vec![("read-more".to_string(), table_read("111111111111"))]
     );
     assert_eq!(attached, BTreeSet::from([XRAY.to_string()]));
-    let role = e
-        .iam()
-        .get_role()
-        .role_name(&name)
-        .send()
-        .await
-        .expect("GetRole");
-    let role = role.role().expect("role");
+    let role = sdk_role(&e, &name).await;
     assert_eq!(role.description(), Some("changed"));
     let doc = decode_policy_document(role.assume_role_policy_document().expect("trust"))
         .expect("trust JSON");
@@ -198,23 +167,11 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     assert!(d.replaces() && d.delete_before_replace, "{d:?}");
 
     // Delete detaches and removes the policies first, then the role.
-    e.provider
-        .delete(&c, ROLE, &name, &updated_inputs, &outputs)
-        .await
-        .expect("delete");
+    e.delete(&c, ROLE, &name, &updated_inputs, &outputs).await;
     let gone = e.iam().get_role().role_name(&name).send().await;
     assert!(gone.is_err(), "role still exists");
-    assert!(
-        e.provider
-            .read(&c, read_req(ROLE, Some(&name), &inputs, None))
-            .await
-            .expect("read")
-            .is_none()
-    );
-    e.provider
-        .delete(&c, ROLE, &name, &updated_inputs, &outputs)
-        .await
-        .expect("deleting again succeeds");
+    assert!(e.read(&c, ROLE, Some(&name), &inputs, None).await.is_none());
+    e.delete(&c, ROLE, &name, &updated_inputs, &outputs).await;
 }
 
 #[tokio::test]
@@ -227,7 +184,7 @@ async fn role_drift_is_seen_and_repaired() {
         "inline_policies": {"read-table": table_read(e.account.id())},
         "managed_policy_arns": [BASIC]
     });
-    let created = e.provider.create(&c, ROLE, &inputs).await.expect("create");
+    let created = e.create(&c, ROLE, &inputs).await;
     assert_eq!(created.id, "drifting-role");
 
     // Behind Meridian's back: another inline policy, a detach, a new trust policy.
@@ -254,12 +211,7 @@ async fn role_drift_is_seen_and_repaired() {
         .await
         .expect("UpdateAssumeRolePolicy");
 
-    let read = e
-        .provider
-        .read(&c, read_req(ROLE, Some("drifting-role"), &inputs, None))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, ROLE, "drifting-role", &inputs).await;
     let cloud = read.inputs.expect("inputs");
     assert_eq!(cloud["assume_role_policy"], trust("ec2.amazonaws.com"));
     assert_eq!(cloud["managed_policy_arns"], json!([]));
@@ -277,10 +229,8 @@ async fn role_drift_is_seen_and_repaired() {
     assert!(!d.replaces());
 
     // Applying the recorded inputs again repairs every drifted part.
-    e.provider
-        .update(&c, ROLE, "drifting-role", &cloud, &inputs, &created.outputs)
-        .await
-        .expect("update");
+    e.update(&c, ROLE, "drifting-role", &cloud, &inputs, &created.outputs)
+        .await;
     let (inline, attached) = sdk_policies(&e, "drifting-role").await;
     assert_eq!(
         inline,
@@ -310,10 +260,8 @@ async fn role_drift_is_seen_and_repaired() {
         .await
         .expect("DeleteRole");
     assert!(
-        e.provider
-            .read(&c, read_req(ROLE, Some("drifting-role"), &inputs, None))
+        e.read(&c, ROLE, Some("drifting-role"), &inputs, None)
             .await
-            .expect("read")
             .is_none()
     );
 }
@@ -347,18 +295,12 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
         .expect("CreateRole");
 
     let found = e
-        .provider
-        .read(&c, read_req(ROLE, None, &inputs, None))
+        .read(&c, ROLE, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found by identity");
     assert_eq!(found.id, name);
     // Running the create again adopts it and finishes the job.
-    let created = e
-        .provider
-        .create(&c, ROLE, &inputs)
-        .await
-        .expect("create adopts");
+    let created = e.create(&c, ROLE, &inputs).await;
     assert_eq!(created.id, name);
     let (_, attached) = sdk_policies(&e, &name).await;
     assert_eq!(attached, BTreeSet::from([BASIC.to_string()]));
@@ -382,17 +324,7 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
         .expect("CreateRole");
     let theirs =
         json!({"role_name": "someone-elses", "assume_role_policy": trust("lambda.amazonaws.com")});
-    assert!(
-        e.provider
-            .read(&c, read_req(ROLE, None, &theirs, None))
-            .await
-            .expect("read")
-            .is_none()
-    );
-    let err = e
-        .provider
-        .create(&c, ROLE, &theirs)
-        .await
-        .expect_err("refuses a foreign role");
+    assert!(e.read(&c, ROLE, None, &theirs, None).await.is_none());
+    let err = e.create_err(&c, ROLE, &theirs).await;
     assert!(err.message.contains("already exists"), "{err}");
 }

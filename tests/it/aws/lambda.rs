@@ -6,7 +6,7 @@
 //! assume, delete. Permissions: create, no duplicate on re-apply, update by
 //! remove+add, drift, delete. Checked with the SDK.
 
-use crate::support::provider::{Harness, read_req, recording};
+use crate::support::provider::{Harness, recording};
 use meridian_dsl::aws::lambda::Code;
 use meridian_engine::Provider;
 use serde_json::{Value, json};
@@ -89,11 +89,7 @@ async fn function_lifecycle_from_a_code_asset() {
     );
 
     let (c, seen) = recording(e.ctx(FUNCTION, "api-fn"));
-    let created = e
-        .provider
-        .create(&c, FUNCTION, &inputs)
-        .await
-        .expect("create");
+    let created = e.create(&c, FUNCTION, &inputs).await;
     let name = created.id.clone();
     assert!(name.starts_with("api-fn-"), "generated name {name}");
     assert!(
@@ -142,12 +138,7 @@ async fn function_lifecycle_from_a_code_asset() {
     assert_eq!(got.tags().and_then(|t| t.get("meridian:urn")), Some(&c.urn));
 
     // Read back by id and by identity; nothing drifted.
-    let read = e
-        .provider
-        .read(&c, read_req(FUNCTION, Some(&name), &inputs, None))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, FUNCTION, &name, &inputs).await;
     assert_eq!(read.outputs, created.outputs);
     let cloud = read.inputs.expect("inputs");
     assert!(
@@ -158,10 +149,8 @@ async fn function_lifecycle_from_a_code_asset() {
         "{cloud}"
     );
     let found = e
-        .provider
-        .read(&c, read_req(FUNCTION, None, &inputs, None))
+        .read(&c, FUNCTION, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(found.id, name);
 
@@ -195,10 +184,8 @@ async fn function_lifecycle_from_a_code_asset() {
     assert!(!d.replaces());
     let (uc, seen) = recording(e.ctx(FUNCTION, "api-fn"));
     let outputs = e
-        .provider
         .update(&uc, FUNCTION, &name, &inputs, &changed, &created.outputs)
-        .await
-        .expect("update");
+        .await;
     assert_eq!(outputs["code_sha256"], changed["code_sha256"]);
     let seen = seen.lock().expect("lock").clone();
     assert!(
@@ -217,15 +204,9 @@ async fn function_lifecycle_from_a_code_asset() {
     let d = e.provider.diff(FUNCTION, &changed, &renamed);
     assert!(d.replaces() && !d.delete_before_replace, "{d:?}");
 
-    e.provider
-        .delete(&c, FUNCTION, &name, &changed, &outputs)
-        .await
-        .expect("delete");
+    e.delete(&c, FUNCTION, &name, &changed, &outputs).await;
     assert!(sdk_function(&e, &name).await.is_none());
-    e.provider
-        .delete(&c, FUNCTION, &name, &changed, &outputs)
-        .await
-        .expect("deleting again succeeds");
+    e.delete(&c, FUNCTION, &name, &changed, &outputs).await;
 }
 
 #[tokio::test]
@@ -237,10 +218,8 @@ async fn a_source_changed_after_the_plan_is_not_uploaded() {
     let planned = function_inputs(src.path(), &role_arn);
     write_handler(src.path(), "export const main = async () => 2;\n");
     let err = e
-        .provider
-        .create(&e.ctx(FUNCTION, "late"), FUNCTION, &planned)
-        .await
-        .expect_err("refused");
+        .create_err(&e.ctx(FUNCTION, "late"), FUNCTION, &planned)
+        .await;
     assert!(err.message.contains("changed after the plan"), "{err}");
     let fns = e
         .lambda()
@@ -261,11 +240,7 @@ async fn published_versions_follow_changes() {
     inputs["publish"] = json!(true);
     inputs["function_name"] = json!("versioned");
     let c = e.ctx(FUNCTION, "versioned");
-    let created = e
-        .provider
-        .create(&c, FUNCTION, &inputs)
-        .await
-        .expect("create");
+    let created = e.create(&c, FUNCTION, &inputs).await;
     assert_eq!(created.outputs["version"], json!("1"));
 
     write_handler(src.path(), "export const main = async () => 2;\n");
@@ -273,7 +248,6 @@ async fn published_versions_follow_changes() {
     changed["publish"] = json!(true);
     changed["function_name"] = json!("versioned");
     let outputs = e
-        .provider
         .update(
             &c,
             FUNCTION,
@@ -282,15 +256,9 @@ async fn published_versions_follow_changes() {
             &changed,
             &created.outputs,
         )
-        .await
-        .expect("update");
+        .await;
     assert_eq!(outputs["version"], json!("2"));
-    let read = e
-        .provider
-        .read(&c, read_req(FUNCTION, Some("versioned"), &changed, None))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, FUNCTION, "versioned", &changed).await;
     assert_eq!(read.outputs["version"], json!("2"));
 }
 
@@ -302,11 +270,7 @@ async fn function_drift_and_adoption() {
     write_handler(src.path(), "export const main = async () => 1;\n");
     let inputs = function_inputs(src.path(), &role_arn);
     let c = e.ctx(FUNCTION, "drifty");
-    let created = e
-        .provider
-        .create(&c, FUNCTION, &inputs)
-        .await
-        .expect("create");
+    let created = e.create(&c, FUNCTION, &inputs).await;
     let name = created.id.clone();
 
     // Behind Meridian's back: a longer timeout and another variable.
@@ -323,12 +287,7 @@ async fn function_drift_and_adoption() {
         .send()
         .await
         .expect("UpdateFunctionConfiguration");
-    let read = e
-        .provider
-        .read(&c, read_req(FUNCTION, Some(&name), &inputs, None))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, FUNCTION, &name, &inputs).await;
     let cloud = read.inputs.expect("inputs");
     assert_eq!(cloud["timeout"], json!(30));
     assert_eq!(
@@ -339,10 +298,8 @@ async fn function_drift_and_adoption() {
     let paths: Vec<&str> = d.changes.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, vec!["environment", "timeout"]);
     // Applying the recorded inputs again repairs it.
-    e.provider
-        .update(&c, FUNCTION, &name, &cloud, &inputs, &created.outputs)
-        .await
-        .expect("update");
+    e.update(&c, FUNCTION, &name, &cloud, &inputs, &created.outputs)
+        .await;
     let got = sdk_function(&e, &name).await.expect("exists");
     assert_eq!(got.configuration().and_then(|c| c.timeout()), Some(3));
 
@@ -354,10 +311,8 @@ async fn function_drift_and_adoption() {
         .await
         .expect("DeleteFunction");
     assert!(
-        e.provider
-            .read(&c, read_req(FUNCTION, Some(&name), &inputs, None))
+        e.read(&c, FUNCTION, Some(&name), &inputs, None)
             .await
-            .expect("read")
             .is_none()
     );
 
@@ -382,18 +337,8 @@ async fn function_drift_and_adoption() {
         .send()
         .await
         .expect("CreateFunction");
-    assert!(
-        e.provider
-            .read(&c, read_req(FUNCTION, None, &inputs, None))
-            .await
-            .expect("read")
-            .is_some()
-    );
-    let adopted = e
-        .provider
-        .create(&c, FUNCTION, &inputs)
-        .await
-        .expect("create adopts");
+    assert!(e.read(&c, FUNCTION, None, &inputs, None).await.is_some());
+    let adopted = e.create(&c, FUNCTION, &inputs).await;
     assert_eq!(adopted.id, name);
     let got = sdk_function(&e, &name).await.expect("exists");
     assert_eq!(
@@ -427,11 +372,7 @@ async fn a_role_lambda_cannot_assume_is_retried_then_reported() {
     let inputs = function_inputs(src.path(), &missing_role);
     let (c, seen) = recording(e.ctx(FUNCTION, "no-role"));
     let started = std::time::Instant::now();
-    let err = e
-        .provider
-        .create(&c, FUNCTION, &inputs)
-        .await
-        .expect_err("fails");
+    let err = e.create_err(&c, FUNCTION, &inputs).await;
     assert!(err.message.contains("cannot be assumed by Lambda"), "{err}");
     assert!(
         err.hint
@@ -484,12 +425,13 @@ async fn simple_function(e: &Harness, name: &str) -> String {
     write_handler(src.path(), "export const main = async () => 1;\n");
     let mut inputs = function_inputs(src.path(), &role_arn);
     inputs["function_name"] = json!(name);
-    let created = e
-        .provider
-        .create(&e.ctx(FUNCTION, name), FUNCTION, &inputs)
-        .await
-        .expect("create function");
+    let created = e.create(&e.ctx(FUNCTION, name), FUNCTION, &inputs).await;
     created.outputs["arn"].as_str().expect("arn").to_string()
+}
+
+/// The source ARN a policy statement is conditioned on.
+fn source_arn_of(statement: &Value) -> Value {
+    statement["Condition"]["ArnLike"]["AWS:SourceArn"].clone()
 }
 
 #[tokio::test]
@@ -507,11 +449,7 @@ async fn permission_lifecycle_without_duplicates() {
     });
     assert!(e.provider.check(PERMISSION, REGION, &inputs).is_empty());
     let c = e.ctx(PERMISSION, "invoke-prod");
-    let created = e
-        .provider
-        .create(&c, PERMISSION, &inputs)
-        .await
-        .expect("create");
+    let created = e.create(&c, PERMISSION, &inputs).await;
     let sid = created.outputs["statement_id"]
         .as_str()
         .expect("sid")
@@ -522,39 +460,14 @@ async fn permission_lifecycle_without_duplicates() {
     let st = sdk_statements(&e, "api-fn").await;
     assert_eq!(st.len(), 1, "{st:?}");
     assert_eq!(st[0]["Sid"], json!(sid));
-    assert_eq!(
-        st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
-        json!(source)
-    );
+    assert_eq!(source_arn_of(&st[0]), json!(source));
 
     // Read back: by id and by identity, no drift.
-    let read = e
-        .provider
-        .read(&c, read_req(PERMISSION, Some(&created.id), &inputs, None))
-        .await
-        .expect("read")
-        .expect("exists");
-    let cloud = read.inputs.expect("inputs");
-    assert!(
-        e.provider
-            .diff(PERMISSION, &inputs, &cloud)
-            .changes
-            .is_empty(),
-        "{cloud}"
-    );
-    assert!(
-        e.provider
-            .read(&c, read_req(PERMISSION, None, &inputs, None))
-            .await
-            .expect("read")
-            .is_some()
-    );
+    e.assert_read_back_clean(&c, PERMISSION, &created.id, &inputs)
+        .await;
 
     // Re-applying (an interrupted create run again) does not add a second statement.
-    e.provider
-        .create(&c, PERMISSION, &inputs)
-        .await
-        .expect("create again");
+    e.create(&c, PERMISSION, &inputs).await;
     assert_eq!(sdk_statements(&e, "api-fn").await.len(), 1);
 
     // A new source ARN is a new statement (a generated id follows the
@@ -568,60 +481,42 @@ async fn permission_lifecycle_without_duplicates() {
     moved["source_arn"] = json!(test_stage);
     let d = e.provider.diff(PERMISSION, &inputs, &moved);
     assert!(d.replaces() && !d.delete_before_replace, "{d:?}");
-    let replacement = e
-        .provider
-        .create(&c, PERMISSION, &moved)
-        .await
-        .expect("create the new statement");
+    let replacement = e.create(&c, PERMISSION, &moved).await;
     assert_ne!(replacement.id, created.id);
     assert_eq!(
         sdk_statements(&e, "api-fn").await.len(),
         2,
         "both, for a moment"
     );
-    e.provider
-        .delete(&c, PERMISSION, &created.id, &inputs, &created.outputs)
-        .await
-        .expect("delete the old statement");
+    e.delete(&c, PERMISSION, &created.id, &inputs, &created.outputs)
+        .await;
     let st = sdk_statements(&e, "api-fn").await;
     assert_eq!(st.len(), 1, "{st:?}");
-    assert_eq!(
-        st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
-        json!(test_stage)
-    );
+    assert_eq!(source_arn_of(&st[0]), json!(test_stage));
 
     // With a statement id of the user's, the same change is an update in
     // place: remove and add again, still one statement of that id.
     let mut named = moved.clone();
     named["statement_id"] = json!("named");
     let c_named = e.ctx(PERMISSION, "invoke-named");
-    let named_created = e
-        .provider
-        .create(&c_named, PERMISSION, &named)
-        .await
-        .expect("create named");
+    let named_created = e.create(&c_named, PERMISSION, &named).await;
     let mut named_moved = named.clone();
     named_moved["source_arn"] = json!(source);
     let d = e.provider.diff(PERMISSION, &named, &named_moved);
     assert!(!d.replaces() && d.changes.len() == 1, "{d:?}");
-    e.provider
-        .update(
-            &c_named,
-            PERMISSION,
-            &named_created.id,
-            &named,
-            &named_moved,
-            &named_created.outputs,
-        )
-        .await
-        .expect("update");
+    e.update(
+        &c_named,
+        PERMISSION,
+        &named_created.id,
+        &named,
+        &named_moved,
+        &named_created.outputs,
+    )
+    .await;
     let st = sdk_statements(&e, "api-fn").await;
     let named_st: Vec<&Value> = st.iter().filter(|s| s["Sid"] == json!("named")).collect();
     assert_eq!(named_st.len(), 1, "{st:?}");
-    assert_eq!(
-        named_st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
-        json!(source)
-    );
+    assert_eq!(source_arn_of(named_st[0]), json!(source));
 
     // A new statement id is a replacement.
     let mut renamed = named_moved.clone();
@@ -641,14 +536,8 @@ async fn permission_lifecycle_without_duplicates() {
             &named_created.outputs,
         ),
     ] {
-        e.provider
-            .delete(c, PERMISSION, id, inputs, outputs)
-            .await
-            .expect("delete");
-        e.provider
-            .delete(c, PERMISSION, id, inputs, outputs)
-            .await
-            .expect("deleting again succeeds");
+        e.delete(c, PERMISSION, id, inputs, outputs).await;
+        e.delete(c, PERMISSION, id, inputs, outputs).await;
     }
     assert!(sdk_statements(&e, "api-fn").await.is_empty());
 }
@@ -668,11 +557,7 @@ async fn permission_drift_is_seen_and_repaired() {
         "statement_id": "apigw-prod"
     });
     let c = e.ctx(PERMISSION, "invoke-prod");
-    let created = e
-        .provider
-        .create(&c, PERMISSION, &inputs)
-        .await
-        .expect("create");
+    let created = e.create(&c, PERMISSION, &inputs).await;
     assert_eq!(created.id, "api-fn/apigw-prod");
 
     // Behind Meridian's back the statement is swapped for a broader one.
@@ -684,10 +569,8 @@ async fn permission_drift_is_seen_and_repaired() {
         .await
         .expect("RemovePermission");
     assert!(
-        e.provider
-            .read(&c, read_req(PERMISSION, Some(&created.id), &inputs, None))
+        e.read(&c, PERMISSION, Some(&created.id), &inputs, None)
             .await
-            .expect("read")
             .is_none()
     );
     let broad = format!("arn:aws:execute-api:{REGION}:{}:abc123/*", e.account.id());
@@ -701,12 +584,7 @@ async fn permission_drift_is_seen_and_repaired() {
         .send()
         .await
         .expect("AddPermission");
-    let read = e
-        .provider
-        .read(&c, read_req(PERMISSION, Some(&created.id), &inputs, None))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, PERMISSION, &created.id, &inputs).await;
     let cloud = read.inputs.expect("inputs");
     assert_eq!(cloud["source_arn"], json!(broad));
     let d = e.provider.diff(PERMISSION, &cloud, &inputs);
@@ -714,14 +592,8 @@ async fn permission_drift_is_seen_and_repaired() {
     assert_eq!(d.changes[0].path, "source_arn");
 
     // Creating again replaces the statement with the same id: still one.
-    e.provider
-        .create(&c, PERMISSION, &inputs)
-        .await
-        .expect("create again");
+    e.create(&c, PERMISSION, &inputs).await;
     let st = sdk_statements(&e, "api-fn").await;
     assert_eq!(st.len(), 1, "{st:?}");
-    assert_eq!(
-        st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
-        json!(source)
-    );
+    assert_eq!(source_arn_of(&st[0]), json!(source));
 }

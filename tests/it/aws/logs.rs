@@ -3,7 +3,7 @@
 //! in place, rename as replacement, drift, adoption of our own group and
 //! refusal of a foreign one, delete. Checked with the SDK.
 
-use crate::support::provider::{Harness, read_req};
+use crate::support::provider::Harness;
 use meridian_engine::Provider;
 use serde_json::json;
 
@@ -32,11 +32,7 @@ async fn log_group_lifecycle() {
     let inputs = json!({"log_group_name": "log-group", "retention_in_days": 90});
     assert!(e.provider.check(LOG_GROUP, REGION, &inputs).is_empty());
 
-    let created = e
-        .provider
-        .create(&c, LOG_GROUP, &inputs)
-        .await
-        .expect("create");
+    let created = e.create(&c, LOG_GROUP, &inputs).await;
     assert_eq!(created.id, "log-group");
     let arn = format!(
         "arn:aws:logs:{REGION}:{}:log-group:log-group",
@@ -60,12 +56,7 @@ async fn log_group_lifecycle() {
     );
 
     // Read back: by id, then by identity; no drift means an empty diff.
-    let read = e
-        .provider
-        .read(&c, read_req(LOG_GROUP, Some("log-group"), &inputs, None))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, LOG_GROUP, "log-group", &inputs).await;
     assert_eq!(read.outputs, created.outputs);
     assert_eq!(read.inputs.as_ref(), Some(&inputs));
     assert!(
@@ -75,10 +66,8 @@ async fn log_group_lifecycle() {
             .is_empty()
     );
     let found = e
-        .provider
-        .read(&c, read_req(LOG_GROUP, None, &inputs, None))
+        .read(&c, LOG_GROUP, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(found.id, "log-group");
 
@@ -87,7 +76,6 @@ async fn log_group_lifecycle() {
     let d = e.provider.diff(LOG_GROUP, &inputs, &month);
     assert!(!d.replaces() && d.changes.len() == 1, "{d:?}");
     let outputs = e
-        .provider
         .update(
             &c,
             LOG_GROUP,
@@ -96,15 +84,12 @@ async fn log_group_lifecycle() {
             &month,
             &created.outputs,
         )
-        .await
-        .expect("update");
+        .await;
     assert_eq!(outputs, created.outputs);
     assert_eq!(sdk_retention(&e, "log-group").await, Some(Some(30)));
     let forever = json!({"log_group_name": "log-group"});
-    e.provider
-        .update(&c, LOG_GROUP, "log-group", &month, &forever, &outputs)
-        .await
-        .expect("update");
+    e.update(&c, LOG_GROUP, "log-group", &month, &forever, &outputs)
+        .await;
     assert_eq!(sdk_retention(&e, "log-group").await, Some(None));
 
     // A new name is a replacement (the new group can exist next to the old).
@@ -112,15 +97,11 @@ async fn log_group_lifecycle() {
     let d = e.provider.diff(LOG_GROUP, &forever, &renamed);
     assert!(d.replaces(), "{d:?}");
 
-    e.provider
-        .delete(&c, LOG_GROUP, "log-group", &forever, &outputs)
-        .await
-        .expect("delete");
+    e.delete(&c, LOG_GROUP, "log-group", &forever, &outputs)
+        .await;
     assert_eq!(sdk_retention(&e, "log-group").await, None);
-    e.provider
-        .delete(&c, LOG_GROUP, "log-group", &forever, &outputs)
-        .await
-        .expect("deleting again succeeds");
+    e.delete(&c, LOG_GROUP, "log-group", &forever, &outputs)
+        .await;
 }
 
 #[tokio::test]
@@ -128,10 +109,7 @@ async fn log_group_drift_is_seen() {
     let e = Harness::new(REGION).await.fixed_token();
     let c = e.ctx(LOG_GROUP, "drift");
     let inputs = json!({"log_group_name": "/app/drift", "retention_in_days": 14});
-    e.provider
-        .create(&c, LOG_GROUP, &inputs)
-        .await
-        .expect("create");
+    e.create(&c, LOG_GROUP, &inputs).await;
 
     e.logs()
         .put_retention_policy()
@@ -140,12 +118,7 @@ async fn log_group_drift_is_seen() {
         .send()
         .await
         .expect("PutRetentionPolicy");
-    let read = e
-        .provider
-        .read(&c, read_req(LOG_GROUP, Some("/app/drift"), &inputs, None))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, LOG_GROUP, "/app/drift", &inputs).await;
     let cloud = read.inputs.expect("inputs");
     assert_eq!(cloud["retention_in_days"], json!(7));
     let d = e.provider.diff(LOG_GROUP, &cloud, &inputs);
@@ -159,10 +132,8 @@ async fn log_group_drift_is_seen() {
         .await
         .expect("DeleteLogGroup");
     assert!(
-        e.provider
-            .read(&c, read_req(LOG_GROUP, Some("/app/drift"), &inputs, None))
+        e.read(&c, LOG_GROUP, Some("/app/drift"), &inputs, None)
             .await
-            .expect("read")
             .is_none()
     );
 }
@@ -181,18 +152,8 @@ async fn our_existing_group_is_adopted_and_a_foreign_one_refused() {
         .await
         .expect("CreateLogGroup");
     let inputs = json!({"log_group_name": "adopted", "retention_in_days": 365});
-    assert!(
-        e.provider
-            .read(&c, read_req(LOG_GROUP, None, &inputs, None))
-            .await
-            .expect("read")
-            .is_some()
-    );
-    let created = e
-        .provider
-        .create(&c, LOG_GROUP, &inputs)
-        .await
-        .expect("create adopts");
+    assert!(e.read(&c, LOG_GROUP, None, &inputs, None).await.is_some());
+    let created = e.create(&c, LOG_GROUP, &inputs).await;
     assert_eq!(created.id, "adopted");
     assert_eq!(sdk_retention(&e, "adopted").await, Some(Some(365)));
 
@@ -204,18 +165,8 @@ async fn our_existing_group_is_adopted_and_a_foreign_one_refused() {
         .await
         .expect("CreateLogGroup");
     let theirs = json!({"log_group_name": "/aws/lambda/theirs"});
-    assert!(
-        e.provider
-            .read(&c, read_req(LOG_GROUP, None, &theirs, None))
-            .await
-            .expect("read")
-            .is_none()
-    );
-    let err = e
-        .provider
-        .create(&c, LOG_GROUP, &theirs)
-        .await
-        .expect_err("refused");
+    assert!(e.read(&c, LOG_GROUP, None, &theirs, None).await.is_none());
+    let err = e.create_err(&c, LOG_GROUP, &theirs).await;
     assert!(err.message.contains("already exists"), "{err}");
 }
 

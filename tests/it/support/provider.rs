@@ -21,6 +21,19 @@ pub const HOME: &str = "us-east-1";
 /// The token every step gets under [`Harness::fixed_token`].
 const FIXED_TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
+/// One method per SDK client, built from the home or the regional
+/// configuration.
+macro_rules! clients {
+    ($($(#[$doc:meta])* $name:ident: $client:ty = $config:ident;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(&self) -> $client {
+                <$client>::new(&self.$config)
+            }
+        )*
+    };
+}
+
 /// A provider test's world: its own account, the provider, and the region
 /// its steps run in.
 pub struct Harness {
@@ -98,28 +111,15 @@ impl Harness {
         self.account.sdk_config(region).await
     }
 
-    pub fn r53(&self) -> aws_sdk_route53::Client {
-        aws_sdk_route53::Client::new(&self.home)
-    }
-
-    pub fn iam(&self) -> aws_sdk_iam::Client {
-        aws_sdk_iam::Client::new(&self.home)
-    }
-
-    pub fn acm(&self) -> aws_sdk_acm::Client {
-        aws_sdk_acm::Client::new(&self.regional)
-    }
-
-    pub fn apigw(&self) -> aws_sdk_apigateway::Client {
-        aws_sdk_apigateway::Client::new(&self.regional)
-    }
-
-    pub fn lambda(&self) -> aws_sdk_lambda::Client {
-        aws_sdk_lambda::Client::new(&self.regional)
-    }
-
-    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
-        aws_sdk_cloudwatchlogs::Client::new(&self.regional)
+    clients! {
+        /// Route 53 (global: the home region).
+        r53: aws_sdk_route53::Client = home;
+        /// IAM (global: the home region).
+        iam: aws_sdk_iam::Client = home;
+        acm: aws_sdk_acm::Client = regional;
+        apigw: aws_sdk_apigateway::Client = regional;
+        lambda: aws_sdk_lambda::Client = regional;
+        logs: aws_sdk_cloudwatchlogs::Client = regional;
     }
 
     pub async fn acm_in(&self, region: &str) -> aws_sdk_acm::Client {
@@ -151,6 +151,32 @@ impl Harness {
             .unwrap_or_else(|err| panic!("create {type_token}: {err}"))
     }
 
+    /// Creates, expecting the provider to refuse; returns its error.
+    pub async fn create_err(
+        &self,
+        c: &OpContext,
+        type_token: &str,
+        inputs: &Value,
+    ) -> meridian_engine::ProviderError {
+        match self.provider.create(c, type_token, inputs).await {
+            Ok(created) => panic!("{type_token} was created ({}), not refused", created.id),
+            Err(err) => err,
+        }
+    }
+
+    /// Reads by `id`, which must exist.
+    pub async fn found(
+        &self,
+        c: &OpContext,
+        type_token: &str,
+        id: &str,
+        inputs: &Value,
+    ) -> ReadResult {
+        self.read(c, type_token, Some(id), inputs, None)
+            .await
+            .unwrap_or_else(|| panic!("{type_token} {id} is not found"))
+    }
+
     /// Reads by `id` (or by identity without one); panics on an error.
     pub async fn read(
         &self,
@@ -166,6 +192,22 @@ impl Harness {
             .unwrap_or_else(|err| panic!("read {type_token}: {err}"))
     }
 
+    /// Updates in place; panics on an error.
+    pub async fn update(
+        &self,
+        c: &OpContext,
+        type_token: &str,
+        id: &str,
+        old_inputs: &Value,
+        new_inputs: &Value,
+        outputs: &Value,
+    ) -> Value {
+        self.provider
+            .update(c, type_token, id, old_inputs, new_inputs, outputs)
+            .await
+            .unwrap_or_else(|err| panic!("update {type_token} {id}: {err}"))
+    }
+
     /// Deletes; panics on an error.
     pub async fn delete(
         &self,
@@ -179,6 +221,112 @@ impl Harness {
             .delete(c, type_token, id, inputs, outputs)
             .await
             .unwrap_or_else(|err| panic!("delete {type_token} {id}: {err}"));
+    }
+}
+
+impl Harness {
+    /// Reads `id` back by id (exactly `inputs` and `outputs`) and by
+    /// identity (the same id).
+    pub async fn assert_read_back(
+        &self,
+        c: &OpContext,
+        type_token: &str,
+        id: &str,
+        inputs: &Value,
+        outputs: &Value,
+    ) {
+        let by_id = self.found(c, type_token, id, inputs).await;
+        assert_eq!(by_id.inputs.as_ref(), Some(inputs), "{type_token} {id}");
+        assert_eq!(&by_id.outputs, outputs, "{type_token} {id}");
+        self.assert_found_by_identity(c, type_token, id, inputs)
+            .await;
+    }
+
+    /// Reads `id` back by id (its cloud inputs diff clean against
+    /// `inputs`) and by identity (the same id); returns the read by id.
+    pub async fn assert_read_back_clean(
+        &self,
+        c: &OpContext,
+        type_token: &str,
+        id: &str,
+        inputs: &Value,
+    ) -> ReadResult {
+        let by_id = self.found(c, type_token, id, inputs).await;
+        let cloud = by_id.inputs.clone().expect("cloud inputs");
+        assert!(
+            self.provider
+                .diff(type_token, inputs, &cloud)
+                .changes
+                .is_empty(),
+            "{cloud}"
+        );
+        self.assert_found_by_identity(c, type_token, id, inputs)
+            .await;
+        by_id
+    }
+
+    /// Reading without an id finds `id` by its identity.
+    pub async fn assert_found_by_identity(
+        &self,
+        c: &OpContext,
+        type_token: &str,
+        id: &str,
+        inputs: &Value,
+    ) {
+        let found = self.read(c, type_token, None, inputs, None).await;
+        let found = found.unwrap_or_else(|| panic!("{type_token} {id} is not found by identity"));
+        assert_eq!(found.id, id, "{type_token} found by identity");
+    }
+
+    /// Neither `id` nor `inputs`' identity finds anything.
+    pub async fn assert_gone(&self, c: &OpContext, type_token: &str, id: &str, inputs: &Value) {
+        assert!(
+            self.read(c, type_token, Some(id), inputs, None)
+                .await
+                .is_none(),
+            "{type_token} {id} is found by id"
+        );
+        assert!(
+            self.read(c, type_token, None, inputs, None).await.is_none(),
+            "{type_token} {id} is found by identity"
+        );
+    }
+
+    /// Another resource (`other`) with the same inputs finds nothing by
+    /// identity: the existing one is not adopted by it.
+    pub async fn assert_not_found_by_another(
+        &self,
+        c: &OpContext,
+        type_token: &str,
+        inputs: &Value,
+    ) {
+        let other = self.step(type_token, "other", &c.region, self.timeout);
+        assert!(
+            self.read(&other, type_token, None, inputs, None)
+                .await
+                .is_none(),
+            "{type_token} was found for another resource"
+        );
+    }
+
+    /// Deletes twice (deleting what is gone succeeds) and reads nothing
+    /// back by id.
+    pub async fn assert_deletes_twice(
+        &self,
+        c: &OpContext,
+        type_token: &str,
+        id: &str,
+        inputs: &Value,
+        outputs: &Value,
+    ) {
+        self.delete(c, type_token, id, inputs, outputs).await;
+        self.delete(c, type_token, id, inputs, outputs).await;
+        assert!(
+            self.read(c, type_token, Some(id), inputs, None)
+                .await
+                .is_none(),
+            "{type_token} {id} is still there"
+        );
     }
 }
 

@@ -59,23 +59,28 @@ pub fn rrset(name: &str, rtype: RrType, ttl: i64, values: &[&str]) -> ResourceRe
 
 /// Applies one change to `zone_id`.
 pub async fn change(r53: &Client, zone_id: &str, action: ChangeAction, rs: ResourceRecordSet) {
+    changes(r53, zone_id, vec![(action, rs)]).await
+}
+
+/// Applies `changes` to `zone_id` in one batch.
+pub async fn changes(r53: &Client, zone_id: &str, changes: Vec<(ChangeAction, ResourceRecordSet)>) {
+    let mut batch = ChangeBatch::builder();
+    for (action, rs) in changes {
+        let change = Change::builder().action(action).resource_record_set(rs);
+        batch = batch.changes(change.build().expect("change"));
+    }
     r53.change_resource_record_sets()
         .hosted_zone_id(zone_id)
-        .change_batch(
-            ChangeBatch::builder()
-                .changes(
-                    Change::builder()
-                        .action(action)
-                        .resource_record_set(rs)
-                        .build()
-                        .expect("change"),
-                )
-                .build()
-                .expect("batch"),
-        )
+        .change_batch(batch.build().expect("batch"))
         .send()
         .await
         .expect("ChangeResourceRecordSets");
+}
+
+/// The zone holds only what Route 53 made with it: its SOA and NS.
+pub async fn assert_only_soa_and_ns(r53: &Client, zone_id: &str) {
+    let left = record_sets(r53, zone_id).await;
+    assert_eq!(left.len(), 2, "only the zone's SOA and NS: {left:?}");
 }
 
 /// Every record set of `zone_id`.

@@ -4,7 +4,20 @@
 
 use super::*;
 
-// ---------------------------------------------------------------- Deployment and Stage
+/// The stage as the SDK sees it.
+async fn sdk_stage(
+    e: &Harness,
+    api: &str,
+    stage: &str,
+) -> aws_sdk_apigateway::operation::get_stage::GetStageOutput {
+    e.apigw()
+        .get_stage()
+        .rest_api_id(api)
+        .stage_name(stage)
+        .send()
+        .await
+        .expect("GetStage")
+}
 
 #[tokio::test]
 async fn deployment_and_stage_lifecycle() {
@@ -29,24 +42,11 @@ async fn deployment_and_stage_lifecycle() {
         d.description()
             .is_some_and(|s| s.starts_with("objects API"))
     );
-    let by_id = e
-        .read(&c_dep, DEPLOYMENT, Some(&dep), &dep_in, None)
-        .await
-        .expect("found");
-    assert_eq!(by_id.inputs, Some(dep_in.clone()));
-    assert_eq!(by_id.outputs, dep_out);
-    assert_eq!(
-        e.read(&c_dep, DEPLOYMENT, None, &dep_in, None)
-            .await
-            .expect("by token")
-            .id,
-        dep
-    );
-    assert!(
-        e.read(&e.ctx(DEPLOYMENT, "other"), DEPLOYMENT, None, &dep_in, None)
-            .await
-            .is_none()
-    );
+    // Found by id, and by its token.
+    e.assert_read_back(&c_dep, DEPLOYMENT, &dep, &dep_in, &dep_out)
+        .await;
+    e.assert_not_found_by_another(&c_dep, DEPLOYMENT, &dep_in)
+        .await;
     assert!(
         e.provider
             .diff(DEPLOYMENT, &dep_in, &dep_in)
@@ -81,56 +81,27 @@ async fn deployment_and_stage_lifecycle() {
             api.id
         ))
     );
-    let s = e
-        .apigw()
-        .get_stage()
-        .rest_api_id(&api.id)
-        .stage_name("prod")
-        .send()
-        .await
-        .expect("GetStage");
+    let s = sdk_stage(&e, &api.id, "prod").await;
     assert_eq!(s.deployment_id(), Some(dep.as_str()));
     assert_eq!(
         s.tags().and_then(|t| t.get("meridian:urn")),
         Some(&c_stage.urn)
     );
-    let by_id = e
-        .read(&c_stage, STAGE, Some(&stage), &stage_in, None)
-        .await
-        .expect("found");
-    assert_eq!(by_id.inputs, Some(stage_in.clone()));
-    assert_eq!(by_id.outputs, stage_out);
-    assert_eq!(
-        e.read(&c_stage, STAGE, None, &stage_in, None)
-            .await
-            .expect("by name and urn")
-            .id,
-        stage
-    );
+    // Found by id, and by name and urn.
+    e.assert_read_back(&c_stage, STAGE, &stage, &stage_in, &stage_out)
+        .await;
     // Found by name, but another resource's stage: not adopted.
-    assert!(
-        e.read(&e.ctx(STAGE, "other"), STAGE, None, &stage_in, None)
-            .await
-            .is_none()
-    );
+    e.assert_not_found_by_another(&c_stage, STAGE, &stage_in)
+        .await;
 
     // Update in place: description and variables; a new name replaces.
     let stage_in2 = json!({"rest_api_id": api.id, "stage_name": "prod", "deployment_id": dep,
         "description": "production", "variables": {"table": "objects"}});
     let d = e.provider.diff(STAGE, &stage_in, &stage_in2);
     assert!(!d.changes.is_empty() && !d.replaces());
-    e.provider
-        .update(&c_stage, STAGE, &stage, &stage_in, &stage_in2, &stage_out)
-        .await
-        .expect("update");
-    let s = e
-        .apigw()
-        .get_stage()
-        .rest_api_id(&api.id)
-        .stage_name("prod")
-        .send()
-        .await
-        .expect("GetStage");
+    e.update(&c_stage, STAGE, &stage, &stage_in, &stage_in2, &stage_out)
+        .await;
+    let s = sdk_stage(&e, &api.id, "prod").await;
     assert_eq!(s.description(), Some("production"));
     assert_eq!(
         s.variables()
@@ -168,41 +139,22 @@ async fn deployment_and_stage_lifecycle() {
         .send()
         .await
         .expect("UpdateStage");
-    let drifted = e
-        .read(&c_stage, STAGE, Some(&stage), &stage_in2, None)
-        .await
-        .expect("found");
+    let drifted = e.found(&c_stage, STAGE, &stage, &stage_in2).await;
     assert_eq!(
         drifted.inputs.expect("inputs")["deployment_id"],
         json!(other_id)
     );
     // ...and is moved back by an update.
-    e.provider
-        .update(&c_stage, STAGE, &stage, &stage_in2, &stage_in2, &stage_out)
-        .await
-        .expect("update");
-    let s = e
-        .apigw()
-        .get_stage()
-        .rest_api_id(&api.id)
-        .stage_name("prod")
-        .send()
-        .await
-        .expect("GetStage");
+    e.update(&c_stage, STAGE, &stage, &stage_in2, &stage_in2, &stage_out)
+        .await;
+    let s = sdk_stage(&e, &api.id, "prod").await;
     assert_eq!(s.deployment_id(), Some(dep.as_str()));
 
     // Delete the stage, then the deployment; each twice.
-    e.delete(&c_stage, STAGE, &stage, &stage_in2, &stage_out)
+    e.assert_deletes_twice(&c_stage, STAGE, &stage, &stage_in2, &stage_out)
         .await;
-    e.delete(&c_stage, STAGE, &stage, &stage_in2, &stage_out)
+    e.assert_deletes_twice(&c_dep, DEPLOYMENT, &dep, &dep_in, &dep_out)
         .await;
-    assert!(
-        e.read(&c_stage, STAGE, Some(&stage), &stage_in2, None)
-            .await
-            .is_none()
-    );
-    e.delete(&c_dep, DEPLOYMENT, &dep, &dep_in, &dep_out).await;
-    e.delete(&c_dep, DEPLOYMENT, &dep, &dep_in, &dep_out).await;
     let left = e
         .apigw()
         .get_deployments()
@@ -212,11 +164,6 @@ async fn deployment_and_stage_lifecycle() {
         .expect("GetDeployments");
     let ids: Vec<&str> = left.items().iter().filter_map(|d| d.id()).collect();
     assert_eq!(ids, vec![other_id], "only the one made by hand is left");
-    assert!(
-        e.read(&c_dep, DEPLOYMENT, Some(&dep), &dep_in, None)
-            .await
-            .is_none()
-    );
     assert!(
         e.read(&c_dep, DEPLOYMENT, None, &dep_in, None)
             .await
@@ -231,14 +178,12 @@ async fn a_deployment_of_an_api_without_methods_fails_with_a_hint() {
         .create_checked(&e.ctx(REST_API, "api"), REST_API, &json!({"name": "Empty"}))
         .await;
     let err = e
-        .provider
-        .create(
+        .create_err(
             &e.ctx(DEPLOYMENT, "d"),
             DEPLOYMENT,
             &json!({"rest_api_id": api}),
         )
-        .await
-        .expect_err("no methods");
+        .await;
     assert!(err.message.contains("doesn't contain any methods"), "{err}");
     assert!(
         err.hint
@@ -314,23 +259,14 @@ async fn the_whole_chain_then_a_new_method_gets_a_new_deployment_and_the_stage_m
     let stage_in2 = json!({"rest_api_id": api.id, "stage_name": "prod", "deployment_id": dep2});
     let d = e.provider.diff(STAGE, &stage_in, &stage_in2);
     assert!(!d.changes.is_empty() && !d.replaces());
-    e.provider
-        .update(&c_stage, STAGE, &stage, &stage_in, &stage_in2, &stage_out)
-        .await
-        .expect("move the stage");
+    e.update(&c_stage, STAGE, &stage, &stage_in, &stage_in2, &stage_out)
+        .await;
     e.delete(&c_dep1, DEPLOYMENT, &dep1, &dep1_in, &dep1_out)
         .await;
 
     // The SDK: the stage serves the new deployment, the old one is gone, and
     // the domain still maps to the stage.
-    let s = e
-        .apigw()
-        .get_stage()
-        .rest_api_id(&api.id)
-        .stage_name("prod")
-        .send()
-        .await
-        .expect("GetStage");
+    let s = sdk_stage(&e, &api.id, "prod").await;
     assert_eq!(s.deployment_id(), Some(dep2.as_str()));
     let deployments = e
         .apigw()

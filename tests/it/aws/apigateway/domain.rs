@@ -5,6 +5,13 @@
 
 use super::*;
 
+/// GetDomainName for `api.example.com`, ready to send.
+fn get_domain(
+    e: &Harness,
+) -> aws_sdk_apigateway::operation::get_domain_name::builders::GetDomainNameFluentBuilder {
+    e.apigw().get_domain_name().domain_name("api.example.com")
+}
+
 // ---------------------------------------------------------------- DomainName
 
 #[tokio::test]
@@ -41,40 +48,15 @@ async fn domain_name_waits_for_its_certificate_and_is_read_adopted_and_deleted()
             .as_str()
             .is_some_and(|d| d.ends_with(&format!(".execute-api.{REGION}.amazonaws.com")))
     );
-    let d = e
-        .apigw()
-        .get_domain_name()
-        .domain_name("api.example.com")
-        .send()
-        .await
-        .expect("GetDomainName");
+    let d = get_domain(&e).send().await.expect("GetDomainName");
     assert_eq!(d.regional_certificate_arn(), Some(cert.as_str()));
     assert_eq!(d.security_policy().map(|p| p.as_str()), Some("TLS_1_2"));
     assert_eq!(d.tags().and_then(|t| t.get("meridian:urn")), Some(&c.urn));
 
     // Read by id and by identity; clean diff against the cloud's inputs.
-    let by_id = e
-        .read(&c, DOMAIN, Some(&id), &inputs, None)
-        .await
-        .expect("found");
+    let by_id = e.assert_read_back_clean(&c, DOMAIN, &id, &inputs).await;
     assert_eq!(by_id.outputs, out);
-    let cloud = by_id.inputs.expect("cloud inputs");
-    assert!(
-        e.provider.diff(DOMAIN, &inputs, &cloud).changes.is_empty(),
-        "{cloud}"
-    );
-    assert_eq!(
-        e.read(&c, DOMAIN, None, &inputs, None)
-            .await
-            .expect("by urn")
-            .id,
-        id
-    );
-    assert!(
-        e.read(&e.ctx(DOMAIN, "other"), DOMAIN, None, &inputs, None)
-            .await
-            .is_none()
-    );
+    e.assert_not_found_by_another(&c, DOMAIN, &inputs).await;
 
     // A new name replaces (new first: names differ); a new certificate is
     // an update.
@@ -96,17 +78,9 @@ async fn domain_name_waits_for_its_certificate_and_is_read_adopted_and_deleted()
     );
 
     // Delete, twice; then gone (drift by deletion reads as None).
-    e.delete(&c, DOMAIN, &id, &inputs, &out).await;
-    e.delete(&c, DOMAIN, &id, &inputs, &out).await;
-    let err = e
-        .apigw()
-        .get_domain_name()
-        .domain_name("api.example.com")
-        .send()
-        .await
-        .expect_err("gone");
+    e.assert_deletes_twice(&c, DOMAIN, &id, &inputs, &out).await;
+    let err = get_domain(&e).send().await.expect_err("gone");
     assert_eq!(err.code(), Some("NotFoundException"));
-    assert!(e.read(&c, DOMAIN, Some(&id), &inputs, None).await.is_none());
 }
 
 #[tokio::test]
@@ -117,11 +91,7 @@ async fn a_domain_someone_else_owns_is_refused_naming_it() {
     // Made by Meridian for another resource.
     e.create_checked(&e.ctx(DOMAIN, "theirs"), DOMAIN, &inputs)
         .await;
-    let err = e
-        .provider
-        .create(&e.ctx(DOMAIN, "mine"), DOMAIN, &inputs)
-        .await
-        .expect_err("taken");
+    let err = e.create_err(&e.ctx(DOMAIN, "mine"), DOMAIN, &inputs).await;
     assert!(
         err.message.contains("api.example.com already exists"),
         "{err}"
@@ -135,11 +105,7 @@ async fn a_domain_whose_certificate_never_validates_times_out_naming_the_certifi
     let cert = certificate(&e, "api.example.com", false).await;
     let (c, seen) = recording(e.ctx_with_timeout(DOMAIN, "domain", Duration::from_secs(2)));
     let inputs = json!({"domain_name": "api.example.com", "regional_certificate_arn": cert});
-    let err = e
-        .provider
-        .create(&c, DOMAIN, &inputs)
-        .await
-        .expect_err("pending certificate");
+    let err = e.create_err(&c, DOMAIN, &inputs).await;
     assert!(
         err.message
             .contains(&format!("waiting for certificate {cert} to be ISSUED")),
@@ -148,13 +114,7 @@ async fn a_domain_whose_certificate_never_validates_times_out_naming_the_certifi
     let reports = seen.lock().map(|s| s.clone()).unwrap_or_default();
     assert!(!reports.is_empty(), "the wait was reported");
     // Nothing was created.
-    let err = e
-        .apigw()
-        .get_domain_name()
-        .domain_name("api.example.com")
-        .send()
-        .await
-        .expect_err("none");
+    let err = get_domain(&e).send().await.expect_err("none");
     assert_eq!(err.code(), Some("NotFoundException"));
 }
 
@@ -169,20 +129,10 @@ async fn a_new_certificate_is_patched_into_the_domain_in_place() {
     // CNAME, which is already there.
     let second = certificate(&e, "api.example.com", false).await;
     let new_inputs = json!({"domain_name": "api.example.com", "regional_certificate_arn": second});
-    let new_out = e
-        .provider
-        .update(&c, DOMAIN, &id, &inputs, &new_inputs, &out)
-        .await
-        .expect("update");
+    let new_out = e.update(&c, DOMAIN, &id, &inputs, &new_inputs, &out).await;
     assert_eq!(new_out["regional_certificate_arn"], json!(second));
     assert_eq!(new_out["regional_domain_name"], out["regional_domain_name"]);
-    let d = e
-        .apigw()
-        .get_domain_name()
-        .domain_name("api.example.com")
-        .send()
-        .await
-        .expect("GetDomainName");
+    let d = get_domain(&e).send().await.expect("GetDomainName");
     assert_eq!(d.regional_certificate_arn(), Some(second.as_str()));
 }
 
@@ -211,19 +161,7 @@ async fn base_path_mapping_create_read_adopt_update_replace_drift_and_delete() {
     let (id, out) = e.create_checked(&c, MAPPING, &inputs).await;
     assert_eq!(id, "api.example.com/v1");
     assert_eq!(out["url"], json!("https://api.example.com/v1"));
-    let by_id = e
-        .read(&c, MAPPING, Some(&id), &inputs, None)
-        .await
-        .expect("found");
-    assert_eq!(by_id.inputs, Some(inputs.clone()));
-    assert_eq!(by_id.outputs, out);
-    assert_eq!(
-        e.read(&c, MAPPING, None, &inputs, None)
-            .await
-            .expect("by identity")
-            .id,
-        id
-    );
+    e.assert_read_back(&c, MAPPING, &id, &inputs, &out).await;
     assert!(
         e.provider
             .diff(MAPPING, &inputs, &inputs)
@@ -235,11 +173,7 @@ async fn base_path_mapping_create_read_adopt_update_replace_drift_and_delete() {
     let beta = json!({"domain_name": "api.example.com", "rest_api_id": api.id, "stage": "beta", "base_path": "v1"});
     let d = e.provider.diff(MAPPING, &inputs, &beta);
     assert!(!d.changes.is_empty() && !d.replaces());
-    let new_out = e
-        .provider
-        .update(&c, MAPPING, &id, &inputs, &beta, &out)
-        .await
-        .expect("update");
+    let new_out = e.update(&c, MAPPING, &id, &inputs, &beta, &out).await;
     assert_eq!(new_out["stage"], json!("beta"));
     let m = e
         .apigw()
@@ -263,14 +197,10 @@ async fn base_path_mapping_create_read_adopt_update_replace_drift_and_delete() {
         .send()
         .await
         .expect("UpdateBasePathMapping");
-    let drifted = e
-        .read(&c, MAPPING, Some(&id), &beta, None)
-        .await
-        .expect("found");
+    let drifted = e.found(&c, MAPPING, &id, &beta).await;
     assert_eq!(drifted.inputs.expect("inputs")["stage"], json!("prod"));
 
     // Delete, twice; gone.
-    e.delete(&c, MAPPING, &id, &beta, &new_out).await;
-    e.delete(&c, MAPPING, &id, &beta, &new_out).await;
-    assert!(e.read(&c, MAPPING, Some(&id), &beta, None).await.is_none());
+    e.assert_deletes_twice(&c, MAPPING, &id, &beta, &new_out)
+        .await;
 }

@@ -10,9 +10,7 @@ use crate::support::provider::{AwsProvider, Harness, recording};
 use crate::support::zone;
 use aws_sdk_apigateway::error::ProvideErrorMetadata;
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, Op, PatchOperation};
-use aws_sdk_route53::types::{
-    ChangeAction, RrType,
-};
+use aws_sdk_route53::types::{ChangeAction, RrType};
 use meridian_engine::{Provider, ProviderRegistry};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -47,6 +45,18 @@ fn replace(path: &str, value: &str) -> PatchOperation {
         .build()
 }
 
+/// A new REST API `name`: its id and its root resource's id.
+async fn rest_api(e: &Harness, name: &str) -> (String, String) {
+    let (id, out) = e
+        .create_checked(&e.ctx(REST_API, name), REST_API, &json!({"name": name}))
+        .await;
+    let root = out["root_resource_id"]
+        .as_str()
+        .expect("root id")
+        .to_string();
+    (id, root)
+}
+
 /// The target app's API up to its integration: the API, `/object`,
 /// `/object/{id}`, `GET` with a Lambda proxy integration.
 struct Api {
@@ -59,13 +69,7 @@ struct Api {
 }
 
 async fn api_with_get(e: &Harness, name: &str) -> Api {
-    let (id, out) = e
-        .create_checked(&e.ctx(REST_API, name), REST_API, &json!({"name": name}))
-        .await;
-    let root = out["root_resource_id"]
-        .as_str()
-        .expect("root id")
-        .to_string();
+    let (id, root) = rest_api(e, name).await;
     let object_in = json!({"rest_api_id": id, "parent_id": root, "path_part": "object"});
     let (object, _) = e
         .create_checked(&e.ctx(RESOURCE, "object"), RESOURCE, &object_in)

@@ -4,18 +4,51 @@
 
 use super::*;
 
+/// The API's resources as the SDK sees them.
+async fn sdk_resources(
+    e: &Harness,
+    api: &str,
+) -> aws_sdk_apigateway::operation::get_resources::GetResourcesOutput {
+    e.apigw()
+        .get_resources()
+        .rest_api_id(api)
+        .send()
+        .await
+        .expect("GetResources")
+}
+
+/// GetMethod for `GET` of `resource`, ready to send.
+fn get_method(
+    e: &Harness,
+    api: &str,
+    resource: &str,
+) -> aws_sdk_apigateway::operation::get_method::builders::GetMethodFluentBuilder {
+    e.apigw()
+        .get_method()
+        .rest_api_id(api)
+        .resource_id(resource)
+        .http_method("GET")
+}
+
+/// GetIntegration for `GET` of `resource`, ready to send.
+fn get_integration(
+    e: &Harness,
+    api: &str,
+    resource: &str,
+) -> aws_sdk_apigateway::operation::get_integration::builders::GetIntegrationFluentBuilder {
+    e.apigw()
+        .get_integration()
+        .rest_api_id(api)
+        .resource_id(resource)
+        .http_method("GET")
+}
+
 // ---------------------------------------------------------------- Resource
 
 #[tokio::test]
 async fn resource_tree_create_read_adopt_replace_drift_and_delete() {
     let e = Harness::new(REGION).await;
-    let (api, api_out) = e
-        .create_checked(&e.ctx(REST_API, "api"), REST_API, &json!({"name": "Api"}))
-        .await;
-    let root = api_out["root_resource_id"]
-        .as_str()
-        .expect("root")
-        .to_string();
+    let (api, root) = rest_api(&e, "Api").await;
 
     let c_object = e.ctx(RESOURCE, "object");
     let object_in = json!({"rest_api_id": api, "parent_id": root, "path_part": "object"});
@@ -28,29 +61,14 @@ async fn resource_tree_create_read_adopt_replace_drift_and_delete() {
     assert_eq!(item_out["id"], json!(item));
 
     // The SDK sees the tree.
-    let all = e
-        .apigw()
-        .get_resources()
-        .rest_api_id(&api)
-        .send()
-        .await
-        .expect("GetResources");
+    let all = sdk_resources(&e, &api).await;
     let mut paths: Vec<&str> = all.items().iter().filter_map(|r| r.path()).collect();
     paths.sort();
     assert_eq!(paths, vec!["/", "/object", "/object/{id}"]);
 
     // Read by id and by identity (parent + path part).
-    let by_id = e
-        .read(&c_item, RESOURCE, Some(&item), &item_in, None)
-        .await
-        .expect("found");
-    assert_eq!(by_id.outputs, item_out);
-    assert_eq!(by_id.inputs, Some(item_in.clone()));
-    let by_identity = e
-        .read(&c_item, RESOURCE, None, &item_in, None)
-        .await
-        .expect("found by path");
-    assert_eq!(by_identity.id, item);
+    e.assert_read_back(&c_item, RESOURCE, &item, &item_in, &item_out)
+        .await;
 
     // No change is no change; any change replaces.
     assert!(
@@ -63,19 +81,15 @@ async fn resource_tree_create_read_adopt_replace_drift_and_delete() {
     assert!(e.provider.diff(RESOURCE, &item_in, &renamed).replaces());
     // An update with unchanged inputs only reads it back.
     let same = e
-        .provider
         .update(&c_item, RESOURCE, &item, &item_in, &item_in, &item_out)
-        .await
-        .expect("update");
+        .await;
     assert_eq!(same, item_out);
 
     // A second resource at a path that exists is refused (AWS refuses it;
     // the emulator would accept it), naming the path.
     let err = e
-        .provider
-        .create(&e.ctx(RESOURCE, "dup"), RESOURCE, &item_in)
-        .await
-        .expect_err("duplicate path");
+        .create_err(&e.ctx(RESOURCE, "dup"), RESOURCE, &item_in)
+        .await;
     assert!(err.message.contains("/object/{id}"), "{err}");
 
     // Drift: deleted behind Meridian's back.
@@ -86,16 +100,7 @@ async fn resource_tree_create_read_adopt_replace_drift_and_delete() {
         .send()
         .await
         .expect("DeleteResource");
-    assert!(
-        e.read(&c_item, RESOURCE, Some(&item), &item_in, None)
-            .await
-            .is_none()
-    );
-    assert!(
-        e.read(&c_item, RESOURCE, None, &item_in, None)
-            .await
-            .is_none()
-    );
+    e.assert_gone(&c_item, RESOURCE, &item, &item_in).await;
 
     // Delete /object (taking any children along); deleting a child that is
     // already gone succeeds.
@@ -103,13 +108,7 @@ async fn resource_tree_create_read_adopt_replace_drift_and_delete() {
         .await;
     e.delete(&c_item, RESOURCE, &item, &item_in, &item_out)
         .await;
-    let all = e
-        .apigw()
-        .get_resources()
-        .rest_api_id(&api)
-        .send()
-        .await
-        .expect("GetResources");
+    let all = sdk_resources(&e, &api).await;
     assert_eq!(all.items().len(), 1, "only / is left");
 }
 
@@ -118,13 +117,7 @@ async fn resource_tree_create_read_adopt_replace_drift_and_delete() {
 #[tokio::test]
 async fn method_create_read_adopt_replace_drift_and_delete() {
     let e = Harness::new(REGION).await;
-    let (api, api_out) = e
-        .create_checked(&e.ctx(REST_API, "api"), REST_API, &json!({"name": "Api"}))
-        .await;
-    let root = api_out["root_resource_id"]
-        .as_str()
-        .expect("root")
-        .to_string();
+    let (api, root) = rest_api(&e, "Api").await;
     let res_in = json!({"rest_api_id": api, "parent_id": root, "path_part": "object"});
     let (res, _) = e
         .create_checked(&e.ctx(RESOURCE, "object"), RESOURCE, &res_in)
@@ -138,15 +131,7 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
     assert_eq!(id, format!("{api}/{res}/GET"));
     assert_eq!(out["http_method"], json!("GET"));
     assert_eq!(out["authorization_type"], json!("NONE"));
-    let m = e
-        .apigw()
-        .get_method()
-        .rest_api_id(&api)
-        .resource_id(&res)
-        .http_method("GET")
-        .send()
-        .await
-        .expect("GetMethod");
+    let m = get_method(&e, &api, &res).send().await.expect("GetMethod");
     assert_eq!(m.authorization_type(), Some("NONE"));
     assert_eq!(
         m.request_parameters()
@@ -156,23 +141,8 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
 
     // Read by id and by identity; the cloud's inputs diff clean against
     // the declared ones (defaults included).
-    let by_id = e
-        .read(&c, METHOD, Some(&id), &inputs, None)
-        .await
-        .expect("found");
+    let by_id = e.assert_read_back_clean(&c, METHOD, &id, &inputs).await;
     assert_eq!(by_id.outputs, out);
-    let cloud = by_id.inputs.expect("cloud inputs");
-    assert!(
-        e.provider.diff(METHOD, &inputs, &cloud).changes.is_empty(),
-        "{cloud}"
-    );
-    assert_eq!(
-        e.read(&c, METHOD, None, &inputs, None)
-            .await
-            .expect("by identity")
-            .id,
-        id
-    );
 
     // Another verb or resource replaces; authorization is in place.
     let mut post = inputs.clone();
@@ -185,11 +155,7 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
 
     // A method that exists already is refused (AWS: conflict; the emulator
     // would overwrite it).
-    let err = e
-        .provider
-        .create(&e.ctx(METHOD, "dup"), METHOD, &inputs)
-        .await
-        .expect_err("duplicate method");
+    let err = e.create_err(&e.ctx(METHOD, "dup"), METHOD, &inputs).await;
     assert!(err.message.contains("already exists"), "{err}");
 
     // Drift: re-put with IAM authorization behind Meridian's back.
@@ -202,10 +168,7 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
         .send()
         .await
         .expect("PutMethod");
-    let drifted = e
-        .read(&c, METHOD, Some(&id), &inputs, None)
-        .await
-        .expect("found");
+    let drifted = e.found(&c, METHOD, &id, &inputs).await;
     assert_eq!(
         drifted.inputs.expect("inputs")["authorization_type"],
         json!("AWS_IAM")
@@ -214,15 +177,7 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
     // Delete, twice; then it is gone.
     e.delete(&c, METHOD, &id, &inputs, &out).await;
     e.delete(&c, METHOD, &id, &inputs, &out).await;
-    let err = e
-        .apigw()
-        .get_method()
-        .rest_api_id(&api)
-        .resource_id(&res)
-        .http_method("GET")
-        .send()
-        .await
-        .expect_err("gone");
+    let err = get_method(&e, &api, &res).send().await.expect_err("gone");
     assert_eq!(err.code(), Some("NotFoundException"));
     assert!(e.read(&c, METHOD, Some(&id), &inputs, None).await.is_none());
 }
@@ -237,17 +192,10 @@ async fn method_update_patches_authorization_and_parameters() {
         "authorization_type": "AWS_IAM",
         "request_parameters": {"method.request.path.id": true, "method.request.querystring.q": false}});
     let out = e
-        .provider
         .update(&c, METHOD, id, inputs, &new_inputs, &json!({}))
-        .await
-        .expect("update");
+        .await;
     assert_eq!(out["authorization_type"], json!("AWS_IAM"));
-    let m = e
-        .apigw()
-        .get_method()
-        .rest_api_id(&api.id)
-        .resource_id(&api.item.0)
-        .http_method("GET")
+    let m = get_method(&e, &api.id, &api.item.0)
         .send()
         .await
         .expect("GetMethod");
@@ -267,12 +215,7 @@ async fn integration_create_read_update_in_place_drift_and_delete() {
     let (id, inputs) = (&api.integration.0, &api.integration.1);
     let c = e.ctx(INTEGRATION, "get-int");
     assert_eq!(*id, format!("{}/{}/GET", api.id, api.item.0));
-    let i = e
-        .apigw()
-        .get_integration()
-        .rest_api_id(&api.id)
-        .resource_id(&api.item.0)
-        .http_method("GET")
+    let i = get_integration(&e, &api.id, &api.item.0)
         .send()
         .await
         .expect("GetIntegration");
@@ -281,25 +224,7 @@ async fn integration_create_read_update_in_place_drift_and_delete() {
     assert_eq!(i.uri(), inputs["uri"].as_str());
 
     // Read by id and by identity; clean diff against the cloud's inputs.
-    let by_id = e
-        .read(&c, INTEGRATION, Some(id), inputs, None)
-        .await
-        .expect("found");
-    let cloud = by_id.inputs.clone().expect("cloud inputs");
-    assert!(
-        e.provider
-            .diff(INTEGRATION, inputs, &cloud)
-            .changes
-            .is_empty(),
-        "{cloud}"
-    );
-    assert_eq!(
-        e.read(&c, INTEGRATION, None, inputs, None)
-            .await
-            .expect("by identity")
-            .id,
-        *id
-    );
+    let by_id = e.assert_read_back_clean(&c, INTEGRATION, id, inputs).await;
 
     // A new function is put again in place; a new method replaces.
     let mut new_inputs = inputs.clone();
@@ -308,17 +233,10 @@ async fn integration_create_read_update_in_place_drift_and_delete() {
     assert_eq!(d.changes.len(), 1);
     assert!(!d.replaces());
     let out = e
-        .provider
         .update(&c, INTEGRATION, id, inputs, &new_inputs, &by_id.outputs)
-        .await
-        .expect("update");
+        .await;
     assert_eq!(out["uri"], new_inputs["uri"]);
-    let i = e
-        .apigw()
-        .get_integration()
-        .rest_api_id(&api.id)
-        .resource_id(&api.item.0)
-        .http_method("GET")
+    let i = get_integration(&e, &api.id, &api.item.0)
         .send()
         .await
         .expect("GetIntegration");
@@ -343,10 +261,7 @@ async fn integration_create_read_update_in_place_drift_and_delete() {
         .send()
         .await
         .expect("PutIntegration");
-    let drifted = e
-        .read(&c, INTEGRATION, Some(id), &new_inputs, None)
-        .await
-        .expect("found");
+    let drifted = e.found(&c, INTEGRATION, id, &new_inputs).await;
     let cloud = drifted.inputs.expect("inputs");
     assert!(
         cloud["uri"]
@@ -365,10 +280,8 @@ async fn integration_create_read_update_in_place_drift_and_delete() {
     let mut orphan = new_inputs.clone();
     orphan["http_method"] = json!("DELETE");
     let err = e
-        .provider
-        .create(&e.ctx(INTEGRATION, "orphan"), INTEGRATION, &orphan)
-        .await
-        .expect_err("no such method");
+        .create_err(&e.ctx(INTEGRATION, "orphan"), INTEGRATION, &orphan)
+        .await;
     assert!(
         err.hint
             .as_deref()

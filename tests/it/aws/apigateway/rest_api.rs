@@ -4,7 +4,22 @@
 
 use super::*;
 
-// ---------------------------------------------------------------- RestApi
+/// GetRestApi for `id`, ready to send.
+fn get_rest_api(
+    e: &Harness,
+    id: &str,
+) -> aws_sdk_apigateway::operation::get_rest_api::builders::GetRestApiFluentBuilder {
+    e.apigw().get_rest_api().rest_api_id(id)
+}
+
+/// The API's endpoint types.
+fn endpoint_types(
+    api: &aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput,
+) -> Vec<EndpointType> {
+    api.endpoint_configuration()
+        .map(|c| c.types().to_vec())
+        .unwrap_or_default()
+}
 
 #[tokio::test]
 async fn rest_api_create_read_adopt_update_drift_and_delete() {
@@ -24,21 +39,11 @@ async fn rest_api_create_read_adopt_update_drift_and_delete() {
     assert_eq!(out["endpoint_type"], json!("REGIONAL"));
 
     // The SDK sees it: REGIONAL, named, described, tagged with the identity.
-    let api = e
-        .apigw()
-        .get_rest_api()
-        .rest_api_id(&id)
-        .send()
-        .await
-        .expect("GetRestApi");
+    let api = get_rest_api(&e, &id).send().await.expect("GetRestApi");
     assert_eq!(api.name(), Some("Api"));
     assert_eq!(api.description(), Some("objects by id"));
     assert_eq!(out["root_resource_id"], json!(api.root_resource_id()));
-    let types = api
-        .endpoint_configuration()
-        .map(|c| c.types().to_vec())
-        .unwrap_or_default();
-    assert_eq!(types, vec![EndpointType::Regional]);
+    assert_eq!(endpoint_types(&api), vec![EndpointType::Regional]);
     let tags = api.tags().cloned().unwrap_or_default();
     assert_eq!(tags.get("meridian:urn"), Some(&c.urn));
     assert_eq!(tags.get("meridian:token"), Some(&c.token));
@@ -46,32 +51,13 @@ async fn rest_api_create_read_adopt_update_drift_and_delete() {
     // Read by id gives the inputs as they are (the default filled in) and
     // the same outputs; read with no id finds it by its token, and another
     // step's token finds nothing.
-    let by_id = e
-        .read(&c, REST_API, Some(&id), &inputs, None)
-        .await
-        .expect("found");
+    let by_id = e.assert_read_back_clean(&c, REST_API, &id, &inputs).await;
     assert_eq!(by_id.outputs, out);
-    let cloud = by_id.inputs.expect("cloud inputs");
     assert_eq!(
-        cloud,
-        json!({"name": "Api", "description": "objects by id", "endpoint_type": "REGIONAL"})
+        by_id.inputs,
+        Some(json!({"name": "Api", "description": "objects by id", "endpoint_type": "REGIONAL"}))
     );
-    assert!(
-        e.provider
-            .diff(REST_API, &inputs, &cloud)
-            .changes
-            .is_empty()
-    );
-    let by_identity = e
-        .read(&c, REST_API, None, &inputs, None)
-        .await
-        .expect("found by token");
-    assert_eq!(by_identity.id, id);
-    assert!(
-        e.read(&e.ctx(REST_API, "other"), REST_API, None, &inputs, None)
-            .await
-            .is_none()
-    );
+    e.assert_not_found_by_another(&c, REST_API, &inputs).await;
 
     // Update in place: name, description and endpoint type.
     let new_inputs = json!({"name": "Api2", "endpoint_type": "EDGE"});
@@ -79,26 +65,14 @@ async fn rest_api_create_read_adopt_update_drift_and_delete() {
     assert_eq!(d.changes.len(), 3, "{d:?}");
     assert!(!d.replaces());
     let new_out = e
-        .provider
         .update(&c, REST_API, &id, &inputs, &new_inputs, &out)
-        .await
-        .expect("update");
+        .await;
     assert_eq!(new_out["name"], json!("Api2"));
     assert_eq!(new_out["endpoint_type"], json!("EDGE"));
-    let api = e
-        .apigw()
-        .get_rest_api()
-        .rest_api_id(&id)
-        .send()
-        .await
-        .expect("GetRestApi");
+    let api = get_rest_api(&e, &id).send().await.expect("GetRestApi");
     assert_eq!(api.name(), Some("Api2"));
     assert_eq!(api.description().unwrap_or(""), "");
-    let types = api
-        .endpoint_configuration()
-        .map(|c| c.types().to_vec())
-        .unwrap_or_default();
-    assert_eq!(types, vec![EndpointType::Edge]);
+    assert_eq!(endpoint_types(&api), vec![EndpointType::Edge]);
 
     // Drift: renamed behind Meridian's back.
     e.apigw()
@@ -108,10 +82,7 @@ async fn rest_api_create_read_adopt_update_drift_and_delete() {
         .send()
         .await
         .expect("UpdateRestApi");
-    let drifted = e
-        .read(&c, REST_API, Some(&id), &new_inputs, None)
-        .await
-        .expect("found");
+    let drifted = e.found(&c, REST_API, &id, &new_inputs).await;
     let cloud = drifted.inputs.expect("cloud inputs");
     assert_eq!(cloud["name"], json!("renamed"));
     let d = e.provider.diff(REST_API, &cloud, &new_inputs);
@@ -125,25 +96,10 @@ async fn rest_api_create_read_adopt_update_drift_and_delete() {
 
     // Delete; deleting again succeeds; then it reads as gone.
     e.delete(&c, REST_API, &id, &new_inputs, &new_out).await;
-    let err = e
-        .apigw()
-        .get_rest_api()
-        .rest_api_id(&id)
-        .send()
-        .await
-        .expect_err("gone");
+    let err = get_rest_api(&e, &id).send().await.expect_err("gone");
     assert_eq!(err.code(), Some("NotFoundException"));
     e.delete(&c, REST_API, &id, &new_inputs, &new_out).await;
-    assert!(
-        e.read(&c, REST_API, Some(&id), &new_inputs, None)
-            .await
-            .is_none()
-    );
-    assert!(
-        e.read(&c, REST_API, None, &new_inputs, None)
-            .await
-            .is_none()
-    );
+    e.assert_gone(&c, REST_API, &id, &new_inputs).await;
 }
 
 #[tokio::test]
@@ -166,18 +122,8 @@ async fn rest_apis_with_the_same_name_are_told_apart_by_their_token() {
     let (id1, _) = e.create_checked(&c1, REST_API, &inputs).await;
     let (id2, _) = e.create_checked(&c2, REST_API, &inputs).await;
     assert_ne!(id1, id2);
-    assert_eq!(
-        e.read(&c1, REST_API, None, &inputs, None)
-            .await
-            .expect("first")
-            .id,
-        id1
-    );
-    assert_eq!(
-        e.read(&c2, REST_API, None, &inputs, None)
-            .await
-            .expect("second")
-            .id,
-        id2
-    );
+    for (c, id) in [(&c1, &id1), (&c2, &id2)] {
+        let found = e.read(c, REST_API, None, &inputs, None).await;
+        assert_eq!(found.expect("found by token").id, *id);
+    }
 }
