@@ -75,22 +75,22 @@ impl Harness {
         }
     }
 
-    /// A step context for `name` of `type_token` in the harness region.
-    pub fn ctx(&self, type_token: &str, name: &str) -> OpContext {
-        self.step(type_token, name, self.region, self.timeout)
+    /// A step context for `name` of `ty` in the harness region.
+    pub fn ctx(&self, ty: &str, name: &str) -> OpContext {
+        self.step(ty, name, self.region, self.timeout)
     }
 
     /// A step context in another region.
-    pub fn ctx_in(&self, type_token: &str, name: &str, region: &str) -> OpContext {
-        self.step(type_token, name, region, self.timeout)
+    pub fn ctx_in(&self, ty: &str, name: &str, region: &str) -> OpContext {
+        self.step(ty, name, region, self.timeout)
     }
 
     /// A step context that must finish within `timeout`.
-    pub fn ctx_with_timeout(&self, type_token: &str, name: &str, timeout: Duration) -> OpContext {
-        self.step(type_token, name, self.region, timeout)
+    pub fn ctx_with_timeout(&self, ty: &str, name: &str, timeout: Duration) -> OpContext {
+        self.step(ty, name, self.region, timeout)
     }
 
-    fn step(&self, type_token: &str, name: &str, region: &str, timeout: Duration) -> OpContext {
+    fn step(&self, ty: &str, name: &str, region: &str, timeout: Duration) -> OpContext {
         static N: AtomicU32 = AtomicU32::new(0);
         let token = if self.fixed_token {
             FIXED_TOKEN.to_string()
@@ -98,7 +98,7 @@ impl Harness {
             format!("{:032x}", 0x7e57_0000 + N.fetch_add(1, Ordering::Relaxed))
         };
         OpContext::new(
-            &format!("urn:meridian:test::{type_token}::{name}"),
+            &format!("urn:meridian:test::{ty}::{name}"),
             name,
             region,
             &token,
@@ -131,96 +131,78 @@ impl Harness {
     }
 
     /// Checks `inputs` (no problems allowed) and creates; panics on an error.
-    pub async fn create_checked(
-        &self,
-        c: &OpContext,
-        type_token: &str,
-        inputs: &Value,
-    ) -> (String, Value) {
-        let problems = self.provider.check(type_token, &c.region, inputs);
-        assert!(problems.is_empty(), "{type_token} check: {problems:?}");
-        let created = self.create(c, type_token, inputs).await;
+    pub async fn create_checked(&self, c: &OpContext, ty: &str, inputs: &Value) -> (String, Value) {
+        let problems = self.provider.check(ty, &c.region, inputs);
+        assert!(problems.is_empty(), "{ty} check: {problems:?}");
+        let created = self.create(c, ty, inputs).await;
         (created.id, created.outputs)
     }
 
     /// Creates; panics on an error.
-    pub async fn create(&self, c: &OpContext, type_token: &str, inputs: &Value) -> Created {
+    pub async fn create(&self, c: &OpContext, ty: &str, inputs: &Value) -> Created {
         self.provider
-            .create(c, type_token, inputs)
+            .create(c, ty, inputs)
             .await
-            .unwrap_or_else(|err| panic!("create {type_token}: {err}"))
+            .unwrap_or_else(|err| panic!("create {ty}: {err}"))
     }
 
     /// Creates, expecting the provider to refuse; returns its error.
     pub async fn create_err(
         &self,
         c: &OpContext,
-        type_token: &str,
+        ty: &str,
         inputs: &Value,
     ) -> meridian_engine::ProviderError {
-        match self.provider.create(c, type_token, inputs).await {
-            Ok(created) => panic!("{type_token} was created ({}), not refused", created.id),
+        match self.provider.create(c, ty, inputs).await {
+            Ok(created) => panic!("{ty} was created ({}), not refused", created.id),
             Err(err) => err,
         }
     }
 
     /// Reads by `id`, which must exist.
-    pub async fn found(
-        &self,
-        c: &OpContext,
-        type_token: &str,
-        id: &str,
-        inputs: &Value,
-    ) -> ReadResult {
-        self.read(c, type_token, Some(id), inputs, None)
+    pub async fn found(&self, c: &OpContext, ty: &str, id: &str, inputs: &Value) -> ReadResult {
+        self.read(c, ty, Some(id), inputs, None)
             .await
-            .unwrap_or_else(|| panic!("{type_token} {id} is not found"))
+            .unwrap_or_else(|| panic!("{ty} {id} is not found"))
     }
 
     /// Reads by `id` (or by identity without one); panics on an error.
     pub async fn read(
         &self,
         c: &OpContext,
-        type_token: &str,
+        ty: &str,
         id: Option<&str>,
         inputs: &Value,
         outputs: Option<&Value>,
     ) -> Option<ReadResult> {
         self.provider
-            .read(c, read_req(type_token, id, inputs, outputs))
+            .read(c, read_req(ty, id, inputs, outputs))
             .await
-            .unwrap_or_else(|err| panic!("read {type_token}: {err}"))
+            .unwrap_or_else(|err| panic!("read {ty}: {err}"))
     }
 
     /// Updates in place; panics on an error.
     pub async fn update(
         &self,
         c: &OpContext,
-        type_token: &str,
+        ty: &str,
         id: &str,
         old_inputs: &Value,
         new_inputs: &Value,
         outputs: &Value,
     ) -> Value {
         self.provider
-            .update(c, type_token, id, old_inputs, new_inputs, outputs)
+            .update(c, ty, id, old_inputs, new_inputs, outputs)
             .await
-            .unwrap_or_else(|err| panic!("update {type_token} {id}: {err}"))
+            .unwrap_or_else(|err| panic!("update {ty} {id}: {err}"))
     }
 
     /// Deletes; panics on an error.
-    pub async fn delete(
-        &self,
-        c: &OpContext,
-        type_token: &str,
-        id: &str,
-        inputs: &Value,
-        outputs: &Value,
-    ) {
+    pub async fn delete(&self, c: &OpContext, ty: &str, id: &str, inputs: &Value, outputs: &Value) {
         self.provider
-            .delete(c, type_token, id, inputs, outputs)
+            .delete(c, ty, id, inputs, outputs)
             .await
-            .unwrap_or_else(|err| panic!("delete {type_token} {id}: {err}"));
+            .unwrap_or_else(|err| panic!("delete {ty} {id}: {err}"));
     }
 }
 
@@ -230,16 +212,15 @@ impl Harness {
     pub async fn assert_read_back(
         &self,
         c: &OpContext,
-        type_token: &str,
+        ty: &str,
         id: &str,
         inputs: &Value,
         outputs: &Value,
     ) {
-        let by_id = self.found(c, type_token, id, inputs).await;
-        assert_eq!(by_id.inputs.as_ref(), Some(inputs), "{type_token} {id}");
-        assert_eq!(&by_id.outputs, outputs, "{type_token} {id}");
-        self.assert_found_by_identity(c, type_token, id, inputs)
-            .await;
+        let by_id = self.found(c, ty, id, inputs).await;
+        assert_eq!(by_id.inputs.as_ref(), Some(inputs), "{ty} {id}");
+        assert_eq!(&by_id.outputs, outputs, "{ty} {id}");
+        self.assert_found_by_identity(c, ty, id, inputs).await;
     }
 
     /// Reads `id` back by id (its cloud inputs diff clean against
@@ -247,21 +228,17 @@ impl Harness {
     pub async fn assert_read_back_clean(
         &self,
         c: &OpContext,
-        type_token: &str,
+        ty: &str,
         id: &str,
         inputs: &Value,
     ) -> ReadResult {
-        let by_id = self.found(c, type_token, id, inputs).await;
+        let by_id = self.found(c, ty, id, inputs).await;
         let cloud = by_id.inputs.clone().expect("cloud inputs");
         assert!(
-            self.provider
-                .diff(type_token, inputs, &cloud)
-                .changes
-                .is_empty(),
+            self.provider.diff(ty, inputs, &cloud).changes.is_empty(),
             "{cloud}"
         );
-        self.assert_found_by_identity(c, type_token, id, inputs)
-            .await;
+        self.assert_found_by_identity(c, ty, id, inputs).await;
         by_id
     }
 
@@ -269,43 +246,34 @@ impl Harness {
     pub async fn assert_found_by_identity(
         &self,
         c: &OpContext,
-        type_token: &str,
+        ty: &str,
         id: &str,
         inputs: &Value,
     ) {
-        let found = self.read(c, type_token, None, inputs, None).await;
-        let found = found.unwrap_or_else(|| panic!("{type_token} {id} is not found by identity"));
-        assert_eq!(found.id, id, "{type_token} found by identity");
+        let found = self.read(c, ty, None, inputs, None).await;
+        let found = found.unwrap_or_else(|| panic!("{ty} {id} is not found by identity"));
+        assert_eq!(found.id, id, "{ty} found by identity");
     }
 
     /// Neither `id` nor `inputs`' identity finds anything.
-    pub async fn assert_gone(&self, c: &OpContext, type_token: &str, id: &str, inputs: &Value) {
+    pub async fn assert_gone(&self, c: &OpContext, ty: &str, id: &str, inputs: &Value) {
         assert!(
-            self.read(c, type_token, Some(id), inputs, None)
-                .await
-                .is_none(),
-            "{type_token} {id} is found by id"
+            self.read(c, ty, Some(id), inputs, None).await.is_none(),
+            "{ty} {id} is found by id"
         );
         assert!(
-            self.read(c, type_token, None, inputs, None).await.is_none(),
-            "{type_token} {id} is found by identity"
+            self.read(c, ty, None, inputs, None).await.is_none(),
+            "{ty} {id} is found by identity"
         );
     }
 
     /// Another resource (`other`) with the same inputs finds nothing by
     /// identity: the existing one is not adopted by it.
-    pub async fn assert_not_found_by_another(
-        &self,
-        c: &OpContext,
-        type_token: &str,
-        inputs: &Value,
-    ) {
-        let other = self.step(type_token, "other", &c.region, self.timeout);
+    pub async fn assert_not_found_by_another(&self, c: &OpContext, ty: &str, inputs: &Value) {
+        let other = self.step(ty, "other", &c.region, self.timeout);
         assert!(
-            self.read(&other, type_token, None, inputs, None)
-                .await
-                .is_none(),
-            "{type_token} was found for another resource"
+            self.read(&other, ty, None, inputs, None).await.is_none(),
+            "{ty} was found for another resource"
         );
     }
 
@@ -314,34 +282,17 @@ impl Harness {
     pub async fn assert_deletes_twice(
         &self,
         c: &OpContext,
-        type_token: &str,
+        ty: &str,
         id: &str,
         inputs: &Value,
         outputs: &Value,
     ) {
-        self.delete(c, type_token, id, inputs, outputs).await;
-        self.delete(c, type_token, id, inputs, outputs).await;
+        self.delete(c, ty, id, inputs, outputs).await;
+        self.delete(c, ty, id, inputs, outputs).await;
         assert!(
-            self.read(c, type_token, Some(id), inputs, None)
-                .await
-                .is_none(),
-            "{type_token} {id} is still there"
+            self.read(c, ty, Some(id), inputs, None).await.is_none(),
+            "{ty} {id} is still there"
         );
-    }
-}
-
-/// A read request for `type_token`.
-pub fn read_req<'a>(
-    type_token: &'a str,
-    id: Option<&'a str>,
-    inputs: &'a Value,
-    outputs: Option<&'a Value>,
-) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token,
-        id,
-        inputs,
-        outputs,
     }
 }
 
@@ -355,4 +306,19 @@ pub fn recording(c: OpContext) -> (OpContext, Arc<Mutex<Vec<String>>>) {
             .push(m.to_string())
     }));
     (c, seen)
+}
+
+/// A read request for `type_token`, as the engine makes it.
+pub fn read_req<'a>(
+    type_token: &'a str,
+    id: Option<&'a str>,
+    inputs: &'a Value,
+    outputs: Option<&'a Value>,
+) -> ReadRequest<'a> {
+    ReadRequest {
+        type_token,
+        id,
+        inputs,
+        outputs,
+    }
 }

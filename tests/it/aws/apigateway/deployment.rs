@@ -4,6 +4,17 @@
 
 use super::*;
 
+/// The ids of the API's deployments, as the SDK lists them.
+async fn sdk_deployments(e: &Harness, api: &str) -> Vec<String> {
+    let out = e.apigw().get_deployments().rest_api_id(api).send().await;
+    let out = out.expect("GetDeployments");
+    out.items()
+        .iter()
+        .filter_map(|d| d.id())
+        .map(str::to_string)
+        .collect()
+}
+
 /// The stage as the SDK sees it.
 async fn sdk_stage(
     e: &Harness,
@@ -155,14 +166,7 @@ async fn deployment_and_stage_lifecycle() {
         .await;
     e.assert_deletes_twice(&c_dep, DEPLOYMENT, &dep, &dep_in, &dep_out)
         .await;
-    let left = e
-        .apigw()
-        .get_deployments()
-        .rest_api_id(&api.id)
-        .send()
-        .await
-        .expect("GetDeployments");
-    let ids: Vec<&str> = left.items().iter().filter_map(|d| d.id()).collect();
+    let ids = sdk_deployments(&e, &api.id).await;
     assert_eq!(ids, vec![other_id], "only the one made by hand is left");
     assert!(
         e.read(&c_dep, DEPLOYMENT, None, &dep_in, None)
@@ -268,15 +272,7 @@ async fn the_whole_chain_then_a_new_method_gets_a_new_deployment_and_the_stage_m
     // the domain still maps to the stage.
     let s = sdk_stage(&e, &api.id, "prod").await;
     assert_eq!(s.deployment_id(), Some(dep2.as_str()));
-    let deployments = e
-        .apigw()
-        .get_deployments()
-        .rest_api_id(&api.id)
-        .send()
-        .await
-        .expect("GetDeployments");
-    let ids: Vec<&str> = deployments.items().iter().filter_map(|d| d.id()).collect();
-    assert_eq!(ids, vec![dep2.as_str()]);
+    assert_eq!(sdk_deployments(&e, &api.id).await, vec![dep2.as_str()]);
     assert!(
         e.read(&c_map, MAPPING, Some(&mapping), &map_in, None)
             .await
