@@ -75,6 +75,16 @@ async fn sdk_policies(e: &Harness, role: &str) -> (Vec<(String, Value)>, BTreeSe
     (inline, attached)
 }
 
+/// Detaches `policy` from `role` with the SDK.
+async fn sdk_detach(e: &Harness, role: &str, policy: &str) {
+    let detach = e
+        .iam()
+        .detach_role_policy()
+        .role_name(role)
+        .policy_arn(policy);
+    detach.send().await.expect("DetachRolePolicy");
+}
+
 /// The role as the SDK sees it.
 async fn sdk_role(e: &Harness, name: &str) -> aws_sdk_iam::types::Role {
     let out = e.iam().get_role().role_name(name).send().await;
@@ -170,7 +180,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     e.delete(&c, ROLE, &name, &updated_inputs, &outputs).await;
     let gone = e.iam().get_role().role_name(&name).send().await;
     assert!(gone.is_err(), "role still exists");
-    assert!(e.read(&c, ROLE, Some(&name), &inputs, None).await.is_none());
+    e.assert_not_found(&c, ROLE, &name, &inputs).await;
     e.delete(&c, ROLE, &name, &updated_inputs, &outputs).await;
 }
 
@@ -196,13 +206,7 @@ async fn role_drift_is_seen_and_repaired() {
         .send()
         .await
         .expect("PutRolePolicy");
-    e.iam()
-        .detach_role_policy()
-        .role_name("drifting-role")
-        .policy_arn(BASIC)
-        .send()
-        .await
-        .expect("DetachRolePolicy");
+    sdk_detach(&e, "drifting-role", BASIC).await;
     e.iam()
         .update_assume_role_policy()
         .role_name("drifting-role")
@@ -246,24 +250,14 @@ async fn role_drift_is_seen_and_repaired() {
         .send()
         .await
         .expect("DeleteRolePolicy");
-    e.iam()
-        .detach_role_policy()
-        .role_name("drifting-role")
-        .policy_arn(BASIC)
-        .send()
-        .await
-        .expect("DetachRolePolicy");
+    sdk_detach(&e, "drifting-role", BASIC).await;
     e.iam()
         .delete_role()
         .role_name("drifting-role")
         .send()
         .await
         .expect("DeleteRole");
-    assert!(
-        e.read(&c, ROLE, Some("drifting-role"), &inputs, None)
-            .await
-            .is_none()
-    );
+    e.assert_not_found(&c, ROLE, "drifting-role", &inputs).await;
 }
 
 #[tokio::test]

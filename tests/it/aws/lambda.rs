@@ -310,11 +310,7 @@ async fn function_drift_and_adoption() {
         .send()
         .await
         .expect("DeleteFunction");
-    assert!(
-        e.read(&c, FUNCTION, Some(&name), &inputs, None)
-            .await
-            .is_none()
-    );
+    e.assert_not_found(&c, FUNCTION, &name, &inputs).await;
 
     // An interrupted create (the function exists, tagged with our URN) is
     // found by identity and adopted by a second create, not duplicated.
@@ -568,11 +564,8 @@ async fn permission_drift_is_seen_and_repaired() {
         .send()
         .await
         .expect("RemovePermission");
-    assert!(
-        e.read(&c, PERMISSION, Some(&created.id), &inputs, None)
-            .await
-            .is_none()
-    );
+    e.assert_not_found(&c, PERMISSION, &created.id, &inputs)
+        .await;
     let broad = format!("arn:aws:execute-api:{REGION}:{}:abc123/*", e.account.id());
     e.lambda()
         .add_permission()

@@ -131,11 +131,8 @@ async fn log_group_drift_is_seen() {
         .send()
         .await
         .expect("DeleteLogGroup");
-    assert!(
-        e.read(&c, LOG_GROUP, Some("/app/drift"), &inputs, None)
-            .await
-            .is_none()
-    );
+    e.assert_not_found(&c, LOG_GROUP, "/app/drift", &inputs)
+        .await;
 }
 
 #[tokio::test]

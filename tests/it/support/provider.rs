@@ -255,6 +255,12 @@ impl Harness {
         assert_eq!(found.id, id, "{ty} found by identity");
     }
 
+    /// Reading `id` finds nothing.
+    pub async fn assert_not_found(&self, c: &OpContext, ty: &str, id: &str, inputs: &Value) {
+        let read = self.read(c, ty, Some(id), inputs, None).await;
+        assert!(read.is_none(), "{ty} {id} is found by id");
+    }
+
     /// Neither `id` nor `inputs`' identity finds anything.
     pub async fn assert_gone(&self, c: &OpContext, ty: &str, id: &str, inputs: &Value) {
         assert!(

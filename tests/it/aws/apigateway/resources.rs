@@ -179,7 +179,7 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
     e.delete(&c, METHOD, &id, &inputs, &out).await;
     let err = get_method(&e, &api, &res).send().await.expect_err("gone");
     assert_eq!(err.code(), Some("NotFoundException"));
-    assert!(e.read(&c, METHOD, Some(&id), &inputs, None).await.is_none());
+    e.assert_not_found(&c, METHOD, &id, &inputs).await;
 }
 
 #[tokio::test]
@@ -292,9 +292,5 @@ async fn integration_create_read_update_in_place_drift_and_delete() {
     // Delete, twice; gone.
     e.delete(&c, INTEGRATION, id, &new_inputs, &out).await;
     e.delete(&c, INTEGRATION, id, &new_inputs, &out).await;
-    assert!(
-        e.read(&c, INTEGRATION, Some(id), &new_inputs, None)
-            .await
-            .is_none()
-    );
+    e.assert_not_found(&c, INTEGRATION, id, &new_inputs).await;
 }
