@@ -2,6 +2,7 @@
 //! directly (never through Meridian), and the checks of a deployment, a
 //! destroy and the state against it.
 
+use crate::support::zone;
 use meridian::state::StackState;
 use meridian_testkit::TestAccount;
 use serde_json::Value;
@@ -57,16 +58,10 @@ impl Inventory {
         for z in zones.hosted_zones() {
             let id = z.id().trim_start_matches("/hostedzone/").to_string();
             let name = z.name().trim_end_matches('.');
-            let records = r53
-                .list_resource_record_sets()
-                .hosted_zone_id(&id)
-                .send()
-                .await
-                .expect("ListResourceRecordSets");
+            let records = zone::record_sets(&r53, &id).await;
             if name == DOMAIN {
                 inv.latency_records.extend(
                     records
-                        .resource_record_sets()
                         .iter()
                         .filter(|r| r.r#type().as_str() == "A")
                         .map(|r| r.set_identifier().unwrap_or("").to_string()),
@@ -74,7 +69,6 @@ impl Inventory {
                 inv.zones.push(id);
             } else {
                 inv.delegations += records
-                    .resource_record_sets()
                     .iter()
                     .filter(|r| {
                         r.r#type().as_str() == "NS" && r.name().trim_end_matches('.') == DOMAIN
@@ -84,15 +78,8 @@ impl Inventory {
         }
         inv.latency_records.sort();
         let iam = aws_sdk_iam::Client::new(&us);
-        inv.roles = iam
-            .list_roles()
-            .send()
-            .await
-            .expect("ListRoles")
-            .roles()
-            .iter()
-            .map(|r| r.role_name().to_string())
-            .collect();
+        let roles = iam.list_roles().send().await.expect("ListRoles");
+        inv.roles = names(roles.roles(), |r| Some(r.role_name()));
         let ddb = aws_sdk_dynamodb::Client::new(&us);
         if let Ok(t) = ddb.describe_table().table_name(TABLE).send().await {
             let mut replicas: Vec<String> = t
@@ -197,31 +184,15 @@ impl Inventory {
         assert_eq!(ids("aws:iam:Role", None), sorted(&self.roles), "roles");
         for (region, r) in &self.regions {
             let g = Some(region.as_str());
-            assert_eq!(
-                ids("aws:apigateway:RestApi", g),
-                sorted(&r.apis),
-                "{region} APIs"
-            );
-            assert_eq!(
-                ids("aws:acm:Certificate", g),
-                sorted(&r.certificates),
-                "{region} certificates"
-            );
-            assert_eq!(
-                ids("aws:lambda:Function", g),
-                sorted(&r.functions),
-                "{region} functions"
-            );
-            assert_eq!(
-                ids("aws:logs:LogGroup", g),
-                sorted(&r.log_groups),
-                "{region} log groups"
-            );
-            assert_eq!(
-                ids("aws:apigateway:DomainName", g),
-                sorted(&r.domains),
-                "{region} domains"
-            );
+            for (type_token, cloud, what) in [
+                ("aws:apigateway:RestApi", &r.apis, "APIs"),
+                ("aws:acm:Certificate", &r.certificates, "certificates"),
+                ("aws:lambda:Function", &r.functions, "functions"),
+                ("aws:logs:LogGroup", &r.log_groups, "log groups"),
+                ("aws:apigateway:DomainName", &r.domains, "domains"),
+            ] {
+                assert_eq!(ids(type_token, g), sorted(cloud), "{region} {what}");
+            }
         }
         let table_recorded = !ids("aws:dynamodb:GlobalTable", None).is_empty();
         if table_recorded {
@@ -233,6 +204,14 @@ impl Inventory {
     }
 }
 
+/// The names `name` gives the listed `items`.
+fn names<T>(items: &[T], name: impl Fn(&T) -> Option<&str>) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|i| name(i).map(str::to_string))
+        .collect()
+}
+
 async fn read_region(account: &TestAccount, region: &str) -> RegionInventory {
     let conf = account.sdk_config(region).await;
     let mut r = RegionInventory::default();
@@ -240,64 +219,33 @@ async fn read_region(account: &TestAccount, region: &str) -> RegionInventory {
     let apis = apigw.get_rest_apis().send().await.expect("GetRestApis");
     for api in apis.items() {
         let id = api.id().unwrap_or_default().to_string();
-        let resources = apigw
-            .get_resources()
-            .rest_api_id(&id)
-            .send()
-            .await
-            .expect("GetResources");
-        r.api_paths.extend(
-            resources
-                .items()
-                .iter()
-                .filter_map(|i| i.path().map(str::to_string)),
-        );
-        r.deployments += apigw
-            .get_deployments()
-            .rest_api_id(&id)
-            .send()
-            .await
-            .expect("GetDeployments")
-            .items()
-            .len();
-        r.stages += apigw
-            .get_stages()
-            .rest_api_id(&id)
-            .send()
-            .await
-            .expect("GetStages")
-            .item()
-            .len();
+        let resources = apigw.get_resources().rest_api_id(&id).send().await;
+        let resources = resources.expect("GetResources");
+        r.api_paths.extend(names(resources.items(), |i| i.path()));
+        let deployments = apigw.get_deployments().rest_api_id(&id).send().await;
+        r.deployments += deployments.expect("GetDeployments").items().len();
+        let stages = apigw.get_stages().rest_api_id(&id).send().await;
+        r.stages += stages.expect("GetStages").item().len();
         r.apis.push(id);
     }
     r.api_paths.sort();
-    let domains = apigw
-        .get_domain_names()
-        .send()
-        .await
-        .expect("GetDomainNames");
-    for d in domains.items() {
+    let domains = apigw.get_domain_names().send().await;
+    for d in domains.expect("GetDomainNames").items() {
         let name = d.domain_name().unwrap_or_default().to_string();
-        r.mappings += apigw
+        let mappings = apigw
             .get_base_path_mappings()
             .domain_name(&name)
             .send()
-            .await
-            .expect("GetBasePathMappings")
-            .items()
-            .len();
+            .await;
+        r.mappings += mappings.expect("GetBasePathMappings").items().len();
         r.domains.push(name);
     }
     let acm = aws_sdk_acm::Client::new(&conf);
-    r.certificates = acm
-        .list_certificates()
-        .send()
-        .await
-        .expect("ListCertificates")
-        .certificate_summary_list()
-        .iter()
-        .filter_map(|c| c.certificate_arn().map(str::to_string))
-        .collect();
+    let certificates = acm.list_certificates().send().await;
+    let certificates = certificates.expect("ListCertificates");
+    r.certificates = names(certificates.certificate_summary_list(), |c| {
+        c.certificate_arn()
+    });
     let lambda = aws_sdk_lambda::Client::new(&conf);
     let functions = lambda.list_functions().send().await.expect("ListFunctions");
     for f in functions.functions() {
@@ -309,14 +257,8 @@ async fn read_region(account: &TestAccount, region: &str) -> RegionInventory {
         r.functions.push(name);
     }
     let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
-    r.log_groups = logs
-        .describe_log_groups()
-        .send()
-        .await
-        .expect("DescribeLogGroups")
-        .log_groups()
-        .iter()
-        .filter_map(|g| g.log_group_name().map(str::to_string))
-        .collect();
+    let groups = logs.describe_log_groups().send().await;
+    let groups = groups.expect("DescribeLogGroups");
+    r.log_groups = names(groups.log_groups(), |g| g.log_group_name());
     r
 }
