@@ -6,11 +6,9 @@
 //! backend table lives there next to the program's resources.
 
 use crate::support::cli::{self, Run, Watched, command, example, meridian_bin, strs};
-use crate::support::zone;
+use crate::support::{state, zone};
 use aws_sdk_dynamodb::types::AttributeValue;
-use meridian_state::{
-    Completion, OperationKind, PendingOperation, ResourceRecord, StackState, StateStore,
-};
+use meridian_state::{Completion, PendingOperation, ResourceRecord, StackState, StateStore};
 use meridian_testkit::{TestAccount, TestCloud};
 use serde_json::json;
 use std::path::Path;
@@ -302,43 +300,14 @@ async fn unlock_refuses_a_live_lease_without_force_and_the_broken_holder_writes_
 }
 
 fn record(urn: &str, filler: usize) -> ResourceRecord {
-    ResourceRecord {
-        urn: urn.into(),
-        name: urn.rsplit("::").next().unwrap_or(urn).into(),
-        type_token: "null:index:Resource".into(),
-        region: "us-east-1".into(),
-        provider: "null".into(),
-        id: format!("id-{urn}"),
-        inputs: json!({"filler": "x".repeat(filler), "n": 1.5, "big": u64::MAX}),
-        outputs: json!({"id": format!("id-{urn}")}),
-        dependencies: vec![],
-        protect: false,
-        retain_on_delete: false,
-        pending_delete: false,
-        data_source: false,
-        snapshot: false,
-    }
+    let id = format!("id-{urn}");
+    let inputs = json!({"filler": "x".repeat(filler), "n": 1.5, "big": u64::MAX});
+    state::record(urn, "null:index:Resource", &id, inputs, json!({"id": id}))
 }
 
 fn pending(key: &str) -> PendingOperation {
-    PendingOperation {
-        key: key.into(),
-        kind: OperationKind::Create,
-        urn: key.into(),
-        name: "p".into(),
-        type_token: "null:index:Resource".into(),
-        region: "us-east-1".into(),
-        provider: "null".into(),
-        id: None,
-        token: format!("tok-{key}"),
-        inputs: json!({}),
-        previous: None,
-        dependencies: vec![],
-        protect: false,
-        retain_on_delete: false,
-        started_at_ms: 1,
-        pid: 1,
-    }
+    let token = format!("tok-{key}");
+    state::pending(key, "p", "null:index:Resource", &token, json!({}))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -73,16 +73,13 @@ async fn certificate_create_read_drift_and_delete() {
         .expect("describe");
     let detail = detail.certificate().expect("certificate");
     assert_eq!(detail.status().map(|s| s.as_str()), Some("ISSUED"));
-    let tags = acm
-        .list_tags_for_certificate()
-        .certificate_arn(&arn)
-        .send()
-        .await
-        .expect("tags");
+    let tags = acm.list_tags_for_certificate().certificate_arn(&arn).send();
+    let tags = tags.await.expect("tags");
+    let token = Some(c.token.as_str());
     assert!(
         tags.tags()
             .iter()
-            .any(|t| t.key() == "meridian:token" && t.value() == Some(c.token.as_str()))
+            .any(|t| t.key() == "meridian:token" && t.value() == token)
     );
     let cname = cname_of(&created.outputs);
     let rs = zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)

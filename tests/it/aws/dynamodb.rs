@@ -142,12 +142,8 @@ async fn global_table_create_read_update_drift_and_delete() {
         stream.stream_view_type().map(|v| v.as_str()),
         Some("NEW_AND_OLD_IMAGES")
     );
-    let tags = primary
-        .list_tags_of_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .expect("tags");
+    let tags = primary.list_tags_of_resource().resource_arn(&arn).send();
+    let tags = tags.await.expect("tags");
     assert!(
         tags.tags()
             .iter()

@@ -68,6 +68,14 @@ async fn sdk_function(
     }
 }
 
+/// A role Lambda can assume, and a source directory with a first handler.
+async fn role_and_source(e: &Harness) -> (String, tempfile::TempDir) {
+    let role_arn = lambda_role(e, "fn-role").await;
+    let src = tempfile::tempdir().expect("tempdir");
+    write_handler(src.path(), "export const main = async () => 1;\n");
+    (role_arn, src)
+}
+
 #[tokio::test]
 async fn function_lifecycle_from_a_code_asset() {
     let e = Harness::new(REGION).await.fixed_token();
@@ -212,9 +220,7 @@ async fn function_lifecycle_from_a_code_asset() {
 #[tokio::test]
 async fn a_source_changed_after_the_plan_is_not_uploaded() {
     let e = Harness::new(REGION).await.fixed_token();
-    let role_arn = lambda_role(&e, "fn-role").await;
-    let src = tempfile::tempdir().expect("tempdir");
-    write_handler(src.path(), "export const main = async () => 1;\n");
+    let (role_arn, src) = role_and_source(&e).await;
     let planned = function_inputs(src.path(), &role_arn);
     write_handler(src.path(), "export const main = async () => 2;\n");
     let err = e
@@ -233,9 +239,7 @@ async fn a_source_changed_after_the_plan_is_not_uploaded() {
 #[tokio::test]
 async fn published_versions_follow_changes() {
     let e = Harness::new(REGION).await.fixed_token();
-    let role_arn = lambda_role(&e, "fn-role").await;
-    let src = tempfile::tempdir().expect("tempdir");
-    write_handler(src.path(), "export const main = async () => 1;\n");
+    let (role_arn, src) = role_and_source(&e).await;
     let mut inputs = function_inputs(src.path(), &role_arn);
     inputs["publish"] = json!(true);
     inputs["function_name"] = json!("versioned");
@@ -265,9 +269,7 @@ async fn published_versions_follow_changes() {
 #[tokio::test]
 async fn function_drift_and_adoption() {
     let e = Harness::new(REGION).await.fixed_token();
-    let role_arn = lambda_role(&e, "fn-role").await;
-    let src = tempfile::tempdir().expect("tempdir");
-    write_handler(src.path(), "export const main = async () => 1;\n");
+    let (role_arn, src) = role_and_source(&e).await;
     let inputs = function_inputs(src.path(), &role_arn);
     let c = e.ctx(FUNCTION, "drifty");
     let created = e.create(&c, FUNCTION, &inputs).await;

@@ -140,10 +140,8 @@ impl Harness {
 
     /// Creates; panics on an error.
     pub async fn create(&self, c: &OpContext, ty: &str, inputs: &Value) -> Created {
-        self.provider
-            .create(c, ty, inputs)
-            .await
-            .unwrap_or_else(|err| panic!("create {ty}: {err}"))
+        let created = self.provider.create(c, ty, inputs).await;
+        created.unwrap_or_else(|err| panic!("create {ty}: {err}"))
     }
 
     /// Creates, expecting the provider to refuse; returns its error.
@@ -175,10 +173,11 @@ impl Harness {
         inputs: &Value,
         outputs: Option<&Value>,
     ) -> Option<ReadResult> {
-        self.provider
+        let read = self
+            .provider
             .read(c, read_req(ty, id, inputs, outputs))
-            .await
-            .unwrap_or_else(|err| panic!("read {ty}: {err}"))
+            .await;
+        read.unwrap_or_else(|err| panic!("read {ty}: {err}"))
     }
 
     /// Updates in place; panics on an error.
