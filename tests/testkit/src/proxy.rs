@@ -643,13 +643,29 @@ async fn read_head<S: AsyncRead + Unpin>(
         if buf.len() > MAX_HEAD {
             return Err(std::io::Error::other("HTTP head too large"));
         }
-        let mut chunk = [0u8; 8192];
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
+        if read_more(stream, buf).await? == 0 {
             return Ok(None);
         }
-        buf.extend_from_slice(&chunk[..n]);
     }
+}
+
+/// Appends what the stream has next to `buf`; returns how much (0: closed).
+async fn read_more<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<usize> {
+    let mut chunk = [0u8; 16384];
+    let n = stream.read(&mut chunk).await?;
+    buf.extend_from_slice(&chunk[..n]);
+    Ok(n)
+}
+
+/// The error for a peer that closed in the middle of `what`.
+fn cut_short(what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::UnexpectedEof,
+        format!("{what} cut short"),
+    )
 }
 
 /// Reads exactly `n` more bytes after what `buf` holds; returns them and
@@ -660,15 +676,9 @@ async fn read_exact_from<S: AsyncRead + Unpin>(
     n: usize,
 ) -> std::io::Result<Vec<u8>> {
     while buf.len() < n {
-        let mut chunk = [0u8; 16384];
-        let k = stream.read(&mut chunk).await?;
-        if k == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "body cut short",
-            ));
+        if read_more(stream, buf).await? == 0 {
+            return Err(cut_short("body"));
         }
-        buf.extend_from_slice(&chunk[..k]);
     }
     Ok(buf.drain(..n).collect())
 }
@@ -682,15 +692,9 @@ async fn read_line_from<S: AsyncRead + Unpin>(
             let line: Vec<u8> = buf.drain(..i + 2).collect();
             return Ok(String::from_utf8_lossy(&line[..i]).into_owned());
         }
-        let mut chunk = [0u8; 4096];
-        let k = stream.read(&mut chunk).await?;
-        if k == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "chunk cut short",
-            ));
+        if read_more(stream, buf).await? == 0 {
+            return Err(cut_short("chunk"));
         }
-        buf.extend_from_slice(&chunk[..k]);
     }
 }
 
@@ -817,66 +821,52 @@ mod tests {
         )
     }
 
+    /// A signed request of `service` (with an `X-Amz-Target` when given).
+    fn signed(service: &str, method: &str, path: &str, target: &str, body: &str) -> RequestInfo {
+        let a = auth(service);
+        let mut headers = vec![("Authorization", a.as_str())];
+        if !target.is_empty() {
+            headers.push(("X-Amz-Target", target));
+        }
+        info(method, path, &headers, body)
+    }
+
     #[test]
     fn operations_are_classified_per_protocol() {
-        let a = auth("dynamodb");
-        let r = info(
-            "POST",
-            "/",
-            &[
-                ("Authorization", &a),
-                ("X-Amz-Target", "DynamoDB_20120810.DescribeTable"),
-            ],
-            "{}",
-        );
+        let describe = "DynamoDB_20120810.DescribeTable";
+        let r = signed("dynamodb", "POST", "/", describe, "{}");
         assert_eq!(
             (r.service.as_str(), r.region.as_str()),
             ("dynamodb", "eu-west-1")
         );
         assert_eq!(r.operation, "DescribeTable");
-        assert!(!r.mutating);
-        let r = info(
-            "POST",
-            "/",
-            &[
-                ("Authorization", &a),
-                ("X-Amz-Target", "DynamoDB_20120810.CreateTable"),
-            ],
-            "{}",
-        );
-        assert!(r.mutating);
-        let a = auth("iam");
-        let r = info(
-            "POST",
-            "/",
-            &[("Authorization", &a)],
-            "Action=CreateRole&RoleName=x",
-        );
-        assert_eq!(r.label(), "iam:CreateRole");
-        assert!(r.mutating);
-        let r = info(
-            "POST",
-            "/",
-            &[("Authorization", &a)],
-            "Action=GetRole&RoleName=x",
-        );
-        assert!(!r.mutating);
-        let a = auth("route53");
-        let r = info(
-            "GET",
-            "/2013-04-01/hostedzone?maxitems=1",
-            &[("Authorization", &a)],
-            "",
-        );
-        assert!(!r.mutating);
-        assert_eq!(r.operation, "GET /2013-04-01/hostedzone");
-        let r = info(
-            "POST",
-            "/2013-04-01/hostedzone",
-            &[("Authorization", &a)],
-            "<x/>",
-        );
-        assert!(r.mutating);
+        let create_role = signed("iam", "POST", "/", "", "Action=CreateRole&RoleName=x");
+        assert_eq!(create_role.label(), "iam:CreateRole");
+        let zones = "/2013-04-01/hostedzone";
+        let list = signed("route53", "GET", &format!("{zones}?maxitems=1"), "", "");
+        assert_eq!(list.operation, "GET /2013-04-01/hostedzone");
+        for (r, mutating) in [
+            (r, false),
+            (
+                signed(
+                    "dynamodb",
+                    "POST",
+                    "/",
+                    "DynamoDB_20120810.CreateTable",
+                    "{}",
+                ),
+                true,
+            ),
+            (create_role, true),
+            (
+                signed("iam", "POST", "/", "", "Action=GetRole&RoleName=x"),
+                false,
+            ),
+            (list, false),
+            (signed("route53", "POST", zones, "", "<x/>"), true),
+        ] {
+            assert_eq!(r.mutating, mutating, "{}", r.label());
+        }
     }
 
     #[test]
