@@ -4,13 +4,11 @@
 //! the table).
 
 use crate::support::cli::{self, Run, command, example};
+use crate::support::inventory::{DOMAIN, Inventory, REGIONS};
 use crate::support::zone;
 use meridian_testkit::{TestAccount, TestCloud};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "sa-east-1"];
-const DOMAIN: &str = "api.example.com";
 
 fn global_api(dir: &Path, account: &TestAccount, args: &[&str]) -> Run {
     cli::run(&mut command(
@@ -486,47 +484,13 @@ async fn global_api_deploys_changes_and_destroys() {
             .all(|r| r.name().trim_end_matches('.') != DOMAIN),
         "the delegation is gone"
     );
+    let left = Inventory::read(&account, &REGIONS).await;
     for region in REGIONS {
-        let conf = account.sdk_config(region).await;
-        assert!(
-            aws_sdk_apigateway::Client::new(&conf)
-                .get_rest_apis()
-                .send()
-                .await
-                .unwrap()
-                .items()
-                .is_empty()
-        );
-        assert!(
-            aws_sdk_lambda::Client::new(&conf)
-                .list_functions()
-                .send()
-                .await
-                .unwrap()
-                .functions()
-                .is_empty()
-        );
-        assert!(
-            aws_sdk_acm::Client::new(&conf)
-                .list_certificates()
-                .send()
-                .await
-                .unwrap()
-                .certificate_summary_list()
-                .is_empty()
-        );
-        assert!(
-            aws_sdk_cloudwatchlogs::Client::new(&conf)
-                .describe_log_groups()
-                .send()
-                .await
-                .unwrap()
-                .log_groups()
-                .is_empty()
-        );
+        for (what, n) in left.regions[region].counts() {
+            assert_eq!(n, 0, "{region}: {what} left: {left:#?}");
+        }
     }
-    let iam = aws_sdk_iam::Client::new(&account.sdk_config("us-east-1").await);
-    assert!(iam.list_roles().send().await.unwrap().roles().is_empty());
+    assert!(left.roles.is_empty(), "roles left: {left:#?}");
     let check = global_api(dir.path(), &account, &["state", "check"]);
     assert_eq!(check.code, 0, "{}", check.stdout);
 }

@@ -45,6 +45,18 @@ pub struct RegionInventory {
     pub mappings: usize,
 }
 
+impl RegionInventory {
+    /// How many REST APIs, certificates, functions and log groups.
+    pub fn counts(&self) -> [(&'static str, usize); 4] {
+        [
+            ("REST APIs", self.apis.len()),
+            ("certificates", self.certificates.len()),
+            ("functions", self.functions.len()),
+            ("log groups", self.log_groups.len()),
+        ]
+    }
+}
+
 impl Inventory {
     pub async fn read(account: &TestAccount, regions: &[&str]) -> Inventory {
         let us = account.sdk_config("us-east-1").await;
@@ -129,12 +141,7 @@ impl Inventory {
                 mappings: 1,
             };
             assert_eq!(r, &once, "{region}: {self:#?}");
-            for (what, n) in [
-                ("REST APIs", r.apis.len()),
-                ("certificates", r.certificates.len()),
-                ("functions", r.functions.len()),
-                ("log groups", r.log_groups.len()),
-            ] {
+            for (what, n) in r.counts() {
                 assert_eq!(n, 1, "{region}: {what}: {self:#?}");
             }
         }
