@@ -5,13 +5,18 @@
 
 use crate::support::provider::{HOME, Harness, recording};
 use crate::support::zone;
-use aws_sdk_route53::types::{ChangeAction, RrType};
+use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet, RrType};
 use meridian_engine::{OpContext, Provider};
 use serde_json::{Value, json};
 use std::time::Duration;
 
 const CERT: &str = "aws:acm:Certificate";
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "sa-east-1"];
+
+/// The validation CNAME `cname` in `zone_id`, if it is there.
+async fn validation_cname(e: &Harness, zone_id: &str, cname: &str) -> Option<ResourceRecordSet> {
+    zone::record_set(&e.r53(), zone_id, cname, RrType::Cname).await
+}
 
 /// The certificate ARNs the reference TXT next to `cname` lists.
 async fn refs(e: &Harness, zone_id: &str, cname: &str) -> Vec<String> {
@@ -82,7 +87,7 @@ async fn certificate_create_read_drift_and_delete() {
             .any(|t| t.key() == "meridian:token" && t.value() == token)
     );
     let cname = cname_of(&created.outputs);
-    let rs = zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
+    let rs = validation_cname(&e, &zone_id, &cname)
         .await
         .expect("validation CNAME");
     assert_eq!(
@@ -137,11 +142,7 @@ async fn certificate_create_read_drift_and_delete() {
         .update(&c, CERT, &arn, &inputs, &inputs, &created.outputs)
         .await;
     assert_eq!(out["status"], json!("ISSUED"));
-    assert!(
-        zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
-            .await
-            .is_some()
-    );
+    assert!(validation_cname(&e, &zone_id, &cname).await.is_some());
 
     // Delete: the certificate and (as the last user) its records go.
     e.delete(&c, CERT, &arn, &inputs, &created.outputs).await;
@@ -152,17 +153,10 @@ async fn certificate_create_read_drift_and_delete() {
             .await
             .is_err()
     );
-    assert!(
-        zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
-            .await
-            .is_none()
-    );
+    assert!(validation_cname(&e, &zone_id, &cname).await.is_none());
     assert!(refs(&e, &zone_id, &cname).await.is_empty());
-    assert!(
-        e.read(&c, CERT, Some(&arn), &inputs, Some(&created.outputs))
-            .await
-            .is_none()
-    );
+    let gone = e.read(&c, CERT, Some(&arn), &inputs, Some(&created.outputs));
+    assert!(gone.await.is_none());
 }
 
 #[tokio::test]
@@ -180,19 +174,12 @@ async fn a_certificate_deleted_behind_meridians_back_is_seen_and_its_record_rele
         .send()
         .await
         .expect("delete by hand");
-    assert!(
-        e.read(&c, CERT, Some(&created.id), &inputs, Some(&created.outputs))
-            .await
-            .is_none()
-    );
+    let gone = e.read(&c, CERT, Some(&created.id), &inputs, Some(&created.outputs));
+    assert!(gone.await.is_none());
     // Deleting the gone certificate still releases its validation record.
     e.delete(&c, CERT, &created.id, &inputs, &created.outputs)
         .await;
-    assert!(
-        zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
-            .await
-            .is_none()
-    );
+    assert!(validation_cname(&e, &zone_id, &cname).await.is_none());
 }
 
 #[tokio::test]
@@ -261,11 +248,7 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
     // One region's certificate goes: the record stays for the other two.
     e.delete(&ctxs[1], CERT, &certs[1].id, &inputs, &certs[1].outputs)
         .await;
-    assert!(
-        zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
-            .await
-            .is_some()
-    );
+    assert!(validation_cname(&e, &zone_id, &cname).await.is_some());
     let mut left = vec![certs[0].id.clone(), certs[2].id.clone()];
     left.sort();
     assert_eq!(refs(&e, &zone_id, &cname).await, left);
@@ -293,11 +276,7 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
     );
     x.expect("delete us-east-1");
     y.expect("delete sa-east-1");
-    assert!(
-        zone::record_set(&e.r53(), &zone_id, &cname, RrType::Cname)
-            .await
-            .is_none()
-    );
+    assert!(validation_cname(&e, &zone_id, &cname).await.is_none());
     assert!(refs(&e, &zone_id, &cname).await.is_empty());
     zone::assert_only_soa_and_ns(&e.r53(), &zone_id).await;
 }
