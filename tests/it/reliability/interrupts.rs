@@ -3,21 +3,24 @@
 //! once naming the holder.
 
 use crate::support::app::App;
+use crate::support::cli::Watched;
 
-/// Slows the table and the certificates so that steps are running when a
-/// signal or a second process arrives.
-async fn slow_steps(app: &App) {
+/// An `up` whose table step is running: the table and the certificates
+/// are slowed so that steps are running when a signal or a second process
+/// arrives.
+async fn up_with_the_table_step_running() -> (App, Watched) {
+    let app = App::start(|p| p).await;
     app.account
         .set_delays(serde_json::json!({"table_create": 2.5, "acm_issue": 1.5}))
         .await;
+    let mut up = app.spawn(&["up", "--yes"]);
+    up.wait_for("table (aws:dynamodb:GlobalTable, us-east-1)");
+    (app, up)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn first_ctrl_c_lets_running_steps_finish_and_records_them() {
-    let app = App::start(|p| p).await;
-    slow_steps(&app).await;
-    let mut up = app.spawn(&["up", "--yes"]);
-    up.wait_for("table (aws:dynamodb:GlobalTable, us-east-1)");
+    let (app, up) = up_with_the_table_step_running().await;
     up.signal("INT");
     let r = up.finish();
     assert_eq!(r.code, 130, "{}", r.show());
@@ -41,10 +44,7 @@ async fn first_ctrl_c_lets_running_steps_finish_and_records_them() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn second_ctrl_c_exits_at_once_and_the_next_up_reconciles() {
-    let app = App::start(|p| p).await;
-    slow_steps(&app).await;
-    let mut up = app.spawn(&["up", "--yes"]);
-    up.wait_for("table (aws:dynamodb:GlobalTable, us-east-1)");
+    let (app, mut up) = up_with_the_table_step_running().await;
     up.signal("INT");
     up.wait_for("Press Ctrl-C again");
     up.signal("INT");
@@ -58,10 +58,7 @@ async fn second_ctrl_c_exits_at_once_and_the_next_up_reconciles() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_up_or_destroy_fails_at_once_naming_the_holder() {
-    let app = App::start(|p| p).await;
-    slow_steps(&app).await;
-    let mut first = app.spawn(&["up", "--yes"]);
-    first.wait_for("table (aws:dynamodb:GlobalTable, us-east-1)");
+    let (app, mut first) = up_with_the_table_step_running().await;
     for verb in ["up", "destroy"] {
         let r = app.run(&[verb, "--yes"]);
         assert_eq!(r.code, 1, "{verb}: {}", r.show());
