@@ -140,9 +140,12 @@ const SLOW_CHAIN: &[&str] = &[
     "latency_ms=400",
 ];
 
-fn spawn_slow_up(dir: &Path) -> Watched {
+/// A slow `up` in `dir`, once it holds the lock.
+fn spawn_slow_up_holding_the_lock(dir: &Path) -> Watched {
     let args = with(&["up", "--yes", "--parallel", "1"], SLOW_CHAIN);
-    Watched::spawn(&mut command(&example("synthetic"), dir, None, &strs(&args)))
+    let up = Watched::spawn(&mut command(&example("synthetic"), dir, None, &strs(&args)));
+    wait_for_file(&dir.join(".meridian").join("holder.json"));
+    up
 }
 
 fn wait_for_file(p: &Path) {
@@ -159,8 +162,7 @@ fn wait_for_file(p: &Path) {
 #[test]
 fn a_second_run_fails_at_once_naming_the_holder() {
     let dir = tempfile::tempdir().unwrap();
-    let first = spawn_slow_up(dir.path());
-    wait_for_file(&dir.path().join(".meridian").join("holder.json"));
+    let first = spawn_slow_up_holding_the_lock(dir.path());
     std::thread::sleep(Duration::from_millis(200));
     let r = synthetic(dir.path(), &["preview"]);
     assert_eq!(r.code, 1);
@@ -178,8 +180,7 @@ fn a_second_run_fails_at_once_naming_the_holder() {
 #[test]
 fn ctrl_c_lets_running_steps_finish_and_the_next_run_completes() {
     let dir = tempfile::tempdir().unwrap();
-    let first = spawn_slow_up(dir.path());
-    wait_for_file(&dir.path().join(".meridian").join("holder.json"));
+    let first = spawn_slow_up_holding_the_lock(dir.path());
     std::thread::sleep(Duration::from_millis(700));
     first.signal("INT");
     let out = first.finish();

@@ -128,18 +128,10 @@ async fn check_region(account: &TestAccount, region: &str, zone_id: &str) {
     assert!(stage.deployment_id().is_some());
 
     // The custom domain, its mapping, and the latency record aliasing it.
-    let domain = apigw
-        .get_domain_name()
-        .domain_name(DOMAIN)
-        .send()
-        .await
-        .unwrap();
-    let mappings = apigw
-        .get_base_path_mappings()
-        .domain_name(DOMAIN)
-        .send()
-        .await
-        .unwrap();
+    let domain = apigw.get_domain_name().domain_name(DOMAIN).send();
+    let domain = domain.await.unwrap();
+    let mappings = apigw.get_base_path_mappings().domain_name(DOMAIN).send();
+    let mappings = mappings.await.unwrap();
     assert_eq!(mappings.items().len(), 1);
     assert_eq!(mappings.items()[0].rest_api_id(), Some(api_id.as_str()));
     assert_eq!(mappings.items()[0].stage(), Some("prod"));

@@ -43,13 +43,8 @@ async fn log_group_lifecycle() {
         json!({"log_group_name": "log-group", "arn": arn})
     );
     assert_eq!(sdk_retention(&e, "log-group").await, Some(Some(90)));
-    let tags = e
-        .logs()
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .expect("ListTagsForResource");
+    let tags = e.logs().list_tags_for_resource().resource_arn(&arn).send();
+    let tags = tags.await.expect("ListTagsForResource");
     assert_eq!(
         tags.tags().and_then(|t| t.get("meridian:urn")),
         Some(&c.urn)

@@ -4,17 +4,6 @@
 
 use super::*;
 
-/// The ids of the API's deployments, as the SDK lists them.
-async fn sdk_deployments(e: &Harness, api: &str) -> Vec<String> {
-    let out = e.apigw().get_deployments().rest_api_id(api).send().await;
-    let out = out.expect("GetDeployments");
-    out.items()
-        .iter()
-        .filter_map(|d| d.id())
-        .map(str::to_string)
-        .collect()
-}
-
 /// The stage as the SDK sees it.
 async fn sdk_stage(
     e: &Harness,

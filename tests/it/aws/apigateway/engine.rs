@@ -120,14 +120,7 @@ async fn through_the_engine_methods_added_and_removed_get_a_fresh_deployment() {
     let second = recorded_deployment(&store);
     assert_ne!(second, first);
     assert_eq!(served_by_prod(&e, &api).await, second);
-    let deployments = e
-        .apigw()
-        .get_deployments()
-        .rest_api_id(&api)
-        .send()
-        .await
-        .expect("GetDeployments");
-    let ids: Vec<&str> = deployments.items().iter().filter_map(|d| d.id()).collect();
+    let ids = sdk_deployments(&e, &api).await;
     assert_eq!(ids, vec![second.as_str()], "the old deployment was deleted");
 
     // Remove it again, watching the calls. A deployment is a snapshot: the

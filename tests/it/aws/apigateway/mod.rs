@@ -45,6 +45,17 @@ fn replace(path: &str, value: &str) -> PatchOperation {
         .build()
 }
 
+/// The ids of the API's deployments, as the SDK lists them.
+async fn sdk_deployments(e: &Harness, api: &str) -> Vec<String> {
+    let out = e.apigw().get_deployments().rest_api_id(api).send().await;
+    let out = out.expect("GetDeployments");
+    out.items()
+        .iter()
+        .filter_map(|d| d.id())
+        .map(str::to_string)
+        .collect()
+}
+
 /// A new REST API `name`: its id and its root resource's id.
 async fn rest_api(e: &Harness, name: &str) -> (String, String) {
     let (id, out) = e
@@ -118,13 +129,8 @@ async fn certificate(e: &Harness, domain: &str, validate: bool) -> String {
         return arn;
     }
     let record = loop {
-        let out = e
-            .acm()
-            .describe_certificate()
-            .certificate_arn(&arn)
-            .send()
-            .await
-            .expect("DescribeCertificate");
+        let out = e.acm().describe_certificate().certificate_arn(&arn).send();
+        let out = out.await.expect("DescribeCertificate");
         let rr = out
             .certificate()
             .and_then(|c| c.domain_validation_options().first())
