@@ -65,6 +65,14 @@ fn spawn_synthetic(dir: &Path, account: &TestAccount, args: &[String]) -> Watche
     ))
 }
 
+/// A fresh account holding the backend table, and a directory to run in.
+fn account_with_backend() -> (TestAccount, tempfile::TempDir) {
+    let account = TestCloud::shared().account();
+    let dir = tempfile::tempdir().unwrap();
+    create_backend(dir.path(), &account);
+    (account, dir)
+}
+
 fn create_backend(dir: &Path, account: &TestAccount) {
     meridian(
         dir,
@@ -148,9 +156,7 @@ where
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
-    let account = TestCloud::shared().account();
-    let dir = tempfile::tempdir().unwrap();
-    create_backend(dir.path(), &account);
+    let (account, dir) = account_with_backend();
     // Each item write pauses between reading the item and writing it, so the
     // two lease takes overlap; the test cloud's writes are atomic, as AWS's.
     account
@@ -199,9 +205,7 @@ async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_holders_lease_expires_and_the_next_up_reconciles_its_pending_operations() {
-    let account = TestCloud::shared().account();
-    let dir = tempfile::tempdir().unwrap();
-    create_backend(dir.path(), &account);
+    let (account, dir) = account_with_backend();
     let url = backend_url(5);
     let args = slow_up_args(&url, "killed", 6, 1000);
     let holder = spawn_synthetic(dir.path(), &account, &args);
@@ -261,9 +265,7 @@ async fn a_killed_holders_lease_expires_and_the_next_up_reconciles_its_pending_o
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unlock_refuses_a_live_lease_without_force_and_the_broken_holder_writes_nothing_more() {
-    let account = TestCloud::shared().account();
-    let dir = tempfile::tempdir().unwrap();
-    create_backend(dir.path(), &account);
+    let (account, dir) = account_with_backend();
     let url = backend_url(3);
     let args = slow_up_args(&url, "held", 10, 1000);
     let holder = spawn_synthetic(dir.path(), &account, &args);

@@ -166,33 +166,25 @@ fn a_larger_synthetic_graph_killed_at_random_times_converges() {
         w.signal("KILL");
         w.finish();
     };
+    // Killed after `at`, then run again to completion; the state checks.
+    let kill_then_rerun = |verb: &str, at: Duration, round: u32| {
+        kill_after(&[verb, "--yes"], at);
+        let r = run(&[verb, "--yes"]);
+        let what = format!("round {round}: {verb} after a kill at {at:?}");
+        assert_eq!(r.code, 0, "{what}: {}", r.show());
+        check(&format!("after {verb}"));
+    };
     let mut times = Times::new("synthetic random kills");
     for round in 0..3 {
         let at = times.between(Duration::from_millis(100), Duration::from_millis(1500));
-        kill_after(&["up", "--yes"], at);
-        let r = run(&["up", "--yes"]);
-        assert_eq!(
-            r.code,
-            0,
-            "round {round}: up after a kill at {at:?}: {}",
-            r.show()
-        );
-        check("after up");
+        kill_then_rerun("up", at, round);
         let r = run(&["preview", "--expect-no-changes"]);
         assert_eq!(r.code, 0, "round {round}: not converged: {}", r.show());
         let r = run(&["outputs", "--json"]);
         assert!(r.stdout.contains("400"), "{}", r.show());
 
         let at = times.between(Duration::from_millis(100), Duration::from_millis(1200));
-        kill_after(&["destroy", "--yes"], at);
-        let r = run(&["destroy", "--yes"]);
-        assert_eq!(
-            r.code,
-            0,
-            "round {round}: destroy after a kill at {at:?}: {}",
-            r.show()
-        );
-        check("after destroy");
+        kill_then_rerun("destroy", at, round);
         let r = run(&["preview", "--json"]);
         let doc = r.json();
         assert_eq!(
