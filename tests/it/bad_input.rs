@@ -6,14 +6,13 @@
 //! errors (which no configuration of a correct program can produce) are
 //! checked in-process, with the real AWS provider pointed at the proxy.
 
-use crate::reliability::App;
+use crate::support::app::App;
+use crate::support::state;
 use meridian::dsl::aws::iam::{Role, assume_role_policy_for_service};
 use meridian::dsl::{Options, Stack};
 use meridian::engine::ResourceGraph;
 use meridian::engine::model::{Input, ResourceDecl, ResourceOptions};
-use meridian::state::{
-    OperationKind, PendingOperation, ResourceRecord, SledBackend, StackState, StateStore,
-};
+use meridian::state::{SledBackend, StackState, StateStore};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -422,40 +421,20 @@ fn catalogue() -> Vec<Case> {
 /// A valid state with something in every part of it.
 fn valid_state() -> StackState {
     let urn = "urn:meridian:dev::aws:iam:Role::function-role-us-east-1";
-    let record = ResourceRecord {
-        urn: urn.into(),
-        name: "function-role-us-east-1".into(),
-        type_token: "aws:iam:Role".into(),
-        region: "us-east-1".into(),
-        provider: "aws".into(),
-        id: "function-role-us-east-1-0badf00d".into(),
-        inputs: json!({"assume_role_policy": "{}"}),
-        outputs: json!({"arn": "arn:aws:iam::000000000000:role/x"}),
-        dependencies: vec![],
-        protect: false,
-        retain_on_delete: false,
-        pending_delete: false,
-        data_source: false,
-        snapshot: false,
-    };
-    let pending = PendingOperation {
-        key: "urn:meridian:dev::aws:logs:LogGroup::log-group-us-east-1".into(),
-        kind: OperationKind::Create,
-        urn: "urn:meridian:dev::aws:logs:LogGroup::log-group-us-east-1".into(),
-        name: "log-group-us-east-1".into(),
-        type_token: "aws:logs:LogGroup".into(),
-        region: "us-east-1".into(),
-        provider: "aws".into(),
-        id: None,
-        token: "0123456789abcdef0123456789abcdef".into(),
-        inputs: json!({"log_group_name": "/meridian/dev/global-api/us-east-1"}),
-        previous: None,
-        dependencies: vec![],
-        protect: false,
-        retain_on_delete: false,
-        started_at_ms: 1,
-        pid: 1,
-    };
+    let record = state::record(
+        urn,
+        "aws:iam:Role",
+        "function-role-us-east-1-0badf00d",
+        json!({"assume_role_policy": "{}"}),
+        json!({"arn": "arn:aws:iam::000000000000:role/x"}),
+    );
+    let pending = state::pending(
+        "urn:meridian:dev::aws:logs:LogGroup::log-group-us-east-1",
+        "log-group-us-east-1",
+        "aws:logs:LogGroup",
+        "0123456789abcdef0123456789abcdef",
+        json!({"log_group_name": "/meridian/dev/global-api/us-east-1"}),
+    );
     StackState {
         resources: BTreeMap::from([(urn.to_string(), record)]),
         pending: BTreeMap::from([(pending.key.clone(), pending)]),

@@ -2,57 +2,13 @@
 //! provider): flags, `--yes`, `--json`, exit codes, locking, Ctrl-C, and
 //! recovery after the process is killed at each kind of journal write.
 
+use crate::support::cli::{Run, Watched, command, example, run, strs};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Builds an example once per test binary and returns its path.
-pub fn example(name: &str) -> PathBuf {
-    static BUILT: OnceLock<std::sync::Mutex<Vec<String>>> = OnceLock::new();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let built = BUILT.get_or_init(Default::default);
-    let mut built = built.lock().unwrap_or_else(|p| p.into_inner());
-    if !built.iter().any(|b| b == name) {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", name])
-            .current_dir(root)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building example {name} failed");
-        built.push(name.to_string());
-    }
-    target.join("debug").join("examples").join(name)
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn to_run(o: Output) -> Run {
-    Run {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
 fn synthetic(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(example("synthetic"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("MERIDIAN_FAILPOINT")
-        .stdin(Stdio::null())
-        .output()
-        .expect("program runs");
-    to_run(out)
+    run(&mut command(&example("synthetic"), dir, None, args))
 }
 
 const SMALL: &[&str] = &["--config", "resources=24", "--config", "layers=4"];
@@ -62,8 +18,7 @@ fn with(base: &[&str], more: &[&str]) -> Vec<String> {
 }
 
 fn run_args(dir: &Path, args: &[String]) -> Run {
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    synthetic(dir, &refs)
+    synthetic(dir, &strs(args))
 }
 
 fn state_ok(dir: &Path) {
@@ -174,29 +129,23 @@ fn graph_prints_dot_with_regions_as_clusters() {
     assert!(r.stdout.starts_with("flowchart LR"), "{}", r.stdout);
 }
 
-fn spawn_slow_up(dir: &Path, extra_env: &[(&str, &str)]) -> std::process::Child {
-    let mut cmd = Command::new(example("synthetic"));
-    cmd.args([
-        "up",
-        "--yes",
-        "--config",
-        "resources=6",
-        "--config",
-        "layers=6",
-        "--config",
-        "latency_ms=400",
-        "--parallel",
-        "1",
-    ])
-    .current_dir(dir)
-    .env("NO_COLOR", "1")
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    for (k, v) in extra_env {
-        cmd.env(k, v);
-    }
-    cmd.spawn().expect("spawn")
+/// The synthetic stack, slow enough to be caught running: six resources in
+/// a chain, 400 ms each.
+const SLOW_CHAIN: &[&str] = &[
+    "--config",
+    "resources=6",
+    "--config",
+    "layers=6",
+    "--config",
+    "latency_ms=400",
+];
+
+/// A slow `up` in `dir`, once it holds the lock.
+fn spawn_slow_up_holding_the_lock(dir: &Path) -> Watched {
+    let args = with(&["up", "--yes", "--parallel", "1"], SLOW_CHAIN);
+    let up = Watched::spawn(&mut command(&example("synthetic"), dir, None, &strs(&args)));
+    wait_for_file(&dir.join(".meridian").join("holder.json"));
+    up
 }
 
 fn wait_for_file(p: &Path) {
@@ -213,59 +162,37 @@ fn wait_for_file(p: &Path) {
 #[test]
 fn a_second_run_fails_at_once_naming_the_holder() {
     let dir = tempfile::tempdir().unwrap();
-    let mut first = spawn_slow_up(dir.path(), &[]);
-    wait_for_file(&dir.path().join(".meridian").join("holder.json"));
+    let first = spawn_slow_up_holding_the_lock(dir.path());
     std::thread::sleep(Duration::from_millis(200));
     let r = synthetic(dir.path(), &["preview"]);
     assert_eq!(r.code, 1);
     assert!(
         r.stderr
             .contains("locked by another running Meridian process")
-            && r.stderr.contains(&format!("pid {}", first.id())),
+            && r.stderr.contains(&format!("pid {}", first.pid())),
         "{}",
         r.stderr
     );
-    let status = first.wait().unwrap();
-    assert!(status.success());
+    assert_eq!(first.finish().code, 0);
     state_ok(dir.path());
 }
 
 #[test]
 fn ctrl_c_lets_running_steps_finish_and_the_next_run_completes() {
     let dir = tempfile::tempdir().unwrap();
-    let first = spawn_slow_up(dir.path(), &[]);
-    wait_for_file(&dir.path().join(".meridian").join("holder.json"));
+    let first = spawn_slow_up_holding_the_lock(dir.path());
     std::thread::sleep(Duration::from_millis(700));
-    let _ = Command::new("kill")
-        .args(["-INT", &first.id().to_string()])
-        .status();
-    let out = first.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    first.signal("INT");
+    let out = first.finish();
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    let stderr = out.stderr;
     assert!(stderr.contains("no new steps will start"), "{stderr}");
     assert!(
         stderr.contains("not started: the run was interrupted") || stderr.contains("Interrupted"),
         "{stderr}"
     );
     state_ok(dir.path());
-    let r = synthetic(
-        dir.path(),
-        &[
-            "up",
-            "--yes",
-            "--config",
-            "resources=6",
-            "--config",
-            "layers=6",
-            "--config",
-            "latency_ms=400",
-        ],
-    );
+    let r = run_args(dir.path(), &with(&["up", "--yes"], SLOW_CHAIN));
     assert_eq!(r.code, 0, "{}", r.stderr);
     state_ok(dir.path());
 }
@@ -274,17 +201,12 @@ fn ctrl_c_lets_running_steps_finish_and_the_next_run_completes() {
 fn killed_after_each_kind_of_journal_write_the_next_up_converges() {
     for failpoint in ["after-begin:3", "after-call:3", "after-complete:3"] {
         let dir = tempfile::tempdir().unwrap();
-        let out = Command::new(example("synthetic"))
-            .args(with(&["up", "--yes", "--parallel", "1"], SMALL))
-            .current_dir(dir.path())
-            .env("MERIDIAN_FAILPOINT", failpoint)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        assert!(
-            !out.status.success(),
-            "{failpoint}: the process was not killed"
+        let args = with(&["up", "--yes", "--parallel", "1"], SMALL);
+        let r = run(
+            command(&example("synthetic"), dir.path(), None, &strs(&args))
+                .env("MERIDIAN_FAILPOINT", failpoint),
         );
+        assert!(r.code != 0, "{failpoint}: the process was not killed");
         let r = run_args(dir.path(), &with(&["up", "--yes"], SMALL));
         assert_eq!(r.code, 0, "{failpoint}: {}\n{}", r.stdout, r.stderr);
         state_ok(dir.path());
@@ -314,13 +236,7 @@ fn a_latency_model_file_gives_each_resource_its_latency_and_a_bad_one_is_named()
         "--config",
         "latency_model=model.json",
     ];
-    let r = synthetic(
-        dir.path(),
-        &with(&["up", "--yes"], &cfg)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let r = synthetic(dir.path(), &strs(&with(&["up", "--yes"], &cfg)));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = synthetic(dir.path(), &["state", "export", "--out", "state.json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

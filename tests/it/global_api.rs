@@ -3,70 +3,27 @@
 //! handler change, adding and removing a region, and destroy (which keeps
 //! the table).
 
-use crate::cli::example;
+use crate::support::cli::{self, Run, command, example};
+use crate::support::inventory::{DOMAIN, Inventory, REGIONS};
+use crate::support::zone;
 use meridian_testkit::{TestAccount, TestCloud};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
-
-const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "sa-east-1"];
-const DOMAIN: &str = "api.example.com";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
 
 fn global_api(dir: &Path, account: &TestAccount, args: &[&str]) -> Run {
-    let out = Command::new(example("global_api"))
-        .args(args)
-        .current_dir(dir)
-        .envs(account.env())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("example runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn ok(r: Run) -> Run {
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
-    r
-}
-
-async fn create_parent_zone(account: &TestAccount) -> String {
-    let r53 = aws_sdk_route53::Client::new(&account.sdk_config("us-east-1").await);
-    let out = r53
-        .create_hosted_zone()
-        .name("example.com")
-        .caller_reference(format!("parent-{}", account.id()))
-        .send()
-        .await
-        .unwrap();
-    out.hosted_zone()
-        .unwrap()
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string()
+    cli::run(&mut command(
+        &example("global_api"),
+        dir,
+        Some(account),
+        args,
+    ))
 }
 
 async fn records(
     account: &TestAccount,
     zone_id: &str,
 ) -> Vec<aws_sdk_route53::types::ResourceRecordSet> {
-    let r53 = aws_sdk_route53::Client::new(&account.sdk_config("us-east-1").await);
-    r53.list_resource_record_sets()
-        .hosted_zone_id(zone_id)
-        .send()
-        .await
-        .unwrap()
-        .resource_record_sets()
-        .to_vec()
+    zone::record_sets(&zone::route53(account).await, zone_id).await
 }
 
 async fn api_zone_id(account: &TestAccount) -> Option<String> {
@@ -171,18 +128,10 @@ async fn check_region(account: &TestAccount, region: &str, zone_id: &str) {
     assert!(stage.deployment_id().is_some());
 
     // The custom domain, its mapping, and the latency record aliasing it.
-    let domain = apigw
-        .get_domain_name()
-        .domain_name(DOMAIN)
-        .send()
-        .await
-        .unwrap();
-    let mappings = apigw
-        .get_base_path_mappings()
-        .domain_name(DOMAIN)
-        .send()
-        .await
-        .unwrap();
+    let domain = apigw.get_domain_name().domain_name(DOMAIN).send();
+    let domain = domain.await.unwrap();
+    let mappings = apigw.get_base_path_mappings().domain_name(DOMAIN).send();
+    let mappings = mappings.await.unwrap();
     assert_eq!(mappings.items().len(), 1);
     assert_eq!(mappings.items()[0].rest_api_id(), Some(api_id.as_str()));
     assert_eq!(mappings.items()[0].stage(), Some("prod"));
@@ -321,7 +270,7 @@ async fn only_log_group(logs: &aws_sdk_cloudwatchlogs::Client) -> String {
 fn plan(dir: &Path, account: &TestAccount, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["preview", "--json"];
     args.extend_from_slice(extra);
-    let r = ok(global_api(dir, account, &args));
+    let r = global_api(dir, account, &args).ok();
     serde_json::from_str(&r.stdout).unwrap()
 }
 
@@ -343,7 +292,7 @@ fn changed(plan: &serde_json::Value) -> BTreeMap<String, String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn global_api_deploys_changes_and_destroys() {
     let account = TestCloud::shared().account();
-    let parent = create_parent_zone(&account).await;
+    let parent = zone::parent_zone(&account).await;
     let dir = tempfile::tempdir().unwrap();
     let handler = dir.path().join("handler");
     std::fs::create_dir(&handler).unwrap();
@@ -364,7 +313,7 @@ async fn global_api_deploys_changes_and_destroys() {
     };
 
     // 1. Deploy everything.
-    let up = ok(run(with(&["up", "--yes"])));
+    let up = run(with(&["up", "--yes"])).ok();
     assert!(up.stdout.contains("api_url"), "{}", up.stdout);
     assert_eq!(
         replicas(&account).await,
@@ -399,7 +348,7 @@ async fn global_api_deploys_changes_and_destroys() {
     // 2. No changes, and `up --expect-no-changes` agrees.
     let p = plan(dir.path(), &account, &base);
     assert!(changed(&p).is_empty(), "{:?}", changed(&p));
-    ok(run(with(&["up", "--yes", "--expect-no-changes"])));
+    run(with(&["up", "--yes", "--expect-no-changes"])).ok();
 
     // Drift: a log group deleted and another's retention changed behind
     // Meridian's back; `refresh` records both, `up` repairs them.
@@ -420,7 +369,7 @@ async fn global_api_deploys_changes_and_destroys() {
         .send()
         .await
         .unwrap();
-    let refreshed = ok(run(with(&["refresh", "--yes", "--json"])));
+    let refreshed = run(with(&["refresh", "--yes", "--json"])).ok();
     let refreshed: serde_json::Value = serde_json::from_str(&refreshed.stdout).unwrap();
     let status = |name: &str| {
         refreshed["resources"]
@@ -443,7 +392,7 @@ async fn global_api_deploys_changes_and_destroys() {
         Some("update"),
         "{c:?}"
     );
-    ok(run(with(&["up", "--yes"])));
+    run(with(&["up", "--yes"])).ok();
     for region in ["eu-west-1", "sa-east-1"] {
         check_region(&account, region, &zone_id).await;
     }
@@ -461,7 +410,7 @@ async fn global_api_deploys_changes_and_destroys() {
         .map(|r| (format!("function-{r}"), "update".to_string()))
         .collect();
     assert_eq!(changed(&p), expected);
-    ok(run(with(&["up", "--yes"])));
+    run(with(&["up", "--yes"])).ok();
     assert!(changed(&plan(dir.path(), &account, &base)).is_empty());
 
     // 4. Adding a region creates its resources and a replica; removing it
@@ -478,7 +427,7 @@ async fn global_api_deploys_changes_and_destroys() {
         "{c:?}"
     );
     assert_eq!(c.len(), 17, "{c:?}");
-    ok(run(with(&["up", "--yes", "--config", four])));
+    run(with(&["up", "--yes", "--config", four])).ok();
     assert_eq!(
         replicas(&account).await,
         vec!["ap-southeast-2", "eu-west-1", "sa-east-1", "us-east-1"]
@@ -491,7 +440,7 @@ async fn global_api_deploys_changes_and_destroys() {
             .all(|(n, op)| n == "table" || (n.contains("ap-southeast-2") && op == "delete")),
         "{c:?}"
     );
-    ok(run(with(&["up", "--yes"])));
+    run(with(&["up", "--yes"])).ok();
     assert_eq!(
         replicas(&account).await,
         vec!["eu-west-1", "sa-east-1", "us-east-1"]
@@ -505,7 +454,7 @@ async fn global_api_deploys_changes_and_destroys() {
     assert!(left.functions().is_empty());
 
     // 5. Destroy removes everything but the retained table, and says so.
-    let d = ok(run(with(&["destroy", "--yes"])));
+    let d = run(with(&["destroy", "--yes"])).ok();
     assert!(
         d.stdout.contains("Kept in the cloud") && d.stdout.contains("table"),
         "{}",
@@ -527,47 +476,13 @@ async fn global_api_deploys_changes_and_destroys() {
             .all(|r| r.name().trim_end_matches('.') != DOMAIN),
         "the delegation is gone"
     );
+    let left = Inventory::read(&account, &REGIONS).await;
     for region in REGIONS {
-        let conf = account.sdk_config(region).await;
-        assert!(
-            aws_sdk_apigateway::Client::new(&conf)
-                .get_rest_apis()
-                .send()
-                .await
-                .unwrap()
-                .items()
-                .is_empty()
-        );
-        assert!(
-            aws_sdk_lambda::Client::new(&conf)
-                .list_functions()
-                .send()
-                .await
-                .unwrap()
-                .functions()
-                .is_empty()
-        );
-        assert!(
-            aws_sdk_acm::Client::new(&conf)
-                .list_certificates()
-                .send()
-                .await
-                .unwrap()
-                .certificate_summary_list()
-                .is_empty()
-        );
-        assert!(
-            aws_sdk_cloudwatchlogs::Client::new(&conf)
-                .describe_log_groups()
-                .send()
-                .await
-                .unwrap()
-                .log_groups()
-                .is_empty()
-        );
+        for (what, n) in left.regions[region].counts() {
+            assert_eq!(n, 0, "{region}: {what} left: {left:#?}");
+        }
     }
-    let iam = aws_sdk_iam::Client::new(&account.sdk_config("us-east-1").await);
-    assert!(iam.list_roles().send().await.unwrap().roles().is_empty());
+    assert!(left.roles.is_empty(), "roles left: {left:#?}");
     let check = global_api(dir.path(), &account, &["state", "check"]);
     assert_eq!(check.code, 0, "{}", check.stdout);
 }

@@ -71,26 +71,18 @@ async fn handler_returns_the_item_or_404() {
     let account = TestCloud::shared().account();
     let ddb = aws_sdk_dynamodb::Client::new(&account.sdk_config("eu-west-1").await);
     let table = "handler-table";
-    ddb.create_table()
+    let id = AttributeDefinition::builder().attribute_name("id");
+    let id = id.attribute_type(ScalarAttributeType::S).build().unwrap();
+    let key = KeySchemaElement::builder().attribute_name("id");
+    let key = key.key_type(KeyType::Hash).build().unwrap();
+    let create = ddb
+        .create_table()
         .table_name(table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+        .attribute_definitions(id);
+    let create = create
+        .key_schema(key)
+        .billing_mode(BillingMode::PayPerRequest);
+    create.send().await.unwrap();
     ddb.put_item()
         .table_name(table)
         .item("id", AttributeValue::S("abc".into()))

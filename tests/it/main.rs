@@ -1,19 +1,14 @@
 //! The integration tests: one binary (each test binary links the whole AWS
 //! SDK). Modules: the CLI end to end, each AWS provider against the local
 //! test cloud, reliability (kills, interrupts, locks, faults, data safety)
-//! and the catalogue of bad inputs.
+//! and the catalogue of bad inputs. What they share lives in `support`.
 
-mod aws_acm;
-mod aws_apigateway;
-mod aws_dynamodb;
-mod aws_iam;
-mod aws_lambda;
-mod aws_logs;
-mod aws_route53;
+mod aws;
 mod bad_input;
 mod cli;
 mod global_api;
 mod handler;
 mod reliability;
 mod state_backend;
+mod support;
 mod ux;

@@ -5,15 +5,13 @@
 //! lifecycle with its state in DynamoDB. Each test has its own account; the
 //! backend table lives there next to the program's resources.
 
-use crate::cli::example;
+use crate::support::cli::{self, Run, Watched, command, example, meridian_bin, strs};
+use crate::support::{state, zone};
 use aws_sdk_dynamodb::types::AttributeValue;
-use meridian_state::{
-    Completion, OperationKind, PendingOperation, ResourceRecord, StackState, StateStore,
-};
+use meridian_state::{Completion, PendingOperation, ResourceRecord, StackState, StateStore};
 use meridian_testkit::{TestAccount, TestCloud};
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const TABLE: &str = "meridian-state";
@@ -22,57 +20,8 @@ fn backend_url(lease_ttl_secs: u64) -> String {
     format!("dynamodb://{TABLE}?region=us-east-1&lease_ttl={lease_ttl_secs}")
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn from(o: Output) -> Self {
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    }
-
-    fn ok(self) -> Self {
-        assert_eq!(
-            self.code, 0,
-            "stdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-}
-
-fn meridian_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_meridian"))
-}
-
-/// A command in `dir` against `account`, with nothing inherited that could
-/// point it elsewhere.
-fn command(program: &Path, dir: &Path, account: &TestAccount, args: &[&str]) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .current_dir(dir)
-        .envs(account.env())
-        .env("NO_COLOR", "1")
-        .env_remove("MERIDIAN_BACKEND")
-        .env_remove("MERIDIAN_FAILPOINT")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .stdin(Stdio::null());
-    cmd
-}
-
 fn run(program: &Path, dir: &Path, account: &TestAccount, args: &[&str]) -> Run {
-    Run::from(
-        command(program, dir, account, args)
-            .output()
-            .expect("program runs"),
-    )
+    cli::run(&mut command(program, dir, Some(account), args))
 }
 
 fn meridian(dir: &Path, account: &TestAccount, args: &[&str]) -> Run {
@@ -107,13 +56,21 @@ fn slow_up_args(url: &str, stack: &str, n: usize, latency_ms: u64) -> Vec<String
     .collect()
 }
 
-fn spawn_synthetic(dir: &Path, account: &TestAccount, args: &[String]) -> Child {
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    command(&example("synthetic"), dir, account, &refs)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("program starts")
+fn spawn_synthetic(dir: &Path, account: &TestAccount, args: &[String]) -> Watched {
+    Watched::spawn(&mut command(
+        &example("synthetic"),
+        dir,
+        Some(account),
+        &strs(args),
+    ))
+}
+
+/// A fresh account holding the backend table, and a directory to run in.
+fn account_with_backend() -> (TestAccount, tempfile::TempDir) {
+    let account = TestCloud::shared().account();
+    let dir = tempfile::tempdir().unwrap();
+    create_backend(dir.path(), &account);
+    (account, dir)
 }
 
 fn create_backend(dir: &Path, account: &TestAccount) {
@@ -199,9 +156,7 @@ where
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
-    let account = TestCloud::shared().account();
-    let dir = tempfile::tempdir().unwrap();
-    create_backend(dir.path(), &account);
+    let (account, dir) = account_with_backend();
     // Each item write pauses between reading the item and writing it, so the
     // two lease takes overlap; the test cloud's writes are atomic, as AWS's.
     account
@@ -212,10 +167,10 @@ async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
     let mut b = spawn_synthetic(dir.path(), &account, &args);
     let start = Instant::now();
     let (first, mut second) = loop {
-        if a.try_wait().unwrap().is_some() {
+        if !a.is_running() {
             break (a, b);
         }
-        if b.try_wait().unwrap().is_some() {
+        if !b.is_running() {
             break (b, a);
         }
         assert!(
@@ -226,11 +181,11 @@ async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
     };
     // The loser did not wait for the lease: it is out while the winner runs.
     assert!(
-        second.try_wait().unwrap().is_none(),
+        second.is_running(),
         "the first run to finish should be the refused one"
     );
-    let winner_pid = second.id();
-    let loser = Run::from(first.wait_with_output().unwrap());
+    let winner_pid = second.pid();
+    let loser = first.finish();
     assert_eq!(loser.code, 1, "{}", loser.stderr);
     // Refused when taking the lease: a conditional write that only one run
     // can win.
@@ -244,25 +199,24 @@ async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
         "{}",
         loser.stderr
     );
-    Run::from(second.wait_with_output().unwrap()).ok();
+    second.finish().ok();
     state_ok(dir.path(), &account, &backend_url(10), "race");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_holders_lease_expires_and_the_next_up_reconciles_its_pending_operations() {
-    let account = TestCloud::shared().account();
-    let dir = tempfile::tempdir().unwrap();
-    create_backend(dir.path(), &account);
+    let (account, dir) = account_with_backend();
     let url = backend_url(5);
     let args = slow_up_args(&url, "killed", 6, 1000);
-    let mut holder = spawn_synthetic(dir.path(), &account, &args);
+    let holder = spawn_synthetic(dir.path(), &account, &args);
     // Kill it while an operation is journaled and its call runs (1 s).
     wait_until("a journal entry of the running up", || async {
         journal_entries(&account, "killed").await > 0
     })
     .await;
-    holder.kill().unwrap();
-    holder.wait().unwrap();
+    let holder_pid = holder.pid();
+    holder.signal("KILL");
+    holder.finish();
     assert!(journal_entries(&account, "killed").await >= 1);
 
     // The dead process still holds the lease until it expires.
@@ -282,13 +236,13 @@ async fn a_killed_holders_lease_expires_and_the_next_up_reconciles_its_pending_o
     let r = synthetic(dir.path(), &account, &preview);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
-        r.stderr.contains(&format!("pid {} ", holder.id())),
+        r.stderr.contains(&format!("pid {holder_pid} ")),
         "{}",
         r.stderr
     );
 
     // Then the next up takes the lease and reconciles before planning.
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let refs = strs(&args);
     let start = Instant::now();
     let up = loop {
         let r = synthetic(dir.path(), &account, &refs);
@@ -311,9 +265,7 @@ async fn a_killed_holders_lease_expires_and_the_next_up_reconciles_its_pending_o
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unlock_refuses_a_live_lease_without_force_and_the_broken_holder_writes_nothing_more() {
-    let account = TestCloud::shared().account();
-    let dir = tempfile::tempdir().unwrap();
-    create_backend(dir.path(), &account);
+    let (account, dir) = account_with_backend();
     let url = backend_url(3);
     let args = slow_up_args(&url, "held", 10, 1000);
     let holder = spawn_synthetic(dir.path(), &account, &args);
@@ -336,7 +288,7 @@ async fn unlock_refuses_a_live_lease_without_force_and_the_broken_holder_writes_
     assert!(r.stderr.contains("Broke the live lease"), "{}", r.stderr);
 
     // The holder's next write is refused, so it stops and says why.
-    let out = Run::from(holder.wait_with_output().unwrap());
+    let out = holder.finish();
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(
         format!("{}{}", out.stdout, out.stderr).contains("no longer holds the lease"),
@@ -344,49 +296,20 @@ async fn unlock_refuses_a_live_lease_without_force_and_the_broken_holder_writes_
         out.stdout,
         out.stderr
     );
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let refs = strs(&args);
     synthetic(dir.path(), &account, &refs).ok();
     state_ok(dir.path(), &account, &url, "held");
 }
 
 fn record(urn: &str, filler: usize) -> ResourceRecord {
-    ResourceRecord {
-        urn: urn.into(),
-        name: urn.rsplit("::").next().unwrap_or(urn).into(),
-        type_token: "null:index:Resource".into(),
-        region: "us-east-1".into(),
-        provider: "null".into(),
-        id: format!("id-{urn}"),
-        inputs: json!({"filler": "x".repeat(filler), "n": 1.5, "big": u64::MAX}),
-        outputs: json!({"id": format!("id-{urn}")}),
-        dependencies: vec![],
-        protect: false,
-        retain_on_delete: false,
-        pending_delete: false,
-        data_source: false,
-        snapshot: false,
-    }
+    let id = format!("id-{urn}");
+    let inputs = json!({"filler": "x".repeat(filler), "n": 1.5, "big": u64::MAX});
+    state::record(urn, "null:index:Resource", &id, inputs, json!({"id": id}))
 }
 
 fn pending(key: &str) -> PendingOperation {
-    PendingOperation {
-        key: key.into(),
-        kind: OperationKind::Create,
-        urn: key.into(),
-        name: "p".into(),
-        type_token: "null:index:Resource".into(),
-        region: "us-east-1".into(),
-        provider: "null".into(),
-        id: None,
-        token: format!("tok-{key}"),
-        inputs: json!({}),
-        previous: None,
-        dependencies: vec![],
-        protect: false,
-        retain_on_delete: false,
-        started_at_ms: 1,
-        pid: 1,
-    }
+    let token = format!("tok-{key}");
+    state::pending(key, "p", "null:index:Resource", &token, json!({}))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -577,29 +500,17 @@ fn export_from_sled_import_into_dynamodb_and_back_round_trips_exactly() {
     assert_eq!(read("sled.json"), read("back.json"));
 }
 
-async fn create_parent_zone(account: &TestAccount) {
-    let r53 = aws_sdk_route53::Client::new(&account.sdk_config("us-east-1").await);
-    r53.create_hosted_zone()
-        .name("example.com")
-        .caller_reference(format!("parent-{}", account.id()))
-        .send()
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_global_api_lifecycle_runs_with_its_state_in_dynamodb() {
     let account = TestCloud::shared().account();
-    create_parent_zone(&account).await;
+    zone::parent_zone(&account).await;
     let dir = tempfile::tempdir().unwrap();
     create_backend(dir.path(), &account);
     // Selected through the environment, as a team would set it.
     let global_api = |args: &[&str]| {
-        Run::from(
-            command(&example("global_api"), dir.path(), &account, args)
-                .env("MERIDIAN_BACKEND", backend_url(60))
-                .output()
-                .expect("example runs"),
+        cli::run(
+            command(&example("global_api"), dir.path(), Some(&account), args)
+                .env("MERIDIAN_BACKEND", backend_url(60)),
         )
     };
     let up = global_api(&["up", "--yes"]).ok();

@@ -3,7 +3,7 @@
 //! rules, `--json` alone on stdout, errors as JSON, `graph` pictures through
 //! Graphviz, and `-v` logs with the SDK's request ids.
 
-use crate::cli::example;
+use crate::support::cli::example;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use serde_json::Value;
 use std::io::Read;

@@ -643,13 +643,29 @@ async fn read_head<S: AsyncRead + Unpin>(
         if buf.len() > MAX_HEAD {
             return Err(std::io::Error::other("HTTP head too large"));
         }
-        let mut chunk = [0u8; 8192];
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
+        if read_more(stream, buf).await? == 0 {
             return Ok(None);
         }
-        buf.extend_from_slice(&chunk[..n]);
     }
+}
+
+/// Appends what the stream has next to `buf`; returns how much (0: closed).
+async fn read_more<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<usize> {
+    let mut chunk = [0u8; 16384];
+    let n = stream.read(&mut chunk).await?;
+    buf.extend_from_slice(&chunk[..n]);
+    Ok(n)
+}
+
+/// The error for a peer that closed in the middle of `what`.
+fn cut_short(what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::UnexpectedEof,
+        format!("{what} cut short"),
+    )
 }
 
 /// Reads exactly `n` more bytes after what `buf` holds; returns them and
@@ -660,15 +676,9 @@ async fn read_exact_from<S: AsyncRead + Unpin>(
     n: usize,
 ) -> std::io::Result<Vec<u8>> {
     while buf.len() < n {
-        let mut chunk = [0u8; 16384];
-        let k = stream.read(&mut chunk).await?;
-        if k == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "body cut short",
-            ));
+        if read_more(stream, buf).await? == 0 {
+            return Err(cut_short("body"));
         }
-        buf.extend_from_slice(&chunk[..k]);
     }
     Ok(buf.drain(..n).collect())
 }
@@ -682,15 +692,9 @@ async fn read_line_from<S: AsyncRead + Unpin>(
             let line: Vec<u8> = buf.drain(..i + 2).collect();
             return Ok(String::from_utf8_lossy(&line[..i]).into_owned());
         }
-        let mut chunk = [0u8; 4096];
-        let k = stream.read(&mut chunk).await?;
-        if k == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "chunk cut short",
-            ));
+        if read_more(stream, buf).await? == 0 {
+            return Err(cut_short("chunk"));
         }
-        buf.extend_from_slice(&chunk[..k]);
     }
 }
 
@@ -796,121 +800,4 @@ async fn forward(upstream: &str, info: &RequestInfo) -> std::io::Result<Vec<u8>>
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn info(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> RequestInfo {
-        classify(
-            method.into(),
-            path.into(),
-            headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body.as_bytes().to_vec(),
-        )
-    }
-
-    fn auth(service: &str) -> String {
-        format!(
-            "AWS4-HMAC-SHA256 Credential=111122223333/20240101/eu-west-1/{service}/aws4_request, SignedHeaders=host, Signature=00"
-        )
-    }
-
-    #[test]
-    fn operations_are_classified_per_protocol() {
-        let a = auth("dynamodb");
-        let r = info(
-            "POST",
-            "/",
-            &[
-                ("Authorization", &a),
-                ("X-Amz-Target", "DynamoDB_20120810.DescribeTable"),
-            ],
-            "{}",
-        );
-        assert_eq!(
-            (r.service.as_str(), r.region.as_str()),
-            ("dynamodb", "eu-west-1")
-        );
-        assert_eq!(r.operation, "DescribeTable");
-        assert!(!r.mutating);
-        let r = info(
-            "POST",
-            "/",
-            &[
-                ("Authorization", &a),
-                ("X-Amz-Target", "DynamoDB_20120810.CreateTable"),
-            ],
-            "{}",
-        );
-        assert!(r.mutating);
-        let a = auth("iam");
-        let r = info(
-            "POST",
-            "/",
-            &[("Authorization", &a)],
-            "Action=CreateRole&RoleName=x",
-        );
-        assert_eq!(r.label(), "iam:CreateRole");
-        assert!(r.mutating);
-        let r = info(
-            "POST",
-            "/",
-            &[("Authorization", &a)],
-            "Action=GetRole&RoleName=x",
-        );
-        assert!(!r.mutating);
-        let a = auth("route53");
-        let r = info(
-            "GET",
-            "/2013-04-01/hostedzone?maxitems=1",
-            &[("Authorization", &a)],
-            "",
-        );
-        assert!(!r.mutating);
-        assert_eq!(r.operation, "GET /2013-04-01/hostedzone");
-        let r = info(
-            "POST",
-            "/2013-04-01/hostedzone",
-            &[("Authorization", &a)],
-            "<x/>",
-        );
-        assert!(r.mutating);
-    }
-
-    #[test]
-    fn throttling_has_the_protocol_shape() {
-        let a = auth("iam");
-        let r = info("POST", "/", &[("Authorization", &a)], "Action=CreateRole");
-        let text = String::from_utf8(error_response(&r, 400, "Throttling", "slow")).unwrap();
-        assert!(text.starts_with("HTTP/1.1 400"), "{text}");
-        assert!(text.contains("<Code>Throttling</Code>"), "{text}");
-        let a = auth("acm");
-        let r = info(
-            "POST",
-            "/",
-            &[
-                ("Authorization", &a),
-                ("X-Amz-Target", "CertificateManager.RequestCertificate"),
-                ("Content-Type", "application/x-amz-json-1.1"),
-            ],
-            "{}",
-        );
-        let text =
-            String::from_utf8(error_response(&r, 400, "ThrottlingException", "slow")).unwrap();
-        assert!(text.contains(r#""__type":"ThrottlingException""#), "{text}");
-        assert!(text.contains("application/x-amz-json-1.1"), "{text}");
-    }
-
-    #[tokio::test]
-    async fn chunked_bodies_are_decoded() {
-        let raw = b"4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\nNEXT".to_vec();
-        let mut stream: &[u8] = &raw;
-        let mut buf = Vec::new();
-        let headers = vec![("Transfer-Encoding".to_string(), "chunked".to_string())];
-        let body = read_body(&mut stream, &mut buf, &headers).await.unwrap();
-        assert_eq!(body, b"Wikipedia");
-        assert_eq!(buf, b"NEXT");
-    }
-}
+mod tests;

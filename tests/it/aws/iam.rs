@@ -3,51 +3,14 @@
 //! that reconcile policies and attachments, replacement diffs, drift, the
 //! adoption of an interrupted create, and a clean delete. Checked with the SDK.
 
-use meridian_engine::{OpContext, Provider, ReadRequest};
-use meridian_providers::AwsProvider;
-use meridian_testkit::{TestAccount, TestCloud};
+use crate::support::provider::{HOME, Harness, decode_policy_document, role_name_for};
+use meridian_engine::Provider;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 const ROLE: &str = "aws:iam:Role";
 const BASIC: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
 const XRAY: &str = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess";
-
-struct Env {
-    account: TestAccount,
-    provider: AwsProvider,
-    iam: aws_sdk_iam::Client,
-}
-
-async fn env() -> Env {
-    let account = TestCloud::shared().account();
-    let config = account.sdk_config("us-east-1").await;
-    Env {
-        iam: aws_sdk_iam::Client::new(&config),
-        provider: AwsProvider::with_config(config),
-        account,
-    }
-}
-
-fn ctx(name: &str) -> OpContext {
-    OpContext::new(
-        &format!("urn:meridian:test::{ROLE}::{name}"),
-        name,
-        "us-east-1",
-        "0123456789abcdef0123456789abcdef",
-        Duration::from_secs(60),
-    )
-}
-
-fn read_req<'a>(id: Option<&'a str>, inputs: &'a Value) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token: ROLE,
-        id,
-        inputs,
-        outputs: None,
-    }
-}
 
 fn trust(service: &str) -> Value {
     json!({
@@ -73,9 +36,9 @@ fn table_read(account: &str) -> Value {
 }
 
 /// Inline policy names, each document decoded, and attached ARNs, per the SDK.
-async fn sdk_policies(e: &Env, role: &str) -> (Vec<(String, Value)>, BTreeSet<String>) {
+async fn sdk_policies(e: &Harness, role: &str) -> (Vec<(String, Value)>, BTreeSet<String>) {
     let names = e
-        .iam
+        .iam()
         .list_role_policies()
         .role_name(role)
         .send()
@@ -86,7 +49,7 @@ async fn sdk_policies(e: &Env, role: &str) -> (Vec<(String, Value)>, BTreeSet<St
     let mut inline = Vec::new();
     for n in names {
         let doc = e
-            .iam
+            .iam()
             .get_role_policy()
             .role_name(role)
             .policy_name(&n)
@@ -95,11 +58,11 @@ async fn sdk_policies(e: &Env, role: &str) -> (Vec<(String, Value)>, BTreeSet<St
             .expect("GetRolePolicy")
             .policy_document()
             .to_string();
-        let doc = meridian_providers::aws::iam::decode_policy_document(&doc).expect("policy JSON");
+        let doc = decode_policy_document(&doc).expect("policy JSON");
         inline.push((n, doc));
     }
     let attached = e
-        .iam
+        .iam()
         .list_attached_role_policies()
         .role_name(role)
         .send()
@@ -112,10 +75,26 @@ async fn sdk_policies(e: &Env, role: &str) -> (Vec<(String, Value)>, BTreeSet<St
     (inline, attached)
 }
 
+/// Detaches `policy` from `role` with the SDK.
+async fn sdk_detach(e: &Harness, role: &str, policy: &str) {
+    let detach = e
+        .iam()
+        .detach_role_policy()
+        .role_name(role)
+        .policy_arn(policy);
+    detach.send().await.expect("DetachRolePolicy");
+}
+
+/// The role as the SDK sees it.
+async fn sdk_role(e: &Harness, name: &str) -> aws_sdk_iam::types::Role {
+    let out = e.iam().get_role().role_name(name).send().await;
+    out.expect("GetRole").role().cloned().expect("role")
+}
+
 #[tokio::test]
 async fn role_lifecycle_with_inline_and_managed_policies() {
-    let e = env().await;
-    let c = ctx("fn-role");
+    let e = Harness::new(HOME).await.fixed_token();
+    let c = e.ctx(ROLE, "fn-role");
     let inputs = json!({
         "assume_role_policy": trust("lambda.amazonaws.com"),
         "inline_policies": {"read-table": table_read(e.account.id())},
@@ -124,7 +103,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     });
     assert!(e.provider.check(ROLE, "us-east-1", &inputs).is_empty());
 
-    let created = e.provider.create(&c, ROLE, &inputs).await.expect("create");
+    let created = e.create(&c, ROLE, &inputs).await;
     let name = created.id.clone();
     assert!(
         name.starts_with("fn-role-") && name.len() <= 64,
@@ -142,14 +121,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     );
 
     // The cloud has the role, its identity tags, one inline policy and one attachment.
-    let role = e
-        .iam
-        .get_role()
-        .role_name(&name)
-        .send()
-        .await
-        .expect("GetRole");
-    let role = role.role().expect("role");
+    let role = sdk_role(&e, &name).await;
     assert_eq!(role.description(), Some("the function's role"));
     assert!(
         role.tags()
@@ -164,31 +136,10 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     assert_eq!(attached, BTreeSet::from([BASIC.to_string()]));
 
     // Read back by id: no drift, so the diff against the recorded inputs is empty.
-    let read = e
-        .provider
-        .read(&c, read_req(Some(&name), &inputs))
-        .await
-        .expect("read")
-        .expect("exists");
-    assert_eq!(read.outputs, created.outputs);
-    let cloud_inputs = read.inputs.expect("inputs");
-    assert!(
-        e.provider
-            .diff(ROLE, &inputs, &cloud_inputs)
-            .changes
-            .is_empty(),
-        "{cloud_inputs}"
-    );
-    assert!(e.provider.diff(ROLE, &inputs, &inputs).changes.is_empty());
-
     // Read by identity (no id): the generated name and the URN tag find it.
-    let found = e
-        .provider
-        .read(&c, read_req(None, &inputs))
-        .await
-        .expect("read")
-        .expect("found");
-    assert_eq!(found.id, name);
+    let read = e.assert_read_back_clean(&c, ROLE, &name, &inputs).await;
+    assert_eq!(read.outputs, created.outputs);
+    assert!(e.provider.diff(ROLE, &inputs, &inputs).changes.is_empty());
 
     // Update in place: trust, description, inline (change one, add one, keep
     // none of the old), attachments (detach one, attach another).
@@ -204,10 +155,8 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     let d = e.provider.diff(ROLE, &inputs, &updated_inputs);
     assert!(!d.replaces() && !d.changes.is_empty(), "{d:?}");
     let outputs = e
-        .provider
         .update(&c, ROLE, &name, &inputs, &updated_inputs, &created.outputs)
-        .await
-        .expect("update");
+        .await;
     assert_eq!(outputs, created.outputs);
     let (inline, attached) = sdk_policies(&e, &name).await;
     assert_eq!(
@@ -215,19 +164,10 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
         vec![("read-more".to_string(), table_read("111111111111"))]
     );
     assert_eq!(attached, BTreeSet::from([XRAY.to_string()]));
-    let role = e
-        .iam
-        .get_role()
-        .role_name(&name)
-        .send()
-        .await
-        .expect("GetRole");
-    let role = role.role().expect("role");
+    let role = sdk_role(&e, &name).await;
     assert_eq!(role.description(), Some("changed"));
-    let doc = meridian_providers::aws::iam::decode_policy_document(
-        role.assume_role_policy_document().expect("trust"),
-    )
-    .expect("trust JSON");
+    let doc = decode_policy_document(role.assume_role_policy_document().expect("trust"))
+        .expect("trust JSON");
     assert_eq!(doc, trust2);
 
     // A new path is a replacement; with the same (generated) name it must delete first.
@@ -237,40 +177,28 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     assert!(d.replaces() && d.delete_before_replace, "{d:?}");
 
     // Delete detaches and removes the policies first, then the role.
-    e.provider
-        .delete(&c, ROLE, &name, &updated_inputs, &outputs)
-        .await
-        .expect("delete");
-    let gone = e.iam.get_role().role_name(&name).send().await;
+    e.delete(&c, ROLE, &name, &updated_inputs, &outputs).await;
+    let gone = e.iam().get_role().role_name(&name).send().await;
     assert!(gone.is_err(), "role still exists");
-    assert!(
-        e.provider
-            .read(&c, read_req(Some(&name), &inputs))
-            .await
-            .expect("read")
-            .is_none()
-    );
-    e.provider
-        .delete(&c, ROLE, &name, &updated_inputs, &outputs)
-        .await
-        .expect("deleting again succeeds");
+    e.assert_not_found(&c, ROLE, &name, &inputs).await;
+    e.delete(&c, ROLE, &name, &updated_inputs, &outputs).await;
 }
 
 #[tokio::test]
 async fn role_drift_is_seen_and_repaired() {
-    let e = env().await;
-    let c = ctx("drifting");
+    let e = Harness::new(HOME).await.fixed_token();
+    let c = e.ctx(ROLE, "drifting");
     let inputs = json!({
         "role_name": "drifting-role",
         "assume_role_policy": trust("lambda.amazonaws.com"),
         "inline_policies": {"read-table": table_read(e.account.id())},
         "managed_policy_arns": [BASIC]
     });
-    let created = e.provider.create(&c, ROLE, &inputs).await.expect("create");
+    let created = e.create(&c, ROLE, &inputs).await;
     assert_eq!(created.id, "drifting-role");
 
     // Behind Meridian's back: another inline policy, a detach, a new trust policy.
-    e.iam
+    e.iam()
         .put_role_policy()
         .role_name("drifting-role")
         .policy_name("sneaky")
@@ -278,14 +206,8 @@ async fn role_drift_is_seen_and_repaired() {
         .send()
         .await
         .expect("PutRolePolicy");
-    e.iam
-        .detach_role_policy()
-        .role_name("drifting-role")
-        .policy_arn(BASIC)
-        .send()
-        .await
-        .expect("DetachRolePolicy");
-    e.iam
+    sdk_detach(&e, "drifting-role", BASIC).await;
+    e.iam()
         .update_assume_role_policy()
         .role_name("drifting-role")
         .policy_document(trust("ec2.amazonaws.com").to_string())
@@ -293,12 +215,7 @@ async fn role_drift_is_seen_and_repaired() {
         .await
         .expect("UpdateAssumeRolePolicy");
 
-    let read = e
-        .provider
-        .read(&c, read_req(Some("drifting-role"), &inputs))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, ROLE, "drifting-role", &inputs).await;
     let cloud = read.inputs.expect("inputs");
     assert_eq!(cloud["assume_role_policy"], trust("ec2.amazonaws.com"));
     assert_eq!(cloud["managed_policy_arns"], json!([]));
@@ -316,10 +233,8 @@ async fn role_drift_is_seen_and_repaired() {
     assert!(!d.replaces());
 
     // Applying the recorded inputs again repairs every drifted part.
-    e.provider
-        .update(&c, ROLE, "drifting-role", &cloud, &inputs, &created.outputs)
-        .await
-        .expect("update");
+    e.update(&c, ROLE, "drifting-role", &cloud, &inputs, &created.outputs)
+        .await;
     let (inline, attached) = sdk_policies(&e, "drifting-role").await;
     assert_eq!(
         inline,
@@ -328,44 +243,32 @@ async fn role_drift_is_seen_and_repaired() {
     assert_eq!(attached, BTreeSet::from([BASIC.to_string()]));
 
     // Deleted behind Meridian's back: read says it is gone.
-    e.iam
+    e.iam()
         .delete_role_policy()
         .role_name("drifting-role")
         .policy_name("read-table")
         .send()
         .await
         .expect("DeleteRolePolicy");
-    e.iam
-        .detach_role_policy()
-        .role_name("drifting-role")
-        .policy_arn(BASIC)
-        .send()
-        .await
-        .expect("DetachRolePolicy");
-    e.iam
+    sdk_detach(&e, "drifting-role", BASIC).await;
+    e.iam()
         .delete_role()
         .role_name("drifting-role")
         .send()
         .await
         .expect("DeleteRole");
-    assert!(
-        e.provider
-            .read(&c, read_req(Some("drifting-role"), &inputs))
-            .await
-            .expect("read")
-            .is_none()
-    );
+    e.assert_not_found(&c, ROLE, "drifting-role", &inputs).await;
 }
 
 #[tokio::test]
 async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
-    let e = env().await;
-    let c = ctx("crashed");
+    let e = Harness::new(HOME).await.fixed_token();
+    let c = e.ctx(ROLE, "crashed");
     let inputs = json!({
         "assume_role_policy": trust("lambda.amazonaws.com"),
         "managed_policy_arns": [BASIC]
     });
-    let name = meridian_providers::aws::iam::role_name_for(&inputs, &c);
+    let name = role_name_for(&inputs, &c);
 
     // The crash: CreateRole (with the identity tags) went through, the attach did not.
     let tag = |k: &str, v: &str| {
@@ -375,7 +278,7 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
             .build()
             .expect("tag")
     };
-    e.iam
+    e.iam()
         .create_role()
         .role_name(&name)
         .assume_role_policy_document(trust("lambda.amazonaws.com").to_string())
@@ -386,22 +289,16 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
         .expect("CreateRole");
 
     let found = e
-        .provider
-        .read(&c, read_req(None, &inputs))
+        .read(&c, ROLE, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found by identity");
     assert_eq!(found.id, name);
     // Running the create again adopts it and finishes the job.
-    let created = e
-        .provider
-        .create(&c, ROLE, &inputs)
-        .await
-        .expect("create adopts");
+    let created = e.create(&c, ROLE, &inputs).await;
     assert_eq!(created.id, name);
     let (_, attached) = sdk_policies(&e, &name).await;
     assert_eq!(attached, BTreeSet::from([BASIC.to_string()]));
-    let roles = e.iam.list_roles().send().await.expect("ListRoles");
+    let roles = e.iam().list_roles().send().await.expect("ListRoles");
     assert_eq!(
         roles
             .roles()
@@ -412,7 +309,7 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
     );
 
     // A role someone else made under the same fixed name is neither found nor taken over.
-    e.iam
+    e.iam()
         .create_role()
         .role_name("someone-elses")
         .assume_role_policy_document(trust("lambda.amazonaws.com").to_string())
@@ -421,17 +318,7 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
         .expect("CreateRole");
     let theirs =
         json!({"role_name": "someone-elses", "assume_role_policy": trust("lambda.amazonaws.com")});
-    assert!(
-        e.provider
-            .read(&c, read_req(None, &theirs))
-            .await
-            .expect("read")
-            .is_none()
-    );
-    let err = e
-        .provider
-        .create(&c, ROLE, &theirs)
-        .await
-        .expect_err("refuses a foreign role");
+    assert!(e.read(&c, ROLE, None, &theirs, None).await.is_none());
+    let err = e.create_err(&c, ROLE, &theirs).await;
     assert!(err.message.contains("already exists"), "{err}");
 }

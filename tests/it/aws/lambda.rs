@@ -6,76 +6,35 @@
 //! assume, delete. Permissions: create, no duplicate on re-apply, update by
 //! remove+add, drift, delete. Checked with the SDK.
 
+use crate::support::provider::{Harness, recording};
 use meridian_dsl::aws::lambda::Code;
-use meridian_engine::{OpContext, Provider, ReadRequest};
-use meridian_providers::AwsProvider;
-use meridian_testkit::{TestAccount, TestCloud};
+use meridian_engine::Provider;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const FUNCTION: &str = "aws:lambda:Function";
 const PERMISSION: &str = "aws:lambda:Permission";
 const REGION: &str = "eu-west-1";
 
-struct Env {
-    account: TestAccount,
-    provider: AwsProvider,
-    lambda: aws_sdk_lambda::Client,
-    iam: aws_sdk_iam::Client,
-}
-
-async fn env() -> Env {
-    let account = TestCloud::shared().account();
-    let base = account.sdk_config("us-east-1").await;
-    Env {
-        lambda: aws_sdk_lambda::Client::new(&account.sdk_config(REGION).await),
-        iam: aws_sdk_iam::Client::new(&base),
-        provider: AwsProvider::with_config(base),
-        account,
-    }
-}
-
-fn ctx(type_token: &str, name: &str) -> OpContext {
-    OpContext::new(
-        &format!("urn:meridian:test::{type_token}::{name}"),
-        name,
-        REGION,
-        "0123456789abcdef0123456789abcdef",
-        Duration::from_secs(60),
-    )
-}
-
-/// A context that records every status report.
-fn ctx_recording(type_token: &str, name: &str) -> (OpContext, Arc<Mutex<Vec<String>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = seen.clone();
-    let c = ctx(type_token, name).with_status(Arc::new(move |m: &str| {
-        sink.lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(m.to_string())
-    }));
-    (c, seen)
-}
-
-fn read_req<'a>(type_token: &'a str, id: Option<&'a str>, inputs: &'a Value) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token,
-        id,
-        inputs,
-        outputs: None,
-    }
+/// The names of the functions in the region, as the SDK lists them.
+async fn sdk_function_names(e: &Harness) -> Vec<String> {
+    let out = e.lambda().list_functions().send().await;
+    let out = out.expect("ListFunctions");
+    out.functions()
+        .iter()
+        .filter_map(|f| f.function_name().map(str::to_string))
+        .collect()
 }
 
 /// A role Lambda can assume, made with the SDK.
-async fn lambda_role(e: &Env, name: &str) -> String {
+async fn lambda_role(e: &Harness, name: &str) -> String {
     let trust = json!({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
     });
     let out = e
-        .iam
+        .iam()
         .create_role()
         .role_name(name)
         .assume_role_policy_document(trust.to_string())
@@ -104,10 +63,10 @@ fn function_inputs(dir: &Path, role_arn: &str) -> Value {
 }
 
 async fn sdk_function(
-    e: &Env,
+    e: &Harness,
     name: &str,
 ) -> Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput> {
-    match e.lambda.get_function().function_name(name).send().await {
+    match e.lambda().get_function().function_name(name).send().await {
         Ok(out) => Some(out),
         Err(err) => {
             let code = err
@@ -119,9 +78,17 @@ async fn sdk_function(
     }
 }
 
+/// A role Lambda can assume, and a source directory with a first handler.
+async fn role_and_source(e: &Harness) -> (String, tempfile::TempDir) {
+    let role_arn = lambda_role(e, "fn-role").await;
+    let src = tempfile::tempdir().expect("tempdir");
+    write_handler(src.path(), "export const main = async () => 1;\n");
+    (role_arn, src)
+}
+
 #[tokio::test]
 async fn function_lifecycle_from_a_code_asset() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     // Pending for a second after create, InProgress for a second after each update.
     e.account
         .set_delays(json!({"lambda_create": 1.0, "lambda_update": 1.0}))
@@ -139,12 +106,8 @@ async fn function_lifecycle_from_a_code_asset() {
         e.provider.check(FUNCTION, REGION, &inputs)
     );
 
-    let (c, seen) = ctx_recording(FUNCTION, "api-fn");
-    let created = e
-        .provider
-        .create(&c, FUNCTION, &inputs)
-        .await
-        .expect("create");
+    let (c, seen) = recording(e.ctx(FUNCTION, "api-fn"));
+    let created = e.create(&c, FUNCTION, &inputs).await;
     let name = created.id.clone();
     assert!(name.starts_with("api-fn-"), "generated name {name}");
     assert!(
@@ -193,12 +156,7 @@ async fn function_lifecycle_from_a_code_asset() {
     assert_eq!(got.tags().and_then(|t| t.get("meridian:urn")), Some(&c.urn));
 
     // Read back by id and by identity; nothing drifted.
-    let read = e
-        .provider
-        .read(&c, read_req(FUNCTION, Some(&name), &inputs))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, FUNCTION, &name, &inputs).await;
     assert_eq!(read.outputs, created.outputs);
     let cloud = read.inputs.expect("inputs");
     assert!(
@@ -209,10 +167,8 @@ async fn function_lifecycle_from_a_code_asset() {
         "{cloud}"
     );
     let found = e
-        .provider
-        .read(&c, read_req(FUNCTION, None, &inputs))
+        .read(&c, FUNCTION, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(found.id, name);
 
@@ -244,12 +200,10 @@ async fn function_lifecycle_from_a_code_asset() {
     let paths: Vec<&str> = d.changes.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, vec!["code_sha256", "memory_size"]);
     assert!(!d.replaces());
-    let (uc, seen) = ctx_recording(FUNCTION, "api-fn");
+    let (uc, seen) = recording(e.ctx(FUNCTION, "api-fn"));
     let outputs = e
-        .provider
         .update(&uc, FUNCTION, &name, &inputs, &changed, &created.outputs)
-        .await
-        .expect("update");
+        .await;
     assert_eq!(outputs["code_sha256"], changed["code_sha256"]);
     let seen = seen.lock().expect("lock").clone();
     assert!(
@@ -268,55 +222,33 @@ async fn function_lifecycle_from_a_code_asset() {
     let d = e.provider.diff(FUNCTION, &changed, &renamed);
     assert!(d.replaces() && !d.delete_before_replace, "{d:?}");
 
-    e.provider
-        .delete(&c, FUNCTION, &name, &changed, &outputs)
-        .await
-        .expect("delete");
+    e.delete(&c, FUNCTION, &name, &changed, &outputs).await;
     assert!(sdk_function(&e, &name).await.is_none());
-    e.provider
-        .delete(&c, FUNCTION, &name, &changed, &outputs)
-        .await
-        .expect("deleting again succeeds");
+    e.delete(&c, FUNCTION, &name, &changed, &outputs).await;
 }
 
 #[tokio::test]
 async fn a_source_changed_after_the_plan_is_not_uploaded() {
-    let e = env().await;
-    let role_arn = lambda_role(&e, "fn-role").await;
-    let src = tempfile::tempdir().expect("tempdir");
-    write_handler(src.path(), "export const main = async () => 1;\n");
+    let e = Harness::new(REGION).await.fixed_token();
+    let (role_arn, src) = role_and_source(&e).await;
     let planned = function_inputs(src.path(), &role_arn);
     write_handler(src.path(), "export const main = async () => 2;\n");
     let err = e
-        .provider
-        .create(&ctx(FUNCTION, "late"), FUNCTION, &planned)
-        .await
-        .expect_err("refused");
+        .create_err(&e.ctx(FUNCTION, "late"), FUNCTION, &planned)
+        .await;
     assert!(err.message.contains("changed after the plan"), "{err}");
-    let fns = e
-        .lambda
-        .list_functions()
-        .send()
-        .await
-        .expect("ListFunctions");
-    assert!(fns.functions().is_empty());
+    assert!(sdk_function_names(&e).await.is_empty());
 }
 
 #[tokio::test]
 async fn published_versions_follow_changes() {
-    let e = env().await;
-    let role_arn = lambda_role(&e, "fn-role").await;
-    let src = tempfile::tempdir().expect("tempdir");
-    write_handler(src.path(), "export const main = async () => 1;\n");
+    let e = Harness::new(REGION).await.fixed_token();
+    let (role_arn, src) = role_and_source(&e).await;
     let mut inputs = function_inputs(src.path(), &role_arn);
     inputs["publish"] = json!(true);
     inputs["function_name"] = json!("versioned");
-    let c = ctx(FUNCTION, "versioned");
-    let created = e
-        .provider
-        .create(&c, FUNCTION, &inputs)
-        .await
-        .expect("create");
+    let c = e.ctx(FUNCTION, "versioned");
+    let created = e.create(&c, FUNCTION, &inputs).await;
     assert_eq!(created.outputs["version"], json!("1"));
 
     write_handler(src.path(), "export const main = async () => 2;\n");
@@ -324,7 +256,6 @@ async fn published_versions_follow_changes() {
     changed["publish"] = json!(true);
     changed["function_name"] = json!("versioned");
     let outputs = e
-        .provider
         .update(
             &c,
             FUNCTION,
@@ -333,35 +264,23 @@ async fn published_versions_follow_changes() {
             &changed,
             &created.outputs,
         )
-        .await
-        .expect("update");
+        .await;
     assert_eq!(outputs["version"], json!("2"));
-    let read = e
-        .provider
-        .read(&c, read_req(FUNCTION, Some("versioned"), &changed))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, FUNCTION, "versioned", &changed).await;
     assert_eq!(read.outputs["version"], json!("2"));
 }
 
 #[tokio::test]
 async fn function_drift_and_adoption() {
-    let e = env().await;
-    let role_arn = lambda_role(&e, "fn-role").await;
-    let src = tempfile::tempdir().expect("tempdir");
-    write_handler(src.path(), "export const main = async () => 1;\n");
+    let e = Harness::new(REGION).await.fixed_token();
+    let (role_arn, src) = role_and_source(&e).await;
     let inputs = function_inputs(src.path(), &role_arn);
-    let c = ctx(FUNCTION, "drifty");
-    let created = e
-        .provider
-        .create(&c, FUNCTION, &inputs)
-        .await
-        .expect("create");
+    let c = e.ctx(FUNCTION, "drifty");
+    let created = e.create(&c, FUNCTION, &inputs).await;
     let name = created.id.clone();
 
     // Behind Meridian's back: a longer timeout and another variable.
-    e.lambda
+    e.lambda()
         .update_function_configuration()
         .function_name(&name)
         .timeout(30)
@@ -374,12 +293,7 @@ async fn function_drift_and_adoption() {
         .send()
         .await
         .expect("UpdateFunctionConfiguration");
-    let read = e
-        .provider
-        .read(&c, read_req(FUNCTION, Some(&name), &inputs))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, FUNCTION, &name, &inputs).await;
     let cloud = read.inputs.expect("inputs");
     assert_eq!(cloud["timeout"], json!(30));
     assert_eq!(
@@ -390,33 +304,25 @@ async fn function_drift_and_adoption() {
     let paths: Vec<&str> = d.changes.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, vec!["environment", "timeout"]);
     // Applying the recorded inputs again repairs it.
-    e.provider
-        .update(&c, FUNCTION, &name, &cloud, &inputs, &created.outputs)
-        .await
-        .expect("update");
+    e.update(&c, FUNCTION, &name, &cloud, &inputs, &created.outputs)
+        .await;
     let got = sdk_function(&e, &name).await.expect("exists");
     assert_eq!(got.configuration().and_then(|c| c.timeout()), Some(3));
 
     // Deleted behind Meridian's back: read says so.
-    e.lambda
+    e.lambda()
         .delete_function()
         .function_name(&name)
         .send()
         .await
         .expect("DeleteFunction");
-    assert!(
-        e.provider
-            .read(&c, read_req(FUNCTION, Some(&name), &inputs))
-            .await
-            .expect("read")
-            .is_none()
-    );
+    e.assert_not_found(&c, FUNCTION, &name, &inputs).await;
 
     // An interrupted create (the function exists, tagged with our URN) is
     // found by identity and adopted by a second create, not duplicated.
     let code = Code::from_path(src.path()).expect("pack");
     let zip = meridian_asset::pack(code.path()).expect("pack").zip;
-    e.lambda
+    e.lambda()
         .create_function()
         .function_name(&name)
         .runtime(aws_sdk_lambda::types::Runtime::Nodejs20x)
@@ -433,18 +339,8 @@ async fn function_drift_and_adoption() {
         .send()
         .await
         .expect("CreateFunction");
-    assert!(
-        e.provider
-            .read(&c, read_req(FUNCTION, None, &inputs))
-            .await
-            .expect("read")
-            .is_some()
-    );
-    let adopted = e
-        .provider
-        .create(&c, FUNCTION, &inputs)
-        .await
-        .expect("create adopts");
+    assert!(e.read(&c, FUNCTION, None, &inputs, None).await.is_some());
+    let adopted = e.create(&c, FUNCTION, &inputs).await;
     assert_eq!(adopted.id, name);
     let got = sdk_function(&e, &name).await.expect("exists");
     assert_eq!(
@@ -460,29 +356,19 @@ async fn function_drift_and_adoption() {
             .map(String::as_str),
         Some("global-table")
     );
-    let fns = e
-        .lambda
-        .list_functions()
-        .send()
-        .await
-        .expect("ListFunctions");
-    assert_eq!(fns.functions().len(), 1);
+    assert_eq!(sdk_function_names(&e).await.len(), 1);
 }
 
 #[tokio::test]
 async fn a_role_lambda_cannot_assume_is_retried_then_reported() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     let src = tempfile::tempdir().expect("tempdir");
     write_handler(src.path(), "export const main = async () => 1;\n");
     let missing_role = format!("arn:aws:iam::{}:role/does-not-exist", e.account.id());
     let inputs = function_inputs(src.path(), &missing_role);
-    let (c, seen) = ctx_recording(FUNCTION, "no-role");
+    let (c, seen) = recording(e.ctx(FUNCTION, "no-role"));
     let started = std::time::Instant::now();
-    let err = e
-        .provider
-        .create(&c, FUNCTION, &inputs)
-        .await
-        .expect_err("fails");
+    let err = e.create_err(&c, FUNCTION, &inputs).await;
     assert!(err.message.contains("cannot be assumed by Lambda"), "{err}");
     assert!(
         err.hint
@@ -514,8 +400,8 @@ fn statements(policy: &str) -> Vec<Value> {
 }
 
 /// The function's policy statements per the SDK (none if it has no policy).
-async fn sdk_statements(e: &Env, function: &str) -> Vec<Value> {
-    match e.lambda.get_policy().function_name(function).send().await {
+async fn sdk_statements(e: &Harness, function: &str) -> Vec<Value> {
+    match e.lambda().get_policy().function_name(function).send().await {
         Ok(out) => statements(out.policy().unwrap_or("{}")),
         Err(err) => {
             assert_eq!(
@@ -529,23 +415,24 @@ async fn sdk_statements(e: &Env, function: &str) -> Vec<Value> {
     }
 }
 
-async fn simple_function(e: &Env, name: &str) -> String {
+async fn simple_function(e: &Harness, name: &str) -> String {
     let role_arn = lambda_role(e, &format!("{name}-role")).await;
     let src = tempfile::tempdir().expect("tempdir");
     write_handler(src.path(), "export const main = async () => 1;\n");
     let mut inputs = function_inputs(src.path(), &role_arn);
     inputs["function_name"] = json!(name);
-    let created = e
-        .provider
-        .create(&ctx(FUNCTION, name), FUNCTION, &inputs)
-        .await
-        .expect("create function");
+    let created = e.create(&e.ctx(FUNCTION, name), FUNCTION, &inputs).await;
     created.outputs["arn"].as_str().expect("arn").to_string()
+}
+
+/// The source ARN a policy statement is conditioned on.
+fn source_arn_of(statement: &Value) -> Value {
+    statement["Condition"]["ArnLike"]["AWS:SourceArn"].clone()
 }
 
 #[tokio::test]
 async fn permission_lifecycle_without_duplicates() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     let function_arn = simple_function(&e, "api-fn").await;
     let source = format!(
         "arn:aws:execute-api:{REGION}:{}:abc123/prod/GET/object/*",
@@ -557,12 +444,8 @@ async fn permission_lifecycle_without_duplicates() {
         "source_arn": source
     });
     assert!(e.provider.check(PERMISSION, REGION, &inputs).is_empty());
-    let c = ctx(PERMISSION, "invoke-prod");
-    let created = e
-        .provider
-        .create(&c, PERMISSION, &inputs)
-        .await
-        .expect("create");
+    let c = e.ctx(PERMISSION, "invoke-prod");
+    let created = e.create(&c, PERMISSION, &inputs).await;
     let sid = created.outputs["statement_id"]
         .as_str()
         .expect("sid")
@@ -573,39 +456,14 @@ async fn permission_lifecycle_without_duplicates() {
     let st = sdk_statements(&e, "api-fn").await;
     assert_eq!(st.len(), 1, "{st:?}");
     assert_eq!(st[0]["Sid"], json!(sid));
-    assert_eq!(
-        st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
-        json!(source)
-    );
+    assert_eq!(source_arn_of(&st[0]), json!(source));
 
     // Read back: by id and by identity, no drift.
-    let read = e
-        .provider
-        .read(&c, read_req(PERMISSION, Some(&created.id), &inputs))
-        .await
-        .expect("read")
-        .expect("exists");
-    let cloud = read.inputs.expect("inputs");
-    assert!(
-        e.provider
-            .diff(PERMISSION, &inputs, &cloud)
-            .changes
-            .is_empty(),
-        "{cloud}"
-    );
-    assert!(
-        e.provider
-            .read(&c, read_req(PERMISSION, None, &inputs))
-            .await
-            .expect("read")
-            .is_some()
-    );
+    e.assert_read_back_clean(&c, PERMISSION, &created.id, &inputs)
+        .await;
 
     // Re-applying (an interrupted create run again) does not add a second statement.
-    e.provider
-        .create(&c, PERMISSION, &inputs)
-        .await
-        .expect("create again");
+    e.create(&c, PERMISSION, &inputs).await;
     assert_eq!(sdk_statements(&e, "api-fn").await.len(), 1);
 
     // A new source ARN is a new statement (a generated id follows the
@@ -619,60 +477,42 @@ async fn permission_lifecycle_without_duplicates() {
     moved["source_arn"] = json!(test_stage);
     let d = e.provider.diff(PERMISSION, &inputs, &moved);
     assert!(d.replaces() && !d.delete_before_replace, "{d:?}");
-    let replacement = e
-        .provider
-        .create(&c, PERMISSION, &moved)
-        .await
-        .expect("create the new statement");
+    let replacement = e.create(&c, PERMISSION, &moved).await;
     assert_ne!(replacement.id, created.id);
     assert_eq!(
         sdk_statements(&e, "api-fn").await.len(),
         2,
         "both, for a moment"
     );
-    e.provider
-        .delete(&c, PERMISSION, &created.id, &inputs, &created.outputs)
-        .await
-        .expect("delete the old statement");
+    e.delete(&c, PERMISSION, &created.id, &inputs, &created.outputs)
+        .await;
     let st = sdk_statements(&e, "api-fn").await;
     assert_eq!(st.len(), 1, "{st:?}");
-    assert_eq!(
-        st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
-        json!(test_stage)
-    );
+    assert_eq!(source_arn_of(&st[0]), json!(test_stage));
 
     // With a statement id of the user's, the same change is an update in
     // place: remove and add again, still one statement of that id.
     let mut named = moved.clone();
     named["statement_id"] = json!("named");
-    let c_named = ctx(PERMISSION, "invoke-named");
-    let named_created = e
-        .provider
-        .create(&c_named, PERMISSION, &named)
-        .await
-        .expect("create named");
+    let c_named = e.ctx(PERMISSION, "invoke-named");
+    let named_created = e.create(&c_named, PERMISSION, &named).await;
     let mut named_moved = named.clone();
     named_moved["source_arn"] = json!(source);
     let d = e.provider.diff(PERMISSION, &named, &named_moved);
     assert!(!d.replaces() && d.changes.len() == 1, "{d:?}");
-    e.provider
-        .update(
-            &c_named,
-            PERMISSION,
-            &named_created.id,
-            &named,
-            &named_moved,
-            &named_created.outputs,
-        )
-        .await
-        .expect("update");
+    e.update(
+        &c_named,
+        PERMISSION,
+        &named_created.id,
+        &named,
+        &named_moved,
+        &named_created.outputs,
+    )
+    .await;
     let st = sdk_statements(&e, "api-fn").await;
     let named_st: Vec<&Value> = st.iter().filter(|s| s["Sid"] == json!("named")).collect();
     assert_eq!(named_st.len(), 1, "{st:?}");
-    assert_eq!(
-        named_st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
-        json!(source)
-    );
+    assert_eq!(source_arn_of(named_st[0]), json!(source));
 
     // A new statement id is a replacement.
     let mut renamed = named_moved.clone();
@@ -692,21 +532,15 @@ async fn permission_lifecycle_without_duplicates() {
             &named_created.outputs,
         ),
     ] {
-        e.provider
-            .delete(c, PERMISSION, id, inputs, outputs)
-            .await
-            .expect("delete");
-        e.provider
-            .delete(c, PERMISSION, id, inputs, outputs)
-            .await
-            .expect("deleting again succeeds");
+        e.delete(c, PERMISSION, id, inputs, outputs).await;
+        e.delete(c, PERMISSION, id, inputs, outputs).await;
     }
     assert!(sdk_statements(&e, "api-fn").await.is_empty());
 }
 
 #[tokio::test]
 async fn permission_drift_is_seen_and_repaired() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     simple_function(&e, "api-fn").await;
     let source = format!(
         "arn:aws:execute-api:{REGION}:{}:abc123/prod/GET/object/*",
@@ -718,31 +552,22 @@ async fn permission_drift_is_seen_and_repaired() {
         "source_arn": source,
         "statement_id": "apigw-prod"
     });
-    let c = ctx(PERMISSION, "invoke-prod");
-    let created = e
-        .provider
-        .create(&c, PERMISSION, &inputs)
-        .await
-        .expect("create");
+    let c = e.ctx(PERMISSION, "invoke-prod");
+    let created = e.create(&c, PERMISSION, &inputs).await;
     assert_eq!(created.id, "api-fn/apigw-prod");
 
     // Behind Meridian's back the statement is swapped for a broader one.
-    e.lambda
+    e.lambda()
         .remove_permission()
         .function_name("api-fn")
         .statement_id("apigw-prod")
         .send()
         .await
         .expect("RemovePermission");
-    assert!(
-        e.provider
-            .read(&c, read_req(PERMISSION, Some(&created.id), &inputs))
-            .await
-            .expect("read")
-            .is_none()
-    );
+    e.assert_not_found(&c, PERMISSION, &created.id, &inputs)
+        .await;
     let broad = format!("arn:aws:execute-api:{REGION}:{}:abc123/*", e.account.id());
-    e.lambda
+    e.lambda()
         .add_permission()
         .function_name("api-fn")
         .statement_id("apigw-prod")
@@ -752,12 +577,7 @@ async fn permission_drift_is_seen_and_repaired() {
         .send()
         .await
         .expect("AddPermission");
-    let read = e
-        .provider
-        .read(&c, read_req(PERMISSION, Some(&created.id), &inputs))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, PERMISSION, &created.id, &inputs).await;
     let cloud = read.inputs.expect("inputs");
     assert_eq!(cloud["source_arn"], json!(broad));
     let d = e.provider.diff(PERMISSION, &cloud, &inputs);
@@ -765,14 +585,8 @@ async fn permission_drift_is_seen_and_repaired() {
     assert_eq!(d.changes[0].path, "source_arn");
 
     // Creating again replaces the statement with the same id: still one.
-    e.provider
-        .create(&c, PERMISSION, &inputs)
-        .await
-        .expect("create again");
+    e.create(&c, PERMISSION, &inputs).await;
     let st = sdk_statements(&e, "api-fn").await;
     assert_eq!(st.len(), 1, "{st:?}");
-    assert_eq!(
-        st[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
-        json!(source)
-    );
+    assert_eq!(source_arn_of(&st[0]), json!(source));
 }

@@ -3,54 +3,17 @@
 //! in place, rename as replacement, drift, adoption of our own group and
 //! refusal of a foreign one, delete. Checked with the SDK.
 
-use meridian_engine::{OpContext, Provider, ReadRequest};
-use meridian_providers::AwsProvider;
-use meridian_testkit::{TestAccount, TestCloud};
-use serde_json::{Value, json};
-use std::time::Duration;
+use crate::support::provider::Harness;
+use meridian_engine::Provider;
+use serde_json::json;
 
 const LOG_GROUP: &str = "aws:logs:LogGroup";
 const REGION: &str = "sa-east-1";
 
-struct Env {
-    account: TestAccount,
-    provider: AwsProvider,
-    logs: aws_sdk_cloudwatchlogs::Client,
-}
-
-async fn env() -> Env {
-    let account = TestCloud::shared().account();
-    let provider = AwsProvider::with_config(account.sdk_config("us-east-1").await);
-    Env {
-        logs: aws_sdk_cloudwatchlogs::Client::new(&account.sdk_config(REGION).await),
-        provider,
-        account,
-    }
-}
-
-fn ctx(name: &str) -> OpContext {
-    OpContext::new(
-        &format!("urn:meridian:test::{LOG_GROUP}::{name}"),
-        name,
-        REGION,
-        "0123456789abcdef0123456789abcdef",
-        Duration::from_secs(60),
-    )
-}
-
-fn read_req<'a>(id: Option<&'a str>, inputs: &'a Value) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token: LOG_GROUP,
-        id,
-        inputs,
-        outputs: None,
-    }
-}
-
 /// The group's retention per the SDK; `None` if the group does not exist.
-async fn sdk_retention(e: &Env, name: &str) -> Option<Option<i32>> {
+async fn sdk_retention(e: &Harness, name: &str) -> Option<Option<i32>> {
     let out = e
-        .logs
+        .logs()
         .describe_log_groups()
         .log_group_name_prefix(name)
         .send()
@@ -64,16 +27,12 @@ async fn sdk_retention(e: &Env, name: &str) -> Option<Option<i32>> {
 
 #[tokio::test]
 async fn log_group_lifecycle() {
-    let e = env().await;
-    let c = ctx("fn-logs");
+    let e = Harness::new(REGION).await.fixed_token();
+    let c = e.ctx(LOG_GROUP, "fn-logs");
     let inputs = json!({"log_group_name": "log-group", "retention_in_days": 90});
     assert!(e.provider.check(LOG_GROUP, REGION, &inputs).is_empty());
 
-    let created = e
-        .provider
-        .create(&c, LOG_GROUP, &inputs)
-        .await
-        .expect("create");
+    let created = e.create(&c, LOG_GROUP, &inputs).await;
     assert_eq!(created.id, "log-group");
     let arn = format!(
         "arn:aws:logs:{REGION}:{}:log-group:log-group",
@@ -84,25 +43,15 @@ async fn log_group_lifecycle() {
         json!({"log_group_name": "log-group", "arn": arn})
     );
     assert_eq!(sdk_retention(&e, "log-group").await, Some(Some(90)));
-    let tags = e
-        .logs
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .expect("ListTagsForResource");
+    let tags = e.logs().list_tags_for_resource().resource_arn(&arn).send();
+    let tags = tags.await.expect("ListTagsForResource");
     assert_eq!(
         tags.tags().and_then(|t| t.get("meridian:urn")),
         Some(&c.urn)
     );
 
     // Read back: by id, then by identity; no drift means an empty diff.
-    let read = e
-        .provider
-        .read(&c, read_req(Some("log-group"), &inputs))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, LOG_GROUP, "log-group", &inputs).await;
     assert_eq!(read.outputs, created.outputs);
     assert_eq!(read.inputs.as_ref(), Some(&inputs));
     assert!(
@@ -112,10 +61,8 @@ async fn log_group_lifecycle() {
             .is_empty()
     );
     let found = e
-        .provider
-        .read(&c, read_req(None, &inputs))
+        .read(&c, LOG_GROUP, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(found.id, "log-group");
 
@@ -124,7 +71,6 @@ async fn log_group_lifecycle() {
     let d = e.provider.diff(LOG_GROUP, &inputs, &month);
     assert!(!d.replaces() && d.changes.len() == 1, "{d:?}");
     let outputs = e
-        .provider
         .update(
             &c,
             LOG_GROUP,
@@ -133,15 +79,12 @@ async fn log_group_lifecycle() {
             &month,
             &created.outputs,
         )
-        .await
-        .expect("update");
+        .await;
     assert_eq!(outputs, created.outputs);
     assert_eq!(sdk_retention(&e, "log-group").await, Some(Some(30)));
     let forever = json!({"log_group_name": "log-group"});
-    e.provider
-        .update(&c, LOG_GROUP, "log-group", &month, &forever, &outputs)
-        .await
-        .expect("update");
+    e.update(&c, LOG_GROUP, "log-group", &month, &forever, &outputs)
+        .await;
     assert_eq!(sdk_retention(&e, "log-group").await, Some(None));
 
     // A new name is a replacement (the new group can exist next to the old).
@@ -149,67 +92,50 @@ async fn log_group_lifecycle() {
     let d = e.provider.diff(LOG_GROUP, &forever, &renamed);
     assert!(d.replaces(), "{d:?}");
 
-    e.provider
-        .delete(&c, LOG_GROUP, "log-group", &forever, &outputs)
-        .await
-        .expect("delete");
+    e.delete(&c, LOG_GROUP, "log-group", &forever, &outputs)
+        .await;
     assert_eq!(sdk_retention(&e, "log-group").await, None);
-    e.provider
-        .delete(&c, LOG_GROUP, "log-group", &forever, &outputs)
-        .await
-        .expect("deleting again succeeds");
+    e.delete(&c, LOG_GROUP, "log-group", &forever, &outputs)
+        .await;
 }
 
 #[tokio::test]
 async fn log_group_drift_is_seen() {
-    let e = env().await;
-    let c = ctx("drift");
+    let e = Harness::new(REGION).await.fixed_token();
+    let c = e.ctx(LOG_GROUP, "drift");
     let inputs = json!({"log_group_name": "/app/drift", "retention_in_days": 14});
-    e.provider
-        .create(&c, LOG_GROUP, &inputs)
-        .await
-        .expect("create");
+    e.create(&c, LOG_GROUP, &inputs).await;
 
-    e.logs
+    e.logs()
         .put_retention_policy()
         .log_group_name("/app/drift")
         .retention_in_days(7)
         .send()
         .await
         .expect("PutRetentionPolicy");
-    let read = e
-        .provider
-        .read(&c, read_req(Some("/app/drift"), &inputs))
-        .await
-        .expect("read")
-        .expect("exists");
+    let read = e.found(&c, LOG_GROUP, "/app/drift", &inputs).await;
     let cloud = read.inputs.expect("inputs");
     assert_eq!(cloud["retention_in_days"], json!(7));
     let d = e.provider.diff(LOG_GROUP, &cloud, &inputs);
     assert_eq!(d.changes.len(), 1);
     assert_eq!(d.changes[0].path, "retention_in_days");
 
-    e.logs
+    e.logs()
         .delete_log_group()
         .log_group_name("/app/drift")
         .send()
         .await
         .expect("DeleteLogGroup");
-    assert!(
-        e.provider
-            .read(&c, read_req(Some("/app/drift"), &inputs))
-            .await
-            .expect("read")
-            .is_none()
-    );
+    e.assert_not_found(&c, LOG_GROUP, "/app/drift", &inputs)
+        .await;
 }
 
 #[tokio::test]
 async fn our_existing_group_is_adopted_and_a_foreign_one_refused() {
-    let e = env().await;
-    let c = ctx("adopt");
+    let e = Harness::new(REGION).await.fixed_token();
+    let c = e.ctx(LOG_GROUP, "adopt");
     // A create that was interrupted after CreateLogGroup (tags included).
-    e.logs
+    e.logs()
         .create_log_group()
         .log_group_name("adopted")
         .tags("meridian:urn", &c.urn)
@@ -218,47 +144,27 @@ async fn our_existing_group_is_adopted_and_a_foreign_one_refused() {
         .await
         .expect("CreateLogGroup");
     let inputs = json!({"log_group_name": "adopted", "retention_in_days": 365});
-    assert!(
-        e.provider
-            .read(&c, read_req(None, &inputs))
-            .await
-            .expect("read")
-            .is_some()
-    );
-    let created = e
-        .provider
-        .create(&c, LOG_GROUP, &inputs)
-        .await
-        .expect("create adopts");
+    assert!(e.read(&c, LOG_GROUP, None, &inputs, None).await.is_some());
+    let created = e.create(&c, LOG_GROUP, &inputs).await;
     assert_eq!(created.id, "adopted");
     assert_eq!(sdk_retention(&e, "adopted").await, Some(Some(365)));
 
     // Lambda's own /aws/lambda/<name> group, say: not ours, not adopted.
-    e.logs
+    e.logs()
         .create_log_group()
         .log_group_name("/aws/lambda/theirs")
         .send()
         .await
         .expect("CreateLogGroup");
     let theirs = json!({"log_group_name": "/aws/lambda/theirs"});
-    assert!(
-        e.provider
-            .read(&c, read_req(None, &theirs))
-            .await
-            .expect("read")
-            .is_none()
-    );
-    let err = e
-        .provider
-        .create(&c, LOG_GROUP, &theirs)
-        .await
-        .expect_err("refused");
+    assert!(e.read(&c, LOG_GROUP, None, &theirs, None).await.is_none());
+    let err = e.create_err(&c, LOG_GROUP, &theirs).await;
     assert!(err.message.contains("already exists"), "{err}");
 }
 
 #[tokio::test]
 async fn invalid_retention_is_refused_before_any_call() {
-    let e = env().await;
+    let e = Harness::new(REGION).await.fixed_token();
     let f = e.provider.check(
         LOG_GROUP,
         REGION,

@@ -3,159 +3,48 @@
 //! zone lookup data source, and records (simple and latency alias records,
 //! adoption, drift, renames in one change batch). Checked with the SDK.
 
+use crate::support::provider::{HOME, Harness, read_req};
+use crate::support::zone;
 use aws_sdk_route53::types::{
-    AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet,
-    ResourceRecordSetRegion, RrType, TagResourceType,
+    AliasTarget, ChangeAction, ResourceRecordSetRegion, RrType, TagResourceType,
 };
-use meridian_engine::{OpContext, Provider, ReadRequest};
-use meridian_providers::AwsProvider;
-use meridian_testkit::{TestAccount, TestCloud};
+use meridian_engine::{OpContext, Provider};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 const ZONE: &str = "aws:route53:HostedZone";
 const LOOKUP: &str = "aws:route53:ZoneLookup";
 const RECORD: &str = "aws:route53:Record";
 
-struct Env {
-    account: TestAccount,
-    provider: AwsProvider,
-    r53: aws_sdk_route53::Client,
-}
-
-async fn env() -> Env {
-    let account = TestCloud::shared().account();
-    let config = account.sdk_config("us-east-1").await;
-    Env {
-        r53: aws_sdk_route53::Client::new(&config),
-        provider: AwsProvider::with_config(config),
-        account,
-    }
-}
-
-/// A step context with a fresh idempotency token.
-fn ctx(type_token: &str, name: &str) -> OpContext {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let token = format!("{:032x}", 0x7e57_0000 + N.fetch_add(1, Ordering::Relaxed));
-    OpContext::new(
-        &format!("urn:meridian:test::{type_token}::{name}"),
-        name,
-        "us-east-1",
-        &token,
-        Duration::from_secs(120),
-    )
-}
-
-fn read_req<'a>(
-    type_token: &'a str,
-    id: Option<&'a str>,
-    inputs: &'a Value,
-    outputs: Option<&'a Value>,
-) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token,
-        id,
-        inputs,
-        outputs,
-    }
-}
-
-/// Makes a zone directly with the SDK (not through Meridian).
-async fn sdk_zone(e: &Env, name: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let out = e
-        .r53
-        .create_hosted_zone()
-        .name(name)
-        .caller_reference(format!("sdk-{name}-{}", N.fetch_add(1, Ordering::Relaxed)))
-        .send()
-        .await
-        .expect("CreateHostedZone");
-    let id = out.hosted_zone().expect("zone").id();
-    id.trim_start_matches("/hostedzone/").to_string()
-}
-
-fn rrset(name: &str, rtype: RrType, ttl: i64, values: &[&str]) -> ResourceRecordSet {
-    let mut b = ResourceRecordSet::builder()
-        .name(name)
-        .r#type(rtype)
-        .ttl(ttl);
-    for v in values {
-        b = b.resource_records(ResourceRecord::builder().value(*v).build().expect("value"));
-    }
-    b.build().expect("record set")
-}
-
-async fn sdk_change(e: &Env, zone_id: &str, action: ChangeAction, rs: ResourceRecordSet) {
-    e.r53
-        .change_resource_record_sets()
-        .hosted_zone_id(zone_id)
-        .change_batch(
-            ChangeBatch::builder()
-                .changes(
-                    Change::builder()
-                        .action(action)
-                        .resource_record_set(rs)
-                        .build()
-                        .expect("change"),
-                )
-                .build()
-                .expect("batch"),
-        )
-        .send()
-        .await
-        .expect("ChangeResourceRecordSets");
-}
-
-async fn records_named(e: &Env, zone_id: &str, name: &str) -> Vec<ResourceRecordSet> {
-    let out = e
-        .r53
-        .list_resource_record_sets()
-        .hosted_zone_id(zone_id)
-        .send()
-        .await
-        .expect("ListResourceRecordSets");
-    out.resource_record_sets()
-        .iter()
-        .filter(|r| r.name().trim_end_matches('.') == name)
-        .cloned()
-        .collect()
-}
-
-fn values_of(rs: &ResourceRecordSet) -> Vec<String> {
-    rs.resource_records()
-        .iter()
-        .map(|r| r.value().to_string())
-        .collect()
+/// The zone as the SDK sees it.
+async fn sdk_zone(
+    e: &Harness,
+    id: &str,
+) -> aws_sdk_route53::operation::get_hosted_zone::GetHostedZoneOutput {
+    e.r53().get_hosted_zone().id(id).send().await.expect("zone")
 }
 
 #[tokio::test]
 async fn hosted_zone_create_read_update_drift_and_delete() {
-    let e = env().await;
-    let c = ctx(ZONE, "api-zone");
+    let e = Harness::new(HOME).await;
+    let c = e.ctx(ZONE, "api-zone");
     let inputs = json!({"zone_name": "api.example.com", "comment": "first"});
     assert!(e.provider.check(ZONE, "us-east-1", &inputs).is_empty());
-    let created = e.provider.create(&c, ZONE, &inputs).await.expect("create");
+    let created = e.create(&c, ZONE, &inputs).await;
     let out = &created.outputs;
     assert_eq!(out["zone_id"], json!(created.id));
     assert_eq!(out["zone_name"], json!("api.example.com"));
     assert_eq!(out["name_servers"].as_array().map(Vec::len), Some(4));
 
     // The SDK sees the zone, its comment and the identity tags.
-    let z = e
-        .r53
-        .get_hosted_zone()
-        .id(&created.id)
-        .send()
-        .await
-        .expect("zone");
+    let z = sdk_zone(&e, &created.id).await;
     let hz = z.hosted_zone().expect("zone");
     assert_eq!(hz.name(), "api.example.com.");
     assert_eq!(hz.config().and_then(|c| c.comment()), Some("first"));
     let tags = e
-        .r53
+        .r53()
         .list_tags_for_resource()
         .resource_type(TagResourceType::Hostedzone)
         .resource_id(&created.id)
@@ -170,29 +59,19 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
 
     // Read by id and by identity (the interrupted-create path).
     let by_id = e
-        .provider
-        .read(&c, read_req(ZONE, Some(&created.id), &inputs, Some(out)))
+        .read(&c, ZONE, Some(&created.id), &inputs, Some(out))
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(by_id.outputs, *out);
     assert_eq!(by_id.inputs, Some(inputs.clone()));
     let by_identity = e
-        .provider
-        .read(&c, read_req(ZONE, None, &inputs, None))
+        .read(&c, ZONE, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found by caller reference");
     assert_eq!(by_identity.id, created.id);
     // Another step's identity does not find it.
-    let other = ctx(ZONE, "other-zone");
-    assert!(
-        e.provider
-            .read(&other, read_req(ZONE, None, &inputs, None))
-            .await
-            .expect("read")
-            .is_none()
-    );
+    let other = e.ctx(ZONE, "other-zone");
+    assert!(e.read(&other, ZONE, None, &inputs, None).await.is_none());
 
     // Diffs: the same inputs (spelled differently) are no change; a new
     // name replaces; a new comment is in place.
@@ -211,18 +90,10 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
     let d = e.provider.diff(ZONE, &inputs, &updated_inputs);
     assert!(!d.changes.is_empty() && !d.replaces());
     let new_out = e
-        .provider
         .update(&c, ZONE, &created.id, &inputs, &updated_inputs, out)
-        .await
-        .expect("update");
+        .await;
     assert_eq!(new_out, *out);
-    let z = e
-        .r53
-        .get_hosted_zone()
-        .id(&created.id)
-        .send()
-        .await
-        .expect("zone");
+    let z = sdk_zone(&e, &created.id).await;
     assert_eq!(
         z.hosted_zone()
             .and_then(|h| h.config())
@@ -231,7 +102,7 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
     );
 
     // Drift: the comment changed behind Meridian's back.
-    e.r53
+    e.r53()
         .update_hosted_zone_comment()
         .id(&created.id)
         .comment("edited by hand")
@@ -239,13 +110,8 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
         .await
         .expect("comment");
     let drifted = e
-        .provider
-        .read(
-            &c,
-            read_req(ZONE, Some(&created.id), &updated_inputs, Some(out)),
-        )
+        .read(&c, ZONE, Some(&created.id), &updated_inputs, Some(out))
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(
         drifted.inputs,
@@ -253,40 +119,29 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
     );
 
     // Delete; a second delete of the gone zone succeeds.
-    e.provider
-        .delete(&c, ZONE, &created.id, &updated_inputs, out)
-        .await
-        .expect("delete");
-    let gone = e.r53.get_hosted_zone().id(&created.id).send().await;
+    e.delete(&c, ZONE, &created.id, &updated_inputs, out).await;
+    let gone = e.r53().get_hosted_zone().id(&created.id).send().await;
     assert!(gone.is_err(), "zone still there");
-    e.provider
-        .delete(&c, ZONE, &created.id, &updated_inputs, out)
-        .await
-        .expect("deleting a gone zone succeeds");
+    e.delete(&c, ZONE, &created.id, &updated_inputs, out).await;
     assert!(
-        e.provider
-            .read(
-                &c,
-                read_req(ZONE, Some(&created.id), &updated_inputs, Some(out))
-            )
+        e.read(&c, ZONE, Some(&created.id), &updated_inputs, Some(out))
             .await
-            .expect("read")
             .is_none()
     );
 }
 
 #[tokio::test]
 async fn a_retried_zone_create_adopts_the_zone_instead_of_making_a_second() {
-    let e = env().await;
-    let c = ctx(ZONE, "retried-zone");
+    let e = Harness::new(HOME).await;
+    let c = e.ctx(ZONE, "retried-zone");
     let inputs = json!({"zone_name": "retry.example.com"});
-    let first = e.provider.create(&c, ZONE, &inputs).await.expect("create");
+    let first = e.create(&c, ZONE, &inputs).await;
     // The same step again (as after a crash between the call and the
     // journal): same caller reference, so AWS refuses a second zone.
-    let again = e.provider.create(&c, ZONE, &inputs).await.expect("retry");
+    let again = e.create(&c, ZONE, &inputs).await;
     assert_eq!(again.id, first.id);
     let zones = e
-        .r53
+        .r53()
         .list_hosted_zones_by_name()
         .dns_name("retry.example.com")
         .send()
@@ -302,44 +157,31 @@ async fn a_retried_zone_create_adopts_the_zone_instead_of_making_a_second() {
 
 #[tokio::test]
 async fn zone_delete_refuses_foreign_records_and_names_them() {
-    let e = env().await;
-    let c = ctx(ZONE, "busy-zone");
+    let e = Harness::new(HOME).await;
+    let c = e.ctx(ZONE, "busy-zone");
     let inputs = json!({"zone_name": "busy.example.com"});
-    let created = e.provider.create(&c, ZONE, &inputs).await.expect("create");
+    let created = e.create(&c, ZONE, &inputs).await;
     let zone_id = created.id.clone();
     // A record someone else made, and a validation CNAME with its
     // Meridian reference set (a leftover Meridian manages).
-    sdk_change(
-        &e,
-        &zone_id,
-        ChangeAction::Create,
-        rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]),
-    )
-    .await;
-    sdk_change(
-        &e,
-        &zone_id,
-        ChangeAction::Create,
-        rrset(
-            "_v1.busy.example.com",
-            RrType::Cname,
-            300,
-            &["_x.acm-validations.aws"],
+    let foreign = zone::rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]);
+    let cname = ("_v1.busy.example.com", "_x.acm-validations.aws");
+    let refs = (
+        "_meridian-refs._v1.busy.example.com",
+        "\"arn:aws:acm:us-east-1:1:certificate/gone\"",
+    );
+    let made = vec![
+        (ChangeAction::Create, foreign.clone()),
+        (
+            ChangeAction::Create,
+            zone::rrset(cname.0, RrType::Cname, 300, &[cname.1]),
         ),
-    )
-    .await;
-    sdk_change(
-        &e,
-        &zone_id,
-        ChangeAction::Create,
-        rrset(
-            "_meridian-refs._v1.busy.example.com",
-            RrType::Txt,
-            300,
-            &["\"arn:aws:acm:us-east-1:1:certificate/gone\""],
+        (
+            ChangeAction::Create,
+            zone::rrset(refs.0, RrType::Txt, 300, &[refs.1]),
         ),
-    )
-    .await;
+    ];
+    zone::changes(&e.r53(), &zone_id, made).await;
 
     let err = e
         .provider
@@ -353,31 +195,23 @@ async fn zone_delete_refuses_foreign_records_and_names_them() {
     );
     // Nothing was touched.
     assert_eq!(
-        records_named(&e, &zone_id, "_v1.busy.example.com")
+        zone::records_named(&e.r53(), &zone_id, "_v1.busy.example.com")
             .await
             .len(),
         1
     );
-    assert!(e.r53.get_hosted_zone().id(&zone_id).send().await.is_ok());
+    assert!(e.r53().get_hosted_zone().id(&zone_id).send().await.is_ok());
 
     // Once the foreign record is gone, the delete takes the leftovers along.
-    sdk_change(
-        &e,
-        &zone_id,
-        ChangeAction::Delete,
-        rrset("www.busy.example.com", RrType::A, 60, &["192.0.2.10"]),
-    )
-    .await;
-    e.provider
-        .delete(&c, ZONE, &zone_id, &inputs, &created.outputs)
-        .await
-        .expect("delete");
-    assert!(e.r53.get_hosted_zone().id(&zone_id).send().await.is_err());
+    zone::change(&e.r53(), &zone_id, ChangeAction::Delete, foreign).await;
+    e.delete(&c, ZONE, &zone_id, &inputs, &created.outputs)
+        .await;
+    assert!(e.r53().get_hosted_zone().id(&zone_id).send().await.is_err());
 }
 
 /// A zone lookup's read, as the engine makes it (no id).
 async fn lookup(
-    e: &Env,
+    e: &Harness,
     c: &OpContext,
     inputs: &Value,
 ) -> Result<Option<meridian_engine::ReadResult>, meridian_engine::ProviderError> {
@@ -388,11 +222,11 @@ async fn lookup(
 
 #[tokio::test]
 async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
-    let e = env().await;
-    let c = ctx(LOOKUP, "parent");
-    let id = sdk_zone(&e, "lookup.example.com").await;
-    sdk_zone(&e, "twice.example.com").await;
-    sdk_zone(&e, "twice.example.com").await;
+    let e = Harness::new(HOME).await;
+    let c = e.ctx(LOOKUP, "parent");
+    let id = zone::hosted_zone(&e.r53(), "lookup.example.com").await;
+    zone::hosted_zone(&e.r53(), "twice.example.com").await;
+    zone::hosted_zone(&e.r53(), "twice.example.com").await;
     assert!(
         e.provider
             .types()
@@ -431,7 +265,7 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
     // A private zone of the same name is never picked by default (as the
     // CDK's fromLookup); asked for, it is the one found.
     let private = e
-        .r53
+        .r53()
         .create_hosted_zone()
         .name("lookup.example.com")
         .caller_reference("sdk-private-lookup")
@@ -478,11 +312,7 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
     );
     assert!(bad.iter().any(|f| f.property == "private_zone"), "{bad:?}");
 
-    let err = e
-        .provider
-        .create(&c, LOOKUP, &by_name)
-        .await
-        .expect_err("no create");
+    let err = e.create_err(&c, LOOKUP, &by_name).await;
     assert!(err.message.contains("data source"), "{err}");
     let err = e
         .provider
@@ -496,50 +326,45 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
         .await
         .expect_err("no delete");
     assert!(err.message.contains("data source"), "{err}");
-    assert!(e.r53.get_hosted_zone().id(&id).send().await.is_ok());
+    assert!(e.r53().get_hosted_zone().id(&id).send().await.is_ok());
 }
 
 #[tokio::test]
 async fn record_create_read_update_drift_and_delete() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "rec.example.com").await;
-    let c = ctx(RECORD, "www");
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "rec.example.com").await;
+    let c = e.ctx(RECORD, "www");
     let inputs = json!({"zone_id": zone_id, "name": "www.rec.example.com", "type": "A",
         "values": ["192.0.2.1", "192.0.2.2"], "ttl": 60});
     assert!(e.provider.check(RECORD, "us-east-1", &inputs).is_empty());
-    let created = e
-        .provider
-        .create(&c, RECORD, &inputs)
-        .await
-        .expect("create");
+    let created = e.create(&c, RECORD, &inputs).await;
     assert_eq!(created.id, format!("{zone_id}|www.rec.example.com|A"));
     assert_eq!(
         created.outputs,
         json!({"fqdn": "www.rec.example.com", "zone_id": zone_id, "type": "A", "set_identifier": null})
     );
-    let sets = records_named(&e, &zone_id, "www.rec.example.com").await;
+    let sets = zone::records_named(&e.r53(), &zone_id, "www.rec.example.com").await;
     assert_eq!(sets.len(), 1);
     assert_eq!(sets[0].ttl(), Some(60));
-    let mut vals = values_of(&sets[0]);
+    let mut vals = zone::values_of(&sets[0]);
     vals.sort();
     assert_eq!(vals, vec!["192.0.2.1", "192.0.2.2"]);
 
     // Read back by id, and by identity with the same content.
     let read = e
-        .provider
         .read(
             &c,
-            read_req(RECORD, Some(&created.id), &inputs, Some(&created.outputs)),
+            RECORD,
+            Some(&created.id),
+            &inputs,
+            Some(&created.outputs),
         )
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(read.inputs, Some(inputs.clone()));
     let adopted = e
-        .provider
-        .read(&c, read_req(RECORD, None, &inputs, None))
+        .read(&c, RECORD, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found by identity");
     assert_eq!(adopted.id, created.id);
 
@@ -565,100 +390,60 @@ async fn record_create_read_update_drift_and_delete() {
     let d = e.provider.diff(RECORD, &inputs, &updated);
     assert!(!d.changes.is_empty() && !d.replaces());
     let out = e
-        .provider
         .update(&c, RECORD, &created.id, &inputs, &updated, &created.outputs)
-        .await
-        .expect("update");
+        .await;
     assert_eq!(out, created.outputs);
-    let sets = records_named(&e, &zone_id, "www.rec.example.com").await;
+    let sets = zone::records_named(&e.r53(), &zone_id, "www.rec.example.com").await;
     assert_eq!(sets.len(), 1);
     assert_eq!(sets[0].ttl(), Some(120));
-    assert_eq!(values_of(&sets[0]), vec!["192.0.2.3"]);
+    assert_eq!(zone::values_of(&sets[0]), vec!["192.0.2.3"]);
 
     // Drift: values changed by hand, then the record deleted by hand.
     let current = sets[0].clone();
-    let edited = rrset("www.rec.example.com", RrType::A, 120, &["198.51.100.7"]);
-    e.r53
-        .change_resource_record_sets()
-        .hosted_zone_id(&zone_id)
-        .change_batch(
-            ChangeBatch::builder()
-                .changes(
-                    Change::builder()
-                        .action(ChangeAction::Delete)
-                        .resource_record_set(current)
-                        .build()
-                        .expect("change"),
-                )
-                .changes(
-                    Change::builder()
-                        .action(ChangeAction::Create)
-                        .resource_record_set(edited.clone())
-                        .build()
-                        .expect("change"),
-                )
-                .build()
-                .expect("batch"),
-        )
-        .send()
-        .await
-        .expect("edit");
+    let edited = zone::rrset("www.rec.example.com", RrType::A, 120, &["198.51.100.7"]);
+    let edit = vec![
+        (ChangeAction::Delete, current),
+        (ChangeAction::Create, edited.clone()),
+    ];
+    zone::changes(&e.r53(), &zone_id, edit).await;
     let drifted = e
-        .provider
-        .read(
-            &c,
-            read_req(RECORD, Some(&created.id), &updated, Some(&out)),
-        )
+        .read(&c, RECORD, Some(&created.id), &updated, Some(&out))
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(
         drifted.inputs.as_ref().map(|i| i["values"].clone()),
         Some(json!(["198.51.100.7"]))
     );
-    sdk_change(&e, &zone_id, ChangeAction::Delete, edited).await;
+    zone::change(&e.r53(), &zone_id, ChangeAction::Delete, edited).await;
     assert!(
-        e.provider
-            .read(
-                &c,
-                read_req(RECORD, Some(&created.id), &updated, Some(&out))
-            )
+        e.read(&c, RECORD, Some(&created.id), &updated, Some(&out))
             .await
-            .expect("read")
             .is_none()
     );
 
     // Recreate, then delete through Meridian (it reads the current values
     // first, since AWS rejects a DELETE that does not match them).
-    let again = e
-        .provider
-        .create(&c, RECORD, &updated)
-        .await
-        .expect("recreate");
-    e.provider
-        .delete(&c, RECORD, &again.id, &updated, &again.outputs)
-        .await
-        .expect("delete");
+    let again = e.create(&c, RECORD, &updated).await;
+    e.delete(&c, RECORD, &again.id, &updated, &again.outputs)
+        .await;
     assert!(
-        records_named(&e, &zone_id, "www.rec.example.com")
+        zone::records_named(&e.r53(), &zone_id, "www.rec.example.com")
             .await
             .is_empty()
     );
-    e.provider
-        .delete(&c, RECORD, &again.id, &updated, &again.outputs)
-        .await
-        .expect("deleting a gone record succeeds");
+    e.delete(&c, RECORD, &again.id, &updated, &again.outputs)
+        .await;
 }
 
 #[tokio::test]
 async fn record_create_adopts_an_identical_record_and_refuses_a_different_one() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "adopt.example.com").await;
-    sdk_change(
-        &e,
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "adopt.example.com").await;
+    zone::change(
+        &e.r53(),
         &zone_id,
         ChangeAction::Create,
-        rrset(
+        zone::rrset(
             "mine.adopt.example.com",
             RrType::Txt,
             300,
@@ -666,11 +451,11 @@ async fn record_create_adopts_an_identical_record_and_refuses_a_different_one() 
         ),
     )
     .await;
-    sdk_change(
-        &e,
+    zone::change(
+        &e.r53(),
         &zone_id,
         ChangeAction::Create,
-        rrset(
+        zone::rrset(
             "theirs.adopt.example.com",
             RrType::Txt,
             300,
@@ -678,59 +463,39 @@ async fn record_create_adopts_an_identical_record_and_refuses_a_different_one() 
         ),
     )
     .await;
-    let c = ctx(RECORD, "mine");
+    let c = e.ctx(RECORD, "mine");
     let mine = json!({"zone_id": zone_id, "name": "mine.adopt.example.com", "type": "TXT",
         "values": ["\"interrupted\""], "ttl": 300});
-    let adopted = e
-        .provider
-        .create(&c, RECORD, &mine)
-        .await
-        .expect("adopts identical record");
+    let adopted = e.create(&c, RECORD, &mine).await;
     assert_eq!(adopted.outputs["fqdn"], json!("mine.adopt.example.com"));
 
     let theirs = json!({"zone_id": zone_id, "name": "theirs.adopt.example.com", "type": "TXT",
         "values": ["\"mine now\""], "ttl": 300});
     assert!(
-        e.provider
-            .read(&c, read_req(RECORD, None, &theirs, None))
-            .await
-            .expect("read")
-            .is_none(),
+        e.read(&c, RECORD, None, &theirs, None).await.is_none(),
         "a record with other content is not ours"
     );
-    let err = e
-        .provider
-        .create(&c, RECORD, &theirs)
-        .await
-        .expect_err("not taken over");
+    let err = e.create_err(&c, RECORD, &theirs).await;
     assert!(err.message.contains("already exists"), "{err}");
-    let sets = records_named(&e, &zone_id, "theirs.adopt.example.com").await;
-    assert_eq!(values_of(&sets[0]), vec!["\"someone else\""]);
+    let sets = zone::records_named(&e.r53(), &zone_id, "theirs.adopt.example.com").await;
+    assert_eq!(zone::values_of(&sets[0]), vec!["\"someone else\""]);
 }
 
 #[tokio::test]
 async fn records_that_aws_rejects_are_refused_before_any_call() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "strict.example.com").await;
-    let c = ctx(RECORD, "strict");
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "strict.example.com").await;
+    let c = e.ctx(RECORD, "strict");
     let outside = json!({"zone_id": zone_id, "name": "www.other.org", "type": "A",
         "values": ["192.0.2.1"], "ttl": 60});
-    let err = e
-        .provider
-        .create(&c, RECORD, &outside)
-        .await
-        .expect_err("outside the zone");
+    let err = e.create_err(&c, RECORD, &outside).await;
     assert!(
         err.message.contains("not in zone strict.example.com"),
         "{err}"
     );
     let apex_cname = json!({"zone_id": zone_id, "name": "strict.example.com", "type": "CNAME",
         "values": ["x.example.org"], "ttl": 60});
-    let err = e
-        .provider
-        .create(&c, RECORD, &apex_cname)
-        .await
-        .expect_err("apex CNAME");
+    let err = e.create_err(&c, RECORD, &apex_cname).await;
     assert!(err.message.contains("apex"), "{err}");
     let two_cnames = json!({"zone_id": zone_id, "name": "c.strict.example.com", "type": "CNAME",
         "values": ["x.example.org", "y.example.org"], "ttl": 60});
@@ -740,18 +505,7 @@ async fn records_that_aws_rejects_are_refused_before_any_call() {
             .is_empty()
     );
     assert!(e.provider.create(&c, RECORD, &two_cnames).await.is_err());
-    let out = e
-        .r53
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone_id)
-        .send()
-        .await
-        .expect("list");
-    assert_eq!(
-        out.resource_record_sets().len(),
-        2,
-        "only the zone's SOA and NS"
-    );
+    zone::assert_only_soa_and_ns(&e.r53(), &zone_id).await;
 }
 
 fn latency_inputs(zone_id: &str, region: &str, set_identifier: &str) -> Value {
@@ -771,23 +525,19 @@ fn latency_inputs(zone_id: &str, region: &str, set_identifier: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one_batch() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "lat.example.com").await;
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "lat.example.com").await;
     let regions = ["us-east-1", "eu-west-1", "sa-east-1"];
     let mut created = Vec::new();
     for region in regions {
-        let c = ctx(RECORD, &format!("latency-{region}"));
+        let c = e.ctx(RECORD, &format!("latency-{region}"));
         let inputs = latency_inputs(&zone_id, region, region);
         assert!(e.provider.check(RECORD, "us-east-1", &inputs).is_empty());
-        let r = e
-            .provider
-            .create(&c, RECORD, &inputs)
-            .await
-            .expect("create");
+        let r = e.create(&c, RECORD, &inputs).await;
         assert_eq!(r.id, format!("{zone_id}|api.lat.example.com|A|{region}"));
         created.push((c, inputs, r));
     }
-    let sets = records_named(&e, &zone_id, "api.lat.example.com").await;
+    let sets = zone::records_named(&e.r53(), &zone_id, "api.lat.example.com").await;
     assert_eq!(sets.len(), 3);
     for rs in &sets {
         let region = rs
@@ -800,13 +550,8 @@ async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one
     }
     let (c, old_inputs, eu) = &created[1];
     let read = e
-        .provider
-        .read(
-            c,
-            read_req(RECORD, Some(&eu.id), old_inputs, Some(&eu.outputs)),
-        )
+        .read(c, RECORD, Some(&eu.id), old_inputs, Some(&eu.outputs))
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(read.inputs.as_ref(), Some(old_inputs));
 
@@ -822,7 +567,7 @@ async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one
     );
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
-        let (r53, zone_id, stop) = (e.r53.clone(), zone_id.clone(), stop.clone());
+        let (r53, zone_id, stop) = (e.r53().clone(), zone_id.clone(), stop.clone());
         tokio::spawn(async move {
             let mut counts = Vec::new();
             while !stop.load(Ordering::Relaxed) {
@@ -845,10 +590,8 @@ async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one
         })
     };
     let out = e
-        .provider
         .update(c, RECORD, &eu.id, old_inputs, &new_inputs, &eu.outputs)
-        .await
-        .expect("update");
+        .await;
     stop.store(true, Ordering::Relaxed);
     let counts = watcher.await.expect("watcher");
     assert!(counts.len() >= 3, "the watcher saw the update: {counts:?}");
@@ -857,7 +600,7 @@ async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one
     assert!(counts.iter().all(|n| *n == 3), "{counts:?}");
     assert_eq!(out["set_identifier"], json!("eu-west-1-blue"));
 
-    let sets = records_named(&e, &zone_id, "api.lat.example.com").await;
+    let sets = zone::records_named(&e.r53(), &zone_id, "api.lat.example.com").await;
     let mut ids: Vec<&str> = sets.iter().filter_map(|r| r.set_identifier()).collect();
     ids.sort();
     assert_eq!(ids, vec!["eu-west-1-blue", "sa-east-1", "us-east-1"]);
@@ -870,18 +613,13 @@ async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one
     );
     assert_eq!(e.provider.id_after_update(RECORD, &new_id, &out), None);
     let moved = e
-        .provider
-        .read(c, read_req(RECORD, Some(&eu.id), &new_inputs, Some(&out)))
+        .read(c, RECORD, Some(&eu.id), &new_inputs, Some(&out))
         .await
-        .expect("read")
         .expect("found at the new identity");
     assert_eq!(moved.id, new_id);
 
     // Deleting one latency record leaves the others.
-    e.provider
-        .delete(c, RECORD, &eu.id, &new_inputs, &out)
-        .await
-        .expect("delete");
-    let sets = records_named(&e, &zone_id, "api.lat.example.com").await;
+    e.delete(c, RECORD, &eu.id, &new_inputs, &out).await;
+    let sets = zone::records_named(&e.r53(), &zone_id, "api.lat.example.com").await;
     assert_eq!(sets.len(), 2);
 }

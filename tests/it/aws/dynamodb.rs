@@ -3,79 +3,22 @@
 //! with a replica, read by name, add and remove replicas (each waited for),
 //! drift, adoption rules and delete. Checked with the SDK in every region.
 
+use crate::support::provider::{HOME, Harness, recording};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, DeleteReplicationGroupMemberAction, KeySchemaElement,
     KeyType, ReplicationGroupUpdate, ScalarAttributeType, Tag,
 };
-use meridian_engine::{OpContext, Provider, ReadRequest};
-use meridian_providers::AwsProvider;
-use meridian_testkit::{TestAccount, TestCloud};
-use serde_json::{Value, json};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use meridian_engine::Provider;
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 const TABLE: &str = "aws:dynamodb:GlobalTable";
 
-struct Env {
-    account: TestAccount,
-    provider: AwsProvider,
-}
-
-async fn env() -> Env {
-    let account = TestCloud::shared().account();
-    let config = account.sdk_config("us-east-1").await;
-    Env {
-        provider: AwsProvider::with_config(config),
-        account,
-    }
-}
-
-async fn ddb(e: &Env, region: &str) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(&e.account.sdk_config(region).await)
-}
-
-fn ctx(name: &str) -> OpContext {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let token = format!("{:032x}", 0xddb0_0000 + N.fetch_add(1, Ordering::Relaxed));
-    OpContext::new(
-        &format!("urn:meridian:test::{TABLE}::{name}"),
-        name,
-        "us-east-1",
-        &token,
-        Duration::from_secs(120),
-    )
-}
-
-/// A context whose progress reports land in the returned list.
-fn ctx_recording(name: &str) -> (OpContext, Arc<Mutex<Vec<String>>>) {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = log.clone();
-    let c = ctx(name).with_status(Arc::new(move |m: &str| {
-        sink.lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(m.to_string())
-    }));
-    (c, log)
-}
-
-fn read_req<'a>(
-    id: Option<&'a str>,
-    inputs: &'a Value,
-    outputs: Option<&'a Value>,
-) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token: TABLE,
-        id,
-        inputs,
-        outputs,
-    }
-}
-
 /// Replica regions (other than the primary) and their status, as the
 /// primary region's DescribeTable shows them.
-async fn replicas(e: &Env, name: &str) -> Vec<(String, String)> {
-    let out = ddb(e, "us-east-1")
+async fn replicas(e: &Harness, name: &str) -> Vec<(String, String)> {
+    let out = e
+        .ddb_in("us-east-1")
         .await
         .describe_table()
         .table_name(name)
@@ -101,8 +44,8 @@ async fn replicas(e: &Env, name: &str) -> Vec<(String, String)> {
     r
 }
 
-async fn exists_in(e: &Env, region: &str, name: &str) -> bool {
-    ddb(e, region)
+async fn exists_in(e: &Harness, region: &str, name: &str) -> bool {
+    e.ddb_in(region)
         .await
         .describe_table()
         .table_name(name)
@@ -111,8 +54,8 @@ async fn exists_in(e: &Env, region: &str, name: &str) -> bool {
         .is_ok()
 }
 
-async fn sdk_table(e: &Env, name: &str, tags: Vec<Tag>) {
-    ddb(e, "us-east-1")
+async fn sdk_table(e: &Harness, name: &str, tags: Vec<Tag>) {
+    e.ddb_in("us-east-1")
         .await
         .create_table()
         .table_name(name)
@@ -139,11 +82,11 @@ async fn sdk_table(e: &Env, name: &str, tags: Vec<Tag>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn global_table_create_read_update_drift_and_delete() {
-    let e = env().await;
+    let e = Harness::new(HOME).await;
     e.account
         .set_delays(json!({"table_create": 0.3, "replica_create": 0.3, "replica_delete": 0.3}))
         .await;
-    let c = ctx("table");
+    let c = e.ctx(TABLE, "table");
     let inputs = json!({
         "table_name": "global-table",
         "partition_key": {"name": "id", "type": "S"},
@@ -158,7 +101,7 @@ async fn global_table_create_read_update_drift_and_delete() {
         .expect("type");
     assert!(info.protect_by_default && info.retain_by_default);
 
-    let created = e.provider.create(&c, TABLE, &inputs).await.expect("create");
+    let created = e.create(&c, TABLE, &inputs).await;
     assert_eq!(created.id, "global-table");
     let out = &created.outputs;
     let arn = out["arn"].as_str().expect("arn").to_string();
@@ -184,7 +127,7 @@ async fn global_table_create_read_update_drift_and_delete() {
         vec![("eu-west-1".into(), "ACTIVE".into())]
     );
     assert!(exists_in(&e, "eu-west-1", "global-table").await);
-    let primary = ddb(&e, "us-east-1").await;
+    let primary = e.ddb_in("us-east-1").await;
     let desc = primary
         .describe_table()
         .table_name("global-table")
@@ -199,12 +142,8 @@ async fn global_table_create_read_update_drift_and_delete() {
         stream.stream_view_type().map(|v| v.as_str()),
         Some("NEW_AND_OLD_IMAGES")
     );
-    let tags = primary
-        .list_tags_of_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .expect("tags");
+    let tags = primary.list_tags_of_resource().resource_arn(&arn).send();
+    let tags = tags.await.expect("tags");
     assert!(
         tags.tags()
             .iter()
@@ -213,25 +152,19 @@ async fn global_table_create_read_update_drift_and_delete() {
 
     // Read by name (id), and by identity: the name plus our URN tag.
     let read = e
-        .provider
-        .read(&c, read_req(Some("global-table"), &inputs, Some(out)))
+        .read(&c, TABLE, Some("global-table"), &inputs, Some(out))
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(read.inputs, Some(inputs.clone()));
     assert_eq!(read.outputs, *out);
     let found = e
-        .provider
-        .read(&c, read_req(None, &inputs, None))
+        .read(&c, TABLE, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found by name and tag");
     assert_eq!(found.id, "global-table");
     assert!(
-        e.provider
-            .read(&ctx("someone-else"), read_req(None, &inputs, None))
+        e.read(&e.ctx(TABLE, "someone-else"), TABLE, None, &inputs, None)
             .await
-            .expect("read")
             .is_none(),
         "another resource's table is not adopted"
     );
@@ -252,10 +185,8 @@ async fn global_table_create_read_update_drift_and_delete() {
     let d = e.provider.diff(TABLE, &inputs, &two);
     assert!(!d.changes.is_empty() && !d.replaces());
     let out2 = e
-        .provider
         .update(&c, TABLE, "global-table", &inputs, &two, out)
-        .await
-        .expect("update");
+        .await;
     assert_eq!(
         out2["regions"],
         json!(["us-east-1", "eu-west-1", "sa-east-1"])
@@ -291,10 +222,8 @@ async fn global_table_create_read_update_drift_and_delete() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let drifted = e
-        .provider
-        .read(&c, read_req(Some("global-table"), &two, Some(&out2)))
+        .read(&c, TABLE, Some("global-table"), &two, Some(&out2))
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(
         drifted
@@ -310,49 +239,39 @@ async fn global_table_create_read_update_drift_and_delete() {
 
     // Delete (the engine calls it only once retention is opted out of):
     // replicas first, then the table, everywhere.
-    e.provider
-        .delete(&c, TABLE, "global-table", &two, &out2)
-        .await
-        .expect("delete");
+    e.delete(&c, TABLE, "global-table", &two, &out2).await;
     for region in ["us-east-1", "eu-west-1", "sa-east-1"] {
         assert!(
             !exists_in(&e, region, "global-table").await,
             "still in {region}"
         );
     }
-    e.provider
-        .delete(&c, TABLE, "global-table", &two, &out2)
-        .await
-        .expect("deleting a gone table succeeds");
+    e.delete(&c, TABLE, "global-table", &two, &out2).await;
     assert!(
-        e.provider
-            .read(&c, read_req(Some("global-table"), &two, Some(&out2)))
+        e.read(&c, TABLE, Some("global-table"), &two, Some(&out2))
             .await
-            .expect("read")
             .is_none()
     );
 }
 
 #[tokio::test]
 async fn adding_then_removing_a_replica_waits_for_each_change() {
-    let e = env().await;
+    let e = Harness::new(HOME).await;
     e.account
         .set_delays(json!({"replica_create": 1.0, "replica_delete": 0.6}))
         .await;
-    let c = ctx("waited");
+    let c = e.ctx(TABLE, "waited");
     let alone = json!({"table_name": "waited", "partition_key": {"name": "id", "type": "S"}});
-    let created = e.provider.create(&c, TABLE, &alone).await.expect("create");
+    let created = e.create(&c, TABLE, &alone).await;
     assert_eq!(created.outputs["regions"], json!(["us-east-1"]));
 
     let with_eu = json!({"table_name": "waited", "partition_key": {"name": "id", "type": "S"},
         "replica_regions": ["eu-west-1"]});
-    let (c_add, log) = ctx_recording("waited");
+    let (c_add, log) = recording(e.ctx(TABLE, "waited"));
     let start = Instant::now();
     let out = e
-        .provider
         .update(&c_add, TABLE, "waited", &alone, &with_eu, &created.outputs)
-        .await
-        .expect("add replica");
+        .await;
     assert!(
         start.elapsed() >= Duration::from_millis(900),
         "returned before the replica was ACTIVE"
@@ -369,13 +288,11 @@ async fn adding_then_removing_a_replica_waits_for_each_change() {
         "{seen:?}"
     );
 
-    let (c_remove, log) = ctx_recording("waited");
+    let (c_remove, log) = recording(e.ctx(TABLE, "waited"));
     let start = Instant::now();
     let out = e
-        .provider
         .update(&c_remove, TABLE, "waited", &with_eu, &alone, &out)
-        .await
-        .expect("remove replica");
+        .await;
     assert!(
         start.elapsed() >= Duration::from_millis(500),
         "returned before the replica was gone"
@@ -393,27 +310,17 @@ async fn adding_then_removing_a_replica_waits_for_each_change() {
 
 #[tokio::test]
 async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
-    let e = env().await;
+    let e = Harness::new(HOME).await;
     sdk_table(&e, "taken", Vec::new()).await;
-    let c = ctx("taken");
+    let c = e.ctx(TABLE, "taken");
     let inputs = json!({"table_name": "taken", "partition_key": {"name": "id", "type": "S"}});
-    assert!(
-        e.provider
-            .read(&c, read_req(None, &inputs, None))
-            .await
-            .expect("read")
-            .is_none()
-    );
-    let err = e
-        .provider
-        .create(&c, TABLE, &inputs)
-        .await
-        .expect_err("not ours");
+    assert!(e.read(&c, TABLE, None, &inputs, None).await.is_none());
+    let err = e.create_err(&c, TABLE, &inputs).await;
     assert!(err.message.contains("not managed by"), "{err}");
 
     // A table our create made before a crash (it carries our URN) is adopted,
     // and the create carries on with the replicas.
-    let c = ctx("interrupted");
+    let c = e.ctx(TABLE, "interrupted");
     let tag = Tag::builder()
         .key("meridian:urn")
         .value(&c.urn)
@@ -422,11 +329,7 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
     sdk_table(&e, "interrupted", vec![tag]).await;
     let inputs = json!({"table_name": "interrupted", "partition_key": {"name": "id", "type": "S"},
         "replica_regions": ["sa-east-1"]});
-    let created = e
-        .provider
-        .create(&c, TABLE, &inputs)
-        .await
-        .expect("adopted");
+    let created = e.create(&c, TABLE, &inputs).await;
     assert_eq!(
         created.outputs["regions"],
         json!(["us-east-1", "sa-east-1"])
@@ -438,7 +341,7 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
 
     // Ours too, but with other keys than the program now declares: refused,
     // naming both, rather than adopted with keys that cannot change.
-    let c = ctx("rekeyed");
+    let c = e.ctx(TABLE, "rekeyed");
     let tag = Tag::builder()
         .key("meridian:urn")
         .value(&c.urn)
@@ -447,11 +350,7 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
     sdk_table(&e, "rekeyed", vec![tag]).await;
     let inputs = json!({"table_name": "rekeyed", "partition_key": {"name": "pk", "type": "S"},
         "sort_key": {"name": "sk", "type": "N"}});
-    let err = e
-        .provider
-        .create(&c, TABLE, &inputs)
-        .await
-        .expect_err("other keys");
+    let err = e.create_err(&c, TABLE, &inputs).await;
     assert!(
         err.message
             .contains("partition key id (S) and sort key none")

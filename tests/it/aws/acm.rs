@@ -3,102 +3,26 @@
 //! for the record and for ISSUED), read by ARN and by idempotency token,
 //! drift, and three regional certificates sharing one validation record.
 
-use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType};
-use meridian_engine::{OpContext, Provider, ReadRequest};
-use meridian_providers::AwsProvider;
-use meridian_testkit::{TestAccount, TestCloud};
+use crate::support::provider::{HOME, Harness, recording};
+use crate::support::zone;
+use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet, RrType};
+use meridian_engine::{OpContext, Provider};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const CERT: &str = "aws:acm:Certificate";
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "sa-east-1"];
 
-struct Env {
-    account: TestAccount,
-    provider: AwsProvider,
-    r53: aws_sdk_route53::Client,
-}
-
-async fn env() -> Env {
-    let account = TestCloud::shared().account();
-    let config = account.sdk_config("us-east-1").await;
-    Env {
-        r53: aws_sdk_route53::Client::new(&config),
-        provider: AwsProvider::with_config(config),
-        account,
-    }
-}
-
-async fn acm(e: &Env, region: &str) -> aws_sdk_acm::Client {
-    aws_sdk_acm::Client::new(&e.account.sdk_config(region).await)
-}
-
-fn ctx(name: &str, region: &str) -> OpContext {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let token = format!("{:032x}", 0xacc0_0000 + N.fetch_add(1, Ordering::Relaxed));
-    OpContext::new(
-        &format!("urn:meridian:test::{CERT}::{name}"),
-        name,
-        region,
-        &token,
-        Duration::from_secs(120),
-    )
-}
-
-fn read_req<'a>(
-    id: Option<&'a str>,
-    inputs: &'a Value,
-    outputs: Option<&'a Value>,
-) -> ReadRequest<'a> {
-    ReadRequest {
-        type_token: CERT,
-        id,
-        inputs,
-        outputs,
-    }
-}
-
-async fn sdk_zone(e: &Env, name: &str) -> String {
-    let out = e
-        .r53
-        .create_hosted_zone()
-        .name(name)
-        .caller_reference(format!("sdk-{name}"))
-        .send()
-        .await
-        .expect("CreateHostedZone");
-    out.hosted_zone()
-        .expect("zone")
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string()
-}
-
-async fn record_set(
-    e: &Env,
-    zone_id: &str,
-    name: &str,
-    rtype: RrType,
-) -> Option<ResourceRecordSet> {
-    let out = e
-        .r53
-        .list_resource_record_sets()
-        .hosted_zone_id(zone_id)
-        .send()
-        .await
-        .expect("ListResourceRecordSets");
-    out.resource_record_sets()
-        .iter()
-        .find(|r| r.name().trim_end_matches('.') == name && *r.r#type() == rtype)
-        .cloned()
+/// The validation CNAME `cname` in `zone_id`, if it is there.
+async fn validation_cname(e: &Harness, zone_id: &str, cname: &str) -> Option<ResourceRecordSet> {
+    zone::record_set(&e.r53(), zone_id, cname, RrType::Cname).await
 }
 
 /// The certificate ARNs the reference TXT next to `cname` lists.
-async fn refs(e: &Env, zone_id: &str, cname: &str) -> Vec<String> {
+async fn refs(e: &Harness, zone_id: &str, cname: &str) -> Vec<String> {
     let name = format!("_meridian-refs.{cname}");
-    let mut arns: Vec<String> = match record_set(e, zone_id, &name, RrType::Txt).await {
+    let mut arns: Vec<String> = match zone::record_set(&e.r53(), zone_id, &name, RrType::Txt).await
+    {
         Some(rs) => rs
             .resource_records()
             .iter()
@@ -119,23 +43,17 @@ fn cname_of(outputs: &Value) -> String {
 
 #[tokio::test]
 async fn certificate_create_read_drift_and_delete() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "api.example.com").await;
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "api.example.com").await;
     // Make the waiters wait: the record and the issue take a moment.
     e.account
         .set_delays(json!({"acm_record": 0.3, "acm_issue": 0.3}))
         .await;
-    let statuses = Arc::new(Mutex::new(Vec::<String>::new()));
-    let sink = statuses.clone();
-    let c = ctx("cert", "us-east-1").with_status(Arc::new(move |m: &str| {
-        sink.lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(m.to_string())
-    }));
+    let (c, statuses) = recording(e.ctx_in(CERT, "cert", "us-east-1"));
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id,
         "subject_alternative_names": ["*.api.example.com"]});
     assert!(e.provider.check(CERT, "us-east-1", &inputs).is_empty());
-    let created = e.provider.create(&c, CERT, &inputs).await.expect("create");
+    let created = e.create(&c, CERT, &inputs).await;
     let arn = created.id.clone();
     assert!(arn.starts_with("arn:aws:acm:us-east-1:"), "{arn}");
     assert_eq!(created.outputs["status"], json!("ISSUED"));
@@ -151,7 +69,7 @@ async fn certificate_create_read_drift_and_delete() {
     assert!(seen.iter().any(|m| m.contains("to be ISSUED")), "{seen:?}");
 
     // ACM and Route 53 agree.
-    let acm = acm(&e, "us-east-1").await;
+    let acm = e.acm_in("us-east-1").await;
     let detail = acm
         .describe_certificate()
         .certificate_arn(&arn)
@@ -160,19 +78,16 @@ async fn certificate_create_read_drift_and_delete() {
         .expect("describe");
     let detail = detail.certificate().expect("certificate");
     assert_eq!(detail.status().map(|s| s.as_str()), Some("ISSUED"));
-    let tags = acm
-        .list_tags_for_certificate()
-        .certificate_arn(&arn)
-        .send()
-        .await
-        .expect("tags");
+    let tags = acm.list_tags_for_certificate().certificate_arn(&arn).send();
+    let tags = tags.await.expect("tags");
+    let token = Some(c.token.as_str());
     assert!(
         tags.tags()
             .iter()
-            .any(|t| t.key() == "meridian:token" && t.value() == Some(c.token.as_str()))
+            .any(|t| t.key() == "meridian:token" && t.value() == token)
     );
     let cname = cname_of(&created.outputs);
-    let rs = record_set(&e, &zone_id, &cname, RrType::Cname)
+    let rs = validation_cname(&e, &zone_id, &cname)
         .await
         .expect("validation CNAME");
     assert_eq!(
@@ -185,26 +100,26 @@ async fn certificate_create_read_drift_and_delete() {
 
     // Read by ARN, and by the idempotency token (interrupted create).
     let read = e
-        .provider
-        .read(&c, read_req(Some(&arn), &inputs, Some(&created.outputs)))
+        .read(&c, CERT, Some(&arn), &inputs, Some(&created.outputs))
         .await
-        .expect("read")
         .expect("found");
     assert_eq!(read.inputs, Some(inputs.clone()));
     assert_eq!(read.outputs, created.outputs);
     let found = e
-        .provider
-        .read(&c, read_req(None, &inputs, None))
+        .read(&c, CERT, None, &inputs, None)
         .await
-        .expect("read")
         .expect("found by token");
     assert_eq!(found.id, arn);
     assert!(
-        e.provider
-            .read(&ctx("other", "us-east-1"), read_req(None, &inputs, None))
-            .await
-            .expect("read")
-            .is_none()
+        e.read(
+            &e.ctx_in(CERT, "other", "us-east-1"),
+            CERT,
+            None,
+            &inputs,
+            None
+        )
+        .await
+        .is_none()
     );
 
     // Diffs: spelling is no change; every input replaces.
@@ -222,41 +137,15 @@ async fn certificate_create_read_drift_and_delete() {
 
     // Drift in the zone: the validation CNAME deleted by hand. An update
     // (same inputs) puts it back.
-    e.r53
-        .change_resource_record_sets()
-        .hosted_zone_id(&zone_id)
-        .change_batch(
-            ChangeBatch::builder()
-                .changes(
-                    Change::builder()
-                        .action(ChangeAction::Delete)
-                        .resource_record_set(rs)
-                        .build()
-                        .expect("change"),
-                )
-                .build()
-                .expect("batch"),
-        )
-        .send()
-        .await
-        .expect("delete CNAME");
+    zone::change(&e.r53(), &zone_id, ChangeAction::Delete, rs).await;
     let out = e
-        .provider
         .update(&c, CERT, &arn, &inputs, &inputs, &created.outputs)
-        .await
-        .expect("update converges");
+        .await;
     assert_eq!(out["status"], json!("ISSUED"));
-    assert!(
-        record_set(&e, &zone_id, &cname, RrType::Cname)
-            .await
-            .is_some()
-    );
+    assert!(validation_cname(&e, &zone_id, &cname).await.is_some());
 
     // Delete: the certificate and (as the last user) its records go.
-    e.provider
-        .delete(&c, CERT, &arn, &inputs, &created.outputs)
-        .await
-        .expect("delete");
+    e.delete(&c, CERT, &arn, &inputs, &created.outputs).await;
     assert!(
         acm.describe_certificate()
             .certificate_arn(&arn)
@@ -264,75 +153,49 @@ async fn certificate_create_read_drift_and_delete() {
             .await
             .is_err()
     );
-    assert!(
-        record_set(&e, &zone_id, &cname, RrType::Cname)
-            .await
-            .is_none()
-    );
+    assert!(validation_cname(&e, &zone_id, &cname).await.is_none());
     assert!(refs(&e, &zone_id, &cname).await.is_empty());
-    assert!(
-        e.provider
-            .read(&c, read_req(Some(&arn), &inputs, Some(&created.outputs)))
-            .await
-            .expect("read")
-            .is_none()
-    );
+    let gone = e.read(&c, CERT, Some(&arn), &inputs, Some(&created.outputs));
+    assert!(gone.await.is_none());
 }
 
 #[tokio::test]
 async fn a_certificate_deleted_behind_meridians_back_is_seen_and_its_record_released() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "drift.example.com").await;
-    let c = ctx("drift", "eu-west-1");
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "drift.example.com").await;
+    let c = e.ctx_in(CERT, "drift", "eu-west-1");
     let inputs = json!({"domain_name": "drift.example.com", "validation_zone_id": zone_id});
-    let created = e.provider.create(&c, CERT, &inputs).await.expect("create");
+    let created = e.create(&c, CERT, &inputs).await;
     let cname = cname_of(&created.outputs);
-    acm(&e, "eu-west-1")
+    e.acm_in("eu-west-1")
         .await
         .delete_certificate()
         .certificate_arn(&created.id)
         .send()
         .await
         .expect("delete by hand");
-    assert!(
-        e.provider
-            .read(
-                &c,
-                read_req(Some(&created.id), &inputs, Some(&created.outputs))
-            )
-            .await
-            .expect("read")
-            .is_none()
-    );
+    let gone = e.read(&c, CERT, Some(&created.id), &inputs, Some(&created.outputs));
+    assert!(gone.await.is_none());
     // Deleting the gone certificate still releases its validation record.
-    e.provider
-        .delete(&c, CERT, &created.id, &inputs, &created.outputs)
-        .await
-        .expect("delete");
-    assert!(
-        record_set(&e, &zone_id, &cname, RrType::Cname)
-            .await
-            .is_none()
-    );
+    e.delete(&c, CERT, &created.id, &inputs, &created.outputs)
+        .await;
+    assert!(validation_cname(&e, &zone_id, &cname).await.is_none());
 }
 
 #[tokio::test]
 async fn a_validation_zone_that_does_not_hold_the_domain_is_refused() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "other.example.org").await;
-    let c = ctx("misplaced", "us-east-1");
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "other.example.org").await;
+    let c = e.ctx_in(CERT, "misplaced", "us-east-1");
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
-    let err = e
-        .provider
-        .create(&c, CERT, &inputs)
-        .await
-        .expect_err("wrong zone");
+    let err = e.create_err(&c, CERT, &inputs).await;
     assert!(
         err.message
             .contains("not in validation zone other.example.org"),
         "{err}"
     );
-    let listed = acm(&e, "us-east-1")
+    let listed = e
+        .acm_in("us-east-1")
         .await
         .list_certificates()
         .send()
@@ -346,8 +209,8 @@ async fn a_validation_zone_that_does_not_hold_the_domain_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn regional_certificates_share_one_validation_record_until_the_last_goes() {
-    let e = env().await;
-    let zone_id = sdk_zone(&e, "api.example.com").await;
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "api.example.com").await;
     // Slow INSYNC so the three writers overlap for real.
     e.account
         .set_delays(json!({"route53_change": 0.3, "acm_issue": 0.2}))
@@ -355,7 +218,7 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
     let ctxs: Vec<OpContext> = REGIONS
         .iter()
-        .map(|r| ctx(&format!("cert-{r}"), r))
+        .map(|r| e.ctx_in(CERT, &format!("cert-{r}"), r))
         .collect();
     let (a, b, c) = tokio::join!(
         e.provider.create(&ctxs[0], CERT, &inputs),
@@ -375,37 +238,21 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
     // referenced by all three certificates.
     let cname = cname_of(&certs[0].outputs);
     assert!(certs.iter().all(|c| cname_of(&c.outputs) == cname));
-    let all = e
-        .r53
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone_id)
-        .send()
-        .await
-        .expect("list");
-    let cnames = all
-        .resource_record_sets()
-        .iter()
-        .filter(|r| *r.r#type() == RrType::Cname)
-        .count();
+    let all = zone::record_sets(&e.r53(), &zone_id).await;
+    let cnames = all.iter().filter(|r| *r.r#type() == RrType::Cname).count();
     assert_eq!(cnames, 1);
     let mut arns: Vec<String> = certs.iter().map(|c| c.id.clone()).collect();
     arns.sort();
     assert_eq!(refs(&e, &zone_id, &cname).await, arns);
 
     // One region's certificate goes: the record stays for the other two.
-    e.provider
-        .delete(&ctxs[1], CERT, &certs[1].id, &inputs, &certs[1].outputs)
-        .await
-        .expect("delete eu-west-1");
-    assert!(
-        record_set(&e, &zone_id, &cname, RrType::Cname)
-            .await
-            .is_some()
-    );
+    e.delete(&ctxs[1], CERT, &certs[1].id, &inputs, &certs[1].outputs)
+        .await;
+    assert!(validation_cname(&e, &zone_id, &cname).await.is_some());
     let mut left = vec![certs[0].id.clone(), certs[2].id.clone()];
     left.sort();
     assert_eq!(refs(&e, &zone_id, &cname).await, left);
-    let us = acm(&e, "us-east-1").await;
+    let us = e.acm_in("us-east-1").await;
     let still = us
         .describe_certificate()
         .certificate_arn(&certs[0].id)
@@ -429,45 +276,20 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
     );
     x.expect("delete us-east-1");
     y.expect("delete sa-east-1");
-    assert!(
-        record_set(&e, &zone_id, &cname, RrType::Cname)
-            .await
-            .is_none()
-    );
+    assert!(validation_cname(&e, &zone_id, &cname).await.is_none());
     assert!(refs(&e, &zone_id, &cname).await.is_empty());
-    let left = e
-        .r53
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone_id)
-        .send()
-        .await
-        .expect("list");
-    assert_eq!(
-        left.resource_record_sets().len(),
-        2,
-        "only the zone's SOA and NS"
-    );
+    zone::assert_only_soa_and_ns(&e.r53(), &zone_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_certificate_never_issued_by_its_deadline_hints_at_zone_delegation() {
-    let e = env().await;
+    let e = Harness::new(HOME).await;
     // ACM never sees the record in time: as with a zone not delegated.
     e.account.set_delays(json!({"acm_issue": 600})).await;
-    let zone_id = sdk_zone(&e, "api.example.com").await;
-    let c = OpContext::new(
-        &format!("urn:meridian:test::{CERT}::undelegated"),
-        "undelegated",
-        "us-east-1",
-        &format!("{:032x}", 0xacc0_dead_u64),
-        Duration::from_secs(8),
-    );
+    let zone_id = zone::hosted_zone(&e.r53(), "api.example.com").await;
+    let c = e.ctx_with_timeout(CERT, "undelegated", Duration::from_secs(8));
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
-    let err = e
-        .provider
-        .create(&c, CERT, &inputs)
-        .await
-        .expect_err("never issued");
+    let err = e.create_err(&c, CERT, &inputs).await;
     assert!(err.message.contains("to be ISSUED"), "{err}");
     let hint = err.hint.unwrap_or_default();
     assert!(

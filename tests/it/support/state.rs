@@ -1,0 +1,69 @@
+//! State entries for the tests that write a state directly: a resource
+//! record and a pending create, with every optional part left empty.
+
+use meridian_state::{OperationKind, PendingOperation, ResourceRecord};
+use serde_json::Value;
+
+/// The provider a type token belongs to (`aws:iam:Role` → `aws`).
+fn provider_of(type_token: &str) -> String {
+    type_token
+        .split(':')
+        .next()
+        .unwrap_or(type_token)
+        .to_string()
+}
+
+/// A record of `urn` (named by its last part) in us-east-1: no
+/// dependencies, no flags.
+pub fn record(
+    urn: &str,
+    type_token: &str,
+    id: &str,
+    inputs: Value,
+    outputs: Value,
+) -> ResourceRecord {
+    ResourceRecord {
+        urn: urn.into(),
+        name: urn.rsplit("::").next().unwrap_or(urn).into(),
+        type_token: type_token.into(),
+        region: "us-east-1".into(),
+        provider: provider_of(type_token),
+        id: id.into(),
+        inputs,
+        outputs,
+        dependencies: vec![],
+        protect: false,
+        retain_on_delete: false,
+        pending_delete: false,
+        data_source: false,
+        snapshot: false,
+    }
+}
+
+/// A create of `urn` in us-east-1, begun by pid 1 and not finished.
+pub fn pending(
+    urn: &str,
+    name: &str,
+    type_token: &str,
+    token: &str,
+    inputs: Value,
+) -> PendingOperation {
+    PendingOperation {
+        key: urn.into(),
+        kind: OperationKind::Create,
+        urn: urn.into(),
+        name: name.into(),
+        type_token: type_token.into(),
+        region: "us-east-1".into(),
+        provider: provider_of(type_token),
+        id: None,
+        token: token.into(),
+        inputs,
+        previous: None,
+        dependencies: vec![],
+        protect: false,
+        retain_on_delete: false,
+        started_at_ms: 1,
+        pid: 1,
+    }
+}
