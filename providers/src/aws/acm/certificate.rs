@@ -8,14 +8,14 @@ use super::validation::{RefOp, ValidationRecord, update_refs, validation_records
 use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, NotFoundExt, Policy, SdkResultExt, TOKEN_TAG, check_required_str,
-    identity_tags, opt_str, req_str, retry, transient_or_code, wait_for,
+    identity_tags, opt_str, req_str, resource_with_timeouts, retry, transient_or_code, wait_for,
 };
 use crate::aws::route53::{bare_zone_id, check_dns_name, dns_name, in_zone, zone_name_of};
 use async_trait::async_trait;
 use aws_sdk_acm::types::{CertificateDetail, CertificateStatus, Tag, ValidationMethod};
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, ErrorKind, OpContext, ProviderError, ReadRequest,
-    ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, ErrorKind, OpContext, ProviderError, ReadRequest, ReadResult,
+    TypeInfo, UNKNOWN,
 };
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
@@ -389,17 +389,10 @@ async fn find_by_token(
 #[async_trait]
 impl ResourceType for Certificate {
     fn info(&self) -> TypeInfo {
-        TypeInfo {
-            timeouts: DefaultTimeouts {
-                // ACM can take over an hour to validate (Terraform allows 75 min).
-                create: Duration::from_secs(75 * 60),
-                update: Duration::from_secs(75 * 60),
-                // A certificate an API Gateway domain just released can stay
-                // "in use" for 15+ minutes.
-                delete: Duration::from_secs(30 * 60),
-            },
-            ..TypeInfo::resource(CERTIFICATE)
-        }
+        // ACM can take over an hour to validate (Terraform allows 75 min);
+        // a certificate an API Gateway domain just released can stay "in
+        // use" for 15+ minutes.
+        resource_with_timeouts(CERTIFICATE, 75, 75, 30)
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {

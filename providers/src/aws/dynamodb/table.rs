@@ -14,7 +14,7 @@ use super::spec::{
 use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, Managed, NotFoundExt, Policy, SdkResultExt, create_or_adopt, identity_tags,
-    read_by_id_or_identity, req_str, wait_for,
+    read_by_id_or_identity, req_str, resource_with_timeouts, wait_for,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client as DynamoDb;
@@ -24,8 +24,7 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, TableDescription, TableStatus, Tag,
 };
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
-    ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
 use serde_json::Value;
 use std::time::Duration;
@@ -222,13 +221,8 @@ impl ResourceType for GlobalTable {
         TypeInfo {
             protect_by_default: true,
             retain_by_default: true,
-            timeouts: DefaultTimeouts {
-                // Each replica takes minutes on AWS, and they go one by one.
-                create: Duration::from_secs(60 * 60),
-                update: Duration::from_secs(60 * 60),
-                delete: Duration::from_secs(30 * 60),
-            },
-            ..TypeInfo::resource(GLOBAL_TABLE)
+            // Each replica takes minutes on AWS, and they go one by one.
+            ..resource_with_timeouts(GLOBAL_TABLE, 60, 60, 30)
         }
     }
 

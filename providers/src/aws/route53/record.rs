@@ -11,15 +11,14 @@ use super::record_spec::{
 use super::zone::zone_name_of;
 use crate::aws::ResourceType;
 use crate::aws::common::REGIONS;
-use crate::aws::kit::{Clients, Policy, opt_str, req_str};
+use crate::aws::kit::{Clients, Policy, opt_str, req_str, resource_with_timeouts};
 use async_trait::async_trait;
 use aws_sdk_route53::types::ChangeAction;
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
-    ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    UNKNOWN,
 };
 use serde_json::{Map, Value, json};
-use std::time::Duration;
 
 /// A record set: simple (`values` + `ttl`) or alias (`alias`), with latency
 /// routing (`latency_region` + `set_identifier`) or none. Identity (the
@@ -204,19 +203,25 @@ async fn delete_record(
     applied.map_err(|rejected| kept_changing(key, rejected))
 }
 
-/// The zone-aware checks, run before a write.
-async fn validate_in_zone(
+/// The record the inputs ask for and its bare zone id, after every check a
+/// write needs: the input checks, then the zone-aware ones (one call to read
+/// the zone's name).
+async fn checked_spec(
     aws: &Clients,
-    spec: &RecordSpec,
-    zone_id: &str,
-) -> Result<(), ProviderError> {
-    let zone_name = zone_name_of(aws, zone_id).await?;
-    let failures = check_record_in_zone(spec, &zone_name);
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(failures_error(&format!("record {}", spec.name), &failures))
+    inputs: &Value,
+) -> Result<(RecordSpec, String), ProviderError> {
+    let failures = check_record(REGIONS, inputs);
+    if !failures.is_empty() {
+        return Err(failures_error("record inputs", &failures));
     }
+    let spec = RecordSpec::from_inputs(inputs)?;
+    let zone_id = bare_zone_id(req_str(inputs, "zone_id")?).to_string();
+    let zone_name = zone_name_of(aws, &zone_id).await?;
+    let failures = check_record_in_zone(&spec, &zone_name);
+    if !failures.is_empty() {
+        return Err(failures_error(&format!("record {}", spec.name), &failures));
+    }
+    Ok((spec, zone_id))
 }
 
 #[async_trait]
@@ -229,14 +234,7 @@ impl ResourceType for Record {
     }
 
     fn info(&self) -> TypeInfo {
-        TypeInfo {
-            timeouts: DefaultTimeouts {
-                create: Duration::from_secs(30 * 60),
-                update: Duration::from_secs(30 * 60),
-                delete: Duration::from_secs(30 * 60),
-            },
-            ..TypeInfo::resource(RECORD)
-        }
+        resource_with_timeouts(RECORD, 30, 30, 30)
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
@@ -302,13 +300,7 @@ impl ResourceType for Record {
         ctx: &OpContext,
         inputs: &Value,
     ) -> Result<Created, ProviderError> {
-        let failures = check_record(REGIONS, inputs);
-        if !failures.is_empty() {
-            return Err(failures_error("record inputs", &failures));
-        }
-        let spec = RecordSpec::from_inputs(inputs)?;
-        let zone_id = bare_zone_id(req_str(inputs, "zone_id")?).to_string();
-        validate_in_zone(aws, &spec, &zone_id).await?;
+        let (spec, zone_id) = checked_spec(aws, inputs).await?;
         // With no old identity, an existing record is adopted only when it
         // is exactly what this create would write (an interrupted create).
         put_record(aws, ctx, None, &spec, &zone_id).await?;
@@ -372,10 +364,7 @@ impl ResourceType for Record {
         new_inputs: &Value,
         old_outputs: &Value,
     ) -> Result<Value, ProviderError> {
-        let failures = check_record(REGIONS, new_inputs);
-        if !failures.is_empty() {
-            return Err(failures_error("record inputs", &failures));
-        }
+        let (spec, zone_id) = checked_spec(aws, new_inputs).await?;
         let old_key = match RecordKey::from_outputs(old_outputs) {
             Some(k) => k,
             None => match RecordSpec::from_inputs(old_inputs) {
@@ -383,9 +372,6 @@ impl ResourceType for Record {
                 Err(_) => RecordKey::parse(id)?,
             },
         };
-        let spec = RecordSpec::from_inputs(new_inputs)?;
-        let zone_id = bare_zone_id(req_str(new_inputs, "zone_id")?).to_string();
-        validate_in_zone(aws, &spec, &zone_id).await?;
         put_record(aws, ctx, Some(&old_key), &spec, &zone_id).await?;
         Ok(record_outputs(&spec.key(&zone_id)))
     }

@@ -11,7 +11,7 @@ use super::names::{bare_zone_id, check_dns_name, dns_name, known};
 use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, NotFoundExt, Policy, SdkResultExt, URN_TAG, check_required_str,
-    identity_tags, opt_str, req_str, retry,
+    identity_tags, opt_str, req_str, resource_with_timeouts, retry,
 };
 use async_trait::async_trait;
 use aws_sdk_route53::Client as Route53;
@@ -19,11 +19,10 @@ use aws_sdk_route53::types::{
     ChangeAction, HostedZone as SdkZone, HostedZoneConfig, Tag, TagResourceType,
 };
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
-    ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    UNKNOWN,
 };
 use serde_json::{Map, Value, json};
-use std::time::Duration;
 
 /// A public hosted zone. Inputs: `zone_name` (required), `comment`.
 /// Outputs: `zone_id` (bare), `zone_name` (lowercase, no trailing dot),
@@ -180,14 +179,7 @@ fn normalized_zone_inputs(inputs: &Value) -> Value {
 #[async_trait]
 impl ResourceType for HostedZone {
     fn info(&self) -> TypeInfo {
-        TypeInfo {
-            timeouts: DefaultTimeouts {
-                create: Duration::from_secs(30 * 60),
-                update: Duration::from_secs(30 * 60),
-                delete: Duration::from_secs(30 * 60),
-            },
-            ..TypeInfo::resource(HOSTED_ZONE)
-        }
+        resource_with_timeouts(HOSTED_ZONE, 30, 30, 30)
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
