@@ -8,7 +8,8 @@ use super::validation::{RefOp, ValidationRecord, update_refs, validation_records
 use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, NotFoundExt, Policy, SdkResultExt, TOKEN_TAG, check_required_str,
-    identity_tags, opt_str, req_str, resource_with_timeouts, retry, transient_or_code, wait_for,
+    identity_sdk_tags, opt_str, req_str, resource_with_timeouts, retry, transient_or_code,
+    wait_for,
 };
 use crate::aws::route53::{bare_zone_id, check_dns_name, dns_name, in_zone, zone_name_of};
 use async_trait::async_trait;
@@ -137,16 +138,7 @@ pub(super) fn normalized(inputs: &Value) -> Value {
 async fn request(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<String, ProviderError> {
     let domain = dns_name(req_str(inputs, "domain_name")?);
     let sans: Vec<String> = domains(inputs);
-    let mut tags = Vec::new();
-    for (k, v) in identity_tags(ctx) {
-        tags.push(
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| ProviderError::permanent(format!("building a tag: {e}")))?,
-        );
-    }
+    let tags = identity_sdk_tags(ctx, |k, v| Tag::builder().key(k).value(v).build())?;
     let acm = aws.acm(&ctx.region).await;
     let token = idempotency_token(&ctx.token);
     ctx.status(&format!("requesting a certificate for {domain}"));

@@ -9,6 +9,7 @@ use crate::aws::kit::{
     wait_for,
 };
 use aws_sdk_dynamodb::Client as DynamoDb;
+use aws_sdk_dynamodb::operation::update_table::builders::UpdateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{
     BillingMode, CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction,
     ProvisionedThroughput, ReplicationGroupUpdate, StreamSpecification, StreamViewType,
@@ -271,26 +272,38 @@ pub(super) async fn ensure_streams(
         ))
         .with_hint("disable the table's stream, then run again (Meridian enables the right one)"));
     }
-    let ddb = aws.dynamodb(&ctx.region).await;
     let stream = streams()?;
     ctx.status(&format!("enabling NEW_AND_OLD_IMAGES streams on {name}"));
-    busy_retry(aws, ctx, || {
-        let (ddb, stream) = (ddb.clone(), stream.clone());
-        async move {
-            ddb.update_table()
-                .table_name(name)
-                .stream_specification(stream)
-                .send()
-                .await
-                .map(|_| ())
-                .aws(&format!("UpdateTable {name} (streams)"))
-        }
+    update_table_settled(aws, ctx, name, "streams", |req| {
+        req.stream_specification(stream.clone())
+    })
+    .await
+}
+
+/// One UpdateTable (`what` names it in errors), retried while the table is
+/// busy, then a wait until the table is ACTIVE again.
+async fn update_table_settled(
+    aws: &Clients,
+    ctx: &OpContext,
+    name: &str,
+    what: &str,
+    set: impl Fn(UpdateTableFluentBuilder) -> UpdateTableFluentBuilder,
+) -> Result<(), ProviderError> {
+    let ddb = aws.dynamodb(&ctx.region).await;
+    let context = format!("UpdateTable {name} ({what})");
+    busy_retry(aws, ctx, || async {
+        set(ddb.update_table().table_name(name))
+            .send()
+            .await
+            .map(|_| ())
+            .aws(&context)
     })
     .await?;
     wait_settled(aws, ctx, name, &format!("table {name} to be ACTIVE")).await?;
     Ok(())
 }
 
+/// Streams as replication needs them: NEW_AND_OLD_IMAGES.
 pub(super) fn streams() -> Result<StreamSpecification, ProviderError> {
     StreamSpecification::builder()
         .stream_enabled(true)
@@ -310,7 +323,6 @@ pub(super) async fn converge_billing(
     if billing_of(&table) == *want {
         return Ok(());
     }
-    let ddb = aws.dynamodb(&ctx.region).await;
     let throughput = match want {
         Billing::PayPerRequest => None,
         Billing::Provisioned { read, write } => Some(
@@ -326,22 +338,11 @@ pub(super) async fn converge_billing(
         Billing::Provisioned { .. } => BillingMode::Provisioned,
     };
     ctx.status(&format!("setting billing mode {} on {name}", mode.as_str()));
-    busy_retry(aws, ctx, || {
-        let (ddb, throughput, mode) = (ddb.clone(), throughput.clone(), mode.clone());
-        async move {
-            ddb.update_table()
-                .table_name(name)
-                .billing_mode(mode)
-                .set_provisioned_throughput(throughput)
-                .send()
-                .await
-                .map(|_| ())
-                .aws(&format!("UpdateTable {name} (billing)"))
-        }
+    update_table_settled(aws, ctx, name, "billing", |req| {
+        req.billing_mode(mode.clone())
+            .set_provisioned_throughput(throughput.clone())
     })
-    .await?;
-    wait_settled(aws, ctx, name, &format!("table {name} to be ACTIVE")).await?;
-    Ok(())
+    .await
 }
 
 pub(super) async fn urn_tag(ddb: &DynamoDb, arn: &str) -> Result<Option<String>, ProviderError> {

@@ -13,8 +13,8 @@ use super::spec::{
 };
 use crate::aws::ResourceType;
 use crate::aws::kit::{
-    AwsError, Clients, Managed, NotFoundExt, Policy, SdkResultExt, create_or_adopt, identity_tags,
-    read_by_id_or_identity, req_str, resource_with_timeouts, wait_for,
+    AwsError, Clients, Managed, NotFoundExt, Policy, SdkResultExt, create_or_adopt,
+    identity_sdk_tags, read_by_id_or_identity, req_str, resource_with_timeouts, wait_for,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client as DynamoDb;
@@ -173,16 +173,7 @@ pub(super) async fn create_table(
                 .map_err(bad("the attribute definitions"))?,
         );
     }
-    let mut tags = Vec::new();
-    for (k, v) in identity_tags(ctx) {
-        tags.push(
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(bad("a tag"))?,
-        );
-    }
+    let tags = identity_sdk_tags(ctx, |k, v| Tag::builder().key(k).value(v).build())?;
     let (mode, throughput) = match &spec.billing {
         Billing::PayPerRequest => (BillingMode::PayPerRequest, None),
         Billing::Provisioned { read, write } => (

@@ -35,6 +35,6 @@ pub use error::{AwsError, Failure, NotFoundExt, SdkResultExt, error_code, sdk_er
 pub use inputs::{check_required_str, is_unknown, opt_str, req_str};
 pub use naming::generated_name;
 pub use retry::{Backoff, Policy, Transience, call, retry, retry_reporting, transient_or_code};
-pub use tags::{TOKEN_TAG, URN_TAG, identity_tags, is_ours};
+pub use tags::{TOKEN_TAG, URN_TAG, identity_sdk_tags, identity_tags, is_ours};
 pub use type_info::resource_with_timeouts;
 pub use waiter::{fmt_duration, wait_for};
