@@ -104,6 +104,15 @@ pub(super) enum ReplicaChange {
     Remove,
 }
 
+impl ReplicaChange {
+    fn verb(self) -> &'static str {
+        match self {
+            ReplicaChange::Add => "adding",
+            ReplicaChange::Remove => "removing",
+        }
+    }
+}
+
 /// One replica change: UpdateTable with exactly one ReplicaUpdate, then wait
 /// until that replica is ACTIVE (add) or gone (remove) as the primary sees
 /// it, then a short guard before the next change on real AWS.
@@ -133,10 +142,7 @@ pub(super) async fn change_replica(
             )
             .build(),
     };
-    let verb = match kind {
-        ReplicaChange::Add => "adding",
-        ReplicaChange::Remove => "removing",
-    };
+    let verb = kind.verb();
     ctx.status(&format!("{verb} the {region} replica of {name}"));
     busy_retry(aws, ctx, || {
         let (ddb, update) = (ddb.clone(), update.clone());
@@ -228,25 +234,12 @@ pub(super) async fn converge_replicas(
     if !to_add.is_empty() {
         ensure_streams(aws, ctx, name, &table).await?;
     }
-    for region in to_add {
-        wait_settled(
-            aws,
-            ctx,
-            name,
-            &format!("table {name} to settle before adding {region}"),
-        )
-        .await?;
-        change_replica(aws, ctx, name, region, ReplicaChange::Add).await?;
-    }
-    for region in to_remove {
-        wait_settled(
-            aws,
-            ctx,
-            name,
-            &format!("table {name} to settle before removing {region}"),
-        )
-        .await?;
-        change_replica(aws, ctx, name, region, ReplicaChange::Remove).await?;
+    let changes = (to_add.into_iter().map(|r| (r, ReplicaChange::Add)))
+        .chain(to_remove.into_iter().map(|r| (r, ReplicaChange::Remove)));
+    for (region, kind) in changes {
+        let what = format!("table {name} to settle before {} {region}", kind.verb());
+        wait_settled(aws, ctx, name, &what).await?;
+        change_replica(aws, ctx, name, region, kind).await?;
     }
     Ok(())
 }

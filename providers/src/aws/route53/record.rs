@@ -3,7 +3,7 @@
 //! record someone else made (other content) is never taken over.
 
 use super::RECORD;
-use super::change_batch::{StillRejected, apply_batches, change, find_record_set};
+use super::change_batch::{StillRejected, apply_batches, change};
 use super::names::{bare_zone_id, dns_name};
 use super::record_spec::{
     RecordKey, RecordSpec, check_record, check_record_in_zone, failures_error, normalize_value,
@@ -113,25 +113,9 @@ async fn put_record(
     let new_key = new.key(zone_id);
     let label = format!("record {}", new_key.describe());
     let applied = apply_batches(aws, ctx, zone_id, WRITE_ATTEMPTS, &label, || async {
-        let at_new = find_record_set(
-            &r53,
-            zone_id,
-            &new_key.name,
-            &new_key.rtype,
-            new_key.set_identifier.as_deref(),
-        )
-        .await?;
+        let at_new = new_key.find(&r53).await?;
         let at_old = match old {
-            Some(k) if *k != new_key => {
-                find_record_set(
-                    &r53,
-                    &k.zone_id,
-                    &k.name,
-                    &k.rtype,
-                    k.set_identifier.as_deref(),
-                )
-                .await?
-            }
+            Some(k) if *k != new_key => k.find(&r53).await?,
             _ => None,
         };
         let mut changes = Vec::new();
@@ -185,15 +169,7 @@ async fn delete_record(
     let r53 = aws.route53().await;
     let label = format!("delete of {}", key.describe());
     let applied = apply_batches(aws, ctx, &key.zone_id, WRITE_ATTEMPTS, &label, || async {
-        let Some(rs) = find_record_set(
-            &r53,
-            &key.zone_id,
-            &key.name,
-            &key.rtype,
-            key.set_identifier.as_deref(),
-        )
-        .await?
-        else {
+        let Some(rs) = key.find(&r53).await? else {
             return Ok(None);
         };
         ctx.status(&format!("deleting record {}", key.describe()));
@@ -329,15 +305,7 @@ impl ResourceType for Record {
             }
         };
         let r53 = aws.route53().await;
-        let Some(rs) = find_record_set(
-            &r53,
-            &key.zone_id,
-            &key.name,
-            &key.rtype,
-            key.set_identifier.as_deref(),
-        )
-        .await?
-        else {
+        let Some(rs) = key.find(&r53).await? else {
             return Ok(None);
         };
         let cloud = RecordSpec::from_cloud(&rs);

@@ -2,6 +2,7 @@
 //! (content, normalized), [`RecordKey`] (identity in a zone), and the
 //! checks AWS would apply to a record's inputs, before any call.
 
+use super::change_batch::find_record_set;
 use super::names::{bare_zone_id, check_dns_name, dns_name, in_zone, known, present};
 use crate::aws::kit::{check_required_str, opt_str, req_str};
 use aws_sdk_route53::types::{
@@ -88,6 +89,15 @@ impl RecordKey {
             rtype: opt_str(outputs, "type")?.to_ascii_uppercase(),
             set_identifier: opt_str(outputs, "set_identifier").map(str::to_string),
         })
+    }
+
+    /// The record set with this identity, if any.
+    pub(super) async fn find(
+        &self,
+        r53: &aws_sdk_route53::Client,
+    ) -> Result<Option<ResourceRecordSet>, ProviderError> {
+        let set = self.set_identifier.as_deref();
+        find_record_set(r53, &self.zone_id, &self.name, &self.rtype, set).await
     }
 
     pub(super) fn describe(&self) -> String {
