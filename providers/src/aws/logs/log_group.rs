@@ -2,8 +2,8 @@
 //! The name is the identity (fixed by the user); a group that already exists
 //! and carries this resource's URN tag is adopted, any other is refused.
 
-use super::ResourceType;
-use super::common::{
+use crate::aws::ResourceType;
+use crate::aws::common::{
     Clients, URN_TAG, call_retrying, check_required_str, error_code, identity_tags, is_unknown,
     opt_str, req_str, sdk_error,
 };

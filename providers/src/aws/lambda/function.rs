@@ -1,0 +1,597 @@
+//! `aws:lambda:Function`: zip code from a local asset.
+//!
+//! Code: the DSL packs the asset when the program runs and puts `code_path`
+//! and `code_sha256` (base64 SHA-256 of the deterministic zip, Lambda's
+//! `CodeSha256`) into the inputs. The diff compares the hash, never the path,
+//! so the plan shows a code change exactly when the zip bytes change. Create
+//! and update pack `code_path` again and refuse to upload if the hash moved
+//! since the plan. Lambda reports `CodeSha256` too, so code drift is visible.
+
+use super::function_inputs::{
+    DesiredConfig, architecture, check_function, default_log_group, function_name_for, int,
+    normalized_function, pack_verified, publishes,
+};
+use super::role_propagation::retry_role_propagation;
+use super::{is_not_found, lambda_error};
+use crate::aws::ResourceType;
+use crate::aws::common::{
+    Clients, URN_TAG, call_retrying, error_code, identity_tags, opt_str, req_str, wait_for,
+};
+use async_trait::async_trait;
+use aws_sdk_lambda::types::{
+    Architecture, FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime, State,
+};
+use meridian_engine::{
+    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
+    ReadResult, TypeInfo,
+};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+pub const FUNCTION: &str = "aws:lambda:Function";
+
+/// `aws:lambda:Function`.
+pub struct Function;
+
+/// The URI API Gateway integrations use to invoke the function.
+pub fn invoke_arn(function_arn: &str) -> String {
+    let parts: Vec<&str> = function_arn.split(':').collect();
+    let partition = parts.get(1).copied().unwrap_or("aws");
+    let region = parts.get(3).copied().unwrap_or("");
+    format!(
+        "arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    )
+}
+
+/// A function as Lambda reports it.
+#[derive(Clone, Debug)]
+struct FunctionState {
+    name: String,
+    arn: String,
+    code_sha256: String,
+    runtime: Option<String>,
+    handler: Option<String>,
+    role: Option<String>,
+    memory_size: Option<i64>,
+    timeout: Option<i64>,
+    architecture: Option<String>,
+    environment: BTreeMap<String, String>,
+    /// `None` when the service does not report a logging config at all.
+    log_group: Option<String>,
+    state: Option<State>,
+    state_reason: Option<String>,
+    last_update: Option<LastUpdateStatus>,
+    last_update_reason: Option<String>,
+    tags: HashMap<String, String>,
+}
+
+impl FunctionState {
+    fn from_config(
+        c: &FunctionConfiguration,
+        tags: HashMap<String, String>,
+    ) -> Result<Self, ProviderError> {
+        let name = c
+            .function_name()
+            .ok_or_else(|| ProviderError::permanent("Lambda returned a function without a name"))?
+            .to_string();
+        Ok(FunctionState {
+            arn: c.function_arn().unwrap_or_default().to_string(),
+            code_sha256: c.code_sha256().unwrap_or_default().to_string(),
+            runtime: c.runtime().map(|r| r.as_str().to_string()),
+            handler: c.handler().map(str::to_string),
+            role: c.role().map(str::to_string),
+            memory_size: c.memory_size().map(i64::from),
+            timeout: c.timeout().map(i64::from),
+            architecture: c.architectures().first().map(|a| a.as_str().to_string()),
+            environment: c
+                .environment()
+                .and_then(|e| e.variables())
+                .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            log_group: c
+                .logging_config()
+                .and_then(|l| l.log_group())
+                .map(str::to_string),
+            state: c.state().cloned(),
+            state_reason: c.state_reason().map(str::to_string),
+            last_update: c.last_update_status().cloned(),
+            last_update_reason: c.last_update_status_reason().map(str::to_string),
+            tags,
+            name,
+        })
+    }
+
+    fn outputs(&self, version: &str) -> Value {
+        json!({
+            "function_name": self.name,
+            "arn": self.arn,
+            "invoke_arn": invoke_arn(&self.arn),
+            "code_sha256": self.code_sha256,
+            "version": version,
+        })
+    }
+
+    /// Whether the configuration already is `want` (a service that reports
+    /// no logging config counts as matching on that field).
+    fn config_matches(&self, want: &DesiredConfig) -> bool {
+        let log_ok = match &self.log_group {
+            None => true,
+            Some(g) => {
+                *g == want
+                    .log_group
+                    .clone()
+                    .unwrap_or_else(|| default_log_group(&self.name))
+            }
+        };
+        self.runtime.as_deref() == Some(want.runtime.as_str())
+            && self.handler.as_deref() == Some(want.handler.as_str())
+            && self.role.as_deref() == Some(want.role.as_str())
+            && self.memory_size == Some(want.memory_size)
+            && self.timeout == Some(want.timeout)
+            && self.environment == want.environment
+            && log_ok
+    }
+
+    /// The inputs that describe this function now, shaped like `recorded`.
+    fn as_inputs(&self, recorded: &Value) -> Value {
+        let mut m = Map::new();
+        for key in ["function_name", "code_path", "publish"] {
+            if let Some(v) = recorded.get(key).filter(|v| !v.is_null()) {
+                m.insert(key.into(), v.clone());
+            }
+        }
+        if m.contains_key("function_name") {
+            m.insert("function_name".into(), json!(self.name));
+        }
+        m.insert("code_sha256".into(), json!(self.code_sha256));
+        let mut put = |k: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                m.insert(k.into(), v);
+            }
+        };
+        put("runtime", self.runtime.clone().map(Value::from));
+        put("handler", self.handler.clone().map(Value::from));
+        put("role_arn", self.role.clone().map(Value::from));
+        put("memory_size", self.memory_size.map(Value::from));
+        put("timeout", self.timeout.map(Value::from));
+        put("architecture", self.architecture.clone().map(Value::from));
+        if recorded.get("environment").is_some_and(|v| !v.is_null()) || !self.environment.is_empty()
+        {
+            m.insert("environment".into(), json!(self.environment));
+        }
+        let recorded_group = opt_str(recorded, "log_group_name");
+        let group = match &self.log_group {
+            // Not reported (an emulator): keep what was recorded.
+            None => recorded_group.map(str::to_string),
+            // Lambda's default is what "no log group" means.
+            Some(g) if *g == default_log_group(&self.name) && recorded_group.is_none() => None,
+            Some(g) => Some(g.clone()),
+        };
+        if let Some(g) = group {
+            m.insert("log_group_name".into(), json!(g));
+        }
+        Value::Object(m)
+    }
+}
+
+async fn fetch_function(
+    lambda: &aws_sdk_lambda::Client,
+    name: &str,
+) -> Result<Option<FunctionState>, ProviderError> {
+    match lambda.get_function().function_name(name).send().await {
+        Ok(out) => {
+            let Some(config) = out.configuration() else {
+                return Err(ProviderError::permanent(format!(
+                    "GetFunction {name}: no configuration in the response"
+                )));
+            };
+            let tags = out.tags().cloned().unwrap_or_default();
+            Ok(Some(FunctionState::from_config(config, tags)?))
+        }
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(lambda_error(&format!("GetFunction {name}"), e)),
+    }
+}
+
+/// The newest published version's number, or `$LATEST` when none is.
+async fn latest_version(
+    ctx: &OpContext,
+    lambda: &aws_sdk_lambda::Client,
+    name: &str,
+) -> Result<String, ProviderError> {
+    let mut newest: Option<u64> = None;
+    let mut marker: Option<String> = None;
+    loop {
+        let out = call_retrying(ctx, || async {
+            lambda
+                .list_versions_by_function()
+                .function_name(name)
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| lambda_error(&format!("ListVersionsByFunction {name}"), e))
+        })
+        .await?;
+        for v in out.versions() {
+            if let Some(n) = v.version().and_then(|s| s.parse::<u64>().ok()) {
+                newest = Some(newest.map_or(n, |m| m.max(n)));
+            }
+        }
+        match out.next_marker() {
+            Some(m) if !m.is_empty() => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    Ok(newest.map_or_else(|| "$LATEST".to_string(), |n| n.to_string()))
+}
+
+/// Waits until the function is Active and no update is in progress; fails
+/// with Lambda's reason when it reports Failed.
+async fn wait_ready(
+    ctx: &OpContext,
+    aws: &Clients,
+    lambda: &aws_sdk_lambda::Client,
+    name: &str,
+    what: &str,
+) -> Result<FunctionState, ProviderError> {
+    let first = aws.poll_interval(Duration::from_secs(1)).await;
+    wait_for(ctx, what, first, Duration::from_secs(5), || async {
+        let Some(f) = fetch_function(lambda, name).await? else {
+            return Err(ProviderError::permanent(format!(
+                "function {name} disappeared while {what}"
+            )));
+        };
+        if f.state == Some(State::Failed) {
+            return Err(ProviderError::permanent(format!(
+                "function {name} failed to become Active: {}",
+                f.state_reason.clone().unwrap_or_default()
+            )));
+        }
+        if f.last_update == Some(LastUpdateStatus::Failed) {
+            return Err(ProviderError::permanent(format!(
+                "the last update of function {name} failed: {}",
+                f.last_update_reason.clone().unwrap_or_default()
+            )));
+        }
+        let active = matches!(f.state, None | Some(State::Active) | Some(State::Inactive));
+        let settled = f.last_update != Some(LastUpdateStatus::InProgress);
+        Ok((active && settled).then_some(f))
+    })
+    .await
+}
+
+/// How long to keep retrying a role Lambda cannot assume yet: about two
+/// minutes against AWS, a few seconds against the local test cloud (where
+/// the error is never about propagation).
+async fn role_propagation_budget(aws: &Clients) -> Duration {
+    if aws.is_local().await {
+        Duration::from_secs(3)
+    } else {
+        Duration::from_secs(120)
+    }
+}
+
+/// Brings an existing function to `inputs`: code first (with the
+/// architecture), then configuration, waiting for each update to finish
+/// (Lambda refuses a second update while one is in progress), then a new
+/// version when publishing. Returns the version to report.
+async fn reconcile_function(
+    ctx: &OpContext,
+    aws: &Clients,
+    lambda: &aws_sdk_lambda::Client,
+    name: &str,
+    inputs: &Value,
+    old_version: Option<&str>,
+) -> Result<String, ProviderError> {
+    let current = wait_ready(ctx, aws, lambda, name, "function ready for updates").await?;
+    let want_hash = req_str(inputs, "code_sha256")?;
+    let want_arch = architecture(inputs);
+    let mut changed = false;
+
+    if current.code_sha256 != want_hash
+        || current.architecture.as_deref() != Some(want_arch.as_str())
+    {
+        let packed = pack_verified(inputs)?;
+        let blob = aws_smithy_types::Blob::new(packed.zip);
+        ctx.status(&format!("updating the code of {name}"));
+        call_retrying(ctx, || async {
+            lambda
+                .update_function_code()
+                .function_name(name)
+                .zip_file(blob.clone())
+                .architectures(Architecture::from(want_arch.as_str()))
+                .send()
+                .await
+                .map_err(|e| lambda_error(&format!("UpdateFunctionCode {name}"), e))
+        })
+        .await?;
+        wait_ready(ctx, aws, lambda, name, "function code update Successful").await?;
+        changed = true;
+    }
+
+    let want = DesiredConfig::from_inputs(inputs)?;
+    if !current.config_matches(&want) {
+        ctx.status(&format!("updating the configuration of {name}"));
+        let budget = role_propagation_budget(aws).await;
+        let status = |m: &str| ctx.status(m);
+        retry_role_propagation(
+            ctx.deadline,
+            Duration::from_secs(1),
+            Duration::from_secs(30),
+            budget,
+            &status,
+            || {
+                call_retrying(ctx, || async {
+                    lambda
+                        .update_function_configuration()
+                        .function_name(name)
+                        .runtime(Runtime::from(want.runtime.as_str()))
+                        .handler(&want.handler)
+                        .role(&want.role)
+                        .memory_size(int(want.memory_size, "memory_size")?)
+                        .timeout(int(want.timeout, "timeout")?)
+                        .environment(want.environment())
+                        .logging_config(want.logging(name))
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            lambda_error(&format!("UpdateFunctionConfiguration {name}"), e)
+                        })
+                })
+            },
+        )
+        .await?;
+        wait_ready(
+            ctx,
+            aws,
+            lambda,
+            name,
+            "function configuration update Successful",
+        )
+        .await?;
+        changed = true;
+    }
+
+    if !publishes(inputs) {
+        return Ok("$LATEST".to_string());
+    }
+    if !changed && old_version.is_some_and(|v| v != "$LATEST") {
+        return Ok(old_version.unwrap_or("$LATEST").to_string());
+    }
+    ctx.status(&format!("publishing a version of {name}"));
+    let out = call_retrying(ctx, || async {
+        lambda
+            .publish_version()
+            .function_name(name)
+            .code_sha256(want_hash)
+            .send()
+            .await
+            .map_err(|e| lambda_error(&format!("PublishVersion {name}"), e))
+    })
+    .await?;
+    Ok(out.version().unwrap_or("$LATEST").to_string())
+}
+
+#[async_trait]
+impl ResourceType for Function {
+    fn info(&self) -> TypeInfo {
+        TypeInfo {
+            timeouts: DefaultTimeouts {
+                create: Duration::from_secs(10 * 60),
+                update: Duration::from_secs(10 * 60),
+                delete: Duration::from_secs(5 * 60),
+            },
+            ..TypeInfo::resource(FUNCTION)
+        }
+    }
+
+    fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
+        check_function(inputs)
+    }
+
+    fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
+        let mut diff = Diff::top_level(
+            &normalized_function(old_inputs),
+            &normalized_function(new_inputs),
+            &["function_name"],
+        );
+        // Same name on both sides (given or generated): a forced replacement
+        // must delete the old function first.
+        diff.delete_before_replace = old_inputs.get("function_name").filter(|v| !v.is_null())
+            == new_inputs.get("function_name").filter(|v| !v.is_null());
+        diff
+    }
+
+    async fn create(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        inputs: &Value,
+    ) -> Result<Created, ProviderError> {
+        let lambda = aws.lambda(&ctx.region).await;
+        let name = function_name_for(inputs, ctx);
+        let want = DesiredConfig::from_inputs(inputs)?;
+        let packed = pack_verified(inputs)?;
+        let code = FunctionCode::builder()
+            .zip_file(aws_smithy_types::Blob::new(packed.zip))
+            .build();
+        let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
+        let arch = architecture(inputs);
+        let budget = role_propagation_budget(aws).await;
+        let status = |m: &str| ctx.status(m);
+        ctx.status(&format!("creating function {name}"));
+        let created = retry_role_propagation(
+            ctx.deadline,
+            Duration::from_secs(1),
+            Duration::from_secs(30),
+            budget,
+            &status,
+            || {
+                call_retrying(ctx, || async {
+                    let sent = lambda
+                        .create_function()
+                        .function_name(&name)
+                        .runtime(Runtime::from(want.runtime.as_str()))
+                        .role(&want.role)
+                        .handler(&want.handler)
+                        .code(code.clone())
+                        .architectures(Architecture::from(arch.as_str()))
+                        .memory_size(int(want.memory_size, "memory_size")?)
+                        .timeout(int(want.timeout, "timeout")?)
+                        .environment(want.environment())
+                        .logging_config(want.logging(&name))
+                        .set_tags(Some(tags.clone()))
+                        .publish(publishes(inputs))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(out) => Ok(Some(out.version().unwrap_or("$LATEST").to_string())),
+                        Err(e) => {
+                            let conflict =
+                                error_code(&e).as_deref() == Some("ResourceConflictException");
+                            let err = lambda_error(&format!("CreateFunction {name}"), e);
+                            if conflict && err.message.contains("already exist") {
+                                Ok(None)
+                            } else {
+                                Err(err)
+                            }
+                        }
+                    }
+                })
+            },
+        )
+        .await?;
+        let version = match created {
+            Some(version) => {
+                wait_ready(ctx, aws, &lambda, &name, "function Active").await?;
+                version
+            }
+            None => {
+                // It exists: ours from an interrupted create, or someone else's.
+                let Some(existing) = call_retrying(ctx, || fetch_function(&lambda, &name)).await?
+                else {
+                    return Err(ProviderError::transient(format!(
+                        "function {name} exists but cannot be read yet"
+                    )));
+                };
+                if existing.tags.get(URN_TAG) != Some(&ctx.urn) {
+                    return Err(ProviderError::permanent(format!(
+                        "a function named {name} already exists in {} and is not this resource's (its {URN_TAG} tag is {:?})",
+                        ctx.region,
+                        existing.tags.get(URN_TAG)
+                    ))
+                    .with_hint("choose another function_name, or delete or import the existing function"));
+                }
+                reconcile_function(ctx, aws, &lambda, &name, inputs, None).await?
+            }
+        };
+        let Some(state) = call_retrying(ctx, || fetch_function(&lambda, &name)).await? else {
+            return Err(ProviderError::unknown(format!(
+                "function {name} was created but cannot be read"
+            )));
+        };
+        Ok(Created {
+            id: name,
+            outputs: state.outputs(&version),
+        })
+    }
+
+    async fn read(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        req: ReadRequest<'_>,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let lambda = aws.lambda(&ctx.region).await;
+        let (name, by_identity) = match req.id {
+            Some(id) => (id.to_string(), false),
+            None => (function_name_for(req.inputs, ctx), true),
+        };
+        let Some(state) = call_retrying(ctx, || fetch_function(&lambda, &name)).await? else {
+            return Ok(None);
+        };
+        if by_identity && state.tags.get(URN_TAG) != Some(&ctx.urn) {
+            return Ok(None);
+        }
+        let version = if publishes(req.inputs) {
+            latest_version(ctx, &lambda, &name).await?
+        } else {
+            "$LATEST".to_string()
+        };
+        Ok(Some(ReadResult {
+            id: state.name.clone(),
+            inputs: Some(state.as_inputs(req.inputs)),
+            outputs: state.outputs(&version),
+        }))
+    }
+
+    async fn update(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _old_inputs: &Value,
+        new_inputs: &Value,
+        old_outputs: &Value,
+    ) -> Result<Value, ProviderError> {
+        let lambda = aws.lambda(&ctx.region).await;
+        if call_retrying(ctx, || fetch_function(&lambda, id))
+            .await?
+            .is_none()
+        {
+            return Err(
+                ProviderError::permanent(format!("function {id} does not exist any more"))
+                    .with_hint("run `refresh` so Meridian notices, then `up` creates it again"),
+            );
+        }
+        let version = reconcile_function(
+            ctx,
+            aws,
+            &lambda,
+            id,
+            new_inputs,
+            opt_str(old_outputs, "version"),
+        )
+        .await?;
+        let Some(state) = call_retrying(ctx, || fetch_function(&lambda, id)).await? else {
+            return Err(ProviderError::unknown(format!(
+                "function {id} was updated but cannot be read"
+            )));
+        };
+        Ok(state.outputs(&version))
+    }
+
+    async fn delete(
+        &self,
+        aws: &Clients,
+        ctx: &OpContext,
+        id: &str,
+        _inputs: &Value,
+        _outputs: &Value,
+    ) -> Result<(), ProviderError> {
+        let lambda = aws.lambda(&ctx.region).await;
+        ctx.status(&format!("deleting function {id}"));
+        call_retrying(ctx, || async {
+            match lambda.delete_function().function_name(id).send().await {
+                Ok(_) => Ok(()),
+                Err(e) if is_not_found(&e) => Ok(()),
+                Err(e) => Err(lambda_error(&format!("DeleteFunction {id}"), e)),
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invoke_arns_follow_the_function_arn() {
+        assert_eq!(
+            invoke_arn("arn:aws:lambda:eu-west-1:123456789012:function:f"),
+            "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:f/invocations"
+        );
+    }
+}
