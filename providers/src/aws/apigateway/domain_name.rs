@@ -6,13 +6,12 @@
 //! AVAILABLE.
 
 use super::{
-    api_error, check_one_of, is_already_exists, is_not_found, partition, patch, str_or,
-    with_defaults,
+    api_error, apply_patch, check_one_of, delete, found, is_already_exists, partition, patch,
+    required, str_or, with_defaults,
 };
 use crate::aws::ResourceType;
 use crate::aws::common::{
-    Clients, URN_TAG, call_retrying, check_required_str, error_code, identity_tags, req_str,
-    sdk_error, wait_for,
+    Clients, URN_TAG, call_retrying, error_code, identity_tags, req_str, sdk_error, wait_for,
 };
 use async_trait::async_trait;
 use aws_sdk_acm::types::CertificateStatus;
@@ -132,11 +131,8 @@ async fn get(
     name: &str,
 ) -> Result<Option<GetDomainNameOutput>, ProviderError> {
     let client = aws.apigateway(region).await;
-    match client.get_domain_name().domain_name(name).send().await {
-        Ok(out) => Ok(Some(out)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(api_error(&format!("reading custom domain {name}"), e)),
-    }
+    let sent = client.get_domain_name().domain_name(name).send().await;
+    found(&format!("reading custom domain {name}"), sent)
 }
 
 /// Whether a certificate in `status` is ISSUED (`Ok(false)`: still
@@ -276,9 +272,7 @@ impl ResourceType for DomainName {
     }
 
     fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = Vec::new();
-        check_required_str(inputs, "domain_name", &mut out);
-        check_required_str(inputs, "regional_certificate_arn", &mut out);
+        let mut out = required(inputs, &["domain_name", "regional_certificate_arn"]);
         check_one_of(inputs, "endpoint_type", ENDPOINT_TYPES, &mut out);
         check_one_of(inputs, "security_policy", SECURITY_POLICIES, &mut out);
         if let Some(name) = inputs.get("domain_name").and_then(Value::as_str)
@@ -437,23 +431,14 @@ impl ResourceType for DomainName {
         if current.security_policy().map(|p| p.as_str()) != Some(policy) {
             ops.push(patch(Op::Replace, "/securityPolicy", Some(policy)));
         }
-        if !ops.is_empty() {
-            let client = aws.apigateway(&ctx.region).await;
-            // UpdateDomainName is limited to 1 call per 30 s: retried.
-            call_retrying(ctx, || {
-                let request = client
-                    .update_domain_name()
-                    .domain_name(id)
-                    .set_patch_operations(Some(ops.clone()));
-                async move {
-                    request
-                        .send()
-                        .await
-                        .map_err(|e| api_error(&format!("updating custom domain {id}"), e))
-                }
-            })
-            .await?;
-        }
+        let client = aws.apigateway(&ctx.region).await;
+        // UpdateDomainName is limited to 1 call per 30 s: retried.
+        let what = format!("updating custom domain {id}");
+        apply_patch(ctx, None, &what, ops, |ops| {
+            let request = client.update_domain_name().domain_name(id);
+            request.set_patch_operations(Some(ops)).send()
+        })
+        .await?;
         let out = wait_available(aws, ctx, id).await?;
         Ok(outputs(&ctx.region, &out))
     }
@@ -468,15 +453,9 @@ impl ResourceType for DomainName {
     ) -> Result<(), ProviderError> {
         let client = aws.apigateway(&ctx.region).await;
         // DeleteDomainName is limited to 1 call per 30 s: retried.
-        call_retrying(ctx, || {
-            let request = client.delete_domain_name().domain_name(id);
-            async move {
-                match request.send().await {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_not_found(&e) => Ok(()),
-                    Err(e) => Err(api_error(&format!("deleting custom domain {id}"), e)),
-                }
-            }
+        let what = format!("deleting custom domain {id}");
+        delete(ctx, None, &what, || {
+            client.delete_domain_name().domain_name(id).send()
         })
         .await
     }
