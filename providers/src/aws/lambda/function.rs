@@ -27,6 +27,7 @@ use meridian_engine::{
 };
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::time::Duration;
 
 pub const FUNCTION: &str = "aws:lambda:Function";
@@ -261,15 +262,35 @@ async fn wait_ready(
     .await
 }
 
-/// How long to keep retrying a role Lambda cannot assume yet: about two
-/// minutes against AWS, a few seconds against the local test cloud (where
-/// the error is never about propagation).
-async fn role_propagation_budget(aws: &Clients) -> Duration {
-    if aws.is_local().await {
+/// Runs one Lambda call that names the execution role, retried like every
+/// call, and again while Lambda cannot assume the role yet (IAM's eventual
+/// consistency): for about two minutes against AWS, a few seconds against
+/// the local test cloud (where the error is never about propagation).
+async fn with_role_retries<T, F, Fut>(
+    ctx: &OpContext,
+    aws: &Clients,
+    op: F,
+) -> Result<T, ProviderError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    let budget = if aws.is_local().await {
         Duration::from_secs(3)
     } else {
         Duration::from_secs(120)
-    }
+    };
+    let status = |m: &str| ctx.status(m);
+    let op = &op;
+    retry_role_propagation(
+        ctx.deadline,
+        Duration::from_secs(1),
+        Duration::from_secs(30),
+        budget,
+        &status,
+        || call_retrying(ctx, op),
+    )
+    .await
 }
 
 /// Brings an existing function to `inputs`: code first (with the
@@ -313,34 +334,21 @@ async fn reconcile_function(
     let want = DesiredConfig::from_inputs(inputs)?;
     if !current.config_matches(&want) {
         ctx.status(&format!("updating the configuration of {name}"));
-        let budget = role_propagation_budget(aws).await;
-        let status = |m: &str| ctx.status(m);
-        retry_role_propagation(
-            ctx.deadline,
-            Duration::from_secs(1),
-            Duration::from_secs(30),
-            budget,
-            &status,
-            || {
-                call_retrying(ctx, || async {
-                    lambda
-                        .update_function_configuration()
-                        .function_name(name)
-                        .runtime(Runtime::from(want.runtime.as_str()))
-                        .handler(&want.handler)
-                        .role(&want.role)
-                        .memory_size(int(want.memory_size, "memory_size")?)
-                        .timeout(int(want.timeout, "timeout")?)
-                        .environment(want.environment())
-                        .logging_config(want.logging(name))
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            lambda_error(&format!("UpdateFunctionConfiguration {name}"), e)
-                        })
-                })
-            },
-        )
+        with_role_retries(ctx, aws, || async {
+            lambda
+                .update_function_configuration()
+                .function_name(name)
+                .runtime(Runtime::from(want.runtime.as_str()))
+                .handler(&want.handler)
+                .role(&want.role)
+                .memory_size(int(want.memory_size, "memory_size")?)
+                .timeout(int(want.timeout, "timeout")?)
+                .environment(want.environment())
+                .logging_config(want.logging(name))
+                .send()
+                .await
+                .map_err(|e| lambda_error(&format!("UpdateFunctionConfiguration {name}"), e))
+        })
         .await?;
         wait_ready(
             ctx,
@@ -418,49 +426,37 @@ impl ResourceType for Function {
             .build();
         let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
         let arch = architecture(inputs);
-        let budget = role_propagation_budget(aws).await;
-        let status = |m: &str| ctx.status(m);
         ctx.status(&format!("creating function {name}"));
-        let created = retry_role_propagation(
-            ctx.deadline,
-            Duration::from_secs(1),
-            Duration::from_secs(30),
-            budget,
-            &status,
-            || {
-                call_retrying(ctx, || async {
-                    let sent = lambda
-                        .create_function()
-                        .function_name(&name)
-                        .runtime(Runtime::from(want.runtime.as_str()))
-                        .role(&want.role)
-                        .handler(&want.handler)
-                        .code(code.clone())
-                        .architectures(Architecture::from(arch.as_str()))
-                        .memory_size(int(want.memory_size, "memory_size")?)
-                        .timeout(int(want.timeout, "timeout")?)
-                        .environment(want.environment())
-                        .logging_config(want.logging(&name))
-                        .set_tags(Some(tags.clone()))
-                        .publish(publishes(inputs))
-                        .send()
-                        .await;
-                    match sent {
-                        Ok(out) => Ok(Some(out.version().unwrap_or("$LATEST").to_string())),
-                        Err(e) => {
-                            let conflict =
-                                error_code(&e).as_deref() == Some("ResourceConflictException");
-                            let err = lambda_error(&format!("CreateFunction {name}"), e);
-                            if conflict && err.message.contains("already exist") {
-                                Ok(None)
-                            } else {
-                                Err(err)
-                            }
-                        }
+        let created = with_role_retries(ctx, aws, || async {
+            let sent = lambda
+                .create_function()
+                .function_name(&name)
+                .runtime(Runtime::from(want.runtime.as_str()))
+                .role(&want.role)
+                .handler(&want.handler)
+                .code(code.clone())
+                .architectures(Architecture::from(arch.as_str()))
+                .memory_size(int(want.memory_size, "memory_size")?)
+                .timeout(int(want.timeout, "timeout")?)
+                .environment(want.environment())
+                .logging_config(want.logging(&name))
+                .set_tags(Some(tags.clone()))
+                .publish(publishes(inputs))
+                .send()
+                .await;
+            match sent {
+                Ok(out) => Ok(Some(out.version().unwrap_or("$LATEST").to_string())),
+                Err(e) => {
+                    let conflict = error_code(&e).as_deref() == Some("ResourceConflictException");
+                    let err = lambda_error(&format!("CreateFunction {name}"), e);
+                    if conflict && err.message.contains("already exist") {
+                        Ok(None)
+                    } else {
+                        Err(err)
                     }
-                })
-            },
-        )
+                }
+            }
+        })
         .await?;
         let version = match created {
             Some(version) => {

@@ -2,7 +2,8 @@
 //! the diff fills in, the configuration they ask for, and the code asset
 //! packed again and verified against the plan's hash.
 
-use crate::aws::common::{check_required_str, generated_name, is_unknown, opt_str, req_str};
+use super::{check_known_str, is_known};
+use crate::aws::common::{check_required_str, generated_name, opt_str, req_str};
 use crate::aws::logs::is_log_group_name;
 use aws_sdk_lambda::types::{Environment, LoggingConfig};
 use meridian_asset as asset;
@@ -105,17 +106,14 @@ pub(super) fn check_function(inputs: &Value) -> Vec<CheckFailure> {
     if !inputs.is_object() {
         return vec![CheckFailure::new("", "inputs must be an object")];
     }
-    let known = |k: &str| inputs.get(k).is_some_and(|v| !v.is_null()) && !is_unknown(inputs, k);
-
-    if known("function_name") {
-        match opt_str(inputs, "function_name") {
-            Some(n) if (1..=64).contains(&n.len()) && n.chars().all(is_function_name_char) => {}
-            _ => out.push(CheckFailure::new(
-                "function_name",
-                "a function name is 1-64 characters of A-Z a-z 0-9 - _",
-            )),
-        }
-    }
+    let known = |k: &str| is_known(inputs, k);
+    check_known_str(
+        inputs,
+        "function_name",
+        |n| (1..=64).contains(&n.len()) && n.chars().all(is_function_name_char),
+        "a function name is 1-64 characters of A-Z a-z 0-9 - _",
+        &mut out,
+    );
     check_required_str(inputs, "code_path", &mut out);
     match (opt_str(inputs, "code_path"), opt_str(inputs, "code_sha256")) {
         (_, Some(h)) if h == UNKNOWN || h.len() == 44 => {}
@@ -159,13 +157,13 @@ pub(super) fn check_function(inputs: &Value) -> Vec<CheckFailure> {
             "a handler is at most 128 characters without spaces, like index.main",
         ));
     }
-    if known("architecture") && !matches!(opt_str(inputs, "architecture"), Some("arm64" | "x86_64"))
-    {
-        out.push(CheckFailure::new(
-            "architecture",
-            "must be \"arm64\" or \"x86_64\"",
-        ));
-    }
+    check_known_str(
+        inputs,
+        "architecture",
+        |a| matches!(a, "arm64" | "x86_64"),
+        "must be \"arm64\" or \"x86_64\"",
+        &mut out,
+    );
     for (key, lo, hi, what) in [
         ("memory_size", 128, 10_240, "MB"),
         ("timeout", 1, 900, "seconds"),
@@ -195,13 +193,13 @@ pub(super) fn check_function(inputs: &Value) -> Vec<CheckFailure> {
             format!("{r:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/name)"),
         ));
     }
-    if known("log_group_name") && !opt_str(inputs, "log_group_name").is_some_and(is_log_group_name)
-    {
-        out.push(CheckFailure::new(
-            "log_group_name",
-            "must be a log group name: 1-512 characters of . - _ / # A-Z a-z 0-9",
-        ));
-    }
+    check_known_str(
+        inputs,
+        "log_group_name",
+        is_log_group_name,
+        "must be a log group name: 1-512 characters of . - _ / # A-Z a-z 0-9",
+        &mut out,
+    );
     match inputs.get("environment") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == UNKNOWN => {}

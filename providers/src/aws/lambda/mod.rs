@@ -16,8 +16,9 @@ pub use function_inputs::{
 pub use permission::{PERMISSION, Permission, statement_id_for};
 pub use role_propagation::{is_role_propagation_error, retry_role_propagation};
 
-use super::common::{error_code, sdk_error};
-use meridian_engine::{ErrorKind, ProviderError};
+use super::common::{error_code, is_unknown, opt_str, sdk_error};
+use meridian_engine::{CheckFailure, ErrorKind, ProviderError};
+use serde_json::Value;
 
 /// Maps a Lambda SDK error. A ResourceConflictException while the function
 /// is Pending or an update is in progress clears by itself: transient. The
@@ -47,4 +48,24 @@ fn is_not_found<E: aws_smithy_types::error::metadata::ProvideErrorMetadata, R>(
     e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
 ) -> bool {
     error_code(e).as_deref() == Some("ResourceNotFoundException")
+}
+
+/// Whether the input `key` is given and known (not null, not a value that
+/// is only known once a dependency exists).
+fn is_known(inputs: &Value, key: &str) -> bool {
+    inputs.get(key).is_some_and(|v| !v.is_null()) && !is_unknown(inputs, key)
+}
+
+/// Check helper: a known input `key` must be a string that `valid`
+/// accepts, else `reason` is reported for it.
+fn check_known_str(
+    inputs: &Value,
+    key: &str,
+    valid: impl Fn(&str) -> bool,
+    reason: &str,
+    out: &mut Vec<CheckFailure>,
+) {
+    if is_known(inputs, key) && !opt_str(inputs, key).is_some_and(valid) {
+        out.push(CheckFailure::new(key, reason));
+    }
 }

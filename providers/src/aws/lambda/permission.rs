@@ -3,10 +3,10 @@
 //! follows the grant, so a changed grant adds the new statement before the
 //! old one goes.
 
-use super::{is_not_found, lambda_error};
+use super::{check_known_str, is_known, is_not_found, lambda_error};
 use crate::aws::ResourceType;
 use crate::aws::common::{
-    Clients, call_retrying, check_required_str, generated_name, is_unknown, opt_str, req_str,
+    Clients, call_retrying, check_required_str, generated_name, opt_str, req_str,
 };
 use async_trait::async_trait;
 use meridian_engine::{
@@ -52,61 +52,61 @@ pub fn statement_id_for(inputs: &Value, ctx: &OpContext) -> String {
 
 const DEFAULT_ACTION: &str = "lambda:InvokeFunction";
 
+/// A string input's rule: its key, what it must satisfy, and why.
+type StrRule<'a> = (&'a str, &'a dyn Fn(&str) -> bool, &'a str);
+
 fn check_permission(inputs: &Value) -> Vec<CheckFailure> {
     let mut out = Vec::new();
     if !inputs.is_object() {
         return vec![CheckFailure::new("", "inputs must be an object")];
     }
-    let known = |k: &str| inputs.get(k).is_some_and(|v| !v.is_null()) && !is_unknown(inputs, k);
     check_required_str(inputs, "function_name", &mut out);
-    if known("function_name") && opt_str(inputs, "function_name").is_some_and(|f| f.len() > 140) {
+    if is_known(inputs, "function_name")
+        && opt_str(inputs, "function_name").is_some_and(|f| f.len() > 140)
+    {
         out.push(CheckFailure::new(
             "function_name",
             "must be a function name or ARN (at most 140 characters)",
         ));
     }
     check_required_str(inputs, "principal", &mut out);
-    if known("action") {
-        let ok = opt_str(inputs, "action").is_some_and(|a| {
-            a == "*"
-                || a.strip_prefix("lambda:").is_some_and(|x| {
-                    x == "*" || (!x.is_empty() && x.chars().all(|c| c.is_ascii_alphabetic()))
-                })
-        });
-        if !ok {
-            out.push(CheckFailure::new(
-                "action",
-                "must be a Lambda action like \"lambda:InvokeFunction\"",
-            ));
-        }
-    }
-    if known("statement_id") {
-        let ok = opt_str(inputs, "statement_id")
-            .is_some_and(|s| (1..=100).contains(&s.len()) && s.chars().all(is_statement_id_char));
-        if !ok {
-            out.push(CheckFailure::new(
-                "statement_id",
-                "a statement id is 1-100 characters of A-Z a-z 0-9 - _ .",
-            ));
-        }
-    }
-    if known("source_account") {
-        let ok = opt_str(inputs, "source_account")
-            .is_some_and(|a| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()));
-        if !ok {
-            out.push(CheckFailure::new(
-                "source_account",
-                "must be a 12-digit account id",
-            ));
-        }
-    }
-    if known("source_arn") && !opt_str(inputs, "source_arn").is_some_and(|a| a.starts_with("arn:"))
-    {
-        out.push(CheckFailure::new("source_arn", "must be an ARN"));
+    let is_action = |a: &str| {
+        a == "*"
+            || a.strip_prefix("lambda:").is_some_and(|x| {
+                x == "*" || (!x.is_empty() && x.chars().all(|c| c.is_ascii_alphabetic()))
+            })
+    };
+    let is_statement_id =
+        |s: &str| (1..=100).contains(&s.len()) && s.chars().all(is_statement_id_char);
+    let is_account = |a: &str| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit());
+    let rules: [StrRule; 4] = [
+        (
+            "action",
+            &is_action,
+            "must be a Lambda action like \"lambda:InvokeFunction\"",
+        ),
+        (
+            "statement_id",
+            &is_statement_id,
+            "a statement id is 1-100 characters of A-Z a-z 0-9 - _ .",
+        ),
+        (
+            "source_account",
+            &is_account,
+            "must be a 12-digit account id",
+        ),
+        (
+            "source_arn",
+            &|a: &str| a.starts_with("arn:"),
+            "must be an ARN",
+        ),
+    ];
+    for (key, valid, reason) in rules {
+        check_known_str(inputs, key, valid, reason, &mut out);
     }
     // A service principal without a source lets that service invoke the
     // function on behalf of any account (the confused deputy).
-    if known("principal")
+    if is_known(inputs, "principal")
         && opt_str(inputs, "principal").is_some_and(|p| p.ends_with(".amazonaws.com"))
         && inputs.get("source_arn").is_none_or(Value::is_null)
     {

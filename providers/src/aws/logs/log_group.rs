@@ -159,34 +159,33 @@ async fn set_retention(
     name: &str,
     desired: Option<i64>,
 ) -> Result<(), ProviderError> {
-    match desired {
-        Some(days) => {
-            let days = i32::try_from(days).map_err(|_| {
+    let days = desired
+        .map(|days| {
+            i32::try_from(days).map_err(|_| {
                 ProviderError::permanent(format!("retention_in_days {days} is out of range"))
-            })?;
-            call_retrying(ctx, || async {
-                logs.put_retention_policy()
-                    .log_group_name(name)
-                    .retention_in_days(days)
-                    .send()
-                    .await
-                    .map(|_| ())
+            })
+        })
+        .transpose()?;
+    call_retrying(ctx, || async {
+        match days {
+            Some(days) => {
+                let request = logs.put_retention_policy().log_group_name(name);
+                let sent = request.retention_in_days(days).send().await;
+                sent.map(drop)
                     .map_err(|e| sdk_error(&format!("PutRetentionPolicy {name}"), e))
-            })
-            .await
-        }
-        None => {
-            call_retrying(ctx, || async {
-                logs.delete_retention_policy()
+            }
+            None => {
+                let sent = logs
+                    .delete_retention_policy()
                     .log_group_name(name)
                     .send()
-                    .await
-                    .map(|_| ())
+                    .await;
+                sent.map(drop)
                     .map_err(|e| sdk_error(&format!("DeleteRetentionPolicy {name}"), e))
-            })
-            .await
+            }
         }
-    }
+    })
+    .await
 }
 
 fn retention(inputs: &Value) -> Option<i64> {
