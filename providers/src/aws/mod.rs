@@ -1,10 +1,11 @@
 //! The `aws` provider. Each resource type lives in its own module and
 //! implements [`ResourceType`]; [`AwsProvider`] dispatches by type token.
 //!
-//! Shared rules for every type (see `common`):
+//! Shared rules for every type (see [`kit`]):
 //! - one SDK client per service and region, reused ([`Clients`]);
-//! - throttling and 5xx are retried with jittered backoff (SDK standard retry
-//!   plus [`meridian_engine::retry_transient`] around waiters);
+//! - SDK errors are classified once ([`kit::AwsError`]); throttling and 5xx
+//!   are retried with jittered backoff (SDK standard retry plus the kit's
+//!   named [`kit::Policy`]s);
 //! - waiters poll with backoff until the step's deadline and report what they
 //!   wait for;
 //! - everything created carries the step's URN and idempotency token (as tags,
@@ -16,6 +17,7 @@ pub mod apigateway;
 pub mod common;
 pub mod dynamodb;
 pub mod iam;
+pub mod kit;
 pub mod lambda;
 pub mod logs;
 pub mod route53;
@@ -29,7 +31,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use common::Clients;
+pub use kit::Clients;
 
 /// One AWS resource type.
 #[async_trait]

@@ -1,0 +1,32 @@
+//! Accessors for a resource's JSON inputs, and the `check` helpers that go
+//! with them.
+
+use meridian_engine::{CheckFailure, ProviderError, UNKNOWN};
+use serde_json::Value;
+
+/// A required string input.
+pub fn req_str<'a>(inputs: &'a Value, key: &str) -> Result<&'a str, ProviderError> {
+    inputs.get(key).and_then(Value::as_str).ok_or_else(|| {
+        ProviderError::permanent(format!("input {key:?} is required and must be a string"))
+    })
+}
+
+/// An optional string input.
+pub fn opt_str<'a>(inputs: &'a Value, key: &str) -> Option<&'a str> {
+    inputs.get(key).and_then(Value::as_str)
+}
+
+/// True if the input is present and not yet known (planning only).
+pub fn is_unknown(inputs: &Value, key: &str) -> bool {
+    inputs.get(key).and_then(Value::as_str) == Some(UNKNOWN)
+}
+
+/// Check helper: `key` must be a non-empty string (or unknown).
+pub fn check_required_str(inputs: &Value, key: &str, out: &mut Vec<CheckFailure>) {
+    match inputs.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => {}
+        Some(Value::String(_)) => out.push(CheckFailure::new(key, "must not be empty")),
+        Some(_) => out.push(CheckFailure::new(key, "must be a string")),
+        None => out.push(CheckFailure::new(key, "is required")),
+    }
+}

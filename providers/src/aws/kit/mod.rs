@@ -1,0 +1,37 @@
+//! The AWS provider kit: what every AWS resource type is built from.
+//!
+//! - [`clients`]: one SDK client per service and region ([`Clients`]);
+//! - [`error`]: [`AwsError`], the SDK's error classified once (code, HTTP
+//!   status, request id), and its conversion into the engine's error;
+//! - [`retry`]: the one backoff loop with named [`Policy`]s and predicates;
+//! - [`waiter`]: the one waiter ([`wait_for`]), reporting to the progress
+//!   line and honouring the step's deadline;
+//! - [`adopt`]: create-or-adopt and read-by-id-or-identity over
+//!   [`Managed`], and [`create_once`];
+//! - [`tags`], [`naming`], [`account`], [`inputs`]: identity tags,
+//!   generated names, the caller's account id, input accessors.
+//!
+//! A new resource type is one file: a [`ResourceType`](super::ResourceType)
+//! whose create and read go through [`create_or_adopt`] and
+//! [`read_by_id_or_identity`], with every SDK call's error mapped by
+//! [`SdkResultExt::aws`] and retried by a [`Policy`].
+
+pub mod account;
+pub mod adopt;
+pub mod clients;
+pub mod error;
+pub mod inputs;
+pub mod naming;
+pub mod retry;
+pub mod tags;
+pub mod waiter;
+
+pub use account::caller_account_id;
+pub use adopt::{Managed, Outcome, create_once, create_or_adopt, read_by_id_or_identity};
+pub use clients::{Clients, http_client};
+pub use error::{AwsError, Failure, NotFoundExt, SdkResultExt, error_code, sdk_error};
+pub use inputs::{check_required_str, is_unknown, opt_str, req_str};
+pub use naming::generated_name;
+pub use retry::{Backoff, Policy, Transience, call, retry, retry_reporting, transient_or_code};
+pub use tags::{TOKEN_TAG, URN_TAG, identity_tags, is_ours};
+pub use waiter::{fmt_duration, wait_for};
