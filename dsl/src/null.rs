@@ -1,6 +1,7 @@
 //! Builder for the `null` provider's resource (no cloud; outputs echo inputs).
 
 use crate::{Common, Input, Options, Output, Stack};
+use meridian_schema::null::resource;
 use std::collections::BTreeMap;
 
 /// A `null:index:Resource`: free-form inputs, echoed as outputs. No cloud
@@ -56,9 +57,7 @@ impl NullResource {
     }
 
     pub fn declare(self, stack: &mut Stack) -> NullResourceRef {
-        let name = self
-            .common
-            .declare(stack, "null:index:Resource", self.inputs);
+        let name = self.common.declare(stack, resource::TYPE, self.inputs);
         NullResourceRef { name }
     }
 }

@@ -3,6 +3,7 @@
 //! share one validation record, which Meridian keeps until the last goes.
 
 use crate::{Common, Input, Options, Output, Stack, Val};
+use meridian_schema::aws::acm::certificate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -78,9 +79,7 @@ impl Certificate {
             self.inputs
                 .insert("subject_alternative_names".into(), Input::List(self.sans));
         }
-        let name = self
-            .common
-            .declare(stack, "aws:acm:Certificate", self.inputs);
+        let name = self.common.declare(stack, certificate::TYPE, self.inputs);
         CertificateRef { name }
     }
 }

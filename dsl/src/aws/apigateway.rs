@@ -36,124 +36,21 @@ use crate::{Common, Input, Options, Output, Region, Stack, Val, interpolate};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-const REST_API: &str = "aws:apigateway:RestApi";
-const RESOURCE: &str = "aws:apigateway:Resource";
-const METHOD: &str = "aws:apigateway:Method";
-const INTEGRATION: &str = "aws:apigateway:Integration";
-const DEPLOYMENT: &str = "aws:apigateway:Deployment";
-const STAGE: &str = "aws:apigateway:Stage";
-const DOMAIN_NAME: &str = "aws:apigateway:DomainName";
-const BASE_PATH_MAPPING: &str = "aws:apigateway:BasePathMapping";
+pub use meridian_schema::aws::apigateway::{
+    AuthorizationType, EndpointType, HttpMethod, IntegrationType, SecurityPolicy,
+};
+use meridian_schema::aws::apigateway::{
+    base_path_mapping, deployment, domain_name, integration, method, resource, rest_api, stage,
+};
 
-/// Where an API is reachable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EndpointType {
-    /// In the API's region (the usual choice behind a latency-routed domain).
-    Regional,
-    /// Through CloudFront's edge locations.
-    Edge,
-    /// Only from VPC endpoints.
-    Private,
-}
-
-impl EndpointType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndpointType::Regional => "REGIONAL",
-            EndpointType::Edge => "EDGE",
-            EndpointType::Private => "PRIVATE",
-        }
-    }
-}
-
-/// An HTTP method of a route (`Any` matches every method).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HttpMethod {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-    Head,
-    Options,
-    Any,
-}
-
-impl HttpMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
-            HttpMethod::Put => "PUT",
-            HttpMethod::Patch => "PATCH",
-            HttpMethod::Delete => "DELETE",
-            HttpMethod::Head => "HEAD",
-            HttpMethod::Options => "OPTIONS",
-            HttpMethod::Any => "ANY",
-        }
-    }
-}
-
-/// Who may call a method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuthorizationType {
-    /// Anyone.
-    None,
-    /// Callers signing with IAM credentials allowed `execute-api:Invoke`.
-    AwsIam,
-}
-
-impl AuthorizationType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthorizationType::None => "NONE",
-            AuthorizationType::AwsIam => "AWS_IAM",
-        }
-    }
-}
-
-/// What an integration calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IntegrationType {
-    /// A Lambda function (or AWS service) receiving the whole request.
-    AwsProxy,
-    /// An AWS service action with mapping templates.
-    Aws,
-    /// An HTTP endpoint with mapping templates.
-    Http,
-    /// An HTTP endpoint receiving the whole request.
-    HttpProxy,
-    /// A canned response from API Gateway itself.
-    Mock,
-}
-
-impl IntegrationType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IntegrationType::AwsProxy => "AWS_PROXY",
-            IntegrationType::Aws => "AWS",
-            IntegrationType::Http => "HTTP",
-            IntegrationType::HttpProxy => "HTTP_PROXY",
-            IntegrationType::Mock => "MOCK",
-        }
-    }
-}
-
-/// The TLS versions a custom domain accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SecurityPolicy {
-    Tls12,
-    Tls10,
-}
-
-impl SecurityPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SecurityPolicy::Tls12 => "TLS_1_2",
-            SecurityPolicy::Tls10 => "TLS_1_0",
-        }
-    }
-}
+const REST_API: &str = rest_api::TYPE;
+const RESOURCE: &str = resource::TYPE;
+const METHOD: &str = method::TYPE;
+const INTEGRATION: &str = integration::TYPE;
+const DEPLOYMENT: &str = deployment::TYPE;
+const STAGE: &str = stage::TYPE;
+const DOMAIN_NAME: &str = domain_name::TYPE;
+const BASE_PATH_MAPPING: &str = base_path_mapping::TYPE;
 
 /// The region the stack gave the resource declared last (what its builder
 /// resolved to), so dependents can default to it.

@@ -3,27 +3,11 @@
 //! `replicas`). Data-bearing, so protected and retained by default.
 
 use crate::{Common, Input, Options, Output, Region, Stack, Val};
+use meridian_schema::aws::dynamodb::{BillingMode, global_table};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-/// The scalar type of a key attribute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AttributeType {
-    String,
-    Number,
-    Binary,
-}
-
-impl AttributeType {
-    /// DynamoDB's name for it (`S`, `N`, `B`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AttributeType::String => "S",
-            AttributeType::Number => "N",
-            AttributeType::Binary => "B",
-        }
-    }
-}
+pub use meridian_schema::aws::dynamodb::AttributeType;
 
 /// A key attribute: its name and scalar type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,14 +102,18 @@ impl GlobalTable {
     pub fn billing(mut self, billing: Billing) -> Self {
         match billing {
             Billing::PayPerRequest => {
-                self.inputs
-                    .insert("billing_mode".into(), Input::from("PAY_PER_REQUEST"));
+                self.inputs.insert(
+                    "billing_mode".into(),
+                    Input::from(BillingMode::PayPerRequest.as_str()),
+                );
                 self.inputs.remove("read_capacity");
                 self.inputs.remove("write_capacity");
             }
             Billing::Provisioned { read, write } => {
-                self.inputs
-                    .insert("billing_mode".into(), Input::from("PROVISIONED"));
+                self.inputs.insert(
+                    "billing_mode".into(),
+                    Input::from(BillingMode::Provisioned.as_str()),
+                );
                 self.inputs
                     .insert("read_capacity".into(), Input::Value(json!(read)));
                 self.inputs
@@ -151,9 +139,7 @@ impl GlobalTable {
         let regions: Vec<String> = self.replicas.iter().map(|r| r.to_string()).collect();
         self.inputs
             .insert("replica_regions".into(), Input::Value(json!(regions)));
-        let name = self
-            .common
-            .declare(stack, "aws:dynamodb:GlobalTable", self.inputs);
+        let name = self.common.declare(stack, global_table::TYPE, self.inputs);
         GlobalTableRef { name }
     }
 }

@@ -3,6 +3,7 @@
 //! [`grant_table_read`] (the CDK's `table.grantReadData(fn)`).
 
 use crate::{Common, Input, Options, Output, Stack, Val};
+use meridian_schema::aws::iam::role;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -115,7 +116,7 @@ impl Role {
                 Input::List(self.managed_policy_arns),
             );
         }
-        let name = self.common.declare(stack, "aws:iam:Role", self.inputs);
+        let name = self.common.declare(stack, role::TYPE, self.inputs);
         RoleRef { name }
     }
 }

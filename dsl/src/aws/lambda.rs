@@ -7,87 +7,14 @@
 use crate::aws::logs::LogGroupRef;
 use crate::{Common, Input, Options, Output, Stack, Val};
 use meridian_asset as asset;
+use meridian_schema::aws::lambda as schema;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use meridian_asset::AssetError;
 
-/// A Lambda runtime that new functions can use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Runtime {
-    Nodejs18x,
-    Nodejs20x,
-    Nodejs22x,
-    Nodejs24x,
-    Python39,
-    Python310,
-    Python311,
-    Python312,
-    Python313,
-    Python314,
-    Java8Al2,
-    Java11,
-    Java17,
-    Java21,
-    Java25,
-    Dotnet8,
-    Dotnet10,
-    Ruby32,
-    Ruby33,
-    Ruby34,
-    ProvidedAl2,
-    ProvidedAl2023,
-}
-
-impl Runtime {
-    /// Lambda's identifier, like `nodejs20.x`.
-    pub fn as_str(self) -> &'static str {
-        use Runtime::*;
-        match self {
-            Nodejs18x => "nodejs18.x",
-            Nodejs20x => "nodejs20.x",
-            Nodejs22x => "nodejs22.x",
-            Nodejs24x => "nodejs24.x",
-            Python39 => "python3.9",
-            Python310 => "python3.10",
-            Python311 => "python3.11",
-            Python312 => "python3.12",
-            Python313 => "python3.13",
-            Python314 => "python3.14",
-            Java8Al2 => "java8.al2",
-            Java11 => "java11",
-            Java17 => "java17",
-            Java21 => "java21",
-            Java25 => "java25",
-            Dotnet8 => "dotnet8",
-            Dotnet10 => "dotnet10",
-            Ruby32 => "ruby3.2",
-            Ruby33 => "ruby3.3",
-            Ruby34 => "ruby3.4",
-            ProvidedAl2 => "provided.al2",
-            ProvidedAl2023 => "provided.al2023",
-        }
-    }
-}
-
-/// The instruction set a function runs on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Architecture {
-    /// Graviton (the default: cheaper per GB-second).
-    #[default]
-    Arm64,
-    X86_64,
-}
-
-impl Architecture {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Architecture::Arm64 => "arm64",
-            Architecture::X86_64 => "x86_64",
-        }
-    }
-}
+pub use meridian_schema::aws::lambda::{Architecture, Runtime};
 
 /// Function code from a local file or directory, packed and hashed when
 /// the program runs (the upload happens at apply time).
@@ -248,7 +175,7 @@ impl Function {
         }
         let name = self
             .common
-            .declare(stack, "aws:lambda:Function", self.inputs);
+            .declare(stack, schema::function::TYPE, self.inputs);
         FunctionRef { name }
     }
 }
@@ -356,7 +283,7 @@ impl Permission {
     pub fn declare(self, stack: &mut Stack) -> PermissionRef {
         let name = self
             .common
-            .declare(stack, "aws:lambda:Permission", self.inputs);
+            .declare(stack, schema::permission::TYPE, self.inputs);
         PermissionRef { name }
     }
 }
@@ -382,37 +309,6 @@ impl PermissionRef {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_runtime_is_one_the_provider_accepts() {
-        use Runtime::*;
-        let all = [
-            Nodejs18x,
-            Nodejs20x,
-            Nodejs22x,
-            Nodejs24x,
-            Python39,
-            Python310,
-            Python311,
-            Python312,
-            Python313,
-            Python314,
-            Java8Al2,
-            Java11,
-            Java17,
-            Java21,
-            Java25,
-            Dotnet8,
-            Dotnet10,
-            Ruby32,
-            Ruby33,
-            Ruby34,
-            ProvidedAl2,
-            ProvidedAl2023,
-        ];
-        let names: Vec<&str> = all.iter().map(|r| r.as_str()).collect();
-        assert_eq!(names, meridian_providers::aws::lambda::RUNTIMES);
-    }
 
     #[test]
     fn code_is_hashed_when_declared_and_the_hash_follows_the_content() {

@@ -2,100 +2,10 @@
 //! Logs accepts as a type (so an invalid one does not compile).
 
 use crate::{Common, Input, Options, Output, Stack, Val};
+use meridian_schema::aws::logs::log_group;
 use std::collections::BTreeMap;
 
-/// How long a log group keeps events (the values CloudWatch Logs accepts,
-/// named as in the CDK's `RetentionDays`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RetentionDays {
-    OneDay,
-    ThreeDays,
-    FiveDays,
-    OneWeek,
-    TwoWeeks,
-    OneMonth,
-    TwoMonths,
-    ThreeMonths,
-    FourMonths,
-    FiveMonths,
-    SixMonths,
-    OneYear,
-    ThirteenMonths,
-    EighteenMonths,
-    TwoYears,
-    ThreeYears,
-    FiveYears,
-    SixYears,
-    SevenYears,
-    EightYears,
-    NineYears,
-    TenYears,
-}
-
-impl RetentionDays {
-    /// Every retention period, shortest first.
-    pub const ALL: [RetentionDays; 22] = {
-        use RetentionDays::*;
-        [
-            OneDay,
-            ThreeDays,
-            FiveDays,
-            OneWeek,
-            TwoWeeks,
-            OneMonth,
-            TwoMonths,
-            ThreeMonths,
-            FourMonths,
-            FiveMonths,
-            SixMonths,
-            OneYear,
-            ThirteenMonths,
-            EighteenMonths,
-            TwoYears,
-            ThreeYears,
-            FiveYears,
-            SixYears,
-            SevenYears,
-            EightYears,
-            NineYears,
-            TenYears,
-        ]
-    };
-
-    /// The period of exactly `days` days, if CloudWatch Logs accepts it.
-    pub fn from_days(days: i64) -> Option<RetentionDays> {
-        Self::ALL.into_iter().find(|r| r.days() == days)
-    }
-
-    /// The number of days.
-    pub fn days(self) -> i64 {
-        use RetentionDays::*;
-        match self {
-            OneDay => 1,
-            ThreeDays => 3,
-            FiveDays => 5,
-            OneWeek => 7,
-            TwoWeeks => 14,
-            OneMonth => 30,
-            TwoMonths => 60,
-            ThreeMonths => 90,
-            FourMonths => 120,
-            FiveMonths => 150,
-            SixMonths => 180,
-            OneYear => 365,
-            ThirteenMonths => 400,
-            EighteenMonths => 545,
-            TwoYears => 731,
-            ThreeYears => 1096,
-            FiveYears => 1827,
-            SixYears => 2192,
-            SevenYears => 2557,
-            EightYears => 2922,
-            NineYears => 3288,
-            TenYears => 3653,
-        }
-    }
-}
+pub use meridian_schema::aws::logs::RetentionDays;
 
 /// An `aws:logs:LogGroup`. The name is fixed (changing it replaces the
 /// group); without a retention, events are kept forever.
@@ -142,7 +52,7 @@ impl LogGroup {
     }
 
     pub fn declare(self, stack: &mut Stack) -> LogGroupRef {
-        let name = self.common.declare(stack, "aws:logs:LogGroup", self.inputs);
+        let name = self.common.declare(stack, log_group::TYPE, self.inputs);
         LogGroupRef { name }
     }
 }
@@ -163,41 +73,5 @@ impl LogGroupRef {
     /// The group's ARN, without the `:*` that DescribeLogGroups appends.
     pub fn arn(&self) -> Output<String> {
         Output::new(&self.name, "arn")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_retention_is_one_aws_accepts() {
-        use RetentionDays::*;
-        let all = [
-            OneDay,
-            ThreeDays,
-            FiveDays,
-            OneWeek,
-            TwoWeeks,
-            OneMonth,
-            TwoMonths,
-            ThreeMonths,
-            FourMonths,
-            FiveMonths,
-            SixMonths,
-            OneYear,
-            ThirteenMonths,
-            EighteenMonths,
-            TwoYears,
-            ThreeYears,
-            FiveYears,
-            SixYears,
-            SevenYears,
-            EightYears,
-            NineYears,
-            TenYears,
-        ];
-        let days: Vec<i64> = all.iter().map(|r| r.days()).collect();
-        assert_eq!(days, meridian_providers::aws::logs::RETENTION_DAYS);
     }
 }

@@ -3,6 +3,7 @@
 //! `aws:route53:Record` (simple or alias records, optionally latency-routed).
 
 use crate::{Common, Input, Options, Output, Region, Stack, Val};
+use meridian_schema::aws::route53::{hosted_zone, record, zone_lookup};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -57,9 +58,7 @@ impl HostedZone {
     }
 
     pub fn declare(self, stack: &mut Stack) -> HostedZoneRef {
-        let name = self
-            .common
-            .declare(stack, "aws:route53:HostedZone", self.inputs);
+        let name = self.common.declare(stack, hosted_zone::TYPE, self.inputs);
         HostedZoneRef { name }
     }
 }
@@ -141,9 +140,7 @@ impl ZoneLookup {
     }
 
     pub fn declare(self, stack: &mut Stack) -> ZoneLookupRef {
-        let name = self
-            .common
-            .declare(stack, "aws:route53:ZoneLookup", self.inputs);
+        let name = self.common.declare(stack, zone_lookup::TYPE, self.inputs);
         ZoneLookupRef { name }
     }
 }
@@ -169,49 +166,7 @@ impl ZoneLookupRef {
     }
 }
 
-/// A DNS record type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RecordType {
-    A,
-    Aaaa,
-    Caa,
-    Cname,
-    Ds,
-    Https,
-    Mx,
-    Naptr,
-    Ns,
-    Ptr,
-    Spf,
-    Srv,
-    Sshfp,
-    Svcb,
-    Tlsa,
-    Txt,
-}
-
-impl RecordType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordType::A => "A",
-            RecordType::Aaaa => "AAAA",
-            RecordType::Caa => "CAA",
-            RecordType::Cname => "CNAME",
-            RecordType::Ds => "DS",
-            RecordType::Https => "HTTPS",
-            RecordType::Mx => "MX",
-            RecordType::Naptr => "NAPTR",
-            RecordType::Ns => "NS",
-            RecordType::Ptr => "PTR",
-            RecordType::Spf => "SPF",
-            RecordType::Srv => "SRV",
-            RecordType::Sshfp => "SSHFP",
-            RecordType::Svcb => "SVCB",
-            RecordType::Tlsa => "TLSA",
-            RecordType::Txt => "TXT",
-        }
-    }
-}
+pub use meridian_schema::aws::route53::RecordType;
 
 /// The target of an alias record (e.g. an API Gateway regional domain).
 #[derive(Clone, Debug)]
@@ -345,9 +300,7 @@ impl Record {
             self.inputs
                 .insert("ttl".into(), Input::Value(json!(DEFAULT_TTL)));
         }
-        let name = self
-            .common
-            .declare(stack, "aws:route53:Record", self.inputs);
+        let name = self.common.declare(stack, record::TYPE, self.inputs);
         RecordRef { name }
     }
 }
