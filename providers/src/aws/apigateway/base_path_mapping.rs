@@ -3,7 +3,7 @@
 
 use super::{api_error, apply_patch, delete, found, is_already_exists, patch, required};
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, call_retrying, opt_str, req_str};
+use crate::aws::kit::{Clients, call, opt_str, req_str};
 use async_trait::async_trait;
 use aws_sdk_apigateway::types::Op;
 use meridian_engine::{
@@ -12,7 +12,7 @@ use meridian_engine::{
 };
 use serde_json::{Value, json};
 
-pub const TYPE: &str = "aws:apigateway:BasePathMapping";
+pub use meridian_schema::aws::apigateway::base_path_mapping::TYPE;
 /// How AWS names the root mapping (no base path).
 const ROOT: &str = "(none)";
 const REPLACE_KEYS: &[&str] = &["domain_name", "base_path"];
@@ -133,7 +133,7 @@ impl ResourceType for BasePathMapping {
         let base_path = opt_str(inputs, "base_path");
         let key = key_of(base_path);
         let client = aws.apigateway(&ctx.region).await;
-        let created = call_retrying(ctx, || {
+        let created = call(ctx, || {
             let request = client
                 .create_base_path_mapping()
                 .domain_name(domain)

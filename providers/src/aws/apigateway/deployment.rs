@@ -11,14 +11,14 @@ use super::{
     read_back, required,
 };
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, create_once, opt_str, req_str};
+use crate::aws::kit::{Clients, create_once, opt_str, req_str};
 use async_trait::async_trait;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
 use serde_json::{Value, json};
 
-pub const TYPE: &str = "aws:apigateway:Deployment";
+pub use meridian_schema::aws::apigateway::deployment::TYPE;
 
 /// Inputs: `rest_api_id`, optional `description`, optional `triggers` (any
 /// value; a change forces a new deployment). Outputs: `id`, `rest_api_id`,

@@ -10,8 +10,8 @@ use super::{
     required, str_or, with_defaults,
 };
 use crate::aws::ResourceType;
-use crate::aws::common::{
-    Clients, URN_TAG, call_retrying, error_code, identity_tags, req_str, sdk_error, wait_for,
+use crate::aws::kit::{
+    Clients, URN_TAG, call, error_code, identity_tags, req_str, sdk_error, wait_for,
 };
 use async_trait::async_trait;
 use aws_sdk_acm::types::CertificateStatus;
@@ -26,7 +26,7 @@ use meridian_engine::{
 use serde_json::{Value, json};
 use std::time::Duration;
 
-pub const TYPE: &str = "aws:apigateway:DomainName";
+pub use meridian_schema::aws::apigateway::domain_name::TYPE;
 /// EDGE domains take a us-east-1 certificate in another input and a
 /// CloudFront distribution; only REGIONAL is modelled.
 const ENDPOINT_TYPES: &[&str] = &["REGIONAL"];
@@ -320,7 +320,7 @@ impl ResourceType for DomainName {
         // CreateDomainName is limited to 1 call per 30 s per account and
         // region: TooManyRequests is retried until the deadline. A conflict
         // means the name exists: not retried, resolved below.
-        let created = call_retrying(ctx, || {
+        let created = call(ctx, || {
             let mut request = client
                 .create_domain_name()
                 .domain_name(name)

@@ -7,7 +7,7 @@ use super::{
     api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or, with_defaults,
 };
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, opt_str, req_str};
+use crate::aws::kit::{Clients, opt_str, req_str};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
 use aws_sdk_apigateway::types::IntegrationType;
@@ -17,7 +17,7 @@ use meridian_engine::{
 };
 use serde_json::{Value, json};
 
-pub const TYPE: &str = "aws:apigateway:Integration";
+pub use meridian_schema::aws::apigateway::integration::TYPE;
 const TYPES: &[&str] = &["AWS_PROXY", "AWS", "HTTP", "HTTP_PROXY", "MOCK"];
 const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
 

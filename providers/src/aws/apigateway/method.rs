@@ -7,7 +7,7 @@ use super::{
     sorted, with_defaults,
 };
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, req_str};
+use crate::aws::kit::{Clients, req_str};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
@@ -18,7 +18,7 @@ use meridian_engine::{
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-pub const TYPE: &str = "aws:apigateway:Method";
+pub use meridian_schema::aws::apigateway::method::TYPE;
 pub(crate) const HTTP_METHODS: &[&str] = &[
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
 ];

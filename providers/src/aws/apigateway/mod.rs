@@ -14,8 +14,8 @@ pub mod rest_api;
 pub mod stage;
 
 use super::ResourceType;
-use super::common::{
-    Clients, call_retrying, caller_account_id, check_required_str, error_code, req_str, sdk_error,
+use super::kit::{
+    Clients, call, caller_account_id, check_required_str, error_code, req_str, sdk_error,
 };
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -120,7 +120,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ProviderError>>,
 {
-    call_retrying(ctx, || {
+    call(ctx, || {
         let attempt = op();
         async move {
             let _slot = api_slot(&ctx.region, api_id).await;
@@ -139,7 +139,7 @@ where
 {
     match api {
         Some(api) => mutate_api(ctx, api, op).await,
-        None => call_retrying(ctx, op).await,
+        None => call(ctx, op).await,
     }
 }
 

@@ -8,7 +8,7 @@ use super::{
     read_back, required,
 };
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, create_once, req_str};
+use crate::aws::kit::{Clients, create_once, req_str};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_resource::GetResourceOutput;
 use aws_sdk_apigateway::types::Resource as ApiResource;
@@ -18,7 +18,7 @@ use meridian_engine::{
 };
 use serde_json::{Value, json};
 
-pub const TYPE: &str = "aws:apigateway:Resource";
+pub use meridian_schema::aws::apigateway::resource::TYPE;
 
 /// Inputs: `rest_api_id`, `parent_id` (the API's `root_resource_id` or
 /// another resource's `id`), `path_part` (`object`, `{id}`, `{proxy+}`).

@@ -7,7 +7,7 @@ use super::{
     found, no_sdk_retries, patch, required, str_or, with_defaults,
 };
 use crate::aws::ResourceType;
-use crate::aws::common::{
+use crate::aws::kit::{
     Clients, TOKEN_TAG, caller_account_id, create_once, identity_tags, opt_str, req_str, wait_for,
 };
 use async_trait::async_trait;
@@ -19,7 +19,7 @@ use meridian_engine::{
 use serde_json::{Value, json};
 use std::time::Duration;
 
-pub const TYPE: &str = "aws:apigateway:RestApi";
+pub use meridian_schema::aws::apigateway::rest_api::TYPE;
 const ENDPOINT_TYPES: &[&str] = &["REGIONAL", "EDGE", "PRIVATE"];
 const DEFAULT_ENDPOINT_TYPE: &str = "REGIONAL";
 

@@ -8,7 +8,7 @@ use super::{
     found, is_already_exists, map_patch, mutate_api, partition, patch, required, sorted, str_map,
 };
 use crate::aws::ResourceType;
-use crate::aws::common::{
+use crate::aws::kit::{
     Clients, TOKEN_TAG, URN_TAG, caller_account_id, identity_tags, opt_str, req_str,
 };
 use async_trait::async_trait;
@@ -20,7 +20,7 @@ use meridian_engine::{
 };
 use serde_json::{Value, json};
 
-pub const TYPE: &str = "aws:apigateway:Stage";
+pub use meridian_schema::aws::apigateway::stage::TYPE;
 const REPLACE_KEYS: &[&str] = &["rest_api_id", "stage_name"];
 
 /// Inputs: `rest_api_id`, `stage_name`, `deployment_id`, optional

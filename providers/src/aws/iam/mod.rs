@@ -8,7 +8,7 @@ pub mod role;
 pub use policy::{check_policy_document, decode_policy_document, is_managed_policy_arn};
 pub use role::{ROLE, Role, role_name_for};
 
-use super::common::error_code;
+use super::kit::error_code;
 
 /// Characters IAM allows in role and inline policy names.
 pub fn is_role_name_char(c: char) -> bool {

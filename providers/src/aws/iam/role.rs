@@ -6,9 +6,9 @@
 use super::policy::{check_policy_document, decode_policy_document, is_managed_policy_arn};
 use super::{is_not_found, is_role_name_char};
 use crate::aws::ResourceType;
-use crate::aws::common::{
-    Clients, URN_TAG, call_retrying, error_code, generated_name, identity_tags, is_unknown,
-    opt_str, sdk_error,
+use crate::aws::kit::{
+    Clients, URN_TAG, call, error_code, generated_name, identity_tags, is_unknown, opt_str,
+    sdk_error,
 };
 use async_trait::async_trait;
 use meridian_engine::{
@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-pub const ROLE: &str = "aws:iam:Role";
+pub use meridian_schema::aws::iam::role::TYPE as ROLE;
 
 /// Trust policies IAM accepts at most (the adjustable quota starts at 2,048).
 const MAX_TRUST_POLICY_CHARS: usize = 4096;
@@ -356,7 +356,7 @@ async fn fetch_retrying(
     iam: &aws_sdk_iam::Client,
     name: &str,
 ) -> Result<Option<RoleState>, ProviderError> {
-    call_retrying(ctx, || fetch(iam, name)).await
+    call(ctx, || fetch(iam, name)).await
 }
 
 /// Makes the role's trust policy, description and policies match `inputs`,
@@ -375,7 +375,7 @@ async fn reconcile(
     if trust != actual.trust {
         let doc = trust.to_string();
         ctx.status("updating the trust policy");
-        call_retrying(ctx, || async {
+        call(ctx, || async {
             iam.update_assume_role_policy()
                 .role_name(name)
                 .policy_document(&doc)
@@ -387,7 +387,7 @@ async fn reconcile(
     }
     let description = opt_str(inputs, "description").filter(|d| !d.is_empty());
     if description != actual.description.as_deref() {
-        call_retrying(ctx, || async {
+        call(ctx, || async {
             iam.update_role()
                 .role_name(name)
                 .description(description.unwrap_or(""))
@@ -405,7 +405,7 @@ async fn reconcile(
         }
         let text = doc.to_string();
         ctx.status(&format!("putting inline policy {policy}"));
-        call_retrying(ctx, || async {
+        call(ctx, || async {
             iam.put_role_policy()
                 .role_name(name)
                 .policy_name(policy)
@@ -427,7 +427,7 @@ async fn reconcile(
     let desired_managed: BTreeSet<String> = managed_arns(inputs).into_iter().collect();
     for arn in desired_managed.difference(&actual.managed) {
         ctx.status(&format!("attaching {arn}"));
-        call_retrying(ctx, || async {
+        call(ctx, || async {
             iam.attach_role_policy()
                 .role_name(name)
                 .policy_arn(arn)
@@ -449,7 +449,7 @@ async fn delete_inline(
     name: &str,
     policy: &str,
 ) -> Result<(), ProviderError> {
-    call_retrying(ctx, || async {
+    call(ctx, || async {
         match iam
             .delete_role_policy()
             .role_name(name)
@@ -471,7 +471,7 @@ async fn detach(
     name: &str,
     arn: &str,
 ) -> Result<(), ProviderError> {
-    call_retrying(ctx, || async {
+    call(ctx, || async {
         match iam
             .detach_role_policy()
             .role_name(name)
@@ -564,7 +564,7 @@ impl ResourceType for Role {
             );
         }
         ctx.status(&format!("creating role {name}"));
-        let created = call_retrying(ctx, || async {
+        let created = call(ctx, || async {
             match iam
                 .create_role()
                 .role_name(&name)
@@ -669,7 +669,7 @@ impl ResourceType for Role {
             delete_inline(ctx, &iam, id, policy).await?;
         }
         ctx.status(&format!("deleting role {id}"));
-        call_retrying(ctx, || async {
+        call(ctx, || async {
             match iam.delete_role().role_name(id).send().await {
                 Ok(_) => Ok(()),
                 Err(e) if is_not_found(&e) => Ok(()),

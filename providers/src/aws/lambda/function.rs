@@ -14,8 +14,8 @@ use super::function_inputs::{
 use super::role_propagation::retry_role_propagation;
 use super::{is_not_found, lambda_error};
 use crate::aws::ResourceType;
-use crate::aws::common::{
-    Clients, URN_TAG, call_retrying, error_code, identity_tags, opt_str, req_str, wait_for,
+use crate::aws::kit::{
+    Clients, URN_TAG, call, error_code, identity_tags, opt_str, req_str, wait_for,
 };
 use async_trait::async_trait;
 use aws_sdk_lambda::types::{
@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::time::Duration;
 
-pub const FUNCTION: &str = "aws:lambda:Function";
+pub use meridian_schema::aws::lambda::function::TYPE as FUNCTION;
 
 /// `aws:lambda:Function`.
 pub struct Function;
@@ -204,7 +204,7 @@ async fn latest_version(
     let mut newest: Option<u64> = None;
     let mut marker: Option<String> = None;
     loop {
-        let out = call_retrying(ctx, || async {
+        let out = call(ctx, || async {
             lambda
                 .list_versions_by_function()
                 .function_name(name)
@@ -288,7 +288,7 @@ where
         Duration::from_secs(30),
         budget,
         &status,
-        || call_retrying(ctx, op),
+        || call(ctx, op),
     )
     .await
 }
@@ -316,7 +316,7 @@ async fn reconcile_function(
         let packed = pack_verified(inputs)?;
         let blob = aws_smithy_types::Blob::new(packed.zip);
         ctx.status(&format!("updating the code of {name}"));
-        call_retrying(ctx, || async {
+        call(ctx, || async {
             lambda
                 .update_function_code()
                 .function_name(name)
@@ -368,7 +368,7 @@ async fn reconcile_function(
         return Ok(old_version.unwrap_or("$LATEST").to_string());
     }
     ctx.status(&format!("publishing a version of {name}"));
-    let out = call_retrying(ctx, || async {
+    let out = call(ctx, || async {
         lambda
             .publish_version()
             .function_name(name)
@@ -465,8 +465,7 @@ impl ResourceType for Function {
             }
             None => {
                 // It exists: ours from an interrupted create, or someone else's.
-                let Some(existing) = call_retrying(ctx, || fetch_function(&lambda, &name)).await?
-                else {
+                let Some(existing) = call(ctx, || fetch_function(&lambda, &name)).await? else {
                     return Err(ProviderError::transient(format!(
                         "function {name} exists but cannot be read yet"
                     )));
@@ -482,7 +481,7 @@ impl ResourceType for Function {
                 reconcile_function(ctx, aws, &lambda, &name, inputs, None).await?
             }
         };
-        let Some(state) = call_retrying(ctx, || fetch_function(&lambda, &name)).await? else {
+        let Some(state) = call(ctx, || fetch_function(&lambda, &name)).await? else {
             return Err(ProviderError::unknown(format!(
                 "function {name} was created but cannot be read"
             )));
@@ -504,7 +503,7 @@ impl ResourceType for Function {
             Some(id) => (id.to_string(), false),
             None => (function_name_for(req.inputs, ctx), true),
         };
-        let Some(state) = call_retrying(ctx, || fetch_function(&lambda, &name)).await? else {
+        let Some(state) = call(ctx, || fetch_function(&lambda, &name)).await? else {
             return Ok(None);
         };
         if by_identity && state.tags.get(URN_TAG) != Some(&ctx.urn) {
@@ -532,10 +531,7 @@ impl ResourceType for Function {
         old_outputs: &Value,
     ) -> Result<Value, ProviderError> {
         let lambda = aws.lambda(&ctx.region).await;
-        if call_retrying(ctx, || fetch_function(&lambda, id))
-            .await?
-            .is_none()
-        {
+        if call(ctx, || fetch_function(&lambda, id)).await?.is_none() {
             return Err(
                 ProviderError::permanent(format!("function {id} does not exist any more"))
                     .with_hint("run `refresh` so Meridian notices, then `up` creates it again"),
@@ -550,7 +546,7 @@ impl ResourceType for Function {
             opt_str(old_outputs, "version"),
         )
         .await?;
-        let Some(state) = call_retrying(ctx, || fetch_function(&lambda, id)).await? else {
+        let Some(state) = call(ctx, || fetch_function(&lambda, id)).await? else {
             return Err(ProviderError::unknown(format!(
                 "function {id} was updated but cannot be read"
             )));
@@ -568,7 +564,7 @@ impl ResourceType for Function {
     ) -> Result<(), ProviderError> {
         let lambda = aws.lambda(&ctx.region).await;
         ctx.status(&format!("deleting function {id}"));
-        call_retrying(ctx, || async {
+        call(ctx, || async {
             match lambda.delete_function().function_name(id).send().await {
                 Ok(_) => Ok(()),
                 Err(e) if is_not_found(&e) => Ok(()),

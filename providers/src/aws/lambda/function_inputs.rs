@@ -3,44 +3,19 @@
 //! packed again and verified against the plan's hash.
 
 use super::{check_known_str, is_known};
-use crate::aws::common::{check_required_str, generated_name, opt_str, req_str};
+use crate::aws::kit::{check_required_str, generated_name, opt_str, req_str};
 use crate::aws::logs::is_log_group_name;
 use aws_sdk_lambda::types::{Environment, LoggingConfig};
 use meridian_asset as asset;
 use meridian_engine::OpContext;
 use meridian_engine::{CheckFailure, ProviderError, UNKNOWN};
+use meridian_schema::aws::lambda::{Architecture, Runtime};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The runtimes Lambda accepts for new zip functions (deprecated ones that
-/// can no longer be created are left out).
-pub const RUNTIMES: &[&str] = &[
-    "nodejs18.x",
-    "nodejs20.x",
-    "nodejs22.x",
-    "nodejs24.x",
-    "python3.9",
-    "python3.10",
-    "python3.11",
-    "python3.12",
-    "python3.13",
-    "python3.14",
-    "java8.al2",
-    "java11",
-    "java17",
-    "java21",
-    "java25",
-    "dotnet8",
-    "dotnet10",
-    "ruby3.2",
-    "ruby3.3",
-    "ruby3.4",
-    "provided.al2",
-    "provided.al2023",
-];
-
-pub const DEFAULT_ARCHITECTURE: &str = "arm64";
+/// The architecture a function runs on when the inputs name none.
+pub const DEFAULT_ARCHITECTURE: &str = Architecture::Arm64.as_str();
 pub const DEFAULT_MEMORY_MB: i64 = 128;
 pub const DEFAULT_TIMEOUT_S: i64 = 3;
 /// Largest zip Lambda takes in the request itself (bigger needs S3).
@@ -137,13 +112,13 @@ pub(super) fn check_function(inputs: &Value) -> Vec<CheckFailure> {
     check_required_str(inputs, "runtime", &mut out);
     if known("runtime")
         && let Some(r) = opt_str(inputs, "runtime")
-        && !RUNTIMES.contains(&r)
+        && Runtime::from_name(r).is_none()
     {
         out.push(CheckFailure::new(
             "runtime",
             format!(
                 "{r:?} is not a Lambda runtime that can be created; use one of {}",
-                RUNTIMES.join(", ")
+                Runtime::NAMES.join(", ")
             ),
         ));
     }
@@ -160,7 +135,7 @@ pub(super) fn check_function(inputs: &Value) -> Vec<CheckFailure> {
     check_known_str(
         inputs,
         "architecture",
-        |a| matches!(a, "arm64" | "x86_64"),
+        |a| Architecture::from_name(a).is_some(),
         "must be \"arm64\" or \"x86_64\"",
         &mut out,
     );

@@ -10,13 +10,12 @@ mod role_propagation;
 
 pub use function::{FUNCTION, Function, invoke_arn};
 pub use function_inputs::{
-    DEFAULT_ARCHITECTURE, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, RUNTIMES, function_name_for,
-    is_role_arn,
+    DEFAULT_ARCHITECTURE, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, function_name_for, is_role_arn,
 };
 pub use permission::{PERMISSION, Permission, statement_id_for};
 pub use role_propagation::{is_role_propagation_error, retry_role_propagation};
 
-use super::common::{error_code, is_unknown, opt_str, sdk_error};
+use super::kit::{error_code, is_unknown, opt_str, sdk_error};
 use meridian_engine::{CheckFailure, ErrorKind, ProviderError};
 use serde_json::Value;
 

@@ -5,9 +5,7 @@
 
 use super::{check_known_str, is_known, is_not_found, lambda_error};
 use crate::aws::ResourceType;
-use crate::aws::common::{
-    Clients, call_retrying, check_required_str, generated_name, opt_str, req_str,
-};
+use crate::aws::kit::{Clients, call, check_required_str, generated_name, opt_str, req_str};
 use async_trait::async_trait;
 use meridian_engine::{
     CheckFailure, Created, DefaultTimeouts, Diff, ErrorKind, OpContext, ProviderError, ReadRequest,
@@ -16,7 +14,7 @@ use meridian_engine::{
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
-pub const PERMISSION: &str = "aws:lambda:Permission";
+pub use meridian_schema::aws::lambda::permission::TYPE as PERMISSION;
 
 /// `aws:lambda:Permission`.
 pub struct Permission;
@@ -221,7 +219,7 @@ async fn remove_statement(
     function: &str,
     sid: &str,
 ) -> Result<(), ProviderError> {
-    call_retrying(ctx, || async {
+    call(ctx, || async {
         match lambda
             .remove_permission()
             .function_name(function)
@@ -248,7 +246,7 @@ async fn add_statement(
     sid: &str,
     grant: &Grant,
 ) -> Result<Option<Value>, ProviderError> {
-    call_retrying(ctx, || async {
+    call(ctx, || async {
         let sent = lambda
             .add_permission()
             .function_name(function)
@@ -291,8 +289,7 @@ async fn put_statement(
 ) -> Result<Value, ProviderError> {
     // Two rounds: a statement may appear between our read and our add.
     for _ in 0..2 {
-        if let Some(existing) = call_retrying(ctx, || find_statement(lambda, function, sid)).await?
-        {
+        if let Some(existing) = call(ctx, || find_statement(lambda, function, sid)).await? {
             if grant.matches(&Grant::from_statement(&existing)) {
                 return Ok(existing);
             }
@@ -394,9 +391,7 @@ impl ResourceType for Permission {
                 statement_id_for(req.inputs, ctx),
             ),
         };
-        let Some(statement) =
-            call_retrying(ctx, || find_statement(&lambda, &function, &sid)).await?
-        else {
+        let Some(statement) = call(ctx, || find_statement(&lambda, &function, &sid)).await? else {
             return Ok(None);
         };
         let found = Grant::from_statement(&statement);

@@ -3,9 +3,9 @@
 //! and carries this resource's URN tag is adopted, any other is refused.
 
 use crate::aws::ResourceType;
-use crate::aws::common::{
-    Clients, URN_TAG, call_retrying, check_required_str, error_code, identity_tags, is_unknown,
-    opt_str, req_str, sdk_error,
+use crate::aws::kit::{
+    Clients, URN_TAG, call, check_required_str, error_code, identity_tags, is_unknown, opt_str,
+    req_str, sdk_error,
 };
 use async_trait::async_trait;
 use meridian_engine::{
@@ -16,13 +16,8 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
 
-pub const LOG_GROUP: &str = "aws:logs:LogGroup";
-
-/// The retention periods CloudWatch Logs accepts, in days.
-pub const RETENTION_DAYS: &[i64] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-];
+use meridian_schema::aws::logs::RetentionDays;
+pub use meridian_schema::aws::logs::log_group::TYPE as LOG_GROUP;
 
 /// `aws:logs:LogGroup`.
 pub struct LogGroup;
@@ -52,8 +47,11 @@ fn check_log_group(inputs: &Value) -> Vec<CheckFailure> {
         None | Some(Value::Null) => {}
         Some(_) if is_unknown(inputs, "retention_in_days") => {}
         Some(v) => {
-            if !v.as_i64().is_some_and(|d| RETENTION_DAYS.contains(&d)) {
-                let allowed: Vec<String> = RETENTION_DAYS.iter().map(i64::to_string).collect();
+            if !v
+                .as_i64()
+                .is_some_and(|d| RetentionDays::from_days(d).is_some())
+            {
+                let allowed: Vec<String> = RetentionDays::DAYS.iter().map(i64::to_string).collect();
                 out.push(CheckFailure::new(
                     "retention_in_days",
                     format!(
@@ -149,7 +147,7 @@ async fn fetch_retrying(
     logs: &aws_sdk_cloudwatchlogs::Client,
     name: &str,
 ) -> Result<Option<GroupState>, ProviderError> {
-    call_retrying(ctx, || fetch(logs, name)).await
+    call(ctx, || fetch(logs, name)).await
 }
 
 /// Sets or removes the retention policy so it is `desired`.
@@ -166,7 +164,7 @@ async fn set_retention(
             })
         })
         .transpose()?;
-    call_retrying(ctx, || async {
+    call(ctx, || async {
         match days {
             Some(days) => {
                 let request = logs.put_retention_policy().log_group_name(name);
@@ -228,7 +226,7 @@ impl ResourceType for LogGroup {
         let name = req_str(inputs, "log_group_name")?;
         let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
         ctx.status(&format!("creating log group {name}"));
-        let created = call_retrying(ctx, || async {
+        let created = call(ctx, || async {
             match logs
                 .create_log_group()
                 .log_group_name(name)
@@ -324,7 +322,7 @@ impl ResourceType for LogGroup {
     ) -> Result<(), ProviderError> {
         let logs = aws.logs(&ctx.region).await;
         ctx.status(&format!("deleting log group {id}"));
-        call_retrying(ctx, || async {
+        call(ctx, || async {
             match logs.delete_log_group().log_group_name(id).send().await {
                 Ok(_) => Ok(()),
                 Err(e) if error_code(&e).as_deref() == Some("ResourceNotFoundException") => Ok(()),

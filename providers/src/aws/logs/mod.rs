@@ -3,4 +3,4 @@
 
 pub mod log_group;
 
-pub use log_group::{LOG_GROUP, LogGroup, RETENTION_DAYS, is_log_group_name};
+pub use log_group::{LOG_GROUP, LogGroup, is_log_group_name};
