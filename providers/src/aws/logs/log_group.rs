@@ -47,10 +47,7 @@ fn check_log_group(inputs: &Value) -> Vec<CheckFailure> {
         None | Some(Value::Null) => {}
         Some(_) if is_unknown(inputs, "retention_in_days") => {}
         Some(v) => {
-            if !v
-                .as_i64()
-                .is_some_and(|d| RetentionDays::from_days(d).is_some())
-            {
+            if v.as_i64().and_then(RetentionDays::from_days).is_none() {
                 let allowed: Vec<String> = RetentionDays::DAYS.iter().map(i64::to_string).collect();
                 out.push(CheckFailure::new(
                     "retention_in_days",
