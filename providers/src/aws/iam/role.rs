@@ -3,20 +3,26 @@
 //! reports now (so drift is repaired too); delete detaches and removes the
 //! policies first, as IAM requires.
 
+use super::is_role_name_char;
 use super::policy::{check_policy_document, decode_policy_document, is_managed_policy_arn};
-use super::{is_not_found, is_role_name_char};
 use crate::aws::ResourceType;
 use crate::aws::kit::{
-    Clients, URN_TAG, call, error_code, generated_name, identity_tags, is_unknown, opt_str,
-    sdk_error,
+    AwsError, Clients, Managed, NotFoundExt, Outcome, Policy, SdkResultExt, URN_TAG, call,
+    create_or_adopt, generated_name, identity_tags, is_unknown, opt_str, read_by_id_or_identity,
+    retry, transient_or_code,
 };
 use async_trait::async_trait;
+use aws_sdk_iam::operation::create_role::builders::CreateRoleFluentBuilder;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
+    CheckFailure, Created, DefaultTimeouts, Diff, ErrorKind, OpContext, ProviderError, ReadRequest,
     ReadResult, TypeInfo, UNKNOWN,
 };
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::time::Duration;
 
 pub use meridian_schema::aws::iam::role::TYPE as ROLE;
@@ -250,85 +256,58 @@ fn inline_policies(inputs: &Value) -> BTreeMap<String, Value> {
 
 /// Reads the role and everything attached to it; `None` if it does not exist.
 async fn fetch(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<RoleState>, ProviderError> {
-    let role = match iam.get_role().role_name(name).send().await {
-        Ok(out) => match out.role() {
-            Some(r) => r.clone(),
-            None => {
-                return Err(ProviderError::permanent(format!(
-                    "GetRole {name}: no role in the response"
-                )));
-            }
-        },
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(sdk_error(&format!("GetRole {name}"), e)),
+    let got = iam.get_role().role_name(name).send().await;
+    let Some(got) = got.aws(&format!("GetRole {name}")).found()? else {
+        return Ok(None);
     };
+    let role = got
+        .role()
+        .ok_or_else(|| {
+            ProviderError::permanent(format!("GetRole {name}: no role in the response"))
+        })?
+        .clone();
     let trust = match role.assume_role_policy_document() {
         Some(raw) => decode_policy_document(raw)?,
         None => Value::Null,
     };
 
     let mut names = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let out = match iam
-            .list_role_policies()
-            .role_name(name)
-            .set_marker(marker.clone())
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(sdk_error(&format!("ListRolePolicies {name}"), e)),
+    let what = format!("ListRolePolicies {name}");
+    let mut pages = iam
+        .list_role_policies()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(policy) = pages.next().await {
+        let Some(policy) = policy.aws(&what).found()? else {
+            return Ok(None);
         };
-        names.extend(out.policy_names().iter().cloned());
-        match out.marker() {
-            Some(m) if out.is_truncated() => marker = Some(m.to_string()),
-            _ => break,
-        }
+        names.push(policy);
     }
     let mut inline = BTreeMap::new();
     for policy in names {
-        match iam
+        let got = iam
             .get_role_policy()
             .role_name(name)
             .policy_name(&policy)
             .send()
-            .await
-        {
-            Ok(out) => {
-                inline.insert(policy, decode_policy_document(out.policy_document())?);
-            }
-            // Deleted between the list and the get: it is gone.
-            Err(e) if is_not_found(&e) => {}
-            Err(e) => return Err(sdk_error(&format!("GetRolePolicy {name}/{policy}"), e)),
+            .await;
+        // Deleted between the list and the get: it is gone.
+        if let Some(out) = got.aws(&format!("GetRolePolicy {name}/{policy}")).found()? {
+            inline.insert(policy, decode_policy_document(out.policy_document())?);
         }
     }
 
     let mut managed = BTreeSet::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let out = match iam
-            .list_attached_role_policies()
-            .role_name(name)
-            .set_marker(marker.clone())
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(sdk_error(&format!("ListAttachedRolePolicies {name}"), e)),
+    let what = format!("ListAttachedRolePolicies {name}");
+    let request = iam.list_attached_role_policies().role_name(name);
+    let mut pages = request.into_paginator().items().send();
+    while let Some(attached) = pages.next().await {
+        let Some(attached) = attached.aws(&what).found()? else {
+            return Ok(None);
         };
-        managed.extend(
-            out.attached_policies()
-                .iter()
-                .filter_map(|p| p.policy_arn())
-                .map(str::to_string),
-        );
-        match out.marker() {
-            Some(m) if out.is_truncated() => marker = Some(m.to_string()),
-            _ => break,
-        }
+        managed.extend(attached.policy_arn().map(str::to_string));
     }
 
     Ok(Some(RoleState {
@@ -381,7 +360,7 @@ async fn reconcile(
                 .policy_document(&doc)
                 .send()
                 .await
-                .map_err(|e| sdk_error(&format!("UpdateAssumeRolePolicy {name}"), e))
+                .aws(&format!("UpdateAssumeRolePolicy {name}"))
         })
         .await?;
     }
@@ -393,7 +372,7 @@ async fn reconcile(
                 .description(description.unwrap_or(""))
                 .send()
                 .await
-                .map_err(|e| sdk_error(&format!("UpdateRole {name}"), e))
+                .aws(&format!("UpdateRole {name}"))
         })
         .await?;
     }
@@ -412,7 +391,7 @@ async fn reconcile(
                 .policy_document(&text)
                 .send()
                 .await
-                .map_err(|e| sdk_error(&format!("PutRolePolicy {name}/{policy}"), e))
+                .aws(&format!("PutRolePolicy {name}/{policy}"))
         })
         .await?;
     }
@@ -433,7 +412,7 @@ async fn reconcile(
                 .policy_arn(arn)
                 .send()
                 .await
-                .map_err(|e| sdk_error(&format!("AttachRolePolicy {name} {arn}"), e))
+                .aws(&format!("AttachRolePolicy {name} {arn}"))
         })
         .await?;
     }
@@ -449,20 +428,9 @@ async fn delete_inline(
     name: &str,
     policy: &str,
 ) -> Result<(), ProviderError> {
-    call(ctx, || async {
-        match iam
-            .delete_role_policy()
-            .role_name(name)
-            .policy_name(policy)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(sdk_error(&format!("DeleteRolePolicy {name}/{policy}"), e)),
-        }
-    })
-    .await
+    let what = format!("DeleteRolePolicy {name}/{policy}");
+    let request = iam.delete_role_policy().role_name(name).policy_name(policy);
+    gone_or_deleted(ctx, &what, || request.clone().send()).await
 }
 
 async fn detach(
@@ -471,20 +439,25 @@ async fn detach(
     name: &str,
     arn: &str,
 ) -> Result<(), ProviderError> {
-    call(ctx, || async {
-        match iam
-            .detach_role_policy()
-            .role_name(name)
-            .policy_arn(arn)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(sdk_error(&format!("DetachRolePolicy {name} {arn}"), e)),
-        }
-    })
-    .await
+    let what = format!("DetachRolePolicy {name} {arn}");
+    let request = iam.detach_role_policy().role_name(name).policy_arn(arn);
+    gone_or_deleted(ctx, &what, || request.clone().send()).await
+}
+
+/// Sends a delete (or detach) retried like every call: already gone is
+/// success.
+async fn gone_or_deleted<T, E, F, Fut>(
+    ctx: &OpContext,
+    what: &str,
+    send: F,
+) -> Result<(), ProviderError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+{
+    call(ctx, || async { send().await.aws(what).found() }).await?;
+    Ok(())
 }
 
 /// Defaults filled in, lists as sets, so equal roles compare equal.
@@ -502,6 +475,49 @@ fn normalized(inputs: &Value) -> Value {
         m.remove("description");
     }
     Value::Object(m)
+}
+
+/// What create-or-adopt needs about roles: the client, and the create
+/// request with everything but the name.
+struct Roles<'a> {
+    iam: &'a aws_sdk_iam::Client,
+    create: CreateRoleFluentBuilder,
+}
+
+#[async_trait]
+impl Managed for Roles<'_> {
+    type State = RoleState;
+    type Made = ();
+
+    fn noun(&self) -> &str {
+        "role"
+    }
+
+    /// Role names are unique in the account (IAM is global).
+    fn scope(&self, _ctx: &OpContext) -> String {
+        "in this account".into()
+    }
+
+    fn refuse_hint(&self) -> String {
+        "choose another role_name, or delete or import the existing role".into()
+    }
+
+    async fn create(&self, _ctx: &OpContext, name: &str) -> Result<(), AwsError> {
+        let sent = self.create.clone().role_name(name).send().await;
+        sent.map(drop).aws(&format!("CreateRole {name}"))
+    }
+
+    async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<RoleState>, ProviderError> {
+        fetch_retrying(ctx, self.iam, name).await
+    }
+
+    async fn owner(
+        &self,
+        _ctx: &OpContext,
+        role: &RoleState,
+    ) -> Result<Option<String>, ProviderError> {
+        Ok(role.tags.get(URN_TAG).cloned())
+    }
 }
 
 #[async_trait]
@@ -563,39 +579,21 @@ impl ResourceType for Role {
                     .map_err(|e| ProviderError::permanent(format!("building a tag: {e}")))?,
             );
         }
-        ctx.status(&format!("creating role {name}"));
-        let created = call(ctx, || async {
-            match iam
-                .create_role()
-                .role_name(&name)
-                .path(path)
-                .assume_role_policy_document(&trust)
-                .set_description(description.map(str::to_string))
-                .set_tags(Some(tags.clone()))
-                .send()
-                .await
-            {
-                Ok(_) => Ok(true),
-                Err(e) if error_code(&e).as_deref() == Some("EntityAlreadyExists") => Ok(false),
-                Err(e) => Err(sdk_error(&format!("CreateRole {name}"), e)),
-            }
-        })
-        .await?;
-        let actual = match fetch_retrying(ctx, &iam, &name).await? {
-            Some(r) => r,
-            None => {
-                return Err(ProviderError::transient(format!(
+        let create = iam
+            .create_role()
+            .path(path)
+            .assume_role_policy_document(&trust)
+            .set_description(description.map(str::to_string))
+            .set_tags(Some(tags));
+        let roles = Roles { iam: &iam, create };
+        let actual = match create_or_adopt(ctx, &roles, &name).await? {
+            Outcome::Adopted(actual) => actual,
+            Outcome::Created(()) => fetch_retrying(ctx, &iam, &name).await?.ok_or_else(|| {
+                ProviderError::transient(format!(
                     "role {name} was created but IAM does not return it yet"
-                )));
-            }
+                ))
+            })?,
         };
-        if !created && actual.tags.get(URN_TAG) != Some(&ctx.urn) {
-            return Err(ProviderError::permanent(format!(
-                "a role named {name} already exists and is not this resource's (its {URN_TAG} tag is {:?})",
-                actual.tags.get(URN_TAG)
-            ))
-            .with_hint("choose another role_name, or delete or import the existing role"));
-        }
         // A new role, or ours from an interrupted create: bring it to the inputs.
         reconcile(ctx, &iam, &actual, inputs).await?;
         Ok(Created {
@@ -611,17 +609,14 @@ impl ResourceType for Role {
         req: ReadRequest<'_>,
     ) -> Result<Option<ReadResult>, ProviderError> {
         let iam = aws.iam().await;
-        let (name, by_identity) = match req.id {
-            Some(id) => (id.to_string(), false),
-            None => (role_name_for(req.inputs, ctx), true),
+        let roles = Roles {
+            create: iam.create_role(),
+            iam: &iam,
         };
-        let Some(actual) = fetch_retrying(ctx, &iam, &name).await? else {
+        let identity = || Ok(role_name_for(req.inputs, ctx));
+        let Some((_, actual)) = read_by_id_or_identity(ctx, &roles, req.id, identity).await? else {
             return Ok(None);
         };
-        // Found by name only: adopt it only if it carries this resource's URN.
-        if by_identity && actual.tags.get(URN_TAG) != Some(&ctx.urn) {
-            return Ok(None);
-        }
         Ok(Some(ReadResult {
             id: actual.name.clone(),
             inputs: Some(actual.as_inputs(req.inputs)),
@@ -669,22 +664,33 @@ impl ResourceType for Role {
             delete_inline(ctx, &iam, id, policy).await?;
         }
         ctx.status(&format!("deleting role {id}"));
-        call(ctx, || async {
-            match iam.delete_role().role_name(id).send().await {
-                Ok(_) => Ok(()),
-                Err(e) if is_not_found(&e) => Ok(()),
-                // A detach that has not settled yet: try again.
-                Err(e) if error_code(&e).as_deref() == Some("DeleteConflict") => {
-                    let mut err = sdk_error(&format!("DeleteRole {id}"), e);
-                    err.kind = meridian_engine::ErrorKind::Transient;
-                    Err(err.with_hint(
-                        "the role is still in use: an instance profile or a policy attached outside Meridian",
-                    ))
-                }
-                Err(e) => Err(sdk_error(&format!("DeleteRole {id}"), e)),
+        let what = format!("DeleteRole {id}");
+        let deleted = retry(
+            ctx,
+            &Policy::THROTTLING,
+            // A detach that has not settled yet: try again.
+            transient_or_code(&["DeleteConflict"]),
+            || async {
+                iam.delete_role()
+                    .role_name(id)
+                    .send()
+                    .await
+                    .aws(&what)
+                    .found()
+            },
+        )
+        .await;
+        match deleted {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_code("DeleteConflict") => {
+                let mut err = ProviderError::from(e);
+                err.kind = ErrorKind::Transient;
+                Err(err.with_hint(
+                    "the role is still in use: an instance profile or a policy attached outside Meridian",
+                ))
             }
-        })
-        .await
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
