@@ -12,12 +12,14 @@ use super::function_inputs::{
     normalized_function, pack_verified, publishes,
 };
 use super::role_propagation::retry_role_propagation;
-use super::{is_not_found, lambda_error};
+use super::{call_found, is_already_exists, is_retryable, lambda_error, lambda_failure};
 use crate::aws::ResourceType;
 use crate::aws::kit::{
-    Clients, URN_TAG, call, error_code, identity_tags, opt_str, req_str, wait_for,
+    AwsError, Clients, Managed, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
+    identity_tags, opt_str, read_by_id_or_identity, req_str, retry, wait_for,
 };
 use async_trait::async_trait;
+use aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder;
 use aws_sdk_lambda::types::{
     Architecture, FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime, State,
 };
@@ -176,23 +178,26 @@ impl FunctionState {
     }
 }
 
+/// The function as GetFunction reports it; `None` if there is none.
 async fn fetch_function(
+    ctx: &OpContext,
     lambda: &aws_sdk_lambda::Client,
     name: &str,
 ) -> Result<Option<FunctionState>, ProviderError> {
-    match lambda.get_function().function_name(name).send().await {
-        Ok(out) => {
-            let Some(config) = out.configuration() else {
-                return Err(ProviderError::permanent(format!(
-                    "GetFunction {name}: no configuration in the response"
-                )));
-            };
-            let tags = out.tags().cloned().unwrap_or_default();
-            Ok(Some(FunctionState::from_config(config, tags)?))
-        }
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(lambda_error(&format!("GetFunction {name}"), e)),
-    }
+    let what = format!("GetFunction {name}");
+    let got = call_found(ctx, &what, || {
+        lambda.get_function().function_name(name).send()
+    });
+    let Some(out) = got.await? else {
+        return Ok(None);
+    };
+    let Some(config) = out.configuration() else {
+        return Err(ProviderError::permanent(format!(
+            "GetFunction {name}: no configuration in the response"
+        )));
+    };
+    let tags = out.tags().cloned().unwrap_or_default();
+    Ok(Some(FunctionState::from_config(config, tags)?))
 }
 
 /// The newest published version's number, or `$LATEST` when none is.
@@ -238,7 +243,7 @@ async fn wait_ready(
 ) -> Result<FunctionState, ProviderError> {
     let first = aws.poll_interval(Duration::from_secs(1)).await;
     wait_for(ctx, what, first, Duration::from_secs(5), || async {
-        let Some(f) = fetch_function(lambda, name).await? else {
+        let Some(f) = fetch_function(ctx, lambda, name).await? else {
             return Err(ProviderError::permanent(format!(
                 "function {name} disappeared while {what}"
             )));
@@ -262,34 +267,35 @@ async fn wait_ready(
     .await
 }
 
-/// Runs one Lambda call that names the execution role, retried like every
-/// call, and again while Lambda cannot assume the role yet (IAM's eventual
-/// consistency): for about two minutes against AWS, a few seconds against
-/// the local test cloud (where the error is never about propagation).
-async fn with_role_retries<T, F, Fut>(
-    ctx: &OpContext,
-    aws: &Clients,
-    op: F,
-) -> Result<T, ProviderError>
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, ProviderError>>,
-{
+/// How long to keep retrying a role Lambda cannot assume yet (IAM's
+/// eventual consistency): about two minutes against AWS, a few seconds
+/// against the local test cloud (where the error is never about
+/// propagation).
+async fn role_propagation_policy(aws: &Clients) -> Policy {
     let budget = if aws.is_local().await {
         Duration::from_secs(3)
     } else {
         Duration::from_secs(120)
     };
-    let status = |m: &str| ctx.status(m);
-    let op = &op;
-    retry_role_propagation(
-        ctx.deadline,
-        Duration::from_secs(1),
-        Duration::from_secs(30),
-        budget,
-        &status,
-        || call(ctx, op),
-    )
+    Policy::IAM_PROPAGATION.with_max_elapsed(budget)
+}
+
+/// Runs one Lambda call that names the execution role: retried while
+/// throttled or busy, and while Lambda cannot assume the role yet.
+async fn with_role_retries<T, F, Fut>(
+    ctx: &OpContext,
+    aws: &Clients,
+    send: F,
+) -> Result<T, AwsError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let policy = &role_propagation_policy(aws).await;
+    let send = &send;
+    retry(ctx, &Policy::THROTTLING, is_retryable, || {
+        retry_role_propagation(ctx, policy, send)
+    })
     .await
 }
 
@@ -334,6 +340,11 @@ async fn reconcile_function(
     let want = DesiredConfig::from_inputs(inputs)?;
     if !current.config_matches(&want) {
         ctx.status(&format!("updating the configuration of {name}"));
+        let (memory_size, timeout) = (
+            int(want.memory_size, "memory_size")?,
+            int(want.timeout, "timeout")?,
+        );
+        let what = format!("UpdateFunctionConfiguration {name}");
         with_role_retries(ctx, aws, || async {
             lambda
                 .update_function_configuration()
@@ -341,15 +352,16 @@ async fn reconcile_function(
                 .runtime(Runtime::from(want.runtime.as_str()))
                 .handler(&want.handler)
                 .role(&want.role)
-                .memory_size(int(want.memory_size, "memory_size")?)
-                .timeout(int(want.timeout, "timeout")?)
+                .memory_size(memory_size)
+                .timeout(timeout)
                 .environment(want.environment())
                 .logging_config(want.logging(name))
                 .send()
                 .await
-                .map_err(|e| lambda_error(&format!("UpdateFunctionConfiguration {name}"), e))
+                .aws(&what)
         })
-        .await?;
+        .await
+        .map_err(lambda_failure)?;
         wait_ready(
             ctx,
             aws,
@@ -379,6 +391,67 @@ async fn reconcile_function(
     })
     .await?;
     Ok(out.version().unwrap_or("$LATEST").to_string())
+}
+
+/// What create-or-adopt needs about functions: the client, how long IAM
+/// may take to let Lambda assume a new role, and the create request with
+/// everything but the name.
+struct Functions<'a> {
+    lambda: &'a aws_sdk_lambda::Client,
+    propagation: Policy,
+    create: CreateFunctionFluentBuilder,
+}
+
+#[async_trait]
+impl Managed for Functions<'_> {
+    type State = FunctionState;
+    /// The version the create answered.
+    type Made = String;
+
+    fn noun(&self) -> &str {
+        "function"
+    }
+
+    fn refuse_hint(&self) -> String {
+        "choose another function_name, or delete or import the existing function".into()
+    }
+
+    fn retry_create(&self, e: &AwsError) -> bool {
+        is_retryable(e)
+    }
+
+    fn is_already_exists(&self, e: &AwsError) -> bool {
+        is_already_exists(e)
+    }
+
+    async fn create(&self, ctx: &OpContext, name: &str) -> Result<String, AwsError> {
+        let what = format!("CreateFunction {name}");
+        let created = retry_role_propagation(ctx, &self.propagation, || async {
+            self.create
+                .clone()
+                .function_name(name)
+                .send()
+                .await
+                .aws(&what)
+        });
+        Ok(created.await?.version().unwrap_or("$LATEST").to_string())
+    }
+
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        name: &str,
+    ) -> Result<Option<FunctionState>, ProviderError> {
+        fetch_function(ctx, self.lambda, name).await
+    }
+
+    async fn owner(
+        &self,
+        _ctx: &OpContext,
+        function: &FunctionState,
+    ) -> Result<Option<String>, ProviderError> {
+        Ok(function.tags.get(URN_TAG).cloned())
+    }
 }
 
 #[async_trait]
@@ -425,63 +498,35 @@ impl ResourceType for Function {
             .zip_file(aws_smithy_types::Blob::new(packed.zip))
             .build();
         let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
-        let arch = architecture(inputs);
-        ctx.status(&format!("creating function {name}"));
-        let created = with_role_retries(ctx, aws, || async {
-            let sent = lambda
-                .create_function()
-                .function_name(&name)
-                .runtime(Runtime::from(want.runtime.as_str()))
-                .role(&want.role)
-                .handler(&want.handler)
-                .code(code.clone())
-                .architectures(Architecture::from(arch.as_str()))
-                .memory_size(int(want.memory_size, "memory_size")?)
-                .timeout(int(want.timeout, "timeout")?)
-                .environment(want.environment())
-                .logging_config(want.logging(&name))
-                .set_tags(Some(tags.clone()))
-                .publish(publishes(inputs))
-                .send()
-                .await;
-            match sent {
-                Ok(out) => Ok(Some(out.version().unwrap_or("$LATEST").to_string())),
-                Err(e) => {
-                    let conflict = error_code(&e).as_deref() == Some("ResourceConflictException");
-                    let err = lambda_error(&format!("CreateFunction {name}"), e);
-                    if conflict && err.message.contains("already exist") {
-                        Ok(None)
-                    } else {
-                        Err(err)
-                    }
-                }
-            }
-        })
-        .await?;
-        let version = match created {
-            Some(version) => {
+        let create = lambda
+            .create_function()
+            .runtime(Runtime::from(want.runtime.as_str()))
+            .role(&want.role)
+            .handler(&want.handler)
+            .code(code)
+            .architectures(Architecture::from(architecture(inputs).as_str()))
+            .memory_size(int(want.memory_size, "memory_size")?)
+            .timeout(int(want.timeout, "timeout")?)
+            .environment(want.environment())
+            .logging_config(want.logging(&name))
+            .set_tags(Some(tags))
+            .publish(publishes(inputs));
+        let functions = Functions {
+            lambda: &lambda,
+            propagation: role_propagation_policy(aws).await,
+            create,
+        };
+        let version = match create_or_adopt(ctx, &functions, &name).await? {
+            Outcome::Created(version) => {
                 wait_ready(ctx, aws, &lambda, &name, "function Active").await?;
                 version
             }
-            None => {
-                // It exists: ours from an interrupted create, or someone else's.
-                let Some(existing) = call(ctx, || fetch_function(&lambda, &name)).await? else {
-                    return Err(ProviderError::transient(format!(
-                        "function {name} exists but cannot be read yet"
-                    )));
-                };
-                if existing.tags.get(URN_TAG) != Some(&ctx.urn) {
-                    return Err(ProviderError::permanent(format!(
-                        "a function named {name} already exists in {} and is not this resource's (its {URN_TAG} tag is {:?})",
-                        ctx.region,
-                        existing.tags.get(URN_TAG)
-                    ))
-                    .with_hint("choose another function_name, or delete or import the existing function"));
-                }
+            // Ours from an interrupted create: bring it to the inputs.
+            Outcome::Adopted(_) => {
                 reconcile_function(ctx, aws, &lambda, &name, inputs, None).await?
             }
         };
-        let Some(state) = call(ctx, || fetch_function(&lambda, &name)).await? else {
+        let Some(state) = fetch_function(ctx, &lambda, &name).await? else {
             return Err(ProviderError::unknown(format!(
                 "function {name} was created but cannot be read"
             )));
@@ -499,16 +544,16 @@ impl ResourceType for Function {
         req: ReadRequest<'_>,
     ) -> Result<Option<ReadResult>, ProviderError> {
         let lambda = aws.lambda(&ctx.region).await;
-        let (name, by_identity) = match req.id {
-            Some(id) => (id.to_string(), false),
-            None => (function_name_for(req.inputs, ctx), true),
+        let functions = Functions {
+            lambda: &lambda,
+            propagation: Policy::IAM_PROPAGATION,
+            create: lambda.create_function(),
         };
-        let Some(state) = call(ctx, || fetch_function(&lambda, &name)).await? else {
+        let identity = || Ok(function_name_for(req.inputs, ctx));
+        let Some((name, state)) = read_by_id_or_identity(ctx, &functions, req.id, identity).await?
+        else {
             return Ok(None);
         };
-        if by_identity && state.tags.get(URN_TAG) != Some(&ctx.urn) {
-            return Ok(None);
-        }
         let version = if publishes(req.inputs) {
             latest_version(ctx, &lambda, &name).await?
         } else {
@@ -531,7 +576,7 @@ impl ResourceType for Function {
         old_outputs: &Value,
     ) -> Result<Value, ProviderError> {
         let lambda = aws.lambda(&ctx.region).await;
-        if call(ctx, || fetch_function(&lambda, id)).await?.is_none() {
+        if fetch_function(ctx, &lambda, id).await?.is_none() {
             return Err(
                 ProviderError::permanent(format!("function {id} does not exist any more"))
                     .with_hint("run `refresh` so Meridian notices, then `up` creates it again"),
@@ -546,7 +591,7 @@ impl ResourceType for Function {
             opt_str(old_outputs, "version"),
         )
         .await?;
-        let Some(state) = call(ctx, || fetch_function(&lambda, id)).await? else {
+        let Some(state) = fetch_function(ctx, &lambda, id).await? else {
             return Err(ProviderError::unknown(format!(
                 "function {id} was updated but cannot be read"
             )));
@@ -564,14 +609,12 @@ impl ResourceType for Function {
     ) -> Result<(), ProviderError> {
         let lambda = aws.lambda(&ctx.region).await;
         ctx.status(&format!("deleting function {id}"));
-        call(ctx, || async {
-            match lambda.delete_function().function_name(id).send().await {
-                Ok(_) => Ok(()),
-                Err(e) if is_not_found(&e) => Ok(()),
-                Err(e) => Err(lambda_error(&format!("DeleteFunction {id}"), e)),
-            }
+        let what = format!("DeleteFunction {id}");
+        call_found(ctx, &what, || {
+            lambda.delete_function().function_name(id).send()
         })
-        .await
+        .await?;
+        Ok(())
     }
 }
 

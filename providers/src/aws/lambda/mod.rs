@@ -15,38 +15,71 @@ pub use function_inputs::{
 pub use permission::{PERMISSION, Permission, statement_id_for};
 pub use role_propagation::{is_role_propagation_error, retry_role_propagation};
 
-use super::kit::{error_code, is_unknown, opt_str, sdk_error};
-use meridian_engine::{CheckFailure, ErrorKind, ProviderError};
+use super::kit::{AwsError, Policy, SdkResultExt, is_unknown, opt_str, retry};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use meridian_engine::{CheckFailure, ErrorKind, OpContext, ProviderError};
 use serde_json::Value;
+use std::future::Future;
 
-/// Maps a Lambda SDK error. A ResourceConflictException while the function
-/// is Pending or an update is in progress clears by itself: transient. The
-/// conflicts that do not (an existing function or statement id) stay
-/// permanent so the caller can handle them.
-fn lambda_error<E, R>(
-    what: &str,
-    e: aws_smithy_runtime_api::client::result::SdkError<E, R>,
-) -> ProviderError
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
-        + std::error::Error
-        + Send
-        + Sync
-        + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    let conflict = error_code(&e).as_deref() == Some("ResourceConflictException");
-    let mut err = sdk_error(what, e);
-    if conflict && !err.message.contains("already exist") {
+/// Lambda's ResourceConflictException for a function or statement id that
+/// exists already (only the message tells it from a busy function).
+fn is_already_exists(e: &AwsError) -> bool {
+    e.is_code("ResourceConflictException") && e.message.contains("already exist")
+}
+
+/// A ResourceConflictException while the function is Pending or an update
+/// is in progress: it clears by itself.
+fn is_busy(e: &AwsError) -> bool {
+    e.is_code("ResourceConflictException") && !is_already_exists(e)
+}
+
+/// Worth another attempt: throttling, a 5xx, a busy function.
+fn is_retryable(e: &AwsError) -> bool {
+    e.is_transient() || is_busy(e)
+}
+
+/// Into the engine's error, a busy function transient (the conflicts that
+/// do not clear, an existing function or statement id, stay permanent so
+/// the caller can handle them).
+fn lambda_failure(e: AwsError) -> ProviderError {
+    let busy = is_busy(&e);
+    let mut err = ProviderError::from(e);
+    if busy {
         err.kind = ErrorKind::Transient;
     }
     err
 }
 
-fn is_not_found<E: aws_smithy_types::error::metadata::ProvideErrorMetadata, R>(
-    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
-) -> bool {
-    error_code(e).as_deref() == Some("ResourceNotFoundException")
+/// Classifies a Lambda SDK error (see [`lambda_failure`]).
+fn lambda_error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+    what: &str,
+    e: SdkError<E, HttpResponse>,
+) -> ProviderError {
+    lambda_failure(AwsError::from_sdk(what, e))
+}
+
+/// One Lambda call, retried while throttled, failing at 5xx or busy
+/// ([`is_retryable`]) until the step's deadline; "not found" is `None`.
+async fn call_found<T, E, F, Fut>(
+    ctx: &OpContext,
+    what: &str,
+    send: F,
+) -> Result<Option<T>, ProviderError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+{
+    let found = retry(ctx, &Policy::THROTTLING, is_retryable, || async {
+        match send().await.aws(what) {
+            Ok(out) => Ok(Some(out)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    });
+    found.await.map_err(lambda_failure)
 }
 
 /// Whether the input `key` is given and known (not null, not a value that

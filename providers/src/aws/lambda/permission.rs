@@ -3,12 +3,14 @@
 //! follows the grant, so a changed grant adds the new statement before the
 //! old one goes.
 
-use super::{check_known_str, is_known, is_not_found, lambda_error};
+use super::{call_found, check_known_str, is_already_exists, is_known, lambda_failure};
 use crate::aws::ResourceType;
-use crate::aws::kit::{Clients, call, check_required_str, generated_name, opt_str, req_str};
+use crate::aws::kit::{
+    AwsError, Clients, call, check_required_str, generated_name, opt_str, req_str,
+};
 use async_trait::async_trait;
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, ErrorKind, OpContext, ProviderError, ReadRequest,
+    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
     ReadResult, TypeInfo,
 };
 use serde_json::{Map, Value, json};
@@ -188,17 +190,21 @@ impl Grant {
 
 /// The statement with id `sid` in the function's resource policy, if any.
 async fn find_statement(
+    ctx: &OpContext,
     lambda: &aws_sdk_lambda::Client,
     function: &str,
     sid: &str,
 ) -> Result<Option<Value>, ProviderError> {
-    let policy = match lambda.get_policy().function_name(function).send().await {
-        Ok(out) => out.policy().unwrap_or_default().to_string(),
-        // No function, or no policy yet: no statement.
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(lambda_error(&format!("GetPolicy {function}"), e)),
+    let what = format!("GetPolicy {function}");
+    let got = call_found(ctx, &what, || {
+        lambda.get_policy().function_name(function).send()
+    });
+    // No function, or no policy yet: no statement.
+    let Some(out) = got.await? else {
+        return Ok(None);
     };
-    let doc: Value = serde_json::from_str(&policy).map_err(|e| {
+    let policy = out.policy().unwrap_or_default();
+    let doc: Value = serde_json::from_str(policy).map_err(|e| {
         ProviderError::permanent(format!(
             "GetPolicy {function}: the policy is not JSON ({e})"
         ))
@@ -219,23 +225,10 @@ async fn remove_statement(
     function: &str,
     sid: &str,
 ) -> Result<(), ProviderError> {
-    call(ctx, || async {
-        match lambda
-            .remove_permission()
-            .function_name(function)
-            .statement_id(sid)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
-            Err(e) => Err(lambda_error(
-                &format!("RemovePermission {function} {sid}"),
-                e,
-            )),
-        }
-    })
-    .await
+    let what = format!("RemovePermission {function} {sid}");
+    let request = lambda.remove_permission().function_name(function);
+    call_found(ctx, &what, || request.clone().statement_id(sid).send()).await?;
+    Ok(())
 }
 
 /// Adds the statement; `None` if one with this id exists already.
@@ -264,11 +257,11 @@ async fn add_statement(
                     .unwrap_or(Value::Null),
             )),
             Err(e) => {
-                let err = lambda_error(&format!("AddPermission {function} {sid}"), e);
-                if err.kind == ErrorKind::Permanent && err.message.contains("already exists") {
+                let err = AwsError::from_sdk(&format!("AddPermission {function} {sid}"), e);
+                if is_already_exists(&err) {
                     Ok(None)
                 } else {
-                    Err(err)
+                    Err(lambda_failure(err))
                 }
             }
         }
@@ -289,7 +282,7 @@ async fn put_statement(
 ) -> Result<Value, ProviderError> {
     // Two rounds: a statement may appear between our read and our add.
     for _ in 0..2 {
-        if let Some(existing) = call(ctx, || find_statement(lambda, function, sid)).await? {
+        if let Some(existing) = find_statement(ctx, lambda, function, sid).await? {
             if grant.matches(&Grant::from_statement(&existing)) {
                 return Ok(existing);
             }
@@ -391,7 +384,7 @@ impl ResourceType for Permission {
                 statement_id_for(req.inputs, ctx),
             ),
         };
-        let Some(statement) = call(ctx, || find_statement(&lambda, &function, &sid)).await? else {
+        let Some(statement) = find_statement(ctx, &lambda, &function, &sid).await? else {
             return Ok(None);
         };
         let found = Grant::from_statement(&statement);
