@@ -6,15 +6,17 @@
 //! AVAILABLE.
 
 use super::{
-    api_error, apply_patch, check_one_of, delete, found, is_already_exists, partition, patch,
+    apply_patch, check_one_of, delete, found, is_concurrent_modification, partition, patch,
     required, str_or, with_defaults,
 };
 use crate::aws::ResourceType;
 use crate::aws::kit::{
-    Clients, URN_TAG, call, error_code, identity_tags, req_str, sdk_error, wait_for,
+    AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, create_or_adopt,
+    identity_tags, req_str, wait_for,
 };
 use async_trait::async_trait;
 use aws_sdk_acm::types::CertificateStatus;
+use aws_sdk_apigateway::operation::create_domain_name::builders::CreateDomainNameFluentBuilder;
 use aws_sdk_apigateway::operation::get_domain_name::GetDomainNameOutput;
 use aws_sdk_apigateway::types::{
     DomainNameStatus, EndpointConfiguration, EndpointType, Op, SecurityPolicy,
@@ -173,18 +175,18 @@ pub(crate) async fn wait_certificate_issued(
         || {
             let acm = acm.clone();
             async move {
-                let out = match acm.describe_certificate().certificate_arn(arn).send().await {
-                    Ok(out) => out,
-                    Err(e) if error_code(&e).as_deref() == Some("ResourceNotFoundException") => {
-                        return Err(ProviderError::permanent(format!(
-                            "certificate {arn} does not exist in {}",
-                            ctx.region
-                        ))
-                        .with_hint(
-                            "a REGIONAL custom domain needs an ACM certificate in its own region",
-                        ));
-                    }
-                    Err(e) => return Err(sdk_error(&format!("reading certificate {arn}"), e)),
+                let described = acm.describe_certificate().certificate_arn(arn).send().await;
+                let Some(out) = described
+                    .aws(&format!("reading certificate {arn}"))
+                    .found()?
+                else {
+                    return Err(ProviderError::permanent(format!(
+                        "certificate {arn} does not exist in {}",
+                        ctx.region
+                    ))
+                    .with_hint(
+                        "a REGIONAL custom domain needs an ACM certificate in its own region",
+                    ));
                 };
                 let cert = out.certificate();
                 let issued = certificate_issued(
@@ -256,6 +258,63 @@ async fn wait_available(
     .await
 }
 
+/// What create-or-adopt needs about custom domains: the clients, and the
+/// create request with everything but the name.
+struct Domains<'a> {
+    aws: &'a Clients,
+    create: CreateDomainNameFluentBuilder,
+}
+
+#[async_trait]
+impl Managed for Domains<'_> {
+    type State = GetDomainNameOutput;
+    type Made = ();
+
+    fn noun(&self) -> &str {
+        "custom domain"
+    }
+
+    fn refuse_hint(&self) -> String {
+        "a custom domain name is unique per account and region: delete the other one, or use another name".into()
+    }
+
+    /// CreateDomainName is limited to 1 call per 30 s per account and
+    /// region: TooManyRequests is retried until the deadline.
+    fn retry_create(&self, e: &AwsError) -> bool {
+        e.is_transient() || is_concurrent_modification(e)
+    }
+
+    fn is_already_exists(&self, e: &AwsError) -> bool {
+        e.is_code("ConflictException") && !is_concurrent_modification(e)
+    }
+
+    async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
+        let mut request = self.create.clone().domain_name(name);
+        for (k, v) in identity_tags(ctx) {
+            request = request.tags(k, v);
+        }
+        let sent = request.send().await;
+        sent.map(drop)
+            .aws(&format!("creating custom domain {name}"))
+    }
+
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        name: &str,
+    ) -> Result<Option<GetDomainNameOutput>, ProviderError> {
+        get(self.aws, &ctx.region, name).await
+    }
+
+    async fn owner(
+        &self,
+        _ctx: &OpContext,
+        domain: &GetDomainNameOutput,
+    ) -> Result<Option<String>, ProviderError> {
+        Ok(domain.tags().and_then(|t| t.get(URN_TAG)).cloned())
+    }
+}
+
 #[async_trait]
 impl ResourceType for DomainName {
     fn info(&self) -> TypeInfo {
@@ -317,54 +376,19 @@ impl ResourceType for DomainName {
         let policy = str_or(&inputs, "security_policy", "TLS_1_2");
         wait_certificate_issued(aws, ctx, certificate).await?;
         let client = aws.apigateway(&ctx.region).await;
-        // CreateDomainName is limited to 1 call per 30 s per account and
-        // region: TooManyRequests is retried until the deadline. A conflict
-        // means the name exists: not retried, resolved below.
-        let created = call(ctx, || {
-            let mut request = client
-                .create_domain_name()
-                .domain_name(name)
-                .regional_certificate_arn(certificate)
-                .endpoint_configuration(
-                    EndpointConfiguration::builder()
-                        .types(EndpointType::Regional)
-                        .build(),
-                )
-                .security_policy(SecurityPolicy::from(policy));
-            for (k, v) in identity_tags(ctx) {
-                request = request.tags(k, v);
-            }
-            async move {
-                match request.send().await {
-                    Ok(_) => Ok(true),
-                    Err(e) if is_already_exists(&e) => Ok(false),
-                    Err(e) => Err(api_error(&format!("creating custom domain {name}"), e)),
-                }
-            }
-        })
-        .await?;
-        if !created {
-            let existing = get(aws, &ctx.region, name).await?;
-            let owner = existing
-                .as_ref()
-                .and_then(|d| d.tags())
-                .and_then(|t| t.get(URN_TAG));
-            if owner != Some(&ctx.urn) {
-                return Err(ProviderError::permanent(format!(
-                    "custom domain {name} already exists in {} and is not this resource's ({})",
-                    ctx.region,
-                    match owner {
-                        Some(urn) => format!("it belongs to {urn}"),
-                        None => "it has no Meridian tag".to_string(),
-                    }
-                ))
-                .with_hint("a custom domain name is unique per account and region: delete the other one, or use another name"));
-            }
-            // Ours, from an interrupted create: adopt it (and bring its
-            // certificate and policy in line).
-            ctx.status(&format!(
-                "adopting custom domain {name} created earlier by this resource"
-            ));
+        let create = client
+            .create_domain_name()
+            .regional_certificate_arn(certificate)
+            .endpoint_configuration(
+                EndpointConfiguration::builder()
+                    .types(EndpointType::Regional)
+                    .build(),
+            )
+            .security_policy(SecurityPolicy::from(policy));
+        let domains = Domains { aws, create };
+        if let Outcome::Adopted(_) = create_or_adopt(ctx, &domains, name).await? {
+            // Ours, from an interrupted create: bring its certificate and
+            // policy in line.
             let outputs = self
                 .update(aws, ctx, name, &Value::Null, &inputs, &Value::Null)
                 .await?;

@@ -15,7 +15,7 @@ pub mod stage;
 
 use super::ResourceType;
 use super::kit::{
-    Clients, call, caller_account_id, check_required_str, error_code, req_str, sdk_error,
+    AwsError, Clients, call, caller_account_id, check_required_str, error_code, req_str, sdk_error,
 };
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -53,7 +53,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let concurrent = is_concurrent_modification(&e);
+    let concurrent = is_concurrent_modification_sdk(&e);
     let mut err = sdk_error(what, e);
     if concurrent {
         err.kind = ErrorKind::Transient;
@@ -61,16 +61,27 @@ where
     err
 }
 
-fn is_concurrent_modification<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+fn is_concurrent_modification_sdk<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
     match e {
-        SdkError::ServiceError(se) => {
-            let code = se.err().code().unwrap_or("");
-            let message = se.err().message().unwrap_or("").to_ascii_lowercase();
-            matches!(code, "ConflictException" | "BadRequestException")
-                && message.contains("concurrent modification")
-        }
+        SdkError::ServiceError(se) => concurrent_modification(
+            se.err().code().unwrap_or(""),
+            se.err().message().unwrap_or(""),
+        ),
         _ => false,
     }
+}
+
+/// AWS's "Unable to complete operation due to concurrent modification"
+/// (see [`api_error`]): it passes by itself.
+pub(crate) fn is_concurrent_modification(e: &AwsError) -> bool {
+    concurrent_modification(e.code().unwrap_or(""), &e.message)
+}
+
+fn concurrent_modification(code: &str, message: &str) -> bool {
+    matches!(code, "ConflictException" | "BadRequestException")
+        && message
+            .to_ascii_lowercase()
+            .contains("concurrent modification")
 }
 
 /// True for API Gateway's "it does not exist" answer (also given for a child
@@ -82,7 +93,7 @@ pub(crate) fn is_not_found<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bo
 /// True for `ConflictException` that is not a concurrent modification: the
 /// thing being created already exists.
 pub(crate) fn is_already_exists<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
-    error_code(e).as_deref() == Some("ConflictException") && !is_concurrent_modification(e)
+    error_code(e).as_deref() == Some("ConflictException") && !is_concurrent_modification_sdk(e)
 }
 
 /// Mutating calls allowed at once on one REST API (the latency model:
