@@ -1,7 +1,9 @@
 //! `aws:apigateway:BasePathMapping`: routes a custom domain's base path (or
 //! its root) to a stage of a REST API. Domain and base path identify it.
 
-use super::{api_error, apply_patch, delete, found, is_already_exists, patch, required};
+use super::{
+    api_error_with, apply_patch, delete, found, is_concurrent_modification, patch, required,
+};
 use crate::aws::ResourceType;
 use crate::aws::kit::{Clients, call, opt_str, req_str};
 use async_trait::async_trait;
@@ -142,18 +144,16 @@ impl ResourceType for BasePathMapping {
                 .set_base_path(base_path.map(str::to_string));
             async move {
                 request.send().await.map_err(|e| {
-                    let exists = is_already_exists(&e);
-                    let err = api_error(
-                        &format!("mapping base path {key} of {domain} to stage {stage} of REST API {api}"),
-                        e,
-                    );
-                    if exists {
-                        err.with_hint("the domain already maps this base path; delete that mapping or choose another base_path")
-                    } else if err.message.contains("Invalid stage") {
-                        err.with_hint("the stage must exist first: pass the Stage's outputs to the mapping so it depends on it")
-                    } else {
-                        err
-                    }
+                    let what = format!("mapping base path {key} of {domain} to stage {stage} of REST API {api}");
+                    api_error_with(&what, e, |e| {
+                        if e.is_code("ConflictException") && !is_concurrent_modification(e) {
+                            Some("the domain already maps this base path; delete that mapping or choose another base_path")
+                        } else if e.message.contains("Invalid stage") {
+                            Some("the stage must exist first: pass the Stage's outputs to the mapping so it depends on it")
+                        } else {
+                            None
+                        }
+                    })
                 })
             }
         })

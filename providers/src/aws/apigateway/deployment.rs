@@ -7,8 +7,8 @@
 //! description so an interrupted create is found again.
 
 use super::{
-    api_error, api_slot, check_optional_str, delete, found, is_not_found, no_sdk_retries,
-    read_back, required,
+    api_error, api_error_with, api_slot, check_optional_str, delete, found, is_not_found,
+    no_sdk_retries, read_back, required,
 };
 use crate::aws::ResourceType;
 use crate::aws::kit::{Clients, create_once, opt_str, req_str};
@@ -165,14 +165,12 @@ impl ResourceType for Deployment {
                 async move {
                     let _slot = api_slot(&ctx.region, api).await;
                     let created = request.send().await.map_err(|e| {
-                        let err = api_error(&format!("creating a deployment of REST API {api}"), e);
-                        if err.message.contains("doesn't contain any methods")
-                            || err.message.contains("No integration defined")
-                        {
-                            err.with_hint("a deployment needs every method of the API, each with its integration, to exist first: declare the Deployment after the methods and integrations, so its triggers depend on them")
-                        } else {
-                            err
-                        }
+                        let what = format!("creating a deployment of REST API {api}");
+                        api_error_with(&what, e, |e| {
+                            let incomplete = e.message.contains("doesn't contain any methods")
+                                || e.message.contains("No integration defined");
+                            incomplete.then_some("a deployment needs every method of the API, each with its integration, to exist first: declare the Deployment after the methods and integrations, so its triggers depend on them")
+                        })
                     })?;
                     let id = created
                         .id()

@@ -15,7 +15,7 @@ pub mod stage;
 
 use super::ResourceType;
 use super::kit::{
-    AwsError, Clients, call, caller_account_id, check_required_str, error_code, req_str, sdk_error,
+    AwsError, Clients, call, caller_account_id, check_required_str, error_code, req_str,
 };
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -53,12 +53,36 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let concurrent = is_concurrent_modification_sdk(&e);
-    let mut err = sdk_error(what, e);
+    api_failure(AwsError::from_sdk(what, e))
+}
+
+/// Into the engine's error, a concurrent modification transient.
+fn api_failure(e: AwsError) -> ProviderError {
+    let concurrent = is_concurrent_modification(&e);
+    let mut err = ProviderError::from(e);
     if concurrent {
         err.kind = ErrorKind::Transient;
     }
     err
+}
+
+/// [`api_error`], with the hint `hint_for` picks from the classified error.
+pub(crate) fn api_error_with<'h, E, R>(
+    what: &str,
+    e: SdkError<E, R>,
+    hint_for: impl Fn(&AwsError) -> Option<&'h str>,
+) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let e = AwsError::from_sdk(what, e);
+    let hint = hint_for(&e);
+    let err = api_failure(e);
+    match hint {
+        Some(hint) => err.with_hint(hint),
+        None => err,
+    }
 }
 
 fn is_concurrent_modification_sdk<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
@@ -221,9 +245,9 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let exists = is_already_exists(&e);
-    let err = api_error(what, e);
-    if exists { err.with_hint(hint) } else { err }
+    api_error_with(what, e, |e| {
+        (e.is_code("ConflictException") && !is_concurrent_modification(e)).then_some(hint)
+    })
 }
 
 /// The outputs of a type whose every input forces a replacement: an update
