@@ -400,7 +400,7 @@ async fn reconcile(
         .keys()
         .filter(|p| !desired_inline.contains_key(*p))
     {
-        delete_inline(ctx, iam, name, policy).await?;
+        take_off(ctx, iam, name, Attached::Inline(policy)).await?;
     }
 
     let desired_managed: BTreeSet<String> = managed_arns(inputs).into_iter().collect();
@@ -417,31 +417,37 @@ async fn reconcile(
         .await?;
     }
     for arn in actual.managed.difference(&desired_managed) {
-        detach(ctx, iam, name, arn).await?;
+        take_off(ctx, iam, name, Attached::Managed(arn)).await?;
     }
     Ok(())
 }
 
-async fn delete_inline(
-    ctx: &OpContext,
-    iam: &aws_sdk_iam::Client,
-    name: &str,
-    policy: &str,
-) -> Result<(), ProviderError> {
-    let what = format!("DeleteRolePolicy {name}/{policy}");
-    let request = iam.delete_role_policy().role_name(name).policy_name(policy);
-    gone_or_deleted(ctx, &what, || request.clone().send()).await
+/// A policy on a role, to take off it: inline (by name) or attached (by ARN).
+enum Attached<'a> {
+    Inline(&'a str),
+    Managed(&'a str),
 }
 
-async fn detach(
+/// Deletes an inline policy or detaches a managed one (IAM refuses to
+/// delete a role that still has either).
+async fn take_off(
     ctx: &OpContext,
     iam: &aws_sdk_iam::Client,
     name: &str,
-    arn: &str,
+    policy: Attached<'_>,
 ) -> Result<(), ProviderError> {
-    let what = format!("DetachRolePolicy {name} {arn}");
-    let request = iam.detach_role_policy().role_name(name).policy_arn(arn);
-    gone_or_deleted(ctx, &what, || request.clone().send()).await
+    match policy {
+        Attached::Inline(policy) => {
+            let request = iam.delete_role_policy().role_name(name).policy_name(policy);
+            let what = format!("DeleteRolePolicy {name}/{policy}");
+            gone_or_deleted(ctx, &what, || request.clone().send()).await
+        }
+        Attached::Managed(arn) => {
+            let request = iam.detach_role_policy().role_name(name).policy_arn(arn);
+            let what = format!("DetachRolePolicy {name} {arn}");
+            gone_or_deleted(ctx, &what, || request.clone().send()).await
+        }
+    }
 }
 
 /// Sends a delete (or detach) retried like every call: already gone is
@@ -658,10 +664,10 @@ impl ResourceType for Role {
         };
         // IAM refuses to delete a role that still has policies.
         for arn in &actual.managed {
-            detach(ctx, &iam, id, arn).await?;
+            take_off(ctx, &iam, id, Attached::Managed(arn)).await?;
         }
         for policy in actual.inline.keys() {
-            delete_inline(ctx, &iam, id, policy).await?;
+            take_off(ctx, &iam, id, Attached::Inline(policy)).await?;
         }
         ctx.status(&format!("deleting role {id}"));
         let what = format!("DeleteRole {id}");
