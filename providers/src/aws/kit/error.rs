@@ -256,6 +256,18 @@ impl AwsError {
     }
 }
 
+impl AwsError {
+    /// Into the engine's error as transient whatever the code: for a code
+    /// the caller has retried as passing (a table or certificate still in
+    /// use) until the deadline ran out.
+    pub fn into_transient(self) -> ProviderError {
+        ProviderError {
+            kind: ErrorKind::Transient,
+            ..self.into_provider_error()
+        }
+    }
+}
+
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.context, self.detail())

@@ -8,8 +8,9 @@
 //!   line and honouring the step's deadline;
 //! - [`adopt`]: create-or-adopt and read-by-id-or-identity over
 //!   [`Managed`], and [`create_once`];
-//! - [`tags`], [`naming`], [`account`], [`inputs`]: identity tags,
-//!   generated names, the caller's account id, input accessors.
+//! - [`tags`], [`naming`], [`account`], [`inputs`], [`type_info`]: identity
+//!   tags, generated names, the caller's account id, input accessors, a
+//!   type's default timeouts.
 //!
 //! A new resource type is one file: a [`ResourceType`](super::ResourceType)
 //! whose create and read go through [`create_or_adopt`] and
@@ -24,6 +25,7 @@ pub mod inputs;
 pub mod naming;
 pub mod retry;
 pub mod tags;
+pub mod type_info;
 pub mod waiter;
 
 pub use account::caller_account_id;
@@ -33,5 +35,6 @@ pub use error::{AwsError, Failure, NotFoundExt, SdkResultExt, error_code, sdk_er
 pub use inputs::{check_required_str, is_unknown, opt_str, req_str};
 pub use naming::generated_name;
 pub use retry::{Backoff, Policy, Transience, call, retry, retry_reporting, transient_or_code};
-pub use tags::{TOKEN_TAG, URN_TAG, identity_tags, is_ours};
+pub use tags::{TOKEN_TAG, URN_TAG, identity_sdk_tags, identity_tags, is_ours};
+pub use type_info::resource_with_timeouts;
 pub use waiter::{fmt_duration, wait_for};
