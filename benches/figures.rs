@@ -364,45 +364,23 @@ fn global_api_shape(scale_ms: f64) -> Stack {
         ("sae1", Region::SA_EAST_1, "replica-sa"),
     ] {
         let n = |s: &str| format!("{s}-{r}");
-        let s = &mut stack;
-        add(
-            s,
-            &n("cert"),
-            "certificate",
-            &region,
-            &["zone", "delegation"],
-        );
-        add(s, &n("role"), "role", &region, &[table]);
-        add(s, &n("logs"), "log_group", &region, &[]);
-        add(s, &n("fn"), "function", &region, &[&n("role"), &n("logs")]);
-        add(s, &n("api"), "api", &region, &[]);
-        add(s, &n("res-object"), "resource", &region, &[&n("api")]);
-        add(s, &n("res-id"), "resource", &region, &[&n("res-object")]);
-        add(
-            s,
-            &n("method"),
-            "method",
-            &region,
-            &[&n("res-id"), &n("fn")],
-        );
-        add(
-            s,
-            &n("permission"),
-            "permission",
-            &region,
-            &[&n("fn"), &n("api")],
-        );
-        add(s, &n("deployment"), "deployment", &region, &[&n("method")]);
-        add(s, &n("stage"), "stage", &region, &[&n("deployment")]);
-        add(s, &n("domain"), "domain", &region, &[&n("cert")]);
-        add(
-            s,
-            &n("mapping"),
-            "mapping",
-            &region,
-            &[&n("domain"), &n("stage")],
-        );
-        add(s, &n("alias"), "alias", &region, &[&n("domain"), "zone"]);
+        // Adds resource `name` of this region.
+        let mut add_here =
+            |name: &str, kind: &str, deps: &[&str]| add(&mut stack, &n(name), kind, &region, deps);
+        add_here("cert", "certificate", &["zone", "delegation"]);
+        add_here("role", "role", &[table]);
+        add_here("logs", "log_group", &[]);
+        add_here("fn", "function", &[&n("role"), &n("logs")]);
+        add_here("api", "api", &[]);
+        add_here("res-object", "resource", &[&n("api")]);
+        add_here("res-id", "resource", &[&n("res-object")]);
+        add_here("method", "method", &[&n("res-id"), &n("fn")]);
+        add_here("permission", "permission", &[&n("fn"), &n("api")]);
+        add_here("deployment", "deployment", &[&n("method")]);
+        add_here("stage", "stage", &[&n("deployment")]);
+        add_here("domain", "domain", &[&n("cert")]);
+        add_here("mapping", "mapping", &[&n("domain"), &n("stage")]);
+        add_here("alias", "alias", &[&n("domain"), "zone"]);
     }
     stack
 }
@@ -573,24 +551,34 @@ fn plot(sizes: &[SizeFigures]) -> Result<std::path::PathBuf, Box<dyn std::error:
         .draw()?;
     let target = |y: f64| vec![(x_min, y), (x_max, y)];
     let dashed = |c: RGBColor| c.mix(0.5).stroke_width(1);
-    chart
-        .draw_series(LineSeries::new(plan.clone(), BLUE.stroke_width(2)))?
-        .label("preview with a full state: open + load + declare + plan")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
-    chart.draw_series(plan.iter().map(|p| Circle::new(*p, 4, BLUE.filled())))?;
-    chart
-        .draw_series(LineSeries::new(target(100.0), dashed(BLUE)))?
-        .label("target for preview: 1 s per 10,000 (100 us each)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.mix(0.5)));
-    chart
-        .draw_series(LineSeries::new(up.clone(), RED.stroke_width(2)))?
-        .label("up from empty, durable journal, --parallel 32: per step")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
-    chart.draw_series(up.iter().map(|p| Circle::new(*p, 4, RED.filled())))?;
-    chart
-        .draw_series(LineSeries::new(target(1000.0), dashed(RED)))?
-        .label("target for up: 1 ms per step")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.5)));
+    // Each measured curve with its points, then its target as a dashed line.
+    let curves = [
+        (
+            &plan,
+            BLUE,
+            "preview with a full state: open + load + declare + plan",
+            100.0,
+            "target for preview: 1 s per 10,000 (100 us each)",
+        ),
+        (
+            &up,
+            RED,
+            "up from empty, durable journal, --parallel 32: per step",
+            1000.0,
+            "target for up: 1 ms per step",
+        ),
+    ];
+    for (points, color, label, target_us, target_label) in curves {
+        chart
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+        chart.draw_series(points.iter().map(|p| Circle::new(*p, 4, color.filled())))?;
+        chart
+            .draw_series(LineSeries::new(target(target_us), dashed(color)))?
+            .label(target_label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.mix(0.5)));
+    }
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.9))

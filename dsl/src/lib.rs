@@ -63,6 +63,7 @@
 //! resource.
 
 pub mod aws;
+mod builder;
 pub mod null;
 
 pub use meridian_engine::{CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack};
@@ -165,36 +166,25 @@ impl<T> From<&Output<T>> for Val<T> {
         Val::Output(o.clone())
     }
 }
-impl From<&str> for Val<String> {
-    fn from(s: &str) -> Self {
-        Val::Known(s.to_string())
-    }
+/// `Val::Known` from a value of the type itself (or something that converts
+/// into it, like a `&str` into a `String`).
+macro_rules! known_from {
+    ($($from:ty => $to:ty),+ $(,)?) => {
+        $(impl From<$from> for Val<$to> {
+            fn from(v: $from) -> Self {
+                Val::Known(v.into())
+            }
+        })+
+    };
 }
-impl From<String> for Val<String> {
-    fn from(s: String) -> Self {
-        Val::Known(s)
-    }
-}
-impl From<&String> for Val<String> {
-    fn from(s: &String) -> Self {
-        Val::Known(s.clone())
-    }
-}
-impl From<i64> for Val<i64> {
-    fn from(v: i64) -> Self {
-        Val::Known(v)
-    }
-}
-impl From<bool> for Val<bool> {
-    fn from(v: bool) -> Self {
-        Val::Known(v)
-    }
-}
-impl From<Vec<String>> for Val<Vec<String>> {
-    fn from(v: Vec<String>) -> Self {
-        Val::Known(v)
-    }
-}
+known_from!(
+    &str => String,
+    String => String,
+    &String => String,
+    i64 => i64,
+    bool => bool,
+    Vec<String> => Vec<String>,
+);
 
 /// String interpolation over known strings and outputs, like Pulumi's
 /// `interpolate`: `interpolate(["https://", domain.into(), "/"])`.
@@ -251,43 +241,42 @@ pub trait Options: Sized {
         self
     }
     /// Depend on another resource without referencing its outputs.
-    fn depends_on(mut self, resource: &str) -> Self {
-        self.common().options.depends_on.push(resource.to_string());
-        self
+    fn depends_on(self, resource: &str) -> Self {
+        with_options(self, |o| o.depends_on.push(resource.to_string()))
     }
     /// Refuse any plan that would delete or replace it (`false` opts out of
     /// a data-bearing type's default protection).
-    fn protect(mut self, protect: bool) -> Self {
-        self.common().options.protect = Some(protect);
-        self
+    fn protect(self, protect: bool) -> Self {
+        with_options(self, |o| o.protect = Some(protect))
     }
     /// Forget instead of deleting it in the cloud on delete.
-    fn retain_on_delete(mut self, retain: bool) -> Self {
-        self.common().options.retain_on_delete = Some(retain);
-        self
+    fn retain_on_delete(self, retain: bool) -> Self {
+        with_options(self, |o| o.retain_on_delete = Some(retain))
     }
-    fn ignore_changes(mut self, property: &str) -> Self {
-        self.common()
-            .options
-            .ignore_changes
-            .push(property.to_string());
-        self
+    /// Ignore changes to input `property` (and anything under it) when
+    /// diffing.
+    fn ignore_changes(self, property: &str) -> Self {
+        with_options(self, |o| o.ignore_changes.push(property.to_string()))
     }
-    fn replace_on_changes(mut self, property: &str) -> Self {
-        self.common()
-            .options
-            .replace_on_changes
-            .push(property.to_string());
-        self
+    /// Replace the resource (instead of updating it) when input `property`
+    /// (or anything under it) changes.
+    fn replace_on_changes(self, property: &str) -> Self {
+        with_options(self, |o| o.replace_on_changes.push(property.to_string()))
     }
-    fn delete_before_replace(mut self) -> Self {
-        self.common().options.delete_before_replace = true;
-        self
+    /// Replace by deleting first, then creating.
+    fn delete_before_replace(self) -> Self {
+        with_options(self, |o| o.delete_before_replace = true)
     }
-    fn timeouts(mut self, timeouts: CustomTimeouts) -> Self {
-        self.common().options.timeouts = timeouts;
-        self
+    /// Time limits for the resource's operations.
+    fn timeouts(self, timeouts: CustomTimeouts) -> Self {
+        with_options(self, |o| o.timeouts = timeouts)
     }
+}
+
+/// `builder` with its resource options changed by `change`.
+fn with_options<B: Options>(mut builder: B, change: impl FnOnce(&mut ResourceOptions)) -> B {
+    change(&mut builder.common().options);
+    builder
 }
 
 /// Helpers to read `--config` values with defaults.

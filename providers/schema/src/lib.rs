@@ -20,6 +20,53 @@
 //! assert_eq!(RetentionDays::from_days(90), Some(RetentionDays::ThreeMonths));
 //! ```
 
+/// Declares a module of keys: a `&str` constant per key, named as the key
+/// in upper case; after a `;`, further items (the keys of a nested object).
+macro_rules! keys {
+    (
+        $(#[$meta:meta])*
+        pub mod $module:ident { $($key:ident: $value:literal),* $(,)? $(; $($item:item)*)? }
+    ) => {
+        $(#[$meta])*
+        pub mod $module {
+            $(
+                #[doc = concat!("`\"", $value, "\"`")]
+                pub const $key: &str = $value;
+            )*
+            $($($item)*)?
+        }
+    };
+}
+
+/// Declares a resource type's module: its token `TYPE`, the keys of its
+/// inputs (what the DSL writes and the provider reads) in `input`, and of
+/// its outputs (what the provider records) in `output`.
+macro_rules! resource_type {
+    (
+        $(#[$meta:meta])*
+        pub mod $module:ident = $token:literal {
+            input { $($input:tt)* }
+            output { $($output:tt)* }
+        }
+    ) => {
+        $(#[$meta])*
+        pub mod $module {
+            #[doc = concat!("`", $token, "`")]
+            pub const TYPE: &str = $token;
+
+            keys! {
+                /// The keys of the inputs the DSL writes and the provider reads.
+                pub mod input { $($input)* }
+            }
+
+            keys! {
+                /// The keys of the outputs the provider records.
+                pub mod output { $($output)* }
+            }
+        }
+    };
+}
+
 /// Declares an enumeration of the names AWS accepts for something: the
 /// enum, `as_str` (AWS's name), `ALL` and `NAMES` (in the same order) and
 /// `from_name`.

@@ -19,6 +19,13 @@ fn all_known(what: &str, names: &[&str], known: &[&str]) {
     );
 }
 
+/// `all_known` against the values of the SDK enum `$sdk`.
+macro_rules! known_to_sdk {
+    ($names:expr, $sdk:ty) => {
+        all_known(stringify!($sdk), $names, <$sdk>::values())
+    };
+}
+
 #[test]
 fn retention_periods_are_the_22_cloudwatch_logs_accepts() {
     // PutRetentionPolicy's documented values.
@@ -38,80 +45,47 @@ fn retention_periods_are_the_22_cloudwatch_logs_accepts() {
 
 #[test]
 fn lambda_runtimes_and_architectures_are_ones_lambda_knows() {
-    all_known(
-        "runtimes",
-        lambda::Runtime::NAMES,
-        aws_sdk_lambda::types::Runtime::values(),
-    );
-    all_known(
-        "architectures",
-        lambda::Architecture::NAMES,
-        aws_sdk_lambda::types::Architecture::values(),
-    );
-    assert_eq!(lambda::Runtime::NAMES.len(), 22);
-    assert_eq!(lambda::Architecture::default().as_str(), "arm64");
-    assert_eq!(
-        lambda::Runtime::from_name("nodejs20.x"),
-        Some(lambda::Runtime::Nodejs20x)
-    );
-    assert_eq!(lambda::Runtime::from_name("nodejs4.3"), None);
+    use aws_sdk_lambda::types as sdk;
+    use lambda::{Architecture, Runtime};
+    known_to_sdk!(Runtime::NAMES, sdk::Runtime);
+    known_to_sdk!(Architecture::NAMES, sdk::Architecture);
+    assert_eq!(Runtime::NAMES.len(), 22);
+    assert_eq!(Architecture::default().as_str(), "arm64");
+    assert_eq!(Runtime::from_name("nodejs20.x"), Some(Runtime::Nodejs20x));
+    assert_eq!(Runtime::from_name("nodejs4.3"), None);
 }
 
 #[test]
 fn record_types_are_route53_types_except_soa() {
-    all_known(
-        "record types",
-        route53::RecordType::NAMES,
-        aws_sdk_route53::types::RrType::values(),
-    );
-    assert!(!route53::RecordType::NAMES.contains(&"SOA"));
+    use route53::RecordType;
+    known_to_sdk!(RecordType::NAMES, aws_sdk_route53::types::RrType);
+    assert!(!RecordType::NAMES.contains(&"SOA"));
 }
 
 #[test]
 fn api_gateway_names_are_ones_api_gateway_knows() {
+    use apigateway::{
+        AuthorizationType, EndpointType, HttpMethod, IntegrationType, SecurityPolicy,
+    };
     use aws_sdk_apigateway::types as sdk;
-    all_known(
-        "endpoint types",
-        apigateway::EndpointType::NAMES,
-        sdk::EndpointType::values(),
-    );
-    all_known(
-        "integration types",
-        apigateway::IntegrationType::NAMES,
-        sdk::IntegrationType::values(),
-    );
-    all_known(
-        "security policies",
-        apigateway::SecurityPolicy::NAMES,
-        sdk::SecurityPolicy::values(),
-    );
+    known_to_sdk!(EndpointType::NAMES, sdk::EndpointType);
+    known_to_sdk!(IntegrationType::NAMES, sdk::IntegrationType);
+    known_to_sdk!(SecurityPolicy::NAMES, sdk::SecurityPolicy);
     // No SDK enum for these: API Gateway's documented values.
-    all_known(
-        "HTTP methods",
-        apigateway::HttpMethod::NAMES,
-        &[
-            "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
-        ],
-    );
-    all_known(
-        "authorization types",
-        apigateway::AuthorizationType::NAMES,
-        &["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"],
-    );
+    let methods = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
+    ];
+    all_known("HTTP methods", HttpMethod::NAMES, &methods);
+    let authorizations = ["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"];
+    all_known("authorizations", AuthorizationType::NAMES, &authorizations);
 }
 
 #[test]
 fn dynamodb_names_are_ones_dynamodb_knows() {
-    all_known(
-        "attribute types",
-        dynamodb::AttributeType::NAMES,
-        aws_sdk_dynamodb::types::ScalarAttributeType::values(),
-    );
-    all_known(
-        "billing modes",
-        dynamodb::BillingMode::NAMES,
-        aws_sdk_dynamodb::types::BillingMode::values(),
-    );
+    use aws_sdk_dynamodb::types as sdk;
+    use dynamodb::{AttributeType, BillingMode};
+    known_to_sdk!(AttributeType::NAMES, sdk::ScalarAttributeType);
+    known_to_sdk!(BillingMode::NAMES, sdk::BillingMode);
 }
 
 #[test]
@@ -123,10 +97,9 @@ fn regions_are_distinct_well_formed_and_latency_routable() {
         assert!(region.is_known());
     }
     // Route 53 can route by latency to every region Meridian accepts.
-    all_known(
-        "regions",
+    known_to_sdk!(
         Region::NAMES,
-        aws_sdk_route53::types::ResourceRecordSetRegion::values(),
+        aws_sdk_route53::types::ResourceRecordSetRegion
     );
     for commercial in ["us-east-1", "eu-west-1", "sa-east-1", "ap-southeast-2"] {
         assert!(Region::NAMES.contains(&commercial), "{commercial}");

@@ -210,6 +210,15 @@ mod tests {
         HttpResponse::new(400.try_into().unwrap(), SdkBody::empty())
     }
 
+    /// A single write refused with the service error `code`.
+    fn update_failed(code: &str, message: Option<&str>) -> SdkError<UpdateItemError, HttpResponse> {
+        let mut meta = aws_smithy_types::error::ErrorMetadata::builder().code(code);
+        if let Some(message) = message {
+            meta = meta.message(message);
+        }
+        SdkError::service_error(UpdateItemError::generic(meta.build()), response())
+    }
+
     fn cancelled(codes: &[&str]) -> SdkError<TransactWriteItemsError, HttpResponse> {
         let mut b = TransactionCanceledException::builder().message("cancelled");
         for c in codes {
@@ -301,28 +310,16 @@ mod tests {
 
     #[test]
     fn a_missing_table_is_recognised_by_its_code() {
-        let e = SdkError::<UpdateItemError, HttpResponse>::service_error(
-            UpdateItemError::generic(
-                aws_smithy_types::error::ErrorMetadata::builder()
-                    .code("ResourceNotFoundException")
-                    .message("Requested resource not found")
-                    .build(),
-            ),
-            response(),
+        let e = update_failed(
+            "ResourceNotFoundException",
+            Some("Requested resource not found"),
         );
         assert!(matches!(CallError::from_update(e), CallError::TableMissing));
     }
 
     #[test]
     fn a_conflicting_single_write_is_retryable() {
-        let e = SdkError::<UpdateItemError, HttpResponse>::service_error(
-            UpdateItemError::generic(
-                aws_smithy_types::error::ErrorMetadata::builder()
-                    .code("TransactionConflictException")
-                    .build(),
-            ),
-            response(),
-        );
+        let e = update_failed("TransactionConflictException", None);
         assert!(matches!(CallError::from_update(e), CallError::Conflict));
     }
 }

@@ -185,22 +185,11 @@ pub(crate) async fn renew(
     ttl: Duration,
 ) -> Result<(), CallError> {
     let now = now_ms();
-    client
-        .update_item()
-        .table_name(table)
-        .set_key(Some(schema::key(pk, schema::LEASE_SK)))
-        .update_expression("SET #renewed = :now, #expires = :expires")
-        .condition_expression("#holder = :me")
-        .expression_attribute_names("#holder", attr::HOLDER)
-        .expression_attribute_names("#renewed", attr::RENEWED_AT)
-        .expression_attribute_names("#expires", attr::EXPIRES_AT)
-        .expression_attribute_values(":me", AttributeValue::S(holder_id.to_string()))
-        .expression_attribute_values(":now", schema::n(now))
-        .expression_attribute_values(":expires", schema::n(now + ms(ttl)))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(CallError::from_update)
+    let values = [
+        (":now", schema::n(now)),
+        (":expires", schema::n(now + ms(ttl))),
+    ];
+    update_if_held(client, table, pk, holder_id, &RENEW, values).await
 }
 
 /// Clears the holder fields if `holder_id` still holds the lease. The item
@@ -211,25 +200,65 @@ pub(crate) async fn clear(
     pk: &str,
     holder_id: &str,
 ) -> Result<(), CallError> {
-    client
+    let values = [(":zero", schema::n(0))];
+    update_if_held(client, table, pk, holder_id, &CLEAR, values).await
+}
+
+/// An update of the lease item made only while its holder holds it: the
+/// expression and the attributes its `#placeholders` name (`#holder` and
+/// `:me` are added by [`update_if_held`]).
+struct HeldUpdate {
+    expression: &'static str,
+    names: &'static [(&'static str, &'static str)],
+}
+
+const RENEW: HeldUpdate = HeldUpdate {
+    expression: "SET #renewed = :now, #expires = :expires",
+    names: &[
+        ("#renewed", attr::RENEWED_AT),
+        ("#expires", attr::EXPIRES_AT),
+    ],
+};
+
+const CLEAR: HeldUpdate = HeldUpdate {
+    expression: "REMOVE #holder, #host, #pid, #user, #command, #acquired, #renewed, #every SET #expires = :zero",
+    names: &[
+        ("#host", attr::HOST),
+        ("#pid", attr::PID),
+        ("#user", attr::USER),
+        ("#command", attr::COMMAND),
+        ("#acquired", attr::ACQUIRED_AT),
+        ("#renewed", attr::RENEWED_AT),
+        ("#every", attr::RENEW_EVERY),
+        ("#expires", attr::EXPIRES_AT),
+    ],
+};
+
+/// Applies `update` with `values` (its `:placeholders`) if `holder_id` still
+/// holds the lease; `ConditionFailed` otherwise.
+async fn update_if_held<const N: usize>(
+    client: &Client,
+    table: &str,
+    pk: &str,
+    holder_id: &str,
+    update: &HeldUpdate,
+    values: [(&str, AttributeValue); N],
+) -> Result<(), CallError> {
+    let mut request = client
         .update_item()
         .table_name(table)
         .set_key(Some(schema::key(pk, schema::LEASE_SK)))
-        .update_expression(
-            "REMOVE #holder, #host, #pid, #user, #command, #acquired, #renewed, #every SET #expires = :zero",
-        )
+        .update_expression(update.expression)
         .condition_expression("#holder = :me")
         .expression_attribute_names("#holder", attr::HOLDER)
-        .expression_attribute_names("#host", attr::HOST)
-        .expression_attribute_names("#pid", attr::PID)
-        .expression_attribute_names("#user", attr::USER)
-        .expression_attribute_names("#command", attr::COMMAND)
-        .expression_attribute_names("#acquired", attr::ACQUIRED_AT)
-        .expression_attribute_names("#renewed", attr::RENEWED_AT)
-        .expression_attribute_names("#every", attr::RENEW_EVERY)
-        .expression_attribute_names("#expires", attr::EXPIRES_AT)
-        .expression_attribute_values(":me", AttributeValue::S(holder_id.to_string()))
-        .expression_attribute_values(":zero", schema::n(0))
+        .expression_attribute_values(":me", AttributeValue::S(holder_id.to_string()));
+    for (placeholder, attribute) in update.names {
+        request = request.expression_attribute_names(*placeholder, *attribute);
+    }
+    for (placeholder, value) in values {
+        request = request.expression_attribute_values(placeholder, value);
+    }
+    request
         .send()
         .await
         .map(|_| ())

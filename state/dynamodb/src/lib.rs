@@ -108,13 +108,12 @@ pub fn open_with_config(
     create: bool,
     config: Option<aws_config::SdkConfig>,
 ) -> Result<DynamoState, StateError> {
-    validate_stack_name(stack)?;
     let Connection {
         parsed,
         location,
         bridge,
         client,
-    } = Connection::open(url, Some(stack), config)?;
+    } = Connection::for_stack(url, stack, config)?;
     let backend = |detail: String| backend_error(&location, detail);
     if create {
         ensure_table(&bridge, &client, &parsed).map_err(backend)?;
@@ -208,18 +207,13 @@ pub fn unlock_with_config(
     announce: &mut dyn FnMut(&str),
     config: Option<aws_config::SdkConfig>,
 ) -> Result<String, StateError> {
-    validate_stack_name(stack)?;
-    let Connection {
-        parsed,
-        location,
-        bridge,
-        client,
-    } = Connection::open(url, Some(stack), config)?;
-    let backend = |detail: String| backend_error(&location, detail);
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let table = parsed.table.clone();
+    let conn = Connection::for_stack(url, stack, config)?;
+    let backend = |detail: String| backend_error(&conn.location, detail);
+    let (client, table) = (conn.client.clone(), conn.parsed.table.clone());
     let pk = schema::stack_pk(stack);
-    let outcome = bridge
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let outcome = conn
+        .bridge
         .run(async move {
             lease::unlock(&client, &table, &pk, force, |m| {
                 let _ = tx.send(m.to_string());
@@ -246,14 +240,14 @@ pub fn unlock_with_config(
             held_by(&v)
         )),
         Ok(Unlocked::StillRenewed(v)) => Err(StateError::Locked {
-            path: location,
+            path: conn.location,
             holder: format!(
                 "{}, and it is being renewed, so its holder is alive; `unlock --force` breaks it anyway",
                 v.describe(now)
             ),
         }),
         Ok(Unlocked::Changed(v)) => Err(StateError::Locked {
-            path: location,
+            path: conn.location,
             holder: format!(
                 "{}: another run took the lease while unlock watched; nothing was broken",
                 v.describe(now)
@@ -261,7 +255,7 @@ pub fn unlock_with_config(
         }),
         Err(CallError::TableMissing) => Err(backend(format!(
             "the backend table {} does not exist (in this account and region)",
-            parsed.table
+            conn.parsed.table
         ))),
         Err(e) => Err(backend(format!("unlocking: {e}"))),
     }
@@ -292,6 +286,16 @@ struct Connection {
 }
 
 impl Connection {
+    /// The connection for `stack`, whose name is checked first.
+    fn for_stack(
+        url: &str,
+        stack: &str,
+        config: Option<aws_config::SdkConfig>,
+    ) -> Result<Connection, StateError> {
+        validate_stack_name(stack)?;
+        Connection::open(url, Some(stack), config)
+    }
+
     fn open(
         url: &str,
         stack: Option<&str>,

@@ -99,27 +99,22 @@ impl BackendUrl {
 
 impl std::fmt::Display for BackendUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "dynamodb://{}", self.table)?;
-        if let Some(r) = &self.region {
-            write!(f, "?region={r}")?;
+        match &self.region {
+            Some(region) => write!(f, "dynamodb://{}?region={region}", self.table),
+            None => write!(f, "dynamodb://{}", self.table),
         }
-        Ok(())
     }
 }
 
 /// DynamoDB's table-name rule: 3 to 255 of `[A-Za-z0-9_.-]`.
 fn check_table_name(name: &str) -> Result<(), String> {
-    let ok = (3..=255).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if !(3..=255).contains(&name.len()) || !name.chars().all(allowed) {
+        return Err(format!(
             "table name {name:?} is not valid (3 to 255 letters, digits, '_', '-', '.')"
-        ))
+        ));
     }
+    Ok(())
 }
 
 #[cfg(test)]

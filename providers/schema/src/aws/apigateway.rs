@@ -2,210 +2,139 @@
 //! integrations, deployments, stages, custom domains and base path mappings,
 //! and the names API Gateway accepts for their settings.
 
-pub mod rest_api {
-    //! `aws:apigateway:RestApi`.
-
-    pub const TYPE: &str = "aws:apigateway:RestApi";
-
-    pub mod input {
-        /// The name shown in the console (need not be unique).
-        pub const NAME: &str = "name";
-        pub const DESCRIPTION: &str = "description";
-        /// One of [`EndpointType::NAMES`](super::super::EndpointType::NAMES).
-        pub const ENDPOINT_TYPE: &str = "endpoint_type";
-    }
-
-    pub mod output {
-        pub const ID: &str = "id";
-        pub const NAME: &str = "name";
-        /// The id of the API's `/` resource.
-        pub const ROOT_RESOURCE_ID: &str = "root_resource_id";
-        pub const ENDPOINT_TYPE: &str = "endpoint_type";
-        /// The management ARN (`arn:aws:apigateway:<region>::/restapis/<id>`).
-        pub const ARN: &str = "arn";
-        pub const ACCOUNT_ID: &str = "account_id";
-        /// `arn:aws:execute-api:<region>:<account>:<api id>`.
-        pub const EXECUTION_ARN: &str = "execution_arn";
+resource_type! {
+    /// `aws:apigateway:RestApi`. `name` is the name shown in the console
+    /// (need not be unique); `endpoint_type` one of
+    /// [`EndpointType::NAMES`](EndpointType::NAMES). Outputs: `arn` is
+    /// the management ARN (`arn:aws:apigateway:<region>::/restapis/<id>`),
+    /// `execution_arn` is `arn:aws:execute-api:<region>:<account>:<api id>`,
+    /// `root_resource_id` the id of the API's `/` resource.
+    pub mod rest_api = "aws:apigateway:RestApi" {
+        input { NAME: "name", DESCRIPTION: "description", ENDPOINT_TYPE: "endpoint_type" }
+        output {
+            ID: "id", NAME: "name", ROOT_RESOURCE_ID: "root_resource_id",
+            ENDPOINT_TYPE: "endpoint_type", ARN: "arn", ACCOUNT_ID: "account_id",
+            EXECUTION_ARN: "execution_arn",
+        }
     }
 }
 
-pub mod resource {
-    //! `aws:apigateway:Resource`: one path segment.
-
-    pub const TYPE: &str = "aws:apigateway:Resource";
-
-    pub mod input {
-        pub const REST_API_ID: &str = "rest_api_id";
-        /// The API's `root_resource_id` or another resource's `id`.
-        pub const PARENT_ID: &str = "parent_id";
-        /// `object`, `{id}`, `{proxy+}`.
-        pub const PATH_PART: &str = "path_part";
-    }
-
-    pub mod output {
-        pub const ID: &str = "id";
-        /// The full path (`/object/{id}`).
-        pub const PATH: &str = "path";
-        pub const REST_API_ID: &str = "rest_api_id";
-        pub const PARENT_ID: &str = "parent_id";
-        pub const PATH_PART: &str = "path_part";
+resource_type! {
+    /// `aws:apigateway:Resource`: one path segment (`path_part`: `object`,
+    /// `{id}`, `{proxy+}`) under `parent_id` (the API's `root_resource_id`
+    /// or another resource's `id`). The `path` output is the full path
+    /// (`/object/{id}`).
+    pub mod resource = "aws:apigateway:Resource" {
+        input { REST_API_ID: "rest_api_id", PARENT_ID: "parent_id", PATH_PART: "path_part" }
+        output {
+            ID: "id", PATH: "path", REST_API_ID: "rest_api_id", PARENT_ID: "parent_id",
+            PATH_PART: "path_part",
+        }
     }
 }
 
-pub mod method {
-    //! `aws:apigateway:Method`: an HTTP method on a resource.
-
-    pub const TYPE: &str = "aws:apigateway:Method";
-
-    pub mod input {
-        pub const REST_API_ID: &str = "rest_api_id";
-        pub const RESOURCE_ID: &str = "resource_id";
-        /// One of [`HttpMethod::NAMES`](super::super::HttpMethod::NAMES).
-        pub const HTTP_METHOD: &str = "http_method";
-        /// One of [`AuthorizationType::NAMES`](super::super::AuthorizationType::NAMES).
-        pub const AUTHORIZATION_TYPE: &str = "authorization_type";
-        /// Parameter name (`method.request.path.id`) → required.
-        pub const REQUEST_PARAMETERS: &str = "request_parameters";
-    }
-
-    pub mod output {
-        /// `<api id>/<resource id>/<HTTP method>`.
-        pub const ID: &str = "id";
-        pub const REST_API_ID: &str = "rest_api_id";
-        pub const RESOURCE_ID: &str = "resource_id";
-        pub const HTTP_METHOD: &str = "http_method";
-        pub const AUTHORIZATION_TYPE: &str = "authorization_type";
+resource_type! {
+    /// `aws:apigateway:Method`: `http_method` (one of
+    /// [`HttpMethod::NAMES`](HttpMethod::NAMES)) on a resource;
+    /// `authorization_type` one of
+    /// [`AuthorizationType::NAMES`](AuthorizationType::NAMES);
+    /// `request_parameters` maps a parameter name
+    /// (`method.request.path.id`) to whether it is required. The `id`
+    /// output is `<api id>/<resource id>/<HTTP method>`.
+    pub mod method = "aws:apigateway:Method" {
+        input {
+            REST_API_ID: "rest_api_id", RESOURCE_ID: "resource_id", HTTP_METHOD: "http_method",
+            AUTHORIZATION_TYPE: "authorization_type", REQUEST_PARAMETERS: "request_parameters",
+        }
+        output {
+            ID: "id", REST_API_ID: "rest_api_id", RESOURCE_ID: "resource_id",
+            HTTP_METHOD: "http_method", AUTHORIZATION_TYPE: "authorization_type",
+        }
     }
 }
 
-pub mod integration {
-    //! `aws:apigateway:Integration`: what a method calls.
-
-    pub const TYPE: &str = "aws:apigateway:Integration";
-
-    pub mod input {
-        pub const REST_API_ID: &str = "rest_api_id";
-        pub const RESOURCE_ID: &str = "resource_id";
-        /// The method's HTTP method.
-        pub const HTTP_METHOD: &str = "http_method";
-        /// One of [`IntegrationType::NAMES`](super::super::IntegrationType::NAMES) (`"type"`).
-        pub const TYPE: &str = "type";
-        /// The method API Gateway calls the backend with.
-        pub const INTEGRATION_HTTP_METHOD: &str = "integration_http_method";
-        pub const URI: &str = "uri";
-    }
-
-    pub mod output {
-        /// `<api id>/<resource id>/<HTTP method>`.
-        pub const ID: &str = "id";
-        pub const REST_API_ID: &str = "rest_api_id";
-        pub const RESOURCE_ID: &str = "resource_id";
-        pub const HTTP_METHOD: &str = "http_method";
-        /// The integration type (`"type"`).
-        pub const TYPE: &str = "type";
-        pub const INTEGRATION_HTTP_METHOD: &str = "integration_http_method";
-        pub const URI: &str = "uri";
+resource_type! {
+    /// `aws:apigateway:Integration`: what a method (`http_method` is the
+    /// method's) calls. `type` is one of
+    /// [`IntegrationType::NAMES`](IntegrationType::NAMES);
+    /// `integration_http_method` the method API Gateway calls the backend
+    /// with. The `id` output is the method's.
+    pub mod integration = "aws:apigateway:Integration" {
+        input {
+            REST_API_ID: "rest_api_id", RESOURCE_ID: "resource_id", HTTP_METHOD: "http_method",
+            TYPE: "type", INTEGRATION_HTTP_METHOD: "integration_http_method", URI: "uri",
+        }
+        output {
+            ID: "id", REST_API_ID: "rest_api_id", RESOURCE_ID: "resource_id",
+            HTTP_METHOD: "http_method", TYPE: "type",
+            INTEGRATION_HTTP_METHOD: "integration_http_method", URI: "uri",
+        }
     }
 }
 
-pub mod deployment {
-    //! `aws:apigateway:Deployment`: a snapshot of the API that a stage serves.
-
-    pub const TYPE: &str = "aws:apigateway:Deployment";
-
-    pub mod input {
-        pub const REST_API_ID: &str = "rest_api_id";
-        pub const DESCRIPTION: &str = "description";
-        /// Any value; a change forces a new deployment.
-        pub const TRIGGERS: &str = "triggers";
-    }
-
-    pub mod output {
-        pub const ID: &str = "id";
-        pub const REST_API_ID: &str = "rest_api_id";
-        pub const DESCRIPTION: &str = "description";
+resource_type! {
+    /// `aws:apigateway:Deployment`: a snapshot of the API that a stage
+    /// serves; `triggers` is any value, a change forces a new deployment.
+    pub mod deployment = "aws:apigateway:Deployment" {
+        input { REST_API_ID: "rest_api_id", DESCRIPTION: "description", TRIGGERS: "triggers" }
+        output { ID: "id", REST_API_ID: "rest_api_id", DESCRIPTION: "description" }
     }
 }
 
-pub mod stage {
-    //! `aws:apigateway:Stage`: a named stage serving a deployment.
-
-    pub const TYPE: &str = "aws:apigateway:Stage";
-
-    pub mod input {
-        pub const REST_API_ID: &str = "rest_api_id";
-        pub const STAGE_NAME: &str = "stage_name";
-        pub const DEPLOYMENT_ID: &str = "deployment_id";
-        pub const DESCRIPTION: &str = "description";
-        /// Stage variable name → value.
-        pub const VARIABLES: &str = "variables";
-    }
-
-    pub mod output {
-        /// `<api id>/<stage>`.
-        pub const ID: &str = "id";
-        pub const STAGE_NAME: &str = "stage_name";
-        pub const REST_API_ID: &str = "rest_api_id";
-        pub const DEPLOYMENT_ID: &str = "deployment_id";
-        /// `https://<api id>.execute-api.<region>.amazonaws.com/<stage>/`.
-        pub const INVOKE_URL: &str = "invoke_url";
-        /// The management ARN.
-        pub const ARN: &str = "arn";
-        /// `arn:aws:execute-api:<region>:<account>:<api id>/<stage>`.
-        pub const EXECUTION_ARN: &str = "execution_arn";
+resource_type! {
+    /// `aws:apigateway:Stage`: a named stage serving a deployment;
+    /// `variables` maps stage variable names to values. Outputs: `id` is
+    /// `<api id>/<stage>`, `invoke_url`
+    /// `https://<api id>.execute-api.<region>.amazonaws.com/<stage>/`,
+    /// `execution_arn` `arn:aws:execute-api:<region>:<account>:<api id>/<stage>`,
+    /// `arn` the management ARN.
+    pub mod stage = "aws:apigateway:Stage" {
+        input {
+            REST_API_ID: "rest_api_id", STAGE_NAME: "stage_name", DEPLOYMENT_ID: "deployment_id",
+            DESCRIPTION: "description", VARIABLES: "variables",
+        }
+        output {
+            ID: "id", STAGE_NAME: "stage_name", REST_API_ID: "rest_api_id",
+            DEPLOYMENT_ID: "deployment_id", INVOKE_URL: "invoke_url", ARN: "arn",
+            EXECUTION_ARN: "execution_arn",
+        }
     }
 }
 
-pub mod domain_name {
-    //! `aws:apigateway:DomainName`: a regional custom domain.
-
-    pub const TYPE: &str = "aws:apigateway:DomainName";
-
-    pub mod input {
-        pub const DOMAIN_NAME: &str = "domain_name";
-        /// An ACM certificate in the domain's own region.
-        pub const REGIONAL_CERTIFICATE_ARN: &str = "regional_certificate_arn";
-        pub const ENDPOINT_TYPE: &str = "endpoint_type";
-        /// One of [`SecurityPolicy::NAMES`](super::super::SecurityPolicy::NAMES).
-        pub const SECURITY_POLICY: &str = "security_policy";
-    }
-
-    pub mod output {
-        pub const DOMAIN_NAME: &str = "domain_name";
-        /// `d-xxxxxxxxxx.execute-api.<region>.amazonaws.com`: the alias target.
-        pub const REGIONAL_DOMAIN_NAME: &str = "regional_domain_name";
-        /// API Gateway's hosted zone in the region: the alias target's zone.
-        pub const REGIONAL_HOSTED_ZONE_ID: &str = "regional_hosted_zone_id";
-        pub const REGIONAL_CERTIFICATE_ARN: &str = "regional_certificate_arn";
-        pub const SECURITY_POLICY: &str = "security_policy";
-        pub const ARN: &str = "arn";
+resource_type! {
+    /// `aws:apigateway:DomainName`: a regional custom domain with an ACM
+    /// certificate of its own region; `security_policy` one of
+    /// [`SecurityPolicy::NAMES`](SecurityPolicy::NAMES). Outputs:
+    /// `regional_domain_name` (`d-xxxxxxxxxx.execute-api.<region>.amazonaws.com`)
+    /// and `regional_hosted_zone_id` are the Route 53 alias target.
+    pub mod domain_name = "aws:apigateway:DomainName" {
+        input {
+            DOMAIN_NAME: "domain_name", REGIONAL_CERTIFICATE_ARN: "regional_certificate_arn",
+            ENDPOINT_TYPE: "endpoint_type", SECURITY_POLICY: "security_policy",
+        }
+        output {
+            DOMAIN_NAME: "domain_name", REGIONAL_DOMAIN_NAME: "regional_domain_name",
+            REGIONAL_HOSTED_ZONE_ID: "regional_hosted_zone_id",
+            REGIONAL_CERTIFICATE_ARN: "regional_certificate_arn",
+            SECURITY_POLICY: "security_policy", ARN: "arn",
+        }
     }
 }
 
-pub mod base_path_mapping {
-    //! `aws:apigateway:BasePathMapping`: serves a stage at a custom domain.
-
-    pub const TYPE: &str = "aws:apigateway:BasePathMapping";
-
-    pub mod input {
-        pub const DOMAIN_NAME: &str = "domain_name";
-        pub const REST_API_ID: &str = "rest_api_id";
-        /// The stage's name.
-        pub const STAGE: &str = "stage";
-        /// Absent: the domain's root.
-        pub const BASE_PATH: &str = "base_path";
-    }
-
-    pub mod output {
-        /// `<domain>/<base path>`.
-        pub const ID: &str = "id";
-        pub const DOMAIN_NAME: &str = "domain_name";
-        /// As AWS shows it: `(none)` for the root.
-        pub const BASE_PATH: &str = "base_path";
-        pub const REST_API_ID: &str = "rest_api_id";
-        pub const STAGE: &str = "stage";
-        /// `https://<domain>/<base path>`.
-        pub const URL: &str = "url";
+resource_type! {
+    /// `aws:apigateway:BasePathMapping`: serves the stage named `stage` at a
+    /// custom domain, at its root (no `base_path`) or under `base_path`.
+    /// Outputs: `id` is `<domain>/<base path>`, `base_path` as AWS shows it
+    /// (`(none)` for the root), `url` `https://<domain>/<base path>`.
+    pub mod base_path_mapping = "aws:apigateway:BasePathMapping" {
+        input {
+            DOMAIN_NAME: "domain_name", REST_API_ID: "rest_api_id", STAGE: "stage",
+            BASE_PATH: "base_path",
+        }
+        output {
+            ID: "id", DOMAIN_NAME: "domain_name", BASE_PATH: "base_path",
+            REST_API_ID: "rest_api_id", STAGE: "stage", URL: "url",
+        }
     }
 }
 
@@ -224,14 +153,8 @@ aws_names! {
 aws_names! {
     /// An HTTP method of a route (`Any` matches every method).
     pub enum HttpMethod {
-        Get = "GET",
-        Post = "POST",
-        Put = "PUT",
-        Patch = "PATCH",
-        Delete = "DELETE",
-        Head = "HEAD",
-        Options = "OPTIONS",
-        Any = "ANY",
+        Get = "GET", Post = "POST", Put = "PUT", Patch = "PATCH", Delete = "DELETE",
+        Head = "HEAD", Options = "OPTIONS", Any = "ANY",
     }
 }
 
@@ -265,7 +188,6 @@ aws_names! {
 aws_names! {
     /// The TLS versions a custom domain accepts.
     pub enum SecurityPolicy {
-        Tls12 = "TLS_1_2",
-        Tls10 = "TLS_1_0",
+        Tls12 = "TLS_1_2", Tls10 = "TLS_1_0",
     }
 }

@@ -1,56 +1,41 @@
 //! DynamoDB: global tables, and the key and billing names DynamoDB accepts.
 
-pub mod global_table {
-    //! `aws:dynamodb:GlobalTable`: a table in the resource's region with
-    //! replicas in others.
+resource_type! {
+    /// `aws:dynamodb:GlobalTable`: a table in the resource's region with
+    /// replicas in `replica_regions`. `partition_key` and `sort_key` are
+    /// objects with the keys of [`global_table::input::key`]; `billing_mode` is one of
+    /// [`BillingMode::NAMES`](BillingMode::NAMES). Outputs: `arn` is
+    /// the primary table's, `arns` maps each region to the table's ARN there,
+    /// `regions` lists every region holding the table, primary first.
+    pub mod global_table = "aws:dynamodb:GlobalTable" {
+        input {
+            TABLE_NAME: "table_name", PARTITION_KEY: "partition_key", SORT_KEY: "sort_key",
+            BILLING_MODE: "billing_mode", READ_CAPACITY: "read_capacity",
+            WRITE_CAPACITY: "write_capacity", REPLICA_REGIONS: "replica_regions";
 
-    pub const TYPE: &str = "aws:dynamodb:GlobalTable";
-
-    pub mod input {
-        pub const TABLE_NAME: &str = "table_name";
-        /// An object with the keys of [`key`].
-        pub const PARTITION_KEY: &str = "partition_key";
-        /// An object with the keys of [`key`].
-        pub const SORT_KEY: &str = "sort_key";
-        /// One of [`BillingMode::NAMES`](super::super::BillingMode::NAMES).
-        pub const BILLING_MODE: &str = "billing_mode";
-        pub const READ_CAPACITY: &str = "read_capacity";
-        pub const WRITE_CAPACITY: &str = "write_capacity";
-        pub const REPLICA_REGIONS: &str = "replica_regions";
-
-        /// The keys of a key attribute.
-        pub mod key {
-            pub const NAME: &str = "name";
-            /// One of [`AttributeType::NAMES`](super::super::super::AttributeType::NAMES) (`"type"`).
-            pub const TYPE: &str = "type";
+            keys! {
+                /// The keys of a key attribute (`TYPE`: one of
+                /// [`AttributeType::NAMES`](super::super::AttributeType::NAMES)).
+                pub mod key { NAME: "name", TYPE: "type" }
+            }
         }
-    }
-
-    pub mod output {
-        pub const TABLE_NAME: &str = "table_name";
-        /// The primary table's ARN.
-        pub const ARN: &str = "arn";
-        /// Region → the table's ARN there (primary included).
-        pub const ARNS: &str = "arns";
-        pub const STREAM_ARN: &str = "stream_arn";
-        /// Every region holding the table, primary first.
-        pub const REGIONS: &str = "regions";
+        output {
+            TABLE_NAME: "table_name", ARN: "arn", ARNS: "arns", STREAM_ARN: "stream_arn",
+            REGIONS: "regions",
+        }
     }
 }
 
 aws_names! {
     /// The scalar type of a key attribute.
     pub enum AttributeType {
-        String = "S",
-        Number = "N",
-        Binary = "B",
+        String = "S", Number = "N", Binary = "B",
     }
 }
 
 aws_names! {
     /// How a table is billed. A table with replicas must be on demand.
     pub enum BillingMode {
-        PayPerRequest = "PAY_PER_REQUEST",
-        Provisioned = "PROVISIONED",
+        PayPerRequest = "PAY_PER_REQUEST", Provisioned = "PROVISIONED",
     }
 }

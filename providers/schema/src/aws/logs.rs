@@ -1,50 +1,44 @@
 //! CloudWatch Logs: log groups, and the retention periods AWS accepts.
 
-pub mod log_group {
-    //! `aws:logs:LogGroup`.
-
-    pub const TYPE: &str = "aws:logs:LogGroup";
-
-    pub mod input {
-        pub const LOG_GROUP_NAME: &str = "log_group_name";
-        /// Days, one of [`RetentionDays::DAYS`](super::super::RetentionDays::DAYS);
-        /// absent: kept forever.
-        pub const RETENTION_IN_DAYS: &str = "retention_in_days";
-    }
-
-    pub mod output {
-        pub const LOG_GROUP_NAME: &str = "log_group_name";
-        /// The group's ARN, without the `:*` that DescribeLogGroups appends.
-        pub const ARN: &str = "arn";
+resource_type! {
+    /// `aws:logs:LogGroup`. `retention_in_days` is one of
+    /// [`RetentionDays::DAYS`](RetentionDays::DAYS) (absent: kept
+    /// forever); the `arn` output has no `:*` suffix (DescribeLogGroups
+    /// appends one).
+    pub mod log_group = "aws:logs:LogGroup" {
+        input { LOG_GROUP_NAME: "log_group_name", RETENTION_IN_DAYS: "retention_in_days" }
+        output { LOG_GROUP_NAME: "log_group_name", ARN: "arn" }
     }
 }
 
 /// How long a log group keeps events (the values CloudWatch Logs accepts,
-/// named as in the CDK's `RetentionDays`).
+/// named as in the CDK's `RetentionDays`). Each variant's discriminant is
+/// its number of days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i64)]
 pub enum RetentionDays {
-    OneDay,
-    ThreeDays,
-    FiveDays,
-    OneWeek,
-    TwoWeeks,
-    OneMonth,
-    TwoMonths,
-    ThreeMonths,
-    FourMonths,
-    FiveMonths,
-    SixMonths,
-    OneYear,
-    ThirteenMonths,
-    EighteenMonths,
-    TwoYears,
-    ThreeYears,
-    FiveYears,
-    SixYears,
-    SevenYears,
-    EightYears,
-    NineYears,
-    TenYears,
+    OneDay = 1,
+    ThreeDays = 3,
+    FiveDays = 5,
+    OneWeek = 7,
+    TwoWeeks = 14,
+    OneMonth = 30,
+    TwoMonths = 60,
+    ThreeMonths = 90,
+    FourMonths = 120,
+    FiveMonths = 150,
+    SixMonths = 180,
+    OneYear = 365,
+    ThirteenMonths = 400,
+    EighteenMonths = 545,
+    TwoYears = 731,
+    ThreeYears = 1096,
+    FiveYears = 1827,
+    SixYears = 2192,
+    SevenYears = 2557,
+    EightYears = 2922,
+    NineYears = 3288,
+    TenYears = 3653,
 }
 
 impl RetentionDays {
@@ -79,10 +73,15 @@ impl RetentionDays {
 
     /// The day counts CloudWatch Logs accepts, in the order of
     /// [`RetentionDays::ALL`].
-    pub const DAYS: [i64; 22] = [
-        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-        2922, 3288, 3653,
-    ];
+    pub const DAYS: [i64; 22] = {
+        let mut days = [0; 22];
+        let mut i = 0;
+        while i < days.len() {
+            days[i] = Self::ALL[i].days();
+            i += 1;
+        }
+        days
+    };
 
     /// The period of exactly `days` days, if CloudWatch Logs accepts it.
     pub fn from_days(days: i64) -> Option<RetentionDays> {
@@ -91,8 +90,6 @@ impl RetentionDays {
 
     /// The number of days.
     pub const fn days(self) -> i64 {
-        // `ALL` lists the variants in declaration order, so a variant's
-        // discriminant is its index in `ALL` and `DAYS`.
-        Self::DAYS[self as usize]
+        self as i64
     }
 }
