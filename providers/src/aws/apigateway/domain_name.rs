@@ -12,7 +12,7 @@ use super::{
 use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, create_or_adopt,
-    identity_tags, req_str, wait_for,
+    identity_tags, req_str, resource_with_timeouts, wait_for,
 };
 use async_trait::async_trait;
 use aws_sdk_acm::types::CertificateStatus;
@@ -22,8 +22,8 @@ use aws_sdk_apigateway::types::{
     DomainNameStatus, EndpointConfiguration, EndpointType, Op, SecurityPolicy,
 };
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
-    ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    UNKNOWN,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -320,14 +320,7 @@ impl ResourceType for DomainName {
     fn info(&self) -> TypeInfo {
         // Terraform allows 60 min: TLS policy changes and service incidents
         // have taken that long (latency model §8).
-        TypeInfo {
-            timeouts: DefaultTimeouts {
-                create: Duration::from_secs(60 * 60),
-                update: Duration::from_secs(60 * 60),
-                delete: Duration::from_secs(20 * 60),
-            },
-            ..TypeInfo::resource(TYPE)
-        }
+        resource_with_timeouts(TYPE, 60, 60, 20)
     }
 
     fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure> {

@@ -9,7 +9,7 @@ use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, Managed, NotFoundExt, Outcome, Policy, SdkResultExt, URN_TAG, call,
     create_or_adopt, generated_name, identity_tags, is_unknown, opt_str, read_by_id_or_identity,
-    retry, transient_or_code,
+    resource_with_timeouts, retry, transient_or_code,
 };
 use async_trait::async_trait;
 use aws_sdk_iam::operation::create_role::builders::CreateRoleFluentBuilder;
@@ -17,13 +17,12 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, ErrorKind, OpContext, ProviderError, ReadRequest,
-    ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, ErrorKind, OpContext, ProviderError, ReadRequest, ReadResult,
+    TypeInfo, UNKNOWN,
 };
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::time::Duration;
 
 pub use meridian_schema::aws::iam::role::TYPE as ROLE;
 
@@ -529,14 +528,7 @@ impl Managed for Roles<'_> {
 #[async_trait]
 impl ResourceType for Role {
     fn info(&self) -> TypeInfo {
-        TypeInfo {
-            timeouts: DefaultTimeouts {
-                create: Duration::from_secs(5 * 60),
-                update: Duration::from_secs(5 * 60),
-                delete: Duration::from_secs(5 * 60),
-            },
-            ..TypeInfo::resource(ROLE)
-        }
+        resource_with_timeouts(ROLE, 5, 5, 5)
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {

@@ -16,7 +16,8 @@ use super::{call_found, is_already_exists, is_retryable, lambda_error, lambda_fa
 use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, Managed, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
-    identity_tags, opt_str, read_by_id_or_identity, req_str, retry, wait_for,
+    identity_tags, opt_str, read_by_id_or_identity, req_str, resource_with_timeouts, retry,
+    wait_for,
 };
 use async_trait::async_trait;
 use aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder;
@@ -24,8 +25,7 @@ use aws_sdk_lambda::types::{
     Architecture, FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime, State,
 };
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
-    ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -457,14 +457,7 @@ impl Managed for Functions<'_> {
 #[async_trait]
 impl ResourceType for Function {
     fn info(&self) -> TypeInfo {
-        TypeInfo {
-            timeouts: DefaultTimeouts {
-                create: Duration::from_secs(10 * 60),
-                update: Duration::from_secs(10 * 60),
-                delete: Duration::from_secs(5 * 60),
-            },
-            ..TypeInfo::resource(FUNCTION)
-        }
+        resource_with_timeouts(FUNCTION, 10, 10, 5)
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {

@@ -7,14 +7,13 @@ use super::{call_found, check_known_str, is_already_exists, is_known, lambda_fai
 use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, call, check_required_str, generated_name, opt_str, req_str,
+    resource_with_timeouts,
 };
 use async_trait::async_trait;
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
-    ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
 use serde_json::{Map, Value, json};
-use std::time::Duration;
 
 pub use meridian_schema::aws::lambda::permission::TYPE as PERMISSION;
 
@@ -310,14 +309,7 @@ fn permission_id(function: &str, sid: &str) -> String {
 #[async_trait]
 impl ResourceType for Permission {
     fn info(&self) -> TypeInfo {
-        TypeInfo {
-            timeouts: DefaultTimeouts {
-                create: Duration::from_secs(5 * 60),
-                update: Duration::from_secs(5 * 60),
-                delete: Duration::from_secs(5 * 60),
-            },
-            ..TypeInfo::resource(PERMISSION)
-        }
+        resource_with_timeouts(PERMISSION, 5, 5, 5)
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {

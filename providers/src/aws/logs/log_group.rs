@@ -6,16 +6,14 @@ use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call,
     check_required_str, create_or_adopt, identity_tags, is_unknown, opt_str,
-    read_by_id_or_identity, req_str,
+    read_by_id_or_identity, req_str, resource_with_timeouts,
 };
 use async_trait::async_trait;
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
-    ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-use std::time::Duration;
 
 use meridian_schema::aws::logs::RetentionDays;
 pub use meridian_schema::aws::logs::log_group::TYPE as LOG_GROUP;
@@ -223,14 +221,7 @@ impl Managed for Group<'_> {
 #[async_trait]
 impl ResourceType for LogGroup {
     fn info(&self) -> TypeInfo {
-        TypeInfo {
-            timeouts: DefaultTimeouts {
-                create: Duration::from_secs(2 * 60),
-                update: Duration::from_secs(2 * 60),
-                delete: Duration::from_secs(2 * 60),
-            },
-            ..TypeInfo::resource(LOG_GROUP)
-        }
+        resource_with_timeouts(LOG_GROUP, 2, 2, 2)
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {

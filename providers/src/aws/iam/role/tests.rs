@@ -2,6 +2,7 @@
 
 use super::*;
 use meridian_engine::UNKNOWN;
+use std::time::Duration;
 
 fn lambda_trust() -> Value {
     json!({
