@@ -1,9 +1,11 @@
 //! `aws:apigateway:BasePathMapping`: routes a custom domain's base path (or
 //! its root) to a stage of a REST API. Domain and base path identify it.
 
-use super::{api_error, is_already_exists, is_not_found, patch};
+use super::{
+    api_error_with, apply_patch, delete, found, is_concurrent_modification, patch, required,
+};
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, call_retrying, check_required_str, opt_str, req_str};
+use crate::aws::kit::{Clients, call, opt_str, req_str};
 use async_trait::async_trait;
 use aws_sdk_apigateway::types::Op;
 use meridian_engine::{
@@ -12,7 +14,7 @@ use meridian_engine::{
 };
 use serde_json::{Value, json};
 
-pub const TYPE: &str = "aws:apigateway:BasePathMapping";
+pub use meridian_schema::aws::apigateway::base_path_mapping::TYPE;
 /// How AWS names the root mapping (no base path).
 const ROOT: &str = "(none)";
 const REPLACE_KEYS: &[&str] = &["domain_name", "base_path"];
@@ -78,23 +80,18 @@ async fn get(
     base_path: &str,
 ) -> Result<Option<(Option<String>, Option<String>)>, ProviderError> {
     let client = aws.apigateway(region).await;
-    match client
-        .get_base_path_mapping()
-        .domain_name(domain)
-        .base_path(base_path)
-        .send()
-        .await
-    {
-        Ok(out) => Ok(Some((
+    let request = client.get_base_path_mapping().domain_name(domain);
+    let sent = request.base_path(base_path).send().await;
+    let out = found(
+        &format!("reading base path mapping {base_path} of {domain}"),
+        sent,
+    )?;
+    Ok(out.map(|out| {
+        (
             out.rest_api_id().map(str::to_string),
             out.stage().map(str::to_string),
-        ))),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(api_error(
-            &format!("reading base path mapping {base_path} of {domain}"),
-            e,
-        )),
-    }
+        )
+    }))
 }
 
 #[async_trait]
@@ -104,10 +101,7 @@ impl ResourceType for BasePathMapping {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = Vec::new();
-        check_required_str(inputs, "domain_name", &mut out);
-        check_required_str(inputs, "rest_api_id", &mut out);
-        check_required_str(inputs, "stage", &mut out);
+        let mut out = required(inputs, &["domain_name", "rest_api_id", "stage"]);
         match inputs.get("base_path") {
             None | Some(Value::Null) => {}
             Some(Value::String(p)) if p == UNKNOWN => {}
@@ -141,7 +135,7 @@ impl ResourceType for BasePathMapping {
         let base_path = opt_str(inputs, "base_path");
         let key = key_of(base_path);
         let client = aws.apigateway(&ctx.region).await;
-        let created = call_retrying(ctx, || {
+        let created = call(ctx, || {
             let request = client
                 .create_base_path_mapping()
                 .domain_name(domain)
@@ -150,18 +144,16 @@ impl ResourceType for BasePathMapping {
                 .set_base_path(base_path.map(str::to_string));
             async move {
                 request.send().await.map_err(|e| {
-                    let exists = is_already_exists(&e);
-                    let err = api_error(
-                        &format!("mapping base path {key} of {domain} to stage {stage} of REST API {api}"),
-                        e,
-                    );
-                    if exists {
-                        err.with_hint("the domain already maps this base path; delete that mapping or choose another base_path")
-                    } else if err.message.contains("Invalid stage") {
-                        err.with_hint("the stage must exist first: pass the Stage's outputs to the mapping so it depends on it")
-                    } else {
-                        err
-                    }
+                    let what = format!("mapping base path {key} of {domain} to stage {stage} of REST API {api}");
+                    api_error_with(&what, e, |e| {
+                        if e.is_code("ConflictException") && !is_concurrent_modification(e) {
+                            Some("the domain already maps this base path; delete that mapping or choose another base_path")
+                        } else if e.message.contains("Invalid stage") {
+                            Some("the stage must exist first: pass the Stage's outputs to the mapping so it depends on it")
+                        } else {
+                            None
+                        }
+                    })
                 })
             }
         })
@@ -222,22 +214,16 @@ impl ResourceType for BasePathMapping {
         if cur_stage.as_deref() != Some(stage) {
             ops.push(patch(Op::Replace, "/stage", Some(stage)));
         }
-        if !ops.is_empty() {
-            let client = aws.apigateway(&ctx.region).await;
-            call_retrying(ctx, || {
-                let request = client
-                    .update_base_path_mapping()
-                    .domain_name(domain)
-                    .base_path(key)
-                    .set_patch_operations(Some(ops.clone()));
-                async move {
-                    request.send().await.map_err(|e| {
-                        api_error(&format!("updating base path mapping {key} of {domain}"), e)
-                    })
-                }
-            })
-            .await?;
-        }
+        let client = aws.apigateway(&ctx.region).await;
+        let what = format!("updating base path mapping {key} of {domain}");
+        apply_patch(ctx, None, &what, ops, |ops| {
+            let request = client.update_base_path_mapping().domain_name(domain);
+            request
+                .base_path(key)
+                .set_patch_operations(Some(ops))
+                .send()
+        })
+        .await?;
         let (api, stage) = get(aws, &ctx.region, domain, key)
             .await?
             .ok_or_else(missing)?;
@@ -254,21 +240,10 @@ impl ResourceType for BasePathMapping {
     ) -> Result<(), ProviderError> {
         let (domain, key) = split_id(id)?;
         let client = aws.apigateway(&ctx.region).await;
-        call_retrying(ctx, || {
-            let request = client
-                .delete_base_path_mapping()
-                .domain_name(domain)
-                .base_path(key);
-            async move {
-                match request.send().await {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_not_found(&e) => Ok(()),
-                    Err(e) => Err(api_error(
-                        &format!("deleting base path mapping {key} of {domain}"),
-                        e,
-                    )),
-                }
-            }
+        let what = format!("deleting base path mapping {key} of {domain}");
+        delete(ctx, None, &what, || {
+            let request = client.delete_base_path_mapping().domain_name(domain);
+            request.base_path(key).send()
         })
         .await
     }

@@ -6,16 +6,19 @@
 //! Deployments cannot be tagged; the create's token is kept in the
 //! description so an interrupted create is found again.
 
-use super::{api_error, api_slot, check_optional_str, is_not_found, mutate_api, no_sdk_retries};
+use super::{
+    api_error, api_error_with, api_slot, check_optional_str, delete, found, is_not_found,
+    no_sdk_retries, read_back, required,
+};
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, check_required_str, create_once, opt_str, req_str};
+use crate::aws::kit::{Clients, create_once, opt_str, req_str};
 use async_trait::async_trait;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
 use serde_json::{Value, json};
 
-pub const TYPE: &str = "aws:apigateway:Deployment";
+pub use meridian_schema::aws::apigateway::deployment::TYPE;
 
 /// Inputs: `rest_api_id`, optional `description`, optional `triggers` (any
 /// value; a change forces a new deployment). Outputs: `id`, `rest_api_id`,
@@ -64,25 +67,19 @@ async fn stages_using(
     id: &str,
 ) -> Result<Vec<String>, ProviderError> {
     let client = aws.apigateway(region).await;
-    match client
+    let sent = client
         .get_stages()
         .rest_api_id(api)
         .deployment_id(id)
         .send()
-        .await
-    {
-        Ok(out) => Ok(out
-            .item()
-            .iter()
-            .filter(|s| s.deployment_id() == Some(id))
-            .filter_map(|s| s.stage_name().map(str::to_string))
-            .collect()),
-        Err(e) if is_not_found(&e) => Ok(Vec::new()),
-        Err(e) => Err(api_error(
-            &format!("listing the stages of REST API {api}"),
-            e,
-        )),
-    }
+        .await;
+    let stages = found(&format!("listing the stages of REST API {api}"), sent)?;
+    Ok(stages
+        .iter()
+        .flat_map(|out| out.item())
+        .filter(|s| s.deployment_id() == Some(id))
+        .filter_map(|s| s.stage_name().map(str::to_string))
+        .collect())
 }
 
 /// The first deployment of the API (id, stored description) that `matches`;
@@ -133,8 +130,7 @@ impl ResourceType for Deployment {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = Vec::new();
-        check_required_str(inputs, "rest_api_id", &mut out);
+        let mut out = required(inputs, &["rest_api_id"]);
         check_optional_str(inputs, "description", &mut out);
         out
     }
@@ -169,14 +165,12 @@ impl ResourceType for Deployment {
                 async move {
                     let _slot = api_slot(&ctx.region, api).await;
                     let created = request.send().await.map_err(|e| {
-                        let err = api_error(&format!("creating a deployment of REST API {api}"), e);
-                        if err.message.contains("doesn't contain any methods")
-                            || err.message.contains("No integration defined")
-                        {
-                            err.with_hint("a deployment needs every method of the API, each with its integration, to exist first: declare the Deployment after the methods and integrations, so its triggers depend on them")
-                        } else {
-                            err
-                        }
+                        let what = format!("creating a deployment of REST API {api}");
+                        api_error_with(&what, e, |e| {
+                            let incomplete = e.message.contains("doesn't contain any methods")
+                                || e.message.contains("No integration defined");
+                            incomplete.then_some("a deployment needs every method of the API, each with its integration, to exist first: declare the Deployment after the methods and integrations, so its triggers depend on them")
+                        })
                     })?;
                     let id = created
                         .id()
@@ -239,21 +233,7 @@ impl ResourceType for Deployment {
         new_inputs: &Value,
         old_outputs: &Value,
     ) -> Result<Value, ProviderError> {
-        // Every input forces a replacement, so there is nothing to change in
-        // place: read the deployment back.
-        let req = ReadRequest {
-            type_token: TYPE,
-            id: Some(id),
-            inputs: new_inputs,
-            outputs: Some(old_outputs),
-        };
-        match self.read(aws, ctx, req).await? {
-            Some(r) => Ok(r.outputs),
-            None => Err(ProviderError::permanent(format!(
-                "deployment {id} of REST API {} no longer exists",
-                req_str(new_inputs, "rest_api_id")?
-            ))),
-        }
+        read_back(self, "deployment", aws, ctx, id, new_inputs, old_outputs).await
     }
 
     async fn delete(
@@ -276,21 +256,13 @@ impl ResourceType for Deployment {
             .with_hint("point those stages at another deployment (or delete them) first; a Stage that references the Deployment's id is updated before the old deployment is deleted"));
         }
         let client = aws.apigateway(&ctx.region).await;
-        mutate_api(ctx, api, || {
-            let request = client
+        let what = format!("deleting deployment {id} of REST API {api}");
+        delete(ctx, Some(api), &what, || {
+            client
                 .delete_deployment()
                 .rest_api_id(api)
-                .deployment_id(id);
-            async move {
-                match request.send().await {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_not_found(&e) => Ok(()),
-                    Err(e) => Err(api_error(
-                        &format!("deleting deployment {id} of REST API {api}"),
-                        e,
-                    )),
-                }
-            }
+                .deployment_id(id)
+                .send()
         })
         .await
     }

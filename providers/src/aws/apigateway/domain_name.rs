@@ -6,28 +6,29 @@
 //! AVAILABLE.
 
 use super::{
-    api_error, check_one_of, is_already_exists, is_not_found, partition, patch, str_or,
-    with_defaults,
+    apply_patch, check_one_of, delete, found, is_concurrent_modification, partition, patch,
+    required, str_or, with_defaults,
 };
 use crate::aws::ResourceType;
-use crate::aws::common::{
-    Clients, URN_TAG, call_retrying, check_required_str, error_code, identity_tags, req_str,
-    sdk_error, wait_for,
+use crate::aws::kit::{
+    AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, create_or_adopt,
+    identity_tags, req_str, resource_with_timeouts, wait_for,
 };
 use async_trait::async_trait;
 use aws_sdk_acm::types::CertificateStatus;
+use aws_sdk_apigateway::operation::create_domain_name::builders::CreateDomainNameFluentBuilder;
 use aws_sdk_apigateway::operation::get_domain_name::GetDomainNameOutput;
 use aws_sdk_apigateway::types::{
     DomainNameStatus, EndpointConfiguration, EndpointType, Op, SecurityPolicy,
 };
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
-    ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    UNKNOWN,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
 
-pub const TYPE: &str = "aws:apigateway:DomainName";
+pub use meridian_schema::aws::apigateway::domain_name::TYPE;
 /// EDGE domains take a us-east-1 certificate in another input and a
 /// CloudFront distribution; only REGIONAL is modelled.
 const ENDPOINT_TYPES: &[&str] = &["REGIONAL"];
@@ -132,11 +133,8 @@ async fn get(
     name: &str,
 ) -> Result<Option<GetDomainNameOutput>, ProviderError> {
     let client = aws.apigateway(region).await;
-    match client.get_domain_name().domain_name(name).send().await {
-        Ok(out) => Ok(Some(out)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(api_error(&format!("reading custom domain {name}"), e)),
-    }
+    let sent = client.get_domain_name().domain_name(name).send().await;
+    found(&format!("reading custom domain {name}"), sent)
 }
 
 /// Whether a certificate in `status` is ISSUED (`Ok(false)`: still
@@ -177,18 +175,18 @@ pub(crate) async fn wait_certificate_issued(
         || {
             let acm = acm.clone();
             async move {
-                let out = match acm.describe_certificate().certificate_arn(arn).send().await {
-                    Ok(out) => out,
-                    Err(e) if error_code(&e).as_deref() == Some("ResourceNotFoundException") => {
-                        return Err(ProviderError::permanent(format!(
-                            "certificate {arn} does not exist in {}",
-                            ctx.region
-                        ))
-                        .with_hint(
-                            "a REGIONAL custom domain needs an ACM certificate in its own region",
-                        ));
-                    }
-                    Err(e) => return Err(sdk_error(&format!("reading certificate {arn}"), e)),
+                let described = acm.describe_certificate().certificate_arn(arn).send().await;
+                let Some(out) = described
+                    .aws(&format!("reading certificate {arn}"))
+                    .found()?
+                else {
+                    return Err(ProviderError::permanent(format!(
+                        "certificate {arn} does not exist in {}",
+                        ctx.region
+                    ))
+                    .with_hint(
+                        "a REGIONAL custom domain needs an ACM certificate in its own region",
+                    ));
                 };
                 let cert = out.certificate();
                 let issued = certificate_issued(
@@ -260,25 +258,73 @@ async fn wait_available(
     .await
 }
 
+/// What create-or-adopt needs about custom domains: the clients, and the
+/// create request with everything but the name.
+struct Domains<'a> {
+    aws: &'a Clients,
+    create: CreateDomainNameFluentBuilder,
+}
+
+#[async_trait]
+impl Managed for Domains<'_> {
+    type State = GetDomainNameOutput;
+    type Made = ();
+
+    fn noun(&self) -> &str {
+        "custom domain"
+    }
+
+    fn refuse_hint(&self) -> String {
+        "a custom domain name is unique per account and region: delete the other one, or use another name".into()
+    }
+
+    /// CreateDomainName is limited to 1 call per 30 s per account and
+    /// region: TooManyRequests is retried until the deadline.
+    fn retry_create(&self, e: &AwsError) -> bool {
+        e.is_transient() || is_concurrent_modification(e)
+    }
+
+    fn is_already_exists(&self, e: &AwsError) -> bool {
+        e.is_code("ConflictException") && !is_concurrent_modification(e)
+    }
+
+    async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
+        let mut request = self.create.clone().domain_name(name);
+        for (k, v) in identity_tags(ctx) {
+            request = request.tags(k, v);
+        }
+        let sent = request.send().await;
+        sent.map(drop)
+            .aws(&format!("creating custom domain {name}"))
+    }
+
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        name: &str,
+    ) -> Result<Option<GetDomainNameOutput>, ProviderError> {
+        get(self.aws, &ctx.region, name).await
+    }
+
+    async fn owner(
+        &self,
+        _ctx: &OpContext,
+        domain: &GetDomainNameOutput,
+    ) -> Result<Option<String>, ProviderError> {
+        Ok(domain.tags().and_then(|t| t.get(URN_TAG)).cloned())
+    }
+}
+
 #[async_trait]
 impl ResourceType for DomainName {
     fn info(&self) -> TypeInfo {
         // Terraform allows 60 min: TLS policy changes and service incidents
         // have taken that long (latency model §8).
-        TypeInfo {
-            timeouts: DefaultTimeouts {
-                create: Duration::from_secs(60 * 60),
-                update: Duration::from_secs(60 * 60),
-                delete: Duration::from_secs(20 * 60),
-            },
-            ..TypeInfo::resource(TYPE)
-        }
+        resource_with_timeouts(TYPE, 60, 60, 20)
     }
 
     fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = Vec::new();
-        check_required_str(inputs, "domain_name", &mut out);
-        check_required_str(inputs, "regional_certificate_arn", &mut out);
+        let mut out = required(inputs, &["domain_name", "regional_certificate_arn"]);
         check_one_of(inputs, "endpoint_type", ENDPOINT_TYPES, &mut out);
         check_one_of(inputs, "security_policy", SECURITY_POLICIES, &mut out);
         if let Some(name) = inputs.get("domain_name").and_then(Value::as_str)
@@ -323,54 +369,19 @@ impl ResourceType for DomainName {
         let policy = str_or(&inputs, "security_policy", "TLS_1_2");
         wait_certificate_issued(aws, ctx, certificate).await?;
         let client = aws.apigateway(&ctx.region).await;
-        // CreateDomainName is limited to 1 call per 30 s per account and
-        // region: TooManyRequests is retried until the deadline. A conflict
-        // means the name exists: not retried, resolved below.
-        let created = call_retrying(ctx, || {
-            let mut request = client
-                .create_domain_name()
-                .domain_name(name)
-                .regional_certificate_arn(certificate)
-                .endpoint_configuration(
-                    EndpointConfiguration::builder()
-                        .types(EndpointType::Regional)
-                        .build(),
-                )
-                .security_policy(SecurityPolicy::from(policy));
-            for (k, v) in identity_tags(ctx) {
-                request = request.tags(k, v);
-            }
-            async move {
-                match request.send().await {
-                    Ok(_) => Ok(true),
-                    Err(e) if is_already_exists(&e) => Ok(false),
-                    Err(e) => Err(api_error(&format!("creating custom domain {name}"), e)),
-                }
-            }
-        })
-        .await?;
-        if !created {
-            let existing = get(aws, &ctx.region, name).await?;
-            let owner = existing
-                .as_ref()
-                .and_then(|d| d.tags())
-                .and_then(|t| t.get(URN_TAG));
-            if owner != Some(&ctx.urn) {
-                return Err(ProviderError::permanent(format!(
-                    "custom domain {name} already exists in {} and is not this resource's ({})",
-                    ctx.region,
-                    match owner {
-                        Some(urn) => format!("it belongs to {urn}"),
-                        None => "it has no Meridian tag".to_string(),
-                    }
-                ))
-                .with_hint("a custom domain name is unique per account and region: delete the other one, or use another name"));
-            }
-            // Ours, from an interrupted create: adopt it (and bring its
-            // certificate and policy in line).
-            ctx.status(&format!(
-                "adopting custom domain {name} created earlier by this resource"
-            ));
+        let create = client
+            .create_domain_name()
+            .regional_certificate_arn(certificate)
+            .endpoint_configuration(
+                EndpointConfiguration::builder()
+                    .types(EndpointType::Regional)
+                    .build(),
+            )
+            .security_policy(SecurityPolicy::from(policy));
+        let domains = Domains { aws, create };
+        if let Outcome::Adopted(_) = create_or_adopt(ctx, &domains, name).await? {
+            // Ours, from an interrupted create: bring its certificate and
+            // policy in line.
             let outputs = self
                 .update(aws, ctx, name, &Value::Null, &inputs, &Value::Null)
                 .await?;
@@ -437,23 +448,14 @@ impl ResourceType for DomainName {
         if current.security_policy().map(|p| p.as_str()) != Some(policy) {
             ops.push(patch(Op::Replace, "/securityPolicy", Some(policy)));
         }
-        if !ops.is_empty() {
-            let client = aws.apigateway(&ctx.region).await;
-            // UpdateDomainName is limited to 1 call per 30 s: retried.
-            call_retrying(ctx, || {
-                let request = client
-                    .update_domain_name()
-                    .domain_name(id)
-                    .set_patch_operations(Some(ops.clone()));
-                async move {
-                    request
-                        .send()
-                        .await
-                        .map_err(|e| api_error(&format!("updating custom domain {id}"), e))
-                }
-            })
-            .await?;
-        }
+        let client = aws.apigateway(&ctx.region).await;
+        // UpdateDomainName is limited to 1 call per 30 s: retried.
+        let what = format!("updating custom domain {id}");
+        apply_patch(ctx, None, &what, ops, |ops| {
+            let request = client.update_domain_name().domain_name(id);
+            request.set_patch_operations(Some(ops)).send()
+        })
+        .await?;
         let out = wait_available(aws, ctx, id).await?;
         Ok(outputs(&ctx.region, &out))
     }
@@ -468,15 +470,9 @@ impl ResourceType for DomainName {
     ) -> Result<(), ProviderError> {
         let client = aws.apigateway(&ctx.region).await;
         // DeleteDomainName is limited to 1 call per 30 s: retried.
-        call_retrying(ctx, || {
-            let request = client.delete_domain_name().domain_name(id);
-            async move {
-                match request.send().await {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_not_found(&e) => Ok(()),
-                    Err(e) => Err(api_error(&format!("deleting custom domain {id}"), e)),
-                }
-            }
+        let what = format!("deleting custom domain {id}");
+        delete(ctx, None, &what, || {
+            client.delete_domain_name().domain_name(id).send()
         })
         .await
     }

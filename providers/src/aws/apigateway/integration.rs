@@ -2,10 +2,12 @@
 //! proxy integration). PutIntegration creates or overwrites, so an update
 //! puts again; the method it hangs off identifies it.
 
-use super::method::{HTTP_METHODS, method_id, split_method_id};
-use super::{api_error, check_one_of, is_not_found, mutate_api, str_or, with_defaults};
+use super::method::{HTTP_METHODS, method_id, method_of, split_method_id};
+use super::{
+    api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or, with_defaults,
+};
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, check_required_str, opt_str, req_str};
+use crate::aws::kit::{Clients, opt_str, req_str};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
 use aws_sdk_apigateway::types::IntegrationType;
@@ -15,7 +17,7 @@ use meridian_engine::{
 };
 use serde_json::{Value, json};
 
-pub const TYPE: &str = "aws:apigateway:Integration";
+pub use meridian_schema::aws::apigateway::integration::TYPE;
 const TYPES: &[&str] = &["AWS_PROXY", "AWS", "HTTP", "HTTP_PROXY", "MOCK"];
 const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
 
@@ -173,10 +175,7 @@ impl ResourceType for Integration {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = Vec::new();
-        check_required_str(inputs, "rest_api_id", &mut out);
-        check_required_str(inputs, "resource_id", &mut out);
-        check_required_str(inputs, "http_method", &mut out);
+        let mut out = required(inputs, REPLACE_KEYS);
         check_one_of(inputs, "http_method", HTTP_METHODS, &mut out);
         check_one_of(inputs, "type", TYPES, &mut out);
         check_one_of(inputs, "integration_http_method", HTTP_METHODS, &mut out);
@@ -232,14 +231,7 @@ impl ResourceType for Integration {
         ctx: &OpContext,
         req: ReadRequest<'_>,
     ) -> Result<Option<ReadResult>, ProviderError> {
-        let (api, resource, http_method) = match req.id {
-            Some(id) => split_method_id(id)?,
-            None => (
-                req_str(req.inputs, "rest_api_id")?,
-                req_str(req.inputs, "resource_id")?,
-                req_str(req.inputs, "http_method")?,
-            ),
-        };
+        let (api, resource, http_method) = method_of(req.id, req.inputs)?;
         Ok(get(aws, &ctx.region, api, resource, http_method)
             .await?
             .map(|out| ReadResult {
@@ -280,24 +272,14 @@ impl ResourceType for Integration {
             return Ok(());
         }
         let client = aws.apigateway(&ctx.region).await;
-        mutate_api(ctx, api, || {
+        let what =
+            format!("deleting the integration of {http_method} {resource} in REST API {api}");
+        delete(ctx, Some(api), &what, || {
             let request = client
                 .delete_integration()
                 .rest_api_id(api)
-                .resource_id(resource)
-                .http_method(http_method);
-            async move {
-                match request.send().await {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_not_found(&e) => Ok(()),
-                    Err(e) => Err(api_error(
-                        &format!(
-                            "deleting the integration of {http_method} {resource} in REST API {api}"
-                        ),
-                        e,
-                    )),
-                }
-            }
+                .resource_id(resource);
+            request.http_method(http_method).send()
         })
         .await
     }

@@ -3,11 +3,11 @@
 //! interrupted create is found again by those three.
 
 use super::{
-    api_error, check_one_of, is_already_exists, is_not_found, mutate_api, patch, sorted,
-    with_defaults,
+    api_error_if_exists, apply_patch, check_one_of, delete, found, mutate_api, patch, required,
+    sorted, with_defaults,
 };
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, check_required_str, req_str};
+use crate::aws::kit::{Clients, req_str};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
@@ -18,7 +18,7 @@ use meridian_engine::{
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-pub const TYPE: &str = "aws:apigateway:Method";
+pub use meridian_schema::aws::apigateway::method::TYPE;
 pub(crate) const HTTP_METHODS: &[&str] = &[
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
 ];
@@ -56,6 +56,27 @@ fn normalized(inputs: &Value) -> Value {
 /// The physical id of a method: `<api id>/<resource id>/<HTTP method>`.
 pub(crate) fn method_id(api: &str, resource: &str, http_method: &str) -> String {
     format!("{api}/{resource}/{http_method}")
+}
+
+/// The method a read is about (and an integration's, which hangs off it):
+/// from the recorded id, else from the inputs.
+pub(crate) fn method_of<'a>(
+    id: Option<&'a str>,
+    inputs: &'a Value,
+) -> Result<(&'a str, &'a str, &'a str), ProviderError> {
+    match id {
+        Some(id) => split_method_id(id),
+        None => Ok((
+            req_str(inputs, "rest_api_id")?,
+            req_str(inputs, "resource_id")?,
+            req_str(inputs, "http_method")?,
+        )),
+    }
+}
+
+/// What the messages call a method (and its integration).
+pub(crate) fn method_name(api: &str, resource: &str, http_method: &str) -> String {
+    format!("{http_method} of resource {resource} in REST API {api}")
 }
 
 /// Splits a method or integration id back into its three parts.
@@ -141,21 +162,10 @@ async fn get(
     http_method: &str,
 ) -> Result<Option<GetMethodOutput>, ProviderError> {
     let client = aws.apigateway(region).await;
-    match client
-        .get_method()
-        .rest_api_id(api)
-        .resource_id(resource)
-        .http_method(http_method)
-        .send()
-        .await
-    {
-        Ok(out) => Ok(Some(out)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(api_error(
-            &format!("reading method {http_method} of resource {resource} in REST API {api}"),
-            e,
-        )),
-    }
+    let request = client.get_method().rest_api_id(api).resource_id(resource);
+    let sent = request.http_method(http_method).send().await;
+    let what = format!("reading method {}", method_name(api, resource, http_method));
+    found(&what, sent)
 }
 
 /// The patch that turns the method's request parameters from `current` into
@@ -182,9 +192,7 @@ impl ResourceType for Method {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = Vec::new();
-        check_required_str(inputs, "rest_api_id", &mut out);
-        check_required_str(inputs, "resource_id", &mut out);
+        let mut out = required(inputs, &["rest_api_id", "resource_id"]);
         check_one_of(inputs, "http_method", HTTP_METHODS, &mut out);
         check_one_of(inputs, "authorization_type", AUTHORIZATION_TYPES, &mut out);
         match inputs.get("request_parameters") {
@@ -239,7 +247,8 @@ impl ResourceType for Method {
             .is_some()
         {
             return Err(ProviderError::permanent(format!(
-                "method {http_method} of resource {resource} in REST API {api} already exists"
+                "method {} already exists",
+                method_name(api, resource, http_method)
             ))
             .with_hint(exists_hint));
         }
@@ -257,18 +266,11 @@ impl ResourceType for Method {
                 );
             async move {
                 request.send().await.map_err(|e| {
-                    let exists = is_already_exists(&e);
-                    let err = api_error(
-                        &format!(
-                            "creating method {http_method} of resource {resource} in REST API {api}"
-                        ),
-                        e,
+                    let what = format!(
+                        "creating method {}",
+                        method_name(api, resource, http_method)
                     );
-                    if exists {
-                        err.with_hint(exists_hint)
-                    } else {
-                        err
-                    }
+                    api_error_if_exists(&what, e, exists_hint)
                 })
             }
         })
@@ -277,7 +279,8 @@ impl ResourceType for Method {
             .await?
             .ok_or_else(|| {
                 ProviderError::unknown(format!(
-                    "method {http_method} of resource {resource} in REST API {api} was created but cannot be read back"
+                    "method {} was created but cannot be read back",
+                    method_name(api, resource, http_method)
                 ))
             })?;
         Ok(Created {
@@ -293,14 +296,7 @@ impl ResourceType for Method {
         req: ReadRequest<'_>,
     ) -> Result<Option<ReadResult>, ProviderError> {
         let inputs = normalized(req.inputs);
-        let (api, resource, http_method) = match req.id {
-            Some(id) => split_method_id(id)?,
-            None => (
-                req_str(&inputs, "rest_api_id")?,
-                req_str(&inputs, "resource_id")?,
-                req_str(&inputs, "http_method")?,
-            ),
-        };
+        let (api, resource, http_method) = method_of(req.id, &inputs)?;
         Ok(get(aws, &ctx.region, api, resource, http_method)
             .await?
             .map(|out| ReadResult {
@@ -323,7 +319,8 @@ impl ResourceType for Method {
         let inputs = normalized(new_inputs);
         let missing = || {
             ProviderError::permanent(format!(
-                "method {http_method} of resource {resource} in REST API {api} no longer exists"
+                "method {} no longer exists",
+                method_name(api, resource, http_method)
             ))
         };
         // Patch against the cloud's current state, so drift is undone too.
@@ -343,26 +340,22 @@ impl ResourceType for Method {
             &sorted(current.request_parameters()),
             &request_parameters(&inputs)?,
         ));
-        if !ops.is_empty() {
-            let client = aws.apigateway(&ctx.region).await;
-            mutate_api(ctx, api, || {
-                let request = client
-                    .update_method()
-                    .rest_api_id(api)
-                    .resource_id(resource)
-                    .http_method(http_method)
-                    .set_patch_operations(Some(ops.clone()));
-                async move {
-                    request.send().await.map_err(|e| {
-                        api_error(
-                            &format!("updating method {http_method} of resource {resource} in REST API {api}"),
-                            e,
-                        )
-                    })
-                }
-            })
-            .await?;
-        }
+        let client = aws.apigateway(&ctx.region).await;
+        let what = format!(
+            "updating method {}",
+            method_name(api, resource, http_method)
+        );
+        apply_patch(ctx, Some(api), &what, ops, |ops| {
+            let request = client
+                .update_method()
+                .rest_api_id(api)
+                .resource_id(resource);
+            request
+                .http_method(http_method)
+                .set_patch_operations(Some(ops))
+                .send()
+        })
+        .await?;
         let out = get(aws, &ctx.region, api, resource, http_method)
             .await?
             .ok_or_else(missing)?;
@@ -379,24 +372,16 @@ impl ResourceType for Method {
     ) -> Result<(), ProviderError> {
         let (api, resource, http_method) = split_method_id(id)?;
         let client = aws.apigateway(&ctx.region).await;
-        mutate_api(ctx, api, || {
+        let what = format!(
+            "deleting method {}",
+            method_name(api, resource, http_method)
+        );
+        delete(ctx, Some(api), &what, || {
             let request = client
                 .delete_method()
                 .rest_api_id(api)
-                .resource_id(resource)
-                .http_method(http_method);
-            async move {
-                match request.send().await {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_not_found(&e) => Ok(()),
-                    Err(e) => Err(api_error(
-                        &format!(
-                            "deleting method {http_method} of resource {resource} in REST API {api}"
-                        ),
-                        e,
-                    )),
-                }
-            }
+                .resource_id(resource);
+            request.http_method(http_method).send()
         })
         .await
     }

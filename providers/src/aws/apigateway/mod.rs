@@ -13,11 +13,14 @@ pub mod resource;
 pub mod rest_api;
 pub mod stage;
 
-use super::common::{call_retrying, error_code, sdk_error};
+use super::ResourceType;
+use super::kit::{
+    AwsError, Clients, call, caller_account_id, check_required_str, error_code, req_str,
+};
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use meridian_engine::{CheckFailure, ErrorKind, OpContext, ProviderError, UNKNOWN};
+use meridian_engine::{CheckFailure, ErrorKind, OpContext, ProviderError, ReadRequest, UNKNOWN};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -50,24 +53,59 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
+    api_failure(AwsError::from_sdk(what, e))
+}
+
+/// Into the engine's error, a concurrent modification transient.
+fn api_failure(e: AwsError) -> ProviderError {
     let concurrent = is_concurrent_modification(&e);
-    let mut err = sdk_error(what, e);
+    let mut err = ProviderError::from(e);
     if concurrent {
         err.kind = ErrorKind::Transient;
     }
     err
 }
 
-fn is_concurrent_modification<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+/// [`api_error`], with the hint `hint_for` picks from the classified error.
+pub(crate) fn api_error_with<'h, E, R>(
+    what: &str,
+    e: SdkError<E, R>,
+    hint_for: impl Fn(&AwsError) -> Option<&'h str>,
+) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let e = AwsError::from_sdk(what, e);
+    let hint = hint_for(&e);
+    let err = api_failure(e);
+    match hint {
+        Some(hint) => err.with_hint(hint),
+        None => err,
+    }
+}
+
+fn is_concurrent_modification_sdk<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
     match e {
-        SdkError::ServiceError(se) => {
-            let code = se.err().code().unwrap_or("");
-            let message = se.err().message().unwrap_or("").to_ascii_lowercase();
-            matches!(code, "ConflictException" | "BadRequestException")
-                && message.contains("concurrent modification")
-        }
+        SdkError::ServiceError(se) => concurrent_modification(
+            se.err().code().unwrap_or(""),
+            se.err().message().unwrap_or(""),
+        ),
         _ => false,
     }
+}
+
+/// AWS's "Unable to complete operation due to concurrent modification"
+/// (see [`api_error`]): it passes by itself.
+pub(crate) fn is_concurrent_modification(e: &AwsError) -> bool {
+    concurrent_modification(e.code().unwrap_or(""), &e.message)
+}
+
+fn concurrent_modification(code: &str, message: &str) -> bool {
+    matches!(code, "ConflictException" | "BadRequestException")
+        && message
+            .to_ascii_lowercase()
+            .contains("concurrent modification")
 }
 
 /// True for API Gateway's "it does not exist" answer (also given for a child
@@ -79,7 +117,7 @@ pub(crate) fn is_not_found<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bo
 /// True for `ConflictException` that is not a concurrent modification: the
 /// thing being created already exists.
 pub(crate) fn is_already_exists<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
-    error_code(e).as_deref() == Some("ConflictException") && !is_concurrent_modification(e)
+    error_code(e).as_deref() == Some("ConflictException") && !is_concurrent_modification_sdk(e)
 }
 
 /// Mutating calls allowed at once on one REST API (the latency model:
@@ -117,7 +155,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ProviderError>>,
 {
-    call_retrying(ctx, || {
+    call(ctx, || {
         let attempt = op();
         async move {
             let _slot = api_slot(&ctx.region, api_id).await;
@@ -125,6 +163,140 @@ where
         }
     })
     .await
+}
+
+/// Runs one mutating call: under the REST API's slot when it is one API's
+/// (`api`), else (custom domains, base path mappings) just retried.
+async fn mutate<T, F, Fut>(ctx: &OpContext, api: Option<&str>, op: F) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    match api {
+        Some(api) => mutate_api(ctx, api, op).await,
+        None => call(ctx, op).await,
+    }
+}
+
+/// A look-up's answer, with "not found" (also given for a child of an API
+/// that is gone) as `None`.
+pub(crate) fn found<T, E, R>(
+    what: &str,
+    sent: Result<T, SdkError<E, R>>,
+) -> Result<Option<T>, ProviderError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match sent {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(api_error(what, e)),
+    }
+}
+
+/// Sends a delete as a mutating call (see [`mutate`]); already gone is
+/// success.
+pub(crate) async fn delete<T, E, R, F, Fut>(
+    ctx: &OpContext,
+    api: Option<&str>,
+    what: &str,
+    send: F,
+) -> Result<(), ProviderError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, R>>>,
+{
+    mutate(ctx, api, || async { found(what, send().await).map(drop) }).await
+}
+
+/// Sends an Update* call with `ops` as a mutating call (see [`mutate`]);
+/// nothing when there is nothing to patch.
+pub(crate) async fn apply_patch<T, E, R, F, Fut>(
+    ctx: &OpContext,
+    api: Option<&str>,
+    what: &str,
+    ops: Vec<PatchOperation>,
+    send: F,
+) -> Result<(), ProviderError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+    F: Fn(Vec<PatchOperation>) -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, R>>>,
+{
+    if ops.is_empty() {
+        return Ok(());
+    }
+    mutate(ctx, api, || async {
+        send(ops.clone())
+            .await
+            .map(drop)
+            .map_err(|e| api_error(what, e))
+    })
+    .await
+}
+
+/// [`api_error`], with `hint` when the service says the thing exists.
+pub(crate) fn api_error_if_exists<E, R>(what: &str, e: SdkError<E, R>, hint: &str) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    api_error_with(what, e, |e| {
+        (e.is_code("ConflictException") && !is_concurrent_modification(e)).then_some(hint)
+    })
+}
+
+/// The outputs of a type whose every input forces a replacement: an update
+/// changes nothing in the cloud (it happens only when no input changed,
+/// e.g. a refresh of outputs), so it reads the resource back.
+pub(crate) async fn read_back(
+    ty: &dyn ResourceType,
+    noun: &str,
+    aws: &Clients,
+    ctx: &OpContext,
+    id: &str,
+    new_inputs: &Value,
+    old_outputs: &Value,
+) -> Result<Value, ProviderError> {
+    let token = ty.info().token;
+    let req = ReadRequest {
+        type_token: &token,
+        id: Some(id),
+        inputs: new_inputs,
+        outputs: Some(old_outputs),
+    };
+    match ty.read(aws, ctx, req).await? {
+        Some(r) => Ok(r.outputs),
+        None => Err(ProviderError::permanent(format!(
+            "{noun} {id} of REST API {} no longer exists",
+            req_str(new_inputs, "rest_api_id")?
+        ))),
+    }
+}
+
+/// Check helper: every key of `keys` is a required string.
+pub(crate) fn required(inputs: &Value, keys: &[&str]) -> Vec<CheckFailure> {
+    let mut out = Vec::new();
+    for key in keys {
+        check_required_str(inputs, key, &mut out);
+    }
+    out
+}
+
+/// The account of an existing API's resource: from its recorded outputs
+/// (`recorded`, when known), else asked for.
+pub(crate) async fn account_id(
+    aws: &Clients,
+    recorded: Option<&str>,
+) -> Result<String, ProviderError> {
+    match recorded {
+        Some(a) => Ok(a.to_string()),
+        None => caller_account_id(aws).await,
+    }
 }
 
 /// One JSON-patch operation of an Update* call.

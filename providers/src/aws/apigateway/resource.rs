@@ -3,10 +3,14 @@
 //! (parent, path part) is unique within an API, so it is the identity an
 //! interrupted create is found by.
 
-use super::{api_error, api_slot, is_already_exists, is_not_found, mutate_api, no_sdk_retries};
+use super::{
+    api_error, api_error_if_exists, api_slot, delete, found, is_not_found, no_sdk_retries,
+    read_back, required,
+};
 use crate::aws::ResourceType;
-use crate::aws::common::{Clients, check_required_str, create_once, req_str};
+use crate::aws::kit::{Clients, create_once, req_str};
 use async_trait::async_trait;
+use aws_sdk_apigateway::operation::get_resource::GetResourceOutput;
 use aws_sdk_apigateway::types::Resource as ApiResource;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
@@ -14,7 +18,7 @@ use meridian_engine::{
 };
 use serde_json::{Value, json};
 
-pub const TYPE: &str = "aws:apigateway:Resource";
+pub use meridian_schema::aws::apigateway::resource::TYPE;
 
 /// Inputs: `rest_api_id`, `parent_id` (the API's `root_resource_id` or
 /// another resource's `id`), `path_part` (`object`, `{id}`, `{proxy+}`).
@@ -101,6 +105,23 @@ async fn list(
     Ok(Some(all))
 }
 
+/// The resource `id` as GetResource reports it; `None` if there is none.
+async fn get(
+    aws: &Clients,
+    region: &str,
+    api: &str,
+    id: &str,
+) -> Result<Option<GetResourceOutput>, ProviderError> {
+    let client = aws.apigateway(region).await;
+    let sent = client
+        .get_resource()
+        .rest_api_id(api)
+        .resource_id(id)
+        .send()
+        .await;
+    found(&format!("reading resource {id} of REST API {api}"), sent)
+}
+
 /// The resource with this parent and path part, if any.
 async fn find(
     aws: &Clients,
@@ -147,10 +168,7 @@ impl ResourceType for Resource {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = Vec::new();
-        for key in REPLACE_KEYS {
-            check_required_str(inputs, key, &mut out);
-        }
+        let mut out = required(inputs, REPLACE_KEYS);
         if let Some(part) = inputs.get("path_part").and_then(Value::as_str)
             && part != UNKNOWN
             && !part.is_empty()
@@ -200,13 +218,7 @@ impl ResourceType for Resource {
                     let created = request.send().await.map_err(|e| {
                         let what =
                             format!("creating resource {part:?} under {parent} in REST API {api}");
-                        let exists = is_already_exists(&e);
-                        let err = api_error(&what, e);
-                        if exists {
-                            err.with_hint("another resource with this parent and path part exists; delete it or declare a different path_part")
-                        } else {
-                            err
-                        }
+                        api_error_if_exists(&what, e, "another resource with this parent and path part exists; delete it or declare a different path_part")
                     })?;
                     Ok(view(
                         created.id(),
@@ -236,25 +248,9 @@ impl ResourceType for Resource {
     ) -> Result<Option<ReadResult>, ProviderError> {
         let api = req_str(req.inputs, "rest_api_id")?;
         let found = match req.id {
-            Some(id) => {
-                let client = aws.apigateway(&ctx.region).await;
-                match client
-                    .get_resource()
-                    .rest_api_id(api)
-                    .resource_id(id)
-                    .send()
-                    .await
-                {
-                    Ok(r) => Some(view(r.id(), r.parent_id(), r.path_part(), r.path())),
-                    Err(e) if is_not_found(&e) => None,
-                    Err(e) => {
-                        return Err(api_error(
-                            &format!("reading resource {id} of REST API {api}"),
-                            e,
-                        ));
-                    }
-                }
-            }
+            Some(id) => get(aws, &ctx.region, api, id)
+                .await?
+                .map(|r| view(r.id(), r.parent_id(), r.path_part(), r.path())),
             None => {
                 let parent = req_str(req.inputs, "parent_id")?;
                 let part = req_str(req.inputs, "path_part")?;
@@ -279,22 +275,7 @@ impl ResourceType for Resource {
         new_inputs: &Value,
         old_outputs: &Value,
     ) -> Result<Value, ProviderError> {
-        // Every input forces a replacement, so an update changes nothing in
-        // the cloud (it happens only when no input changed, e.g. a refresh
-        // of outputs): read the resource back.
-        let req = ReadRequest {
-            type_token: TYPE,
-            id: Some(id),
-            inputs: new_inputs,
-            outputs: Some(old_outputs),
-        };
-        match self.read(aws, ctx, req).await? {
-            Some(r) => Ok(r.outputs),
-            None => Err(ProviderError::permanent(format!(
-                "resource {id} of REST API {} no longer exists",
-                req_str(new_inputs, "rest_api_id")?
-            ))),
-        }
+        read_back(self, "resource", aws, ctx, id, new_inputs, old_outputs).await
     }
 
     async fn delete(
@@ -306,39 +287,21 @@ impl ResourceType for Resource {
         _outputs: &Value,
     ) -> Result<(), ProviderError> {
         let api = req_str(inputs, "rest_api_id")?;
-        let client = aws.apigateway(&ctx.region).await;
         // Deleting a resource also deletes the resources below it, so a child
         // deleted afterwards is already gone: that is success. (Asked first:
         // the local emulator answers a delete of a missing resource with a
         // 500, which would be retried.)
-        match client
-            .get_resource()
-            .rest_api_id(api)
-            .resource_id(id)
-            .send()
-            .await
-        {
-            Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) => {
-                return Err(api_error(
-                    &format!("reading resource {id} of REST API {api}"),
-                    e,
-                ));
-            }
-            Ok(_) => {}
+        if get(aws, &ctx.region, api, id).await?.is_none() {
+            return Ok(());
         }
-        mutate_api(ctx, api, || {
-            let request = client.delete_resource().rest_api_id(api).resource_id(id);
-            async move {
-                match request.send().await {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_not_found(&e) => Ok(()),
-                    Err(e) => Err(api_error(
-                        &format!("deleting resource {id} of REST API {api}"),
-                        e,
-                    )),
-                }
-            }
+        let client = aws.apigateway(&ctx.region).await;
+        let what = format!("deleting resource {id} of REST API {api}");
+        delete(ctx, Some(api), &what, || {
+            client
+                .delete_resource()
+                .rest_api_id(api)
+                .resource_id(id)
+                .send()
         })
         .await
     }

@@ -3,13 +3,12 @@
 //! again by listing the region's APIs and matching the tag.
 
 use super::{
-    api_error, check_one_of, check_optional_str, execute_api_arn, is_not_found, mutate_api,
-    no_sdk_retries, patch, str_or, with_defaults,
+    account_id, api_error, apply_patch, check_one_of, check_optional_str, delete, execute_api_arn,
+    found, no_sdk_retries, patch, required, str_or, with_defaults,
 };
 use crate::aws::ResourceType;
-use crate::aws::common::{
-    Clients, TOKEN_TAG, call_retrying, caller_account_id, check_required_str, create_once,
-    identity_tags, opt_str, req_str, wait_for,
+use crate::aws::kit::{
+    Clients, TOKEN_TAG, caller_account_id, create_once, identity_tags, opt_str, req_str, wait_for,
 };
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
@@ -20,7 +19,7 @@ use meridian_engine::{
 use serde_json::{Value, json};
 use std::time::Duration;
 
-pub const TYPE: &str = "aws:apigateway:RestApi";
+pub use meridian_schema::aws::apigateway::rest_api::TYPE;
 const ENDPOINT_TYPES: &[&str] = &["REGIONAL", "EDGE", "PRIVATE"];
 const DEFAULT_ENDPOINT_TYPE: &str = "REGIONAL";
 
@@ -66,13 +65,21 @@ fn cloud_inputs(out: &GetRestApiOutput) -> Value {
 /// The account of an existing API: from its recorded outputs when there,
 /// else asked for.
 async fn account_for(aws: &Clients, recorded: Option<&Value>) -> Result<String, ProviderError> {
-    match recorded
+    let from_outputs = recorded
         .and_then(|o| o.get("account_id"))
-        .and_then(Value::as_str)
-    {
-        Some(a) => Ok(a.to_string()),
-        None => caller_account_id(aws).await,
-    }
+        .and_then(Value::as_str);
+    account_id(aws, from_outputs).await
+}
+
+/// The API as GetRestApi reports it; `None` if there is none.
+async fn get(
+    aws: &Clients,
+    region: &str,
+    id: &str,
+) -> Result<Option<GetRestApiOutput>, ProviderError> {
+    let client = aws.apigateway(region).await;
+    let sent = client.get_rest_api().rest_api_id(id).send().await;
+    found(&format!("reading REST API {id}"), sent)
 }
 
 /// Polls until the API is AVAILABLE (AWS reports PENDING or UPDATING for a
@@ -141,8 +148,7 @@ impl ResourceType for RestApi {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = Vec::new();
-        check_required_str(inputs, "name", &mut out);
+        let mut out = required(inputs, &["name"]);
         check_optional_str(inputs, "description", &mut out);
         check_one_of(inputs, "endpoint_type", ENDPOINT_TYPES, &mut out);
         out
@@ -219,11 +225,8 @@ impl ResourceType for RestApi {
                 None => return Ok(None),
             },
         };
-        let client = aws.apigateway(&ctx.region).await;
-        let out = match client.get_rest_api().rest_api_id(&id).send().await {
-            Ok(out) => out,
-            Err(e) if is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(api_error(&format!("reading REST API {id}"), e)),
+        let Some(out) = get(aws, &ctx.region, &id).await? else {
+            return Ok(None);
         };
         let account_id = account_for(aws, req.outputs).await?;
         Ok(Some(ReadResult {
@@ -269,21 +272,12 @@ impl ResourceType for RestApi {
             )),
             _ => {}
         }
-        if !ops.is_empty() {
-            mutate_api(ctx, id, || {
-                let request = client
-                    .update_rest_api()
-                    .rest_api_id(id)
-                    .set_patch_operations(Some(ops.clone()));
-                async move {
-                    request
-                        .send()
-                        .await
-                        .map_err(|e| api_error(&format!("updating REST API {id}"), e))
-                }
-            })
-            .await?;
-        }
+        let what = format!("updating REST API {id}");
+        apply_patch(ctx, Some(id), &what, ops, |ops| {
+            let request = client.update_rest_api().rest_api_id(id);
+            request.set_patch_operations(Some(ops)).send()
+        })
+        .await?;
         let out = wait_available(aws, ctx, id).await?;
         let account_id = account_for(aws, Some(old_outputs)).await?;
         Ok(outputs(&ctx.region, &account_id, &out))
@@ -297,25 +291,17 @@ impl ResourceType for RestApi {
         _inputs: &Value,
         _outputs: &Value,
     ) -> Result<(), ProviderError> {
-        let client = aws.apigateway(&ctx.region).await;
         // Already gone is success. (Asked first: the local emulator answers
         // a delete of a missing API with a 500, which would be retried.)
-        match client.get_rest_api().rest_api_id(id).send().await {
-            Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) => return Err(api_error(&format!("reading REST API {id}"), e)),
-            Ok(_) => {}
+        if get(aws, &ctx.region, id).await?.is_none() {
+            return Ok(());
         }
+        let client = aws.apigateway(&ctx.region).await;
         // DeleteRestApi is limited to 1 call per 30 s per account and region:
         // TooManyRequests is retried until the deadline.
-        call_retrying(ctx, || {
-            let request = client.delete_rest_api().rest_api_id(id);
-            async move {
-                match request.send().await {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_not_found(&e) => Ok(()),
-                    Err(e) => Err(api_error(&format!("deleting REST API {id}"), e)),
-                }
-            }
+        let what = format!("deleting REST API {id}");
+        delete(ctx, None, &what, || {
+            client.delete_rest_api().rest_api_id(id).send()
         })
         .await
     }

@@ -4,13 +4,12 @@
 //! decides whether a stage found by name is this resource's.
 
 use super::{
-    api_error, check_optional_str, check_str_map, execute_api_arn, is_already_exists, is_not_found,
-    map_patch, mutate_api, partition, patch, sorted, str_map,
+    account_id, api_error, apply_patch, check_optional_str, check_str_map, delete, execute_api_arn,
+    found, is_already_exists, map_patch, mutate_api, partition, patch, required, sorted, str_map,
 };
 use crate::aws::ResourceType;
-use crate::aws::common::{
-    Clients, TOKEN_TAG, URN_TAG, caller_account_id, check_required_str, identity_tags, opt_str,
-    req_str,
+use crate::aws::kit::{
+    Clients, TOKEN_TAG, URN_TAG, caller_account_id, identity_tags, opt_str, req_str,
 };
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
@@ -21,7 +20,7 @@ use meridian_engine::{
 };
 use serde_json::{Value, json};
 
-pub const TYPE: &str = "aws:apigateway:Stage";
+pub use meridian_schema::aws::apigateway::stage::TYPE;
 const REPLACE_KEYS: &[&str] = &["rest_api_id", "stage_name"];
 
 /// Inputs: `rest_api_id`, `stage_name`, `deployment_id`, optional
@@ -85,31 +84,22 @@ async fn get(
     name: &str,
 ) -> Result<Option<GetStageOutput>, ProviderError> {
     let client = aws.apigateway(region).await;
-    match client
+    let sent = client
         .get_stage()
         .rest_api_id(api)
         .stage_name(name)
         .send()
-        .await
-    {
-        Ok(out) => Ok(Some(out)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(api_error(
-            &format!("reading stage {name} of REST API {api}"),
-            e,
-        )),
-    }
+        .await;
+    found(&format!("reading stage {name} of REST API {api}"), sent)
 }
 
+/// The account of an existing stage, from its recorded execution ARN.
 async fn account_for(aws: &Clients, recorded: Option<&Value>) -> Result<String, ProviderError> {
     let from_outputs = recorded
         .and_then(|o| o.get("execution_arn"))
         .and_then(Value::as_str)
         .and_then(super::account_of_arn);
-    match from_outputs {
-        Some(a) => Ok(a.to_string()),
-        None => caller_account_id(aws).await,
-    }
+    account_id(aws, from_outputs).await
 }
 
 #[async_trait]
@@ -119,10 +109,7 @@ impl ResourceType for Stage {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = Vec::new();
-        check_required_str(inputs, "rest_api_id", &mut out);
-        check_required_str(inputs, "stage_name", &mut out);
-        check_required_str(inputs, "deployment_id", &mut out);
+        let mut out = required(inputs, &["rest_api_id", "stage_name", "deployment_id"]);
         check_optional_str(inputs, "description", &mut out);
         check_str_map(inputs, "variables", &mut out);
         if let Some(name) = inputs.get("stage_name").and_then(Value::as_str)
@@ -277,22 +264,13 @@ impl ResourceType for Stage {
             &str_map(new_inputs, "variables")?,
             Op::Replace,
         ));
-        if !ops.is_empty() {
-            let client = aws.apigateway(&ctx.region).await;
-            mutate_api(ctx, api, || {
-                let request = client
-                    .update_stage()
-                    .rest_api_id(api)
-                    .stage_name(name)
-                    .set_patch_operations(Some(ops.clone()));
-                async move {
-                    request.send().await.map_err(|e| {
-                        api_error(&format!("updating stage {name} of REST API {api}"), e)
-                    })
-                }
-            })
-            .await?;
-        }
+        let client = aws.apigateway(&ctx.region).await;
+        let what = format!("updating stage {name} of REST API {api}");
+        apply_patch(ctx, Some(api), &what, ops, |ops| {
+            let request = client.update_stage().rest_api_id(api).stage_name(name);
+            request.set_patch_operations(Some(ops)).send()
+        })
+        .await?;
         let out = get(aws, &ctx.region, api, name)
             .await?
             .ok_or_else(missing)?;
@@ -310,18 +288,13 @@ impl ResourceType for Stage {
     ) -> Result<(), ProviderError> {
         let (api, name) = split_stage_id(id)?;
         let client = aws.apigateway(&ctx.region).await;
-        mutate_api(ctx, api, || {
-            let request = client.delete_stage().rest_api_id(api).stage_name(name);
-            async move {
-                match request.send().await {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_not_found(&e) => Ok(()),
-                    Err(e) => Err(api_error(
-                        &format!("deleting stage {name} of REST API {api}"),
-                        e,
-                    )),
-                }
-            }
+        let what = format!("deleting stage {name} of REST API {api}");
+        delete(ctx, Some(api), &what, || {
+            client
+                .delete_stage()
+                .rest_api_id(api)
+                .stage_name(name)
+                .send()
         })
         .await
     }

@@ -2,27 +2,21 @@
 //! The name is the identity (fixed by the user); a group that already exists
 //! and carries this resource's URN tag is adopted, any other is refused.
 
-use super::ResourceType;
-use super::common::{
-    Clients, URN_TAG, call_retrying, check_required_str, error_code, identity_tags, is_unknown,
-    opt_str, req_str, sdk_error,
+use crate::aws::ResourceType;
+use crate::aws::kit::{
+    AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call,
+    check_required_str, create_or_adopt, identity_tags, is_unknown, opt_str,
+    read_by_id_or_identity, req_str, resource_with_timeouts,
 };
 use async_trait::async_trait;
 use meridian_engine::{
-    CheckFailure, Created, DefaultTimeouts, Diff, OpContext, ProviderError, ReadRequest,
-    ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-use std::time::Duration;
 
-pub const LOG_GROUP: &str = "aws:logs:LogGroup";
-
-/// The retention periods CloudWatch Logs accepts, in days.
-pub const RETENTION_DAYS: &[i64] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-];
+use meridian_schema::aws::logs::RetentionDays;
+pub use meridian_schema::aws::logs::log_group::TYPE as LOG_GROUP;
 
 /// `aws:logs:LogGroup`.
 pub struct LogGroup;
@@ -52,8 +46,8 @@ fn check_log_group(inputs: &Value) -> Vec<CheckFailure> {
         None | Some(Value::Null) => {}
         Some(_) if is_unknown(inputs, "retention_in_days") => {}
         Some(v) => {
-            if !v.as_i64().is_some_and(|d| RETENTION_DAYS.contains(&d)) {
-                let allowed: Vec<String> = RETENTION_DAYS.iter().map(i64::to_string).collect();
+            if v.as_i64().and_then(RetentionDays::from_days).is_none() {
+                let allowed: Vec<String> = RetentionDays::DAYS.iter().map(i64::to_string).collect();
                 out.push(CheckFailure::new(
                     "retention_in_days",
                     format!(
@@ -104,7 +98,7 @@ async fn fetch(
             .set_next_token(next.clone())
             .send()
             .await
-            .map_err(|e| sdk_error(&format!("DescribeLogGroups {name}"), e))?;
+            .aws(&format!("DescribeLogGroups {name}"))?;
         if let Some(g) = out
             .log_groups()
             .iter()
@@ -124,18 +118,15 @@ async fn fetch(
         .ok_or_else(|| {
             ProviderError::permanent(format!("DescribeLogGroups {name}: no ARN in the response"))
         })?;
-    let tags = match logs
+    let listed = logs
         .list_tags_for_resource()
         .resource_arn(&arn)
         .send()
-        .await
-    {
-        Ok(out) => out.tags().cloned().unwrap_or_default(),
-        Err(e) if error_code(&e).as_deref() == Some("ResourceNotFoundException") => {
-            return Ok(None);
-        }
-        Err(e) => return Err(sdk_error(&format!("ListTagsForResource {arn}"), e)),
+        .await;
+    let Some(listed) = listed.aws(&format!("ListTagsForResource {arn}")).found()? else {
+        return Ok(None);
     };
+    let tags = listed.tags().cloned().unwrap_or_default();
     Ok(Some(GroupState {
         name: name.to_string(),
         arn,
@@ -149,7 +140,7 @@ async fn fetch_retrying(
     logs: &aws_sdk_cloudwatchlogs::Client,
     name: &str,
 ) -> Result<Option<GroupState>, ProviderError> {
-    call_retrying(ctx, || fetch(logs, name)).await
+    call(ctx, || fetch(logs, name)).await
 }
 
 /// Sets or removes the retention policy so it is `desired`.
@@ -159,51 +150,78 @@ async fn set_retention(
     name: &str,
     desired: Option<i64>,
 ) -> Result<(), ProviderError> {
-    match desired {
-        Some(days) => {
-            let days = i32::try_from(days).map_err(|_| {
+    let days = desired
+        .map(|days| {
+            i32::try_from(days).map_err(|_| {
                 ProviderError::permanent(format!("retention_in_days {days} is out of range"))
-            })?;
-            call_retrying(ctx, || async {
-                logs.put_retention_policy()
-                    .log_group_name(name)
-                    .retention_in_days(days)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| sdk_error(&format!("PutRetentionPolicy {name}"), e))
             })
-            .await
-        }
-        None => {
-            call_retrying(ctx, || async {
-                logs.delete_retention_policy()
+        })
+        .transpose()?;
+    call(ctx, || async {
+        match days {
+            Some(days) => {
+                let request = logs.put_retention_policy().log_group_name(name);
+                let sent = request.retention_in_days(days).send().await;
+                sent.map(drop).aws(&format!("PutRetentionPolicy {name}"))
+            }
+            None => {
+                let sent = logs
+                    .delete_retention_policy()
                     .log_group_name(name)
                     .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| sdk_error(&format!("DeleteRetentionPolicy {name}"), e))
-            })
-            .await
+                    .await;
+                sent.map(drop).aws(&format!("DeleteRetentionPolicy {name}"))
+            }
         }
-    }
+    })
+    .await?;
+    Ok(())
 }
 
 fn retention(inputs: &Value) -> Option<i64> {
     inputs.get("retention_in_days").and_then(Value::as_i64)
 }
 
+/// What create-or-adopt needs about log groups: the region's client.
+struct Group<'a>(&'a aws_sdk_cloudwatchlogs::Client);
+
+#[async_trait]
+impl Managed for Group<'_> {
+    type State = GroupState;
+    type Made = ();
+
+    fn noun(&self) -> &str {
+        "log group"
+    }
+
+    fn refuse_hint(&self) -> String {
+        "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete or import the existing group".into()
+    }
+
+    async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
+        let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
+        let request = self.0.create_log_group().log_group_name(name);
+        let sent = request.set_tags(Some(tags)).send().await;
+        sent.map(drop).aws(&format!("CreateLogGroup {name}"))
+    }
+
+    async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<GroupState>, ProviderError> {
+        fetch_retrying(ctx, self.0, name).await
+    }
+
+    async fn owner(
+        &self,
+        _ctx: &OpContext,
+        group: &GroupState,
+    ) -> Result<Option<String>, ProviderError> {
+        Ok(group.tags.get(URN_TAG).cloned())
+    }
+}
+
 #[async_trait]
 impl ResourceType for LogGroup {
     fn info(&self) -> TypeInfo {
-        TypeInfo {
-            timeouts: DefaultTimeouts {
-                create: Duration::from_secs(2 * 60),
-                update: Duration::from_secs(2 * 60),
-                delete: Duration::from_secs(2 * 60),
-            },
-            ..TypeInfo::resource(LOG_GROUP)
-        }
+        resource_with_timeouts(LOG_GROUP, 2, 2, 2)
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
@@ -227,39 +245,14 @@ impl ResourceType for LogGroup {
     ) -> Result<Created, ProviderError> {
         let logs = aws.logs(&ctx.region).await;
         let name = req_str(inputs, "log_group_name")?;
-        let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
-        ctx.status(&format!("creating log group {name}"));
-        let created = call_retrying(ctx, || async {
-            match logs
-                .create_log_group()
-                .log_group_name(name)
-                .set_tags(Some(tags.clone()))
-                .send()
-                .await
-            {
-                Ok(_) => Ok(true),
-                Err(e) if error_code(&e).as_deref() == Some("ResourceAlreadyExistsException") => {
-                    Ok(false)
-                }
-                Err(e) => Err(sdk_error(&format!("CreateLogGroup {name}"), e)),
-            }
-        })
-        .await?;
-        let Some(actual) = fetch_retrying(ctx, &logs, name).await? else {
-            return Err(ProviderError::transient(format!(
-                "log group {name} was created but is not listed yet"
-            )));
+        let actual = match create_or_adopt(ctx, &Group(&logs), name).await? {
+            Outcome::Adopted(actual) => actual,
+            Outcome::Created(()) => fetch_retrying(ctx, &logs, name).await?.ok_or_else(|| {
+                ProviderError::transient(format!(
+                    "log group {name} was created but is not listed yet"
+                ))
+            })?,
         };
-        if !created && actual.tags.get(URN_TAG) != Some(&ctx.urn) {
-            return Err(ProviderError::permanent(format!(
-                "log group {name} already exists in {} and is not this resource's (its {URN_TAG} tag is {:?})",
-                ctx.region,
-                actual.tags.get(URN_TAG)
-            ))
-            .with_hint(
-                "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete or import the existing group",
-            ));
-        }
         if actual.retention_in_days != retention(inputs) {
             set_retention(ctx, &logs, name, retention(inputs)).await?;
         }
@@ -276,16 +269,12 @@ impl ResourceType for LogGroup {
         req: ReadRequest<'_>,
     ) -> Result<Option<ReadResult>, ProviderError> {
         let logs = aws.logs(&ctx.region).await;
-        let (name, by_identity) = match req.id {
-            Some(id) => (id, false),
-            None => (req_str(req.inputs, "log_group_name")?, true),
-        };
-        let Some(actual) = fetch_retrying(ctx, &logs, name).await? else {
+        let identity = || Ok(req_str(req.inputs, "log_group_name")?.to_string());
+        let Some((_, actual)) =
+            read_by_id_or_identity(ctx, &Group(&logs), req.id, identity).await?
+        else {
             return Ok(None);
         };
-        if by_identity && actual.tags.get(URN_TAG) != Some(&ctx.urn) {
-            return Ok(None);
-        }
         Ok(Some(ReadResult {
             id: actual.name.clone(),
             inputs: Some(actual.as_inputs()),
@@ -325,14 +314,16 @@ impl ResourceType for LogGroup {
     ) -> Result<(), ProviderError> {
         let logs = aws.logs(&ctx.region).await;
         ctx.status(&format!("deleting log group {id}"));
-        call_retrying(ctx, || async {
-            match logs.delete_log_group().log_group_name(id).send().await {
-                Ok(_) => Ok(()),
-                Err(e) if error_code(&e).as_deref() == Some("ResourceNotFoundException") => Ok(()),
-                Err(e) => Err(sdk_error(&format!("DeleteLogGroup {id}"), e)),
-            }
-        })
-        .await
+        let what = format!("DeleteLogGroup {id}");
+        let sent = call(ctx, || async {
+            logs.delete_log_group()
+                .log_group_name(id)
+                .send()
+                .await
+                .aws(&what)
+                .found()
+        });
+        sent.await.map(drop).map_err(ProviderError::from)
     }
 }
 
