@@ -63,9 +63,14 @@
 //! resource.
 
 pub mod aws;
+mod builder;
 pub mod null;
 
 pub use meridian_engine::{CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack};
+/// The schema the DSL writes and the providers read (type tokens, keys,
+/// the enumerations AWS accepts).
+pub use meridian_schema as schema;
+pub use meridian_schema::Region;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -161,100 +166,30 @@ impl<T> From<&Output<T>> for Val<T> {
         Val::Output(o.clone())
     }
 }
-impl From<&str> for Val<String> {
-    fn from(s: &str) -> Self {
-        Val::Known(s.to_string())
-    }
+/// `Val::Known` from a value of the type itself (or something that converts
+/// into it, like a `&str` into a `String`).
+macro_rules! known_from {
+    ($($from:ty => $to:ty),+ $(,)?) => {
+        $(impl From<$from> for Val<$to> {
+            fn from(v: $from) -> Self {
+                Val::Known(v.into())
+            }
+        })+
+    };
 }
-impl From<String> for Val<String> {
-    fn from(s: String) -> Self {
-        Val::Known(s)
-    }
-}
-impl From<&String> for Val<String> {
-    fn from(s: &String) -> Self {
-        Val::Known(s.clone())
-    }
-}
-impl From<i64> for Val<i64> {
-    fn from(v: i64) -> Self {
-        Val::Known(v)
-    }
-}
-impl From<bool> for Val<bool> {
-    fn from(v: bool) -> Self {
-        Val::Known(v)
-    }
-}
-impl From<Vec<String>> for Val<Vec<String>> {
-    fn from(v: Vec<String>) -> Self {
-        Val::Known(v)
-    }
-}
+known_from!(
+    &str => String,
+    String => String,
+    &String => String,
+    i64 => i64,
+    bool => bool,
+    Vec<String> => Vec<String>,
+);
 
 /// String interpolation over known strings and outputs, like Pulumi's
 /// `interpolate`: `interpolate(["https://", domain.into(), "/"])`.
 pub fn interpolate<I: IntoIterator<Item = Input>>(parts: I) -> Val<String> {
     Val::Computed(Input::Concat(parts.into_iter().collect()))
-}
-
-/// An AWS region. Only these constants and [`Region::parse`] make one, so a
-/// stray string cannot end up where a region belongs.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Region(std::borrow::Cow<'static, str>);
-
-macro_rules! regions {
-    ($($c:ident = $n:literal),* $(,)?) => {
-        impl Region {
-            $(pub const $c: Region = Region(std::borrow::Cow::Borrowed($n));)*
-        }
-    };
-}
-regions!(
-    US_EAST_1 = "us-east-1",
-    US_EAST_2 = "us-east-2",
-    US_WEST_1 = "us-west-1",
-    US_WEST_2 = "us-west-2",
-    EU_WEST_1 = "eu-west-1",
-    EU_WEST_2 = "eu-west-2",
-    EU_WEST_3 = "eu-west-3",
-    EU_CENTRAL_1 = "eu-central-1",
-    EU_NORTH_1 = "eu-north-1",
-    AP_SOUTHEAST_1 = "ap-southeast-1",
-    AP_SOUTHEAST_2 = "ap-southeast-2",
-    AP_NORTHEAST_1 = "ap-northeast-1",
-    AP_SOUTH_1 = "ap-south-1",
-    SA_EAST_1 = "sa-east-1",
-    CA_CENTRAL_1 = "ca-central-1",
-);
-
-impl Region {
-    /// Parses a region name such as `eu-west-1`. Whether AWS has the region
-    /// is the provider's check, run when the graph is built.
-    pub fn parse(name: &str) -> Result<Region, String> {
-        let ok = name.split('-').count() >= 3
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && name.chars().last().is_some_and(|c| c.is_ascii_digit());
-        if ok {
-            Ok(Region(std::borrow::Cow::Owned(name.to_string())))
-        } else {
-            Err(format!(
-                "{name:?} is not a region name (expected something like \"eu-west-1\")"
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for Region {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The resource options every builder accepts, in one place.

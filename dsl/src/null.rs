@@ -1,81 +1,56 @@
 //! Builder for the `null` provider's resource (no cloud; outputs echo inputs).
 
-use crate::{Common, Input, Options, Output, Stack};
-use std::collections::BTreeMap;
+use crate::builder::{Builder, HasBuilder, declared};
+use crate::{Input, Options, Output, Stack};
+use meridian_schema::null::resource::{TYPE, input, output};
 
-/// A `null:index:Resource`: free-form inputs, echoed as outputs. No cloud
-/// is called, so it is the resource for trying the engine (and for tests).
-///
-/// ```
-/// use meridian_dsl::{Options, Region, Stack};
-/// use meridian_dsl::null::NullResource;
-///
-/// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
-/// let a = NullResource::new("a").input("greeting", "hello").declare(&mut stack);
-/// let b = NullResource::new("b")
-///     .input("from_a", a.id())
-///     .triggers(serde_json::json!(1))
-///     .region(Region::EU_WEST_1)
-///     .declare(&mut stack);
-/// stack.export("b_greeting", b.output::<String>("from_a"));
-/// assert_eq!(stack.resources()[1].dependencies(), ["a"]);
-/// ```
-pub struct NullResource {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
-}
-
-/// A declared null resource.
-#[derive(Clone, Debug)]
-pub struct NullResourceRef {
-    name: String,
+declared! {
+    /// A `null:index:Resource`: free-form inputs, echoed as outputs. No cloud
+    /// is called, so it is the resource for trying the engine (and for tests).
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Region, Stack};
+    /// use meridian_dsl::null::NullResource;
+    ///
+    /// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+    /// let a = NullResource::new("a").input("greeting", "hello").declare(&mut stack);
+    /// let b = NullResource::new("b")
+    ///     .input("from_a", a.id())
+    ///     .triggers(serde_json::json!(1))
+    ///     .region(Region::EU_WEST_1)
+    ///     .declare(&mut stack);
+    /// stack.export("b_greeting", b.output::<String>("from_a"));
+    /// assert_eq!(stack.resources()[1].dependencies(), ["a"]);
+    /// ```
+    pub struct NullResource;
+    /// A declared null resource.
+    NullResourceRef = TYPE {
+        id: String = output::ID;
+    }
 }
 
 impl NullResource {
     pub fn new(name: &str) -> Self {
-        NullResource {
-            common: Common::new(name),
-            inputs: BTreeMap::new(),
-        }
+        Self::from_core(Builder::new(name))
     }
 
     /// Sets an input (a literal or another resource's output).
-    pub fn input(mut self, key: &str, value: impl Into<Input>) -> Self {
-        self.inputs.insert(key.to_string(), value.into());
-        self
+    pub fn input(self, key: &str, value: impl Into<Input>) -> Self {
+        self.with(key, value)
     }
 
     /// A change to the triggers replaces the resource.
     pub fn triggers(self, value: impl Into<Input>) -> Self {
-        self.input("triggers", value)
+        self.input(input::TRIGGERS, value)
     }
 
     /// Simulated latency of each operation on this resource.
     pub fn latency_ms(self, ms: f64) -> Self {
-        self.input("latency_ms", serde_json::json!(ms))
-    }
-
-    pub fn declare(self, stack: &mut Stack) -> NullResourceRef {
-        let name = self
-            .common
-            .declare(stack, "null:index:Resource", self.inputs);
-        NullResourceRef { name }
-    }
-}
-
-impl Options for NullResource {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
+        self.input(input::LATENCY_MS, serde_json::json!(ms))
     }
 }
 
 impl NullResourceRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn id(&self) -> Output<String> {
-        Output::new(&self.name, "id")
-    }
     /// Any output (the inputs are echoed).
     pub fn output<T>(&self, key: &str) -> Output<T> {
         Output::new(&self.name, key)

@@ -79,10 +79,10 @@ fn settings(stack: &Stack) -> Result<Settings, String> {
         let r = Region::parse(n).map_err(|e| format!("--config regions: {e}"))?;
         // One clear message here rather than one per resource from the
         // provider's check.
-        if !meridian::providers::aws::common::REGIONS.contains(&r.as_str()) {
+        if !r.is_known() {
             return Err(format!(
                 "--config regions: unknown AWS region {n:?} (expected one of {})",
-                meridian::providers::aws::common::REGIONS.join(", ")
+                Region::NAMES.join(", ")
             ));
         }
         if regions.contains(&r) {

@@ -2,28 +2,14 @@
 //! resource's region with replicas in others (the CDK's `TableV2` with
 //! `replicas`). Data-bearing, so protected and retained by default.
 
-use crate::{Common, Input, Options, Output, Region, Stack, Val};
+use crate::builder::{Builder, HasBuilder, declared};
+use crate::{Input, Output, Region, Stack, Val};
+use meridian_schema::aws::dynamodb::BillingMode;
+use meridian_schema::aws::dynamodb::global_table::{TYPE, input, output};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-/// The scalar type of a key attribute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AttributeType {
-    String,
-    Number,
-    Binary,
-}
-
-impl AttributeType {
-    /// DynamoDB's name for it (`S`, `N`, `B`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AttributeType::String => "S",
-            AttributeType::Number => "N",
-            AttributeType::Binary => "B",
-        }
-    }
-}
+pub use meridian_schema::aws::dynamodb::AttributeType;
 
 /// A key attribute: its name and scalar type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +39,8 @@ impl Key {
     }
 
     fn input(&self) -> Input {
-        Input::Value(json!({"name": self.name, "type": self.attribute_type.as_str()}))
+        use input::key::{NAME, TYPE};
+        Input::Value(json!({NAME: self.name, TYPE: self.attribute_type.as_str()}))
     }
 }
 
@@ -64,72 +51,70 @@ pub enum Billing {
     Provisioned { read: i64, write: i64 },
 }
 
-/// An `aws:dynamodb:GlobalTable`. The resource's region is the primary;
-/// replicas are added and removed one at a time (minutes each on AWS).
-/// Changing the name or a key replaces the table, which the default
-/// protection refuses until you opt out.
-///
-/// ```
-/// use meridian_dsl::{Options, Region, Stack};
-/// use meridian_dsl::aws::dynamodb::{GlobalTable, Key};
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let table = GlobalTable::new("table", "global-table", Key::string("id"))
-///     .replica(Region::EU_WEST_1)
-///     .replica(Region::SA_EAST_1)
-///     .region(Region::US_EAST_1)
-///     .declare(&mut stack);
-/// stack.export("table_name", table.table_name());
-/// stack.export("eu_arn", table.arn_in(&Region::EU_WEST_1));
-/// assert_eq!(stack.resources()[0].type_token, "aws:dynamodb:GlobalTable");
-/// ```
-pub struct GlobalTable {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
-    replicas: Vec<Region>,
-}
-
-/// A declared global table.
-#[derive(Clone, Debug)]
-pub struct GlobalTableRef {
-    name: String,
+declared! {
+    /// An `aws:dynamodb:GlobalTable`. The resource's region is the primary;
+    /// replicas are added and removed one at a time (minutes each on AWS).
+    /// Changing the name or a key replaces the table, which the default
+    /// protection refuses until you opt out.
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Region, Stack};
+    /// use meridian_dsl::aws::dynamodb::{GlobalTable, Key};
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let table = GlobalTable::new("table", "global-table", Key::string("id"))
+    ///     .replica(Region::EU_WEST_1)
+    ///     .replica(Region::SA_EAST_1)
+    ///     .region(Region::US_EAST_1)
+    ///     .declare(&mut stack);
+    /// stack.export("table_name", table.table_name());
+    /// stack.export("eu_arn", table.arn_in(&Region::EU_WEST_1));
+    /// assert_eq!(stack.resources()[0].type_token, "aws:dynamodb:GlobalTable");
+    /// ```
+    pub struct GlobalTable { replicas: Vec<Region> }
+    /// A declared global table.
+    GlobalTableRef {
+        table_name: String = output::TABLE_NAME;
+        /// The primary table's ARN.
+        arn: String = output::ARN;
+        /// The table's ARN in each region (primary included), by region name.
+        arns: BTreeMap<String, String> = output::ARNS;
+        /// The primary table's stream ARN.
+        stream_arn: String = output::STREAM_ARN;
+        /// Every region holding the table, primary first.
+        regions: Vec<String> = output::REGIONS;
+    }
 }
 
 impl GlobalTable {
     /// A table named `table_name` (3–255 of `[a-zA-Z0-9_.-]`) keyed by
     /// `partition_key`, billed per request, streaming new and old images.
     pub fn new(name: &str, table_name: impl Into<Val<String>>, partition_key: Key) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert("table_name".to_string(), table_name.into().input());
-        inputs.insert("partition_key".to_string(), partition_key.input());
         GlobalTable {
-            common: Common::new(name),
-            inputs,
+            core: Builder::new(name)
+                .with(input::TABLE_NAME, table_name.into())
+                .with(input::PARTITION_KEY, partition_key.input()),
             replicas: Vec::new(),
         }
     }
 
     /// The sort (range) key.
-    pub fn sort_key(mut self, key: Key) -> Self {
-        self.inputs.insert("sort_key".into(), key.input());
-        self
+    pub fn sort_key(self, key: Key) -> Self {
+        self.with(input::SORT_KEY, key.input())
     }
 
     pub fn billing(mut self, billing: Billing) -> Self {
+        let core = &mut self.core;
         match billing {
             Billing::PayPerRequest => {
-                self.inputs
-                    .insert("billing_mode".into(), Input::from("PAY_PER_REQUEST"));
-                self.inputs.remove("read_capacity");
-                self.inputs.remove("write_capacity");
+                core.set(input::BILLING_MODE, BillingMode::PayPerRequest.as_str());
+                core.remove(input::READ_CAPACITY);
+                core.remove(input::WRITE_CAPACITY);
             }
             Billing::Provisioned { read, write } => {
-                self.inputs
-                    .insert("billing_mode".into(), Input::from("PROVISIONED"));
-                self.inputs
-                    .insert("read_capacity".into(), Input::Value(json!(read)));
-                self.inputs
-                    .insert("write_capacity".into(), Input::Value(json!(write)));
+                core.set(input::BILLING_MODE, BillingMode::Provisioned.as_str());
+                core.set(input::READ_CAPACITY, json!(read));
+                core.set(input::WRITE_CAPACITY, json!(write));
             }
         }
         self
@@ -149,47 +134,16 @@ impl GlobalTable {
 
     pub fn declare(mut self, stack: &mut Stack) -> GlobalTableRef {
         let regions: Vec<String> = self.replicas.iter().map(|r| r.to_string()).collect();
-        self.inputs
-            .insert("replica_regions".into(), Input::Value(json!(regions)));
-        let name = self
-            .common
-            .declare(stack, "aws:dynamodb:GlobalTable", self.inputs);
+        self.core.set(input::REPLICA_REGIONS, json!(regions));
+        let name = self.core.declare(stack, TYPE);
         GlobalTableRef { name }
     }
 }
 
-impl Options for GlobalTable {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
-    }
-}
-
 impl GlobalTableRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn table_name(&self) -> Output<String> {
-        Output::new(&self.name, "table_name")
-    }
-    /// The primary table's ARN.
-    pub fn arn(&self) -> Output<String> {
-        Output::new(&self.name, "arn")
-    }
-    /// The table's ARN in each region (primary included), by region name.
-    pub fn arns(&self) -> Output<BTreeMap<String, String>> {
-        Output::new(&self.name, "arns")
-    }
     /// The table's ARN in `region` (the primary or a replica region).
     pub fn arn_in(&self, region: &Region) -> Output<String> {
-        Output::new(&self.name, &format!("arns.{region}"))
-    }
-    /// The primary table's stream ARN.
-    pub fn stream_arn(&self) -> Output<String> {
-        Output::new(&self.name, "stream_arn")
-    }
-    /// Every region holding the table, primary first.
-    pub fn regions(&self) -> Output<Vec<String>> {
-        Output::new(&self.name, "regions")
+        Output::new(&self.name, &format!("{}.{region}", output::ARNS))
     }
 }
 

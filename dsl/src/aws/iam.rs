@@ -2,7 +2,9 @@
 //! the trust policy for a service, and least-privilege grants such as
 //! [`grant_table_read`] (the CDK's `table.grantReadData(fn)`).
 
-use crate::{Common, Input, Options, Output, Stack, Val};
+use crate::builder::{Builder, HasBuilder, declared};
+use crate::{Input, Stack, Val};
+use meridian_schema::aws::iam::role::{TYPE, input, output};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -23,34 +25,32 @@ pub const TABLE_READ_ACTIONS: &[&str] = &[
     "dynamodb:Scan",
 ];
 
-/// An `aws:iam:Role`: a trust policy, inline policies and managed policies.
-///
-/// ```
-/// use meridian_dsl::{Options, Region, Stack};
-/// use meridian_dsl::aws::iam::{self, Role};
-///
-/// let mut stack = Stack::new("dev", Default::default(), "eu-west-1");
-/// let table_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/global-table";
-/// let role = Role::new("fn-role", iam::assume_role_policy_for_service("lambda.amazonaws.com"))
-///     .managed_policy_arn(iam::LAMBDA_BASIC_EXECUTION_ROLE)
-///     .inline_policy("read-table", iam::grant_table_read(table_arn))
-///     .description("the API function's role")
-///     .region(Region::EU_WEST_1)
-///     .declare(&mut stack);
-/// stack.export("role_arn", role.arn());
-/// assert_eq!(stack.resources()[0].type_token, "aws:iam:Role");
-/// ```
-pub struct Role {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
-    inline_policies: BTreeMap<String, Input>,
-    managed_policy_arns: Vec<Input>,
-}
-
-/// A declared role.
-#[derive(Clone, Debug)]
-pub struct RoleRef {
-    name: String,
+declared! {
+    /// An `aws:iam:Role`: a trust policy, inline policies and managed policies.
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Region, Stack};
+    /// use meridian_dsl::aws::iam::{self, Role};
+    ///
+    /// let mut stack = Stack::new("dev", Default::default(), "eu-west-1");
+    /// let table_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/global-table";
+    /// let role = Role::new("fn-role", iam::assume_role_policy_for_service("lambda.amazonaws.com"))
+    ///     .managed_policy_arn(iam::LAMBDA_BASIC_EXECUTION_ROLE)
+    ///     .inline_policy("read-table", iam::grant_table_read(table_arn))
+    ///     .description("the API function's role")
+    ///     .region(Region::EU_WEST_1)
+    ///     .declare(&mut stack);
+    /// stack.export("role_arn", role.arn());
+    /// assert_eq!(stack.resources()[0].type_token, "aws:iam:Role");
+    /// ```
+    pub struct Role { inline_policies: BTreeMap<String, Input>, managed_policy_arns: Vec<Input> }
+    /// A declared role.
+    RoleRef {
+        role_name: String = output::ROLE_NAME;
+        arn: String = output::ARN;
+        /// The stable unique id IAM gives the role (`AROA...`).
+        role_id: String = output::ROLE_ID;
+    }
 }
 
 impl Role {
@@ -58,36 +58,25 @@ impl Role {
     /// Without [`Role::role_name`], the name is generated from the logical
     /// name and the stack.
     pub fn new(name: &str, assume_role_policy: impl Into<Val<Value>>) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert(
-            "assume_role_policy".to_string(),
-            assume_role_policy.into().input(),
-        );
         Role {
-            common: Common::new(name),
-            inputs,
+            core: Builder::new(name).with(input::ASSUME_ROLE_POLICY, assume_role_policy.into()),
             inline_policies: BTreeMap::new(),
             managed_policy_arns: Vec::new(),
         }
     }
 
     /// Fixes the role's name (changing it replaces the role).
-    pub fn role_name(mut self, role_name: impl Into<Val<String>>) -> Self {
-        self.inputs
-            .insert("role_name".into(), role_name.into().input());
-        self
+    pub fn role_name(self, role_name: impl Into<Val<String>>) -> Self {
+        self.with(input::ROLE_NAME, role_name.into())
     }
 
     /// The IAM path, like `/service/` (changing it replaces the role).
-    pub fn path(mut self, path: &str) -> Self {
-        self.inputs.insert("path".into(), Input::from(path));
-        self
+    pub fn path(self, path: &str) -> Self {
+        self.with(input::PATH, path)
     }
 
-    pub fn description(mut self, description: &str) -> Self {
-        self.inputs
-            .insert("description".into(), Input::from(description));
-        self
+    pub fn description(self, description: &str) -> Self {
+        self.with(input::DESCRIPTION, description)
     }
 
     /// Adds an inline policy (a policy document, e.g. from
@@ -105,40 +94,12 @@ impl Role {
     }
 
     pub fn declare(mut self, stack: &mut Stack) -> RoleRef {
-        if !self.inline_policies.is_empty() {
-            self.inputs
-                .insert("inline_policies".into(), Input::Map(self.inline_policies));
-        }
-        if !self.managed_policy_arns.is_empty() {
-            self.inputs.insert(
-                "managed_policy_arns".into(),
-                Input::List(self.managed_policy_arns),
-            );
-        }
-        let name = self.common.declare(stack, "aws:iam:Role", self.inputs);
+        self.core
+            .set_map(input::INLINE_POLICIES, self.inline_policies);
+        self.core
+            .set_list(input::MANAGED_POLICY_ARNS, self.managed_policy_arns);
+        let name = self.core.declare(stack, TYPE);
         RoleRef { name }
-    }
-}
-
-impl Options for Role {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
-    }
-}
-
-impl RoleRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn role_name(&self) -> Output<String> {
-        Output::new(&self.name, "role_name")
-    }
-    pub fn arn(&self) -> Output<String> {
-        Output::new(&self.name, "arn")
-    }
-    /// The stable unique id IAM gives the role (`AROA...`).
-    pub fn role_id(&self) -> Output<String> {
-        Output::new(&self.name, "role_id")
     }
 }
 
@@ -199,6 +160,7 @@ pub fn basic_execution_policy(log_group_arn: impl Into<Val<String>>) -> Val<Valu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Output;
 
     fn resolve(v: &Val<Value>, outputs: &Value) -> Value {
         v.input().resolve(&|resource, output| {

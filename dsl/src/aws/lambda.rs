@@ -5,89 +5,17 @@
 //! exactly when the packed bytes change (never for a touched file).
 
 use crate::aws::logs::LogGroupRef;
-use crate::{Common, Input, Options, Output, Stack, Val};
+use crate::builder::{Builder, HasBuilder, declared};
+use crate::{Input, Stack, Val};
 use meridian_asset as asset;
+use meridian_schema::aws::lambda::{function, permission};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use meridian_asset::AssetError;
 
-/// A Lambda runtime that new functions can use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Runtime {
-    Nodejs18x,
-    Nodejs20x,
-    Nodejs22x,
-    Nodejs24x,
-    Python39,
-    Python310,
-    Python311,
-    Python312,
-    Python313,
-    Python314,
-    Java8Al2,
-    Java11,
-    Java17,
-    Java21,
-    Java25,
-    Dotnet8,
-    Dotnet10,
-    Ruby32,
-    Ruby33,
-    Ruby34,
-    ProvidedAl2,
-    ProvidedAl2023,
-}
-
-impl Runtime {
-    /// Lambda's identifier, like `nodejs20.x`.
-    pub fn as_str(self) -> &'static str {
-        use Runtime::*;
-        match self {
-            Nodejs18x => "nodejs18.x",
-            Nodejs20x => "nodejs20.x",
-            Nodejs22x => "nodejs22.x",
-            Nodejs24x => "nodejs24.x",
-            Python39 => "python3.9",
-            Python310 => "python3.10",
-            Python311 => "python3.11",
-            Python312 => "python3.12",
-            Python313 => "python3.13",
-            Python314 => "python3.14",
-            Java8Al2 => "java8.al2",
-            Java11 => "java11",
-            Java17 => "java17",
-            Java21 => "java21",
-            Java25 => "java25",
-            Dotnet8 => "dotnet8",
-            Dotnet10 => "dotnet10",
-            Ruby32 => "ruby3.2",
-            Ruby33 => "ruby3.3",
-            Ruby34 => "ruby3.4",
-            ProvidedAl2 => "provided.al2",
-            ProvidedAl2023 => "provided.al2023",
-        }
-    }
-}
-
-/// The instruction set a function runs on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Architecture {
-    /// Graviton (the default: cheaper per GB-second).
-    #[default]
-    Arm64,
-    X86_64,
-}
-
-impl Architecture {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Architecture::Arm64 => "arm64",
-            Architecture::X86_64 => "x86_64",
-        }
-    }
-}
+pub use meridian_schema::aws::lambda::{Architecture, Runtime};
 
 /// Function code from a local file or directory, packed and hashed when
 /// the program runs (the upload happens at apply time).
@@ -122,45 +50,47 @@ impl Code {
     }
 }
 
-/// An `aws:lambda:Function` with zip code. Defaults: arm64, 128 MB, 3 s,
-/// a generated name, and Lambda's own `/aws/lambda/<name>` log group.
-///
-/// ```
-/// use meridian_dsl::{Options, Region, Stack};
-/// use meridian_dsl::aws::iam::{self, Role};
-/// use meridian_dsl::aws::lambda::{Code, Function, Runtime};
-/// use meridian_dsl::aws::logs::{LogGroup, RetentionDays};
-///
-/// let dir = std::env::temp_dir().join(format!("meridian-doc-fn-{}", std::process::id()));
-/// std::fs::create_dir_all(&dir).expect("temp dir");
-/// std::fs::write(dir.join("index.mjs"), "export const main = async () => ({ statusCode: 200 });\n").expect("handler");
-///
-/// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
-/// let role = Role::new("fn-role", iam::assume_role_policy_for_service("lambda.amazonaws.com"))
-///     .managed_policy_arn(iam::LAMBDA_BASIC_EXECUTION_ROLE)
-///     .declare(&mut stack);
-/// let logs = LogGroup::new("fn-logs", "log-group")
-///     .retention(RetentionDays::ThreeMonths)
-///     .declare(&mut stack);
-/// let code = Code::from_path(&dir).expect("the handler directory packs");
-/// let function = Function::new("fn", code, Runtime::Nodejs20x, "index.main", role.arn())
-///     .env("TABLE_NAME", "global-table")
-///     .log_group(&logs)
-///     .declare(&mut stack);
-/// stack.export("invoke_arn", function.invoke_arn());
-/// assert_eq!(stack.resources()[2].dependencies(), vec!["fn-logs".to_string(), "fn-role".to_string()]);
-/// # std::fs::remove_dir_all(&dir).expect("cleanup");
-/// ```
-pub struct Function {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
-    environment: BTreeMap<String, Input>,
-}
-
-/// A declared function.
-#[derive(Clone, Debug)]
-pub struct FunctionRef {
-    name: String,
+declared! {
+    /// An `aws:lambda:Function` with zip code. Defaults: arm64, 128 MB, 3 s,
+    /// a generated name, and Lambda's own `/aws/lambda/<name>` log group.
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Region, Stack};
+    /// use meridian_dsl::aws::iam::{self, Role};
+    /// use meridian_dsl::aws::lambda::{Code, Function, Runtime};
+    /// use meridian_dsl::aws::logs::{LogGroup, RetentionDays};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("meridian-doc-fn-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).expect("temp dir");
+    /// std::fs::write(dir.join("index.mjs"), "export const main = async () => ({ statusCode: 200 });\n").expect("handler");
+    ///
+    /// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+    /// let role = Role::new("fn-role", iam::assume_role_policy_for_service("lambda.amazonaws.com"))
+    ///     .managed_policy_arn(iam::LAMBDA_BASIC_EXECUTION_ROLE)
+    ///     .declare(&mut stack);
+    /// let logs = LogGroup::new("fn-logs", "log-group")
+    ///     .retention(RetentionDays::ThreeMonths)
+    ///     .declare(&mut stack);
+    /// let code = Code::from_path(&dir).expect("the handler directory packs");
+    /// let function = Function::new("fn", code, Runtime::Nodejs20x, "index.main", role.arn())
+    ///     .env("TABLE_NAME", "global-table")
+    ///     .log_group(&logs)
+    ///     .declare(&mut stack);
+    /// stack.export("invoke_arn", function.invoke_arn());
+    /// assert_eq!(stack.resources()[2].dependencies(), vec!["fn-logs".to_string(), "fn-role".to_string()]);
+    /// # std::fs::remove_dir_all(&dir).expect("cleanup");
+    /// ```
+    pub struct Function { environment: BTreeMap<String, Input> }
+    /// A declared function.
+    FunctionRef {
+        function_name: String = function::output::FUNCTION_NAME;
+        arn: String = function::output::ARN;
+        /// The URI an API Gateway Lambda integration invokes.
+        invoke_arn: String = function::output::INVOKE_ARN;
+        code_sha256: String = function::output::CODE_SHA256;
+        /// `$LATEST`, or the newest published version when publishing.
+        version: String = function::output::VERSION;
+    }
 }
 
 impl Function {
@@ -171,47 +101,36 @@ impl Function {
         handler: &str,
         role_arn: impl Into<Val<String>>,
     ) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert(
-            "code_path".to_string(),
-            Input::from(code.path.to_string_lossy().into_owned()),
-        );
-        inputs.insert("code_sha256".to_string(), Input::from(code.sha256));
-        inputs.insert("runtime".to_string(), Input::from(runtime.as_str()));
-        inputs.insert("handler".to_string(), Input::from(handler));
-        inputs.insert("role_arn".to_string(), role_arn.into().input());
+        use function::input::*;
         Function {
-            common: Common::new(name),
-            inputs,
+            core: Builder::new(name)
+                .with(CODE_PATH, code.path.to_string_lossy().into_owned())
+                .with(CODE_SHA256, code.sha256)
+                .with(RUNTIME, runtime.as_str())
+                .with(HANDLER, handler)
+                .with(ROLE_ARN, role_arn.into()),
             environment: BTreeMap::new(),
         }
     }
 
     /// Fixes the function's name (changing it replaces the function).
-    pub fn function_name(mut self, function_name: impl Into<Val<String>>) -> Self {
-        self.inputs
-            .insert("function_name".into(), function_name.into().input());
-        self
+    pub fn function_name(self, function_name: impl Into<Val<String>>) -> Self {
+        self.with(function::input::FUNCTION_NAME, function_name.into())
     }
 
-    pub fn architecture(mut self, architecture: Architecture) -> Self {
-        self.inputs
-            .insert("architecture".into(), Input::from(architecture.as_str()));
-        self
+    pub fn architecture(self, architecture: Architecture) -> Self {
+        self.with(function::input::ARCHITECTURE, architecture.as_str())
     }
 
     /// Memory in MB (128 to 10,240).
-    pub fn memory_size(mut self, megabytes: u32) -> Self {
-        self.inputs
-            .insert("memory_size".into(), Input::Value(megabytes.into()));
-        self
+    pub fn memory_size(self, megabytes: u32) -> Self {
+        self.with(function::input::MEMORY_SIZE, Input::Value(megabytes.into()))
     }
 
     /// How long an invocation may run (1 s to 15 min; whole seconds).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.inputs
-            .insert("timeout".into(), Input::Value(timeout.as_secs().into()));
-        self
+    pub fn timeout(self, timeout: Duration) -> Self {
+        let seconds = Input::Value(timeout.as_secs().into());
+        self.with(function::input::TIMEOUT, seconds)
     }
 
     /// Sets an environment variable (a known string or an output).
@@ -227,91 +146,52 @@ impl Function {
     }
 
     /// Sends the function's logs to the group of this name.
-    pub fn log_group_name(mut self, name: impl Into<Val<String>>) -> Self {
-        self.inputs
-            .insert("log_group_name".into(), name.into().input());
-        self
+    pub fn log_group_name(self, name: impl Into<Val<String>>) -> Self {
+        self.with(function::input::LOG_GROUP_NAME, name.into())
     }
 
     /// Publishes a numbered version on create and on every change (the
     /// `version` output is then that number instead of `$LATEST`).
-    pub fn publish(mut self, publish: bool) -> Self {
-        self.inputs
-            .insert("publish".into(), Input::Value(publish.into()));
-        self
+    pub fn publish(self, publish: bool) -> Self {
+        self.with(function::input::PUBLISH, Input::Value(publish.into()))
     }
 
     pub fn declare(mut self, stack: &mut Stack) -> FunctionRef {
-        if !self.environment.is_empty() {
-            self.inputs
-                .insert("environment".into(), Input::Map(self.environment));
-        }
-        let name = self
-            .common
-            .declare(stack, "aws:lambda:Function", self.inputs);
+        self.core
+            .set_map(function::input::ENVIRONMENT, self.environment);
+        let name = self.core.declare(stack, function::TYPE);
         FunctionRef { name }
     }
 }
 
-impl Options for Function {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
+declared! {
+    /// An `aws:lambda:Permission`: lets a principal (e.g. API Gateway) invoke a
+    /// function, scoped to a source ARN. Re-applying it never duplicates the
+    /// statement; a changed one is removed and added again.
+    ///
+    /// ```
+    /// use meridian_dsl::{Stack, interpolate};
+    /// use meridian_dsl::aws::lambda::Permission;
+    /// use meridian_dsl::Output;
+    ///
+    /// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+    /// let function_arn: Output<String> = Output::new("fn", "arn");
+    /// let api_id: Output<String> = Output::new("api", "id");
+    /// let source = interpolate([
+    ///     "arn:aws:execute-api:us-east-1:123456789012:".into(),
+    ///     api_id.into(),
+    ///     "/prod/GET/object/*".into(),
+    /// ]);
+    /// let permission = Permission::new("invoke-from-prod", function_arn, "apigateway.amazonaws.com", source)
+    ///     .declare(&mut stack);
+    /// assert_eq!(permission.name(), "invoke-from-prod");
+    /// ```
+    pub struct Permission;
+    /// A declared permission.
+    PermissionRef = permission::TYPE {
+        statement_id: String = permission::output::STATEMENT_ID;
+        function_name: String = permission::output::FUNCTION_NAME;
     }
-}
-
-impl FunctionRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn function_name(&self) -> Output<String> {
-        Output::new(&self.name, "function_name")
-    }
-    pub fn arn(&self) -> Output<String> {
-        Output::new(&self.name, "arn")
-    }
-    /// The URI an API Gateway Lambda integration invokes.
-    pub fn invoke_arn(&self) -> Output<String> {
-        Output::new(&self.name, "invoke_arn")
-    }
-    pub fn code_sha256(&self) -> Output<String> {
-        Output::new(&self.name, "code_sha256")
-    }
-    /// `$LATEST`, or the newest published version when publishing.
-    pub fn version(&self) -> Output<String> {
-        Output::new(&self.name, "version")
-    }
-}
-
-/// An `aws:lambda:Permission`: lets a principal (e.g. API Gateway) invoke a
-/// function, scoped to a source ARN. Re-applying it never duplicates the
-/// statement; a changed one is removed and added again.
-///
-/// ```
-/// use meridian_dsl::{Stack, interpolate};
-/// use meridian_dsl::aws::lambda::Permission;
-/// use meridian_dsl::Output;
-///
-/// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
-/// let function_arn: Output<String> = Output::new("fn", "arn");
-/// let api_id: Output<String> = Output::new("api", "id");
-/// let source = interpolate([
-///     "arn:aws:execute-api:us-east-1:123456789012:".into(),
-///     api_id.into(),
-///     "/prod/GET/object/*".into(),
-/// ]);
-/// let permission = Permission::new("invoke-from-prod", function_arn, "apigateway.amazonaws.com", source)
-///     .declare(&mut stack);
-/// assert_eq!(permission.name(), "invoke-from-prod");
-/// ```
-pub struct Permission {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
-}
-
-/// A declared permission.
-#[derive(Clone, Debug)]
-pub struct PermissionRef {
-    name: String,
 }
 
 impl Permission {
@@ -323,96 +203,34 @@ impl Permission {
         principal: &str,
         source_arn: impl Into<Val<String>>,
     ) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert("function_name".to_string(), function.into().input());
-        inputs.insert("principal".to_string(), Input::from(principal));
-        inputs.insert("source_arn".to_string(), source_arn.into().input());
-        Permission {
-            common: Common::new(name),
-            inputs,
-        }
+        use permission::input::*;
+        Self::from_core(
+            Builder::new(name)
+                .with(FUNCTION_NAME, function.into())
+                .with(PRINCIPAL, principal)
+                .with(SOURCE_ARN, source_arn.into()),
+        )
     }
 
     /// The action granted (default `lambda:InvokeFunction`).
-    pub fn action(mut self, action: &str) -> Self {
-        self.inputs.insert("action".into(), Input::from(action));
-        self
+    pub fn action(self, action: &str) -> Self {
+        self.with(permission::input::ACTION, action)
     }
 
     /// The statement's id (default: generated from the logical name).
-    pub fn statement_id(mut self, statement_id: &str) -> Self {
-        self.inputs
-            .insert("statement_id".into(), Input::from(statement_id));
-        self
+    pub fn statement_id(self, statement_id: &str) -> Self {
+        self.with(permission::input::STATEMENT_ID, statement_id)
     }
 
     /// Also requires the source to be in this account.
-    pub fn source_account(mut self, account_id: impl Into<Val<String>>) -> Self {
-        self.inputs
-            .insert("source_account".into(), account_id.into().input());
-        self
-    }
-
-    pub fn declare(self, stack: &mut Stack) -> PermissionRef {
-        let name = self
-            .common
-            .declare(stack, "aws:lambda:Permission", self.inputs);
-        PermissionRef { name }
-    }
-}
-
-impl Options for Permission {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
-    }
-}
-
-impl PermissionRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn statement_id(&self) -> Output<String> {
-        Output::new(&self.name, "statement_id")
-    }
-    pub fn function_name(&self) -> Output<String> {
-        Output::new(&self.name, "function_name")
+    pub fn source_account(self, account_id: impl Into<Val<String>>) -> Self {
+        self.with(permission::input::SOURCE_ACCOUNT, account_id.into())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_runtime_is_one_the_provider_accepts() {
-        use Runtime::*;
-        let all = [
-            Nodejs18x,
-            Nodejs20x,
-            Nodejs22x,
-            Nodejs24x,
-            Python39,
-            Python310,
-            Python311,
-            Python312,
-            Python313,
-            Python314,
-            Java8Al2,
-            Java11,
-            Java17,
-            Java21,
-            Java25,
-            Dotnet8,
-            Dotnet10,
-            Ruby32,
-            Ruby33,
-            Ruby34,
-            ProvidedAl2,
-            ProvidedAl2023,
-        ];
-        let names: Vec<&str> = all.iter().map(|r| r.as_str()).collect();
-        assert_eq!(names, meridian_providers::aws::lambda::RUNTIMES);
-    }
 
     #[test]
     fn code_is_hashed_when_declared_and_the_hash_follows_the_content() {

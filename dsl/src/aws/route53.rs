@@ -2,216 +2,100 @@
 //! `aws:route53:ZoneLookup` data source (an existing zone, read only) and
 //! `aws:route53:Record` (simple or alias records, optionally latency-routed).
 
-use crate::{Common, Input, Options, Output, Region, Stack, Val};
+use crate::builder::{Builder, HasBuilder, declared};
+use crate::{Input, Region, Stack, Val};
+use meridian_schema::aws::route53::{hosted_zone, record, zone_lookup};
 use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The TTL a record with values gets when none is given.
 pub const DEFAULT_TTL: i64 = 300;
 
-/// A public hosted zone.
-///
-/// ```
-/// use meridian_dsl::Stack;
-/// use meridian_dsl::aws::route53::{HostedZone, Record, RecordType, ZoneLookup};
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let parent = ZoneLookup::by_name("parent", "example.com").declare(&mut stack);
-/// let zone = HostedZone::new("api-zone", "api.example.com")
-///     .comment("the API's own zone")
-///     .declare(&mut stack);
-/// // Delegate api.example.com from the parent zone to the new zone.
-/// Record::new("delegation", parent.zone_id(), "api.example.com", RecordType::Ns)
-///     .values(zone.name_servers())
-///     .ttl(1800)
-///     .declare(&mut stack);
-/// stack.export("zone_id", zone.zone_id());
-/// assert_eq!(stack.resources().len(), 3);
-/// ```
-pub struct HostedZone {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
-}
-
-/// A declared hosted zone.
-#[derive(Clone, Debug)]
-pub struct HostedZoneRef {
-    name: String,
+declared! {
+    /// A public hosted zone.
+    ///
+    /// ```
+    /// use meridian_dsl::Stack;
+    /// use meridian_dsl::aws::route53::{HostedZone, Record, RecordType, ZoneLookup};
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let parent = ZoneLookup::by_name("parent", "example.com").declare(&mut stack);
+    /// let zone = HostedZone::new("api-zone", "api.example.com")
+    ///     .comment("the API's own zone")
+    ///     .declare(&mut stack);
+    /// // Delegate api.example.com from the parent zone to the new zone.
+    /// Record::new("delegation", parent.zone_id(), "api.example.com", RecordType::Ns)
+    ///     .values(zone.name_servers())
+    ///     .ttl(1800)
+    ///     .declare(&mut stack);
+    /// stack.export("zone_id", zone.zone_id());
+    /// assert_eq!(stack.resources().len(), 3);
+    /// ```
+    pub struct HostedZone;
+    /// A declared hosted zone.
+    HostedZoneRef = hosted_zone::TYPE {
+        /// The zone id, without the `/hostedzone/` prefix.
+        zone_id: String = hosted_zone::output::ZONE_ID;
+        /// The zone's name, lowercase, without the trailing dot.
+        zone_name: String = hosted_zone::output::ZONE_NAME;
+        /// The name servers to delegate to.
+        name_servers: Vec<String> = hosted_zone::output::NAME_SERVERS;
+    }
 }
 
 impl HostedZone {
     /// A zone for `zone_name` (e.g. `api.example.com`; changing it replaces
     /// the zone).
     pub fn new(name: &str, zone_name: impl Into<Val<String>>) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert("zone_name".to_string(), zone_name.into().input());
-        HostedZone {
-            common: Common::new(name),
-            inputs,
-        }
+        Self::from_core(Builder::new(name).with(hosted_zone::input::ZONE_NAME, zone_name.into()))
     }
 
-    pub fn comment(mut self, comment: &str) -> Self {
-        self.inputs.insert("comment".into(), Input::from(comment));
-        self
-    }
-
-    pub fn declare(self, stack: &mut Stack) -> HostedZoneRef {
-        let name = self
-            .common
-            .declare(stack, "aws:route53:HostedZone", self.inputs);
-        HostedZoneRef { name }
+    pub fn comment(self, comment: &str) -> Self {
+        self.with(hosted_zone::input::COMMENT, comment)
     }
 }
 
-impl Options for HostedZone {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
+declared! {
+    /// An existing hosted zone, found by name or id (never created or deleted).
+    /// A name that several zones share is an error: give the id then.
+    ///
+    /// ```
+    /// use meridian_dsl::Stack;
+    /// use meridian_dsl::aws::route53::ZoneLookup;
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let parent = ZoneLookup::by_id("parent", "Z31867814UKQT2MAKXUTL").declare(&mut stack);
+    /// stack.export("parent_ns", parent.name_servers());
+    /// assert_eq!(stack.resources()[0].type_token, "aws:route53:ZoneLookup");
+    /// ```
+    pub struct ZoneLookup;
+    /// A looked-up zone.
+    ZoneLookupRef = zone_lookup::TYPE {
+        zone_id: String = zone_lookup::output::ZONE_ID;
+        zone_name: String = zone_lookup::output::ZONE_NAME;
+        name_servers: Vec<String> = zone_lookup::output::NAME_SERVERS;
     }
-}
-
-impl HostedZoneRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    /// The zone id, without the `/hostedzone/` prefix.
-    pub fn zone_id(&self) -> Output<String> {
-        Output::new(&self.name, "zone_id")
-    }
-    /// The zone's name, lowercase, without the trailing dot.
-    pub fn zone_name(&self) -> Output<String> {
-        Output::new(&self.name, "zone_name")
-    }
-    /// The name servers to delegate to.
-    pub fn name_servers(&self) -> Output<Vec<String>> {
-        Output::new(&self.name, "name_servers")
-    }
-}
-
-/// An existing hosted zone, found by name or id (never created or deleted).
-/// A name that several zones share is an error: give the id then.
-///
-/// ```
-/// use meridian_dsl::Stack;
-/// use meridian_dsl::aws::route53::ZoneLookup;
-///
-/// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
-/// let parent = ZoneLookup::by_id("parent", "Z31867814UKQT2MAKXUTL").declare(&mut stack);
-/// stack.export("parent_ns", parent.name_servers());
-/// assert_eq!(stack.resources()[0].type_token, "aws:route53:ZoneLookup");
-/// ```
-pub struct ZoneLookup {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
-}
-
-/// A looked-up zone.
-#[derive(Clone, Debug)]
-pub struct ZoneLookupRef {
-    name: String,
 }
 
 impl ZoneLookup {
     /// The zone named `zone_name`.
     pub fn by_name(name: &str, zone_name: impl Into<Val<String>>) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert("zone_name".to_string(), zone_name.into().input());
-        ZoneLookup {
-            common: Common::new(name),
-            inputs,
-        }
+        Self::from_core(Builder::new(name).with(zone_lookup::input::ZONE_NAME, zone_name.into()))
     }
 
     /// The zone with id `zone_id` (with or without `/hostedzone/`).
     pub fn by_id(name: &str, zone_id: impl Into<Val<String>>) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert("zone_id".to_string(), zone_id.into().input());
-        ZoneLookup {
-            common: Common::new(name),
-            inputs,
-        }
+        Self::from_core(Builder::new(name).with(zone_lookup::input::ZONE_ID, zone_id.into()))
     }
 
     /// Look among private zones (by name, the default is public zones only,
     /// as the CDK's `privateZone: false`); with an id, require that kind.
-    pub fn private_zone(mut self, private: bool) -> Self {
-        self.inputs
-            .insert("private_zone".to_string(), Input::from(json!(private)));
-        self
-    }
-
-    pub fn declare(self, stack: &mut Stack) -> ZoneLookupRef {
-        let name = self
-            .common
-            .declare(stack, "aws:route53:ZoneLookup", self.inputs);
-        ZoneLookupRef { name }
+    pub fn private_zone(self, private: bool) -> Self {
+        self.with(zone_lookup::input::PRIVATE_ZONE, json!(private))
     }
 }
 
-impl Options for ZoneLookup {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
-    }
-}
-
-impl ZoneLookupRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn zone_id(&self) -> Output<String> {
-        Output::new(&self.name, "zone_id")
-    }
-    pub fn zone_name(&self) -> Output<String> {
-        Output::new(&self.name, "zone_name")
-    }
-    pub fn name_servers(&self) -> Output<Vec<String>> {
-        Output::new(&self.name, "name_servers")
-    }
-}
-
-/// A DNS record type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RecordType {
-    A,
-    Aaaa,
-    Caa,
-    Cname,
-    Ds,
-    Https,
-    Mx,
-    Naptr,
-    Ns,
-    Ptr,
-    Spf,
-    Srv,
-    Sshfp,
-    Svcb,
-    Tlsa,
-    Txt,
-}
-
-impl RecordType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordType::A => "A",
-            RecordType::Aaaa => "AAAA",
-            RecordType::Caa => "CAA",
-            RecordType::Cname => "CNAME",
-            RecordType::Ds => "DS",
-            RecordType::Https => "HTTPS",
-            RecordType::Mx => "MX",
-            RecordType::Naptr => "NAPTR",
-            RecordType::Ns => "NS",
-            RecordType::Ptr => "PTR",
-            RecordType::Spf => "SPF",
-            RecordType::Srv => "SRV",
-            RecordType::Sshfp => "SSHFP",
-            RecordType::Svcb => "SVCB",
-            RecordType::Tlsa => "TLSA",
-            RecordType::Txt => "TXT",
-        }
-    }
-}
+pub use meridian_schema::aws::route53::RecordType;
 
 /// The target of an alias record (e.g. an API Gateway regional domain).
 #[derive(Clone, Debug)]
@@ -236,47 +120,48 @@ impl Alias {
     }
 
     fn input(self) -> Input {
-        let mut m = BTreeMap::new();
-        m.insert("dns_name".to_string(), self.dns_name);
-        m.insert("hosted_zone_id".to_string(), self.hosted_zone_id);
-        m.insert(
-            "evaluate_target_health".to_string(),
-            Input::Value(json!(self.evaluate_target_health)),
-        );
-        Input::Map(m)
+        use record::input::alias::*;
+        Input::Map(BTreeMap::from([
+            (DNS_NAME.to_string(), self.dns_name),
+            (HOSTED_ZONE_ID.to_string(), self.hosted_zone_id),
+            (
+                EVALUATE_TARGET_HEALTH.to_string(),
+                Input::Value(json!(self.evaluate_target_health)),
+            ),
+        ]))
     }
 }
 
-/// An `aws:route53:Record`: values with a TTL, or an alias; optionally
-/// latency-routed. Renaming it (or its set identifier) moves it in one
-/// change batch; a new zone or type replaces it.
-///
-/// ```
-/// use meridian_dsl::{Options, Region, Stack};
-/// use meridian_dsl::aws::route53::{Alias, HostedZone, Record, RecordType};
-///
-/// let mut stack = Stack::new("prod", Default::default(), "eu-west-1");
-/// let zone = HostedZone::new("api-zone", "api.example.com").declare(&mut stack);
-/// Record::new("latency-eu", zone.zone_id(), "api.example.com", RecordType::A)
-///     .alias(Alias::new("d-abc123.execute-api.eu-west-1.amazonaws.com", "ZLY8HYME6SFDD"))
-///     .latency(Region::EU_WEST_1, "eu-west-1")
-///     .region(Region::EU_WEST_1)
-///     .declare(&mut stack);
-/// Record::new("txt", zone.zone_id(), "hello.api.example.com", RecordType::Txt)
-///     .value("\"hello\"")
-///     .declare(&mut stack);
-/// assert_eq!(stack.resources().len(), 3);
-/// ```
-pub struct Record {
-    common: Common,
-    inputs: BTreeMap<String, Input>,
-    values: Vec<Input>,
-}
-
-/// A declared record.
-#[derive(Clone, Debug)]
-pub struct RecordRef {
-    name: String,
+declared! {
+    /// An `aws:route53:Record`: values with a TTL, or an alias; optionally
+    /// latency-routed. Renaming it (or its set identifier) moves it in one
+    /// change batch; a new zone or type replaces it.
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Region, Stack};
+    /// use meridian_dsl::aws::route53::{Alias, HostedZone, Record, RecordType};
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "eu-west-1");
+    /// let zone = HostedZone::new("api-zone", "api.example.com").declare(&mut stack);
+    /// Record::new("latency-eu", zone.zone_id(), "api.example.com", RecordType::A)
+    ///     .alias(Alias::new("d-abc123.execute-api.eu-west-1.amazonaws.com", "ZLY8HYME6SFDD"))
+    ///     .latency(Region::EU_WEST_1, "eu-west-1")
+    ///     .region(Region::EU_WEST_1)
+    ///     .declare(&mut stack);
+    /// Record::new("txt", zone.zone_id(), "hello.api.example.com", RecordType::Txt)
+    ///     .value("\"hello\"")
+    ///     .declare(&mut stack);
+    /// assert_eq!(stack.resources().len(), 3);
+    /// ```
+    pub struct Record { values: Vec<Input> }
+    /// A declared record.
+    RecordRef {
+        /// The record's full name, lowercase, without the trailing dot.
+        fqdn: String = record::output::FQDN;
+        zone_id: String = record::output::ZONE_ID;
+        record_type: String = record::output::TYPE;
+        set_identifier: String = record::output::SET_IDENTIFIER;
+    }
 }
 
 impl Record {
@@ -288,13 +173,12 @@ impl Record {
         record_name: impl Into<Val<String>>,
         record_type: RecordType,
     ) -> Self {
-        let mut inputs = BTreeMap::new();
-        inputs.insert("zone_id".to_string(), zone_id.into().input());
-        inputs.insert("name".to_string(), record_name.into().input());
-        inputs.insert("type".to_string(), Input::from(record_type.as_str()));
+        use record::input::*;
         Record {
-            common: Common::new(name),
-            inputs,
+            core: Builder::new(name)
+                .with(ZONE_ID, zone_id.into())
+                .with(NAME, record_name.into())
+                .with(TYPE, record_type.as_str()),
             values: Vec::new(),
         }
     }
@@ -309,71 +193,34 @@ impl Record {
     /// given with [`Record::value`].
     pub fn values(mut self, values: impl Into<Val<Vec<String>>>) -> Self {
         self.values.clear();
-        self.inputs.insert("values".into(), values.into().input());
-        self
+        self.with(record::input::VALUES, values.into())
     }
 
     /// The TTL in seconds (default [`DEFAULT_TTL`] for records with values).
-    pub fn ttl(mut self, seconds: i64) -> Self {
-        self.inputs
-            .insert("ttl".into(), Input::Value(json!(seconds)));
-        self
+    pub fn ttl(self, seconds: i64) -> Self {
+        self.with(record::input::TTL, json!(seconds))
     }
 
     /// Makes it an alias record (no values, no TTL).
-    pub fn alias(mut self, alias: Alias) -> Self {
-        self.inputs.insert("alias".into(), alias.input());
-        self
+    pub fn alias(self, alias: Alias) -> Self {
+        self.with(record::input::ALIAS, alias.input())
     }
 
     /// Latency routing: answered for clients nearest `region`;
     /// `set_identifier` tells the records of one name apart.
-    pub fn latency(mut self, region: Region, set_identifier: impl Into<Val<String>>) -> Self {
-        self.inputs
-            .insert("latency_region".into(), Input::from(region.as_str()));
-        self.inputs
-            .insert("set_identifier".into(), set_identifier.into().input());
-        self
+    pub fn latency(self, region: Region, set_identifier: impl Into<Val<String>>) -> Self {
+        self.with(record::input::LATENCY_REGION, region.as_str())
+            .with(record::input::SET_IDENTIFIER, set_identifier.into())
     }
 
     pub fn declare(mut self, stack: &mut Stack) -> RecordRef {
-        if !self.values.is_empty() {
-            self.inputs
-                .insert("values".into(), Input::List(self.values));
+        use record::input::{TTL, VALUES};
+        self.core.set_list(VALUES, self.values);
+        if self.core.get(VALUES).is_some() && self.core.get(TTL).is_none() {
+            self.core.set(TTL, json!(DEFAULT_TTL));
         }
-        if self.inputs.contains_key("values") && !self.inputs.contains_key("ttl") {
-            self.inputs
-                .insert("ttl".into(), Input::Value(json!(DEFAULT_TTL)));
-        }
-        let name = self
-            .common
-            .declare(stack, "aws:route53:Record", self.inputs);
+        let name = self.core.declare(stack, record::TYPE);
         RecordRef { name }
-    }
-}
-
-impl Options for Record {
-    fn common(&mut self) -> &mut Common {
-        &mut self.common
-    }
-}
-
-impl RecordRef {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    /// The record's full name, lowercase, without the trailing dot.
-    pub fn fqdn(&self) -> Output<String> {
-        Output::new(&self.name, "fqdn")
-    }
-    pub fn zone_id(&self) -> Output<String> {
-        Output::new(&self.name, "zone_id")
-    }
-    pub fn record_type(&self) -> Output<String> {
-        Output::new(&self.name, "type")
-    }
-    pub fn set_identifier(&self) -> Output<String> {
-        Output::new(&self.name, "set_identifier")
     }
 }
 

@@ -1,0 +1,81 @@
+//! `aws:apigateway:RestApi`: the API, and the defaults it hands its parts
+//! (their region, the `rest_api_id` they declare).
+
+use super::{EndpointType, last_region};
+use crate::builder::{Builder, HasBuilder, declared};
+use crate::{Input, Region, Stack, Val};
+use meridian_schema::aws::apigateway::rest_api::{TYPE, input, output};
+
+declared! {
+    /// An `aws:apigateway:RestApi`. REST API names need not be unique; Meridian
+    /// tells its APIs apart by tag. Every change is applied in place.
+    ///
+    /// ```
+    /// use meridian_dsl::Stack;
+    /// use meridian_dsl::aws::apigateway::{EndpointType, RestApi};
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let api = RestApi::new("api", "Api")
+    ///     .description("objects by id")
+    ///     .endpoint_type(EndpointType::Regional)
+    ///     .declare(&mut stack);
+    /// stack.export("api_id", api.id());
+    /// ```
+    pub struct RestApi {}
+    /// A declared REST API.
+    RestApiRef (region: Option<Region>) {
+        id: String = output::ID;
+        /// The id of the API's `/` resource (the parent of top-level paths).
+        root_resource_id: String = output::ROOT_RESOURCE_ID;
+        /// `arn:aws:execute-api:<region>:<account>:<api id>`.
+        execution_arn: String = output::EXECUTION_ARN;
+        account_id: String = output::ACCOUNT_ID;
+        /// The management ARN (`arn:aws:apigateway:<region>::/restapis/<id>`).
+        arn: String = output::ARN;
+        api_name: String = output::NAME;
+    }
+}
+
+impl RestApi {
+    /// An API named `api_name` (the name shown in the console).
+    pub fn new(name: &str, api_name: impl Into<Val<String>>) -> Self {
+        RestApi {
+            core: Builder::new(name).with(input::NAME, api_name.into()),
+        }
+    }
+
+    pub fn description(self, description: impl Into<Val<String>>) -> Self {
+        self.with(input::DESCRIPTION, description.into())
+    }
+
+    /// Default: [`EndpointType::Regional`].
+    pub fn endpoint_type(self, endpoint_type: EndpointType) -> Self {
+        self.with(input::ENDPOINT_TYPE, endpoint_type.as_str())
+    }
+
+    pub fn declare(self, stack: &mut Stack) -> RestApiRef {
+        let name = self.core.declare(stack, TYPE);
+        RestApiRef {
+            name,
+            region: last_region(stack),
+        }
+    }
+}
+
+impl RestApiRef {
+    /// The region the API is in.
+    pub fn region(&self) -> Option<&Region> {
+        self.region.as_ref()
+    }
+
+    /// `rest_api_id` as every child declares it (the Deployment finds the
+    /// API's content by it).
+    pub(crate) fn id_input(&self) -> Input {
+        self.id().input()
+    }
+
+    /// The builder of a child of this API: created in the API's region.
+    pub(crate) fn child(&self, name: &str) -> Builder {
+        Builder::in_region(name, self.region.clone())
+    }
+}

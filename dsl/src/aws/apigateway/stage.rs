@@ -1,0 +1,96 @@
+//! `aws:apigateway:Stage`: a named stage serving a deployment, and the
+//! source ARNs of its routes.
+
+use super::{DeploymentRef, HttpMethod, RestApiRef, last_region};
+use crate::builder::{HasBuilder, declared};
+use crate::{Input, Region, Stack, Val, interpolate};
+use meridian_schema::aws::apigateway::stage::{TYPE, input, output};
+use std::collections::BTreeMap;
+
+declared! {
+    /// An `aws:apigateway:Stage` (`prod`) serving a deployment. A new deployment
+    /// is applied in place (that is how changes go live); a new name replaces it.
+    ///
+    /// ```
+    /// use meridian_dsl::{Output, Stack, interpolate};
+    /// use meridian_dsl::aws::apigateway::*;
+    ///
+    /// let mut stack = Stack::new("prod", Default::default(), "us-east-1");
+    /// let api = RestApi::new("api", "Api").declare(&mut stack);
+    /// let get = Method::new("get-root", &api, api.root_resource_id()).declare(&mut stack);
+    /// Integration::mock("get-root-mock", &get).declare(&mut stack);
+    /// let deployment = Deployment::new("deployment", &api).declare(&mut stack);
+    /// let prod = Stage::new("prod", &api, &deployment, "prod")
+    ///     .variable("table", "objects")
+    ///     .declare(&mut stack);
+    /// stack.export("url", prod.invoke_url());
+    /// ```
+    pub struct Stage { variables: BTreeMap<String, Input> }
+    /// A declared stage.
+    StageRef (region: Option<Region>) {
+        stage_name: String = output::STAGE_NAME;
+        rest_api_id: String = output::REST_API_ID;
+        deployment_id: String = output::DEPLOYMENT_ID;
+        /// `https://<api id>.execute-api.<region>.amazonaws.com/<stage>/`.
+        invoke_url: String = output::INVOKE_URL;
+        /// `arn:aws:execute-api:<region>:<account>:<api id>/<stage>`.
+        execution_arn: String = output::EXECUTION_ARN;
+        /// The management ARN (`arn:aws:apigateway:<region>::/restapis/<id>/stages/<stage>`).
+        arn: String = output::ARN;
+    }
+}
+
+impl Stage {
+    pub fn new(name: &str, api: &RestApiRef, deployment: &DeploymentRef, stage_name: &str) -> Self {
+        Stage {
+            core: api
+                .child(name)
+                .with(input::REST_API_ID, api.id_input())
+                .with(input::DEPLOYMENT_ID, deployment.id())
+                .with(input::STAGE_NAME, stage_name),
+            variables: BTreeMap::new(),
+        }
+    }
+
+    pub fn description(self, description: impl Into<Val<String>>) -> Self {
+        self.with(input::DESCRIPTION, description.into())
+    }
+
+    /// A stage variable (`${stageVariables.<name>}` in integrations).
+    pub fn variable(mut self, name: &str, value: impl Into<Val<String>>) -> Self {
+        self.variables
+            .insert(name.to_string(), value.into().input());
+        self
+    }
+
+    pub fn declare(mut self, stack: &mut Stack) -> StageRef {
+        self.core.set_map(input::VARIABLES, self.variables);
+        let name = self.core.declare(stack, TYPE);
+        StageRef {
+            name,
+            region: last_region(stack),
+        }
+    }
+}
+
+impl StageRef {
+    /// The source ARN a Lambda permission names to let this stage call the
+    /// function for `method` on `path` (`/object/*`; `*` matches a segment):
+    /// `<execution_arn>/<METHOD><path>`.
+    pub fn source_arn(&self, method: HttpMethod, path: &str) -> Val<String> {
+        let verb = if method == HttpMethod::Any {
+            "*"
+        } else {
+            method.as_str()
+        };
+        let path = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("/{path}")
+        };
+        interpolate([
+            self.execution_arn().input(),
+            Input::from(format!("/{verb}{path}")),
+        ])
+    }
+}
