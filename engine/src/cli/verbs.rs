@@ -6,6 +6,7 @@ use super::exit::ExitCode;
 use super::output::{self, Output};
 use super::request::{Request, StateVerb, StoreRequest, Verb};
 use crate::backend::{Backends, Location, OpenOptions};
+use crate::config::ConfigFile;
 use crate::exec::RunOptions;
 use crate::graph::ResourceGraph;
 use crate::graphviz;
@@ -61,9 +62,13 @@ fn open_store(
         command: format!("{command} --stack {}", req.stack),
         create_backend: req.create_backend,
     };
-    backends
-        .open(&req.location, &req.stack, &opts)
-        .map_err(|e| e.to_string())
+    let (store, notes) = backends
+        .open_with_notes(&req.location, &req.stack, &opts)
+        .map_err(|e| e.to_string())?;
+    for n in &notes {
+        output::note(n);
+    }
+    Ok(store)
 }
 
 /// `state check` for the `meridian` binary and for programs.
@@ -81,6 +86,7 @@ pub(super) async fn run_verb(
     stack: Stack,
     providers: ProviderRegistry,
     backends: &Backends,
+    saved_by_up: Option<ConfigFile>,
 ) -> ExitCode {
     let out = Output::new(req.store.json);
     let stack_name = stack.name().to_string();
@@ -117,6 +123,14 @@ pub(super) async fn run_verb(
             "`{}` changes the cloud and standard input is not a terminal: pass --yes to confirm",
             req.verb.name()
         ));
+    }
+    // `up --config`: saved once the program, its configuration and the
+    // graph are valid, before the state is opened or any cloud call made.
+    if let Some(file) = saved_by_up {
+        if let Err(e) = file.save() {
+            return out.fail(&e);
+        }
+        output::config_saved(&file, &req.config);
     }
     let store = match open_store(&req.store, req.verb.name(), backends) {
         Ok(s) => s,
@@ -159,7 +173,7 @@ pub(super) async fn run_verb(
         },
         Verb::State(StateVerb::Check) => out.check(state::check(store.as_ref())),
         // Handled before the state is opened.
-        Verb::Graph { .. } | Verb::State(_) => ExitCode::Success,
+        Verb::Graph { .. } | Verb::State(_) | Verb::Config(_) => ExitCode::Success,
     }
 }
 

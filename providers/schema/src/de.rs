@@ -84,15 +84,32 @@ mod tests {
         let e = from_str::<Region>("mars-west-1").unwrap_err();
         assert!(e.contains("unknown AWS region \"mars-west-1\""), "{e}");
         assert!(e.contains("us-east-1"), "{e}");
-        assert!(from_str::<Region>("US_EAST_1").unwrap_err().contains("is not a region name"));
-        assert_eq!(from_str::<RetentionDays>("30").unwrap(), RetentionDays::OneMonth);
+        assert!(
+            from_str::<Region>("US_EAST_1")
+                .unwrap_err()
+                .contains("is not a region name")
+        );
+        assert_eq!(
+            from_str::<RetentionDays>("30").unwrap(),
+            RetentionDays::OneMonth
+        );
         let e = from_str::<RetentionDays>("45").unwrap_err();
         assert!(e.starts_with("45 is not a retention"), "{e}");
         assert!(e.contains("1, 3, 5, 7"), "{e}");
-        assert!(from_str::<RetentionDays>("x").unwrap_err().contains("not a number of days"));
+        assert!(
+            from_str::<RetentionDays>("x")
+                .unwrap_err()
+                .contains("not a number of days")
+        );
         use crate::aws::lambda::{Architecture, Runtime};
-        assert_eq!(from_str::<Architecture>("x86_64").unwrap(), Architecture::X86_64);
-        assert_eq!(from_str::<Runtime>("nodejs20.x").unwrap(), Runtime::Nodejs20x);
+        assert_eq!(
+            from_str::<Architecture>("x86_64").unwrap(),
+            Architecture::X86_64
+        );
+        assert_eq!(
+            from_str::<Runtime>("nodejs20.x").unwrap(),
+            Runtime::Nodejs20x
+        );
         let e = from_str::<Runtime>("cobol").unwrap_err();
         assert!(e.contains("\"cobol\" is not one of nodejs18.x"), "{e}");
     }

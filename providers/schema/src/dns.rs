@@ -70,15 +70,42 @@ mod tests {
 
     #[test]
     fn names_are_normalized_and_checked() {
-        assert_eq!(DnsName::parse("API.Example.com.").unwrap().as_str(), "api.example.com");
-        assert!(DnsName::parse("").unwrap_err().contains("must not be empty"));
-        assert!(DnsName::parse("api_v1.example.com").unwrap_err().contains("is not a valid DNS name"));
+        assert_eq!(
+            DnsName::parse("API.Example.com.").unwrap().as_str(),
+            "api.example.com"
+        );
+        assert!(
+            DnsName::parse("")
+                .unwrap_err()
+                .contains("must not be empty")
+        );
+        assert!(
+            DnsName::parse("api_v1.example.com")
+                .unwrap_err()
+                .contains("is not a valid DNS name")
+        );
         let long = format!("{}.example.com", "a".repeat(64));
-        assert!(DnsName::parse(&long).unwrap_err().contains("is not a valid DNS name"));
-        assert!(DnsName::parse("localhost").unwrap_err().contains("is not a fully qualified"));
+        assert!(
+            DnsName::parse(&long)
+                .unwrap_err()
+                .contains("is not a valid DNS name")
+        );
+        assert!(
+            DnsName::parse("localhost")
+                .unwrap_err()
+                .contains("is not a fully qualified")
+        );
         let zone = DnsName::parse("example.com").unwrap();
-        assert!(DnsName::parse("api.example.com").unwrap().is_subdomain_of(&zone));
+        assert!(
+            DnsName::parse("api.example.com")
+                .unwrap()
+                .is_subdomain_of(&zone)
+        );
         assert!(!zone.is_subdomain_of(&zone));
-        assert!(!DnsName::parse("api.badexample.com").unwrap().is_subdomain_of(&zone));
+        assert!(
+            !DnsName::parse("api.badexample.com")
+                .unwrap()
+                .is_subdomain_of(&zone)
+        );
     }
 }
