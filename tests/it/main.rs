@@ -12,6 +12,7 @@ mod aws_logs;
 mod aws_route53;
 mod bad_input;
 mod cli;
+mod config;
 mod global_api;
 mod handler;
 mod reliability;
