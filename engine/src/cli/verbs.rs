@@ -124,14 +124,6 @@ pub(super) async fn run_verb(
             req.verb.name()
         ));
     }
-    // `up --config`: saved once the program, its configuration and the
-    // graph are valid, before the state is opened or any cloud call made.
-    if let Some(file) = saved_by_up {
-        if let Err(e) = file.save() {
-            return out.fail(&e);
-        }
-        output::config_saved(&file, &req.config);
-    }
     let store = match open_store(&req.store, req.verb.name(), backends) {
         Ok(s) => s,
         Err(e) => return out.fail(&e),
@@ -149,7 +141,17 @@ pub(super) async fn run_verb(
                 cancel,
                 events: progress.sink(),
             };
-            apply(&req, out, graph, providers, store, opts, progress).await
+            apply(
+                &req,
+                out,
+                graph,
+                providers,
+                store,
+                opts,
+                progress,
+                saved_by_up,
+            )
+            .await
         }
         Verb::Refresh => {
             match ops::refresh(providers, store, req.parallel, &progress.sink()).await {
@@ -207,7 +209,11 @@ fn view(req: &Request) -> PlanView {
     }
 }
 
-/// `up` and `destroy`: show the plan, confirm, apply, report.
+/// `up` and `destroy`: show the plan, confirm, apply, report. `up
+/// --config` saves its overrides (`saved_by_up`) once the plan is made and
+/// confirmed, just before it is applied: a refused plan or a declined
+/// prompt saves nothing.
+#[allow(clippy::too_many_arguments)]
 async fn apply(
     req: &Request,
     out: Output,
@@ -216,13 +222,23 @@ async fn apply(
     store: Arc<dyn StateStore>,
     opts: RunOptions,
     progress: Arc<Progress>,
+    saved_by_up: Option<ConfigFile>,
 ) -> ExitCode {
     let verb = req.verb.name();
     let confirm_progress = progress.clone();
+    let mut save_error = None;
     let mut confirm = |plan: &Plan| -> bool {
         out.plan_to_confirm(plan, view(req), verb);
         confirm_progress.expect_plan(plan);
-        !plan.summary.has_changes() || req.yes || output::ask(verb)
+        let go = !plan.summary.has_changes() || req.yes || output::ask(verb);
+        if let (true, Some(file)) = (go, &saved_by_up) {
+            if let Err(e) = file.save() {
+                save_error = Some(e);
+                return false;
+            }
+            output::config_saved(file, &req.config);
+        }
+        go
     };
     let targets = req.targets();
     let outcome = if req.verb == Verb::Up {
@@ -236,7 +252,10 @@ async fn apply(
             progress.finish();
             return out.fail(&e.to_string());
         }
-        Ok((_plan, None)) => return output::cancelled(),
+        Ok((_plan, None)) => match save_error {
+            Some(e) => return out.fail(&e),
+            None => return output::cancelled(),
+        },
         Ok((plan, Some(result))) => (plan, result),
     };
     progress.finish();
