@@ -70,7 +70,7 @@ pub use meridian_engine::{CustomTimeouts, Input, ResourceDecl, ResourceOptions, 
 /// The schema the DSL writes and the providers read (type tokens, keys,
 /// the enumerations AWS accepts).
 pub use meridian_schema as schema;
-pub use meridian_schema::Region;
+pub use meridian_schema::{DnsName, Region};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -279,7 +279,8 @@ fn with_options<B: Options>(mut builder: B, change: impl FnOnce(&mut ResourceOpt
     builder
 }
 
-/// Helpers to read `--config` values with defaults.
+/// Helpers to read single configuration values with defaults (a program's
+/// whole configuration reads best into its own type: `stack.config()`).
 pub trait ConfigExt {
     /// The value of `key`, or `default` when it was not given.
     fn config_or(&self, key: &str, default: &str) -> String;
@@ -289,7 +290,7 @@ pub trait ConfigExt {
 
 impl ConfigExt for Stack {
     fn config_or(&self, key: &str, default: &str) -> String {
-        self.config(key).unwrap_or(default).to_string()
+        self.config_value(key).unwrap_or(default).to_string()
     }
     fn config_list_or(&self, key: &str, default: &str) -> Vec<String> {
         self.config_or(key, default)

@@ -168,12 +168,25 @@ impl Backends {
         stack: &str,
         opts: &OpenOptions,
     ) -> Result<Arc<dyn StateStore>, StateError> {
+        self.open_with_notes(location, stack, opts)
+            .map(|(store, _)| store)
+    }
+
+    /// As [`Backends::open`], with notes for the user from opening (a sled
+    /// directory's permissions tightened), which the CLI prints.
+    pub fn open_with_notes(
+        &self,
+        location: &Location,
+        stack: &str,
+        opts: &OpenOptions,
+    ) -> Result<(Arc<dyn StateStore>, Vec<String>), StateError> {
         match location {
             Location::Sled(dir) => {
                 let backend = SledBackend::open(dir, &opts.command)?;
-                Ok(Arc::new(backend.stack(stack)?))
+                let notes = backend.notes().to_vec();
+                Ok((Arc::new(backend.stack(stack)?), notes))
             }
-            Location::Url(url) => self.state_opener(url)?.open(url, stack, opts),
+            Location::Url(url) => Ok((self.state_opener(url)?.open(url, stack, opts)?, Vec::new())),
         }
     }
 

@@ -10,6 +10,7 @@
 pub mod backend;
 mod call;
 pub mod cli;
+pub mod config;
 pub mod event;
 pub mod exec;
 pub mod graph;

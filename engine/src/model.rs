@@ -203,10 +203,30 @@ impl Stack {
         self.default_region = region.to_string();
     }
 
-    /// A `--config key=value` the program was given.
-    pub fn config(&self, key: &str) -> Option<&str> {
+    /// The value of configuration key `key` (saved, or `--config
+    /// key=value`), as given.
+    pub fn config_value(&self, key: &str) -> Option<&str> {
         self.config_read.borrow_mut().push(key.to_string());
         self.config.get(key).map(String::as_str)
+    }
+
+    /// The stack's configuration (saved, then `--config` overrides) read
+    /// into the program's own `#[derive(Deserialize)]` type: see
+    /// [`crate::config::from_strings`]. Its fields become the keys the
+    /// program reads.
+    pub fn config<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::config::ConfigError> {
+        crate::config::from_strings(&self.config, &mut |fields| {
+            let mut read = self.config_read.borrow_mut();
+            read.extend(fields.iter().map(|f| f.to_string()));
+        })
+    }
+
+    /// Every configuration key the program read (sorted, once each).
+    pub fn known_config(&self) -> Vec<String> {
+        let mut read = self.config_read.borrow().clone();
+        read.sort();
+        read.dedup();
+        read
     }
 
     /// Config keys that were given but never read by the program.

@@ -19,7 +19,9 @@
 //! `examples/global_api/handler`), `log_retention_days` (one of the periods
 //! CloudWatch Logs accepts, default 90), `protect_table` (`false` opts the
 //! table out of its protection: a plan may then replace it and `destroy`
-//! deletes it; default `true`).
+//! deletes it; default `true`). They are read into `Settings` by
+//! `stack.config()`, and saved per stack by `config set KEY VALUE` or
+//! `up --config KEY=VALUE` (README, "Configuration").
 //!
 //! ```text
 //! scripts/with-local-aws cargo run --example global_api -- up --yes
@@ -37,122 +39,68 @@ use meridian::dsl::aws::iam::{
 use meridian::dsl::aws::lambda::{Architecture, Code, Function, Permission, Runtime};
 use meridian::dsl::aws::logs::{LogGroup, RetentionDays};
 use meridian::dsl::aws::route53::{Alias, HostedZone, Record, RecordType, ZoneLookup};
-use meridian::dsl::{ConfigExt, Input, Options, Region, Stack, interpolate};
+use meridian::dsl::{DnsName, Input, Options, Region, Stack, interpolate};
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// The seed's configuration, validated.
+/// The seed's configuration: each value checked as it is read (a bad one
+/// is an error naming the key, the value and what is accepted), an absent
+/// one defaulted.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
 struct Settings {
+    /// The first is the primary region.
     regions: Vec<Region>,
-    domain: String,
-    parent_zone: String,
+    domain: DnsName,
+    parent_zone: DnsName,
     table_name: String,
     /// The Lambda handler's source directory (default: the bundled one).
     handler_dir: PathBuf,
-    log_retention: RetentionDays,
-    /// False when the user opted the table out of its protection.
+    log_retention_days: RetentionDays,
+    /// False opts the table out of its protection.
     protect_table: bool,
 }
 
-fn log_retention(raw: &str) -> Result<RetentionDays, String> {
-    let days: i64 = raw.trim().parse().map_err(|_| {
-        format!("--config log_retention_days={raw:?} is not a number of days (example: 90)")
-    })?;
-    RetentionDays::from_days(days).ok_or_else(|| {
-        let allowed: Vec<String> = RetentionDays::ALL
-            .iter()
-            .map(|r| r.days().to_string())
-            .collect();
-        format!(
-            "--config log_retention_days={days} is not a retention CloudWatch Logs accepts; use one of {}",
-            allowed.join(", ")
-        )
-    })
+impl Default for Settings {
+    fn default() -> Self {
+        let dns = |name| DnsName::parse(name).expect("a valid default");
+        Settings {
+            regions: vec![Region::US_EAST_1, Region::EU_WEST_1, Region::SA_EAST_1],
+            domain: dns("api.example.com"),
+            parent_zone: dns("example.com"),
+            table_name: "global-table".into(),
+            handler_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler"),
+            log_retention_days: RetentionDays::ThreeMonths,
+            protect_table: true,
+        }
+    }
 }
 
-fn settings(stack: &Stack) -> Result<Settings, String> {
-    let names = stack.config_list_or("regions", "us-east-1,eu-west-1,sa-east-1");
-    if names.is_empty() {
-        return Err("--config regions must name at least one region".into());
-    }
-    let mut regions = Vec::new();
-    for n in &names {
-        let r = Region::parse(n).map_err(|e| format!("--config regions: {e}"))?;
-        // One clear message here rather than one per resource from the
-        // provider's check.
-        if !r.is_known() {
+impl Settings {
+    /// What no single value says: the regions together, the domain inside
+    /// the parent zone.
+    fn read(stack: &Stack) -> Result<Settings, String> {
+        let s: Settings = stack.config().map_err(|e| e.to_string())?;
+        if s.regions.is_empty() {
+            return Err("--config regions must name at least one region".into());
+        }
+        for (i, r) in s.regions.iter().enumerate() {
+            if s.regions[..i].contains(r) {
+                return Err(format!("--config regions names {r} twice"));
+            }
+        }
+        if !s.domain.is_subdomain_of(&s.parent_zone) {
             return Err(format!(
-                "--config regions: unknown AWS region {n:?} (expected one of {})",
-                Region::NAMES.join(", ")
+                "--config domain={} is not inside the parent zone {}: the delegation record must live in the parent zone, so the domain must be a subdomain of it",
+                s.domain, s.parent_zone
             ));
         }
-        if regions.contains(&r) {
-            return Err(format!("--config regions names {n} twice"));
-        }
-        regions.push(r);
+        Ok(s)
     }
-    let domain = normalize_dns(&stack.config_or("domain", "api.example.com"))
-        .map_err(|e| format!("--config domain: {e}"))?;
-    let parent_zone = normalize_dns(&stack.config_or("parent_zone", "example.com"))
-        .map_err(|e| format!("--config parent_zone: {e}"))?;
-    if !domain.ends_with(&format!(".{parent_zone}")) {
-        return Err(format!(
-            "--config domain={domain} is not inside the parent zone {parent_zone}: the delegation record must live in the parent zone, so the domain must be a subdomain of it"
-        ));
-    }
-    let table_name = stack.config_or("table_name", "global-table");
-    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler");
-    let handler_dir = match stack.config("handler_dir") {
-        Some(d) => PathBuf::from(d),
-        None => bundled,
-    };
-    let log_retention = log_retention(&stack.config_or("log_retention_days", "90"))?;
-    let protect_table = match stack.config_or("protect_table", "true").as_str() {
-        "true" => true,
-        "false" => false,
-        other => {
-            return Err(format!(
-                "--config protect_table={other:?} must be true or false"
-            ));
-        }
-    };
-    Ok(Settings {
-        handler_dir,
-        log_retention,
-        protect_table,
-        regions,
-        domain,
-        parent_zone,
-        table_name,
-    })
-}
-
-/// Lower-cases a DNS name, drops a trailing dot, and checks its labels.
-fn normalize_dns(name: &str) -> Result<String, String> {
-    let n = name.trim().trim_end_matches('.').to_ascii_lowercase();
-    if n.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if n.len() > 253 {
-        return Err(format!("{n:?} is longer than 253 characters"));
-    }
-    for label in n.split('.') {
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            && !label.starts_with('-')
-            && !label.ends_with('-');
-        if !ok {
-            return Err(format!("{n:?} is not a valid DNS name (label {label:?})"));
-        }
-    }
-    if !n.contains('.') {
-        return Err(format!("{n:?} is not a fully qualified DNS name"));
-    }
-    Ok(n)
 }
 
 fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
-    let s = settings(stack)?;
+    let s = Settings::read(stack)?;
     let primary = s.regions[0].clone();
     stack.set_default_region(primary.as_str());
     let stack_name = stack.name().to_string();
@@ -196,7 +144,7 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
             &format!("log-group-{r}"),
             format!("/meridian/{stack_name}/global-api/{r}"),
         )
-        .retention(s.log_retention)
+        .retention(s.log_retention_days)
         .region(region.clone())
         .declare(stack);
 

@@ -6,12 +6,14 @@
 //! [`sled_store::SledState`]; every mutation is one atomic batch followed by a
 //! durable flush, so a step writes O(1) data and never a whole snapshot.
 
+mod private;
 mod sled_store;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+pub use private::make_private;
 pub use sled_store::{SledBackend, SledState};
 
 /// The state format this build writes. A state written with a larger number

@@ -28,6 +28,8 @@ pub struct SledBackend {
     path: PathBuf,
     /// Shared by every stack of this database: a flush covers them all.
     commit: Arc<GroupCommit>,
+    /// What opening tightened (see [`crate::make_private`]).
+    notes: Vec<String>,
 }
 
 impl SledBackend {
@@ -35,10 +37,11 @@ impl SledBackend {
     /// recorded so that a second process can say who holds the lock.
     pub fn open(dir: &Path, command: &str) -> Result<Self, StateError> {
         let path_str = dir.display().to_string();
-        std::fs::create_dir_all(dir).map_err(|source| StateError::Io {
+        let io = |source| StateError::Io {
             path: path_str.clone(),
             source,
-        })?;
+        };
+        let notes = crate::make_private(dir).map_err(io)?;
         let probe = dir.join(".write-probe");
         std::fs::write(&probe, b"ok").map_err(|source| StateError::Io {
             path: path_str.clone(),
@@ -70,6 +73,7 @@ impl SledBackend {
             db,
             path: dir.to_path_buf(),
             commit: Arc::new(GroupCommit::default()),
+            notes,
         };
         backend.check_format()?;
         let holder = serde_json::json!({
@@ -80,7 +84,14 @@ impl SledBackend {
         });
         // Best effort: only used to name the holder in a lock error.
         let _ = std::fs::write(dir.join(HOLDER_FILE), holder.to_string());
+        // The files sled (and the holder) just made: private, silently.
+        crate::make_private(dir).map_err(io)?;
         Ok(backend)
+    }
+
+    /// Notes for the user from opening: permissions that were tightened.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     fn check_format(&self) -> Result<(), StateError> {

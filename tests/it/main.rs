@@ -6,6 +6,7 @@
 mod aws;
 mod bad_input;
 mod cli;
+mod config;
 mod global_api;
 mod handler;
 mod reliability;

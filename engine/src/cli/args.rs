@@ -40,9 +40,14 @@ pub struct ProgramArgs {
     pub verb: VerbArg,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Program configuration, `key=value` (repeatable).
+    /// Program configuration, `key=value` (repeatable): for this run on
+    /// `preview`, also saved to the stack's configuration on `up`.
     #[arg(long = "config", short = 'c', global = true, value_name = "KEY=VALUE")]
     pub config: Vec<String>,
+    /// The stack's configuration file (default:
+    /// `Meridian.<program>.<stack>.json` in the working directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config_file: Option<PathBuf>,
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long, short = 'y', global = true)]
     pub yes: bool,
@@ -98,6 +103,24 @@ pub enum VerbArg {
         #[command(subcommand)]
         action: StateAction,
     },
+    /// The stack's saved configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+/// The `config` verbs of a program.
+#[derive(Subcommand, Debug)]
+pub enum ConfigAction {
+    /// Save KEY = VALUE (checked by the program first).
+    Set { key: String, value: String },
+    /// Print the saved value of KEY.
+    Get { key: String },
+    /// Remove KEY (the program's default applies again).
+    Rm { key: String },
+    /// Print every saved key and value.
+    List,
 }
 
 /// The `state` verbs, the same for programs and the `meridian` binary.

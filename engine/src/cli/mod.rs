@@ -12,10 +12,11 @@ pub mod args;
 pub mod exit;
 pub mod output;
 pub mod request;
+mod stack_config;
 mod verbs;
 
 pub use exit::ExitCode;
-pub use request::{Request, StateVerb, StoreRequest, ToolRequest, ToolVerb, Verb};
+pub use request::{ConfigVerb, Request, StateVerb, StoreRequest, ToolRequest, ToolVerb, Verb};
 
 use crate::backend::Backends;
 use crate::model::Stack;
@@ -81,7 +82,18 @@ where
     {
         return code;
     }
-    let mut stack = Stack::new(&request.store.stack, request.config.clone(), default_region);
+    let file = match stack_config::load(&request) {
+        Ok(f) => f,
+        Err(e) => return out.fail(&e),
+    };
+    if let Some(code) = stack_config::read_only(&request, &file, out) {
+        return code;
+    }
+    let values = match stack_config::effective(&request, &file) {
+        Ok(v) => v,
+        Err(e) => return out.fail(&e),
+    };
+    let mut stack = Stack::new(&request.store.stack, values.clone(), default_region);
     if let Err(e) = program(&mut stack) {
         return out.fail(&format!(
             "the program failed while declaring the stack: {e}"
@@ -89,12 +101,13 @@ where
     }
     let unread = stack.unread_config();
     if !unread.is_empty() {
-        let message = format!(
-            "unknown --config key(s): {} (the program does not read them)",
-            unread.join(", ")
-        );
+        let message = stack_config::unknown_keys(&request, &file, &unread, &stack.known_config());
         return out.error(&message, ExitCode::Usage);
     }
+    if let Some(code) = stack_config::write(&request, file.clone(), values.clone(), out) {
+        return code;
+    }
+    let saved_by_up = stack_config::saved_by_up(&request, file, values);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -102,7 +115,13 @@ where
         Ok(r) => r,
         Err(e) => return out.fail(&format!("cannot start the async runtime: {e}")),
     };
-    runtime.block_on(verbs::run_verb(request, stack, providers, backends))
+    runtime.block_on(verbs::run_verb(
+        request,
+        stack,
+        providers,
+        backends,
+        saved_by_up,
+    ))
 }
 
 /// The `meridian` binary: parses its arguments and runs one state

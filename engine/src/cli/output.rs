@@ -4,6 +4,7 @@
 //! stderr carries errors, notes and progress.
 
 use super::exit::ExitCode;
+use crate::config::ConfigFile;
 use crate::event::RunResult;
 use crate::ops::state::{Check, Exported, Report};
 use crate::plan::Plan;
@@ -262,4 +263,58 @@ impl Output {
         }
         ExitCode::Success
     }
+}
+
+impl Output {
+    /// `config get`: the value on stdout.
+    pub fn config_value(&self, file: &ConfigFile, key: &str, value: &str) -> ExitCode {
+        if self.json {
+            print_json(&json!({"key": key, "value": value, "file": file.path}));
+        } else {
+            println!("{value}");
+        }
+        ExitCode::Success
+    }
+
+    /// `config list`: `KEY: VALUE` lines, or the whole configuration.
+    pub fn config_list(&self, file: &ConfigFile) -> ExitCode {
+        if self.json {
+            print_json(&json!({
+                "program": file.program,
+                "stack": file.stack,
+                "file": file.path,
+                "config": file.values,
+            }));
+        } else if file.values.is_empty() {
+            eprintln!("No configuration saved in {}.", file.path.display());
+        } else {
+            for (k, v) in &file.values {
+                println!("{k}: {v}");
+            }
+        }
+        ExitCode::Success
+    }
+
+    /// `config set` (`value`) or `config rm` (`None`) done.
+    pub fn config_changed(&self, file: &ConfigFile, key: &str, value: Option<&str>) -> ExitCode {
+        let path = file.path.display();
+        if self.json {
+            print_json(&json!({"ok": true, "key": key, "value": value, "file": file.path}));
+        } else if value.is_some() {
+            eprintln!("Saved {key} in {path}.");
+        } else {
+            eprintln!("Removed {key} from {path}.");
+        }
+        ExitCode::Success
+    }
+}
+
+/// `up --config`: the overrides were saved (stderr).
+pub fn config_saved(file: &ConfigFile, overrides: &BTreeMap<String, String>) {
+    let keys: Vec<&str> = overrides.keys().map(String::as_str).collect();
+    note(&format!(
+        "saved --config {} to {}: the next preview and up use them",
+        keys.join(", "),
+        file.path.display()
+    ));
 }

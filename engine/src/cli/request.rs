@@ -2,7 +2,9 @@
 //! [`Request`] (a program's) or [`ToolRequest`] (the `meridian` binary's)
 //! before anything runs, or a usage error naming the flag.
 
-use super::args::{ProgramArgs, StateAction, StoreArgs, ToolArgs, ToolCommand, VerbArg};
+use super::args::{
+    ConfigAction, ProgramArgs, StateAction, StoreArgs, ToolArgs, ToolCommand, VerbArg,
+};
 use crate::backend::{BACKEND_ENV, Backends, Location};
 use crate::graphviz;
 use std::collections::BTreeMap;
@@ -24,6 +26,16 @@ pub enum Verb {
         with_plan: bool,
     },
     State(StateVerb),
+    Config(ConfigVerb),
+}
+
+/// A `config` verb.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigVerb {
+    Set { key: String, value: String },
+    Get { key: String },
+    Rm { key: String },
+    List,
 }
 
 /// A `state` verb.
@@ -59,6 +71,10 @@ impl Verb {
             Verb::State(StateVerb::Export { .. }) => "state export",
             Verb::State(StateVerb::Import { .. }) => "state import",
             Verb::State(StateVerb::Unlock { .. }) => "state unlock",
+            Verb::Config(ConfigVerb::Set { .. }) => "config set",
+            Verb::Config(ConfigVerb::Get { .. }) => "config get",
+            Verb::Config(ConfigVerb::Rm { .. }) => "config rm",
+            Verb::Config(ConfigVerb::List) => "config list",
         }
     }
 }
@@ -80,7 +96,10 @@ pub struct StoreRequest {
 pub struct Request {
     pub verb: Verb,
     pub store: StoreRequest,
+    /// `--config` overrides.
     pub config: BTreeMap<String, String>,
+    /// `--config-file`: the stack's configuration file, if not the default.
+    pub config_file: Option<PathBuf>,
     pub yes: bool,
     pub parallel: usize,
     pub targets: Vec<String>,
@@ -187,11 +206,29 @@ pub fn validate(
             with_plan: !no_plan,
         },
         VerbArg::State { action } => Verb::State(action.verb()),
+        VerbArg::Config { action } => {
+            if !config.is_empty() {
+                return Err(
+                    "--config is for preview and up; save a value with `config set KEY VALUE`"
+                        .into(),
+                );
+            }
+            Verb::Config(match action {
+                ConfigAction::Set { key, value } => ConfigVerb::Set {
+                    key: key.clone(),
+                    value: value.clone(),
+                },
+                ConfigAction::Get { key } => ConfigVerb::Get { key: key.clone() },
+                ConfigAction::Rm { key } => ConfigVerb::Rm { key: key.clone() },
+                ConfigAction::List => ConfigVerb::List,
+            })
+        }
     };
     Ok(Request {
         verb,
         store: args.store.request(backends)?,
         config,
+        config_file: args.config_file,
         yes: args.yes,
         parallel: args.parallel,
         targets: args.target,
@@ -230,6 +267,7 @@ fn repeated_values(args: &[String]) -> (Vec<String>, Vec<String>) {
         "--parallel",
         "--format",
         "--out",
+        "--config-file",
     ];
     let (mut config, mut target) = (Vec::new(), Vec::new());
     let mut it = args.iter();

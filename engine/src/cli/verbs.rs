@@ -6,6 +6,7 @@ use super::exit::ExitCode;
 use super::output::{self, Output};
 use super::request::{Request, StateVerb, StoreRequest, Verb};
 use crate::backend::{Backends, Location, OpenOptions};
+use crate::config::ConfigFile;
 use crate::exec::RunOptions;
 use crate::graph::ResourceGraph;
 use crate::graphviz;
@@ -61,9 +62,13 @@ fn open_store(
         command: format!("{command} --stack {}", req.stack),
         create_backend: req.create_backend,
     };
-    backends
-        .open(&req.location, &req.stack, &opts)
-        .map_err(|e| e.to_string())
+    let (store, notes) = backends
+        .open_with_notes(&req.location, &req.stack, &opts)
+        .map_err(|e| e.to_string())?;
+    for n in &notes {
+        output::note(n);
+    }
+    Ok(store)
 }
 
 /// `state check` for the `meridian` binary and for programs.
@@ -81,6 +86,7 @@ pub(super) async fn run_verb(
     stack: Stack,
     providers: ProviderRegistry,
     backends: &Backends,
+    saved_by_up: Option<ConfigFile>,
 ) -> ExitCode {
     let out = Output::new(req.store.json);
     let stack_name = stack.name().to_string();
@@ -135,7 +141,17 @@ pub(super) async fn run_verb(
                 cancel,
                 events: progress.sink(),
             };
-            apply(&req, out, graph, providers, store, opts, progress).await
+            apply(
+                &req,
+                out,
+                graph,
+                providers,
+                store,
+                opts,
+                progress,
+                saved_by_up,
+            )
+            .await
         }
         Verb::Refresh => {
             match ops::refresh(providers, store, req.parallel, &progress.sink()).await {
@@ -159,7 +175,7 @@ pub(super) async fn run_verb(
         },
         Verb::State(StateVerb::Check) => out.check(state::check(store.as_ref())),
         // Handled before the state is opened.
-        Verb::Graph { .. } | Verb::State(_) => ExitCode::Success,
+        Verb::Graph { .. } | Verb::State(_) | Verb::Config(_) => ExitCode::Success,
     }
 }
 
@@ -193,7 +209,11 @@ fn view(req: &Request) -> PlanView {
     }
 }
 
-/// `up` and `destroy`: show the plan, confirm, apply, report.
+/// `up` and `destroy`: show the plan, confirm, apply, report. `up
+/// --config` saves its overrides (`saved_by_up`) once the plan is made and
+/// confirmed, just before it is applied: a refused plan or a declined
+/// prompt saves nothing.
+#[allow(clippy::too_many_arguments)]
 async fn apply(
     req: &Request,
     out: Output,
@@ -202,13 +222,23 @@ async fn apply(
     store: Arc<dyn StateStore>,
     opts: RunOptions,
     progress: Arc<Progress>,
+    saved_by_up: Option<ConfigFile>,
 ) -> ExitCode {
     let verb = req.verb.name();
     let confirm_progress = progress.clone();
+    let mut save_error = None;
     let mut confirm = |plan: &Plan| -> bool {
         out.plan_to_confirm(plan, view(req), verb);
         confirm_progress.expect_plan(plan);
-        !plan.summary.has_changes() || req.yes || output::ask(verb)
+        let go = !plan.summary.has_changes() || req.yes || output::ask(verb);
+        if let (true, Some(file)) = (go, &saved_by_up) {
+            if let Err(e) = file.save() {
+                save_error = Some(e);
+                return false;
+            }
+            output::config_saved(file, &req.config);
+        }
+        go
     };
     let targets = req.targets();
     let outcome = if req.verb == Verb::Up {
@@ -222,7 +252,10 @@ async fn apply(
             progress.finish();
             return out.fail(&e.to_string());
         }
-        Ok((_plan, None)) => return output::cancelled(),
+        Ok((_plan, None)) => match save_error {
+            Some(e) => return out.fail(&e),
+            None => return output::cancelled(),
+        },
         Ok((plan, Some(result))) => (plan, result),
     };
     progress.finish();

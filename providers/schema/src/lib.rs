@@ -107,11 +107,26 @@ macro_rules! aws_names {
                 f.write_str(self.as_str())
             }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = String::deserialize(d)?;
+                $name::from_name(&name).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "{name:?} is not one of {}",
+                        $name::NAMES.join(", ")
+                    ))
+                })
+            }
+        }
     };
 }
 
 pub mod aws;
+mod de;
+mod dns;
 pub mod null;
 mod region;
 
+pub use dns::DnsName;
 pub use region::Region;
