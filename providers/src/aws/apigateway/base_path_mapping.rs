@@ -4,13 +4,12 @@
 use super::{
     api_error_with, apply_patch, delete, found, is_concurrent_modification, patch, required,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{Clients, call, opt_str, req_str};
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::types::Op;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
 };
 use serde_json::{Value, json};
 
@@ -123,12 +122,8 @@ impl ResourceType for BasePathMapping {
         Diff::top_level(old_inputs, new_inputs, REPLACE_KEYS)
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let domain = req_str(inputs, "domain_name")?;
         let api = req_str(inputs, "rest_api_id")?;
         let stage = req_str(inputs, "stage")?;
@@ -165,12 +160,8 @@ impl ResourceType for BasePathMapping {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let (domain, key) = match req.id {
             Some(id) => split_id(id)?,
             None => (
@@ -187,15 +178,9 @@ impl ResourceType for BasePathMapping {
             }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let (domain, key) = split_id(id)?;
         let missing = || {
             ProviderError::permanent(format!(
@@ -230,14 +215,9 @@ impl ResourceType for BasePathMapping {
         Ok(outputs(domain, key, api.as_deref(), stage.as_deref()))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let (domain, key) = split_id(id)?;
         let client = aws.apigateway(&ctx.region).await;
         let what = format!("deleting base path mapping {key} of {domain}");

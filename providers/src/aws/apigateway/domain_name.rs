@@ -9,11 +9,11 @@ use super::{
     apply_patch, check_one_of, delete, found, is_concurrent_modification, partition, patch,
     required, str_or, with_defaults,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, create_or_adopt,
     identity_tags, req_str, resource_with_timeouts, wait_for,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_acm::types::CertificateStatus;
 use aws_sdk_apigateway::operation::create_domain_name::builders::CreateDomainNameFluentBuilder;
@@ -357,12 +357,8 @@ impl ResourceType for DomainName {
         diff
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let inputs = normalized(inputs);
         let name = req_str(&inputs, "domain_name")?;
         let certificate = req_str(&inputs, "regional_certificate_arn")?;
@@ -382,9 +378,13 @@ impl ResourceType for DomainName {
         if let Outcome::Adopted(_) = create_or_adopt(ctx, &domains, name).await? {
             // Ours, from an interrupted create: bring its certificate and
             // policy in line.
-            let outputs = self
-                .update(aws, ctx, name, &Value::Null, &inputs, &Value::Null)
-                .await?;
+            let req = UpdateRequest {
+                id: name,
+                old_inputs: &Value::Null,
+                new_inputs: &inputs,
+                old_outputs: &Value::Null,
+            };
+            let outputs = self.update(c, req).await?;
             return Ok(Created {
                 id: name.to_string(),
                 outputs,
@@ -397,12 +397,8 @@ impl ResourceType for DomainName {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let name = match req.id {
             Some(id) => id,
             None => req_str(req.inputs, "domain_name")?,
@@ -421,15 +417,9 @@ impl ResourceType for DomainName {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let inputs = normalized(new_inputs);
         let current = get(aws, &ctx.region, id).await?.ok_or_else(|| {
             ProviderError::permanent(format!("custom domain {id} no longer exists"))
@@ -460,14 +450,9 @@ impl ResourceType for DomainName {
         Ok(outputs(&ctx.region, &out))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let client = aws.apigateway(&ctx.region).await;
         // DeleteDomainName is limited to 1 call per 30 s: retried.
         let what = format!("deleting custom domain {id}");

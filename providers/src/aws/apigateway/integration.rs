@@ -6,8 +6,8 @@ use super::method::{HTTP_METHODS, method_id, method_of, split_method_id};
 use super::{
     api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or, with_defaults,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{Clients, opt_str, req_str};
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
 use aws_sdk_apigateway::types::IntegrationType;
@@ -214,23 +214,15 @@ impl ResourceType for Integration {
         )
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let outputs = put(aws, ctx, inputs).await?;
         let id = outputs["id"].as_str().unwrap_or_default().to_string();
         Ok(Created { id, outputs })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let (api, resource, http_method) = method_of(req.id, req.inputs)?;
         Ok(get(aws, &ctx.region, api, resource, http_method)
             .await?
@@ -241,26 +233,15 @@ impl ResourceType for Integration {
             }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        _id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { new_inputs, .. } = req;
         put(aws, ctx, new_inputs).await
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let (api, resource, http_method) = split_method_id(id)?;
         // Already gone is success. (Asked first: the local emulator answers
         // a delete of a missing integration with a 500, which would be

@@ -6,14 +6,13 @@ use super::{
     api_error_if_exists, apply_patch, check_one_of, delete, found, mutate_api, patch, required,
     sorted, with_defaults,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{Clients, req_str};
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
 };
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -227,12 +226,8 @@ impl ResourceType for Method {
         )
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let inputs = normalized(inputs);
         let api = req_str(&inputs, "rest_api_id")?;
         let resource = req_str(&inputs, "resource_id")?;
@@ -289,12 +284,8 @@ impl ResourceType for Method {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let inputs = normalized(req.inputs);
         let (api, resource, http_method) = method_of(req.id, &inputs)?;
         Ok(get(aws, &ctx.region, api, resource, http_method)
@@ -306,15 +297,9 @@ impl ResourceType for Method {
             }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let (api, resource, http_method) = split_method_id(id)?;
         let inputs = normalized(new_inputs);
         let missing = || {
@@ -362,14 +347,9 @@ impl ResourceType for Method {
         Ok(outputs(api, resource, &out))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let (api, resource, http_method) = split_method_id(id)?;
         let client = aws.apigateway(&ctx.region).await;
         let what = format!(

@@ -13,10 +13,10 @@ pub mod resource;
 pub mod rest_api;
 pub mod stage;
 
-use super::ResourceType;
 use super::kit::{
     AwsError, Clients, call, caller_account_id, check_required_str, error_code, req_str,
 };
+use super::{Call, ResourceType, UpdateRequest};
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -256,12 +256,15 @@ where
 pub(crate) async fn read_back(
     ty: &dyn ResourceType,
     noun: &str,
-    aws: &Clients,
-    ctx: &OpContext,
-    id: &str,
-    new_inputs: &Value,
-    old_outputs: &Value,
+    c: Call<'_>,
+    req: UpdateRequest<'_>,
 ) -> Result<Value, ProviderError> {
+    let UpdateRequest {
+        id,
+        new_inputs,
+        old_outputs,
+        ..
+    } = req;
     let token = ty.info().token;
     let req = ReadRequest {
         type_token: &token,
@@ -269,7 +272,7 @@ pub(crate) async fn read_back(
         inputs: new_inputs,
         outputs: Some(old_outputs),
     };
-    match ty.read(aws, ctx, req).await? {
+    match ty.read(c, req).await? {
         Some(r) => Ok(r.outputs),
         None => Err(ProviderError::permanent(format!(
             "{noun} {id} of REST API {} no longer exists",

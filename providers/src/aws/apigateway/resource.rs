@@ -7,14 +7,13 @@ use super::{
     api_error, api_error_if_exists, api_slot, delete, found, is_not_found, no_sdk_retries,
     read_back, required,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{Clients, create_once, req_str};
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_resource::GetResourceOutput;
 use aws_sdk_apigateway::types::Resource as ApiResource;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
 };
 use serde_json::{Value, json};
 
@@ -186,12 +185,8 @@ impl ResourceType for Resource {
         Diff::top_level(old_inputs, new_inputs, REPLACE_KEYS)
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let api = req_str(inputs, "rest_api_id")?;
         let parent = req_str(inputs, "parent_id")?;
         let part = req_str(inputs, "path_part")?;
@@ -240,12 +235,8 @@ impl ResourceType for Resource {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let api = req_str(req.inputs, "rest_api_id")?;
         let found = match req.id {
             Some(id) => get(aws, &ctx.region, api, id)
@@ -266,26 +257,13 @@ impl ResourceType for Resource {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
-        read_back(self, "resource", aws, ctx, id, new_inputs, old_outputs).await
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        read_back(self, "resource", c, req).await
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, inputs, .. } = req;
         let api = req_str(inputs, "rest_api_id")?;
         // Deleting a resource also deletes the resources below it, so a child
         // deleted afterwards is already gone: that is success. (Asked first:

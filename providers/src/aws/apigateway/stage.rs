@@ -7,16 +7,15 @@ use super::{
     account_id, api_error, apply_patch, check_optional_str, check_str_map, delete, execute_api_arn,
     found, is_already_exists, map_patch, mutate_api, partition, patch, required, sorted, str_map,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{
     Clients, TOKEN_TAG, URN_TAG, caller_account_id, identity_tags, opt_str, req_str,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
 use aws_sdk_apigateway::types::Op;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
 };
 use serde_json::{Value, json};
 
@@ -139,12 +138,8 @@ impl ResourceType for Stage {
         Diff::top_level(old_inputs, new_inputs, REPLACE_KEYS)
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let account_id = caller_account_id(aws).await?;
         let api = req_str(inputs, "rest_api_id")?;
         let name = req_str(inputs, "stage_name")?;
@@ -206,12 +201,8 @@ impl ResourceType for Stage {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let (api, name) = match req.id {
             Some(id) => split_stage_id(id)?,
             None => (
@@ -234,15 +225,14 @@ impl ResourceType for Stage {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest {
+            id,
+            new_inputs,
+            old_outputs,
+            ..
+        } = req;
         let (api, name) = split_stage_id(id)?;
         let missing =
             || ProviderError::permanent(format!("stage {name} of REST API {api} no longer exists"));
@@ -278,14 +268,9 @@ impl ResourceType for Stage {
         Ok(outputs(&ctx.region, &account_id, api, &out))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let (api, name) = split_stage_id(id)?;
         let client = aws.apigateway(&ctx.region).await;
         let what = format!("deleting stage {name} of REST API {api}");

@@ -13,12 +13,12 @@ use super::function_inputs::{
 };
 use super::role_propagation::retry_role_propagation;
 use super::{call_found, is_already_exists, is_retryable, lambda_error, lambda_failure};
-use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, Managed, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
     identity_tags, opt_str, read_by_id_or_identity, req_str, resource_with_timeouts, retry,
     wait_for,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder;
 use aws_sdk_lambda::types::{
@@ -477,12 +477,8 @@ impl ResourceType for Function {
         diff
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let lambda = aws.lambda(&ctx.region).await;
         let name = function_name_for(inputs, ctx);
         let want = DesiredConfig::from_inputs(inputs)?;
@@ -530,12 +526,8 @@ impl ResourceType for Function {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let lambda = aws.lambda(&ctx.region).await;
         let functions = Functions {
             lambda: &lambda,
@@ -559,15 +551,14 @@ impl ResourceType for Function {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest {
+            id,
+            new_inputs,
+            old_outputs,
+            ..
+        } = req;
         let lambda = aws.lambda(&ctx.region).await;
         if fetch_function(ctx, &lambda, id).await?.is_none() {
             return Err(
@@ -592,14 +583,9 @@ impl ResourceType for Function {
         Ok(state.outputs(&version))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let lambda = aws.lambda(&ctx.region).await;
         ctx.status(&format!("deleting function {id}"));
         let what = format!("DeleteFunction {id}");

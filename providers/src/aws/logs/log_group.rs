@@ -2,12 +2,12 @@
 //! The name is the identity (fixed by the user); a group that already exists
 //! and carries this resource's URN tag is adopted, any other is refused.
 
-use crate::aws::ResourceType;
 use crate::aws::kit::{
-    AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call,
-    check_required_str, create_or_adopt, identity_tags, is_unknown, opt_str,
-    read_by_id_or_identity, req_str, resource_with_timeouts,
+    AwsError, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call, check_required_str,
+    create_or_adopt, identity_tags, is_unknown, opt_str, read_by_id_or_identity, req_str,
+    resource_with_timeouts,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
@@ -237,12 +237,8 @@ impl ResourceType for LogGroup {
         diff
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let logs = aws.logs(&ctx.region).await;
         let name = req_str(inputs, "log_group_name")?;
         let actual = match create_or_adopt(ctx, &Group(&logs), name).await? {
@@ -262,12 +258,8 @@ impl ResourceType for LogGroup {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let logs = aws.logs(&ctx.region).await;
         let identity = || Ok(req_str(req.inputs, "log_group_name")?.to_string());
         let Some((_, actual)) =
@@ -282,15 +274,9 @@ impl ResourceType for LogGroup {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let logs = aws.logs(&ctx.region).await;
         let Some(actual) = fetch_retrying(ctx, &logs, id).await? else {
             return Err(ProviderError::permanent(format!(
@@ -304,14 +290,9 @@ impl ResourceType for LogGroup {
         Ok(actual.outputs())
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let logs = aws.logs(&ctx.region).await;
         ctx.status(&format!("deleting log group {id}"));
         let what = format!("DeleteLogGroup {id}");
