@@ -14,7 +14,6 @@
 
 pub mod acm;
 pub mod apigateway;
-pub mod common;
 pub mod dynamodb;
 pub mod iam;
 pub mod kit;
@@ -27,6 +26,7 @@ use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, Provider, ProviderError, ReadRequest, ReadResult,
     TypeInfo,
 };
+use meridian_schema::Region;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -172,7 +172,7 @@ impl Provider for AwsProvider {
     fn check(&self, type_token: &str, region: &str, inputs: &Value) -> Vec<CheckFailure> {
         match self.types.get(type_token) {
             Some(t) => {
-                let mut failures = common::check_region(region);
+                let mut failures = check_region(region);
                 failures.extend(t.check(region, inputs));
                 failures
             }
@@ -253,5 +253,33 @@ impl Provider for AwsProvider {
                 },
             )
             .await
+    }
+}
+
+/// Rejects a region AWS does not have, before any call.
+fn check_region(region: &str) -> Vec<CheckFailure> {
+    if Region::NAMES.contains(&region) {
+        Vec::new()
+    } else {
+        vec![CheckFailure::new(
+            "region",
+            format!(
+                "unknown AWS region {region:?} (expected one of {})",
+                Region::NAMES.join(", ")
+            ),
+        )]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_region_is_rejected_with_the_list() {
+        assert!(check_region("eu-west-1").is_empty());
+        let f = check_region("eu-westt-1");
+        assert_eq!(f.len(), 1);
+        assert!(f[0].reason.contains("unknown AWS region"));
     }
 }

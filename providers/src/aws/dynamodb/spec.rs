@@ -2,10 +2,10 @@
 //! for ([`TableSpec`]), the checks AWS would apply before any call, and the
 //! outputs and inputs read back from a `TableDescription`.
 
-use crate::aws::common::REGIONS;
 use crate::aws::kit::{check_required_str, opt_str, req_str};
 use aws_sdk_dynamodb::types::{BillingMode, KeyType, TableDescription};
 use meridian_engine::{CheckFailure, ProviderError, UNKNOWN};
+use meridian_schema::Region;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -222,7 +222,7 @@ pub(super) fn check_table(region: &str, inputs: &Value) -> Vec<CheckFailure> {
                             "{r} is the table's own region (the primary); list only the other regions"
                         ),
                     )),
-                    Some(r) if !REGIONS.contains(&r) => out.push(CheckFailure::new(
+                    Some(r) if !Region::NAMES.contains(&r) => out.push(CheckFailure::new(
                         &path,
                         format!("unknown AWS region {r:?}"),
                     )),

@@ -9,7 +9,6 @@ use super::record_spec::{
     RecordKey, RecordSpec, check_record, check_record_in_zone, failures_error, normalize_value,
 };
 use super::zone::zone_name_of;
-use crate::aws::common::REGIONS;
 use crate::aws::kit::{Clients, Policy, opt_str, req_str, resource_with_timeouts};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -18,6 +17,7 @@ use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
     UNKNOWN,
 };
+use meridian_schema::Region;
 use serde_json::{Map, Value, json};
 
 /// A record set: simple (`values` + `ttl`) or alias (`alias`), with latency
@@ -186,7 +186,7 @@ async fn checked_spec(
     aws: &Clients,
     inputs: &Value,
 ) -> Result<(RecordSpec, String), ProviderError> {
-    let failures = check_record(REGIONS, inputs);
+    let failures = check_record(Region::NAMES, inputs);
     if !failures.is_empty() {
         return Err(failures_error("record inputs", &failures));
     }
@@ -214,7 +214,7 @@ impl ResourceType for Record {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        check_record(REGIONS, inputs)
+        check_record(Region::NAMES, inputs)
     }
 
     fn diff(&self, old: &Value, new: &Value) -> Diff {

@@ -4,13 +4,13 @@
 
 use super::*;
 use crate::aws::ResourceType;
-use crate::aws::common::REGIONS;
 use aws_sdk_route53::types::{ResourceRecord, ResourceRecordSet, RrType};
 use meridian_engine::UNKNOWN;
+use meridian_schema::Region;
 use serde_json::{Value, json};
 
 fn check(inputs: Value) -> Vec<String> {
-    check_record(REGIONS, &inputs)
+    check_record(Region::NAMES, &inputs)
         .into_iter()
         .map(|f| format!("{}: {}", f.property, f.reason))
         .collect()
