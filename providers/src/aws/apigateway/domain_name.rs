@@ -306,12 +306,8 @@ impl Managed for Domains<'_> {
         get(self.aws, &ctx.region, name).await
     }
 
-    async fn owner(
-        &self,
-        _ctx: &OpContext,
-        domain: &GetDomainNameOutput,
-    ) -> Result<Option<String>, ProviderError> {
-        Ok(domain.tags().and_then(|t| t.get(URN_TAG)).cloned())
+    fn urn_tag(&self, domain: &GetDomainNameOutput) -> Option<String> {
+        domain.tags().and_then(|t| t.get(URN_TAG)).cloned()
     }
 }
 

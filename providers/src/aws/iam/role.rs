@@ -516,12 +516,8 @@ impl Managed for Roles<'_> {
         fetch_retrying(ctx, self.iam, name).await
     }
 
-    async fn owner(
-        &self,
-        _ctx: &OpContext,
-        role: &RoleState,
-    ) -> Result<Option<String>, ProviderError> {
-        Ok(role.tags.get(URN_TAG).cloned())
+    fn urn_tag(&self, role: &RoleState) -> Option<String> {
+        role.tags.get(URN_TAG).cloned()
     }
 }
 

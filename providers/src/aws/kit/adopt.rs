@@ -53,12 +53,21 @@ pub trait Managed: Send + Sync {
     /// away).
     async fn find(&self, ctx: &OpContext, id: &str) -> Result<Option<Self::State>, ProviderError>;
 
-    /// The URN its identity tag names, if any.
+    /// The URN its identity tag names, read from the looked-up state (most
+    /// look-ups answer the tags too; default: none).
+    fn urn_tag(&self, _state: &Self::State) -> Option<String> {
+        None
+    }
+
+    /// The URN its identity tag names, if any (default: [`Managed::urn_tag`];
+    /// types whose tags take another call override this).
     async fn owner(
         &self,
-        ctx: &OpContext,
+        _ctx: &OpContext,
         state: &Self::State,
-    ) -> Result<Option<String>, ProviderError>;
+    ) -> Result<Option<String>, ProviderError> {
+        Ok(self.urn_tag(state))
+    }
 
     /// Ours, but can it be adopted? (A resource made by an interrupted
     /// create of another declaration may differ in what cannot change.)

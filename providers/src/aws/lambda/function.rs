@@ -445,12 +445,8 @@ impl Managed for Functions<'_> {
         fetch_function(ctx, self.lambda, name).await
     }
 
-    async fn owner(
-        &self,
-        _ctx: &OpContext,
-        function: &FunctionState,
-    ) -> Result<Option<String>, ProviderError> {
-        Ok(function.tags.get(URN_TAG).cloned())
+    fn urn_tag(&self, function: &FunctionState) -> Option<String> {
+        function.tags.get(URN_TAG).cloned()
     }
 }
 

@@ -209,12 +209,8 @@ impl Managed for Group<'_> {
         fetch_retrying(ctx, self.0, name).await
     }
 
-    async fn owner(
-        &self,
-        _ctx: &OpContext,
-        group: &GroupState,
-    ) -> Result<Option<String>, ProviderError> {
-        Ok(group.tags.get(URN_TAG).cloned())
+    fn urn_tag(&self, group: &GroupState) -> Option<String> {
+        group.tags.get(URN_TAG).cloned()
     }
 }
 
