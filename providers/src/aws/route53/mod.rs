@@ -35,4 +35,6 @@ pub const REFS_LABEL: &str = "_meridian-refs";
 pub const PREEXISTING_REF: &str = "meridian:preexisting";
 
 #[cfg(test)]
+pub(crate) mod test_records;
+#[cfg(test)]
 mod tests;
