@@ -40,6 +40,9 @@ pub struct Call<'a> {
     pub ctx: &'a OpContext,
 }
 
+/// What a resource type's cloud call answers.
+pub type StepResult<T> = Result<T, ProviderError>;
+
 /// What an update is given (as Terraform's `UpdateRequest`).
 #[derive(Clone, Copy)]
 pub struct UpdateRequest<'a> {
@@ -48,17 +51,6 @@ pub struct UpdateRequest<'a> {
     pub new_inputs: &'a Value,
     pub old_outputs: &'a Value,
 }
-
-/// What a delete is given.
-#[derive(Clone, Copy)]
-pub struct DeleteRequest<'a> {
-    pub id: &'a str,
-    pub inputs: &'a Value,
-    pub outputs: &'a Value,
-}
-
-/// What a resource type's cloud call answers.
-pub type StepResult<T> = Result<T, ProviderError>;
 
 /// One AWS resource type. Create, update and delete default to refusing,
 /// as a data source (`TypeInfo::data_source`) does: the engine only reads it.
@@ -81,6 +73,14 @@ pub trait ResourceType: Send + Sync {
     async fn delete(&self, _c: Call<'_>, _req: DeleteRequest<'_>) -> StepResult<()> {
         Err(data_source_error(&self.info().token, "delete"))
     }
+}
+
+/// What a delete is given.
+#[derive(Clone, Copy)]
+pub struct DeleteRequest<'a> {
+    pub id: &'a str,
+    pub inputs: &'a Value,
+    pub outputs: &'a Value,
 }
 
 fn data_source_error(token: &str, op: &str) -> ProviderError {

@@ -489,16 +489,11 @@ impl ResourceType for Certificate {
 
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
         let Call { aws, ctx } = c;
-        let DeleteRequest {
-            id,
-            inputs,
-            outputs,
-        } = req;
-        let arn = id.to_string();
+        let arn = req.id.to_string();
         let detail = describe(aws, &arn, &ctx.region).await?;
         let records: Vec<ValidationRecord> = match &detail {
             Some(d) => validation_records(d).0,
-            None => match outputs.get("validation_records") {
+            None => match req.outputs.get("validation_records") {
                 Some(Value::Array(a)) => a.iter().filter_map(ValidationRecord::from_json).collect(),
                 _ => Vec::new(),
             },
@@ -530,7 +525,7 @@ impl ResourceType for Certificate {
                 Err(e) => return Err(e.into()),
             }
         }
-        if let Some(zone) = opt_str(inputs, "validation_zone_id") {
+        if let Some(zone) = opt_str(req.inputs, "validation_zone_id") {
             let zone_id = bare_zone_id(zone).to_string();
             for record in &records {
                 update_refs(aws, ctx, &zone_id, record, &arn, RefOp::Remove).await?;

@@ -266,52 +266,6 @@ struct Domains<'a> {
 }
 
 #[async_trait]
-impl Managed for Domains<'_> {
-    type State = GetDomainNameOutput;
-    type Made = ();
-
-    fn noun(&self) -> &str {
-        "custom domain"
-    }
-
-    fn refuse_hint(&self) -> String {
-        "a custom domain name is unique per account and region: delete the other one, or use another name".into()
-    }
-
-    /// CreateDomainName is limited to 1 call per 30 s per account and
-    /// region: TooManyRequests is retried until the deadline.
-    fn retry_create(&self, e: &AwsError) -> bool {
-        e.is_transient() || is_concurrent_modification(e)
-    }
-
-    fn is_already_exists(&self, e: &AwsError) -> bool {
-        e.is_code("ConflictException") && !is_concurrent_modification(e)
-    }
-
-    async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
-        let mut request = self.create.clone().domain_name(name);
-        for (k, v) in identity_tags(ctx) {
-            request = request.tags(k, v);
-        }
-        let sent = request.send().await;
-        sent.map(drop)
-            .aws(&format!("creating custom domain {name}"))
-    }
-
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        name: &str,
-    ) -> Result<Option<GetDomainNameOutput>, ProviderError> {
-        get(self.aws, &ctx.region, name).await
-    }
-
-    fn urn_tag(&self, domain: &GetDomainNameOutput) -> Option<String> {
-        domain.tags().and_then(|t| t.get(URN_TAG)).cloned()
-    }
-}
-
-#[async_trait]
 impl ResourceType for DomainName {
     fn info(&self) -> TypeInfo {
         // Terraform allows 60 min: TLS policy changes and service incidents
@@ -456,6 +410,52 @@ impl ResourceType for DomainName {
             client.delete_domain_name().domain_name(id).send()
         })
         .await
+    }
+}
+
+#[async_trait]
+impl Managed for Domains<'_> {
+    type State = GetDomainNameOutput;
+    type Made = ();
+
+    fn noun(&self) -> &str {
+        "custom domain"
+    }
+
+    fn refuse_hint(&self) -> String {
+        "a custom domain name is unique per account and region: delete the other one, or use another name".into()
+    }
+
+    /// CreateDomainName is limited to 1 call per 30 s per account and
+    /// region: TooManyRequests is retried until the deadline.
+    fn retry_create(&self, e: &AwsError) -> bool {
+        e.is_transient() || is_concurrent_modification(e)
+    }
+
+    fn is_already_exists(&self, e: &AwsError) -> bool {
+        e.is_code("ConflictException") && !is_concurrent_modification(e)
+    }
+
+    async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
+        let mut request = self.create.clone().domain_name(name);
+        for (k, v) in identity_tags(ctx) {
+            request = request.tags(k, v);
+        }
+        let sent = request.send().await;
+        sent.map(drop)
+            .aws(&format!("creating custom domain {name}"))
+    }
+
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        name: &str,
+    ) -> Result<Option<GetDomainNameOutput>, ProviderError> {
+        get(self.aws, &ctx.region, name).await
+    }
+
+    fn urn_tag(&self, domain: &GetDomainNameOutput) -> Option<String> {
+        domain.tags().and_then(|t| t.get(URN_TAG)).cloned()
     }
 }
 

@@ -259,20 +259,15 @@ pub(crate) async fn read_back(
     c: Call<'_>,
     req: UpdateRequest<'_>,
 ) -> Result<Value, ProviderError> {
-    let UpdateRequest {
-        id,
-        new_inputs,
-        old_outputs,
-        ..
-    } = req;
+    let UpdateRequest { id, new_inputs, .. } = req;
     let token = ty.info().token;
-    let req = ReadRequest {
+    let read = ReadRequest {
         type_token: &token,
         id: Some(id),
         inputs: new_inputs,
-        outputs: Some(old_outputs),
+        outputs: Some(req.old_outputs),
     };
-    match ty.read(c, req).await? {
+    match ty.read(c, read).await? {
         Some(r) => Ok(r.outputs),
         None => Err(ProviderError::permanent(format!(
             "{noun} {id} of REST API {} no longer exists",

@@ -230,12 +230,7 @@ impl ResourceType for RestApi {
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
         let Call { aws, ctx } = c;
-        let UpdateRequest {
-            id,
-            new_inputs,
-            old_outputs,
-            ..
-        } = req;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let client = aws.apigateway(&ctx.region).await;
         // Patch against what the cloud has now, not what was recorded, so a
         // drifted API is brought back too.
@@ -270,7 +265,7 @@ impl ResourceType for RestApi {
         })
         .await?;
         let out = wait_available(aws, ctx, id).await?;
-        let account_id = account_for(aws, Some(old_outputs)).await?;
+        let account_id = account_for(aws, Some(req.old_outputs)).await?;
         Ok(outputs(&ctx.region, &account_id, &out))
     }
 

@@ -227,12 +227,7 @@ impl ResourceType for Stage {
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
         let Call { aws, ctx } = c;
-        let UpdateRequest {
-            id,
-            new_inputs,
-            old_outputs,
-            ..
-        } = req;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let (api, name) = split_stage_id(id)?;
         let missing =
             || ProviderError::permanent(format!("stage {name} of REST API {api} no longer exists"));
@@ -264,7 +259,7 @@ impl ResourceType for Stage {
         let out = get(aws, &ctx.region, api, name)
             .await?
             .ok_or_else(missing)?;
-        let account_id = account_for(aws, Some(old_outputs)).await?;
+        let account_id = account_for(aws, Some(req.old_outputs)).await?;
         Ok(outputs(&ctx.region, &account_id, api, &out))
     }
 

@@ -490,38 +490,6 @@ struct Roles<'a> {
 }
 
 #[async_trait]
-impl Managed for Roles<'_> {
-    type State = RoleState;
-    type Made = ();
-
-    fn noun(&self) -> &str {
-        "role"
-    }
-
-    /// Role names are unique in the account (IAM is global).
-    fn scope(&self, _ctx: &OpContext) -> String {
-        "in this account".into()
-    }
-
-    fn refuse_hint(&self) -> String {
-        "choose another role_name, or delete or import the existing role".into()
-    }
-
-    async fn create(&self, _ctx: &OpContext, name: &str) -> Result<(), AwsError> {
-        let sent = self.create.clone().role_name(name).send().await;
-        sent.map(drop).aws(&format!("CreateRole {name}"))
-    }
-
-    async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<RoleState>, ProviderError> {
-        fetch_retrying(ctx, self.iam, name).await
-    }
-
-    fn urn_tag(&self, role: &RoleState) -> Option<String> {
-        role.tags.get(URN_TAG).cloned()
-    }
-}
-
-#[async_trait]
 impl ResourceType for Role {
     fn info(&self) -> TypeInfo {
         resource_with_timeouts(ROLE, 5, 5, 5)
@@ -666,6 +634,38 @@ impl ResourceType for Role {
             }
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+#[async_trait]
+impl Managed for Roles<'_> {
+    type State = RoleState;
+    type Made = ();
+
+    fn noun(&self) -> &str {
+        "role"
+    }
+
+    /// Role names are unique in the account (IAM is global).
+    fn scope(&self, _ctx: &OpContext) -> String {
+        "in this account".into()
+    }
+
+    fn refuse_hint(&self) -> String {
+        "choose another role_name, or delete or import the existing role".into()
+    }
+
+    async fn create(&self, _ctx: &OpContext, name: &str) -> Result<(), AwsError> {
+        let sent = self.create.clone().role_name(name).send().await;
+        sent.map(drop).aws(&format!("CreateRole {name}"))
+    }
+
+    async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<RoleState>, ProviderError> {
+        fetch_retrying(ctx, self.iam, name).await
+    }
+
+    fn urn_tag(&self, role: &RoleState) -> Option<String> {
+        role.tags.get(URN_TAG).cloned()
     }
 }
 

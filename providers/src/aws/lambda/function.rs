@@ -403,54 +403,6 @@ struct Functions<'a> {
 }
 
 #[async_trait]
-impl Managed for Functions<'_> {
-    type State = FunctionState;
-    /// The version the create answered.
-    type Made = String;
-
-    fn noun(&self) -> &str {
-        "function"
-    }
-
-    fn refuse_hint(&self) -> String {
-        "choose another function_name, or delete or import the existing function".into()
-    }
-
-    fn retry_create(&self, e: &AwsError) -> bool {
-        is_retryable(e)
-    }
-
-    fn is_already_exists(&self, e: &AwsError) -> bool {
-        is_already_exists(e)
-    }
-
-    async fn create(&self, ctx: &OpContext, name: &str) -> Result<String, AwsError> {
-        let what = format!("CreateFunction {name}");
-        let created = retry_role_propagation(ctx, &self.propagation, || async {
-            self.create
-                .clone()
-                .function_name(name)
-                .send()
-                .await
-                .aws(&what)
-        });
-        Ok(created.await?.version().unwrap_or("$LATEST").to_string())
-    }
-
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        name: &str,
-    ) -> Result<Option<FunctionState>, ProviderError> {
-        fetch_function(ctx, self.lambda, name).await
-    }
-
-    fn urn_tag(&self, function: &FunctionState) -> Option<String> {
-        function.tags.get(URN_TAG).cloned()
-    }
-}
-
-#[async_trait]
 impl ResourceType for Function {
     fn info(&self) -> TypeInfo {
         resource_with_timeouts(FUNCTION, 10, 10, 5)
@@ -549,12 +501,7 @@ impl ResourceType for Function {
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
         let Call { aws, ctx } = c;
-        let UpdateRequest {
-            id,
-            new_inputs,
-            old_outputs,
-            ..
-        } = req;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let lambda = aws.lambda(&ctx.region).await;
         if fetch_function(ctx, &lambda, id).await?.is_none() {
             return Err(
@@ -568,7 +515,7 @@ impl ResourceType for Function {
             &lambda,
             id,
             new_inputs,
-            opt_str(old_outputs, "version"),
+            opt_str(req.old_outputs, "version"),
         )
         .await?;
         let Some(state) = fetch_function(ctx, &lambda, id).await? else {
@@ -590,6 +537,54 @@ impl ResourceType for Function {
         })
         .await?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Managed for Functions<'_> {
+    type State = FunctionState;
+    /// The version the create answered.
+    type Made = String;
+
+    fn noun(&self) -> &str {
+        "function"
+    }
+
+    fn refuse_hint(&self) -> String {
+        "choose another function_name, or delete or import the existing function".into()
+    }
+
+    fn retry_create(&self, e: &AwsError) -> bool {
+        is_retryable(e)
+    }
+
+    fn is_already_exists(&self, e: &AwsError) -> bool {
+        is_already_exists(e)
+    }
+
+    async fn create(&self, ctx: &OpContext, name: &str) -> Result<String, AwsError> {
+        let what = format!("CreateFunction {name}");
+        let created = retry_role_propagation(ctx, &self.propagation, || async {
+            self.create
+                .clone()
+                .function_name(name)
+                .send()
+                .await
+                .aws(&what)
+        });
+        Ok(created.await?.version().unwrap_or("$LATEST").to_string())
+    }
+
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        name: &str,
+    ) -> Result<Option<FunctionState>, ProviderError> {
+        fetch_function(ctx, self.lambda, name).await
+    }
+
+    fn urn_tag(&self, function: &FunctionState) -> Option<String> {
+        function.tags.get(URN_TAG).cloned()
     }
 }
 

@@ -186,35 +186,6 @@ fn retention(inputs: &Value) -> Option<i64> {
 struct Group<'a>(&'a aws_sdk_cloudwatchlogs::Client);
 
 #[async_trait]
-impl Managed for Group<'_> {
-    type State = GroupState;
-    type Made = ();
-
-    fn noun(&self) -> &str {
-        "log group"
-    }
-
-    fn refuse_hint(&self) -> String {
-        "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete or import the existing group".into()
-    }
-
-    async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
-        let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
-        let request = self.0.create_log_group().log_group_name(name);
-        let sent = request.set_tags(Some(tags)).send().await;
-        sent.map(drop).aws(&format!("CreateLogGroup {name}"))
-    }
-
-    async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<GroupState>, ProviderError> {
-        fetch_retrying(ctx, self.0, name).await
-    }
-
-    fn urn_tag(&self, group: &GroupState) -> Option<String> {
-        group.tags.get(URN_TAG).cloned()
-    }
-}
-
-#[async_trait]
 impl ResourceType for LogGroup {
     fn info(&self) -> TypeInfo {
         resource_with_timeouts(LOG_GROUP, 2, 2, 2)
@@ -301,6 +272,35 @@ impl ResourceType for LogGroup {
                 .found()
         });
         sent.await.map(drop).map_err(ProviderError::from)
+    }
+}
+
+#[async_trait]
+impl Managed for Group<'_> {
+    type State = GroupState;
+    type Made = ();
+
+    fn noun(&self) -> &str {
+        "log group"
+    }
+
+    fn refuse_hint(&self) -> String {
+        "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete or import the existing group".into()
+    }
+
+    async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
+        let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
+        let request = self.0.create_log_group().log_group_name(name);
+        let sent = request.set_tags(Some(tags)).send().await;
+        sent.map(drop).aws(&format!("CreateLogGroup {name}"))
+    }
+
+    async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<GroupState>, ProviderError> {
+        fetch_retrying(ctx, self.0, name).await
+    }
+
+    fn urn_tag(&self, group: &GroupState) -> Option<String> {
+        group.tags.get(URN_TAG).cloned()
     }
 }
 

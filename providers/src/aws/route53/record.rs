@@ -317,17 +317,12 @@ impl ResourceType for Record {
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
         let Call { aws, ctx } = c;
-        let UpdateRequest {
-            id,
-            old_inputs,
-            new_inputs,
-            old_outputs,
-        } = req;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let (spec, zone_id) = checked_spec(aws, new_inputs).await?;
-        let old_key = match RecordKey::from_outputs(old_outputs) {
+        let old_key = match RecordKey::from_outputs(req.old_outputs) {
             Some(k) => k,
-            None => match RecordSpec::from_inputs(old_inputs) {
-                Ok(s) => s.key(req_str(old_inputs, "zone_id")?),
+            None => match RecordSpec::from_inputs(req.old_inputs) {
+                Ok(s) => s.key(req_str(req.old_inputs, "zone_id")?),
                 Err(_) => RecordKey::parse(id)?,
             },
         };

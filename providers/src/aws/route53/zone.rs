@@ -322,16 +322,11 @@ impl ResourceType for HostedZone {
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
         let Call { aws, ctx } = c;
-        let UpdateRequest {
-            id,
-            old_inputs,
-            new_inputs,
-            ..
-        } = req;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let r53 = aws.route53().await;
         let zone_id = bare_zone_id(id).to_string();
         let new_comment = opt_str(new_inputs, "comment").map(str::to_string);
-        if opt_str(old_inputs, "comment") != new_comment.as_deref() {
+        if opt_str(req.old_inputs, "comment") != new_comment.as_deref() {
             ctx.status("updating the zone comment");
             let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
             let what = format!("UpdateHostedZoneComment {zone_id}");
