@@ -2,9 +2,10 @@
 //! its root) to a stage of a REST API. Domain and base path identify it.
 
 use super::{
-    api_error_with, apply_patch, delete, found, is_concurrent_modification, patch, required,
+    api_client, api_error_with, apply_patch, delete, found, is_concurrent_modification, patch,
+    required,
 };
-use crate::aws::kit::{Clients, call, opt_str, req_str};
+use crate::aws::kit::{call, opt_str, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::types::Op;
@@ -73,12 +74,11 @@ fn cloud_inputs(domain: &str, base_path: &str, api: Option<&str>, stage: Option<
 }
 
 async fn get(
-    aws: &Clients,
-    region: &str,
+    c: Call<'_>,
     domain: &str,
     base_path: &str,
 ) -> Result<Option<(Option<String>, Option<String>)>, ProviderError> {
-    let client = aws.apigateway(region).await;
+    let client = api_client(c).await;
     let request = client.get_base_path_mapping().domain_name(domain);
     let sent = request.base_path(base_path).send().await;
     let out = found(
@@ -161,7 +161,6 @@ impl ResourceType for BasePathMapping {
     }
 
     async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
-        let Call { aws, ctx } = c;
         let (domain, key) = match req.id {
             Some(id) => split_id(id)?,
             None => (
@@ -169,13 +168,11 @@ impl ResourceType for BasePathMapping {
                 key_of(opt_str(req.inputs, "base_path")),
             ),
         };
-        Ok(get(aws, &ctx.region, domain, key)
-            .await?
-            .map(|(api, stage)| ReadResult {
-                id: format!("{domain}/{key}"),
-                inputs: Some(cloud_inputs(domain, key, api.as_deref(), stage.as_deref())),
-                outputs: outputs(domain, key, api.as_deref(), stage.as_deref()),
-            }))
+        Ok(get(c, domain, key).await?.map(|(api, stage)| ReadResult {
+            id: format!("{domain}/{key}"),
+            inputs: Some(cloud_inputs(domain, key, api.as_deref(), stage.as_deref())),
+            outputs: outputs(domain, key, api.as_deref(), stage.as_deref()),
+        }))
     }
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
@@ -187,9 +184,7 @@ impl ResourceType for BasePathMapping {
                 "base path mapping {key} of {domain} no longer exists"
             ))
         };
-        let (cur_api, cur_stage) = get(aws, &ctx.region, domain, key)
-            .await?
-            .ok_or_else(missing)?;
+        let (cur_api, cur_stage) = get(c, domain, key).await?.ok_or_else(missing)?;
         let api = req_str(new_inputs, "rest_api_id")?;
         let stage = req_str(new_inputs, "stage")?;
         let mut ops = Vec::new();
@@ -209,9 +204,7 @@ impl ResourceType for BasePathMapping {
                 .send()
         })
         .await?;
-        let (api, stage) = get(aws, &ctx.region, domain, key)
-            .await?
-            .ok_or_else(missing)?;
+        let (api, stage) = get(c, domain, key).await?.ok_or_else(missing)?;
         Ok(outputs(domain, key, api.as_deref(), stage.as_deref()))
     }
 

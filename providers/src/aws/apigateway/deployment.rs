@@ -7,8 +7,8 @@
 //! description so an interrupted create is found again.
 
 use super::{
-    api_error, api_error_with, api_slot, check_optional_str, delete, found, is_not_found,
-    no_sdk_retries, read_back, required,
+    api_client, api_error, api_error_with, api_slot, check_optional_str, delete, found,
+    is_not_found, no_sdk_retries, read_back, required,
 };
 use crate::aws::kit::{Clients, create_once, opt_str, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
@@ -60,13 +60,8 @@ fn outputs(api: &str, id: &str, stored: Option<&str>) -> Value {
 
 /// The names of the stages that serve deployment `id`. (GetStages filters by
 /// deployment on AWS but not in the local emulator: filter here as well.)
-async fn stages_using(
-    aws: &Clients,
-    region: &str,
-    api: &str,
-    id: &str,
-) -> Result<Vec<String>, ProviderError> {
-    let client = aws.apigateway(region).await;
+async fn stages_using(c: Call<'_>, api: &str, id: &str) -> Result<Vec<String>, ProviderError> {
+    let client = api_client(c).await;
     let sent = client
         .get_stages()
         .rest_api_id(api)
@@ -226,7 +221,7 @@ impl ResourceType for Deployment {
         let api = req_str(inputs, "rest_api_id")?;
         // AWS refuses to delete a deployment a stage still serves (the local
         // emulator does not check): say which stages, before trying.
-        let stages = stages_using(aws, &ctx.region, api, id).await?;
+        let stages = stages_using(c, api, id).await?;
         if !stages.is_empty() {
             return Err(ProviderError::permanent(format!(
                 "deployment {id} of REST API {api} is still served by stage(s) {}",

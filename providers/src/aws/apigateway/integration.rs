@@ -4,7 +4,8 @@
 
 use super::method::{HTTP_METHODS, method_id, method_of, split_method_id};
 use super::{
-    api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or, with_defaults,
+    api_client, api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or,
+    with_defaults,
 };
 use crate::aws::kit::{Clients, opt_str, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
@@ -94,13 +95,12 @@ fn cloud_inputs(api: &str, resource: &str, http_method: &str, out: &GetIntegrati
 }
 
 async fn get(
-    aws: &Clients,
-    region: &str,
+    c: Call<'_>,
     api: &str,
     resource: &str,
     http_method: &str,
 ) -> Result<Option<GetIntegrationOutput>, ProviderError> {
-    let client = aws.apigateway(region).await;
+    let client = api_client(c).await;
     match client
         .get_integration()
         .rest_api_id(api)
@@ -158,7 +158,7 @@ async fn put(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Value, Pr
         }
     })
     .await?;
-    let out = get(aws, &ctx.region, api, resource, http_method)
+    let out = get(Call { aws, ctx }, api, resource, http_method)
         .await?
         .ok_or_else(|| {
             ProviderError::unknown(format!(
@@ -222,9 +222,8 @@ impl ResourceType for Integration {
     }
 
     async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
-        let Call { aws, ctx } = c;
         let (api, resource, http_method) = method_of(req.id, req.inputs)?;
-        Ok(get(aws, &ctx.region, api, resource, http_method)
+        Ok(get(c, api, resource, http_method)
             .await?
             .map(|out| ReadResult {
                 id: method_id(api, resource, http_method),
@@ -246,10 +245,7 @@ impl ResourceType for Integration {
         // Already gone is success. (Asked first: the local emulator answers
         // a delete of a missing integration with a 500, which would be
         // retried.)
-        if get(aws, &ctx.region, api, resource, http_method)
-            .await?
-            .is_none()
-        {
+        if get(c, api, resource, http_method).await?.is_none() {
             return Ok(());
         }
         let client = aws.apigateway(&ctx.region).await;

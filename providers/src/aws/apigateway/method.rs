@@ -3,10 +3,10 @@
 //! interrupted create is found again by those three.
 
 use super::{
-    api_error_if_exists, apply_patch, check_one_of, delete, found, mutate_api, patch, required,
-    sorted, with_defaults,
+    api_client, api_error_if_exists, apply_patch, check_one_of, delete, found, mutate_api, patch,
+    required, sorted, with_defaults,
 };
-use crate::aws::kit::{Clients, req_str};
+use crate::aws::kit::req_str;
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
@@ -154,13 +154,12 @@ fn cloud_inputs(api: &str, resource: &str, out: &GetMethodOutput) -> Value {
 }
 
 async fn get(
-    aws: &Clients,
-    region: &str,
+    c: Call<'_>,
     api: &str,
     resource: &str,
     http_method: &str,
 ) -> Result<Option<GetMethodOutput>, ProviderError> {
-    let client = aws.apigateway(region).await;
+    let client = api_client(c).await;
     let request = client.get_method().rest_api_id(api).resource_id(resource);
     let sent = request.http_method(http_method).send().await;
     let what = format!("reading method {}", method_name(api, resource, http_method));
@@ -237,10 +236,7 @@ impl ResourceType for Method {
         let exists_hint = "the resource already has this method and this stack did not create it; delete it or declare another http_method";
         // AWS answers a second PutMethod for the same method with a conflict;
         // the local emulator overwrites. Check first, so both behave alike.
-        if get(aws, &ctx.region, api, resource, http_method)
-            .await?
-            .is_some()
-        {
+        if get(c, api, resource, http_method).await?.is_some() {
             return Err(ProviderError::permanent(format!(
                 "method {} already exists",
                 method_name(api, resource, http_method)
@@ -270,14 +266,12 @@ impl ResourceType for Method {
             }
         })
         .await?;
-        let out = get(aws, &ctx.region, api, resource, http_method)
-            .await?
-            .ok_or_else(|| {
-                ProviderError::unknown(format!(
-                    "method {} was created but cannot be read back",
-                    method_name(api, resource, http_method)
-                ))
-            })?;
+        let out = get(c, api, resource, http_method).await?.ok_or_else(|| {
+            ProviderError::unknown(format!(
+                "method {} was created but cannot be read back",
+                method_name(api, resource, http_method)
+            ))
+        })?;
         Ok(Created {
             id: method_id(api, resource, http_method),
             outputs: outputs(api, resource, &out),
@@ -285,10 +279,9 @@ impl ResourceType for Method {
     }
 
     async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
-        let Call { aws, ctx } = c;
         let inputs = normalized(req.inputs);
         let (api, resource, http_method) = method_of(req.id, &inputs)?;
-        Ok(get(aws, &ctx.region, api, resource, http_method)
+        Ok(get(c, api, resource, http_method)
             .await?
             .map(|out| ReadResult {
                 id: method_id(api, resource, http_method),
@@ -309,7 +302,7 @@ impl ResourceType for Method {
             ))
         };
         // Patch against the cloud's current state, so drift is undone too.
-        let current = get(aws, &ctx.region, api, resource, http_method)
+        let current = get(c, api, resource, http_method)
             .await?
             .ok_or_else(missing)?;
         let mut ops = Vec::new();
@@ -341,7 +334,7 @@ impl ResourceType for Method {
                 .send()
         })
         .await?;
-        let out = get(aws, &ctx.region, api, resource, http_method)
+        let out = get(c, api, resource, http_method)
             .await?
             .ok_or_else(missing)?;
         Ok(outputs(api, resource, &out))

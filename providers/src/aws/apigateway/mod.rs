@@ -276,6 +276,11 @@ pub(crate) async fn read_back(
     }
 }
 
+/// The API Gateway client of the call's region.
+pub(crate) async fn api_client(c: Call<'_>) -> aws_sdk_apigateway::Client {
+    c.aws.apigateway(&c.ctx.region).await
+}
+
 /// Check helper: every key of `keys` is a required string.
 pub(crate) fn required(inputs: &Value, keys: &[&str]) -> Vec<CheckFailure> {
     let mut out = Vec::new();

@@ -4,8 +4,8 @@
 //! interrupted create is found by.
 
 use super::{
-    api_error, api_error_if_exists, api_slot, delete, found, is_not_found, no_sdk_retries,
-    read_back, required,
+    api_client, api_error, api_error_if_exists, api_slot, delete, found, is_not_found,
+    no_sdk_retries, read_back, required,
 };
 use crate::aws::kit::{Clients, create_once, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
@@ -105,13 +105,8 @@ async fn list(
 }
 
 /// The resource `id` as GetResource reports it; `None` if there is none.
-async fn get(
-    aws: &Clients,
-    region: &str,
-    api: &str,
-    id: &str,
-) -> Result<Option<GetResourceOutput>, ProviderError> {
-    let client = aws.apigateway(region).await;
+async fn get(c: Call<'_>, api: &str, id: &str) -> Result<Option<GetResourceOutput>, ProviderError> {
+    let client = api_client(c).await;
     let sent = client
         .get_resource()
         .rest_api_id(api)
@@ -239,7 +234,7 @@ impl ResourceType for Resource {
         let Call { aws, ctx } = c;
         let api = req_str(req.inputs, "rest_api_id")?;
         let found = match req.id {
-            Some(id) => get(aws, &ctx.region, api, id)
+            Some(id) => get(c, api, id)
                 .await?
                 .map(|r| view(r.id(), r.parent_id(), r.path_part(), r.path())),
             None => {
@@ -269,7 +264,7 @@ impl ResourceType for Resource {
         // deleted afterwards is already gone: that is success. (Asked first:
         // the local emulator answers a delete of a missing resource with a
         // 500, which would be retried.)
-        if get(aws, &ctx.region, api, id).await?.is_none() {
+        if get(c, api, id).await?.is_none() {
             return Ok(());
         }
         let client = aws.apigateway(&ctx.region).await;

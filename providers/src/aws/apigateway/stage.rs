@@ -4,8 +4,9 @@
 //! decides whether a stage found by name is this resource's.
 
 use super::{
-    account_id, api_error, apply_patch, check_optional_str, check_str_map, delete, execute_api_arn,
-    found, is_already_exists, map_patch, mutate_api, partition, patch, required, sorted, str_map,
+    account_id, api_client, api_error, apply_patch, check_optional_str, check_str_map, delete,
+    execute_api_arn, found, is_already_exists, map_patch, mutate_api, partition, patch, required,
+    sorted, str_map,
 };
 use crate::aws::kit::{
     Clients, TOKEN_TAG, URN_TAG, caller_account_id, identity_tags, opt_str, req_str,
@@ -76,13 +77,8 @@ fn split_stage_id(id: &str) -> Result<(&str, &str), ProviderError> {
         })
 }
 
-async fn get(
-    aws: &Clients,
-    region: &str,
-    api: &str,
-    name: &str,
-) -> Result<Option<GetStageOutput>, ProviderError> {
-    let client = aws.apigateway(region).await;
+async fn get(c: Call<'_>, api: &str, name: &str) -> Result<Option<GetStageOutput>, ProviderError> {
+    let client = api_client(c).await;
     let sent = client
         .get_stage()
         .rest_api_id(api)
@@ -151,7 +147,7 @@ impl ResourceType for Stage {
             ))
             .with_hint("delete that stage, or declare another stage_name")
         };
-        if get(aws, &ctx.region, api, name).await?.is_some() {
+        if get(c, api, name).await?.is_some() {
             return Err(exists());
         }
         let client = aws.apigateway(&ctx.region).await;
@@ -174,7 +170,7 @@ impl ResourceType for Stage {
                     Err(e) if is_already_exists(&e) => {
                         // Made by an earlier attempt of this step whose
                         // answer was lost (it carries the step's token)?
-                        let existing = get(aws, &ctx.region, api, name).await?;
+                        let existing = get(c, api, name).await?;
                         let token = existing.as_ref().and_then(|s| s.tags()?.get(TOKEN_TAG));
                         if token == Some(&ctx.token) {
                             Ok(())
@@ -190,7 +186,7 @@ impl ResourceType for Stage {
             }
         })
         .await?;
-        let out = get(aws, &ctx.region, api, name).await?.ok_or_else(|| {
+        let out = get(c, api, name).await?.ok_or_else(|| {
             ProviderError::unknown(format!(
                 "stage {name} of REST API {api} was created but cannot be read back"
             ))
@@ -210,7 +206,7 @@ impl ResourceType for Stage {
                 req_str(req.inputs, "stage_name")?,
             ),
         };
-        let Some(out) = get(aws, &ctx.region, api, name).await? else {
+        let Some(out) = get(c, api, name).await? else {
             return Ok(None);
         };
         // Found by name only: it is this resource's only if it carries its URN.
@@ -231,9 +227,7 @@ impl ResourceType for Stage {
         let (api, name) = split_stage_id(id)?;
         let missing =
             || ProviderError::permanent(format!("stage {name} of REST API {api} no longer exists"));
-        let current = get(aws, &ctx.region, api, name)
-            .await?
-            .ok_or_else(missing)?;
+        let current = get(c, api, name).await?.ok_or_else(missing)?;
         let mut ops = Vec::new();
         let deployment = req_str(new_inputs, "deployment_id")?;
         if current.deployment_id() != Some(deployment) {
@@ -256,9 +250,7 @@ impl ResourceType for Stage {
             request.set_patch_operations(Some(ops)).send()
         })
         .await?;
-        let out = get(aws, &ctx.region, api, name)
-            .await?
-            .ok_or_else(missing)?;
+        let out = get(c, api, name).await?.ok_or_else(missing)?;
         let account_id = account_for(aws, Some(req.old_outputs)).await?;
         Ok(outputs(&ctx.region, &account_id, api, &out))
     }
