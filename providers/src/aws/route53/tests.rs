@@ -129,26 +129,16 @@ fn names_are_checked_for_length_and_characters() {
 
 #[test]
 fn value_syntax_follows_the_type() {
-    assert!(
-        check(simple("A", json!(["2001:db8::1"])))
-            .iter()
-            .any(|m| m.contains("IPv4"))
-    );
-    assert!(
-        check(simple("AAAA", json!(["192.0.2.1"])))
-            .iter()
-            .any(|m| m.contains("IPv6"))
-    );
-    assert!(
-        check(simple("MX", json!(["mail.example.com"])))
-            .iter()
-            .any(|m| m.contains("MX value"))
-    );
-    assert!(
-        check(simple("A", json!(["192.0.2.1", "192.0.2.1"])))
-            .iter()
-            .any(|m| m.contains("duplicate"))
-    );
+    let cases = [
+        ("A", json!(["2001:db8::1"]), "IPv4"),
+        ("AAAA", json!(["192.0.2.1"]), "IPv6"),
+        ("MX", json!(["mail.example.com"]), "MX value"),
+        ("A", json!(["192.0.2.1", "192.0.2.1"]), "duplicate"),
+    ];
+    for (rtype, values, says) in cases {
+        let f = check(simple(rtype, values));
+        assert!(f.iter().any(|m| m.contains(says)), "{rtype}: {f:?}");
+    }
     assert!(
         check(simple("SOA", json!(["x"])))
             .iter()
