@@ -48,14 +48,14 @@ const REPLACE_KEYS: &[&str] = &["domain_name", "endpoint_type"];
 /// delete first, since the name is unique.
 pub struct DomainName;
 
+/// The defaults AWS applies to absent inputs (compared as if given).
+const DEFAULTS: &[(&str, &str)] = &[
+    ("endpoint_type", "REGIONAL"),
+    ("security_policy", "TLS_1_2"),
+];
+
 fn normalized(inputs: &Value) -> Value {
-    with_defaults(
-        inputs,
-        &[
-            ("endpoint_type", json!("REGIONAL")),
-            ("security_policy", json!("TLS_1_2")),
-        ],
-    )
+    with_defaults(inputs, DEFAULTS)
 }
 
 /// Why `name` is not a domain name API Gateway takes, if it is not.

@@ -32,14 +32,11 @@ const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
 /// A change of API, resource or method replaces it; the rest is put again.
 pub struct Integration;
 
+/// The defaults AWS applies to absent inputs (compared as if given).
+const DEFAULTS: &[(&str, &str)] = &[("type", "AWS_PROXY"), ("integration_http_method", "POST")];
+
 fn normalized(inputs: &Value) -> Value {
-    with_defaults(
-        inputs,
-        &[
-            ("type", json!("AWS_PROXY")),
-            ("integration_http_method", json!("POST")),
-        ],
-    )
+    with_defaults(inputs, DEFAULTS)
 }
 
 /// Why a Lambda invocation URI is wrong, if it is (AWS accepts many of these

@@ -42,14 +42,11 @@ const PARAMETER_SOURCES: &[&str] = &[
 /// patched in place (UpdateMethod).
 pub struct Method;
 
+/// The defaults AWS applies to absent inputs (compared as if given).
+const DEFAULTS: &[(&str, &str)] = &[("http_method", "GET"), ("authorization_type", "NONE")];
+
 fn normalized(inputs: &Value) -> Value {
-    with_defaults(
-        inputs,
-        &[
-            ("http_method", json!("GET")),
-            ("authorization_type", json!("NONE")),
-        ],
-    )
+    with_defaults(inputs, DEFAULTS)
 }
 
 /// The physical id of a method: `<api id>/<resource id>/<HTTP method>`.

@@ -456,11 +456,11 @@ pub(crate) fn check_str_map(inputs: &Value, key: &str, out: &mut Vec<CheckFailur
 
 /// `inputs` with `defaults` filled in where a key is absent or null, so a
 /// diff does not see a change between "left out" and "the default".
-pub(crate) fn with_defaults(inputs: &Value, defaults: &[(&str, Value)]) -> Value {
+pub(crate) fn with_defaults(inputs: &Value, defaults: &[(&str, &str)]) -> Value {
     let mut out = inputs.as_object().cloned().unwrap_or_default();
     for (k, v) in defaults {
         if out.get(*k).is_none_or(Value::is_null) {
-            out.insert((*k).to_string(), v.clone());
+            out.insert((*k).to_string(), Value::from(*v));
         }
     }
     Value::Object(out)
@@ -580,7 +580,7 @@ mod tests {
     fn defaults_fill_absent_and_null_keys_only() {
         let v = with_defaults(
             &json!({"a": null, "b": "given"}),
-            &[("a", json!("A")), ("b", json!("B")), ("c", json!("C"))],
+            &[("a", "A"), ("b", "B"), ("c", "C")],
         );
         assert_eq!(v, json!({"a": "A", "b": "given", "c": "C"}));
     }

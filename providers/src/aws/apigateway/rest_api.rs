@@ -31,7 +31,7 @@ const DEFAULT_ENDPOINT_TYPE: &str = "REGIONAL";
 pub struct RestApi;
 
 fn normalized(inputs: &Value) -> Value {
-    with_defaults(inputs, &[("endpoint_type", json!(DEFAULT_ENDPOINT_TYPE))])
+    with_defaults(inputs, &[("endpoint_type", DEFAULT_ENDPOINT_TYPE)])
 }
 
 fn endpoint_type_of(out: &GetRestApiOutput) -> Option<String> {
