@@ -258,13 +258,6 @@ async fn wait_available(
     .await
 }
 
-/// What create-or-adopt needs about custom domains: the clients, and the
-/// create request with everything but the name.
-struct Domains<'a> {
-    aws: &'a Clients,
-    create: CreateDomainNameFluentBuilder,
-}
-
 #[async_trait]
 impl ResourceType for DomainName {
     fn info(&self) -> TypeInfo {
@@ -411,6 +404,13 @@ impl ResourceType for DomainName {
         })
         .await
     }
+}
+
+/// What create-or-adopt needs about custom domains: the clients, and the
+/// create request with everything but the name.
+struct Domains<'a> {
+    aws: &'a Clients,
+    create: CreateDomainNameFluentBuilder,
 }
 
 #[async_trait]

@@ -482,13 +482,6 @@ fn normalized(inputs: &Value) -> Value {
     Value::Object(m)
 }
 
-/// What create-or-adopt needs about roles: the client, and the create
-/// request with everything but the name.
-struct Roles<'a> {
-    iam: &'a aws_sdk_iam::Client,
-    create: CreateRoleFluentBuilder,
-}
-
 #[async_trait]
 impl ResourceType for Role {
     fn info(&self) -> TypeInfo {
@@ -635,6 +628,13 @@ impl ResourceType for Role {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// What create-or-adopt needs about roles: the client, and the create
+/// request with everything but the name.
+struct Roles<'a> {
+    iam: &'a aws_sdk_iam::Client,
+    create: CreateRoleFluentBuilder,
 }
 
 #[async_trait]

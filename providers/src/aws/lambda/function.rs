@@ -393,15 +393,6 @@ async fn reconcile_function(
     Ok(out.version().unwrap_or("$LATEST").to_string())
 }
 
-/// What create-or-adopt needs about functions: the client, how long IAM
-/// may take to let Lambda assume a new role, and the create request with
-/// everything but the name.
-struct Functions<'a> {
-    lambda: &'a aws_sdk_lambda::Client,
-    propagation: Policy,
-    create: CreateFunctionFluentBuilder,
-}
-
 #[async_trait]
 impl ResourceType for Function {
     fn info(&self) -> TypeInfo {
@@ -538,6 +529,15 @@ impl ResourceType for Function {
         .await?;
         Ok(())
     }
+}
+
+/// What create-or-adopt needs about functions: the client, how long IAM
+/// may take to let Lambda assume a new role, and the create request with
+/// everything but the name.
+struct Functions<'a> {
+    lambda: &'a aws_sdk_lambda::Client,
+    propagation: Policy,
+    create: CreateFunctionFluentBuilder,
 }
 
 #[async_trait]

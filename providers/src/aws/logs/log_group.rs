@@ -182,9 +182,6 @@ fn retention(inputs: &Value) -> Option<i64> {
     inputs.get("retention_in_days").and_then(Value::as_i64)
 }
 
-/// What create-or-adopt needs about log groups: the region's client.
-struct Group<'a>(&'a aws_sdk_cloudwatchlogs::Client);
-
 #[async_trait]
 impl ResourceType for LogGroup {
     fn info(&self) -> TypeInfo {
@@ -274,6 +271,9 @@ impl ResourceType for LogGroup {
         sent.await.map(drop).map_err(ProviderError::from)
     }
 }
+
+/// What create-or-adopt needs about log groups: the region's client.
+struct Group<'a>(&'a aws_sdk_cloudwatchlogs::Client);
 
 #[async_trait]
 impl Managed for Group<'_> {
