@@ -61,13 +61,8 @@ fn outputs(api: &str, id: &str, stored: Option<&str>) -> Value {
 /// The names of the stages that serve deployment `id`. (GetStages filters by
 /// deployment on AWS but not in the local emulator: filter here as well.)
 async fn stages_using(c: Call<'_>, api: &str, id: &str) -> Result<Vec<String>, ProviderError> {
-    let client = api_client(c).await;
-    let sent = client
-        .get_stages()
-        .rest_api_id(api)
-        .deployment_id(id)
-        .send()
-        .await;
+    let request = api_client(c).await.get_stages().rest_api_id(api);
+    let sent = request.deployment_id(id).send().await;
     let stages = found(&format!("listing the stages of REST API {api}"), sent)?;
     Ok(stages
         .iter()

@@ -106,13 +106,8 @@ async fn list(
 
 /// The resource `id` as GetResource reports it; `None` if there is none.
 async fn get(c: Call<'_>, api: &str, id: &str) -> Result<Option<GetResourceOutput>, ProviderError> {
-    let client = api_client(c).await;
-    let sent = client
-        .get_resource()
-        .rest_api_id(api)
-        .resource_id(id)
-        .send()
-        .await;
+    let request = api_client(c).await.get_resource().rest_api_id(api);
+    let sent = request.resource_id(id).send().await;
     found(&format!("reading resource {id} of REST API {api}"), sent)
 }
 

@@ -78,13 +78,8 @@ fn split_stage_id(id: &str) -> Result<(&str, &str), ProviderError> {
 }
 
 async fn get(c: Call<'_>, api: &str, name: &str) -> Result<Option<GetStageOutput>, ProviderError> {
-    let client = api_client(c).await;
-    let sent = client
-        .get_stage()
-        .rest_api_id(api)
-        .stage_name(name)
-        .send()
-        .await;
+    let request = api_client(c).await.get_stage().rest_api_id(api);
+    let sent = request.stage_name(name).send().await;
     found(&format!("reading stage {name} of REST API {api}"), sent)
 }
 
