@@ -418,13 +418,9 @@ impl Managed for Domains<'_> {
     type State = GetDomainNameOutput;
     type Made = ();
 
-    fn noun(&self) -> &str {
-        "custom domain"
-    }
+    const NOUN: &'static str = "custom domain";
 
-    fn refuse_hint(&self) -> String {
-        "a custom domain name is unique per account and region: delete the other one, or use another name".into()
-    }
+    const REFUSE_HINT: &'static str = "a custom domain name is unique per account and region: delete the other one, or use another name";
 
     /// CreateDomainName is limited to 1 call per 30 s per account and
     /// region: TooManyRequests is retried until the deadline.

@@ -52,13 +52,9 @@ impl Managed for Table<'_> {
     type State = TableDescription;
     type Made = ();
 
-    fn noun(&self) -> &str {
-        "table"
-    }
+    const NOUN: &'static str = "table";
 
-    fn refuse_hint(&self) -> String {
-        "pick another table_name, or import the existing table".into()
-    }
+    const REFUSE_HINT: &'static str = "pick another table_name, or import the existing table";
 
     fn create_policy(&self) -> Policy {
         self.policy

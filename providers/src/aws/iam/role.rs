@@ -642,18 +642,15 @@ impl Managed for Roles<'_> {
     type State = RoleState;
     type Made = ();
 
-    fn noun(&self) -> &str {
-        "role"
-    }
+    const NOUN: &'static str = "role";
 
     /// Role names are unique in the account (IAM is global).
     fn scope(&self, _ctx: &OpContext) -> String {
         "in this account".into()
     }
 
-    fn refuse_hint(&self) -> String {
-        "choose another role_name, or delete or import the existing role".into()
-    }
+    const REFUSE_HINT: &'static str =
+        "choose another role_name, or delete or import the existing role";
 
     async fn create(&self, _ctx: &OpContext, name: &str) -> Result<(), AwsError> {
         let sent = self.create.clone().role_name(name).send().await;

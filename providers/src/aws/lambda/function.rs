@@ -546,13 +546,10 @@ impl Managed for Functions<'_> {
     /// The version the create answered.
     type Made = String;
 
-    fn noun(&self) -> &str {
-        "function"
-    }
+    const NOUN: &'static str = "function";
 
-    fn refuse_hint(&self) -> String {
-        "choose another function_name, or delete or import the existing function".into()
-    }
+    const REFUSE_HINT: &'static str =
+        "choose another function_name, or delete or import the existing function";
 
     fn retry_create(&self, e: &AwsError) -> bool {
         is_retryable(e)

@@ -280,13 +280,9 @@ impl Managed for Group<'_> {
     type State = GroupState;
     type Made = ();
 
-    fn noun(&self) -> &str {
-        "log group"
-    }
+    const NOUN: &'static str = "log group";
 
-    fn refuse_hint(&self) -> String {
-        "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete or import the existing group".into()
-    }
+    const REFUSE_HINT: &'static str = "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete or import the existing group";
 
     async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
         let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
