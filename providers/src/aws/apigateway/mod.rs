@@ -15,12 +15,13 @@ pub mod stage;
 
 use super::kit::{
     AwsError, Clients, call, caller_account_id, check_required_str, error_code, req_str,
+    transient_when,
 };
 use super::{Call, ResourceType, UpdateRequest};
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use meridian_engine::{CheckFailure, ErrorKind, OpContext, ProviderError, ReadRequest, UNKNOWN};
+use meridian_engine::{CheckFailure, OpContext, ProviderError, ReadRequest, UNKNOWN};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -58,12 +59,7 @@ where
 
 /// Into the engine's error, a concurrent modification transient.
 fn api_failure(e: AwsError) -> ProviderError {
-    let concurrent = is_concurrent_modification(&e);
-    let mut err = ProviderError::from(e);
-    if concurrent {
-        err.kind = ErrorKind::Transient;
-    }
-    err
+    transient_when(e, is_concurrent_modification)
 }
 
 /// [`api_error`], with the hint `hint_for` picks from the classified error.
@@ -474,6 +470,7 @@ pub(crate) fn str_or<'a>(inputs: &'a Value, key: &str, default: &'a str) -> &'a 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use meridian_engine::ErrorKind;
     use serde_json::json;
 
     #[test]
