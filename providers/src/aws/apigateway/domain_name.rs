@@ -28,11 +28,12 @@ use meridian_engine::{
 use serde_json::{Value, json};
 use std::time::Duration;
 
+use meridian_schema::aws::apigateway as schema;
 pub use meridian_schema::aws::apigateway::domain_name::TYPE;
 /// EDGE domains take a us-east-1 certificate in another input and a
 /// CloudFront distribution; only REGIONAL is modelled.
-const ENDPOINT_TYPES: &[&str] = &["REGIONAL"];
-const SECURITY_POLICIES: &[&str] = &["TLS_1_2", "TLS_1_0"];
+const ENDPOINT_TYPES: &[&str] = &[schema::EndpointType::Regional.as_str()];
+const SECURITY_POLICIES: &[&str] = schema::SecurityPolicy::NAMES;
 const REPLACE_KEYS: &[&str] = &["domain_name", "endpoint_type"];
 
 /// Inputs: `domain_name`, `regional_certificate_arn` (an ACM certificate in
@@ -50,8 +51,8 @@ pub struct DomainName;
 
 /// The defaults AWS applies to absent inputs (compared as if given).
 const DEFAULTS: &[(&str, &str)] = &[
-    ("endpoint_type", "REGIONAL"),
-    ("security_policy", "TLS_1_2"),
+    ("endpoint_type", schema::EndpointType::Regional.as_str()),
+    ("security_policy", schema::SecurityPolicy::Tls12.as_str()),
 ];
 
 fn normalized(inputs: &Value) -> Value {

@@ -19,7 +19,8 @@ use meridian_engine::{
 use serde_json::{Value, json};
 
 pub use meridian_schema::aws::apigateway::integration::TYPE;
-const TYPES: &[&str] = &["AWS_PROXY", "AWS", "HTTP", "HTTP_PROXY", "MOCK"];
+use meridian_schema::aws::apigateway::{self as schema, HttpMethod};
+const TYPES: &[&str] = schema::IntegrationType::NAMES;
 const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
 
 /// Inputs: `rest_api_id`, `resource_id`, `http_method` (of the method),
@@ -33,7 +34,10 @@ const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
 pub struct Integration;
 
 /// The defaults AWS applies to absent inputs (compared as if given).
-const DEFAULTS: &[(&str, &str)] = &[("type", "AWS_PROXY"), ("integration_http_method", "POST")];
+const DEFAULTS: &[(&str, &str)] = &[
+    ("type", schema::IntegrationType::AwsProxy.as_str()),
+    ("integration_http_method", HttpMethod::Post.as_str()),
+];
 
 fn normalized(inputs: &Value) -> Value {
     with_defaults(inputs, DEFAULTS)

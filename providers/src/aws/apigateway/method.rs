@@ -18,12 +18,11 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 pub use meridian_schema::aws::apigateway::method::TYPE;
-pub(crate) const HTTP_METHODS: &[&str] = &[
-    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
-];
+use meridian_schema::aws::apigateway::{AuthorizationType, HttpMethod};
+pub(crate) const HTTP_METHODS: &[&str] = HttpMethod::NAMES;
 /// `CUSTOM` and `COGNITO_USER_POOLS` need an authorizer, which Meridian does
 /// not model yet.
-const AUTHORIZATION_TYPES: &[&str] = &["NONE", "AWS_IAM"];
+const AUTHORIZATION_TYPES: &[&str] = AuthorizationType::NAMES;
 const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
 const PARAMETER_SOURCES: &[&str] = &[
     "path",
@@ -43,7 +42,10 @@ const PARAMETER_SOURCES: &[&str] = &[
 pub struct Method;
 
 /// The defaults AWS applies to absent inputs (compared as if given).
-const DEFAULTS: &[(&str, &str)] = &[("http_method", "GET"), ("authorization_type", "NONE")];
+const DEFAULTS: &[(&str, &str)] = &[
+    ("http_method", HttpMethod::Get.as_str()),
+    ("authorization_type", AuthorizationType::None.as_str()),
+];
 
 fn normalized(inputs: &Value) -> Value {
     with_defaults(inputs, DEFAULTS)

@@ -19,9 +19,10 @@ use meridian_engine::{
 use serde_json::{Value, json};
 use std::time::Duration;
 
+use meridian_schema::aws::apigateway as schema;
 pub use meridian_schema::aws::apigateway::rest_api::TYPE;
-const ENDPOINT_TYPES: &[&str] = &["REGIONAL", "EDGE", "PRIVATE"];
-const DEFAULT_ENDPOINT_TYPE: &str = "REGIONAL";
+const ENDPOINT_TYPES: &[&str] = schema::EndpointType::NAMES;
+const DEFAULT_ENDPOINT_TYPE: &str = schema::EndpointType::Regional.as_str();
 
 /// Inputs: `name`, optional `description`, `endpoint_type` (`REGIONAL`
 /// default, `EDGE`, `PRIVATE`). Outputs: `id`, `name`, `root_resource_id`,

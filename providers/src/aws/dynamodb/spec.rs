@@ -6,11 +6,12 @@ use crate::aws::kit::{check_required_str, opt_str, req_str};
 use aws_sdk_dynamodb::types::{BillingMode, KeyType, TableDescription};
 use meridian_engine::{CheckFailure, ProviderError, UNKNOWN};
 use meridian_schema::Region;
+use meridian_schema::aws::dynamodb as schema;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
-pub(super) const PAY_PER_REQUEST: &str = "PAY_PER_REQUEST";
-pub(super) const PROVISIONED: &str = "PROVISIONED";
+pub(super) const PAY_PER_REQUEST: &str = schema::BillingMode::PayPerRequest.as_str();
+pub(super) const PROVISIONED: &str = schema::BillingMode::Provisioned.as_str();
 
 /// A key attribute.
 #[derive(Clone, Debug, PartialEq)]
