@@ -136,7 +136,7 @@ pub(super) fn check_key(
                 _ => out.push(CheckFailure::new(&format!("{path}.name"), "is required")),
             }
             match o.get("type").and_then(Value::as_str) {
-                Some("S" | "N" | "B") => {}
+                Some(t) if schema::AttributeType::from_name(t).is_some() => {}
                 Some(t) if t == UNKNOWN => {}
                 Some(t) => out.push(CheckFailure::new(
                     &format!("{path}.type"),
