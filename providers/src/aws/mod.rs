@@ -14,7 +14,6 @@
 
 pub mod acm;
 pub mod apigateway;
-pub mod common;
 pub mod dynamodb;
 pub mod iam;
 pub mod kit;
@@ -27,51 +26,68 @@ use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, Provider, ProviderError, ReadRequest, ReadResult,
     TypeInfo,
 };
+use meridian_schema::Region;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use kit::Clients;
 
-/// One AWS resource type.
+/// Where a resource type's call runs: the SDK clients and the step's context.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    pub aws: &'a Clients,
+    pub ctx: &'a OpContext,
+}
+
+/// What a resource type's cloud call answers.
+pub type StepResult<T> = Result<T, ProviderError>;
+
+/// What an update is given (as Terraform's `UpdateRequest`).
+#[derive(Clone, Copy)]
+pub struct UpdateRequest<'a> {
+    pub id: &'a str,
+    pub old_inputs: &'a Value,
+    pub new_inputs: &'a Value,
+    pub old_outputs: &'a Value,
+}
+
+/// One AWS resource type. Create, update and delete default to refusing,
+/// as a data source (`TypeInfo::data_source`) does: the engine only reads it.
 #[async_trait]
 pub trait ResourceType: Send + Sync {
     fn info(&self) -> TypeInfo;
     fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure>;
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff;
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError>;
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError>;
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        old_inputs: &Value,
-        new_inputs: &Value,
-        old_outputs: &Value,
-    ) -> Result<Value, ProviderError>;
+    async fn create(&self, _c: Call<'_>, _inputs: &Value) -> StepResult<Created> {
+        Err(data_source_error(&self.info().token, "create"))
+    }
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>>;
+    async fn update(&self, _c: Call<'_>, _req: UpdateRequest<'_>) -> StepResult<Value> {
+        Err(data_source_error(&self.info().token, "update"))
+    }
     /// See [`Provider::id_after_update`].
     fn id_after_update(&self, _id: &str, _outputs: &Value) -> Option<String> {
         None
     }
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        inputs: &Value,
-        outputs: &Value,
-    ) -> Result<(), ProviderError>;
+    async fn delete(&self, _c: Call<'_>, _req: DeleteRequest<'_>) -> StepResult<()> {
+        Err(data_source_error(&self.info().token, "delete"))
+    }
+}
+
+/// What a delete is given.
+#[derive(Clone, Copy)]
+pub struct DeleteRequest<'a> {
+    pub id: &'a str,
+    pub inputs: &'a Value,
+    pub outputs: &'a Value,
+}
+
+fn data_source_error(token: &str, op: &str) -> ProviderError {
+    ProviderError::permanent(format!(
+        "{token} is a data source: it is never created, updated or deleted (asked to {op}); \
+         the engine only reads it"
+    ))
 }
 
 /// Every AWS resource type Meridian serves.
@@ -129,6 +145,13 @@ impl AwsProvider {
         &self.clients
     }
 
+    fn call<'a>(&'a self, ctx: &'a OpContext) -> Call<'a> {
+        Call {
+            aws: &self.clients,
+            ctx,
+        }
+    }
+
     fn get(&self, token: &str) -> Result<&Arc<dyn ResourceType>, ProviderError> {
         self.types
             .get(token)
@@ -149,7 +172,7 @@ impl Provider for AwsProvider {
     fn check(&self, type_token: &str, region: &str, inputs: &Value) -> Vec<CheckFailure> {
         match self.types.get(type_token) {
             Some(t) => {
-                let mut failures = common::check_region(region);
+                let mut failures = check_region(region);
                 failures.extend(t.check(region, inputs));
                 failures
             }
@@ -173,9 +196,7 @@ impl Provider for AwsProvider {
         type_token: &str,
         inputs: &Value,
     ) -> Result<Created, ProviderError> {
-        self.get(type_token)?
-            .create(&self.clients, ctx, inputs)
-            .await
+        self.get(type_token)?.create(self.call(ctx), inputs).await
     }
 
     async fn read(
@@ -183,9 +204,7 @@ impl Provider for AwsProvider {
         ctx: &OpContext,
         req: ReadRequest<'_>,
     ) -> Result<Option<ReadResult>, ProviderError> {
-        self.get(req.type_token)?
-            .read(&self.clients, ctx, req)
-            .await
+        self.get(req.type_token)?.read(self.call(ctx), req).await
     }
 
     async fn update(
@@ -198,7 +217,15 @@ impl Provider for AwsProvider {
         old_outputs: &Value,
     ) -> Result<Value, ProviderError> {
         self.get(type_token)?
-            .update(&self.clients, ctx, id, old_inputs, new_inputs, old_outputs)
+            .update(
+                self.call(ctx),
+                UpdateRequest {
+                    id,
+                    old_inputs,
+                    new_inputs,
+                    old_outputs,
+                },
+            )
             .await
     }
 
@@ -217,7 +244,42 @@ impl Provider for AwsProvider {
         outputs: &Value,
     ) -> Result<(), ProviderError> {
         self.get(type_token)?
-            .delete(&self.clients, ctx, id, inputs, outputs)
+            .delete(
+                self.call(ctx),
+                DeleteRequest {
+                    id,
+                    inputs,
+                    outputs,
+                },
+            )
             .await
+    }
+}
+
+/// Rejects a region AWS does not have, before any call.
+fn check_region(region: &str) -> Vec<CheckFailure> {
+    if Region::NAMES.contains(&region) {
+        Vec::new()
+    } else {
+        vec![CheckFailure::new(
+            "region",
+            format!(
+                "unknown AWS region {region:?} (expected one of {})",
+                Region::NAMES.join(", ")
+            ),
+        )]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_region_is_rejected_with_the_list() {
+        assert!(check_region("eu-west-1").is_empty());
+        let f = check_region("eu-westt-1");
+        assert_eq!(f.len(), 1);
+        assert!(f[0].reason.contains("unknown AWS region"));
     }
 }

@@ -5,13 +5,13 @@
 
 use super::CERTIFICATE;
 use super::validation::{RefOp, ValidationRecord, update_refs, validation_records};
-use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, NotFoundExt, Policy, SdkResultExt, TOKEN_TAG, check_required_str,
     identity_sdk_tags, opt_str, req_str, resource_with_timeouts, retry, transient_or_code,
     wait_for,
 };
 use crate::aws::route53::{bare_zone_id, check_dns_name, dns_name, in_zone, zone_name_of};
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_acm::types::{CertificateDetail, CertificateStatus, Tag, ValidationMethod};
 use meridian_engine::{
@@ -443,12 +443,8 @@ impl ResourceType for Certificate {
         diff
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let zone_id = bare_zone_id(req_str(inputs, "validation_zone_id")?).to_string();
         check_zone_covers(aws, inputs, &zone_id).await?;
         let arn = request(aws, ctx, inputs).await?;
@@ -459,12 +455,8 @@ impl ResourceType for Certificate {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let arn = match req.id {
             Some(id) => id.to_string(),
             None => {
@@ -485,15 +477,9 @@ impl ResourceType for Certificate {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         // Every input forces a replacement; an update only converges the
         // validation (records present, certificate ISSUED).
         let zone_id = bare_zone_id(req_str(new_inputs, "validation_zone_id")?).to_string();
@@ -501,19 +487,13 @@ impl ResourceType for Certificate {
         Ok(cert_outputs(&detail, id))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        inputs: &Value,
-        outputs: &Value,
-    ) -> Result<(), ProviderError> {
-        let arn = id.to_string();
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let arn = req.id.to_string();
         let detail = describe(aws, &arn, &ctx.region).await?;
         let records: Vec<ValidationRecord> = match &detail {
             Some(d) => validation_records(d).0,
-            None => match outputs.get("validation_records") {
+            None => match req.outputs.get("validation_records") {
                 Some(Value::Array(a)) => a.iter().filter_map(ValidationRecord::from_json).collect(),
                 _ => Vec::new(),
             },
@@ -545,7 +525,7 @@ impl ResourceType for Certificate {
                 Err(e) => return Err(e.into()),
             }
         }
-        if let Some(zone) = opt_str(inputs, "validation_zone_id") {
+        if let Some(zone) = opt_str(req.inputs, "validation_zone_id") {
             let zone_id = bare_zone_id(zone).to_string();
             for record in &records {
                 update_refs(aws, ctx, &zone_id, record, &arn, RefOp::Remove).await?;

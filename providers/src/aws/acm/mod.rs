@@ -8,7 +8,7 @@ pub mod validation;
 pub use certificate::Certificate;
 pub use validation::ValidationRecord;
 
-pub const CERTIFICATE: &str = "aws:acm:Certificate";
+pub use meridian_schema::aws::acm::certificate::TYPE as CERTIFICATE;
 
 #[cfg(test)]
 mod tests;

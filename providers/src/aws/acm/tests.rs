@@ -6,7 +6,9 @@ use super::validation::{RefOp, ValidationRecord, plan_refs};
 use super::*;
 use crate::aws::ResourceType;
 use crate::aws::route53::PREEXISTING_REF;
-use aws_sdk_route53::types::{ResourceRecord, ResourceRecordSet, RrType};
+use crate::aws::route53::test_records::listed;
+use aws_sdk_route53::types::{Change, ResourceRecordSet, RrType};
+use meridian_engine::ProviderError;
 use meridian_engine::UNKNOWN;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -19,18 +21,29 @@ fn record() -> ValidationRecord {
     }
 }
 
-fn rrset(name: &str, rtype: RrType, values: &[&str]) -> ResourceRecordSet {
-    let mut b = ResourceRecordSet::builder()
-        .name(name)
-        .r#type(rtype)
-        .ttl(300);
-    for v in values {
-        b = b.resource_records(ResourceRecord::builder().value(*v).build().expect("value"));
-    }
-    b.build().expect("record set")
+/// The validation CNAME as Route 53 lists it, pointing at `target`.
+fn cname(target: &str) -> ResourceRecordSet {
+    listed("_abc.api.example.com.", RrType::Cname, &[target])
 }
 
-fn summary(changes: &[aws_sdk_route53::types::Change]) -> Vec<String> {
+/// The reference TXT as Route 53 lists it, naming `users` (quoted).
+fn refs(users: &[&str]) -> ResourceRecordSet {
+    let quoted: Vec<String> = users.iter().map(|u| format!("\"{u}\"")).collect();
+    let values: Vec<&str> = quoted.iter().map(String::as_str).collect();
+    listed("_meridian-refs._abc.api.example.com.", RrType::Txt, &values)
+}
+
+/// The changes of one reference-set plan for [`record`], no dead users.
+fn plan(
+    op: RefOp,
+    arn: &str,
+    cname: Option<&ResourceRecordSet>,
+    refs: Option<&ResourceRecordSet>,
+) -> Result<Option<Vec<Change>>, ProviderError> {
+    plan_refs(op, arn, &record(), cname, refs, &BTreeSet::new())
+}
+
+fn summary(changes: &[Change]) -> Vec<String> {
     changes
         .iter()
         .map(|c| {
@@ -52,7 +65,7 @@ const B: &str = "arn:aws:acm:eu-west-1:1:certificate/b";
 
 #[test]
 fn first_user_creates_the_cname_and_the_set_together() {
-    let plan = plan_refs(RefOp::Add, A, &record(), None, None, &BTreeSet::new())
+    let plan = plan(RefOp::Add, A, None, None)
         .expect("plan")
         .expect("changes");
     assert_eq!(
@@ -66,94 +79,40 @@ fn first_user_creates_the_cname_and_the_set_together() {
 
 #[test]
 fn second_user_replaces_the_set_with_an_exact_delete() {
-    let cname = rrset(
-        "_abc.api.example.com.",
-        RrType::Cname,
-        &["_def.acm-validations.aws."],
-    );
-    let refs = rrset(
-        "_meridian-refs._abc.api.example.com.",
-        RrType::Txt,
-        &[&format!("\"{A}\"")],
-    );
-    let plan = plan_refs(
-        RefOp::Add,
-        B,
-        &record(),
-        Some(&cname),
-        Some(&refs),
-        &BTreeSet::new(),
-    )
-    .expect("plan")
-    .expect("changes");
+    let cname = cname("_def.acm-validations.aws.");
+    let changes = plan(RefOp::Add, B, Some(&cname), Some(&refs(&[A])))
+        .expect("plan")
+        .expect("changes");
     assert_eq!(
-        summary(&plan),
+        summary(&changes),
         vec![
             format!("DELETE _meridian-refs._abc.api.example.com. TXT \"{A}\""),
             format!("CREATE _meridian-refs._abc.api.example.com TXT \"{B}\",\"{A}\""),
         ]
     );
     // Already listed: nothing to do.
-    let both = rrset(
-        "_meridian-refs._abc.api.example.com.",
-        RrType::Txt,
-        &[&format!("\"{A}\""), &format!("\"{B}\"")],
-    );
+    let both = refs(&[A, B]);
     assert!(
-        plan_refs(
-            RefOp::Add,
-            B,
-            &record(),
-            Some(&cname),
-            Some(&both),
-            &BTreeSet::new()
-        )
-        .expect("plan")
-        .is_none()
+        plan(RefOp::Add, B, Some(&cname), Some(&both))
+            .expect("plan")
+            .is_none()
     );
 }
 
 #[test]
 fn the_cname_goes_only_with_its_last_user() {
-    let cname = rrset(
-        "_abc.api.example.com.",
-        RrType::Cname,
-        &["_def.acm-validations.aws."],
-    );
-    let both = rrset(
-        "_meridian-refs._abc.api.example.com.",
-        RrType::Txt,
-        &[&format!("\"{A}\""), &format!("\"{B}\"")],
-    );
-    let plan = plan_refs(
-        RefOp::Remove,
-        A,
-        &record(),
-        Some(&cname),
-        Some(&both),
-        &BTreeSet::new(),
-    )
-    .expect("plan")
-    .expect("changes");
-    assert_eq!(plan.len(), 2);
-    assert!(summary(&plan)[1].starts_with("CREATE _meridian-refs"));
-    let only_b = rrset(
-        "_meridian-refs._abc.api.example.com.",
-        RrType::Txt,
-        &[&format!("\"{B}\"")],
-    );
-    let plan = plan_refs(
-        RefOp::Remove,
-        B,
-        &record(),
-        Some(&cname),
-        Some(&only_b),
-        &BTreeSet::new(),
-    )
-    .expect("plan")
-    .expect("changes");
+    let cname = cname("_def.acm-validations.aws.");
+    let both = refs(&[A, B]);
+    let changes = plan(RefOp::Remove, A, Some(&cname), Some(&both))
+        .expect("plan")
+        .expect("changes");
+    assert_eq!(changes.len(), 2);
+    assert!(summary(&changes)[1].starts_with("CREATE _meridian-refs"));
+    let changes = plan(RefOp::Remove, B, Some(&cname), Some(&refs(&[B])))
+        .expect("plan")
+        .expect("changes");
     assert_eq!(
-        summary(&plan),
+        summary(&changes),
         vec![
             format!("DELETE _meridian-refs._abc.api.example.com. TXT \"{B}\""),
             "DELETE _abc.api.example.com. CNAME _def.acm-validations.aws.".to_string(),
@@ -161,7 +120,7 @@ fn the_cname_goes_only_with_its_last_user() {
     );
     // Dead certificates are dropped along the way.
     let dead: BTreeSet<String> = [B.to_string()].into();
-    let plan = plan_refs(
+    let changes = plan_refs(
         RefOp::Remove,
         A,
         &record(),
@@ -171,71 +130,41 @@ fn the_cname_goes_only_with_its_last_user() {
     )
     .expect("plan")
     .expect("changes");
-    assert!(summary(&plan).iter().any(|s| s.starts_with("DELETE _abc")));
+    assert!(
+        summary(&changes)
+            .iter()
+            .any(|s| s.starts_with("DELETE _abc"))
+    );
 }
 
 #[test]
 fn a_cname_that_was_there_before_is_never_deleted() {
-    let cname = rrset(
-        "_abc.api.example.com.",
-        RrType::Cname,
-        &["_def.acm-validations.aws."],
-    );
-    let plan = plan_refs(
-        RefOp::Add,
-        A,
-        &record(),
-        Some(&cname),
-        None,
-        &BTreeSet::new(),
-    )
-    .expect("plan")
-    .expect("changes");
+    let cname = cname("_def.acm-validations.aws.");
+    let changes = plan(RefOp::Add, A, Some(&cname), None)
+        .expect("plan")
+        .expect("changes");
     assert_eq!(
-        summary(&plan),
+        summary(&changes),
         vec![format!(
             "CREATE _meridian-refs._abc.api.example.com TXT \"{A}\",\"{PREEXISTING_REF}\""
         )]
     );
-    let refs = rrset(
-        "_meridian-refs._abc.api.example.com.",
-        RrType::Txt,
-        &[&format!("\"{A}\""), &format!("\"{PREEXISTING_REF}\"")],
-    );
-    let plan = plan_refs(
-        RefOp::Remove,
-        A,
-        &record(),
-        Some(&cname),
-        Some(&refs),
-        &BTreeSet::new(),
-    )
-    .expect("plan")
-    .expect("changes");
+    let listed = refs(&[A, PREEXISTING_REF]);
+    let changes = plan(RefOp::Remove, A, Some(&cname), Some(&listed))
+        .expect("plan")
+        .expect("changes");
     assert_eq!(
-        summary(&plan).len(),
+        summary(&changes).len(),
         1,
         "only the reference TXT goes: {:?}",
-        summary(&plan)
+        summary(&changes)
     );
 }
 
 #[test]
 fn a_foreign_cname_with_another_value_is_an_error() {
-    let cname = rrset(
-        "_abc.api.example.com.",
-        RrType::Cname,
-        &["_other.acm-validations.aws."],
-    );
-    let e = plan_refs(
-        RefOp::Add,
-        A,
-        &record(),
-        Some(&cname),
-        None,
-        &BTreeSet::new(),
-    )
-    .expect_err("conflict");
+    let cname = cname("_other.acm-validations.aws.");
+    let e = plan(RefOp::Add, A, Some(&cname), None).expect_err("conflict");
     assert!(e.message.contains("ACM asks for"), "{e}");
 }
 

@@ -2,15 +2,15 @@
 //! its root) to a stage of a REST API. Domain and base path identify it.
 
 use super::{
-    api_error_with, apply_patch, delete, found, is_concurrent_modification, patch, required,
+    api_client, api_error_with, apply_patch, delete, found, is_concurrent_modification, patch,
+    required,
 };
-use crate::aws::ResourceType;
-use crate::aws::kit::{Clients, call, opt_str, req_str};
+use crate::aws::kit::{call, opt_str, req_str};
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::types::Op;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
 };
 use serde_json::{Value, json};
 
@@ -74,12 +74,11 @@ fn cloud_inputs(domain: &str, base_path: &str, api: Option<&str>, stage: Option<
 }
 
 async fn get(
-    aws: &Clients,
-    region: &str,
+    c: Call<'_>,
     domain: &str,
     base_path: &str,
 ) -> Result<Option<(Option<String>, Option<String>)>, ProviderError> {
-    let client = aws.apigateway(region).await;
+    let client = api_client(c).await;
     let request = client.get_base_path_mapping().domain_name(domain);
     let sent = request.base_path(base_path).send().await;
     let out = found(
@@ -123,12 +122,8 @@ impl ResourceType for BasePathMapping {
         Diff::top_level(old_inputs, new_inputs, REPLACE_KEYS)
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let domain = req_str(inputs, "domain_name")?;
         let api = req_str(inputs, "rest_api_id")?;
         let stage = req_str(inputs, "stage")?;
@@ -165,12 +160,7 @@ impl ResourceType for BasePathMapping {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
         let (domain, key) = match req.id {
             Some(id) => split_id(id)?,
             None => (
@@ -178,33 +168,23 @@ impl ResourceType for BasePathMapping {
                 key_of(opt_str(req.inputs, "base_path")),
             ),
         };
-        Ok(get(aws, &ctx.region, domain, key)
-            .await?
-            .map(|(api, stage)| ReadResult {
-                id: format!("{domain}/{key}"),
-                inputs: Some(cloud_inputs(domain, key, api.as_deref(), stage.as_deref())),
-                outputs: outputs(domain, key, api.as_deref(), stage.as_deref()),
-            }))
+        Ok(get(c, domain, key).await?.map(|(api, stage)| ReadResult {
+            id: format!("{domain}/{key}"),
+            inputs: Some(cloud_inputs(domain, key, api.as_deref(), stage.as_deref())),
+            outputs: outputs(domain, key, api.as_deref(), stage.as_deref()),
+        }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let (domain, key) = split_id(id)?;
         let missing = || {
             ProviderError::permanent(format!(
                 "base path mapping {key} of {domain} no longer exists"
             ))
         };
-        let (cur_api, cur_stage) = get(aws, &ctx.region, domain, key)
-            .await?
-            .ok_or_else(missing)?;
+        let (cur_api, cur_stage) = get(c, domain, key).await?.ok_or_else(missing)?;
         let api = req_str(new_inputs, "rest_api_id")?;
         let stage = req_str(new_inputs, "stage")?;
         let mut ops = Vec::new();
@@ -224,20 +204,13 @@ impl ResourceType for BasePathMapping {
                 .send()
         })
         .await?;
-        let (api, stage) = get(aws, &ctx.region, domain, key)
-            .await?
-            .ok_or_else(missing)?;
+        let (api, stage) = get(c, domain, key).await?.ok_or_else(missing)?;
         Ok(outputs(domain, key, api.as_deref(), stage.as_deref()))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let (domain, key) = split_id(id)?;
         let client = aws.apigateway(&ctx.region).await;
         let what = format!("deleting base path mapping {key} of {domain}");

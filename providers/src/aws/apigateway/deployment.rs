@@ -7,14 +7,14 @@
 //! description so an interrupted create is found again.
 
 use super::{
-    api_error, api_error_with, api_slot, check_optional_str, delete, found, is_not_found,
-    no_sdk_retries, read_back, required,
+    api_client, api_error, api_error_with, api_slot, check_optional_str, delete, found,
+    is_not_found, no_sdk_retries, read_back, required,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{Clients, create_once, opt_str, req_str};
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
 use serde_json::{Value, json};
 
@@ -60,19 +60,9 @@ fn outputs(api: &str, id: &str, stored: Option<&str>) -> Value {
 
 /// The names of the stages that serve deployment `id`. (GetStages filters by
 /// deployment on AWS but not in the local emulator: filter here as well.)
-async fn stages_using(
-    aws: &Clients,
-    region: &str,
-    api: &str,
-    id: &str,
-) -> Result<Vec<String>, ProviderError> {
-    let client = aws.apigateway(region).await;
-    let sent = client
-        .get_stages()
-        .rest_api_id(api)
-        .deployment_id(id)
-        .send()
-        .await;
+async fn stages_using(c: Call<'_>, api: &str, id: &str) -> Result<Vec<String>, ProviderError> {
+    let request = api_client(c).await.get_stages().rest_api_id(api);
+    let sent = request.deployment_id(id).send().await;
     let stages = found(&format!("listing the stages of REST API {api}"), sent)?;
     Ok(stages
         .iter()
@@ -139,12 +129,8 @@ impl ResourceType for Deployment {
         Diff::top_level(old_inputs, new_inputs, REPLACE_KEYS)
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let api = req_str(inputs, "rest_api_id")?;
         let description = stored_description(opt_str(inputs, "description"), &ctx.token);
         let client = aws.apigateway(&ctx.region).await;
@@ -191,12 +177,8 @@ impl ResourceType for Deployment {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let api = req_str(req.inputs, "rest_api_id")?;
         // One listing serves both lookups (by id, and by the token marker
         // when the id is unknown); the local emulator also fails GetDeployment
@@ -224,30 +206,17 @@ impl ResourceType for Deployment {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
-        read_back(self, "deployment", aws, ctx, id, new_inputs, old_outputs).await
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        read_back(self, "deployment", c, req).await
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, inputs, .. } = req;
         let api = req_str(inputs, "rest_api_id")?;
         // AWS refuses to delete a deployment a stage still serves (the local
         // emulator does not check): say which stages, before trying.
-        let stages = stages_using(aws, &ctx.region, api, id).await?;
+        let stages = stages_using(c, api, id).await?;
         if !stages.is_empty() {
             return Err(ProviderError::permanent(format!(
                 "deployment {id} of REST API {api} is still served by stage(s) {}",

@@ -9,11 +9,11 @@ use super::{
     apply_patch, check_one_of, delete, found, is_concurrent_modification, partition, patch,
     required, str_or, with_defaults,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, create_or_adopt,
     identity_tags, req_str, resource_with_timeouts, wait_for,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_acm::types::CertificateStatus;
 use aws_sdk_apigateway::operation::create_domain_name::builders::CreateDomainNameFluentBuilder;
@@ -28,11 +28,12 @@ use meridian_engine::{
 use serde_json::{Value, json};
 use std::time::Duration;
 
+use meridian_schema::aws::apigateway as schema;
 pub use meridian_schema::aws::apigateway::domain_name::TYPE;
 /// EDGE domains take a us-east-1 certificate in another input and a
 /// CloudFront distribution; only REGIONAL is modelled.
-const ENDPOINT_TYPES: &[&str] = &["REGIONAL"];
-const SECURITY_POLICIES: &[&str] = &["TLS_1_2", "TLS_1_0"];
+const ENDPOINT_TYPES: &[&str] = &[schema::EndpointType::Regional.as_str()];
+const SECURITY_POLICIES: &[&str] = schema::SecurityPolicy::NAMES;
 const REPLACE_KEYS: &[&str] = &["domain_name", "endpoint_type"];
 
 /// Inputs: `domain_name`, `regional_certificate_arn` (an ACM certificate in
@@ -48,14 +49,14 @@ const REPLACE_KEYS: &[&str] = &["domain_name", "endpoint_type"];
 /// delete first, since the name is unique.
 pub struct DomainName;
 
+/// The defaults AWS applies to absent inputs (compared as if given).
+const DEFAULTS: &[(&str, &str)] = &[
+    ("endpoint_type", schema::EndpointType::Regional.as_str()),
+    ("security_policy", schema::SecurityPolicy::Tls12.as_str()),
+];
+
 fn normalized(inputs: &Value) -> Value {
-    with_defaults(
-        inputs,
-        &[
-            ("endpoint_type", json!("REGIONAL")),
-            ("security_policy", json!("TLS_1_2")),
-        ],
-    )
+    with_defaults(inputs, DEFAULTS)
 }
 
 /// Why `name` is not a domain name API Gateway takes, if it is not.
@@ -258,63 +259,6 @@ async fn wait_available(
     .await
 }
 
-/// What create-or-adopt needs about custom domains: the clients, and the
-/// create request with everything but the name.
-struct Domains<'a> {
-    aws: &'a Clients,
-    create: CreateDomainNameFluentBuilder,
-}
-
-#[async_trait]
-impl Managed for Domains<'_> {
-    type State = GetDomainNameOutput;
-    type Made = ();
-
-    fn noun(&self) -> &str {
-        "custom domain"
-    }
-
-    fn refuse_hint(&self) -> String {
-        "a custom domain name is unique per account and region: delete the other one, or use another name".into()
-    }
-
-    /// CreateDomainName is limited to 1 call per 30 s per account and
-    /// region: TooManyRequests is retried until the deadline.
-    fn retry_create(&self, e: &AwsError) -> bool {
-        e.is_transient() || is_concurrent_modification(e)
-    }
-
-    fn is_already_exists(&self, e: &AwsError) -> bool {
-        e.is_code("ConflictException") && !is_concurrent_modification(e)
-    }
-
-    async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
-        let mut request = self.create.clone().domain_name(name);
-        for (k, v) in identity_tags(ctx) {
-            request = request.tags(k, v);
-        }
-        let sent = request.send().await;
-        sent.map(drop)
-            .aws(&format!("creating custom domain {name}"))
-    }
-
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        name: &str,
-    ) -> Result<Option<GetDomainNameOutput>, ProviderError> {
-        get(self.aws, &ctx.region, name).await
-    }
-
-    async fn owner(
-        &self,
-        _ctx: &OpContext,
-        domain: &GetDomainNameOutput,
-    ) -> Result<Option<String>, ProviderError> {
-        Ok(domain.tags().and_then(|t| t.get(URN_TAG)).cloned())
-    }
-}
-
 #[async_trait]
 impl ResourceType for DomainName {
     fn info(&self) -> TypeInfo {
@@ -357,12 +301,8 @@ impl ResourceType for DomainName {
         diff
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let inputs = normalized(inputs);
         let name = req_str(&inputs, "domain_name")?;
         let certificate = req_str(&inputs, "regional_certificate_arn")?;
@@ -382,9 +322,13 @@ impl ResourceType for DomainName {
         if let Outcome::Adopted(_) = create_or_adopt(ctx, &domains, name).await? {
             // Ours, from an interrupted create: bring its certificate and
             // policy in line.
-            let outputs = self
-                .update(aws, ctx, name, &Value::Null, &inputs, &Value::Null)
-                .await?;
+            let req = UpdateRequest {
+                id: name,
+                old_inputs: &Value::Null,
+                new_inputs: &inputs,
+                old_outputs: &Value::Null,
+            };
+            let outputs = self.update(c, req).await?;
             return Ok(Created {
                 id: name.to_string(),
                 outputs,
@@ -397,12 +341,8 @@ impl ResourceType for DomainName {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let name = match req.id {
             Some(id) => id,
             None => req_str(req.inputs, "domain_name")?,
@@ -421,15 +361,9 @@ impl ResourceType for DomainName {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let inputs = normalized(new_inputs);
         let current = get(aws, &ctx.region, id).await?.ok_or_else(|| {
             ProviderError::permanent(format!("custom domain {id} no longer exists"))
@@ -460,14 +394,9 @@ impl ResourceType for DomainName {
         Ok(outputs(&ctx.region, &out))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let client = aws.apigateway(&ctx.region).await;
         // DeleteDomainName is limited to 1 call per 30 s: retried.
         let what = format!("deleting custom domain {id}");
@@ -475,6 +404,55 @@ impl ResourceType for DomainName {
             client.delete_domain_name().domain_name(id).send()
         })
         .await
+    }
+}
+
+/// What create-or-adopt needs about custom domains: the clients, and the
+/// create request with everything but the name.
+struct Domains<'a> {
+    aws: &'a Clients,
+    create: CreateDomainNameFluentBuilder,
+}
+
+#[async_trait]
+impl Managed for Domains<'_> {
+    type State = GetDomainNameOutput;
+    type Made = ();
+
+    const NOUN: &'static str = "custom domain";
+
+    const REFUSE_HINT: &'static str = "a custom domain name is unique per account and region: delete the other one, or use another name";
+
+    /// CreateDomainName is limited to 1 call per 30 s per account and
+    /// region: TooManyRequests is retried until the deadline.
+    fn retry_create(&self, e: &AwsError) -> bool {
+        e.is_transient() || is_concurrent_modification(e)
+    }
+
+    fn is_already_exists(&self, e: &AwsError) -> bool {
+        e.is_code("ConflictException") && !is_concurrent_modification(e)
+    }
+
+    async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
+        let mut request = self.create.clone().domain_name(name);
+        for (k, v) in identity_tags(ctx) {
+            request = request.tags(k, v);
+        }
+        let sent = request.send().await;
+        sent.map(drop)
+            .aws(&format!("creating custom domain {name}"))
+    }
+
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        name: &str,
+    ) -> Result<Option<GetDomainNameOutput>, ProviderError> {
+        get(self.aws, &ctx.region, name).await
+    }
+
+    fn urn_tag(&self, domain: &GetDomainNameOutput) -> Option<String> {
+        domain.tags().and_then(|t| t.get(URN_TAG)).cloned()
     }
 }
 

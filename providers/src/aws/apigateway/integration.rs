@@ -4,10 +4,11 @@
 
 use super::method::{HTTP_METHODS, method_id, method_of, split_method_id};
 use super::{
-    api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or, with_defaults,
+    api_client, api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or,
+    with_defaults,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{Clients, opt_str, req_str};
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
 use aws_sdk_apigateway::types::IntegrationType;
@@ -18,7 +19,8 @@ use meridian_engine::{
 use serde_json::{Value, json};
 
 pub use meridian_schema::aws::apigateway::integration::TYPE;
-const TYPES: &[&str] = &["AWS_PROXY", "AWS", "HTTP", "HTTP_PROXY", "MOCK"];
+use meridian_schema::aws::apigateway::{self as schema, HttpMethod};
+const TYPES: &[&str] = schema::IntegrationType::NAMES;
 const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
 
 /// Inputs: `rest_api_id`, `resource_id`, `http_method` (of the method),
@@ -31,14 +33,14 @@ const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
 /// A change of API, resource or method replaces it; the rest is put again.
 pub struct Integration;
 
+/// The defaults AWS applies to absent inputs (compared as if given).
+const DEFAULTS: &[(&str, &str)] = &[
+    ("type", schema::IntegrationType::AwsProxy.as_str()),
+    ("integration_http_method", HttpMethod::Post.as_str()),
+];
+
 fn normalized(inputs: &Value) -> Value {
-    with_defaults(
-        inputs,
-        &[
-            ("type", json!("AWS_PROXY")),
-            ("integration_http_method", json!("POST")),
-        ],
-    )
+    with_defaults(inputs, DEFAULTS)
 }
 
 /// Why a Lambda invocation URI is wrong, if it is (AWS accepts many of these
@@ -94,13 +96,12 @@ fn cloud_inputs(api: &str, resource: &str, http_method: &str, out: &GetIntegrati
 }
 
 async fn get(
-    aws: &Clients,
-    region: &str,
+    c: Call<'_>,
     api: &str,
     resource: &str,
     http_method: &str,
 ) -> Result<Option<GetIntegrationOutput>, ProviderError> {
-    let client = aws.apigateway(region).await;
+    let client = api_client(c).await;
     match client
         .get_integration()
         .rest_api_id(api)
@@ -158,7 +159,7 @@ async fn put(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Value, Pr
         }
     })
     .await?;
-    let out = get(aws, &ctx.region, api, resource, http_method)
+    let out = get(Call { aws, ctx }, api, resource, http_method)
         .await?
         .ok_or_else(|| {
             ProviderError::unknown(format!(
@@ -214,25 +215,16 @@ impl ResourceType for Integration {
         )
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let outputs = put(aws, ctx, inputs).await?;
         let id = outputs["id"].as_str().unwrap_or_default().to_string();
         Ok(Created { id, outputs })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
         let (api, resource, http_method) = method_of(req.id, req.inputs)?;
-        Ok(get(aws, &ctx.region, api, resource, http_method)
+        Ok(get(c, api, resource, http_method)
             .await?
             .map(|out| ReadResult {
                 id: method_id(api, resource, http_method),
@@ -241,34 +233,20 @@ impl ResourceType for Integration {
             }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        _id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { new_inputs, .. } = req;
         put(aws, ctx, new_inputs).await
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let (api, resource, http_method) = split_method_id(id)?;
         // Already gone is success. (Asked first: the local emulator answers
         // a delete of a missing integration with a 500, which would be
         // retried.)
-        if get(aws, &ctx.region, api, resource, http_method)
-            .await?
-            .is_none()
-        {
+        if get(c, api, resource, http_method).await?.is_none() {
             return Ok(());
         }
         let client = aws.apigateway(&ctx.region).await;

@@ -3,28 +3,26 @@
 //! interrupted create is found again by those three.
 
 use super::{
-    api_error_if_exists, apply_patch, check_one_of, delete, found, mutate_api, patch, required,
-    sorted, with_defaults,
+    api_client, api_error_if_exists, apply_patch, check_one_of, delete, found, mutate_api, patch,
+    required, sorted, with_defaults,
 };
-use crate::aws::ResourceType;
-use crate::aws::kit::{Clients, req_str};
+use crate::aws::kit::req_str;
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
 };
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 pub use meridian_schema::aws::apigateway::method::TYPE;
-pub(crate) const HTTP_METHODS: &[&str] = &[
-    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
-];
+use meridian_schema::aws::apigateway::{AuthorizationType, HttpMethod};
+pub(crate) const HTTP_METHODS: &[&str] = HttpMethod::NAMES;
 /// `CUSTOM` and `COGNITO_USER_POOLS` need an authorizer, which Meridian does
 /// not model yet.
-const AUTHORIZATION_TYPES: &[&str] = &["NONE", "AWS_IAM"];
+const AUTHORIZATION_TYPES: &[&str] = AuthorizationType::NAMES;
 const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
 const PARAMETER_SOURCES: &[&str] = &[
     "path",
@@ -43,14 +41,14 @@ const PARAMETER_SOURCES: &[&str] = &[
 /// patched in place (UpdateMethod).
 pub struct Method;
 
+/// The defaults AWS applies to absent inputs (compared as if given).
+const DEFAULTS: &[(&str, &str)] = &[
+    ("http_method", HttpMethod::Get.as_str()),
+    ("authorization_type", AuthorizationType::None.as_str()),
+];
+
 fn normalized(inputs: &Value) -> Value {
-    with_defaults(
-        inputs,
-        &[
-            ("http_method", json!("GET")),
-            ("authorization_type", json!("NONE")),
-        ],
-    )
+    with_defaults(inputs, DEFAULTS)
 }
 
 /// The physical id of a method: `<api id>/<resource id>/<HTTP method>`.
@@ -155,13 +153,12 @@ fn cloud_inputs(api: &str, resource: &str, out: &GetMethodOutput) -> Value {
 }
 
 async fn get(
-    aws: &Clients,
-    region: &str,
+    c: Call<'_>,
     api: &str,
     resource: &str,
     http_method: &str,
 ) -> Result<Option<GetMethodOutput>, ProviderError> {
-    let client = aws.apigateway(region).await;
+    let client = api_client(c).await;
     let request = client.get_method().rest_api_id(api).resource_id(resource);
     let sent = request.http_method(http_method).send().await;
     let what = format!("reading method {}", method_name(api, resource, http_method));
@@ -227,12 +224,8 @@ impl ResourceType for Method {
         )
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let inputs = normalized(inputs);
         let api = req_str(&inputs, "rest_api_id")?;
         let resource = req_str(&inputs, "resource_id")?;
@@ -242,10 +235,7 @@ impl ResourceType for Method {
         let exists_hint = "the resource already has this method and this stack did not create it; delete it or declare another http_method";
         // AWS answers a second PutMethod for the same method with a conflict;
         // the local emulator overwrites. Check first, so both behave alike.
-        if get(aws, &ctx.region, api, resource, http_method)
-            .await?
-            .is_some()
-        {
+        if get(c, api, resource, http_method).await?.is_some() {
             return Err(ProviderError::permanent(format!(
                 "method {} already exists",
                 method_name(api, resource, http_method)
@@ -275,29 +265,22 @@ impl ResourceType for Method {
             }
         })
         .await?;
-        let out = get(aws, &ctx.region, api, resource, http_method)
-            .await?
-            .ok_or_else(|| {
-                ProviderError::unknown(format!(
-                    "method {} was created but cannot be read back",
-                    method_name(api, resource, http_method)
-                ))
-            })?;
+        let out = get(c, api, resource, http_method).await?.ok_or_else(|| {
+            ProviderError::unknown(format!(
+                "method {} was created but cannot be read back",
+                method_name(api, resource, http_method)
+            ))
+        })?;
         Ok(Created {
             id: method_id(api, resource, http_method),
             outputs: outputs(api, resource, &out),
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
         let inputs = normalized(req.inputs);
         let (api, resource, http_method) = method_of(req.id, &inputs)?;
-        Ok(get(aws, &ctx.region, api, resource, http_method)
+        Ok(get(c, api, resource, http_method)
             .await?
             .map(|out| ReadResult {
                 id: method_id(api, resource, http_method),
@@ -306,15 +289,9 @@ impl ResourceType for Method {
             }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let (api, resource, http_method) = split_method_id(id)?;
         let inputs = normalized(new_inputs);
         let missing = || {
@@ -324,7 +301,7 @@ impl ResourceType for Method {
             ))
         };
         // Patch against the cloud's current state, so drift is undone too.
-        let current = get(aws, &ctx.region, api, resource, http_method)
+        let current = get(c, api, resource, http_method)
             .await?
             .ok_or_else(missing)?;
         let mut ops = Vec::new();
@@ -356,20 +333,15 @@ impl ResourceType for Method {
                 .send()
         })
         .await?;
-        let out = get(aws, &ctx.region, api, resource, http_method)
+        let out = get(c, api, resource, http_method)
             .await?
             .ok_or_else(missing)?;
         Ok(outputs(api, resource, &out))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let (api, resource, http_method) = split_method_id(id)?;
         let client = aws.apigateway(&ctx.region).await;
         let what = format!(

@@ -13,14 +13,15 @@ pub mod resource;
 pub mod rest_api;
 pub mod stage;
 
-use super::ResourceType;
 use super::kit::{
     AwsError, Clients, call, caller_account_id, check_required_str, error_code, req_str,
+    transient_when,
 };
+use super::{Call, ResourceType, UpdateRequest};
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use meridian_engine::{CheckFailure, ErrorKind, OpContext, ProviderError, ReadRequest, UNKNOWN};
+use meridian_engine::{CheckFailure, OpContext, ProviderError, ReadRequest, UNKNOWN};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -58,12 +59,7 @@ where
 
 /// Into the engine's error, a concurrent modification transient.
 fn api_failure(e: AwsError) -> ProviderError {
-    let concurrent = is_concurrent_modification(&e);
-    let mut err = ProviderError::from(e);
-    if concurrent {
-        err.kind = ErrorKind::Transient;
-    }
-    err
+    transient_when(e, is_concurrent_modification)
 }
 
 /// [`api_error`], with the hint `hint_for` picks from the classified error.
@@ -256,26 +252,29 @@ where
 pub(crate) async fn read_back(
     ty: &dyn ResourceType,
     noun: &str,
-    aws: &Clients,
-    ctx: &OpContext,
-    id: &str,
-    new_inputs: &Value,
-    old_outputs: &Value,
+    c: Call<'_>,
+    req: UpdateRequest<'_>,
 ) -> Result<Value, ProviderError> {
+    let UpdateRequest { id, new_inputs, .. } = req;
     let token = ty.info().token;
-    let req = ReadRequest {
+    let read = ReadRequest {
         type_token: &token,
         id: Some(id),
         inputs: new_inputs,
-        outputs: Some(old_outputs),
+        outputs: Some(req.old_outputs),
     };
-    match ty.read(aws, ctx, req).await? {
+    match ty.read(c, read).await? {
         Some(r) => Ok(r.outputs),
         None => Err(ProviderError::permanent(format!(
             "{noun} {id} of REST API {} no longer exists",
             req_str(new_inputs, "rest_api_id")?
         ))),
     }
+}
+
+/// The API Gateway client of the call's region.
+pub(crate) async fn api_client(c: Call<'_>) -> aws_sdk_apigateway::Client {
+    c.aws.apigateway(&c.ctx.region).await
 }
 
 /// Check helper: every key of `keys` is a required string.
@@ -453,11 +452,11 @@ pub(crate) fn check_str_map(inputs: &Value, key: &str, out: &mut Vec<CheckFailur
 
 /// `inputs` with `defaults` filled in where a key is absent or null, so a
 /// diff does not see a change between "left out" and "the default".
-pub(crate) fn with_defaults(inputs: &Value, defaults: &[(&str, Value)]) -> Value {
+pub(crate) fn with_defaults(inputs: &Value, defaults: &[(&str, &str)]) -> Value {
     let mut out = inputs.as_object().cloned().unwrap_or_default();
     for (k, v) in defaults {
         if out.get(*k).is_none_or(Value::is_null) {
-            out.insert((*k).to_string(), v.clone());
+            out.insert((*k).to_string(), Value::from(*v));
         }
     }
     Value::Object(out)
@@ -471,6 +470,7 @@ pub(crate) fn str_or<'a>(inputs: &'a Value, key: &str, default: &'a str) -> &'a 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use meridian_engine::ErrorKind;
     use serde_json::json;
 
     #[test]
@@ -577,7 +577,7 @@ mod tests {
     fn defaults_fill_absent_and_null_keys_only() {
         let v = with_defaults(
             &json!({"a": null, "b": "given"}),
-            &[("a", json!("A")), ("b", json!("B")), ("c", json!("C"))],
+            &[("a", "A"), ("b", "B"), ("c", "C")],
         );
         assert_eq!(v, json!({"a": "A", "b": "given", "c": "C"}));
     }

@@ -4,17 +4,16 @@
 //! interrupted create is found by.
 
 use super::{
-    api_error, api_error_if_exists, api_slot, delete, found, is_not_found, no_sdk_retries,
-    read_back, required,
+    api_client, api_error, api_error_if_exists, api_slot, delete, found, is_not_found,
+    no_sdk_retries, read_back, required,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{Clients, create_once, req_str};
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_resource::GetResourceOutput;
 use aws_sdk_apigateway::types::Resource as ApiResource;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
 };
 use serde_json::{Value, json};
 
@@ -106,19 +105,9 @@ async fn list(
 }
 
 /// The resource `id` as GetResource reports it; `None` if there is none.
-async fn get(
-    aws: &Clients,
-    region: &str,
-    api: &str,
-    id: &str,
-) -> Result<Option<GetResourceOutput>, ProviderError> {
-    let client = aws.apigateway(region).await;
-    let sent = client
-        .get_resource()
-        .rest_api_id(api)
-        .resource_id(id)
-        .send()
-        .await;
+async fn get(c: Call<'_>, api: &str, id: &str) -> Result<Option<GetResourceOutput>, ProviderError> {
+    let request = api_client(c).await.get_resource().rest_api_id(api);
+    let sent = request.resource_id(id).send().await;
     found(&format!("reading resource {id} of REST API {api}"), sent)
 }
 
@@ -186,12 +175,8 @@ impl ResourceType for Resource {
         Diff::top_level(old_inputs, new_inputs, REPLACE_KEYS)
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let api = req_str(inputs, "rest_api_id")?;
         let parent = req_str(inputs, "parent_id")?;
         let part = req_str(inputs, "path_part")?;
@@ -240,15 +225,11 @@ impl ResourceType for Resource {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let api = req_str(req.inputs, "rest_api_id")?;
         let found = match req.id {
-            Some(id) => get(aws, &ctx.region, api, id)
+            Some(id) => get(c, api, id)
                 .await?
                 .map(|r| view(r.id(), r.parent_id(), r.path_part(), r.path())),
             None => {
@@ -266,32 +247,19 @@ impl ResourceType for Resource {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
-        read_back(self, "resource", aws, ctx, id, new_inputs, old_outputs).await
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        read_back(self, "resource", c, req).await
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, inputs, .. } = req;
         let api = req_str(inputs, "rest_api_id")?;
         // Deleting a resource also deletes the resources below it, so a child
         // deleted afterwards is already gone: that is success. (Asked first:
         // the local emulator answers a delete of a missing resource with a
         // 500, which would be retried.)
-        if get(aws, &ctx.region, api, id).await?.is_none() {
+        if get(c, api, id).await?.is_none() {
             return Ok(());
         }
         let client = aws.apigateway(&ctx.region).await;

@@ -6,10 +6,10 @@ use super::{
     account_id, api_error, apply_patch, check_one_of, check_optional_str, delete, execute_api_arn,
     found, no_sdk_retries, patch, required, str_or, with_defaults,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{
     Clients, TOKEN_TAG, caller_account_id, create_once, identity_tags, opt_str, req_str, wait_for,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
 use aws_sdk_apigateway::types::{ApiStatus, EndpointConfiguration, EndpointType, Op};
@@ -19,9 +19,10 @@ use meridian_engine::{
 use serde_json::{Value, json};
 use std::time::Duration;
 
+use meridian_schema::aws::apigateway as schema;
 pub use meridian_schema::aws::apigateway::rest_api::TYPE;
-const ENDPOINT_TYPES: &[&str] = &["REGIONAL", "EDGE", "PRIVATE"];
-const DEFAULT_ENDPOINT_TYPE: &str = "REGIONAL";
+const ENDPOINT_TYPES: &[&str] = schema::EndpointType::NAMES;
+const DEFAULT_ENDPOINT_TYPE: &str = schema::EndpointType::Regional.as_str();
 
 /// Inputs: `name`, optional `description`, `endpoint_type` (`REGIONAL`
 /// default, `EDGE`, `PRIVATE`). Outputs: `id`, `name`, `root_resource_id`,
@@ -31,7 +32,7 @@ const DEFAULT_ENDPOINT_TYPE: &str = "REGIONAL";
 pub struct RestApi;
 
 fn normalized(inputs: &Value) -> Value {
-    with_defaults(inputs, &[("endpoint_type", json!(DEFAULT_ENDPOINT_TYPE))])
+    with_defaults(inputs, &[("endpoint_type", DEFAULT_ENDPOINT_TYPE)])
 }
 
 fn endpoint_type_of(out: &GetRestApiOutput) -> Option<String> {
@@ -158,12 +159,8 @@ impl ResourceType for RestApi {
         Diff::top_level(&normalized(old_inputs), &normalized(new_inputs), &[])
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         // Before any side effect: the execution ARN needs the account.
         let account_id = caller_account_id(aws).await?;
         let client = aws.apigateway(&ctx.region).await;
@@ -212,12 +209,8 @@ impl ResourceType for RestApi {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let id = match req.id {
             Some(id) => id.to_string(),
             None => match find_by_token(aws, &ctx.region, &ctx.token).await? {
@@ -236,15 +229,9 @@ impl ResourceType for RestApi {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let client = aws.apigateway(&ctx.region).await;
         // Patch against what the cloud has now, not what was recorded, so a
         // drifted API is brought back too.
@@ -279,18 +266,13 @@ impl ResourceType for RestApi {
         })
         .await?;
         let out = wait_available(aws, ctx, id).await?;
-        let account_id = account_for(aws, Some(old_outputs)).await?;
+        let account_id = account_for(aws, Some(req.old_outputs)).await?;
         Ok(outputs(&ctx.region, &account_id, &out))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         // Already gone is success. (Asked first: the local emulator answers
         // a delete of a missing API with a 500, which would be retried.)
         if get(aws, &ctx.region, id).await?.is_none() {

@@ -4,19 +4,19 @@
 //! decides whether a stage found by name is this resource's.
 
 use super::{
-    account_id, api_error, apply_patch, check_optional_str, check_str_map, delete, execute_api_arn,
-    found, is_already_exists, map_patch, mutate_api, partition, patch, required, sorted, str_map,
+    account_id, api_client, api_error, apply_patch, check_optional_str, check_str_map, delete,
+    execute_api_arn, found, is_already_exists, map_patch, mutate_api, partition, patch, required,
+    sorted, str_map,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{
     Clients, TOKEN_TAG, URN_TAG, caller_account_id, identity_tags, opt_str, req_str,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
 use aws_sdk_apigateway::types::Op;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
 };
 use serde_json::{Value, json};
 
@@ -77,19 +77,9 @@ fn split_stage_id(id: &str) -> Result<(&str, &str), ProviderError> {
         })
 }
 
-async fn get(
-    aws: &Clients,
-    region: &str,
-    api: &str,
-    name: &str,
-) -> Result<Option<GetStageOutput>, ProviderError> {
-    let client = aws.apigateway(region).await;
-    let sent = client
-        .get_stage()
-        .rest_api_id(api)
-        .stage_name(name)
-        .send()
-        .await;
+async fn get(c: Call<'_>, api: &str, name: &str) -> Result<Option<GetStageOutput>, ProviderError> {
+    let request = api_client(c).await.get_stage().rest_api_id(api);
+    let sent = request.stage_name(name).send().await;
     found(&format!("reading stage {name} of REST API {api}"), sent)
 }
 
@@ -139,12 +129,8 @@ impl ResourceType for Stage {
         Diff::top_level(old_inputs, new_inputs, REPLACE_KEYS)
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let account_id = caller_account_id(aws).await?;
         let api = req_str(inputs, "rest_api_id")?;
         let name = req_str(inputs, "stage_name")?;
@@ -156,7 +142,7 @@ impl ResourceType for Stage {
             ))
             .with_hint("delete that stage, or declare another stage_name")
         };
-        if get(aws, &ctx.region, api, name).await?.is_some() {
+        if get(c, api, name).await?.is_some() {
             return Err(exists());
         }
         let client = aws.apigateway(&ctx.region).await;
@@ -179,7 +165,7 @@ impl ResourceType for Stage {
                     Err(e) if is_already_exists(&e) => {
                         // Made by an earlier attempt of this step whose
                         // answer was lost (it carries the step's token)?
-                        let existing = get(aws, &ctx.region, api, name).await?;
+                        let existing = get(c, api, name).await?;
                         let token = existing.as_ref().and_then(|s| s.tags()?.get(TOKEN_TAG));
                         if token == Some(&ctx.token) {
                             Ok(())
@@ -195,7 +181,7 @@ impl ResourceType for Stage {
             }
         })
         .await?;
-        let out = get(aws, &ctx.region, api, name).await?.ok_or_else(|| {
+        let out = get(c, api, name).await?.ok_or_else(|| {
             ProviderError::unknown(format!(
                 "stage {name} of REST API {api} was created but cannot be read back"
             ))
@@ -206,12 +192,8 @@ impl ResourceType for Stage {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let (api, name) = match req.id {
             Some(id) => split_stage_id(id)?,
             None => (
@@ -219,7 +201,7 @@ impl ResourceType for Stage {
                 req_str(req.inputs, "stage_name")?,
             ),
         };
-        let Some(out) = get(aws, &ctx.region, api, name).await? else {
+        let Some(out) = get(c, api, name).await? else {
             return Ok(None);
         };
         // Found by name only: it is this resource's only if it carries its URN.
@@ -234,21 +216,13 @@ impl ResourceType for Stage {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let (api, name) = split_stage_id(id)?;
         let missing =
             || ProviderError::permanent(format!("stage {name} of REST API {api} no longer exists"));
-        let current = get(aws, &ctx.region, api, name)
-            .await?
-            .ok_or_else(missing)?;
+        let current = get(c, api, name).await?.ok_or_else(missing)?;
         let mut ops = Vec::new();
         let deployment = req_str(new_inputs, "deployment_id")?;
         if current.deployment_id() != Some(deployment) {
@@ -271,21 +245,14 @@ impl ResourceType for Stage {
             request.set_patch_operations(Some(ops)).send()
         })
         .await?;
-        let out = get(aws, &ctx.region, api, name)
-            .await?
-            .ok_or_else(missing)?;
-        let account_id = account_for(aws, Some(old_outputs)).await?;
+        let out = get(c, api, name).await?.ok_or_else(missing)?;
+        let account_id = account_for(aws, Some(req.old_outputs)).await?;
         Ok(outputs(&ctx.region, &account_id, api, &out))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let (api, name) = split_stage_id(id)?;
         let client = aws.apigateway(&ctx.region).await;
         let what = format!("deleting stage {name} of REST API {api}");

@@ -11,7 +11,7 @@ pub mod table;
 
 pub use table::GlobalTable;
 
-pub const GLOBAL_TABLE: &str = "aws:dynamodb:GlobalTable";
+pub use meridian_schema::aws::dynamodb::global_table::TYPE as GLOBAL_TABLE;
 
 #[cfg(test)]
 mod tests;

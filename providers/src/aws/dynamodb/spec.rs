@@ -2,15 +2,16 @@
 //! for ([`TableSpec`]), the checks AWS would apply before any call, and the
 //! outputs and inputs read back from a `TableDescription`.
 
-use crate::aws::common::REGIONS;
 use crate::aws::kit::{check_required_str, opt_str, req_str};
 use aws_sdk_dynamodb::types::{BillingMode, KeyType, TableDescription};
 use meridian_engine::{CheckFailure, ProviderError, UNKNOWN};
+use meridian_schema::Region;
+use meridian_schema::aws::dynamodb as schema;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
-pub(super) const PAY_PER_REQUEST: &str = "PAY_PER_REQUEST";
-pub(super) const PROVISIONED: &str = "PROVISIONED";
+pub(super) const PAY_PER_REQUEST: &str = schema::BillingMode::PayPerRequest.as_str();
+pub(super) const PROVISIONED: &str = schema::BillingMode::Provisioned.as_str();
 
 /// A key attribute.
 #[derive(Clone, Debug, PartialEq)]
@@ -135,7 +136,7 @@ pub(super) fn check_key(
                 _ => out.push(CheckFailure::new(&format!("{path}.name"), "is required")),
             }
             match o.get("type").and_then(Value::as_str) {
-                Some("S" | "N" | "B") => {}
+                Some(t) if schema::AttributeType::from_name(t).is_some() => {}
                 Some(t) if t == UNKNOWN => {}
                 Some(t) => out.push(CheckFailure::new(
                     &format!("{path}.type"),
@@ -222,7 +223,7 @@ pub(super) fn check_table(region: &str, inputs: &Value) -> Vec<CheckFailure> {
                             "{r} is the table's own region (the primary); list only the other regions"
                         ),
                     )),
-                    Some(r) if !REGIONS.contains(&r) => out.push(CheckFailure::new(
+                    Some(r) if !Region::NAMES.contains(&r) => out.push(CheckFailure::new(
                         &path,
                         format!("unknown AWS region {r:?}"),
                     )),

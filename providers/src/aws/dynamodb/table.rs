@@ -11,11 +11,11 @@ use super::spec::{
     Billing, KeySpec, TableSpec, bad, check_table, inputs_from_cloud, key_spec_of, normalized,
     string_list, table_outputs,
 };
-use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, Managed, NotFoundExt, Policy, SdkResultExt, create_or_adopt,
     identity_sdk_tags, read_by_id_or_identity, req_str, resource_with_timeouts, wait_for,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client as DynamoDb;
 use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
@@ -52,13 +52,9 @@ impl Managed for Table<'_> {
     type State = TableDescription;
     type Made = ();
 
-    fn noun(&self) -> &str {
-        "table"
-    }
+    const NOUN: &'static str = "table";
 
-    fn refuse_hint(&self) -> String {
-        "pick another table_name, or import the existing table".into()
-    }
+    const REFUSE_HINT: &'static str = "pick another table_name, or import the existing table";
 
     fn create_policy(&self) -> Policy {
         self.policy
@@ -233,12 +229,8 @@ impl ResourceType for GlobalTable {
         d
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let spec = TableSpec::from_inputs(inputs)?;
         create_table(aws, ctx, &spec).await?;
         wait_settled(
@@ -262,12 +254,8 @@ impl ResourceType for GlobalTable {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let table = Table {
             ddb: aws.dynamodb(&ctx.region).await,
             request: None,
@@ -289,15 +277,9 @@ impl ResourceType for GlobalTable {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let spec = TableSpec::from_inputs(new_inputs)?;
         let name = id.to_string();
         // Provisioned tables have no replicas (check enforces it): shed the
@@ -313,14 +295,9 @@ impl ResourceType for GlobalTable {
         Ok(table_outputs(&table, &ctx.region, &spec.replicas))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let name = id.to_string();
         let ddb = aws.dynamodb(&ctx.region).await;
         match describe(&ddb, &name).await? {

@@ -5,12 +5,12 @@
 
 use super::is_role_name_char;
 use super::policy::{check_policy_document, decode_policy_document, is_managed_policy_arn};
-use crate::aws::ResourceType;
 use crate::aws::kit::{
-    AwsError, Clients, Managed, NotFoundExt, Outcome, Policy, SdkResultExt, URN_TAG, call,
-    create_or_adopt, generated_name, identity_tags, is_unknown, opt_str, read_by_id_or_identity,
+    AwsError, Managed, NotFoundExt, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
+    generated_name, identity_tags, is_unknown, opt_str, read_by_id_or_identity,
     resource_with_timeouts, retry, transient_or_code,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_iam::operation::create_role::builders::CreateRoleFluentBuilder;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -482,49 +482,6 @@ fn normalized(inputs: &Value) -> Value {
     Value::Object(m)
 }
 
-/// What create-or-adopt needs about roles: the client, and the create
-/// request with everything but the name.
-struct Roles<'a> {
-    iam: &'a aws_sdk_iam::Client,
-    create: CreateRoleFluentBuilder,
-}
-
-#[async_trait]
-impl Managed for Roles<'_> {
-    type State = RoleState;
-    type Made = ();
-
-    fn noun(&self) -> &str {
-        "role"
-    }
-
-    /// Role names are unique in the account (IAM is global).
-    fn scope(&self, _ctx: &OpContext) -> String {
-        "in this account".into()
-    }
-
-    fn refuse_hint(&self) -> String {
-        "choose another role_name, or delete or import the existing role".into()
-    }
-
-    async fn create(&self, _ctx: &OpContext, name: &str) -> Result<(), AwsError> {
-        let sent = self.create.clone().role_name(name).send().await;
-        sent.map(drop).aws(&format!("CreateRole {name}"))
-    }
-
-    async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<RoleState>, ProviderError> {
-        fetch_retrying(ctx, self.iam, name).await
-    }
-
-    async fn owner(
-        &self,
-        _ctx: &OpContext,
-        role: &RoleState,
-    ) -> Result<Option<String>, ProviderError> {
-        Ok(role.tags.get(URN_TAG).cloned())
-    }
-}
-
 #[async_trait]
 impl ResourceType for Role {
     fn info(&self) -> TypeInfo {
@@ -548,12 +505,8 @@ impl ResourceType for Role {
         diff
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let iam = aws.iam().await;
         let name = role_name_for(inputs, ctx);
         let path = opt_str(inputs, "path").unwrap_or("/");
@@ -600,12 +553,8 @@ impl ResourceType for Role {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let iam = aws.iam().await;
         let roles = Roles {
             create: iam.create_role(),
@@ -622,15 +571,9 @@ impl ResourceType for Role {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let iam = aws.iam().await;
         let Some(actual) = fetch_retrying(ctx, &iam, id).await? else {
             return Err(
@@ -642,14 +585,9 @@ impl ResourceType for Role {
         Ok(actual.outputs())
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let iam = aws.iam().await;
         let Some(actual) = fetch_retrying(ctx, &iam, id).await? else {
             return Ok(());
@@ -689,6 +627,42 @@ impl ResourceType for Role {
             }
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// What create-or-adopt needs about roles: the client, and the create
+/// request with everything but the name.
+struct Roles<'a> {
+    iam: &'a aws_sdk_iam::Client,
+    create: CreateRoleFluentBuilder,
+}
+
+#[async_trait]
+impl Managed for Roles<'_> {
+    type State = RoleState;
+    type Made = ();
+
+    const NOUN: &'static str = "role";
+
+    /// Role names are unique in the account (IAM is global).
+    fn scope(&self, _ctx: &OpContext) -> String {
+        "in this account".into()
+    }
+
+    const REFUSE_HINT: &'static str =
+        "choose another role_name, or delete or import the existing role";
+
+    async fn create(&self, _ctx: &OpContext, name: &str) -> Result<(), AwsError> {
+        let sent = self.create.clone().role_name(name).send().await;
+        sent.map(drop).aws(&format!("CreateRole {name}"))
+    }
+
+    async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<RoleState>, ProviderError> {
+        fetch_retrying(ctx, self.iam, name).await
+    }
+
+    fn urn_tag(&self, role: &RoleState) -> Option<String> {
+        role.tags.get(URN_TAG).cloned()
     }
 }
 

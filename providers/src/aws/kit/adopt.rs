@@ -20,7 +20,7 @@ pub trait Managed: Send + Sync {
     type Made: Send;
 
     /// The kind of thing, for messages: "table", "log group".
-    fn noun(&self) -> &str;
+    const NOUN: &'static str;
 
     /// Where its id is unique, for messages: "in eu-west-1" by default.
     fn scope(&self, ctx: &OpContext) -> String {
@@ -28,7 +28,7 @@ pub trait Managed: Send + Sync {
     }
 
     /// What to tell the person when the id belongs to someone else.
-    fn refuse_hint(&self) -> String;
+    const REFUSE_HINT: &'static str;
 
     /// How create attempts are spaced (default [`Policy::THROTTLING`]).
     fn create_policy(&self) -> Policy {
@@ -53,12 +53,21 @@ pub trait Managed: Send + Sync {
     /// away).
     async fn find(&self, ctx: &OpContext, id: &str) -> Result<Option<Self::State>, ProviderError>;
 
-    /// The URN its identity tag names, if any.
+    /// The URN its identity tag names, read from the looked-up state (most
+    /// look-ups answer the tags too; default: none).
+    fn urn_tag(&self, _state: &Self::State) -> Option<String> {
+        None
+    }
+
+    /// The URN its identity tag names, if any (default: [`Managed::urn_tag`];
+    /// types whose tags take another call override this).
     async fn owner(
         &self,
-        ctx: &OpContext,
+        _ctx: &OpContext,
         state: &Self::State,
-    ) -> Result<Option<String>, ProviderError>;
+    ) -> Result<Option<String>, ProviderError> {
+        Ok(self.urn_tag(state))
+    }
 
     /// Ours, but can it be adopted? (A resource made by an interrupted
     /// create of another declaration may differ in what cannot change.)
@@ -89,7 +98,7 @@ pub async fn create_or_adopt<R: Managed>(
     r: &R,
     id: &str,
 ) -> Result<Outcome<R::Made, R::State>, ProviderError> {
-    let noun = r.noun();
+    let noun = R::NOUN;
     ctx.status(&format!("creating {noun} {id}"));
     let policy = r.create_policy();
     let sent = super::retry::retry(
@@ -122,7 +131,7 @@ pub async fn create_or_adopt<R: Managed>(
                 None => "it has no Meridian tag".to_string(),
             }
         ))
-        .with_hint(r.refuse_hint()));
+        .with_hint(R::REFUSE_HINT));
     }
     r.check_adoptable(ctx, id, &state)?;
     ctx.status(&format!("adopting {noun} {id} from an interrupted create"));
@@ -222,12 +231,8 @@ mod tests {
     impl Managed for Taken {
         type State = &'static str;
         type Made = ();
-        fn noun(&self) -> &str {
-            "thing"
-        }
-        fn refuse_hint(&self) -> String {
-            "pick another name".into()
-        }
+        const NOUN: &'static str = "thing";
+        const REFUSE_HINT: &'static str = "pick another name";
         async fn create(&self, _: &OpContext, _: &str) -> Result<(), AwsError> {
             Err(exists())
         }

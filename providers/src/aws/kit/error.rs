@@ -276,6 +276,19 @@ impl fmt::Display for AwsError {
 
 impl std::error::Error for AwsError {}
 
+/// Into the engine's error, transient also when `clears` says so of it: a
+/// service's own conflicts that clear by themselves (a concurrent
+/// modification, a busy function), which the generic classification calls
+/// permanent.
+pub fn transient_when(e: AwsError, clears: impl Fn(&AwsError) -> bool) -> ProviderError {
+    let transient = clears(&e);
+    let mut err = ProviderError::from(e);
+    if transient {
+        err.kind = ErrorKind::Transient;
+    }
+    err
+}
+
 impl From<AwsError> for ProviderError {
     fn from(e: AwsError) -> Self {
         e.into_provider_error()

@@ -31,7 +31,9 @@ pub mod waiter;
 pub use account::caller_account_id;
 pub use adopt::{Managed, Outcome, create_once, create_or_adopt, read_by_id_or_identity};
 pub use clients::{Clients, http_client};
-pub use error::{AwsError, Failure, NotFoundExt, SdkResultExt, error_code, sdk_error};
+pub use error::{
+    AwsError, Failure, NotFoundExt, SdkResultExt, error_code, sdk_error, transient_when,
+};
 pub use inputs::{check_required_str, is_unknown, opt_str, req_str};
 pub use naming::generated_name;
 pub use retry::{Backoff, Policy, Transience, call, retry, retry_reporting, transient_or_code};

@@ -13,12 +13,12 @@ use super::function_inputs::{
 };
 use super::role_propagation::retry_role_propagation;
 use super::{call_found, is_already_exists, is_retryable, lambda_error, lambda_failure};
-use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, Managed, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
     identity_tags, opt_str, read_by_id_or_identity, req_str, resource_with_timeouts, retry,
     wait_for,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder;
 use aws_sdk_lambda::types::{
@@ -393,67 +393,6 @@ async fn reconcile_function(
     Ok(out.version().unwrap_or("$LATEST").to_string())
 }
 
-/// What create-or-adopt needs about functions: the client, how long IAM
-/// may take to let Lambda assume a new role, and the create request with
-/// everything but the name.
-struct Functions<'a> {
-    lambda: &'a aws_sdk_lambda::Client,
-    propagation: Policy,
-    create: CreateFunctionFluentBuilder,
-}
-
-#[async_trait]
-impl Managed for Functions<'_> {
-    type State = FunctionState;
-    /// The version the create answered.
-    type Made = String;
-
-    fn noun(&self) -> &str {
-        "function"
-    }
-
-    fn refuse_hint(&self) -> String {
-        "choose another function_name, or delete or import the existing function".into()
-    }
-
-    fn retry_create(&self, e: &AwsError) -> bool {
-        is_retryable(e)
-    }
-
-    fn is_already_exists(&self, e: &AwsError) -> bool {
-        is_already_exists(e)
-    }
-
-    async fn create(&self, ctx: &OpContext, name: &str) -> Result<String, AwsError> {
-        let what = format!("CreateFunction {name}");
-        let created = retry_role_propagation(ctx, &self.propagation, || async {
-            self.create
-                .clone()
-                .function_name(name)
-                .send()
-                .await
-                .aws(&what)
-        });
-        Ok(created.await?.version().unwrap_or("$LATEST").to_string())
-    }
-
-    async fn find(
-        &self,
-        ctx: &OpContext,
-        name: &str,
-    ) -> Result<Option<FunctionState>, ProviderError> {
-        fetch_function(ctx, self.lambda, name).await
-    }
-
-    async fn owner(
-        &self,
-        _ctx: &OpContext,
-        function: &FunctionState,
-    ) -> Result<Option<String>, ProviderError> {
-        Ok(function.tags.get(URN_TAG).cloned())
-    }
-}
-
 #[async_trait]
 impl ResourceType for Function {
     fn info(&self) -> TypeInfo {
@@ -477,12 +416,8 @@ impl ResourceType for Function {
         diff
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let lambda = aws.lambda(&ctx.region).await;
         let name = function_name_for(inputs, ctx);
         let want = DesiredConfig::from_inputs(inputs)?;
@@ -530,12 +465,8 @@ impl ResourceType for Function {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let lambda = aws.lambda(&ctx.region).await;
         let functions = Functions {
             lambda: &lambda,
@@ -559,15 +490,9 @@ impl ResourceType for Function {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let lambda = aws.lambda(&ctx.region).await;
         if fetch_function(ctx, &lambda, id).await?.is_none() {
             return Err(
@@ -581,7 +506,7 @@ impl ResourceType for Function {
             &lambda,
             id,
             new_inputs,
-            opt_str(old_outputs, "version"),
+            opt_str(req.old_outputs, "version"),
         )
         .await?;
         let Some(state) = fetch_function(ctx, &lambda, id).await? else {
@@ -592,14 +517,9 @@ impl ResourceType for Function {
         Ok(state.outputs(&version))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let lambda = aws.lambda(&ctx.region).await;
         ctx.status(&format!("deleting function {id}"));
         let what = format!("DeleteFunction {id}");
@@ -608,6 +528,60 @@ impl ResourceType for Function {
         })
         .await?;
         Ok(())
+    }
+}
+
+/// What create-or-adopt needs about functions: the client, how long IAM
+/// may take to let Lambda assume a new role, and the create request with
+/// everything but the name.
+struct Functions<'a> {
+    lambda: &'a aws_sdk_lambda::Client,
+    propagation: Policy,
+    create: CreateFunctionFluentBuilder,
+}
+
+#[async_trait]
+impl Managed for Functions<'_> {
+    type State = FunctionState;
+    /// The version the create answered.
+    type Made = String;
+
+    const NOUN: &'static str = "function";
+
+    const REFUSE_HINT: &'static str =
+        "choose another function_name, or delete or import the existing function";
+
+    fn retry_create(&self, e: &AwsError) -> bool {
+        is_retryable(e)
+    }
+
+    fn is_already_exists(&self, e: &AwsError) -> bool {
+        is_already_exists(e)
+    }
+
+    async fn create(&self, ctx: &OpContext, name: &str) -> Result<String, AwsError> {
+        let what = format!("CreateFunction {name}");
+        let created = retry_role_propagation(ctx, &self.propagation, || async {
+            self.create
+                .clone()
+                .function_name(name)
+                .send()
+                .await
+                .aws(&what)
+        });
+        Ok(created.await?.version().unwrap_or("$LATEST").to_string())
+    }
+
+    async fn find(
+        &self,
+        ctx: &OpContext,
+        name: &str,
+    ) -> Result<Option<FunctionState>, ProviderError> {
+        fetch_function(ctx, self.lambda, name).await
+    }
+
+    fn urn_tag(&self, function: &FunctionState) -> Option<String> {
+        function.tags.get(URN_TAG).cloned()
     }
 }
 

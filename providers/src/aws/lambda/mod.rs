@@ -15,11 +15,11 @@ pub use function_inputs::{
 pub use permission::{PERMISSION, Permission, statement_id_for};
 pub use role_propagation::{is_role_propagation_error, retry_role_propagation};
 
-use super::kit::{AwsError, Policy, SdkResultExt, is_unknown, opt_str, retry};
+use super::kit::{AwsError, Policy, SdkResultExt, is_unknown, opt_str, retry, transient_when};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use meridian_engine::{CheckFailure, ErrorKind, OpContext, ProviderError};
+use meridian_engine::{CheckFailure, OpContext, ProviderError};
 use serde_json::Value;
 use std::future::Future;
 
@@ -44,12 +44,7 @@ fn is_retryable(e: &AwsError) -> bool {
 /// do not clear, an existing function or statement id, stay permanent so
 /// the caller can handle them).
 fn lambda_failure(e: AwsError) -> ProviderError {
-    let busy = is_busy(&e);
-    let mut err = ProviderError::from(e);
-    if busy {
-        err.kind = ErrorKind::Transient;
-    }
-    err
+    transient_when(e, is_busy)
 }
 
 /// Classifies a Lambda SDK error (see [`lambda_failure`]).

@@ -4,11 +4,10 @@
 //! old one goes.
 
 use super::{call_found, check_known_str, is_already_exists, is_known, lambda_failure};
-use crate::aws::ResourceType;
 use crate::aws::kit::{
-    AwsError, Clients, call, check_required_str, generated_name, opt_str, req_str,
-    resource_with_timeouts,
+    AwsError, call, check_required_str, generated_name, opt_str, req_str, resource_with_timeouts,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
@@ -344,12 +343,8 @@ impl ResourceType for Permission {
         diff
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let lambda = aws.lambda(&ctx.region).await;
         let function = req_str(inputs, "function_name")?;
         let sid = statement_id_for(inputs, ctx);
@@ -362,12 +357,8 @@ impl ResourceType for Permission {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let lambda = aws.lambda(&ctx.region).await;
         let (function, sid) = match req.id.and_then(|id| id.rsplit_once('/')) {
             Some((f, s)) => (f.to_string(), s.to_string()),
@@ -412,15 +403,9 @@ impl ResourceType for Permission {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let lambda = aws.lambda(&ctx.region).await;
         let (function, sid) = id.rsplit_once('/').ok_or_else(|| {
             ProviderError::permanent(format!(
@@ -434,14 +419,9 @@ impl ResourceType for Permission {
         Ok(permission_outputs(function, sid, statement))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, inputs, .. } = req;
         let lambda = aws.lambda(&ctx.region).await;
         let (function, sid) = match id.rsplit_once('/') {
             Some((f, s)) => (f.to_string(), s.to_string()),

@@ -2,12 +2,12 @@
 //! The name is the identity (fixed by the user); a group that already exists
 //! and carries this resource's URN tag is adopted, any other is refused.
 
-use crate::aws::ResourceType;
 use crate::aws::kit::{
-    AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call,
-    check_required_str, create_or_adopt, identity_tags, is_unknown, opt_str,
-    read_by_id_or_identity, req_str, resource_with_timeouts,
+    AwsError, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call, check_required_str,
+    create_or_adopt, identity_tags, is_unknown, opt_str, read_by_id_or_identity, req_str,
+    resource_with_timeouts,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
@@ -182,42 +182,6 @@ fn retention(inputs: &Value) -> Option<i64> {
     inputs.get("retention_in_days").and_then(Value::as_i64)
 }
 
-/// What create-or-adopt needs about log groups: the region's client.
-struct Group<'a>(&'a aws_sdk_cloudwatchlogs::Client);
-
-#[async_trait]
-impl Managed for Group<'_> {
-    type State = GroupState;
-    type Made = ();
-
-    fn noun(&self) -> &str {
-        "log group"
-    }
-
-    fn refuse_hint(&self) -> String {
-        "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete or import the existing group".into()
-    }
-
-    async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
-        let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
-        let request = self.0.create_log_group().log_group_name(name);
-        let sent = request.set_tags(Some(tags)).send().await;
-        sent.map(drop).aws(&format!("CreateLogGroup {name}"))
-    }
-
-    async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<GroupState>, ProviderError> {
-        fetch_retrying(ctx, self.0, name).await
-    }
-
-    async fn owner(
-        &self,
-        _ctx: &OpContext,
-        group: &GroupState,
-    ) -> Result<Option<String>, ProviderError> {
-        Ok(group.tags.get(URN_TAG).cloned())
-    }
-}
-
 #[async_trait]
 impl ResourceType for LogGroup {
     fn info(&self) -> TypeInfo {
@@ -237,12 +201,8 @@ impl ResourceType for LogGroup {
         diff
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let logs = aws.logs(&ctx.region).await;
         let name = req_str(inputs, "log_group_name")?;
         let actual = match create_or_adopt(ctx, &Group(&logs), name).await? {
@@ -262,12 +222,8 @@ impl ResourceType for LogGroup {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let logs = aws.logs(&ctx.region).await;
         let identity = || Ok(req_str(req.inputs, "log_group_name")?.to_string());
         let Some((_, actual)) =
@@ -282,15 +238,9 @@ impl ResourceType for LogGroup {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let logs = aws.logs(&ctx.region).await;
         let Some(actual) = fetch_retrying(ctx, &logs, id).await? else {
             return Err(ProviderError::permanent(format!(
@@ -304,14 +254,9 @@ impl ResourceType for LogGroup {
         Ok(actual.outputs())
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let logs = aws.logs(&ctx.region).await;
         ctx.status(&format!("deleting log group {id}"));
         let what = format!("DeleteLogGroup {id}");
@@ -324,6 +269,34 @@ impl ResourceType for LogGroup {
                 .found()
         });
         sent.await.map(drop).map_err(ProviderError::from)
+    }
+}
+
+/// What create-or-adopt needs about log groups: the region's client.
+struct Group<'a>(&'a aws_sdk_cloudwatchlogs::Client);
+
+#[async_trait]
+impl Managed for Group<'_> {
+    type State = GroupState;
+    type Made = ();
+
+    const NOUN: &'static str = "log group";
+
+    const REFUSE_HINT: &'static str = "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete or import the existing group";
+
+    async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
+        let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();
+        let request = self.0.create_log_group().log_group_name(name);
+        let sent = request.set_tags(Some(tags)).send().await;
+        sent.map(drop).aws(&format!("CreateLogGroup {name}"))
+    }
+
+    async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<GroupState>, ProviderError> {
+        fetch_retrying(ctx, self.0, name).await
+    }
+
+    fn urn_tag(&self, group: &GroupState) -> Option<String> {
+        group.tags.get(URN_TAG).cloned()
     }
 }
 

@@ -23,9 +23,9 @@ pub use record_spec::{AliasSpec, RecordKey, RecordSpec, check_record, check_reco
 pub use zone::{HostedZone, zone_name_of};
 pub use zone_lookup::ZoneLookup;
 
-pub const HOSTED_ZONE: &str = "aws:route53:HostedZone";
-pub const ZONE_LOOKUP: &str = "aws:route53:ZoneLookup";
-pub const RECORD: &str = "aws:route53:Record";
+pub use meridian_schema::aws::route53::hosted_zone::TYPE as HOSTED_ZONE;
+pub use meridian_schema::aws::route53::record::TYPE as RECORD;
+pub use meridian_schema::aws::route53::zone_lookup::TYPE as ZONE_LOOKUP;
 
 /// First label of the TXT record that lists which certificates use a shared
 /// ACM validation CNAME: `_meridian-refs.<cname name>`.
@@ -34,5 +34,7 @@ pub const REFS_LABEL: &str = "_meridian-refs";
 /// it, so Meridian never deletes that CNAME.
 pub const PREEXISTING_REF: &str = "meridian:preexisting";
 
+#[cfg(test)]
+pub(crate) mod test_records;
 #[cfg(test)]
 mod tests;

@@ -9,15 +9,15 @@ use super::record_spec::{
     RecordKey, RecordSpec, check_record, check_record_in_zone, failures_error, normalize_value,
 };
 use super::zone::zone_name_of;
-use crate::aws::ResourceType;
-use crate::aws::common::REGIONS;
 use crate::aws::kit::{Clients, Policy, opt_str, req_str, resource_with_timeouts};
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_route53::types::ChangeAction;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
     UNKNOWN,
 };
+use meridian_schema::Region;
 use serde_json::{Map, Value, json};
 
 /// A record set: simple (`values` + `ttl`) or alias (`alias`), with latency
@@ -186,7 +186,7 @@ async fn checked_spec(
     aws: &Clients,
     inputs: &Value,
 ) -> Result<(RecordSpec, String), ProviderError> {
-    let failures = check_record(REGIONS, inputs);
+    let failures = check_record(Region::NAMES, inputs);
     if !failures.is_empty() {
         return Err(failures_error("record inputs", &failures));
     }
@@ -214,7 +214,7 @@ impl ResourceType for Record {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        check_record(REGIONS, inputs)
+        check_record(Region::NAMES, inputs)
     }
 
     fn diff(&self, old: &Value, new: &Value) -> Diff {
@@ -270,12 +270,8 @@ impl ResourceType for Record {
         Diff::top_level(&norm(old), &norm(new), &["zone_id", "type"])
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let (spec, zone_id) = checked_spec(aws, inputs).await?;
         // With no old identity, an existing record is adopted only when it
         // is exactly what this create would write (an interrupted create).
@@ -287,12 +283,8 @@ impl ResourceType for Record {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        _ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, .. } = c;
         // After an in-place rename the outputs hold the current identity;
         // the engine records it as the id (`id_after_update`), but a state
         // written before that may still name the old one.
@@ -323,20 +315,14 @@ impl ResourceType for Record {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        old_inputs: &Value,
-        new_inputs: &Value,
-        old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let (spec, zone_id) = checked_spec(aws, new_inputs).await?;
-        let old_key = match RecordKey::from_outputs(old_outputs) {
+        let old_key = match RecordKey::from_outputs(req.old_outputs) {
             Some(k) => k,
-            None => match RecordSpec::from_inputs(old_inputs) {
-                Ok(s) => s.key(req_str(old_inputs, "zone_id")?),
+            None => match RecordSpec::from_inputs(req.old_inputs) {
+                Ok(s) => s.key(req_str(req.old_inputs, "zone_id")?),
                 Err(_) => RecordKey::parse(id)?,
             },
         };
@@ -344,14 +330,9 @@ impl ResourceType for Record {
         Ok(record_outputs(&spec.key(&zone_id)))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, outputs, .. } = req;
         let key = match RecordKey::from_outputs(outputs) {
             Some(k) => k,
             None => RecordKey::parse(id)?,

@@ -2,15 +2,16 @@
 //! zone lookup's inputs, and the split of a zone's records into managed and
 //! foreign.
 
+use super::test_records::listed;
 use super::*;
 use crate::aws::ResourceType;
-use crate::aws::common::REGIONS;
-use aws_sdk_route53::types::{ResourceRecord, ResourceRecordSet, RrType};
+use aws_sdk_route53::types::{ResourceRecordSet, RrType};
 use meridian_engine::UNKNOWN;
+use meridian_schema::Region;
 use serde_json::{Value, json};
 
 fn check(inputs: Value) -> Vec<String> {
-    check_record(REGIONS, &inputs)
+    check_record(Region::NAMES, &inputs)
         .into_iter()
         .map(|f| format!("{}: {}", f.property, f.reason))
         .collect()
@@ -128,26 +129,16 @@ fn names_are_checked_for_length_and_characters() {
 
 #[test]
 fn value_syntax_follows_the_type() {
-    assert!(
-        check(simple("A", json!(["2001:db8::1"])))
-            .iter()
-            .any(|m| m.contains("IPv4"))
-    );
-    assert!(
-        check(simple("AAAA", json!(["192.0.2.1"])))
-            .iter()
-            .any(|m| m.contains("IPv6"))
-    );
-    assert!(
-        check(simple("MX", json!(["mail.example.com"])))
-            .iter()
-            .any(|m| m.contains("MX value"))
-    );
-    assert!(
-        check(simple("A", json!(["192.0.2.1", "192.0.2.1"])))
-            .iter()
-            .any(|m| m.contains("duplicate"))
-    );
+    let cases = [
+        ("A", json!(["2001:db8::1"]), "IPv4"),
+        ("AAAA", json!(["192.0.2.1"]), "IPv6"),
+        ("MX", json!(["mail.example.com"]), "MX value"),
+        ("A", json!(["192.0.2.1", "192.0.2.1"]), "duplicate"),
+    ];
+    for (rtype, values, says) in cases {
+        let f = check(simple(rtype, values));
+        assert!(f.iter().any(|m| m.contains(says)), "{rtype}: {f:?}");
+    }
     assert!(
         check(simple("SOA", json!(["x"])))
             .iter()
@@ -222,29 +213,21 @@ fn spelling_is_not_a_change() {
     );
 }
 
+/// Whether `ty`'s check passes `inputs` (in us-east-1).
+fn accepts(ty: &dyn ResourceType, inputs: Value) -> bool {
+    ty.check("us-east-1", &inputs).is_empty()
+}
+
 #[test]
 fn zone_check_validates_name_and_comment() {
-    assert!(
-        HostedZone
-            .check("us-east-1", &json!({"zone_name": "api.example.com"}))
-            .is_empty()
-    );
-    assert!(
-        HostedZone
-            .check("us-east-1", &json!({"zone_name": UNKNOWN}))
-            .is_empty()
-    );
-    assert!(!HostedZone.check("us-east-1", &json!({})).is_empty());
-    assert!(
-        !HostedZone
-            .check("us-east-1", &json!({"zone_name": "bad_name!.com"}))
-            .is_empty()
-    );
-    assert!(
-        !HostedZone
-            .check("us-east-1", &json!({"zone_name": "*.example.com"}))
-            .is_empty()
-    );
+    assert!(accepts(
+        &HostedZone,
+        json!({"zone_name": "api.example.com"})
+    ));
+    assert!(accepts(&HostedZone, json!({"zone_name": UNKNOWN})));
+    assert!(!accepts(&HostedZone, json!({})));
+    assert!(!accepts(&HostedZone, json!({"zone_name": "bad_name!.com"})));
+    assert!(!accepts(&HostedZone, json!({"zone_name": "*.example.com"})));
     let long = json!({"zone_name": "example.com", "comment": "c".repeat(257)});
     assert!(
         HostedZone
@@ -266,62 +249,39 @@ fn zone_check_validates_name_and_comment() {
 
 #[test]
 fn lookup_check_needs_a_name_or_an_id() {
-    assert!(!ZoneLookup.check("us-east-1", &json!({})).is_empty());
-    assert!(
-        ZoneLookup
-            .check("us-east-1", &json!({"zone_name": "example.com"}))
-            .is_empty()
-    );
-    assert!(
-        ZoneLookup
-            .check("us-east-1", &json!({"zone_id": "Z123"}))
-            .is_empty()
-    );
-    assert!(
-        ZoneLookup
-            .check("us-east-1", &json!({"zone_id": UNKNOWN}))
-            .is_empty()
-    );
+    assert!(!accepts(&ZoneLookup, json!({})));
+    assert!(accepts(&ZoneLookup, json!({"zone_name": "example.com"})));
+    assert!(accepts(&ZoneLookup, json!({"zone_id": "Z123"})));
+    assert!(accepts(&ZoneLookup, json!({"zone_id": UNKNOWN})));
     assert!(ZoneLookup.info().data_source);
-}
-
-fn rrset(name: &str, rtype: RrType, values: &[&str]) -> ResourceRecordSet {
-    let mut b = ResourceRecordSet::builder()
-        .name(name)
-        .r#type(rtype)
-        .ttl(300);
-    for v in values {
-        b = b.resource_records(ResourceRecord::builder().value(*v).build().expect("value"));
-    }
-    b.build().expect("record set")
 }
 
 #[test]
 fn zone_records_split_into_managed_and_foreign() {
     let records = vec![
-        rrset("example.com.", RrType::Soa, &["ns. admin. 1 2 3 4 5"]),
-        rrset("example.com.", RrType::Ns, &["ns-1.example.net."]),
-        rrset(
+        listed("example.com.", RrType::Soa, &["ns. admin. 1 2 3 4 5"]),
+        listed("example.com.", RrType::Ns, &["ns-1.example.net."]),
+        listed(
             "_abc.example.com.",
             RrType::Cname,
             &["_x.acm-validations.aws."],
         ),
-        rrset(
+        listed(
             "_meridian-refs._abc.example.com.",
             RrType::Txt,
             &["\"arn:aws:acm:us-east-1:1:certificate/x\""],
         ),
-        rrset(
+        listed(
             "_def.example.com.",
             RrType::Cname,
             &["_y.acm-validations.aws."],
         ),
-        rrset(
+        listed(
             "_meridian-refs._def.example.com.",
             RrType::Txt,
             &["\"meridian:preexisting\"", "\"arn:a\""],
         ),
-        rrset("www.example.com.", RrType::A, &["192.0.2.1"]),
+        listed("www.example.com.", RrType::A, &["192.0.2.1"]),
     ];
     let (managed, foreign) = partition_zone_records("example.com", &records);
     let names = |v: &[ResourceRecordSet]| -> Vec<String> {

@@ -8,11 +8,11 @@ use super::change_batch::{
     all_record_sets, apply_batches, change, describe_records, partition_zone_records, wait_insync,
 };
 use super::names::{bare_zone_id, check_dns_name, dns_name, known};
-use crate::aws::ResourceType;
 use crate::aws::kit::{
     AwsError, Clients, NotFoundExt, Policy, SdkResultExt, URN_TAG, check_required_str,
     identity_tags, opt_str, req_str, resource_with_timeouts, retry,
 };
+use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_route53::Client as Route53;
 use aws_sdk_route53::types::{
@@ -202,12 +202,8 @@ impl ResourceType for HostedZone {
         )
     }
 
-    async fn create(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        inputs: &Value,
-    ) -> Result<Created, ProviderError> {
+    async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
+        let Call { aws, ctx } = c;
         let zone_name = dns_name(req_str(inputs, "zone_name")?);
         let comment = opt_str(inputs, "comment").map(str::to_string);
         let reference = caller_reference(ctx);
@@ -282,12 +278,8 @@ impl ResourceType for HostedZone {
         })
     }
 
-    async fn read(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, ctx } = c;
         let r53 = aws.route53().await;
         let zone_id = match req.id {
             Some(id) => bare_zone_id(id).to_string(),
@@ -328,19 +320,13 @@ impl ResourceType for HostedZone {
         }))
     }
 
-    async fn update(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        old_inputs: &Value,
-        new_inputs: &Value,
-        _old_outputs: &Value,
-    ) -> Result<Value, ProviderError> {
+    async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
+        let Call { aws, ctx } = c;
+        let UpdateRequest { id, new_inputs, .. } = req;
         let r53 = aws.route53().await;
         let zone_id = bare_zone_id(id).to_string();
         let new_comment = opt_str(new_inputs, "comment").map(str::to_string);
-        if opt_str(old_inputs, "comment") != new_comment.as_deref() {
+        if opt_str(req.old_inputs, "comment") != new_comment.as_deref() {
             ctx.status("updating the zone comment");
             let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
             let what = format!("UpdateHostedZoneComment {zone_id}");
@@ -360,14 +346,9 @@ impl ResourceType for HostedZone {
         Ok(zone_outputs(&zone, &ns))
     }
 
-    async fn delete(
-        &self,
-        aws: &Clients,
-        ctx: &OpContext,
-        id: &str,
-        _inputs: &Value,
-        _outputs: &Value,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
+        let Call { aws, ctx } = c;
+        let DeleteRequest { id, .. } = req;
         let r53 = aws.route53().await;
         let zone_id = bare_zone_id(id).to_string();
         let Some((zone, _)) = describe_zone(&r53, &zone_id).await? else {

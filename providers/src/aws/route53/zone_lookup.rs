@@ -4,13 +4,11 @@
 use super::ZONE_LOOKUP;
 use super::names::{bare_zone_id, check_dns_name, dns_name, known, present};
 use super::zone::{describe_zone, zone_outputs, zones_named};
-use crate::aws::ResourceType;
-use crate::aws::kit::{Clients, opt_str};
+use crate::aws::kit::opt_str;
+use crate::aws::{Call, ResourceType, StepResult};
 use async_trait::async_trait;
 use aws_sdk_route53::types::HostedZone as SdkZone;
-use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-};
+use meridian_engine::{CheckFailure, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo};
 use serde_json::Value;
 
 /// Finds an existing zone by `zone_name` or `zone_id` (read-only). By name
@@ -23,13 +21,6 @@ pub struct ZoneLookup;
 
 fn is_private(zone: &SdkZone) -> bool {
     zone.config().is_some_and(|c| c.private_zone())
-}
-
-fn data_source_error(op: &str) -> ProviderError {
-    ProviderError::permanent(format!(
-        "{ZONE_LOOKUP} is a data source: it is never created, updated or deleted (asked to {op}); \
-         the engine only reads it"
-    ))
 }
 
 #[async_trait]
@@ -70,21 +61,8 @@ impl ResourceType for ZoneLookup {
         Diff::top_level(old, new, &[])
     }
 
-    async fn create(
-        &self,
-        _: &Clients,
-        _: &OpContext,
-        _: &Value,
-    ) -> Result<Created, ProviderError> {
-        Err(data_source_error("create"))
-    }
-
-    async fn read(
-        &self,
-        aws: &Clients,
-        _ctx: &OpContext,
-        req: ReadRequest<'_>,
-    ) -> Result<Option<ReadResult>, ProviderError> {
+    async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
+        let Call { aws, .. } = c;
         let r53 = aws.route53().await;
         let want_name = opt_str(req.inputs, "zone_name").map(dns_name);
         let want_id = opt_str(req.inputs, "zone_id")
@@ -146,28 +124,5 @@ impl ResourceType for ZoneLookup {
             inputs: None,
             outputs: zone_outputs(&zone, &ns),
         }))
-    }
-
-    async fn update(
-        &self,
-        _: &Clients,
-        _: &OpContext,
-        _: &str,
-        _: &Value,
-        _: &Value,
-        _: &Value,
-    ) -> Result<Value, ProviderError> {
-        Err(data_source_error("update"))
-    }
-
-    async fn delete(
-        &self,
-        _: &Clients,
-        _: &OpContext,
-        _: &str,
-        _: &Value,
-        _: &Value,
-    ) -> Result<(), ProviderError> {
-        Err(data_source_error("delete"))
     }
 }
