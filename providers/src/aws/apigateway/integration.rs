@@ -2,12 +2,12 @@
 //! proxy integration). PutIntegration creates or overwrites, so an update
 //! puts again; the method it hangs off identifies it.
 
-use super::method::{HTTP_METHODS, method_id, method_of, split_method_id};
+use super::method::{HTTP_METHODS, MethodKey};
 use super::{
     api_client, api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or,
     with_defaults,
 };
-use crate::aws::kit::{Clients, opt_str, req_str};
+use crate::aws::kit::{Clients, opt_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
@@ -67,23 +67,33 @@ fn lambda_uri_problem(uri: &str, integration_http_method: Option<&str>) -> Optio
     }
 }
 
-fn outputs(api: &str, resource: &str, http_method: &str, out: &GetIntegrationOutput) -> Value {
+/// What the messages call the integration of the method `key`.
+fn integration_name(key: MethodKey) -> String {
+    let MethodKey {
+        api,
+        resource,
+        http_method,
+    } = key;
+    format!("the integration of {http_method} {resource} in REST API {api}")
+}
+
+fn outputs(key: MethodKey, out: &GetIntegrationOutput) -> Value {
     json!({
-        "id": method_id(api, resource, http_method),
-        "rest_api_id": api,
-        "resource_id": resource,
-        "http_method": http_method,
+        "id": key.id(),
+        "rest_api_id": key.api,
+        "resource_id": key.resource,
+        "http_method": key.http_method,
         "type": out.r#type().map(|t| t.as_str()),
         "integration_http_method": out.http_method(),
         "uri": out.uri(),
     })
 }
 
-fn cloud_inputs(api: &str, resource: &str, http_method: &str, out: &GetIntegrationOutput) -> Value {
+fn cloud_inputs(key: MethodKey, out: &GetIntegrationOutput) -> Value {
     let mut v = json!({
-        "rest_api_id": api,
-        "resource_id": resource,
-        "http_method": http_method,
+        "rest_api_id": key.api,
+        "resource_id": key.resource,
+        "http_method": key.http_method,
         "type": out.r#type().map(|t| t.as_str()),
     });
     if let Some(m) = out.http_method() {
@@ -97,37 +107,32 @@ fn cloud_inputs(api: &str, resource: &str, http_method: &str, out: &GetIntegrati
 
 async fn get(
     c: Call<'_>,
-    api: &str,
-    resource: &str,
-    http_method: &str,
+    key: MethodKey<'_>,
 ) -> Result<Option<GetIntegrationOutput>, ProviderError> {
     let client = api_client(c).await;
-    match client
-        .get_integration()
-        .rest_api_id(api)
-        .resource_id(resource)
-        .http_method(http_method)
-        .send()
-        .await
-    {
+    let request = client.get_integration().rest_api_id(key.api);
+    let request = request
+        .resource_id(key.resource)
+        .http_method(key.http_method);
+    match request.send().await {
         // The local emulator answers for a missing integration with an empty
         // one; an integration always has a type.
         Ok(out) if out.r#type().is_none() => Ok(None),
         Ok(out) => Ok(Some(out)),
         Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(api_error(
-            &format!("reading the integration of {http_method} {resource} in REST API {api}"),
-            e,
-        )),
+        Err(e) => Err(api_error(&format!("reading {}", integration_name(key)), e)),
     }
 }
 
 /// PutIntegration: creates the integration or overwrites the one there.
 async fn put(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Value, ProviderError> {
     let inputs = normalized(inputs);
-    let api = req_str(&inputs, "rest_api_id")?;
-    let resource = req_str(&inputs, "resource_id")?;
-    let http_method = req_str(&inputs, "http_method")?;
+    let key = MethodKey::from_inputs(&inputs)?;
+    let MethodKey {
+        api,
+        resource,
+        http_method,
+    } = key;
     let kind = str_or(&inputs, "type", "AWS_PROXY");
     let client = aws.apigateway(&ctx.region).await;
     mutate_api(ctx, api, || {
@@ -146,10 +151,7 @@ async fn put(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Value, Pr
         async move {
             request.send().await.map_err(|e| {
                 let missing = is_not_found(&e);
-                let err = api_error(
-                    &format!("putting the integration of {http_method} {resource} in REST API {api}"),
-                    e,
-                );
+                let err = api_error(&format!("putting {}", integration_name(key)), e);
                 if missing {
                     err.with_hint("the method must exist first: pass the Method's outputs to the integration so it depends on it")
                 } else {
@@ -159,14 +161,13 @@ async fn put(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Value, Pr
         }
     })
     .await?;
-    let out = get(Call { aws, ctx }, api, resource, http_method)
-        .await?
-        .ok_or_else(|| {
-            ProviderError::unknown(format!(
-                "the integration of {http_method} {resource} in REST API {api} was put but cannot be read back"
-            ))
-        })?;
-    Ok(outputs(api, resource, http_method, &out))
+    let out = get(Call { aws, ctx }, key).await?.ok_or_else(|| {
+        ProviderError::unknown(format!(
+            "{} was put but cannot be read back",
+            integration_name(key)
+        ))
+    })?;
+    Ok(outputs(key, &out))
 }
 
 #[async_trait]
@@ -223,14 +224,12 @@ impl ResourceType for Integration {
     }
 
     async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
-        let (api, resource, http_method) = method_of(req.id, req.inputs)?;
-        Ok(get(c, api, resource, http_method)
-            .await?
-            .map(|out| ReadResult {
-                id: method_id(api, resource, http_method),
-                inputs: Some(cloud_inputs(api, resource, http_method, &out)),
-                outputs: outputs(api, resource, http_method, &out),
-            }))
+        let key = MethodKey::of(req.id, req.inputs)?;
+        Ok(get(c, key).await?.map(|out| ReadResult {
+            id: key.id(),
+            inputs: Some(cloud_inputs(key, &out)),
+            outputs: outputs(key, &out),
+        }))
     }
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
@@ -242,22 +241,21 @@ impl ResourceType for Integration {
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
         let Call { aws, ctx } = c;
         let DeleteRequest { id, .. } = req;
-        let (api, resource, http_method) = split_method_id(id)?;
+        let key = MethodKey::from_id(id)?;
         // Already gone is success. (Asked first: the local emulator answers
         // a delete of a missing integration with a 500, which would be
         // retried.)
-        if get(c, api, resource, http_method).await?.is_none() {
+        if get(c, key).await?.is_none() {
             return Ok(());
         }
         let client = aws.apigateway(&ctx.region).await;
-        let what =
-            format!("deleting the integration of {http_method} {resource} in REST API {api}");
-        delete(ctx, Some(api), &what, || {
-            let request = client
-                .delete_integration()
-                .rest_api_id(api)
-                .resource_id(resource);
-            request.http_method(http_method).send()
+        let what = format!("deleting {}", integration_name(key));
+        delete(ctx, Some(key.api), &what, || {
+            let request = client.delete_integration().rest_api_id(key.api);
+            request
+                .resource_id(key.resource)
+                .http_method(key.http_method)
+                .send()
         })
         .await
     }

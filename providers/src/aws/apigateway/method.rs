@@ -56,25 +56,57 @@ pub(crate) fn method_id(api: &str, resource: &str, http_method: &str) -> String 
     format!("{api}/{resource}/{http_method}")
 }
 
-/// The method a read is about (and an integration's, which hangs off it):
-/// from the recorded id, else from the inputs.
-pub(crate) fn method_of<'a>(
-    id: Option<&'a str>,
-    inputs: &'a Value,
-) -> Result<(&'a str, &'a str, &'a str), ProviderError> {
-    match id {
-        Some(id) => split_method_id(id),
-        None => Ok((
-            req_str(inputs, "rest_api_id")?,
-            req_str(inputs, "resource_id")?,
-            req_str(inputs, "http_method")?,
-        )),
-    }
+/// The three parts that identify a method, and the integration hanging off
+/// it: API, resource and HTTP method.
+#[derive(Clone, Copy)]
+pub(crate) struct MethodKey<'a> {
+    pub api: &'a str,
+    pub resource: &'a str,
+    pub http_method: &'a str,
 }
 
-/// What the messages call a method (and its integration).
-pub(crate) fn method_name(api: &str, resource: &str, http_method: &str) -> String {
-    format!("{http_method} of resource {resource} in REST API {api}")
+impl<'a> MethodKey<'a> {
+    /// From the inputs' `rest_api_id`, `resource_id` and `http_method`.
+    pub fn from_inputs(inputs: &'a Value) -> Result<Self, ProviderError> {
+        Ok(Self {
+            api: req_str(inputs, "rest_api_id")?,
+            resource: req_str(inputs, "resource_id")?,
+            http_method: req_str(inputs, "http_method")?,
+        })
+    }
+
+    /// From a method or integration id.
+    pub fn from_id(id: &'a str) -> Result<Self, ProviderError> {
+        let (api, resource, http_method) = split_method_id(id)?;
+        Ok(Self {
+            api,
+            resource,
+            http_method,
+        })
+    }
+
+    /// The method a read is about: from the recorded id, else from the inputs.
+    pub fn of(id: Option<&'a str>, inputs: &'a Value) -> Result<Self, ProviderError> {
+        match id {
+            Some(id) => Self::from_id(id),
+            None => Self::from_inputs(inputs),
+        }
+    }
+
+    /// The physical id, see [`method_id`].
+    pub fn id(&self) -> String {
+        method_id(self.api, self.resource, self.http_method)
+    }
+
+    /// What the messages call a method (and its integration).
+    pub fn name(&self) -> String {
+        let Self {
+            api,
+            resource,
+            http_method,
+        } = self;
+        format!("{http_method} of resource {resource} in REST API {api}")
+    }
 }
 
 /// Splits a method or integration id back into its three parts.
@@ -122,7 +154,8 @@ fn request_parameters(inputs: &Value) -> Result<BTreeMap<String, bool>, Provider
     }
 }
 
-fn outputs(api: &str, resource: &str, out: &GetMethodOutput) -> Value {
+fn outputs(key: MethodKey, out: &GetMethodOutput) -> Value {
+    let MethodKey { api, resource, .. } = key;
     let http_method = out.http_method().unwrap_or_default();
     json!({
         "id": method_id(api, resource, http_method),
@@ -133,10 +166,10 @@ fn outputs(api: &str, resource: &str, out: &GetMethodOutput) -> Value {
     })
 }
 
-fn cloud_inputs(api: &str, resource: &str, out: &GetMethodOutput) -> Value {
+fn cloud_inputs(key: MethodKey, out: &GetMethodOutput) -> Value {
     let mut v = json!({
-        "rest_api_id": api,
-        "resource_id": resource,
+        "rest_api_id": key.api,
+        "resource_id": key.resource,
         "http_method": out.http_method(),
         "authorization_type": out.authorization_type(),
     });
@@ -152,16 +185,14 @@ fn cloud_inputs(api: &str, resource: &str, out: &GetMethodOutput) -> Value {
     v
 }
 
-async fn get(
-    c: Call<'_>,
-    api: &str,
-    resource: &str,
-    http_method: &str,
-) -> Result<Option<GetMethodOutput>, ProviderError> {
+async fn get(c: Call<'_>, key: MethodKey<'_>) -> Result<Option<GetMethodOutput>, ProviderError> {
     let client = api_client(c).await;
-    let request = client.get_method().rest_api_id(api).resource_id(resource);
-    let sent = request.http_method(http_method).send().await;
-    let what = format!("reading method {}", method_name(api, resource, http_method));
+    let request = client.get_method().rest_api_id(key.api);
+    let request = request
+        .resource_id(key.resource)
+        .http_method(key.http_method);
+    let sent = request.send().await;
+    let what = format!("reading method {}", key.name());
     found(&what, sent)
 }
 
@@ -227,20 +258,22 @@ impl ResourceType for Method {
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let Call { aws, ctx } = c;
         let inputs = normalized(inputs);
-        let api = req_str(&inputs, "rest_api_id")?;
-        let resource = req_str(&inputs, "resource_id")?;
-        let http_method = req_str(&inputs, "http_method")?;
+        let key = MethodKey::from_inputs(&inputs)?;
+        let MethodKey {
+            api,
+            resource,
+            http_method,
+        } = key;
         let authorization = req_str(&inputs, "authorization_type")?;
         let params = request_parameters(&inputs)?;
         let exists_hint = "the resource already has this method and this stack did not create it; delete it or declare another http_method";
         // AWS answers a second PutMethod for the same method with a conflict;
         // the local emulator overwrites. Check first, so both behave alike.
-        if get(c, api, resource, http_method).await?.is_some() {
-            return Err(ProviderError::permanent(format!(
-                "method {} already exists",
-                method_name(api, resource, http_method)
-            ))
-            .with_hint(exists_hint));
+        if get(c, key).await?.is_some() {
+            return Err(
+                ProviderError::permanent(format!("method {} already exists", key.name()))
+                    .with_hint(exists_hint),
+            );
         }
         let client = aws.apigateway(&ctx.region).await;
         mutate_api(ctx, api, || {
@@ -256,54 +289,43 @@ impl ResourceType for Method {
                 );
             async move {
                 request.send().await.map_err(|e| {
-                    let what = format!(
-                        "creating method {}",
-                        method_name(api, resource, http_method)
-                    );
+                    let what = format!("creating method {}", key.name());
                     api_error_if_exists(&what, e, exists_hint)
                 })
             }
         })
         .await?;
-        let out = get(c, api, resource, http_method).await?.ok_or_else(|| {
+        let out = get(c, key).await?.ok_or_else(|| {
             ProviderError::unknown(format!(
                 "method {} was created but cannot be read back",
-                method_name(api, resource, http_method)
+                key.name()
             ))
         })?;
         Ok(Created {
-            id: method_id(api, resource, http_method),
-            outputs: outputs(api, resource, &out),
+            id: key.id(),
+            outputs: outputs(key, &out),
         })
     }
 
     async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
         let inputs = normalized(req.inputs);
-        let (api, resource, http_method) = method_of(req.id, &inputs)?;
-        Ok(get(c, api, resource, http_method)
-            .await?
-            .map(|out| ReadResult {
-                id: method_id(api, resource, http_method),
-                inputs: Some(cloud_inputs(api, resource, &out)),
-                outputs: outputs(api, resource, &out),
-            }))
+        let key = MethodKey::of(req.id, &inputs)?;
+        Ok(get(c, key).await?.map(|out| ReadResult {
+            id: key.id(),
+            inputs: Some(cloud_inputs(key, &out)),
+            outputs: outputs(key, &out),
+        }))
     }
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
         let Call { aws, ctx } = c;
         let UpdateRequest { id, new_inputs, .. } = req;
-        let (api, resource, http_method) = split_method_id(id)?;
+        let key = MethodKey::from_id(id)?;
         let inputs = normalized(new_inputs);
-        let missing = || {
-            ProviderError::permanent(format!(
-                "method {} no longer exists",
-                method_name(api, resource, http_method)
-            ))
-        };
+        let missing =
+            || ProviderError::permanent(format!("method {} no longer exists", key.name()));
         // Patch against the cloud's current state, so drift is undone too.
-        let current = get(c, api, resource, http_method)
-            .await?
-            .ok_or_else(missing)?;
+        let current = get(c, key).await?.ok_or_else(missing)?;
         let mut ops = Vec::new();
         let authorization = req_str(&inputs, "authorization_type")?;
         if current.authorization_type() != Some(authorization) {
@@ -318,42 +340,31 @@ impl ResourceType for Method {
             &request_parameters(&inputs)?,
         ));
         let client = aws.apigateway(&ctx.region).await;
-        let what = format!(
-            "updating method {}",
-            method_name(api, resource, http_method)
-        );
-        apply_patch(ctx, Some(api), &what, ops, |ops| {
-            let request = client
-                .update_method()
-                .rest_api_id(api)
-                .resource_id(resource);
-            request
-                .http_method(http_method)
-                .set_patch_operations(Some(ops))
-                .send()
+        let what = format!("updating method {}", key.name());
+        apply_patch(ctx, Some(key.api), &what, ops, |ops| {
+            let request = client.update_method().rest_api_id(key.api);
+            let request = request
+                .resource_id(key.resource)
+                .http_method(key.http_method);
+            request.set_patch_operations(Some(ops)).send()
         })
         .await?;
-        let out = get(c, api, resource, http_method)
-            .await?
-            .ok_or_else(missing)?;
-        Ok(outputs(api, resource, &out))
+        let out = get(c, key).await?.ok_or_else(missing)?;
+        Ok(outputs(key, &out))
     }
 
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
         let Call { aws, ctx } = c;
         let DeleteRequest { id, .. } = req;
-        let (api, resource, http_method) = split_method_id(id)?;
+        let key = MethodKey::from_id(id)?;
         let client = aws.apigateway(&ctx.region).await;
-        let what = format!(
-            "deleting method {}",
-            method_name(api, resource, http_method)
-        );
-        delete(ctx, Some(api), &what, || {
-            let request = client
-                .delete_method()
-                .rest_api_id(api)
-                .resource_id(resource);
-            request.http_method(http_method).send()
+        let what = format!("deleting method {}", key.name());
+        delete(ctx, Some(key.api), &what, || {
+            let request = client.delete_method().rest_api_id(key.api);
+            request
+                .resource_id(key.resource)
+                .http_method(key.http_method)
+                .send()
         })
         .await
     }
