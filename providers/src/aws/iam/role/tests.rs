@@ -126,36 +126,23 @@ fn bad_names_and_paths_are_rejected() {
     assert_eq!(f.len(), 1, "{f:?}");
 }
 
+/// A context for the resource `urn` named `name` in us-east-1.
+fn ctx_named(urn: &str, name: &str) -> OpContext {
+    OpContext::new(urn, name, "us-east-1", "t", Duration::from_secs(1))
+}
+
 #[test]
 fn generated_names_are_deterministic_and_fit() {
-    let ctx = OpContext::new(
-        "urn:meridian:dev::aws:iam:Role::fn-role",
-        "fn-role",
-        "us-east-1",
-        "t",
-        Duration::from_secs(1),
-    );
+    let ctx = ctx_named("urn:meridian:dev::aws:iam:Role::fn-role", "fn-role");
     let a = role_name_for(&json!({}), &ctx);
     assert_eq!(a, role_name_for(&json!({}), &ctx));
     assert!(
         a.starts_with("fn-role-") && a.len() == "fn-role-".len() + 8,
         "{a}"
     );
-    let long = OpContext::new(
-        "urn:x",
-        &"n".repeat(100),
-        "us-east-1",
-        "t",
-        Duration::from_secs(1),
-    );
+    let long = ctx_named("urn:x", &"n".repeat(100));
     assert_eq!(role_name_for(&json!({}), &long).len(), 64);
-    let other = OpContext::new(
-        "urn:meridian:prod::aws:iam:Role::fn-role",
-        "fn-role",
-        "us-east-1",
-        "t",
-        Duration::from_secs(1),
-    );
+    let other = ctx_named("urn:meridian:prod::aws:iam:Role::fn-role", "fn-role");
     assert_ne!(a, role_name_for(&json!({}), &other));
     assert_eq!(role_name_for(&json!({"role_name": "given"}), &ctx), "given");
 }
