@@ -7,7 +7,7 @@
 //! description so an interrupted create is found again.
 
 use super::{
-    api_client, api_error, api_error_with, api_slot, check_optional_str, delete, found,
+    api_client, api_error, api_error_with, api_slot, check_optional_str, delete_in_api, found,
     is_not_found, no_sdk_retries, read_back, required,
 };
 use crate::aws::kit::{Clients, create_once, opt_str, req_str};
@@ -211,7 +211,6 @@ impl ResourceType for Deployment {
     }
 
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
-        let Call { aws, ctx } = c;
         let DeleteRequest { id, inputs, .. } = req;
         let api = req_str(inputs, "rest_api_id")?;
         // AWS refuses to delete a deployment a stage still serves (the local
@@ -224,9 +223,7 @@ impl ResourceType for Deployment {
             ))
             .with_hint("point those stages at another deployment (or delete them) first; a Stage that references the Deployment's id is updated before the old deployment is deleted"));
         }
-        let client = aws.apigateway(&ctx.region).await;
-        let what = format!("deleting deployment {id} of REST API {api}");
-        delete(ctx, Some(api), &what, || {
+        delete_in_api(c, "deployment", api, id, |client| {
             client
                 .delete_deployment()
                 .rest_api_id(api)

@@ -208,6 +208,26 @@ where
     mutate(ctx, api, || async { found(what, send().await).map(drop) }).await
 }
 
+/// Deletes the `noun` `id` of REST API `api` (a deployment, resource or
+/// stage) with `send`, given the service client; see [`delete`].
+pub(crate) async fn delete_in_api<T, E, R, F, Fut>(
+    c: Call<'_>,
+    noun: &str,
+    api: &str,
+    id: &str,
+    send: F,
+) -> Result<(), ProviderError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+    F: Fn(&aws_sdk_apigateway::Client) -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, R>>>,
+{
+    let client = api_client(c).await;
+    let what = format!("deleting {noun} {id} of REST API {api}");
+    delete(c.ctx, Some(api), &what, || send(&client)).await
+}
+
 /// Sends an Update* call with `ops` as a mutating call (see [`mutate`]);
 /// nothing when there is nothing to patch.
 pub(crate) async fn apply_patch<T, E, R, F, Fut>(

@@ -4,7 +4,7 @@
 //! interrupted create is found by.
 
 use super::{
-    api_client, api_error, api_error_if_exists, api_slot, delete, found, is_not_found,
+    api_client, api_error, api_error_if_exists, api_slot, delete_in_api, found, is_not_found,
     no_sdk_retries, read_back, required,
 };
 use crate::aws::kit::{Clients, create_once, req_str};
@@ -252,7 +252,6 @@ impl ResourceType for Resource {
     }
 
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
-        let Call { aws, ctx } = c;
         let DeleteRequest { id, inputs, .. } = req;
         let api = req_str(inputs, "rest_api_id")?;
         // Deleting a resource also deletes the resources below it, so a child
@@ -262,9 +261,7 @@ impl ResourceType for Resource {
         if get(c, api, id).await?.is_none() {
             return Ok(());
         }
-        let client = aws.apigateway(&ctx.region).await;
-        let what = format!("deleting resource {id} of REST API {api}");
-        delete(ctx, Some(api), &what, || {
+        delete_in_api(c, "resource", api, id, |client| {
             client
                 .delete_resource()
                 .rest_api_id(api)

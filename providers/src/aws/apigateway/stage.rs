@@ -4,9 +4,9 @@
 //! decides whether a stage found by name is this resource's.
 
 use super::{
-    account_id, api_client, api_error, apply_patch, check_optional_str, check_str_map, delete,
-    execute_api_arn, found, is_already_exists, map_patch, mutate_api, partition, patch, required,
-    sorted, str_map,
+    account_id, api_client, api_error, apply_patch, check_optional_str, check_str_map,
+    delete_in_api, execute_api_arn, found, is_already_exists, map_patch, mutate_api, partition,
+    patch, required, sorted, str_map,
 };
 use crate::aws::kit::{
     Clients, TOKEN_TAG, URN_TAG, caller_account_id, identity_tags, opt_str, req_str,
@@ -251,12 +251,9 @@ impl ResourceType for Stage {
     }
 
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
-        let Call { aws, ctx } = c;
         let DeleteRequest { id, .. } = req;
         let (api, name) = split_stage_id(id)?;
-        let client = aws.apigateway(&ctx.region).await;
-        let what = format!("deleting stage {name} of REST API {api}");
-        delete(ctx, Some(api), &what, || {
+        delete_in_api(c, "stage", api, name, |client| {
             client
                 .delete_stage()
                 .rest_api_id(api)
