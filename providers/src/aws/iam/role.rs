@@ -329,14 +329,6 @@ async fn fetch(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<RoleState
     }))
 }
 
-async fn fetch_retrying(
-    ctx: &OpContext,
-    iam: &aws_sdk_iam::Client,
-    name: &str,
-) -> Result<Option<RoleState>, ProviderError> {
-    call(ctx, || fetch(iam, name)).await
-}
-
 /// Makes the role's trust policy, description and policies match `inputs`,
 /// starting from `actual` (what IAM reports now).
 async fn reconcile(
@@ -539,7 +531,7 @@ impl ResourceType for Role {
         let roles = Roles { iam: &iam, create };
         let actual = match create_or_adopt(ctx, &roles, &name).await? {
             Outcome::Adopted(actual) => actual,
-            Outcome::Created(()) => fetch_retrying(ctx, &iam, &name).await?.ok_or_else(|| {
+            Outcome::Created(()) => call(ctx, || fetch(&iam, &name)).await?.ok_or_else(|| {
                 ProviderError::transient(format!(
                     "role {name} was created but IAM does not return it yet"
                 ))
@@ -575,7 +567,7 @@ impl ResourceType for Role {
         let Call { aws, ctx } = c;
         let UpdateRequest { id, new_inputs, .. } = req;
         let iam = aws.iam().await;
-        let Some(actual) = fetch_retrying(ctx, &iam, id).await? else {
+        let Some(actual) = call(ctx, || fetch(&iam, id)).await? else {
             return Err(
                 ProviderError::permanent(format!("role {id} does not exist any more"))
                     .with_hint("run `refresh` so Meridian notices, then `up` creates it again"),
@@ -589,7 +581,7 @@ impl ResourceType for Role {
         let Call { aws, ctx } = c;
         let DeleteRequest { id, .. } = req;
         let iam = aws.iam().await;
-        let Some(actual) = fetch_retrying(ctx, &iam, id).await? else {
+        let Some(actual) = call(ctx, || fetch(&iam, id)).await? else {
             return Ok(());
         };
         // IAM refuses to delete a role that still has policies.
@@ -658,7 +650,7 @@ impl Managed for Roles<'_> {
     }
 
     async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<RoleState>, ProviderError> {
-        fetch_retrying(ctx, self.iam, name).await
+        call(ctx, || fetch(self.iam, name)).await
     }
 
     fn urn_tag(&self, role: &RoleState) -> Option<String> {

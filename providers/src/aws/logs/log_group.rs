@@ -135,14 +135,6 @@ async fn fetch(
     }))
 }
 
-async fn fetch_retrying(
-    ctx: &OpContext,
-    logs: &aws_sdk_cloudwatchlogs::Client,
-    name: &str,
-) -> Result<Option<GroupState>, ProviderError> {
-    call(ctx, || fetch(logs, name)).await
-}
-
 /// Sets or removes the retention policy so it is `desired`.
 async fn set_retention(
     ctx: &OpContext,
@@ -207,7 +199,7 @@ impl ResourceType for LogGroup {
         let name = req_str(inputs, "log_group_name")?;
         let actual = match create_or_adopt(ctx, &Group(&logs), name).await? {
             Outcome::Adopted(actual) => actual,
-            Outcome::Created(()) => fetch_retrying(ctx, &logs, name).await?.ok_or_else(|| {
+            Outcome::Created(()) => call(ctx, || fetch(&logs, name)).await?.ok_or_else(|| {
                 ProviderError::transient(format!(
                     "log group {name} was created but is not listed yet"
                 ))
@@ -242,7 +234,7 @@ impl ResourceType for LogGroup {
         let Call { aws, ctx } = c;
         let UpdateRequest { id, new_inputs, .. } = req;
         let logs = aws.logs(&ctx.region).await;
-        let Some(actual) = fetch_retrying(ctx, &logs, id).await? else {
+        let Some(actual) = call(ctx, || fetch(&logs, id)).await? else {
             return Err(ProviderError::permanent(format!(
                 "log group {id} does not exist any more"
             ))
@@ -292,7 +284,7 @@ impl Managed for Group<'_> {
     }
 
     async fn find(&self, ctx: &OpContext, name: &str) -> Result<Option<GroupState>, ProviderError> {
-        fetch_retrying(ctx, self.0, name).await
+        call(ctx, || fetch(self.0, name)).await
     }
 
     fn urn_tag(&self, group: &GroupState) -> Option<String> {
