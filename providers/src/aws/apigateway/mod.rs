@@ -210,17 +210,16 @@ where
 
 /// Deletes the `noun` `id` of REST API `api` (a deployment, resource or
 /// stage) with `send`, given the service client; see [`delete`].
-pub(crate) async fn delete_in_api<T, E, R, F, Fut>(
+pub(crate) async fn delete_in_api<T, E, R, Fut>(
     c: Call<'_>,
     noun: &str,
     api: &str,
     id: &str,
-    send: F,
+    send: impl Fn(&aws_sdk_apigateway::Client) -> Fut,
 ) -> Result<(), ProviderError>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
-    F: Fn(&aws_sdk_apigateway::Client) -> Fut,
     Fut: Future<Output = Result<T, SdkError<E, R>>>,
 {
     let client = api_client(c).await;
