@@ -7,14 +7,13 @@ use super::{
     api_client, api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or,
     with_defaults,
 };
-use crate::aws::kit::{Clients, opt_str};
+use crate::aws::kit::opt_str;
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
 use aws_sdk_apigateway::types::IntegrationType;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
 };
 use serde_json::{Value, json};
 
@@ -125,7 +124,7 @@ async fn get(
 }
 
 /// PutIntegration: creates the integration or overwrites the one there.
-async fn put(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Value, ProviderError> {
+async fn put(c: Call<'_>, inputs: &Value) -> Result<Value, ProviderError> {
     let inputs = normalized(inputs);
     let key = MethodKey::from_inputs(&inputs)?;
     let MethodKey {
@@ -134,8 +133,8 @@ async fn put(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Value, Pr
         http_method,
     } = key;
     let kind = str_or(&inputs, "type", "AWS_PROXY");
-    let client = aws.apigateway(&ctx.region).await;
-    mutate_api(ctx, api, || {
+    let client = api_client(c).await;
+    mutate_api(c.ctx, api, || {
         let mut request = client
             .put_integration()
             .rest_api_id(api)
@@ -161,7 +160,7 @@ async fn put(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Value, Pr
         }
     })
     .await?;
-    let out = get(Call { aws, ctx }, key).await?.ok_or_else(|| {
+    let out = get(c, key).await?.ok_or_else(|| {
         ProviderError::unknown(format!(
             "{} was put but cannot be read back",
             integration_name(key)
@@ -217,8 +216,7 @@ impl ResourceType for Integration {
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
-        let Call { aws, ctx } = c;
-        let outputs = put(aws, ctx, inputs).await?;
+        let outputs = put(c, inputs).await?;
         let id = outputs["id"].as_str().unwrap_or_default().to_string();
         Ok(Created { id, outputs })
     }
@@ -233,9 +231,7 @@ impl ResourceType for Integration {
     }
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
-        let Call { aws, ctx } = c;
-        let UpdateRequest { new_inputs, .. } = req;
-        put(aws, ctx, new_inputs).await
+        put(c, req.new_inputs).await
     }
 
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
