@@ -186,19 +186,7 @@ async fn check_roles(account: &TestAccount, regions: &[&str]) {
                 .iter()
                 .map(|a| a.as_str().unwrap())
                 .collect();
-            assert_eq!(
-                actions,
-                vec![
-                    "dynamodb:BatchGetItem",
-                    "dynamodb:ConditionCheckItem",
-                    "dynamodb:DescribeTable",
-                    "dynamodb:GetItem",
-                    "dynamodb:GetRecords",
-                    "dynamodb:GetShardIterator",
-                    "dynamodb:Query",
-                    "dynamodb:Scan"
-                ]
-            );
+            assert_eq!(actions, meridian::dsl::aws::iam::TABLE_READ_ACTIONS);
             let resource = st["Resource"][0].as_str().unwrap().to_string();
             let region = resource.split(':').nth(3).unwrap().to_string();
             assert_eq!(

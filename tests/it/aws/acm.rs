@@ -105,11 +105,7 @@ async fn certificate_create_read_drift_and_delete() {
         .expect("found");
     assert_eq!(read.inputs, Some(inputs.clone()));
     assert_eq!(read.outputs, created.outputs);
-    let found = e
-        .read(&c, CERT, None, &inputs, None)
-        .await
-        .expect("found by token");
-    assert_eq!(found.id, arn);
+    e.assert_found_by_identity(&c, CERT, &arn, &inputs).await;
     assert!(
         e.read(
             &e.ctx_in(CERT, "other", "us-east-1"),
@@ -125,15 +121,15 @@ async fn certificate_create_read_drift_and_delete() {
     // Diffs: spelling is no change; every input replaces.
     let same = json!({"domain_name": "API.example.com.", "validation_zone_id": zone_id,
         "subject_alternative_names": ["*.api.example.com"]});
-    assert!(e.provider.diff(CERT, &inputs, &same).changes.is_empty());
+    e.assert_no_changes(CERT, &inputs, &same);
     let mut no_san = inputs.clone();
     no_san
         .as_object_mut()
         .map(|o| o.remove("subject_alternative_names"));
-    assert!(e.provider.diff(CERT, &inputs, &no_san).replaces());
+    e.assert_replaces(CERT, &inputs, &no_san);
     let mut other_zone = inputs.clone();
     other_zone["validation_zone_id"] = json!("ZOTHER");
-    assert!(e.provider.diff(CERT, &inputs, &other_zone).replaces());
+    e.assert_replaces(CERT, &inputs, &other_zone);
 
     // Drift in the zone: the validation CNAME deleted by hand. An update
     // (same inputs) puts it back.

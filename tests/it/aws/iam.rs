@@ -139,7 +139,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     // Read by identity (no id): the generated name and the URN tag find it.
     let read = e.assert_read_back_clean(&c, ROLE, &name, &inputs).await;
     assert_eq!(read.outputs, created.outputs);
-    assert!(e.provider.diff(ROLE, &inputs, &inputs).changes.is_empty());
+    e.assert_no_changes(ROLE, &inputs, &inputs);
 
     // Update in place: trust, description, inline (change one, add one, keep
     // none of the old), attachments (detach one, attach another).

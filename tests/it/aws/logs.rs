@@ -54,12 +54,7 @@ async fn log_group_lifecycle() {
     let read = e.found(&c, LOG_GROUP, "log-group", &inputs).await;
     assert_eq!(read.outputs, created.outputs);
     assert_eq!(read.inputs.as_ref(), Some(&inputs));
-    assert!(
-        e.provider
-            .diff(LOG_GROUP, &inputs, &inputs)
-            .changes
-            .is_empty()
-    );
+    e.assert_no_changes(LOG_GROUP, &inputs, &inputs);
     let found = e
         .read(&c, LOG_GROUP, None, &inputs, None)
         .await

@@ -64,11 +64,8 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
         .expect("found");
     assert_eq!(by_id.outputs, *out);
     assert_eq!(by_id.inputs, Some(inputs.clone()));
-    let by_identity = e
-        .read(&c, ZONE, None, &inputs, None)
-        .await
-        .expect("found by caller reference");
-    assert_eq!(by_identity.id, created.id);
+    e.assert_found_by_identity(&c, ZONE, &created.id, &inputs)
+        .await;
     // Another step's identity does not find it.
     let other = e.ctx(ZONE, "other-zone");
     assert!(e.read(&other, ZONE, None, &inputs, None).await.is_none());
@@ -76,15 +73,11 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
     // Diffs: the same inputs (spelled differently) are no change; a new
     // name replaces; a new comment is in place.
     let same = json!({"zone_name": "API.example.com.", "comment": "first"});
-    assert!(e.provider.diff(ZONE, &inputs, &same).changes.is_empty());
-    assert!(
-        e.provider
-            .diff(
-                ZONE,
-                &inputs,
-                &json!({"zone_name": "www.example.com", "comment": "first"})
-            )
-            .replaces()
+    e.assert_no_changes(ZONE, &inputs, &same);
+    e.assert_replaces(
+        ZONE,
+        &inputs,
+        &json!({"zone_name": "www.example.com", "comment": "first"}),
     );
     let updated_inputs = json!({"zone_name": "api.example.com", "comment": "second"});
     let d = e.provider.diff(ZONE, &inputs, &updated_inputs);
@@ -362,27 +355,19 @@ async fn record_create_read_update_drift_and_delete() {
         .await
         .expect("found");
     assert_eq!(read.inputs, Some(inputs.clone()));
-    let adopted = e
-        .read(&c, RECORD, None, &inputs, None)
-        .await
-        .expect("found by identity");
-    assert_eq!(adopted.id, created.id);
+    e.assert_found_by_identity(&c, RECORD, &created.id, &inputs)
+        .await;
 
     // No-op and replacement diffs.
     let reordered = json!({"zone_id": zone_id, "name": "WWW.rec.example.com.", "type": "A",
         "values": ["192.0.2.2", "192.0.2.1"], "ttl": 60});
-    assert!(
-        e.provider
-            .diff(RECORD, &inputs, &reordered)
-            .changes
-            .is_empty()
-    );
+    e.assert_no_changes(RECORD, &inputs, &reordered);
     let mut as_aaaa = inputs.clone();
     as_aaaa["type"] = json!("AAAA");
-    assert!(e.provider.diff(RECORD, &inputs, &as_aaaa).replaces());
+    e.assert_replaces(RECORD, &inputs, &as_aaaa);
     let mut other_zone = inputs.clone();
     other_zone["zone_id"] = json!("ZOTHER");
-    assert!(e.provider.diff(RECORD, &inputs, &other_zone).replaces());
+    e.assert_replaces(RECORD, &inputs, &other_zone);
 
     // Update values and TTL in place.
     let updated = json!({"zone_id": zone_id, "name": "www.rec.example.com", "type": "A",

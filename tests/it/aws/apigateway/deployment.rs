@@ -47,19 +47,10 @@ async fn deployment_and_stage_lifecycle() {
         .await;
     e.assert_not_found_by_another(&c_dep, DEPLOYMENT, &dep_in)
         .await;
-    assert!(
-        e.provider
-            .diff(DEPLOYMENT, &dep_in, &dep_in)
-            .changes
-            .is_empty()
-    );
+    e.assert_no_changes(DEPLOYMENT, &dep_in, &dep_in);
     let mut new_triggers = dep_in.clone();
     new_triggers["triggers"] = json!({"content": [api.get.1]});
-    assert!(
-        e.provider
-            .diff(DEPLOYMENT, &dep_in, &new_triggers)
-            .replaces()
-    );
+    e.assert_replaces(DEPLOYMENT, &dep_in, &new_triggers);
 
     // The stage serving it.
     let c_stage = e.ctx(STAGE, "prod");
@@ -111,7 +102,7 @@ async fn deployment_and_stage_lifecycle() {
     );
     let mut renamed = stage_in2.clone();
     renamed["stage_name"] = json!("live");
-    assert!(e.provider.diff(STAGE, &stage_in2, &renamed).replaces());
+    e.assert_replaces(STAGE, &stage_in2, &renamed);
 
     // The deployment cannot go while the stage serves it: refused, naming
     // the stage (AWS refuses too; the emulator would not).
@@ -178,12 +169,7 @@ async fn a_deployment_of_an_api_without_methods_fails_with_a_hint() {
         )
         .await;
     assert!(err.message.contains("doesn't contain any methods"), "{err}");
-    assert!(
-        err.hint
-            .as_deref()
-            .is_some_and(|h| h.contains("after the methods")),
-        "{err}"
-    );
+    assert_hint(&err, "after the methods");
 }
 
 // ---------------------------------------------------------------- The whole chain

@@ -162,12 +162,7 @@ async fn base_path_mapping_create_read_adopt_update_replace_drift_and_delete() {
     assert_eq!(id, "api.example.com/v1");
     assert_eq!(out["url"], json!("https://api.example.com/v1"));
     e.assert_read_back(&c, MAPPING, &id, &inputs, &out).await;
-    assert!(
-        e.provider
-            .diff(MAPPING, &inputs, &inputs)
-            .changes
-            .is_empty()
-    );
+    e.assert_no_changes(MAPPING, &inputs, &inputs);
 
     // Another stage is patched in place; another base path replaces.
     let beta = json!({"domain_name": "api.example.com", "rest_api_id": api.id, "stage": "beta", "base_path": "v1"});
@@ -186,7 +181,7 @@ async fn base_path_mapping_create_read_adopt_update_replace_drift_and_delete() {
     assert_eq!(m.stage(), Some("beta"));
     let mut v2 = beta.clone();
     v2["base_path"] = json!("v2");
-    assert!(e.provider.diff(MAPPING, &beta, &v2).replaces());
+    e.assert_replaces(MAPPING, &beta, &v2);
 
     // Drift: pointed back at prod behind Meridian's back.
     e.apigw()
