@@ -3,7 +3,7 @@
 //! with a replica, read by name, add and remove replicas (each waited for),
 //! drift, adoption rules and delete. Checked with the SDK in every region.
 
-use crate::support::provider::{HOME, Harness, recording};
+use crate::support::provider::{HOME, Harness, assert_message, recording};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, DeleteReplicationGroupMemberAction, KeySchemaElement,
     KeyType, ReplicationGroupUpdate, ScalarAttributeType, Tag,
@@ -327,7 +327,7 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
     let inputs = json!({"table_name": "taken", "partition_key": {"name": "id", "type": "S"}});
     assert!(e.read(&c, TABLE, None, &inputs, None).await.is_none());
     let err = e.create_err(&c, TABLE, &inputs).await;
-    assert!(err.message.contains("not managed by"), "{err}");
+    assert_message(&err, "not managed by");
 
     // A table our create made before a crash (it carries our URN) is adopted,
     // and the create carries on with the replicas.

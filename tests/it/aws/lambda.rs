@@ -6,7 +6,7 @@
 //! assume, delete. Permissions: create, no duplicate on re-apply, update by
 //! remove+add, drift, delete. Checked with the SDK.
 
-use crate::support::provider::{Harness, assert_hint, recording};
+use crate::support::provider::{Harness, assert_hint, assert_message, recording};
 use meridian_dsl::aws::lambda::Code;
 use meridian_engine::Provider;
 use serde_json::{Value, json};
@@ -225,7 +225,7 @@ async fn a_source_changed_after_the_plan_is_not_uploaded() {
     let err = e
         .create_err(&e.ctx(FUNCTION, "late"), FUNCTION, &planned)
         .await;
-    assert!(err.message.contains("changed after the plan"), "{err}");
+    assert_message(&err, "changed after the plan");
     assert!(sdk_function_names(&e).await.is_empty());
 }
 
@@ -358,7 +358,7 @@ async fn a_role_lambda_cannot_assume_is_retried_then_reported() {
     let (c, seen) = recording(e.ctx(FUNCTION, "no-role"));
     let started = std::time::Instant::now();
     let err = e.create_err(&c, FUNCTION, &inputs).await;
-    assert!(err.message.contains("cannot be assumed by Lambda"), "{err}");
+    assert_message(&err, "cannot be assumed by Lambda");
     assert_hint(&err, "IAM is eventually consistent");
     // Retried (1 s, then 2 s) within the short loopback budget.
     let seen = seen.lock().expect("lock").clone();

@@ -341,6 +341,12 @@ pub fn read_req<'a>(
     }
 }
 
+/// `err`'s message contains `needle`.
+#[track_caller]
+pub fn assert_message(err: &meridian_engine::ProviderError, needle: &str) {
+    assert!(err.message.contains(needle), "{err}");
+}
+
 /// `err` carries a hint that contains `needle`.
 #[track_caller]
 pub fn assert_hint(err: &meridian_engine::ProviderError, needle: &str) {

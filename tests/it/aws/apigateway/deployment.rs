@@ -111,7 +111,7 @@ async fn deployment_and_stage_lifecycle() {
         .delete(&c_dep, DEPLOYMENT, &dep, &dep_in, &dep_out)
         .await
         .expect_err("in use");
-    assert!(err.message.contains("prod"), "{err}");
+    assert_message(&err, "prod");
 
     // Drift: the stage moved to another deployment behind Meridian's back.
     let other = e
@@ -168,7 +168,7 @@ async fn a_deployment_of_an_api_without_methods_fails_with_a_hint() {
             &json!({"rest_api_id": api}),
         )
         .await;
-    assert!(err.message.contains("doesn't contain any methods"), "{err}");
+    assert_message(&err, "doesn't contain any methods");
     assert_hint(&err, "after the methods");
 }
 

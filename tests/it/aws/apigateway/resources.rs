@@ -85,7 +85,7 @@ async fn resource_tree_create_read_adopt_replace_drift_and_delete() {
     let err = e
         .create_err(&e.ctx(RESOURCE, "dup"), RESOURCE, &item_in)
         .await;
-    assert!(err.message.contains("/object/{id}"), "{err}");
+    assert_message(&err, "/object/{id}");
 
     // Drift: deleted behind Meridian's back.
     e.apigw()
@@ -151,7 +151,7 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
     // A method that exists already is refused (AWS: conflict; the emulator
     // would overwrite it).
     let err = e.create_err(&e.ctx(METHOD, "dup"), METHOD, &inputs).await;
-    assert!(err.message.contains("already exists"), "{err}");
+    assert_message(&err, "already exists");
 
     // Drift: re-put with IAM authorization behind Meridian's back.
     e.apigw()
