@@ -59,6 +59,20 @@ fn plan_of(steps: Vec<Step>) -> Plan {
 }
 
 /// A small stack in two regions with one step of every kind.
+/// `plan` rendered without colour (what the snapshots hold).
+fn plain(plan: &Plan, view: PlanView, verb: &str) -> String {
+    render::plan_text(plan, Style::plain(), view, verb)
+}
+
+const DIFF: PlanView = PlanView {
+    diff: true,
+    tree: false,
+};
+const TREE: PlanView = PlanView {
+    diff: false,
+    tree: true,
+};
+
 fn mixed_plan() -> Plan {
     let mut zone_lookup = step("parent", "aws:route53:ZoneLookup", "us-east-1", Op::Read);
     zone_lookup.inputs = Some(json!({"name": "example.com"}));
@@ -137,24 +151,20 @@ fn mixed_plan() -> Plan {
 
 #[test]
 fn plan_lists_steps_by_region_with_symbols_changes_and_a_summary() {
-    let text = render::plan_text(&mixed_plan(), Style::plain(), PlanView::default(), "up");
+    let text = plain(&mixed_plan(), PlanView::default(), "up");
     insta::assert_snapshot!(text);
 }
 
 #[test]
 fn plan_shows_unknown_values_as_computed() {
-    let text = render::plan_text(&mixed_plan(), Style::plain(), PlanView::default(), "up");
+    let text = plain(&mixed_plan(), PlanView::default(), "up");
     assert!(text.contains("role_arn: \"arn:aws:iam::123:role/old\" => (computed)"));
     assert!(!text.contains(UNKNOWN));
 }
 
 #[test]
 fn diff_shows_every_property_and_unchanged_resources() {
-    let view = PlanView {
-        diff: true,
-        tree: false,
-    };
-    let text = render::plan_text(&mixed_plan(), Style::plain(), view, "preview");
+    let text = plain(&mixed_plan(), DIFF, "preview");
     insta::assert_snapshot!(text);
 }
 
@@ -162,12 +172,7 @@ fn diff_shows_every_property_and_unchanged_resources() {
 fn a_plan_without_changes_says_so() {
     let mut zone = step("zone", "aws:route53:Zone", "us-east-1", Op::Same);
     zone.inputs = Some(json!({"name": "api.example.com"}));
-    let text = render::plan_text(
-        &plan_of(vec![zone]),
-        Style::plain(),
-        PlanView::default(),
-        "preview",
-    );
+    let text = plain(&plan_of(vec![zone]), PlanView::default(), "preview");
     insta::assert_snapshot!(text);
 }
 
@@ -187,12 +192,7 @@ fn a_changed_policy_is_shown_as_a_line_diff() {
         json!(new.to_string()),
         false,
     )];
-    let text = render::plan_text(
-        &plan_of(vec![role]),
-        Style::plain(),
-        PlanView::default(),
-        "up",
-    );
+    let text = plain(&plan_of(vec![role]), PlanView::default(), "up");
     insta::assert_snapshot!(text);
 }
 
@@ -205,12 +205,7 @@ fn a_changed_long_hash_shows_old_and_new_on_lines_of_their_own() {
         json!({"path": "handler.zip", "sha256": "b".repeat(64)}),
         false,
     )];
-    let text = render::plan_text(
-        &plan_of(vec![func]),
-        Style::plain(),
-        PlanView::default(),
-        "up",
-    );
+    let text = plain(&plan_of(vec![func]), PlanView::default(), "up");
     insta::assert_snapshot!(text);
 }
 
@@ -239,11 +234,7 @@ fn chain_plan() -> Plan {
 
 #[test]
 fn tree_nests_each_resource_under_its_latest_dependency() {
-    let view = PlanView {
-        diff: false,
-        tree: true,
-    };
-    let text = render::plan_text(&chain_plan(), Style::plain(), view, "up");
+    let text = plain(&chain_plan(), TREE, "up");
     insta::assert_snapshot!(text);
 }
 
@@ -259,7 +250,7 @@ fn plain_style_writes_no_escape_codes() {
         diff: true,
         tree: true,
     };
-    let text = render::plan_text(&mixed_plan(), Style::plain(), view, "up");
+    let text = plain(&mixed_plan(), view, "up");
     assert!(!text.contains('\x1b'), "{text}");
 }
 

@@ -21,7 +21,8 @@ pub use sled_store::{SledBackend, SledState};
 pub const FORMAT_VERSION: u32 = 1;
 
 /// What is stored for one cloud resource that Meridian manages (or looks up).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `Default` is an empty record with every flag off (fixtures fill in the rest).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResourceRecord {
     /// Stable identity: `urn:meridian:<stack>::<type>::<name>`.
     pub urn: String,

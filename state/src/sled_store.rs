@@ -611,12 +611,7 @@ mod tests {
             id: "id-1".into(),
             inputs: serde_json::json!({"a": 1}),
             outputs: serde_json::json!({"b": 2}),
-            dependencies: vec![],
-            protect: false,
-            retain_on_delete: false,
-            pending_delete: false,
-            data_source: false,
-            snapshot: false,
+            ..Default::default()
         }
     }
 

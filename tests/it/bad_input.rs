@@ -61,146 +61,104 @@ fn case(what: &'static str, args: &[&str], setup: Setup, code: i32, message: &st
     }
 }
 
+/// `up --yes` with one bad `--config` value on a valid state: exit 1 with
+/// `message`.
+fn bad_config(what: &'static str, config: &str, message: &str) -> Case {
+    case(
+        what,
+        &["up", "--yes", "--config", config],
+        Setup::ValidState,
+        1,
+        message,
+    )
+}
+
 fn catalogue() -> Vec<Case> {
     use Setup::*;
     let long_table = format!("table_name={}", "t".repeat(256));
     let long_label = format!("domain={}.example.com", "a".repeat(64));
     vec![
         // Config values.
-        case(
+        bad_config(
             "unknown region",
-            &["up", "--yes", "--config", "regions=us-east-1,mars-west-1"],
-            ValidState,
-            1,
+            "regions=us-east-1,mars-west-1",
             "--config regions: unknown AWS region \"mars-west-1\"",
         ),
-        case(
+        bad_config(
             "malformed region",
-            &["up", "--yes", "--config", "regions=US_EAST_1"],
-            ValidState,
-            1,
+            "regions=US_EAST_1",
             "is not a region name",
         ),
-        case(
+        bad_config(
             "a region twice",
-            &[
-                "up",
-                "--yes",
-                "--config",
-                "regions=us-east-1,eu-west-1,us-east-1",
-            ],
-            ValidState,
-            1,
+            "regions=us-east-1,eu-west-1,us-east-1",
             "names us-east-1 twice",
         ),
-        case(
-            "no region",
-            &["up", "--yes", "--config", "regions="],
-            ValidState,
-            1,
-            "must name at least one region",
-        ),
-        case(
+        bad_config("no region", "regions=", "must name at least one region"),
+        bad_config(
             "empty domain",
-            &["up", "--yes", "--config", "domain="],
-            ValidState,
-            1,
+            "domain=",
             "--config domain: must not be empty",
         ),
-        case(
+        bad_config(
             "domain outside the parent zone",
-            &["up", "--yes", "--config", "domain=api.example.org"],
-            ValidState,
-            1,
+            "domain=api.example.org",
             "is not inside the parent zone example.com",
         ),
-        case(
+        bad_config(
             "domain equal to the parent zone",
-            &["up", "--yes", "--config", "domain=example.com"],
-            ValidState,
-            1,
+            "domain=example.com",
             "is not inside the parent zone",
         ),
-        case(
+        bad_config(
             "domain with an invalid character",
-            &["up", "--yes", "--config", "domain=api_v1.example.com"],
-            ValidState,
-            1,
+            "domain=api_v1.example.com",
             "is not a valid DNS name",
         ),
-        case(
+        bad_config(
             "domain label longer than 63",
-            &["up", "--yes", "--config", &long_label],
-            ValidState,
-            1,
+            &long_label,
             "is not a valid DNS name",
         ),
-        case(
+        bad_config(
             "domain not fully qualified",
-            &["up", "--yes", "--config", "domain=localhost"],
-            ValidState,
-            1,
+            "domain=localhost",
             "is not a fully qualified DNS name",
         ),
-        case(
+        bad_config(
             "empty parent zone",
-            &["up", "--yes", "--config", "parent_zone="],
-            ValidState,
-            1,
+            "parent_zone=",
             "--config parent_zone: must not be empty",
         ),
-        case(
+        bad_config(
             "table name too short",
-            &["up", "--yes", "--config", "table_name=ab"],
-            ValidState,
-            1,
+            "table_name=ab",
             "a table name has 3 to 255",
         ),
-        case(
-            "table name too long",
-            &["up", "--yes", "--config", &long_table],
-            ValidState,
-            1,
-            "is 256 characters long",
-        ),
-        case(
+        bad_config("table name too long", &long_table, "is 256 characters long"),
+        bad_config(
             "table name with a space",
-            &["up", "--yes", "--config", "table_name=my table"],
-            ValidState,
-            1,
+            "table_name=my table",
             "contains ' '",
         ),
-        case(
+        bad_config(
             "retention CloudWatch Logs does not allow",
-            &["up", "--yes", "--config", "log_retention_days=45"],
-            ValidState,
-            1,
+            "log_retention_days=45",
             "log_retention_days=45 is not a retention CloudWatch Logs accepts",
         ),
-        case(
+        bad_config(
             "retention that is not a number",
-            &["up", "--yes", "--config", "log_retention_days=forever"],
-            ValidState,
-            1,
+            "log_retention_days=forever",
             "is not a number of days",
         ),
-        case(
+        bad_config(
             "protection flag that is not a boolean",
-            &["up", "--yes", "--config", "protect_table=maybe"],
-            ValidState,
-            1,
+            "protect_table=maybe",
             "must be true or false",
         ),
-        case(
+        bad_config(
             "missing handler directory",
-            &[
-                "up",
-                "--yes",
-                "--config",
-                "handler_dir=/nonexistent/handler",
-            ],
-            ValidState,
-            1,
+            "handler_dir=/nonexistent/handler",
             "--config handler_dir",
         ),
         case(

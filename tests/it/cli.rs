@@ -32,37 +32,33 @@ fn up_without_yes_and_without_a_terminal_fails_before_touching_state() {
     let dir = tempfile::tempdir().unwrap();
     let r = run_args(dir.path(), &with(&["up"], SMALL));
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("pass --yes"), "{}", r.stderr);
+    r.assert_stderr_has("pass --yes");
     assert!(!dir.path().join(".meridian").exists(), "state was created");
 }
 
 #[test]
 fn unknown_flag_and_bad_config_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let r = synthetic(dir.path(), &["preview", "--frobnicate"]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("--frobnicate"), "{}", r.stderr);
-    let r = synthetic(dir.path(), &["preview", "--config", "novalue"]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("not key=value"), "{}", r.stderr);
-    let r = synthetic(dir.path(), &["preview", "--config", "colour=blue"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("unknown --config key(s): colour"),
-        "{}",
-        r.stderr
-    );
-    let r = synthetic(dir.path(), &["preview", "--config", "resources=lots"]);
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .contains("resources=\"lots\" is not a valid number"),
-        "{}",
-        r.stderr
-    );
-    let r = synthetic(dir.path(), &["preview", "--stack", "no/slash"]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("invalid stack name"), "{}", r.stderr);
+    let cases: [(&[&str], i32, &str); 5] = [
+        (&["preview", "--frobnicate"], 2, "--frobnicate"),
+        (&["preview", "--config", "novalue"], 2, "not key=value"),
+        (
+            &["preview", "--config", "colour=blue"],
+            2,
+            "unknown --config key(s): colour",
+        ),
+        (
+            &["preview", "--config", "resources=lots"],
+            1,
+            "resources=\"lots\" is not a valid number",
+        ),
+        (&["preview", "--stack", "no/slash"], 2, "invalid stack name"),
+    ];
+    for (args, code, needle) in cases {
+        let r = synthetic(dir.path(), args);
+        assert_eq!(r.code, code, "{args:?}");
+        r.assert_stderr_has(needle);
+    }
 }
 
 #[test]

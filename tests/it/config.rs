@@ -36,11 +36,7 @@ fn every_config_verb_round_trips_in_text_and_json() {
     );
 
     let r = ok(d, &["config", "set", "resources", "12"]);
-    assert!(
-        r.stderr.contains(&format!("Saved resources in {FILE}")),
-        "{}",
-        r.stderr
-    );
+    r.assert_stderr_has(&format!("Saved resources in {FILE}"));
     let doc = json(&ok(d, &["config", "set", "layers", "3", "--json"]));
     assert_eq!(doc["ok"], true);
     assert_eq!(
@@ -72,12 +68,12 @@ fn every_config_verb_round_trips_in_text_and_json() {
     assert_eq!(saved["config"]["resources"], "12");
 
     let r = ok(d, &["config", "rm", "layers"]);
-    assert!(r.stderr.contains("Removed layers"), "{}", r.stderr);
+    r.assert_stderr_has("Removed layers");
     let doc = json(&ok(d, &["config", "rm", "resources", "--json"]));
     assert_eq!((&doc["ok"], &doc["value"]), (&true.into(), &Value::Null));
     let r = synthetic(d, &["config", "get", "layers"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("layers is not set"), "{}", r.stderr);
+    r.assert_stderr_has("layers is not set");
     let r = synthetic(d, &["config", "rm", "layers", "--json"]);
     assert_eq!(r.code, 1);
     assert!(json(&r)["error"].as_str().unwrap().contains("is not set"));
@@ -98,23 +94,14 @@ fn config_set_refuses_unknown_keys_and_bad_values_naming_what_is_known() {
     let d = dir.path();
     let r = synthetic(d, &["config", "set", "colour", "blue"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("does not read \"colour\""),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("it reads: fan_in, latency_model, latency_ms, layers"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("namespaced keys"), "{}", r.stderr);
+    r.assert_stderr_has("does not read \"colour\"");
+    r.assert_stderr_has("it reads: fan_in, latency_model, latency_ms, layers");
+    r.assert_stderr_has("namespaced keys");
     let r = synthetic(d, &["config", "set", "aws:region", "eu-west-1"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     let r = synthetic(d, &["config", "set", "resources", "lots"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("resources"), "{}", r.stderr);
+    r.assert_stderr_has("resources");
     assert!(!d.join(FILE).exists(), "nothing saved");
     let r = synthetic(
         d,
@@ -150,13 +137,9 @@ fn up_saves_its_config_so_a_plain_preview_plans_no_changes() {
         d,
         &[&["up", "--yes"][..], &base, &["--config", "version=2"]].concat(),
     );
-    assert!(
-        r.stderr.contains(&format!(
-            "saved --config layers, resources, version to {FILE}"
-        )),
-        "{}",
-        r.stderr
-    );
+    r.assert_stderr_has(&format!(
+        "saved --config layers, resources, version to {FILE}"
+    ));
     assert_eq!(ok(d, &["config", "get", "version"]).stdout, "2\n");
     let r = ok(d, &["preview", "--expect-no-changes"]);
     assert!(r.stdout.contains("No changes."), "{}", r.stdout);
@@ -206,20 +189,11 @@ fn config_file_overrides_the_default_name() {
     // Another stack's (or program's) file is refused.
     let r = synthetic(d, &["preview", "--stack", "prod", "--config-file", file]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("not of program \"synthetic\", stack \"prod\""),
-        "{}",
-        r.stderr
-    );
+    r.assert_stderr_has("not of program \"synthetic\", stack \"prod\"");
     std::fs::write(d.join("bad.json"), "not json").unwrap();
     let r = synthetic(d, &["config", "list", "--config-file", "bad.json"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("is not a Meridian configuration file"),
-        "{}",
-        r.stderr
-    );
+    r.assert_stderr_has("is not a Meridian configuration file");
 }
 
 #[cfg(unix)]
@@ -257,13 +231,8 @@ fn the_state_directory_is_private_and_an_open_one_is_tightened() {
     std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(state.join("db"), std::fs::Permissions::from_mode(0o644)).unwrap();
     let r = ok(d, &["preview"]);
-    assert!(
-        r.stderr
-            .contains("note: tightened the permissions of the state directory"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("was 0755"), "{}", r.stderr);
+    r.assert_stderr_has("note: tightened the permissions of the state directory");
+    r.assert_stderr_has("was 0755");
     assert_eq!((mode(&state), mode(&state.join("db"))), (0o700, 0o600));
     let r = ok(d, &["preview"]);
     assert!(!r.stderr.contains("tightened"), "{}", r.stderr);

@@ -4,7 +4,8 @@
 //! the table).
 
 use crate::support::cli::{self, Run, command, example};
-use crate::support::inventory::{DOMAIN, Inventory, REGIONS};
+use crate::support::inventory::{self, DOMAIN, Inventory, REGIONS};
+use crate::support::provider::decode_policy_document;
 use crate::support::zone;
 use meridian_testkit::{TestAccount, TestCloud};
 use std::collections::BTreeMap;
@@ -177,8 +178,7 @@ async fn check_roles(account: &TestAccount, regions: &[&str]) {
                 .send()
                 .await
                 .unwrap();
-            let text = urlencoding_decode(doc.policy_document());
-            let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let doc = decode_policy_document(doc.policy_document()).expect("policy JSON");
             let st = &doc["Statement"][0];
             let actions: Vec<&str> = st["Action"]
                 .as_array()
@@ -186,19 +186,7 @@ async fn check_roles(account: &TestAccount, regions: &[&str]) {
                 .iter()
                 .map(|a| a.as_str().unwrap())
                 .collect();
-            assert_eq!(
-                actions,
-                vec![
-                    "dynamodb:BatchGetItem",
-                    "dynamodb:ConditionCheckItem",
-                    "dynamodb:DescribeTable",
-                    "dynamodb:GetItem",
-                    "dynamodb:GetRecords",
-                    "dynamodb:GetShardIterator",
-                    "dynamodb:Query",
-                    "dynamodb:Scan"
-                ]
-            );
+            assert_eq!(actions, meridian::dsl::aws::iam::TABLE_READ_ACTIONS);
             let resource = st["Resource"][0].as_str().unwrap().to_string();
             let region = resource.split(':').nth(3).unwrap().to_string();
             assert_eq!(
@@ -216,43 +204,10 @@ async fn check_roles(account: &TestAccount, regions: &[&str]) {
     assert_eq!(found.keys().map(String::as_str).collect::<Vec<_>>(), want);
 }
 
-fn urlencoding_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 async fn replicas(account: &TestAccount) -> Vec<String> {
-    let ddb = aws_sdk_dynamodb::Client::new(&account.sdk_config("us-east-1").await);
-    let t = ddb
-        .describe_table()
-        .table_name("global-table")
-        .send()
+    inventory::active_replicas(account)
         .await
-        .unwrap();
-    let mut regions: Vec<String> = t
-        .table()
-        .unwrap()
-        .replicas()
-        .iter()
-        .filter(|r| r.replica_status().map(|s| s.as_str()) == Some("ACTIVE"))
-        .filter_map(|r| r.region_name().map(str::to_string))
-        .collect();
-    regions.sort();
-    regions
+        .expect("the global table")
 }
 
 /// The name of the one log group a region's client sees (the account is the test's own).

@@ -235,11 +235,7 @@ async fn a_killed_holders_lease_expires_and_the_next_up_reconciles_its_pending_o
     ];
     let r = synthetic(dir.path(), &account, &preview);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(
-        r.stderr.contains(&format!("pid {holder_pid} ")),
-        "{}",
-        r.stderr
-    );
+    r.assert_stderr_has(&format!("pid {holder_pid} "));
 
     // Then the next up takes the lease and reconciles before planning.
     let refs = strs(&args);
@@ -285,7 +281,7 @@ async fn unlock_refuses_a_live_lease_without_force_and_the_broken_holder_writes_
     let mut forced = unlock.to_vec();
     forced.push("--force");
     let r = meridian(dir.path(), &account, &forced).ok();
-    assert!(r.stderr.contains("Broke the live lease"), "{}", r.stderr);
+    r.assert_stderr_has("Broke the live lease");
 
     // The holder's next write is refused, so it stops and says why.
     let out = holder.finish();

@@ -171,16 +171,7 @@ mod tests {
                 "Version": "2012-10-17",
                 "Statement": [{
                     "Effect": "Allow",
-                    "Action": [
-                        "dynamodb:BatchGetItem",
-                        "dynamodb:ConditionCheckItem",
-                        "dynamodb:DescribeTable",
-                        "dynamodb:GetItem",
-                        "dynamodb:GetRecords",
-                        "dynamodb:GetShardIterator",
-                        "dynamodb:Query",
-                        "dynamodb:Scan"
-                    ],
+                    "Action": TABLE_READ_ACTIONS,
                     "Resource": [
                         "arn:aws:dynamodb:eu-west-1:123456789012:table/global-table",
                         "arn:aws:dynamodb:eu-west-1:123456789012:table/global-table/index/*"

@@ -341,10 +341,7 @@ mod tests {
             outputs: json!({"b": "two"}),
             dependencies: vec!["urn:other".into()],
             protect: true,
-            retain_on_delete: false,
-            pending_delete: false,
-            data_source: false,
-            snapshot: false,
+            ..Default::default()
         }
     }
 

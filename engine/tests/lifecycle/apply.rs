@@ -28,9 +28,7 @@ async fn create_all_in_dependency_order() {
 
 #[tokio::test]
 async fn second_run_is_a_no_op() {
-    let h = Harness::new();
-    h.up(chain()).await;
-    h.fake.clear_calls();
+    let h = Harness::deployed(chain()).await;
     let (plan, result) = h.up(chain()).await;
     assert!(!plan.summary.has_changes(), "{plan:?}");
     assert_eq!(plan.summary.same, 3);
@@ -44,9 +42,7 @@ async fn second_run_is_a_no_op() {
 
 #[tokio::test]
 async fn changed_input_updates_only_that_resource() {
-    let h = Harness::new();
-    h.up(chain()).await;
-    h.fake.clear_calls();
+    let h = Harness::deployed(chain()).await;
     let mut decls = chain();
     decls[2] = reference(res("c", json!({"v": 2})), "b_arn", "b", "arn");
     let (plan, result) = h.up(decls).await;
@@ -130,9 +126,7 @@ async fn an_update_that_gives_a_new_identity_is_recorded_under_it() {
 
 #[tokio::test]
 async fn preview_makes_no_mutating_call_and_writes_nothing() {
-    let h = Harness::new();
-    h.up(chain()).await;
-    h.fake.clear_calls();
+    let h = Harness::deployed(chain()).await;
     let before = h.state();
     let stats_before = h.store.write_stats();
     let mut decls = chain();

@@ -5,9 +5,7 @@ use super::*;
 
 #[tokio::test]
 async fn removed_resources_are_deleted_dependents_first() {
-    let h = Harness::new();
-    h.up(chain()).await;
-    h.fake.clear_calls();
+    let h = Harness::deployed(chain()).await;
     let (plan, result) = h.up(vec![]).await;
     assert_eq!(plan.summary.delete, 3);
     assert!(result.ok());
@@ -20,9 +18,7 @@ async fn removed_resources_are_deleted_dependents_first() {
 
 #[tokio::test]
 async fn destroy_deletes_in_reverse_order_and_empties_state() {
-    let h = Harness::new();
-    h.up(chain()).await;
-    h.fake.clear_calls();
+    let h = Harness::deployed(chain()).await;
     let (_, result) = h.destroy().await.unwrap();
     assert!(result.ok());
     let calls = h.fake.mutating_calls();

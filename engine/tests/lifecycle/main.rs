@@ -47,6 +47,15 @@ impl Harness {
         Self::default()
     }
 
+    /// A harness with `decls` already up and the provider's call log
+    /// cleared, so a test sees only the calls of what it does next.
+    pub async fn deployed(decls: Vec<ResourceDecl>) -> Self {
+        let h = Self::new();
+        h.up(decls).await;
+        h.fake.clear_calls();
+        h
+    }
+
     pub fn with_fake(fake: FakeProvider) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let backend = SledBackend::open(dir.path(), "test").unwrap();
@@ -186,4 +195,13 @@ pub fn position(calls: &[fake::Call], method: &str, name: &str) -> usize {
         .iter()
         .position(|c| c.method == method && c.name == name)
         .unwrap_or_else(|| panic!("no {method} of {name} in {calls:?}"))
+}
+
+/// Where the call `method` on physical `id` is in `calls` (an old copy's
+/// delete, which shares its name with the new copy).
+pub fn position_of_id(calls: &[fake::Call], method: &str, id: &str) -> usize {
+    calls
+        .iter()
+        .position(|c| c.method == method && c.id == id)
+        .unwrap_or_else(|| panic!("no {method} of id {id} in {calls:?}"))
 }

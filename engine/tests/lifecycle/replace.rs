@@ -14,10 +14,7 @@ fn assert_dependent_moved_before_old_copy_went(h: &Harness, old_b: &str) {
     let calls = h.fake.mutating_calls();
     let create_b = position(&calls, "create", "b");
     let update_c = position(&calls, "update", "c");
-    let delete_old_b = calls
-        .iter()
-        .position(|c| c.method == "delete" && c.id == old_b)
-        .expect("old b deleted");
+    let delete_old_b = position_of_id(&calls, "delete", old_b);
     assert!(create_b < update_c && update_c < delete_old_b, "{calls:?}");
 }
 
@@ -100,9 +97,7 @@ async fn a_replacement_decided_at_run_time_still_deletes_the_old_copy_after_depe
 
 #[tokio::test]
 async fn fixed_name_replacement_deletes_before_creating() {
-    let h = Harness::new();
-    h.up(vec![res("n", json!({"fixed_name": "alpha"}))]).await;
-    h.fake.clear_calls();
+    let h = Harness::deployed(vec![res("n", json!({"fixed_name": "alpha"}))]).await;
     let (plan, result) = h.up(vec![res("n", json!({"fixed_name": "beta"}))]).await;
     assert_eq!(
         plan.steps[0].replace_order,
@@ -116,9 +111,7 @@ async fn fixed_name_replacement_deletes_before_creating() {
 
 #[tokio::test]
 async fn delete_before_replace_option_is_honoured() {
-    let h = Harness::new();
-    h.up(vec![res("n", json!({"key": "1"}))]).await;
-    h.fake.clear_calls();
+    let h = Harness::deployed(vec![res("n", json!({"key": "1"}))]).await;
     let mut d = res("n", json!({"key": "2"}));
     d.options.delete_before_replace = true;
     let (_, result) = h.up(vec![d]).await;
@@ -162,10 +155,7 @@ async fn a_removed_dependency_of_a_snapshot_is_deleted_before_the_new_copy_is_ma
     let delete_m2 = position(&calls, "delete", "m2");
     let create_deploy = position(&calls, "create", "deploy");
     let update_stage = position(&calls, "update", "stage");
-    let delete_old = calls
-        .iter()
-        .position(|c| c.method == "delete" && c.id == old_deploy)
-        .expect("old deployment deleted");
+    let delete_old = position_of_id(&calls, "delete", &old_deploy);
     assert!(
         delete_m2 < create_deploy && create_deploy < update_stage && update_stage < delete_old,
         "{calls:?}"

@@ -3,7 +3,7 @@
 //! for the record and for ISSUED), read by ARN and by idempotency token,
 //! drift, and three regional certificates sharing one validation record.
 
-use crate::support::provider::{HOME, Harness, recording};
+use crate::support::provider::{HOME, Harness, assert_message, recording};
 use crate::support::zone;
 use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet, RrType};
 use meridian_engine::{OpContext, Provider};
@@ -105,11 +105,7 @@ async fn certificate_create_read_drift_and_delete() {
         .expect("found");
     assert_eq!(read.inputs, Some(inputs.clone()));
     assert_eq!(read.outputs, created.outputs);
-    let found = e
-        .read(&c, CERT, None, &inputs, None)
-        .await
-        .expect("found by token");
-    assert_eq!(found.id, arn);
+    e.assert_found_by_identity(&c, CERT, &arn, &inputs).await;
     assert!(
         e.read(
             &e.ctx_in(CERT, "other", "us-east-1"),
@@ -125,15 +121,15 @@ async fn certificate_create_read_drift_and_delete() {
     // Diffs: spelling is no change; every input replaces.
     let same = json!({"domain_name": "API.example.com.", "validation_zone_id": zone_id,
         "subject_alternative_names": ["*.api.example.com"]});
-    assert!(e.provider.diff(CERT, &inputs, &same).changes.is_empty());
+    e.assert_no_changes(CERT, &inputs, &same);
     let mut no_san = inputs.clone();
     no_san
         .as_object_mut()
         .map(|o| o.remove("subject_alternative_names"));
-    assert!(e.provider.diff(CERT, &inputs, &no_san).replaces());
+    e.assert_replaces(CERT, &inputs, &no_san);
     let mut other_zone = inputs.clone();
     other_zone["validation_zone_id"] = json!("ZOTHER");
-    assert!(e.provider.diff(CERT, &inputs, &other_zone).replaces());
+    e.assert_replaces(CERT, &inputs, &other_zone);
 
     // Drift in the zone: the validation CNAME deleted by hand. An update
     // (same inputs) puts it back.
@@ -189,11 +185,7 @@ async fn a_validation_zone_that_does_not_hold_the_domain_is_refused() {
     let c = e.ctx_in(CERT, "misplaced", "us-east-1");
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
     let err = e.create_err(&c, CERT, &inputs).await;
-    assert!(
-        err.message
-            .contains("not in validation zone other.example.org"),
-        "{err}"
-    );
+    assert_message(&err, "not in validation zone other.example.org");
     let listed = e
         .acm_in("us-east-1")
         .await
@@ -290,7 +282,7 @@ async fn a_certificate_never_issued_by_its_deadline_hints_at_zone_delegation() {
     let c = e.ctx_with_timeout(CERT, "undelegated", Duration::from_secs(8));
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
     let err = e.create_err(&c, CERT, &inputs).await;
-    assert!(err.message.contains("to be ISSUED"), "{err}");
+    assert_message(&err, "to be ISSUED");
     let hint = err.hint.unwrap_or_default();
     assert!(
         hint.contains(&format!("hosted zone {zone_id} must be delegated"))

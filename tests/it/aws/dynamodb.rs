@@ -3,7 +3,7 @@
 //! with a replica, read by name, add and remove replicas (each waited for),
 //! drift, adoption rules and delete. Checked with the SDK in every region.
 
-use crate::support::provider::{HOME, Harness, recording};
+use crate::support::provider::{HOME, Harness, assert_message, recording};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, DeleteReplicationGroupMemberAction, KeySchemaElement,
     KeyType, ReplicationGroupUpdate, ScalarAttributeType, Tag,
@@ -54,7 +54,18 @@ async fn exists_in(e: &Harness, region: &str, name: &str) -> bool {
         .is_ok()
 }
 
-async fn sdk_table(e: &Harness, name: &str, tags: Vec<Tag>) {
+/// Creates table `name` behind Meridian's back, tagged as `owner_urn`'s
+/// (the identity tag) if given.
+async fn sdk_table(e: &Harness, name: &str, owner_urn: Option<&str>) {
+    let tags = owner_urn.map(|urn| {
+        vec![
+            Tag::builder()
+                .key("meridian:urn")
+                .value(urn)
+                .build()
+                .expect("tag"),
+        ]
+    });
     e.ddb_in("us-east-1")
         .await
         .create_table()
@@ -74,7 +85,7 @@ async fn sdk_table(e: &Harness, name: &str, tags: Vec<Tag>) {
                 .expect("attr"),
         )
         .billing_mode(BillingMode::PayPerRequest)
-        .set_tags(Some(tags))
+        .set_tags(tags)
         .send()
         .await
         .expect("CreateTable");
@@ -173,7 +184,7 @@ async fn global_table_create_read_update_drift_and_delete() {
     // replace (deleting first: the name is fixed).
     let same = json!({"table_name": "global-table", "partition_key": {"name": "id", "type": "S"},
         "billing_mode": "PAY_PER_REQUEST", "replica_regions": ["eu-west-1"]});
-    assert!(e.provider.diff(TABLE, &inputs, &same).changes.is_empty());
+    e.assert_no_changes(TABLE, &inputs, &same);
     let mut new_key = inputs.clone();
     new_key["partition_key"] = json!({"name": "pk", "type": "S"});
     let d = e.provider.diff(TABLE, &inputs, &new_key);
@@ -311,22 +322,17 @@ async fn adding_then_removing_a_replica_waits_for_each_change() {
 #[tokio::test]
 async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
     let e = Harness::new(HOME).await;
-    sdk_table(&e, "taken", Vec::new()).await;
+    sdk_table(&e, "taken", None).await;
     let c = e.ctx(TABLE, "taken");
     let inputs = json!({"table_name": "taken", "partition_key": {"name": "id", "type": "S"}});
     assert!(e.read(&c, TABLE, None, &inputs, None).await.is_none());
     let err = e.create_err(&c, TABLE, &inputs).await;
-    assert!(err.message.contains("not managed by"), "{err}");
+    assert_message(&err, "not managed by");
 
     // A table our create made before a crash (it carries our URN) is adopted,
     // and the create carries on with the replicas.
     let c = e.ctx(TABLE, "interrupted");
-    let tag = Tag::builder()
-        .key("meridian:urn")
-        .value(&c.urn)
-        .build()
-        .expect("tag");
-    sdk_table(&e, "interrupted", vec![tag]).await;
+    sdk_table(&e, "interrupted", Some(&c.urn)).await;
     let inputs = json!({"table_name": "interrupted", "partition_key": {"name": "id", "type": "S"},
         "replica_regions": ["sa-east-1"]});
     let created = e.create(&c, TABLE, &inputs).await;
@@ -342,12 +348,7 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
     // Ours too, but with other keys than the program now declares: refused,
     // naming both, rather than adopted with keys that cannot change.
     let c = e.ctx(TABLE, "rekeyed");
-    let tag = Tag::builder()
-        .key("meridian:urn")
-        .value(&c.urn)
-        .build()
-        .expect("tag");
-    sdk_table(&e, "rekeyed", vec![tag]).await;
+    sdk_table(&e, "rekeyed", Some(&c.urn)).await;
     let inputs = json!({"table_name": "rekeyed", "partition_key": {"name": "pk", "type": "S"},
         "sort_key": {"name": "sk", "type": "N"}});
     let err = e.create_err(&c, TABLE, &inputs).await;

@@ -3,7 +3,9 @@
 //! that reconcile policies and attachments, replacement diffs, drift, the
 //! adoption of an interrupted create, and a clean delete. Checked with the SDK.
 
-use crate::support::provider::{HOME, Harness, decode_policy_document, role_name_for};
+use crate::support::provider::{
+    HOME, Harness, assert_message, decode_policy_document, role_name_for,
+};
 use meridian_engine::Provider;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -139,7 +141,7 @@ async fn role_lifecycle_with_inline_and_managed_policies() {
     // Read by identity (no id): the generated name and the URN tag find it.
     let read = e.assert_read_back_clean(&c, ROLE, &name, &inputs).await;
     assert_eq!(read.outputs, created.outputs);
-    assert!(e.provider.diff(ROLE, &inputs, &inputs).changes.is_empty());
+    e.assert_no_changes(ROLE, &inputs, &inputs);
 
     // Update in place: trust, description, inline (change one, add one, keep
     // none of the old), attachments (detach one, attach another).
@@ -320,5 +322,5 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
         json!({"role_name": "someone-elses", "assume_role_policy": trust("lambda.amazonaws.com")});
     assert!(e.read(&c, ROLE, None, &theirs, None).await.is_none());
     let err = e.create_err(&c, ROLE, &theirs).await;
-    assert!(err.message.contains("already exists"), "{err}");
+    assert_message(&err, "already exists");
 }

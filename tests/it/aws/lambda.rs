@@ -6,7 +6,7 @@
 //! assume, delete. Permissions: create, no duplicate on re-apply, update by
 //! remove+add, drift, delete. Checked with the SDK.
 
-use crate::support::provider::{Harness, recording};
+use crate::support::provider::{Harness, assert_hint, assert_message, recording};
 use meridian_dsl::aws::lambda::Code;
 use meridian_engine::Provider;
 use serde_json::{Value, json};
@@ -159,13 +159,7 @@ async fn function_lifecycle_from_a_code_asset() {
     let read = e.found(&c, FUNCTION, &name, &inputs).await;
     assert_eq!(read.outputs, created.outputs);
     let cloud = read.inputs.expect("inputs");
-    assert!(
-        e.provider
-            .diff(FUNCTION, &inputs, &cloud)
-            .changes
-            .is_empty(),
-        "{cloud}"
-    );
+    e.assert_no_changes(FUNCTION, &inputs, &cloud);
     let found = e
         .read(&c, FUNCTION, None, &inputs, None)
         .await
@@ -180,12 +174,7 @@ async fn function_lifecycle_from_a_code_asset() {
     );
     let again = function_inputs(src.path(), &role_arn);
     assert_eq!(again["code_sha256"], inputs["code_sha256"]);
-    assert!(
-        e.provider
-            .diff(FUNCTION, &inputs, &again)
-            .changes
-            .is_empty()
-    );
+    e.assert_no_changes(FUNCTION, &inputs, &again);
 
     // Changed source: a new hash, an in-place update; with a memory change in
     // the same step, so the configuration update waits for the code update.
@@ -236,7 +225,7 @@ async fn a_source_changed_after_the_plan_is_not_uploaded() {
     let err = e
         .create_err(&e.ctx(FUNCTION, "late"), FUNCTION, &planned)
         .await;
-    assert!(err.message.contains("changed after the plan"), "{err}");
+    assert_message(&err, "changed after the plan");
     assert!(sdk_function_names(&e).await.is_empty());
 }
 
@@ -369,13 +358,8 @@ async fn a_role_lambda_cannot_assume_is_retried_then_reported() {
     let (c, seen) = recording(e.ctx(FUNCTION, "no-role"));
     let started = std::time::Instant::now();
     let err = e.create_err(&c, FUNCTION, &inputs).await;
-    assert!(err.message.contains("cannot be assumed by Lambda"), "{err}");
-    assert!(
-        err.hint
-            .as_deref()
-            .is_some_and(|h| h.contains("IAM is eventually consistent")),
-        "{err}"
-    );
+    assert_message(&err, "cannot be assumed by Lambda");
+    assert_hint(&err, "IAM is eventually consistent");
     // Retried (1 s, then 2 s) within the short loopback budget.
     let seen = seen.lock().expect("lock").clone();
     assert!(
@@ -517,11 +501,7 @@ async fn permission_lifecycle_without_duplicates() {
     // A new statement id is a replacement.
     let mut renamed = named_moved.clone();
     renamed["statement_id"] = json!("other");
-    assert!(
-        e.provider
-            .diff(PERMISSION, &named_moved, &renamed)
-            .replaces()
-    );
+    e.assert_replaces(PERMISSION, &named_moved, &renamed);
 
     for (c, id, inputs, outputs) in [
         (&c, &replacement.id, &moved, &replacement.outputs),

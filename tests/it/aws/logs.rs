@@ -3,7 +3,7 @@
 //! in place, rename as replacement, drift, adoption of our own group and
 //! refusal of a foreign one, delete. Checked with the SDK.
 
-use crate::support::provider::Harness;
+use crate::support::provider::{Harness, assert_message};
 use meridian_engine::Provider;
 use serde_json::json;
 
@@ -54,12 +54,7 @@ async fn log_group_lifecycle() {
     let read = e.found(&c, LOG_GROUP, "log-group", &inputs).await;
     assert_eq!(read.outputs, created.outputs);
     assert_eq!(read.inputs.as_ref(), Some(&inputs));
-    assert!(
-        e.provider
-            .diff(LOG_GROUP, &inputs, &inputs)
-            .changes
-            .is_empty()
-    );
+    e.assert_no_changes(LOG_GROUP, &inputs, &inputs);
     let found = e
         .read(&c, LOG_GROUP, None, &inputs, None)
         .await
@@ -159,7 +154,7 @@ async fn our_existing_group_is_adopted_and_a_foreign_one_refused() {
     let theirs = json!({"log_group_name": "/aws/lambda/theirs"});
     assert!(e.read(&c, LOG_GROUP, None, &theirs, None).await.is_none());
     let err = e.create_err(&c, LOG_GROUP, &theirs).await;
-    assert!(err.message.contains("already exists"), "{err}");
+    assert_message(&err, "already exists");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! zone lookup data source, and records (simple and latency alias records,
 //! adoption, drift, renames in one change batch). Checked with the SDK.
 
-use crate::support::provider::{HOME, Harness, read_req};
+use crate::support::provider::{HOME, Harness, assert_message, read_req};
 use crate::support::zone;
 use aws_sdk_route53::types::{
     AliasTarget, ChangeAction, ResourceRecordSetRegion, RrType, TagResourceType,
@@ -64,11 +64,8 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
         .expect("found");
     assert_eq!(by_id.outputs, *out);
     assert_eq!(by_id.inputs, Some(inputs.clone()));
-    let by_identity = e
-        .read(&c, ZONE, None, &inputs, None)
-        .await
-        .expect("found by caller reference");
-    assert_eq!(by_identity.id, created.id);
+    e.assert_found_by_identity(&c, ZONE, &created.id, &inputs)
+        .await;
     // Another step's identity does not find it.
     let other = e.ctx(ZONE, "other-zone");
     assert!(e.read(&other, ZONE, None, &inputs, None).await.is_none());
@@ -76,15 +73,11 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
     // Diffs: the same inputs (spelled differently) are no change; a new
     // name replaces; a new comment is in place.
     let same = json!({"zone_name": "API.example.com.", "comment": "first"});
-    assert!(e.provider.diff(ZONE, &inputs, &same).changes.is_empty());
-    assert!(
-        e.provider
-            .diff(
-                ZONE,
-                &inputs,
-                &json!({"zone_name": "www.example.com", "comment": "first"})
-            )
-            .replaces()
+    e.assert_no_changes(ZONE, &inputs, &same);
+    e.assert_replaces(
+        ZONE,
+        &inputs,
+        &json!({"zone_name": "www.example.com", "comment": "first"}),
     );
     let updated_inputs = json!({"zone_name": "api.example.com", "comment": "second"});
     let d = e.provider.diff(ZONE, &inputs, &updated_inputs);
@@ -188,7 +181,7 @@ async fn zone_delete_refuses_foreign_records_and_names_them() {
         .delete(&c, ZONE, &zone_id, &inputs, &created.outputs)
         .await
         .expect_err("a foreign record blocks the delete");
-    assert!(err.message.contains("www.busy.example.com A"), "{err}");
+    assert_message(&err, "www.busy.example.com A");
     assert!(
         !err.message.contains("_v1"),
         "managed records are not foreign: {err}"
@@ -256,11 +249,7 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
     let err = lookup(&e, &c, &ambiguous)
         .await
         .expect_err("two zones share the name");
-    assert!(
-        err.message
-            .contains("2 public hosted zones are named twice.example.com"),
-        "{err}"
-    );
+    assert_message(&err, "2 public hosted zones are named twice.example.com");
 
     // A private zone of the same name is never picked by default (as the
     // CDK's fromLookup); asked for, it is the one found.
@@ -304,7 +293,7 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
     let err = lookup(&e, &c, &wrong_kind)
         .await
         .expect_err("a public zone");
-    assert!(err.message.contains("is public, not private"), "{err}");
+    assert_message(&err, "is public, not private");
     let bad = e.provider.check(
         LOOKUP,
         "us-east-1",
@@ -313,19 +302,19 @@ async fn zone_lookup_finds_by_name_or_id_and_is_never_written() {
     assert!(bad.iter().any(|f| f.property == "private_zone"), "{bad:?}");
 
     let err = e.create_err(&c, LOOKUP, &by_name).await;
-    assert!(err.message.contains("data source"), "{err}");
+    assert_message(&err, "data source");
     let err = e
         .provider
         .update(&c, LOOKUP, &id, &by_name, &by_name, &found.outputs)
         .await
         .expect_err("no update");
-    assert!(err.message.contains("data source"), "{err}");
+    assert_message(&err, "data source");
     let err = e
         .provider
         .delete(&c, LOOKUP, &id, &by_name, &found.outputs)
         .await
         .expect_err("no delete");
-    assert!(err.message.contains("data source"), "{err}");
+    assert_message(&err, "data source");
     assert!(e.r53().get_hosted_zone().id(&id).send().await.is_ok());
 }
 
@@ -362,27 +351,19 @@ async fn record_create_read_update_drift_and_delete() {
         .await
         .expect("found");
     assert_eq!(read.inputs, Some(inputs.clone()));
-    let adopted = e
-        .read(&c, RECORD, None, &inputs, None)
-        .await
-        .expect("found by identity");
-    assert_eq!(adopted.id, created.id);
+    e.assert_found_by_identity(&c, RECORD, &created.id, &inputs)
+        .await;
 
     // No-op and replacement diffs.
     let reordered = json!({"zone_id": zone_id, "name": "WWW.rec.example.com.", "type": "A",
         "values": ["192.0.2.2", "192.0.2.1"], "ttl": 60});
-    assert!(
-        e.provider
-            .diff(RECORD, &inputs, &reordered)
-            .changes
-            .is_empty()
-    );
+    e.assert_no_changes(RECORD, &inputs, &reordered);
     let mut as_aaaa = inputs.clone();
     as_aaaa["type"] = json!("AAAA");
-    assert!(e.provider.diff(RECORD, &inputs, &as_aaaa).replaces());
+    e.assert_replaces(RECORD, &inputs, &as_aaaa);
     let mut other_zone = inputs.clone();
     other_zone["zone_id"] = json!("ZOTHER");
-    assert!(e.provider.diff(RECORD, &inputs, &other_zone).replaces());
+    e.assert_replaces(RECORD, &inputs, &other_zone);
 
     // Update values and TTL in place.
     let updated = json!({"zone_id": zone_id, "name": "www.rec.example.com", "type": "A",
@@ -476,7 +457,7 @@ async fn record_create_adopts_an_identical_record_and_refuses_a_different_one() 
         "a record with other content is not ours"
     );
     let err = e.create_err(&c, RECORD, &theirs).await;
-    assert!(err.message.contains("already exists"), "{err}");
+    assert_message(&err, "already exists");
     let sets = zone::records_named(&e.r53(), &zone_id, "theirs.adopt.example.com").await;
     assert_eq!(zone::values_of(&sets[0]), vec!["\"someone else\""]);
 }
@@ -489,14 +470,11 @@ async fn records_that_aws_rejects_are_refused_before_any_call() {
     let outside = json!({"zone_id": zone_id, "name": "www.other.org", "type": "A",
         "values": ["192.0.2.1"], "ttl": 60});
     let err = e.create_err(&c, RECORD, &outside).await;
-    assert!(
-        err.message.contains("not in zone strict.example.com"),
-        "{err}"
-    );
+    assert_message(&err, "not in zone strict.example.com");
     let apex_cname = json!({"zone_id": zone_id, "name": "strict.example.com", "type": "CNAME",
         "values": ["x.example.org"], "ttl": 60});
     let err = e.create_err(&c, RECORD, &apex_cname).await;
-    assert!(err.message.contains("apex"), "{err}");
+    assert_message(&err, "apex");
     let two_cnames = json!({"zone_id": zone_id, "name": "c.strict.example.com", "type": "CNAME",
         "values": ["x.example.org", "y.example.org"], "ttl": 60});
     assert!(

@@ -35,6 +35,12 @@ impl Run {
         )
     }
 
+    /// Asserts stderr contains `needle` (showing stderr if not).
+    #[track_caller]
+    pub fn assert_stderr_has(&self, needle: &str) {
+        assert!(self.stderr.contains(needle), "{}", self.stderr);
+    }
+
     /// Asserts the run succeeded.
     pub fn ok(self) -> Run {
         assert_eq!(self.code, 0, "{}", self.show());

@@ -92,19 +92,7 @@ impl Inventory {
         let iam = aws_sdk_iam::Client::new(&us);
         let roles = iam.list_roles().send().await.expect("ListRoles");
         inv.roles = names(roles.roles(), |r| Some(r.role_name()));
-        let ddb = aws_sdk_dynamodb::Client::new(&us);
-        if let Ok(t) = ddb.describe_table().table_name(TABLE).send().await {
-            let mut replicas: Vec<String> = t
-                .table()
-                .map(|t| t.replicas())
-                .unwrap_or_default()
-                .iter()
-                .filter(|r| r.replica_status().map(|s| s.as_str()) == Some("ACTIVE"))
-                .filter_map(|r| r.region_name().map(str::to_string))
-                .collect();
-            replicas.sort();
-            inv.table = Some(replicas);
-        }
+        inv.table = active_replicas(account).await;
         for region in regions {
             inv.regions
                 .insert(region.to_string(), read_region(account, region).await);
@@ -217,6 +205,23 @@ fn names<T>(items: &[T], name: impl Fn(&T) -> Option<&str>) -> Vec<String> {
         .iter()
         .filter_map(|i| name(i).map(str::to_string))
         .collect()
+}
+
+/// The regions of the global table's ACTIVE replicas, sorted; `None` if the
+/// table does not exist.
+pub async fn active_replicas(account: &TestAccount) -> Option<Vec<String>> {
+    let ddb = aws_sdk_dynamodb::Client::new(&account.sdk_config("us-east-1").await);
+    let t = ddb.describe_table().table_name(TABLE).send().await.ok()?;
+    let mut replicas: Vec<String> = t
+        .table()
+        .map(|t| t.replicas())
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.replica_status().map(|s| s.as_str()) == Some("ACTIVE"))
+        .filter_map(|r| r.region_name().map(str::to_string))
+        .collect();
+    replicas.sort();
+    Some(replicas)
 }
 
 async fn read_region(account: &TestAccount, region: &str) -> RegionInventory {

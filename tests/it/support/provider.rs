@@ -241,6 +241,19 @@ impl Harness {
         by_id
     }
 
+    /// Diffing `old` against `new` finds no change.
+    #[track_caller]
+    pub fn assert_no_changes(&self, ty: &str, old: &Value, new: &Value) {
+        let changes = self.provider.diff(ty, old, new).changes;
+        assert!(changes.is_empty(), "{ty}: {changes:?}");
+    }
+
+    /// Diffing `old` against `new` calls for a replacement.
+    #[track_caller]
+    pub fn assert_replaces(&self, ty: &str, old: &Value, new: &Value) {
+        assert!(self.provider.diff(ty, old, new).replaces(), "{ty}: {new}");
+    }
+
     /// Reading without an id finds `id` by its identity.
     pub async fn assert_found_by_identity(
         &self,
@@ -326,4 +339,19 @@ pub fn read_req<'a>(
         inputs,
         outputs,
     }
+}
+
+/// `err`'s message contains `needle`.
+#[track_caller]
+pub fn assert_message(err: &meridian_engine::ProviderError, needle: &str) {
+    assert!(err.message.contains(needle), "{err}");
+}
+
+/// `err` carries a hint that contains `needle`.
+#[track_caller]
+pub fn assert_hint(err: &meridian_engine::ProviderError, needle: &str) {
+    assert!(
+        err.hint.as_deref().is_some_and(|h| h.contains(needle)),
+        "{err}"
+    );
 }

@@ -31,12 +31,7 @@ pub fn record(
         id: id.into(),
         inputs,
         outputs,
-        dependencies: vec![],
-        protect: false,
-        retain_on_delete: false,
-        pending_delete: false,
-        data_source: false,
-        snapshot: false,
+        ..Default::default()
     }
 }
 

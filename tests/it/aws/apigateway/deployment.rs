@@ -47,19 +47,10 @@ async fn deployment_and_stage_lifecycle() {
         .await;
     e.assert_not_found_by_another(&c_dep, DEPLOYMENT, &dep_in)
         .await;
-    assert!(
-        e.provider
-            .diff(DEPLOYMENT, &dep_in, &dep_in)
-            .changes
-            .is_empty()
-    );
+    e.assert_no_changes(DEPLOYMENT, &dep_in, &dep_in);
     let mut new_triggers = dep_in.clone();
     new_triggers["triggers"] = json!({"content": [api.get.1]});
-    assert!(
-        e.provider
-            .diff(DEPLOYMENT, &dep_in, &new_triggers)
-            .replaces()
-    );
+    e.assert_replaces(DEPLOYMENT, &dep_in, &new_triggers);
 
     // The stage serving it.
     let c_stage = e.ctx(STAGE, "prod");
@@ -111,7 +102,7 @@ async fn deployment_and_stage_lifecycle() {
     );
     let mut renamed = stage_in2.clone();
     renamed["stage_name"] = json!("live");
-    assert!(e.provider.diff(STAGE, &stage_in2, &renamed).replaces());
+    e.assert_replaces(STAGE, &stage_in2, &renamed);
 
     // The deployment cannot go while the stage serves it: refused, naming
     // the stage (AWS refuses too; the emulator would not).
@@ -120,7 +111,7 @@ async fn deployment_and_stage_lifecycle() {
         .delete(&c_dep, DEPLOYMENT, &dep, &dep_in, &dep_out)
         .await
         .expect_err("in use");
-    assert!(err.message.contains("prod"), "{err}");
+    assert_message(&err, "prod");
 
     // Drift: the stage moved to another deployment behind Meridian's back.
     let other = e
@@ -177,13 +168,8 @@ async fn a_deployment_of_an_api_without_methods_fails_with_a_hint() {
             &json!({"rest_api_id": api}),
         )
         .await;
-    assert!(err.message.contains("doesn't contain any methods"), "{err}");
-    assert!(
-        err.hint
-            .as_deref()
-            .is_some_and(|h| h.contains("after the methods")),
-        "{err}"
-    );
+    assert_message(&err, "doesn't contain any methods");
+    assert_hint(&err, "after the methods");
 }
 
 // ---------------------------------------------------------------- The whole chain

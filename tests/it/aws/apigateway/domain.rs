@@ -92,11 +92,8 @@ async fn a_domain_someone_else_owns_is_refused_naming_it() {
     e.create_checked(&e.ctx(DOMAIN, "theirs"), DOMAIN, &inputs)
         .await;
     let err = e.create_err(&e.ctx(DOMAIN, "mine"), DOMAIN, &inputs).await;
-    assert!(
-        err.message.contains("api.example.com already exists"),
-        "{err}"
-    );
-    assert!(err.message.contains("::theirs"), "{err}");
+    assert_message(&err, "api.example.com already exists");
+    assert_message(&err, "::theirs");
 }
 
 #[tokio::test]
@@ -106,10 +103,9 @@ async fn a_domain_whose_certificate_never_validates_times_out_naming_the_certifi
     let (c, seen) = recording(e.ctx_with_timeout(DOMAIN, "domain", Duration::from_secs(2)));
     let inputs = json!({"domain_name": "api.example.com", "regional_certificate_arn": cert});
     let err = e.create_err(&c, DOMAIN, &inputs).await;
-    assert!(
-        err.message
-            .contains(&format!("waiting for certificate {cert} to be ISSUED")),
-        "{err}"
+    assert_message(
+        &err,
+        &format!("waiting for certificate {cert} to be ISSUED"),
     );
     let reports = seen.lock().map(|s| s.clone()).unwrap_or_default();
     assert!(!reports.is_empty(), "the wait was reported");
@@ -162,12 +158,7 @@ async fn base_path_mapping_create_read_adopt_update_replace_drift_and_delete() {
     assert_eq!(id, "api.example.com/v1");
     assert_eq!(out["url"], json!("https://api.example.com/v1"));
     e.assert_read_back(&c, MAPPING, &id, &inputs, &out).await;
-    assert!(
-        e.provider
-            .diff(MAPPING, &inputs, &inputs)
-            .changes
-            .is_empty()
-    );
+    e.assert_no_changes(MAPPING, &inputs, &inputs);
 
     // Another stage is patched in place; another base path replaces.
     let beta = json!({"domain_name": "api.example.com", "rest_api_id": api.id, "stage": "beta", "base_path": "v1"});
@@ -186,7 +177,7 @@ async fn base_path_mapping_create_read_adopt_update_replace_drift_and_delete() {
     assert_eq!(m.stage(), Some("beta"));
     let mut v2 = beta.clone();
     v2["base_path"] = json!("v2");
-    assert!(e.provider.diff(MAPPING, &beta, &v2).replaces());
+    e.assert_replaces(MAPPING, &beta, &v2);
 
     // Drift: pointed back at prod behind Meridian's back.
     e.apigw()

@@ -6,7 +6,7 @@
 //! added (provider by provider, and through the engine from a DSL program),
 //! and the custom domain's waits for its certificate. Checked with the SDK.
 
-use crate::support::provider::{AwsProvider, Harness, recording};
+use crate::support::provider::{AwsProvider, Harness, assert_hint, assert_message, recording};
 use crate::support::zone;
 use aws_sdk_apigateway::error::ProvideErrorMetadata;
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, Op, PatchOperation};

@@ -71,14 +71,9 @@ async fn resource_tree_create_read_adopt_replace_drift_and_delete() {
         .await;
 
     // No change is no change; any change replaces.
-    assert!(
-        e.provider
-            .diff(RESOURCE, &item_in, &item_in)
-            .changes
-            .is_empty()
-    );
+    e.assert_no_changes(RESOURCE, &item_in, &item_in);
     let renamed = json!({"rest_api_id": api, "parent_id": object, "path_part": "{key}"});
-    assert!(e.provider.diff(RESOURCE, &item_in, &renamed).replaces());
+    e.assert_replaces(RESOURCE, &item_in, &renamed);
     // An update with unchanged inputs only reads it back.
     let same = e
         .update(&c_item, RESOURCE, &item, &item_in, &item_in, &item_out)
@@ -90,7 +85,7 @@ async fn resource_tree_create_read_adopt_replace_drift_and_delete() {
     let err = e
         .create_err(&e.ctx(RESOURCE, "dup"), RESOURCE, &item_in)
         .await;
-    assert!(err.message.contains("/object/{id}"), "{err}");
+    assert_message(&err, "/object/{id}");
 
     // Drift: deleted behind Meridian's back.
     e.apigw()
@@ -147,7 +142,7 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
     // Another verb or resource replaces; authorization is in place.
     let mut post = inputs.clone();
     post["http_method"] = json!("POST");
-    assert!(e.provider.diff(METHOD, &inputs, &post).replaces());
+    e.assert_replaces(METHOD, &inputs, &post);
     let mut iam = inputs.clone();
     iam["authorization_type"] = json!("AWS_IAM");
     let d = e.provider.diff(METHOD, &inputs, &iam);
@@ -156,7 +151,7 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
     // A method that exists already is refused (AWS: conflict; the emulator
     // would overwrite it).
     let err = e.create_err(&e.ctx(METHOD, "dup"), METHOD, &inputs).await;
-    assert!(err.message.contains("already exists"), "{err}");
+    assert_message(&err, "already exists");
 
     // Drift: re-put with IAM authorization behind Meridian's back.
     e.apigw()
@@ -243,11 +238,7 @@ async fn integration_create_read_update_in_place_drift_and_delete() {
     assert_eq!(i.uri(), new_inputs["uri"].as_str());
     let mut other_method = new_inputs.clone();
     other_method["http_method"] = json!("POST");
-    assert!(
-        e.provider
-            .diff(INTEGRATION, &new_inputs, &other_method)
-            .replaces()
-    );
+    e.assert_replaces(INTEGRATION, &new_inputs, &other_method);
 
     // Drift: another URI put behind Meridian's back.
     e.apigw()
@@ -282,12 +273,7 @@ async fn integration_create_read_update_in_place_drift_and_delete() {
     let err = e
         .create_err(&e.ctx(INTEGRATION, "orphan"), INTEGRATION, &orphan)
         .await;
-    assert!(
-        err.hint
-            .as_deref()
-            .is_some_and(|h| h.contains("method must exist")),
-        "{err}"
-    );
+    assert_hint(&err, "method must exist");
 
     // Delete, twice; gone.
     e.delete(&c, INTEGRATION, id, &new_inputs, &out).await;
