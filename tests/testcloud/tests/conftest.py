@@ -37,7 +37,8 @@ def endpoint():
         return
     port = ctl.free_port()
     url = f"http://127.0.0.1:{port}"
-    state = os.path.join(os.path.dirname(TESTCLOUD), ".testcloud")  # git-ignored
+    # The repository root's .testcloud/ (git-ignored), as scripts/testcloud uses.
+    state = os.path.join(os.path.dirname(os.path.dirname(TESTCLOUD)), ".testcloud")
     os.makedirs(state, exist_ok=True)
     log = open(os.path.join(state, "pytest-server.log"), "wb")
     proc = subprocess.Popen(
