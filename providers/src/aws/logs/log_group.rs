@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use meridian_schema::aws::logs::RetentionDays;
 pub use meridian_schema::aws::logs::log_group::TYPE as LOG_GROUP;
+use meridian_schema::aws::logs::log_group::{input, output};
 
 /// `aws:logs:LogGroup`.
 pub struct LogGroup;
@@ -31,25 +32,25 @@ pub fn is_log_group_name(name: &str) -> bool {
 
 fn check_log_group(inputs: &Value) -> Vec<CheckFailure> {
     let mut out = Vec::new();
-    check_required_str(inputs, "log_group_name", &mut out);
-    if let Some(name) = opt_str(inputs, "log_group_name")
-        && !is_unknown(inputs, "log_group_name")
+    check_required_str(inputs, input::LOG_GROUP_NAME, &mut out);
+    if let Some(name) = opt_str(inputs, input::LOG_GROUP_NAME)
+        && !is_unknown(inputs, input::LOG_GROUP_NAME)
         && !name.is_empty()
         && !is_log_group_name(name)
     {
         out.push(CheckFailure::new(
-            "log_group_name",
+            input::LOG_GROUP_NAME,
             format!("{name:?} is not a log group name: 1-512 characters of . - _ / # A-Z a-z 0-9"),
         ));
     }
-    match inputs.get("retention_in_days") {
+    match inputs.get(input::RETENTION_IN_DAYS) {
         None | Some(Value::Null) => {}
-        Some(_) if is_unknown(inputs, "retention_in_days") => {}
+        Some(_) if is_unknown(inputs, input::RETENTION_IN_DAYS) => {}
         Some(v) => {
             if v.as_i64().and_then(RetentionDays::from_days).is_none() {
                 let allowed: Vec<String> = RetentionDays::DAYS.iter().map(i64::to_string).collect();
                 out.push(CheckFailure::new(
-                    "retention_in_days",
+                    input::RETENTION_IN_DAYS,
                     format!(
                         "{v} is not a retention CloudWatch Logs accepts; use one of {} (or leave it out to keep logs forever)",
                         allowed.join(", ")
@@ -72,14 +73,14 @@ struct GroupState {
 
 impl GroupState {
     fn outputs(&self) -> Value {
-        json!({"log_group_name": self.name, "arn": self.arn})
+        json!({output::LOG_GROUP_NAME: self.name, output::ARN: self.arn})
     }
 
     fn as_inputs(&self) -> Value {
         let mut m = Map::new();
-        m.insert("log_group_name".into(), json!(self.name));
+        m.insert(input::LOG_GROUP_NAME.into(), json!(self.name));
         if let Some(d) = self.retention_in_days {
-            m.insert("retention_in_days".into(), json!(d));
+            m.insert(input::RETENTION_IN_DAYS.into(), json!(d));
         }
         Value::Object(m)
     }
@@ -171,7 +172,7 @@ async fn set_retention(
 }
 
 fn retention(inputs: &Value) -> Option<i64> {
-    inputs.get("retention_in_days").and_then(Value::as_i64)
+    inputs.get(input::RETENTION_IN_DAYS).and_then(Value::as_i64)
 }
 
 #[async_trait]
@@ -185,18 +186,18 @@ impl ResourceType for LogGroup {
     }
 
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
-        let mut diff = Diff::top_level(old_inputs, new_inputs, &["log_group_name"]);
+        let mut diff = Diff::top_level(old_inputs, new_inputs, &[input::LOG_GROUP_NAME]);
         // The name is the identity: a replacement that keeps it (forced by
         // replace_on_changes) must delete first; a rename can create first.
         diff.delete_before_replace =
-            old_inputs.get("log_group_name") == new_inputs.get("log_group_name");
+            old_inputs.get(input::LOG_GROUP_NAME) == new_inputs.get(input::LOG_GROUP_NAME);
         diff
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let Call { aws, ctx } = c;
         let logs = aws.logs(&ctx.region).await;
-        let name = req_str(inputs, "log_group_name")?;
+        let name = req_str(inputs, input::LOG_GROUP_NAME)?;
         let actual = match create_or_adopt(ctx, &Group(&logs), name).await? {
             Outcome::Adopted(actual) => actual,
             Outcome::Created(()) => call(ctx, || fetch(&logs, name)).await?.ok_or_else(|| {
@@ -217,7 +218,7 @@ impl ResourceType for LogGroup {
     async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
         let Call { aws, ctx } = c;
         let logs = aws.logs(&ctx.region).await;
-        let identity = || Ok(req_str(req.inputs, "log_group_name")?.to_string());
+        let identity = || Ok(req_str(req.inputs, input::LOG_GROUP_NAME)?.to_string());
         let Some((_, actual)) =
             read_by_id_or_identity(ctx, &Group(&logs), req.id, identity).await?
         else {
