@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 pub use meridian_schema::aws::iam::role::TYPE as ROLE;
+use meridian_schema::aws::iam::role::{input, output};
 
 /// Trust policies IAM accepts at most (the adjustable quota starts at 2,048).
 const MAX_TRUST_POLICY_CHARS: usize = 4096;
@@ -33,7 +34,7 @@ const MAX_INLINE_POLICY_CHARS: usize = 10_240;
 /// Managed policies per role at most (the adjustable quota starts at 10).
 const MAX_MANAGED_POLICIES: usize = 20;
 /// Replacing keys: IAM cannot rename a role or move it to another path.
-const REPLACE_KEYS: &[&str] = &["role_name", "path"];
+const REPLACE_KEYS: &[&str] = &[input::ROLE_NAME, input::PATH];
 
 /// `aws:iam:Role`.
 pub struct Role;
@@ -41,7 +42,7 @@ pub struct Role;
 /// The role's name: the `role_name` input, or one generated from the
 /// logical name and the URN (deterministic, at most 64 characters).
 pub fn role_name_for(inputs: &Value, ctx: &OpContext) -> String {
-    match opt_str(inputs, "role_name") {
+    match opt_str(inputs, input::ROLE_NAME) {
         Some(n) => n.to_string(),
         None => generated_name(&ctx.name, &ctx.urn, 64, is_role_name_char),
     }
@@ -53,20 +54,23 @@ fn check_role(inputs: &Value) -> Vec<CheckFailure> {
         return vec![CheckFailure::new("", "inputs must be an object")];
     }
     if let Some(v) = inputs
-        .get("role_name")
-        .filter(|_| !is_unknown(inputs, "role_name"))
+        .get(input::ROLE_NAME)
+        .filter(|_| !is_unknown(inputs, input::ROLE_NAME))
     {
         match v.as_str() {
             Some(n) if (1..=64).contains(&n.len()) && n.chars().all(is_role_name_char) => {}
             Some(n) => out.push(CheckFailure::new(
-                "role_name",
+                input::ROLE_NAME,
                 format!("{n:?} is not a role name: 1-64 characters of A-Z a-z 0-9 + = , . @ _ -"),
             )),
             None if v.is_null() => {}
-            None => out.push(CheckFailure::new("role_name", "must be a string")),
+            None => out.push(CheckFailure::new(input::ROLE_NAME, "must be a string")),
         }
     }
-    if let Some(v) = inputs.get("path").filter(|_| !is_unknown(inputs, "path")) {
+    if let Some(v) = inputs
+        .get(input::PATH)
+        .filter(|_| !is_unknown(inputs, input::PATH))
+    {
         match v.as_str() {
             Some(p)
                 if (1..=512).contains(&p.len())
@@ -74,39 +78,39 @@ fn check_role(inputs: &Value) -> Vec<CheckFailure> {
                     && p.ends_with('/')
                     && p.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c)) => {}
             Some(p) => out.push(CheckFailure::new(
-                "path",
+                input::PATH,
                 format!(
                     "{p:?} is not an IAM path: it starts and ends with '/', e.g. \"/service/\""
                 ),
             )),
             None if v.is_null() => {}
-            None => out.push(CheckFailure::new("path", "must be a string")),
+            None => out.push(CheckFailure::new(input::PATH, "must be a string")),
         }
     }
-    if let Some(d) = opt_str(inputs, "description")
+    if let Some(d) = opt_str(inputs, input::DESCRIPTION)
         && d.chars().count() > 1000
     {
         out.push(CheckFailure::new(
-            "description",
+            input::DESCRIPTION,
             "must be at most 1000 characters",
         ));
     }
-    match inputs.get("assume_role_policy") {
+    match inputs.get(input::ASSUME_ROLE_POLICY) {
         None | Some(Value::Null) => out.push(CheckFailure::new(
-            "assume_role_policy",
+            input::ASSUME_ROLE_POLICY,
             "is required (the trust policy: who may assume the role)",
         )),
         Some(doc) => {
-            check_policy_document(doc, "assume_role_policy", true, &mut out);
+            check_policy_document(doc, input::ASSUME_ROLE_POLICY, true, &mut out);
             if doc.is_object() && doc.to_string().len() > MAX_TRUST_POLICY_CHARS {
                 out.push(CheckFailure::new(
-                    "assume_role_policy",
+                    input::ASSUME_ROLE_POLICY,
                     format!("is longer than IAM's maximum of {MAX_TRUST_POLICY_CHARS} characters"),
                 ));
             }
         }
     }
-    match inputs.get("inline_policies") {
+    match inputs.get(input::INLINE_POLICIES) {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == UNKNOWN => {}
         Some(Value::Object(policies)) => {
@@ -128,7 +132,7 @@ fn check_role(inputs: &Value) -> Vec<CheckFailure> {
             }
             if total > MAX_INLINE_POLICY_CHARS {
                 out.push(CheckFailure::new(
-                    "inline_policies",
+                    input::INLINE_POLICIES,
                     format!(
                         "together are {total} characters; IAM allows {MAX_INLINE_POLICY_CHARS} per role (use managed policies for more)"
                     ),
@@ -136,17 +140,17 @@ fn check_role(inputs: &Value) -> Vec<CheckFailure> {
             }
         }
         Some(_) => out.push(CheckFailure::new(
-            "inline_policies",
+            input::INLINE_POLICIES,
             "must be an object of policy name to policy document",
         )),
     }
-    match inputs.get("managed_policy_arns") {
+    match inputs.get(input::MANAGED_POLICY_ARNS) {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == UNKNOWN => {}
         Some(Value::Array(arns)) => {
             if arns.len() > MAX_MANAGED_POLICIES {
                 out.push(CheckFailure::new(
-                    "managed_policy_arns",
+                    input::MANAGED_POLICY_ARNS,
                     format!(
                         "IAM attaches at most {MAX_MANAGED_POLICIES} managed policies to a role"
                     ),
@@ -165,7 +169,7 @@ fn check_role(inputs: &Value) -> Vec<CheckFailure> {
             }
         }
         Some(_) => out.push(CheckFailure::new(
-            "managed_policy_arns",
+            input::MANAGED_POLICY_ARNS,
             "must be a list of policy ARNs",
         )),
     }
@@ -190,32 +194,32 @@ struct RoleState {
 
 impl RoleState {
     fn outputs(&self) -> Value {
-        json!({"role_name": self.name, "arn": self.arn, "role_id": self.role_id})
+        json!({output::ROLE_NAME: self.name, output::ARN: self.arn, output::ROLE_ID: self.role_id})
     }
 
     /// The inputs that would describe this role, shaped like `recorded`
     /// (same keys, same list order when the set is unchanged).
     fn as_inputs(&self, recorded: &Value) -> Value {
         let mut m = Map::new();
-        if recorded.get("role_name").is_some_and(|v| !v.is_null()) {
-            m.insert("role_name".into(), json!(self.name));
+        if recorded.get(input::ROLE_NAME).is_some_and(|v| !v.is_null()) {
+            m.insert(input::ROLE_NAME.into(), json!(self.name));
         }
-        if recorded.get("path").is_some_and(|v| !v.is_null()) || self.path != "/" {
-            m.insert("path".into(), json!(self.path));
+        if recorded.get(input::PATH).is_some_and(|v| !v.is_null()) || self.path != "/" {
+            m.insert(input::PATH.into(), json!(self.path));
         }
         if let Some(d) = &self.description {
-            m.insert("description".into(), json!(d));
+            m.insert(input::DESCRIPTION.into(), json!(d));
         }
-        m.insert("assume_role_policy".into(), self.trust.clone());
+        m.insert(input::ASSUME_ROLE_POLICY.into(), self.trust.clone());
         if recorded
-            .get("inline_policies")
+            .get(input::INLINE_POLICIES)
             .is_some_and(|v| !v.is_null())
             || !self.inline.is_empty()
         {
-            m.insert("inline_policies".into(), json!(self.inline));
+            m.insert(input::INLINE_POLICIES.into(), json!(self.inline));
         }
         if recorded
-            .get("managed_policy_arns")
+            .get(input::MANAGED_POLICY_ARNS)
             .is_some_and(|v| !v.is_null())
             || !self.managed.is_empty()
         {
@@ -226,7 +230,7 @@ impl RoleState {
                 } else {
                     self.managed.iter().cloned().collect()
                 };
-            m.insert("managed_policy_arns".into(), json!(list));
+            m.insert(input::MANAGED_POLICY_ARNS.into(), json!(list));
         }
         Value::Object(m)
     }
@@ -234,7 +238,7 @@ impl RoleState {
 
 fn managed_arns(inputs: &Value) -> Vec<String> {
     inputs
-        .get("managed_policy_arns")
+        .get(input::MANAGED_POLICY_ARNS)
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -247,7 +251,7 @@ fn managed_arns(inputs: &Value) -> Vec<String> {
 
 fn inline_policies(inputs: &Value) -> BTreeMap<String, Value> {
     inputs
-        .get("inline_policies")
+        .get(input::INLINE_POLICIES)
         .and_then(Value::as_object)
         .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
@@ -339,7 +343,7 @@ async fn reconcile(
 ) -> Result<(), ProviderError> {
     let name = actual.name.as_str();
     let trust = inputs
-        .get("assume_role_policy")
+        .get(input::ASSUME_ROLE_POLICY)
         .cloned()
         .unwrap_or(Value::Null);
     if trust != actual.trust {
@@ -355,7 +359,7 @@ async fn reconcile(
         })
         .await?;
     }
-    let description = opt_str(inputs, "description").filter(|d| !d.is_empty());
+    let description = opt_str(inputs, input::DESCRIPTION).filter(|d| !d.is_empty());
     if description != actual.description.as_deref() {
         call(ctx, || async {
             iam.update_role()
@@ -461,15 +465,16 @@ where
 fn normalized(inputs: &Value) -> Value {
     let mut m = inputs.as_object().cloned().unwrap_or_default();
     m.retain(|_, v| !v.is_null());
-    m.entry("path").or_insert_with(|| json!("/"));
-    m.entry("inline_policies").or_insert_with(|| json!({}));
-    if let Some(Value::Array(arns)) = m.get_mut("managed_policy_arns") {
+    m.entry(input::PATH).or_insert_with(|| json!("/"));
+    m.entry(input::INLINE_POLICIES).or_insert_with(|| json!({}));
+    if let Some(Value::Array(arns)) = m.get_mut(input::MANAGED_POLICY_ARNS) {
         arns.sort_by_key(|v| v.to_string());
         arns.dedup();
     }
-    m.entry("managed_policy_arns").or_insert_with(|| json!([]));
-    if m.get("description").and_then(Value::as_str) == Some("") {
-        m.remove("description");
+    m.entry(input::MANAGED_POLICY_ARNS)
+        .or_insert_with(|| json!([]));
+    if m.get(input::DESCRIPTION).and_then(Value::as_str) == Some("") {
+        m.remove(input::DESCRIPTION);
     }
     Value::Object(m)
 }
@@ -492,8 +497,8 @@ impl ResourceType for Role {
         );
         // Same name on both sides (given or generated): the new role cannot
         // exist next to the old one, so a replacement deletes first.
-        diff.delete_before_replace = old_inputs.get("role_name").filter(|v| !v.is_null())
-            == new_inputs.get("role_name").filter(|v| !v.is_null());
+        diff.delete_before_replace = old_inputs.get(input::ROLE_NAME).filter(|v| !v.is_null())
+            == new_inputs.get(input::ROLE_NAME).filter(|v| !v.is_null());
         diff
     }
 
@@ -501,9 +506,9 @@ impl ResourceType for Role {
         let Call { aws, ctx } = c;
         let iam = aws.iam().await;
         let name = role_name_for(inputs, ctx);
-        let path = opt_str(inputs, "path").unwrap_or("/");
+        let path = opt_str(inputs, input::PATH).unwrap_or("/");
         let trust = inputs
-            .get("assume_role_policy")
+            .get(input::ASSUME_ROLE_POLICY)
             .filter(|v| v.is_object())
             .ok_or_else(|| {
                 ProviderError::permanent(
@@ -511,7 +516,7 @@ impl ResourceType for Role {
                 )
             })?
             .to_string();
-        let description = opt_str(inputs, "description").filter(|d| !d.is_empty());
+        let description = opt_str(inputs, input::DESCRIPTION).filter(|d| !d.is_empty());
         let mut tags = Vec::new();
         for (k, v) in identity_tags(ctx) {
             tags.push(
