@@ -33,6 +33,7 @@ use std::future::Future;
 use std::time::Duration;
 
 pub use meridian_schema::aws::lambda::function::TYPE as FUNCTION;
+use meridian_schema::aws::lambda::function::{input, output};
 
 /// `aws:lambda:Function`.
 pub struct Function;
@@ -107,11 +108,11 @@ impl FunctionState {
 
     fn outputs(&self, version: &str) -> Value {
         json!({
-            "function_name": self.name,
-            "arn": self.arn,
-            "invoke_arn": invoke_arn(&self.arn),
-            "code_sha256": self.code_sha256,
-            "version": version,
+            output::FUNCTION_NAME: self.name,
+            output::ARN: self.arn,
+            output::INVOKE_ARN: invoke_arn(&self.arn),
+            output::CODE_SHA256: self.code_sha256,
+            output::VERSION: version,
         })
     }
 
@@ -139,31 +140,37 @@ impl FunctionState {
     /// The inputs that describe this function now, shaped like `recorded`.
     fn as_inputs(&self, recorded: &Value) -> Value {
         let mut m = Map::new();
-        for key in ["function_name", "code_path", "publish"] {
+        for key in [input::FUNCTION_NAME, input::CODE_PATH, input::PUBLISH] {
             if let Some(v) = recorded.get(key).filter(|v| !v.is_null()) {
                 m.insert(key.into(), v.clone());
             }
         }
-        if m.contains_key("function_name") {
-            m.insert("function_name".into(), json!(self.name));
+        if m.contains_key(input::FUNCTION_NAME) {
+            m.insert(input::FUNCTION_NAME.into(), json!(self.name));
         }
-        m.insert("code_sha256".into(), json!(self.code_sha256));
+        m.insert(input::CODE_SHA256.into(), json!(self.code_sha256));
         let mut put = |k: &str, v: Option<Value>| {
             if let Some(v) = v {
                 m.insert(k.into(), v);
             }
         };
-        put("runtime", self.runtime.clone().map(Value::from));
-        put("handler", self.handler.clone().map(Value::from));
-        put("role_arn", self.role.clone().map(Value::from));
-        put("memory_size", self.memory_size.map(Value::from));
-        put("timeout", self.timeout.map(Value::from));
-        put("architecture", self.architecture.clone().map(Value::from));
-        if recorded.get("environment").is_some_and(|v| !v.is_null()) || !self.environment.is_empty()
+        put(input::RUNTIME, self.runtime.clone().map(Value::from));
+        put(input::HANDLER, self.handler.clone().map(Value::from));
+        put(input::ROLE_ARN, self.role.clone().map(Value::from));
+        put(input::MEMORY_SIZE, self.memory_size.map(Value::from));
+        put(input::TIMEOUT, self.timeout.map(Value::from));
+        put(
+            input::ARCHITECTURE,
+            self.architecture.clone().map(Value::from),
+        );
+        if recorded
+            .get(input::ENVIRONMENT)
+            .is_some_and(|v| !v.is_null())
+            || !self.environment.is_empty()
         {
-            m.insert("environment".into(), json!(self.environment));
+            m.insert(input::ENVIRONMENT.into(), json!(self.environment));
         }
-        let recorded_group = opt_str(recorded, "log_group_name");
+        let recorded_group = opt_str(recorded, input::LOG_GROUP_NAME);
         let group = match &self.log_group {
             // Not reported (an emulator): keep what was recorded.
             None => recorded_group.map(str::to_string),
@@ -172,7 +179,7 @@ impl FunctionState {
             Some(g) => Some(g.clone()),
         };
         if let Some(g) = group {
-            m.insert("log_group_name".into(), json!(g));
+            m.insert(input::LOG_GROUP_NAME.into(), json!(g));
         }
         Value::Object(m)
     }
@@ -312,7 +319,7 @@ async fn reconcile_function(
     old_version: Option<&str>,
 ) -> Result<String, ProviderError> {
     let current = wait_ready(ctx, aws, lambda, name, "function ready for updates").await?;
-    let want_hash = req_str(inputs, "code_sha256")?;
+    let want_hash = req_str(inputs, input::CODE_SHA256)?;
     let want_arch = architecture(inputs);
     let mut changed = false;
 
@@ -341,8 +348,8 @@ async fn reconcile_function(
     if !current.config_matches(&want) {
         ctx.status(&format!("updating the configuration of {name}"));
         let (memory_size, timeout) = (
-            int(want.memory_size, "memory_size")?,
-            int(want.timeout, "timeout")?,
+            int(want.memory_size, input::MEMORY_SIZE)?,
+            int(want.timeout, input::TIMEOUT)?,
         );
         let what = format!("UpdateFunctionConfiguration {name}");
         with_role_retries(ctx, aws, || async {
@@ -407,12 +414,16 @@ impl ResourceType for Function {
         let mut diff = Diff::top_level(
             &normalized_function(old_inputs),
             &normalized_function(new_inputs),
-            &["function_name"],
+            &[input::FUNCTION_NAME],
         );
         // Same name on both sides (given or generated): a forced replacement
         // must delete the old function first.
-        diff.delete_before_replace = old_inputs.get("function_name").filter(|v| !v.is_null())
-            == new_inputs.get("function_name").filter(|v| !v.is_null());
+        diff.delete_before_replace = old_inputs
+            .get(input::FUNCTION_NAME)
+            .filter(|v| !v.is_null())
+            == new_inputs
+                .get(input::FUNCTION_NAME)
+                .filter(|v| !v.is_null());
         diff
     }
 
@@ -433,8 +444,8 @@ impl ResourceType for Function {
             .handler(&want.handler)
             .code(code)
             .architectures(Architecture::from(architecture(inputs).as_str()))
-            .memory_size(int(want.memory_size, "memory_size")?)
-            .timeout(int(want.timeout, "timeout")?)
+            .memory_size(int(want.memory_size, input::MEMORY_SIZE)?)
+            .timeout(int(want.timeout, input::TIMEOUT)?)
             .environment(want.environment())
             .logging_config(want.logging(&name))
             .set_tags(Some(tags))
@@ -506,7 +517,7 @@ impl ResourceType for Function {
             &lambda,
             id,
             new_inputs,
-            opt_str(req.old_outputs, "version"),
+            opt_str(req.old_outputs, output::VERSION),
         )
         .await?;
         let Some(state) = fetch_function(ctx, &lambda, id).await? else {

@@ -9,6 +9,7 @@ use aws_sdk_lambda::types::{Environment, LoggingConfig};
 use meridian_asset as asset;
 use meridian_engine::OpContext;
 use meridian_engine::{CheckFailure, ProviderError, UNKNOWN};
+use meridian_schema::aws::lambda::function::input;
 use meridian_schema::aws::lambda::{Architecture, Runtime};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -51,7 +52,7 @@ fn is_function_name_char(c: char) -> bool {
 /// The function's name: the `function_name` input, or one generated from
 /// the logical name and the URN (deterministic, at most 64 characters).
 pub fn function_name_for(inputs: &Value, ctx: &OpContext) -> String {
-    match opt_str(inputs, "function_name") {
+    match opt_str(inputs, input::FUNCTION_NAME) {
         Some(n) => n.to_string(),
         None => generated_name(&ctx.name, &ctx.urn, 64, is_function_name_char),
     }
@@ -84,16 +85,19 @@ pub(super) fn check_function(inputs: &Value) -> Vec<CheckFailure> {
     let known = |k: &str| is_known(inputs, k);
     check_known_str(
         inputs,
-        "function_name",
+        input::FUNCTION_NAME,
         |n| (1..=64).contains(&n.len()) && n.chars().all(is_function_name_char),
         "a function name is 1-64 characters of A-Z a-z 0-9 - _",
         &mut out,
     );
-    check_required_str(inputs, "code_path", &mut out);
-    match (opt_str(inputs, "code_path"), opt_str(inputs, "code_sha256")) {
+    check_required_str(inputs, input::CODE_PATH, &mut out);
+    match (
+        opt_str(inputs, input::CODE_PATH),
+        opt_str(inputs, input::CODE_SHA256),
+    ) {
         (_, Some(h)) if h == UNKNOWN || h.len() == 44 => {}
         (_, Some(h)) => out.push(CheckFailure::new(
-            "code_sha256",
+            input::CODE_SHA256,
             format!("{h:?} is not a base64 SHA-256 (44 characters)"),
         )),
         (Some(p), None) if p != UNKNOWN && !p.is_empty() => {
@@ -105,43 +109,43 @@ pub(super) fn check_function(inputs: &Value) -> Vec<CheckFailure> {
                 ),
                 Err(e) => format!("is missing because the asset cannot be packed: {e}"),
             };
-            out.push(CheckFailure::new("code_sha256", reason));
+            out.push(CheckFailure::new(input::CODE_SHA256, reason));
         }
         _ => {}
     }
-    check_required_str(inputs, "runtime", &mut out);
-    if known("runtime")
-        && let Some(r) = opt_str(inputs, "runtime")
+    check_required_str(inputs, input::RUNTIME, &mut out);
+    if known(input::RUNTIME)
+        && let Some(r) = opt_str(inputs, input::RUNTIME)
         && Runtime::from_name(r).is_none()
     {
         out.push(CheckFailure::new(
-            "runtime",
+            input::RUNTIME,
             format!(
                 "{r:?} is not a Lambda runtime that can be created; use one of {}",
                 Runtime::NAMES.join(", ")
             ),
         ));
     }
-    check_required_str(inputs, "handler", &mut out);
-    if known("handler")
-        && let Some(h) = opt_str(inputs, "handler")
+    check_required_str(inputs, input::HANDLER, &mut out);
+    if known(input::HANDLER)
+        && let Some(h) = opt_str(inputs, input::HANDLER)
         && (h.len() > 128 || h.chars().any(char::is_whitespace))
     {
         out.push(CheckFailure::new(
-            "handler",
+            input::HANDLER,
             "a handler is at most 128 characters without spaces, like index.main",
         ));
     }
     check_known_str(
         inputs,
-        "architecture",
+        input::ARCHITECTURE,
         |a| Architecture::from_name(a).is_some(),
         "must be \"arm64\" or \"x86_64\"",
         &mut out,
     );
     for (key, lo, hi, what) in [
-        ("memory_size", 128, 10_240, "MB"),
-        ("timeout", 1, 900, "seconds"),
+        (input::MEMORY_SIZE, 128, 10_240, "MB"),
+        (input::TIMEOUT, 1, 900, "seconds"),
     ] {
         if known(key)
             && !inputs
@@ -155,27 +159,27 @@ pub(super) fn check_function(inputs: &Value) -> Vec<CheckFailure> {
             ));
         }
     }
-    if known("publish") && !inputs.get("publish").is_some_and(Value::is_boolean) {
-        out.push(CheckFailure::new("publish", "must be true or false"));
+    if known(input::PUBLISH) && !inputs.get(input::PUBLISH).is_some_and(Value::is_boolean) {
+        out.push(CheckFailure::new(input::PUBLISH, "must be true or false"));
     }
-    check_required_str(inputs, "role_arn", &mut out);
-    if known("role_arn")
-        && let Some(r) = opt_str(inputs, "role_arn")
+    check_required_str(inputs, input::ROLE_ARN, &mut out);
+    if known(input::ROLE_ARN)
+        && let Some(r) = opt_str(inputs, input::ROLE_ARN)
         && !is_role_arn(r)
     {
         out.push(CheckFailure::new(
-            "role_arn",
+            input::ROLE_ARN,
             format!("{r:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/name)"),
         ));
     }
     check_known_str(
         inputs,
-        "log_group_name",
+        input::LOG_GROUP_NAME,
         is_log_group_name,
         "must be a log group name: 1-512 characters of . - _ / # A-Z a-z 0-9",
         &mut out,
     );
-    match inputs.get("environment") {
+    match inputs.get(input::ENVIRONMENT) {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == UNKNOWN => {}
         Some(Value::Object(vars)) => {
@@ -203,13 +207,13 @@ pub(super) fn check_function(inputs: &Value) -> Vec<CheckFailure> {
             }
             if Value::Object(vars.clone()).to_string().len() > 4096 {
                 out.push(CheckFailure::new(
-                    "environment",
+                    input::ENVIRONMENT,
                     "is larger than Lambda's 4 KB limit for all variables together",
                 ));
             }
         }
         Some(_) => out.push(CheckFailure::new(
-            "environment",
+            input::ENVIRONMENT,
             "must be an object of name to string",
         )),
     }
@@ -221,15 +225,15 @@ pub(super) fn check_function(inputs: &Value) -> Vec<CheckFailure> {
 pub(super) fn normalized_function(inputs: &Value) -> Value {
     let mut m = inputs.as_object().cloned().unwrap_or_default();
     m.retain(|_, v| !v.is_null());
-    m.remove("code_path");
-    m.entry("architecture")
+    m.remove(input::CODE_PATH);
+    m.entry(input::ARCHITECTURE)
         .or_insert_with(|| json!(DEFAULT_ARCHITECTURE));
-    m.entry("memory_size")
+    m.entry(input::MEMORY_SIZE)
         .or_insert_with(|| json!(DEFAULT_MEMORY_MB));
-    m.entry("timeout")
+    m.entry(input::TIMEOUT)
         .or_insert_with(|| json!(DEFAULT_TIMEOUT_S));
-    m.entry("environment").or_insert_with(|| json!({}));
-    m.entry("publish").or_insert_with(|| json!(false));
+    m.entry(input::ENVIRONMENT).or_insert_with(|| json!({}));
+    m.entry(input::PUBLISH).or_insert_with(|| json!(false));
     Value::Object(m)
 }
 
@@ -249,19 +253,19 @@ pub(super) struct DesiredConfig {
 impl DesiredConfig {
     pub(super) fn from_inputs(inputs: &Value) -> Result<Self, ProviderError> {
         Ok(DesiredConfig {
-            runtime: req_str(inputs, "runtime")?.to_string(),
-            handler: req_str(inputs, "handler")?.to_string(),
-            role: req_str(inputs, "role_arn")?.to_string(),
+            runtime: req_str(inputs, input::RUNTIME)?.to_string(),
+            handler: req_str(inputs, input::HANDLER)?.to_string(),
+            role: req_str(inputs, input::ROLE_ARN)?.to_string(),
             memory_size: inputs
-                .get("memory_size")
+                .get(input::MEMORY_SIZE)
                 .and_then(Value::as_i64)
                 .unwrap_or(DEFAULT_MEMORY_MB),
             timeout: inputs
-                .get("timeout")
+                .get(input::TIMEOUT)
                 .and_then(Value::as_i64)
                 .unwrap_or(DEFAULT_TIMEOUT_S),
-            environment: string_map(inputs.get("environment")),
-            log_group: opt_str(inputs, "log_group_name").map(str::to_string),
+            environment: string_map(inputs.get(input::ENVIRONMENT)),
+            log_group: opt_str(inputs, input::LOG_GROUP_NAME).map(str::to_string),
         })
     }
 
@@ -300,8 +304,8 @@ pub(super) fn int(v: i64, what: &str) -> Result<i32, ProviderError> {
 
 /// Packs the asset and checks it is what the plan saw.
 pub(super) fn pack_verified(inputs: &Value) -> Result<asset::PackedAsset, ProviderError> {
-    let path = req_str(inputs, "code_path")?;
-    let planned = req_str(inputs, "code_sha256")?;
+    let path = req_str(inputs, input::CODE_PATH)?;
+    let planned = req_str(inputs, input::CODE_SHA256)?;
     let packed =
         asset::pack(Path::new(path)).map_err(|e| ProviderError::permanent(e.to_string()))?;
     if packed.sha256 != planned {
@@ -327,14 +331,14 @@ pub(super) fn pack_verified(inputs: &Value) -> Result<asset::PackedAsset, Provid
 }
 
 pub(super) fn architecture(inputs: &Value) -> String {
-    opt_str(inputs, "architecture")
+    opt_str(inputs, input::ARCHITECTURE)
         .unwrap_or(DEFAULT_ARCHITECTURE)
         .to_string()
 }
 
 pub(super) fn publishes(inputs: &Value) -> bool {
     inputs
-        .get("publish")
+        .get(input::PUBLISH)
         .and_then(Value::as_bool)
         .unwrap_or(false)
 }

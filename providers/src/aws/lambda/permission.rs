@@ -15,6 +15,7 @@ use meridian_engine::{
 use serde_json::{Map, Value, json};
 
 pub use meridian_schema::aws::lambda::permission::TYPE as PERMISSION;
+use meridian_schema::aws::lambda::permission::{input, output};
 
 /// `aws:lambda:Permission`.
 pub struct Permission;
@@ -24,7 +25,12 @@ fn is_statement_id_char(c: char) -> bool {
 }
 
 /// The grant's fields, as they decide a generated statement id.
-const GRANT_FIELDS: [&str; 4] = ["principal", "action", "source_arn", "source_account"];
+const GRANT_FIELDS: [&str; 4] = [
+    input::PRINCIPAL,
+    input::ACTION,
+    input::SOURCE_ARN,
+    input::SOURCE_ACCOUNT,
+];
 
 /// The statement id: the `statement_id` input, or one generated from the
 /// logical name, the URN and the grant. A changed grant then gets a new
@@ -32,13 +38,13 @@ const GRANT_FIELDS: [&str; 4] = ["principal", "action", "source_arn", "source_ac
 /// statement in place, and removing first would refuse invocations
 /// meanwhile.
 pub fn statement_id_for(inputs: &Value, ctx: &OpContext) -> String {
-    match opt_str(inputs, "statement_id") {
+    match opt_str(inputs, input::STATEMENT_ID) {
         Some(s) => s.to_string(),
         None => {
             let grant: Vec<Value> = GRANT_FIELDS
                 .iter()
                 .map(|k| match (*k, inputs.get(*k)) {
-                    ("action", None | Some(Value::Null)) => json!(DEFAULT_ACTION),
+                    (input::ACTION, None | Some(Value::Null)) => json!(DEFAULT_ACTION),
                     (_, v) => v.cloned().unwrap_or(Value::Null),
                 })
                 .collect();
@@ -58,16 +64,16 @@ fn check_permission(inputs: &Value) -> Vec<CheckFailure> {
     if !inputs.is_object() {
         return vec![CheckFailure::new("", "inputs must be an object")];
     }
-    check_required_str(inputs, "function_name", &mut out);
-    if is_known(inputs, "function_name")
-        && opt_str(inputs, "function_name").is_some_and(|f| f.len() > 140)
+    check_required_str(inputs, input::FUNCTION_NAME, &mut out);
+    if is_known(inputs, input::FUNCTION_NAME)
+        && opt_str(inputs, input::FUNCTION_NAME).is_some_and(|f| f.len() > 140)
     {
         out.push(CheckFailure::new(
-            "function_name",
+            input::FUNCTION_NAME,
             "must be a function name or ARN (at most 140 characters)",
         ));
     }
-    check_required_str(inputs, "principal", &mut out);
+    check_required_str(inputs, input::PRINCIPAL, &mut out);
     let is_action = |a: &str| {
         a == "*"
             || a.strip_prefix("lambda:").is_some_and(|x| {
@@ -79,22 +85,22 @@ fn check_permission(inputs: &Value) -> Vec<CheckFailure> {
     let is_account = |a: &str| a.len() == 12 && a.chars().all(|c| c.is_ascii_digit());
     let rules: [StrRule; 4] = [
         (
-            "action",
+            input::ACTION,
             &is_action,
             "must be a Lambda action like \"lambda:InvokeFunction\"",
         ),
         (
-            "statement_id",
+            input::STATEMENT_ID,
             &is_statement_id,
             "a statement id is 1-100 characters of A-Z a-z 0-9 - _ .",
         ),
         (
-            "source_account",
+            input::SOURCE_ACCOUNT,
             &is_account,
             "must be a 12-digit account id",
         ),
         (
-            "source_arn",
+            input::SOURCE_ARN,
             &|a: &str| a.starts_with("arn:"),
             "must be an ARN",
         ),
@@ -104,12 +110,12 @@ fn check_permission(inputs: &Value) -> Vec<CheckFailure> {
     }
     // A service principal without a source lets that service invoke the
     // function on behalf of any account (the confused deputy).
-    if is_known(inputs, "principal")
-        && opt_str(inputs, "principal").is_some_and(|p| p.ends_with(".amazonaws.com"))
-        && inputs.get("source_arn").is_none_or(Value::is_null)
+    if is_known(inputs, input::PRINCIPAL)
+        && opt_str(inputs, input::PRINCIPAL).is_some_and(|p| p.ends_with(".amazonaws.com"))
+        && inputs.get(input::SOURCE_ARN).is_none_or(Value::is_null)
     {
         out.push(CheckFailure::new(
-            "source_arn",
+            input::SOURCE_ARN,
             "is required for a service principal, so only your resource (e.g. your API's stage) can invoke the function",
         ));
     }
@@ -128,12 +134,12 @@ struct Grant {
 impl Grant {
     fn from_inputs(inputs: &Value) -> Result<Self, ProviderError> {
         Ok(Grant {
-            principal: req_str(inputs, "principal")?.to_string(),
-            action: opt_str(inputs, "action")
+            principal: req_str(inputs, input::PRINCIPAL)?.to_string(),
+            action: opt_str(inputs, input::ACTION)
                 .unwrap_or(DEFAULT_ACTION)
                 .to_string(),
-            source_arn: opt_str(inputs, "source_arn").map(str::to_string),
-            source_account: opt_str(inputs, "source_account").map(str::to_string),
+            source_arn: opt_str(inputs, input::SOURCE_ARN).map(str::to_string),
+            source_account: opt_str(inputs, input::SOURCE_ACCOUNT).map(str::to_string),
         })
     }
 
@@ -297,7 +303,7 @@ async fn put_statement(
 }
 
 fn permission_outputs(function: &str, sid: &str, statement: Value) -> Value {
-    json!({"function_name": function, "statement_id": sid, "statement": statement})
+    json!({output::FUNCTION_NAME: function, output::STATEMENT_ID: sid, output::STATEMENT: statement})
 }
 
 /// `<function>/<statement id>`: function names and ARNs have no `/`.
@@ -325,19 +331,20 @@ impl ResourceType for Permission {
         let norm = |v: &Value| {
             let mut m = v.as_object().cloned().unwrap_or_default();
             m.retain(|_, v| !v.is_null());
-            m.entry("action").or_insert_with(|| json!(DEFAULT_ACTION));
+            m.entry(input::ACTION)
+                .or_insert_with(|| json!(DEFAULT_ACTION));
             Value::Object(m)
         };
-        let given = |v: &Value| v.get("statement_id").filter(|v| !v.is_null()).cloned();
+        let given = |v: &Value| v.get(input::STATEMENT_ID).filter(|v| !v.is_null()).cloned();
         let (old_sid, new_sid) = (given(old_inputs), given(new_inputs));
-        let mut identity = vec!["function_name", "statement_id"];
+        let mut identity = vec![input::FUNCTION_NAME, input::STATEMENT_ID];
         if old_sid.is_none() && new_sid.is_none() {
             identity.extend(GRANT_FIELDS);
         }
         let mut diff = Diff::top_level(&norm(old_inputs), &norm(new_inputs), &identity);
         // Only the same statement id on the same function must go first.
-        diff.delete_before_replace = old_inputs.get("function_name")
-            == new_inputs.get("function_name")
+        diff.delete_before_replace = old_inputs.get(input::FUNCTION_NAME)
+            == new_inputs.get(input::FUNCTION_NAME)
             && old_sid.is_some()
             && old_sid == new_sid;
         diff
@@ -346,7 +353,7 @@ impl ResourceType for Permission {
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let Call { aws, ctx } = c;
         let lambda = aws.lambda(&ctx.region).await;
-        let function = req_str(inputs, "function_name")?;
+        let function = req_str(inputs, input::FUNCTION_NAME)?;
         let sid = statement_id_for(inputs, ctx);
         let grant = Grant::from_inputs(inputs)?;
         ctx.status(&format!("adding statement {sid} to {function}"));
@@ -363,7 +370,7 @@ impl ResourceType for Permission {
         let (function, sid) = match req.id.and_then(|id| id.rsplit_once('/')) {
             Some((f, s)) => (f.to_string(), s.to_string()),
             None => (
-                req_str(req.inputs, "function_name")?.to_string(),
+                req_str(req.inputs, input::FUNCTION_NAME)?.to_string(),
                 statement_id_for(req.inputs, ctx),
             ),
         };
@@ -372,9 +379,13 @@ impl ResourceType for Permission {
         };
         let found = Grant::from_statement(&statement);
         let mut m = Map::new();
-        m.insert("function_name".into(), json!(function));
-        if req.inputs.get("statement_id").is_some_and(|v| !v.is_null()) {
-            m.insert("statement_id".into(), json!(sid));
+        m.insert(input::FUNCTION_NAME.into(), json!(function));
+        if req
+            .inputs
+            .get(input::STATEMENT_ID)
+            .is_some_and(|v| !v.is_null())
+        {
+            m.insert(input::STATEMENT_ID.into(), json!(sid));
         }
         // Keep the recorded spelling of an equivalent principal.
         let principal = match Grant::from_inputs(req.inputs) {
@@ -388,13 +399,13 @@ impl ResourceType for Permission {
             }
             _ => found.principal.clone(),
         };
-        m.insert("principal".into(), json!(principal));
-        m.insert("action".into(), json!(found.action));
+        m.insert(input::PRINCIPAL.into(), json!(principal));
+        m.insert(input::ACTION.into(), json!(found.action));
         if let Some(a) = &found.source_arn {
-            m.insert("source_arn".into(), json!(a));
+            m.insert(input::SOURCE_ARN.into(), json!(a));
         }
         if let Some(a) = &found.source_account {
-            m.insert("source_account".into(), json!(a));
+            m.insert(input::SOURCE_ACCOUNT.into(), json!(a));
         }
         Ok(Some(ReadResult {
             id: permission_id(&function, &sid),
@@ -426,7 +437,7 @@ impl ResourceType for Permission {
         let (function, sid) = match id.rsplit_once('/') {
             Some((f, s)) => (f.to_string(), s.to_string()),
             None => (
-                req_str(inputs, "function_name")?.to_string(),
+                req_str(inputs, input::FUNCTION_NAME)?.to_string(),
                 statement_id_for(inputs, ctx),
             ),
         };
