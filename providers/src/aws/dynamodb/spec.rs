@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{BillingMode, KeyType, TableDescription};
 use meridian_engine::{CheckFailure, ProviderError, UNKNOWN};
 use meridian_schema::Region;
 use meridian_schema::aws::dynamodb as schema;
+use meridian_schema::aws::dynamodb::global_table::{input, output};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -23,13 +24,13 @@ pub(super) struct KeySpec {
 impl KeySpec {
     pub(super) fn from_input(v: &Value) -> Option<KeySpec> {
         Some(KeySpec {
-            name: opt_str(v, "name")?.to_string(),
-            attr_type: opt_str(v, "type")?.to_string(),
+            name: opt_str(v, input::key::NAME)?.to_string(),
+            attr_type: opt_str(v, input::key::TYPE)?.to_string(),
         })
     }
 
     pub(super) fn to_json(&self) -> Value {
-        json!({"name": self.name, "type": self.attr_type})
+        json!({input::key::NAME: self.name, input::key::TYPE: self.attr_type})
     }
 }
 
@@ -56,28 +57,28 @@ impl TableSpec {
                 ProviderError::permanent(format!("input {k:?} must be {{name, type}}"))
             })
         };
-        let billing = match opt_str(inputs, "billing_mode").unwrap_or(PAY_PER_REQUEST) {
+        let billing = match opt_str(inputs, input::BILLING_MODE).unwrap_or(PAY_PER_REQUEST) {
             PROVISIONED => Billing::Provisioned {
                 read: inputs
-                    .get("read_capacity")
+                    .get(input::READ_CAPACITY)
                     .and_then(Value::as_i64)
                     .unwrap_or(1),
                 write: inputs
-                    .get("write_capacity")
+                    .get(input::WRITE_CAPACITY)
                     .and_then(Value::as_i64)
                     .unwrap_or(1),
             },
             _ => Billing::PayPerRequest,
         };
         Ok(TableSpec {
-            name: req_str(inputs, "table_name")?.to_string(),
-            partition_key: key("partition_key")?,
-            sort_key: match inputs.get("sort_key") {
+            name: req_str(inputs, input::TABLE_NAME)?.to_string(),
+            partition_key: key(input::PARTITION_KEY)?,
+            sort_key: match inputs.get(input::SORT_KEY) {
                 None | Some(Value::Null) => None,
-                Some(_) => Some(key("sort_key")?),
+                Some(_) => Some(key(input::SORT_KEY)?),
             },
             billing,
-            replicas: string_list(inputs.get("replica_regions")),
+            replicas: string_list(inputs.get(input::REPLICA_REGIONS)),
         })
     }
 }
@@ -126,7 +127,7 @@ pub(super) fn check_key(
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == UNKNOWN => {}
         Some(Value::Object(o)) => {
-            match o.get("name") {
+            match o.get(input::key::NAME) {
                 Some(Value::String(n)) if n == UNKNOWN => {}
                 Some(Value::String(n)) if (1..=255).contains(&n.len()) => {}
                 Some(Value::String(_)) => out.push(CheckFailure::new(
@@ -135,7 +136,7 @@ pub(super) fn check_key(
                 )),
                 _ => out.push(CheckFailure::new(&format!("{path}.name"), "is required")),
             }
-            match o.get("type").and_then(Value::as_str) {
+            match o.get(input::key::TYPE).and_then(Value::as_str) {
                 Some(t) if schema::AttributeType::from_name(t).is_some() => {}
                 Some(t) if t == UNKNOWN => {}
                 Some(t) => out.push(CheckFailure::new(
@@ -154,14 +155,24 @@ pub(super) fn check_key(
 
 pub(super) fn check_table(region: &str, inputs: &Value) -> Vec<CheckFailure> {
     let mut out = Vec::new();
-    check_required_str(inputs, "table_name", &mut out);
-    if let Some(n) = opt_str(inputs, "table_name").filter(|n| *n != UNKNOWN && !n.is_empty())
+    check_required_str(inputs, input::TABLE_NAME, &mut out);
+    if let Some(n) = opt_str(inputs, input::TABLE_NAME).filter(|n| *n != UNKNOWN && !n.is_empty())
         && let Some(problem) = check_table_name(n)
     {
-        out.push(CheckFailure::new("table_name", problem));
+        out.push(CheckFailure::new(input::TABLE_NAME, problem));
     }
-    check_key("partition_key", inputs.get("partition_key"), true, &mut out);
-    check_key("sort_key", inputs.get("sort_key"), false, &mut out);
+    check_key(
+        input::PARTITION_KEY,
+        inputs.get(input::PARTITION_KEY),
+        true,
+        &mut out,
+    );
+    check_key(
+        input::SORT_KEY,
+        inputs.get(input::SORT_KEY),
+        false,
+        &mut out,
+    );
     let pk = inputs
         .pointer("/partition_key/name")
         .and_then(Value::as_str);
@@ -176,19 +187,19 @@ pub(super) fn check_table(region: &str, inputs: &Value) -> Vec<CheckFailure> {
         ));
     }
 
-    let billing = match inputs.get("billing_mode") {
+    let billing = match inputs.get(input::BILLING_MODE) {
         None | Some(Value::Null) => Some(PAY_PER_REQUEST),
         Some(Value::String(s)) if s == UNKNOWN => None,
         Some(Value::String(s)) if s == PAY_PER_REQUEST || s == PROVISIONED => Some(s.as_str()),
         Some(v) => {
             out.push(CheckFailure::new(
-                "billing_mode",
+                input::BILLING_MODE,
                 format!("{v} is not PAY_PER_REQUEST or PROVISIONED"),
             ));
             None
         }
     };
-    for key in ["read_capacity", "write_capacity"] {
+    for key in [input::READ_CAPACITY, input::WRITE_CAPACITY] {
         match (billing, inputs.get(key)) {
             (_, Some(Value::String(s))) if s == UNKNOWN => {}
             (Some(PROVISIONED), Some(v)) if v.as_i64().is_some_and(|n| n >= 1) => {}
@@ -208,7 +219,7 @@ pub(super) fn check_table(region: &str, inputs: &Value) -> Vec<CheckFailure> {
         }
     }
 
-    match inputs.get("replica_regions") {
+    match inputs.get(input::REPLICA_REGIONS) {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == UNKNOWN => {}
         Some(Value::Array(items)) => {
@@ -237,14 +248,14 @@ pub(super) fn check_table(region: &str, inputs: &Value) -> Vec<CheckFailure> {
             }
             if billing == Some(PROVISIONED) && !items.is_empty() {
                 out.push(CheckFailure::new(
-                    "billing_mode",
+                    input::BILLING_MODE,
                     "a table with replicas needs PAY_PER_REQUEST (AWS requires write auto scaling \
                      for provisioned global tables, which Meridian does not manage)",
                 ));
             }
         }
         Some(_) => out.push(CheckFailure::new(
-            "replica_regions",
+            input::REPLICA_REGIONS,
             "must be a list of region names",
         )),
     }
@@ -255,20 +266,20 @@ pub(super) fn check_table(region: &str, inputs: &Value) -> Vec<CheckFailure> {
 pub(super) fn normalized(inputs: &Value) -> Value {
     let mut v = inputs.clone();
     if let Some(o) = v.as_object_mut() {
-        if matches!(o.get("billing_mode"), None | Some(Value::Null)) {
-            o.insert("billing_mode".into(), json!(PAY_PER_REQUEST));
+        if matches!(o.get(input::BILLING_MODE), None | Some(Value::Null)) {
+            o.insert(input::BILLING_MODE.into(), json!(PAY_PER_REQUEST));
         }
-        match o.get_mut("replica_regions") {
+        match o.get_mut(input::REPLICA_REGIONS) {
             Some(Value::Array(a)) => {
                 a.sort_by_key(|x| x.to_string());
             }
             None | Some(Value::Null) => {
-                o.insert("replica_regions".into(), json!([]));
+                o.insert(input::REPLICA_REGIONS.into(), json!([]));
             }
             Some(_) => {}
         }
-        if matches!(o.get("sort_key"), Some(Value::Null)) {
-            o.remove("sort_key");
+        if matches!(o.get(input::SORT_KEY), Some(Value::Null)) {
+            o.remove(input::SORT_KEY);
         }
     }
     v
@@ -341,11 +352,11 @@ pub(super) fn table_outputs(
         .map(|r| (r.clone(), json!(arn_in(arn, r))))
         .collect();
     json!({
-        "table_name": table.table_name(),
-        "arn": arn,
-        "arns": arns,
-        "stream_arn": table.latest_stream_arn(),
-        "regions": regions,
+        output::TABLE_NAME: table.table_name(),
+        output::ARN: arn,
+        output::ARNS: arns,
+        output::STREAM_ARN: table.latest_stream_arn(),
+        output::REGIONS: regions,
     })
 }
 
@@ -386,23 +397,23 @@ pub(super) fn inputs_from_cloud(
     primary: &str,
 ) -> Value {
     let mut inputs = Map::new();
-    inputs.insert("table_name".into(), json!(table.table_name()));
+    inputs.insert(input::TABLE_NAME.into(), json!(table.table_name()));
     if let Some(pk) = key_spec_of(table, KeyType::Hash) {
-        inputs.insert("partition_key".into(), pk.to_json());
+        inputs.insert(input::PARTITION_KEY.into(), pk.to_json());
     }
     if let Some(sk) = key_spec_of(table, KeyType::Range) {
-        inputs.insert("sort_key".into(), sk.to_json());
+        inputs.insert(input::SORT_KEY.into(), sk.to_json());
     }
     match billing_of(table) {
         Billing::PayPerRequest => {
-            if recorded.get("billing_mode").is_some() {
-                inputs.insert("billing_mode".into(), json!(PAY_PER_REQUEST));
+            if recorded.get(input::BILLING_MODE).is_some() {
+                inputs.insert(input::BILLING_MODE.into(), json!(PAY_PER_REQUEST));
             }
         }
         Billing::Provisioned { read, write } => {
-            inputs.insert("billing_mode".into(), json!(PROVISIONED));
-            inputs.insert("read_capacity".into(), json!(read));
-            inputs.insert("write_capacity".into(), json!(write));
+            inputs.insert(input::BILLING_MODE.into(), json!(PROVISIONED));
+            inputs.insert(input::READ_CAPACITY.into(), json!(read));
+            inputs.insert(input::WRITE_CAPACITY.into(), json!(write));
         }
     }
     let cloud: Vec<String> = replicas_of(table, primary)
@@ -410,16 +421,16 @@ pub(super) fn inputs_from_cloud(
         .filter(|(_, status)| status != "DELETING")
         .map(|(r, _)| r)
         .collect();
-    let recorded_list = string_list(recorded.get("replica_regions"));
+    let recorded_list = string_list(recorded.get(input::REPLICA_REGIONS));
     let same =
         cloud.iter().collect::<BTreeSet<_>>() == recorded_list.iter().collect::<BTreeSet<_>>();
     if same {
-        if let Some(v) = recorded.get("replica_regions") {
-            inputs.insert("replica_regions".into(), v.clone());
+        if let Some(v) = recorded.get(input::REPLICA_REGIONS) {
+            inputs.insert(input::REPLICA_REGIONS.into(), v.clone());
         }
     } else {
         let ordered = ordered_regions(primary, &cloud, &recorded_list);
-        inputs.insert("replica_regions".into(), json!(ordered[1..]));
+        inputs.insert(input::REPLICA_REGIONS.into(), json!(ordered[1..]));
     }
     Value::Object(inputs)
 }

@@ -26,6 +26,7 @@ use aws_sdk_dynamodb::types::{
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
+use meridian_schema::aws::dynamodb::global_table::input;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -221,7 +222,7 @@ impl ResourceType for GlobalTable {
         let mut d = Diff::top_level(
             &normalized(old),
             &normalized(new),
-            &["table_name", "partition_key", "sort_key"],
+            &[input::TABLE_NAME, input::PARTITION_KEY, input::SORT_KEY],
         );
         // The name is the user's, so a replacement cannot create the new
         // table next to the old one.
@@ -263,13 +264,13 @@ impl ResourceType for GlobalTable {
             policy: Policy::BUSY,
         };
         let Some((name, table)) = read_by_id_or_identity(ctx, &table, req.id, || {
-            Ok(req_str(req.inputs, "table_name")?.to_string())
+            Ok(req_str(req.inputs, input::TABLE_NAME)?.to_string())
         })
         .await?
         else {
             return Ok(None);
         };
-        let preferred = string_list(req.inputs.get("replica_regions"));
+        let preferred = string_list(req.inputs.get(input::REPLICA_REGIONS));
         Ok(Some(ReadResult {
             id: name,
             inputs: Some(inputs_from_cloud(req.inputs, &table, &ctx.region)),
