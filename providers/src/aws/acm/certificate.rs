@@ -18,6 +18,7 @@ use meridian_engine::{
     CheckFailure, Created, Diff, ErrorKind, OpContext, ProviderError, ReadRequest, ReadResult,
     TypeInfo, UNKNOWN,
 };
+use meridian_schema::aws::acm::certificate::{input, output};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -50,10 +51,10 @@ pub(super) fn idempotency_token(token: &str) -> Option<String> {
 fn cert_outputs(detail: &CertificateDetail, arn: &str) -> Value {
     let (records, _) = validation_records(detail);
     json!({
-        "arn": arn,
-        "domain_name": detail.domain_name().map(dns_name),
-        "status": detail.status().map(|s| s.as_str()),
-        "validation_records": records.iter().map(ValidationRecord::to_json).collect::<Vec<_>>(),
+        output::ARN: arn,
+        output::DOMAIN_NAME: detail.domain_name().map(dns_name),
+        output::STATUS: detail.status().map(|s| s.as_str()),
+        output::VALIDATION_RECORDS: records.iter().map(ValidationRecord::to_json).collect::<Vec<_>>(),
     })
 }
 
@@ -77,10 +78,10 @@ async fn describe(
 /// differ from it), normalized.
 fn domains(inputs: &Value) -> Vec<String> {
     let mut all = Vec::new();
-    if let Some(d) = opt_str(inputs, "domain_name") {
+    if let Some(d) = opt_str(inputs, input::DOMAIN_NAME) {
         all.push(dns_name(d));
     }
-    if let Some(Value::Array(sans)) = inputs.get("subject_alternative_names") {
+    if let Some(Value::Array(sans)) = inputs.get(input::SUBJECT_ALTERNATIVE_NAMES) {
         for s in sans.iter().filter_map(Value::as_str) {
             let s = dns_name(s);
             if !all.contains(&s) {
@@ -112,12 +113,12 @@ fn check_domain(path: &str, v: &Value, out: &mut Vec<CheckFailure>) {
 pub(super) fn normalized(inputs: &Value) -> Value {
     let mut v = inputs.clone();
     if let Some(o) = v.as_object_mut() {
-        if let Some(Value::String(s)) = o.get_mut("domain_name")
+        if let Some(Value::String(s)) = o.get_mut(input::DOMAIN_NAME)
             && s != UNKNOWN
         {
             *s = dns_name(s);
         }
-        if let Some(Value::Array(sans)) = o.get_mut("subject_alternative_names") {
+        if let Some(Value::Array(sans)) = o.get_mut(input::SUBJECT_ALTERNATIVE_NAMES) {
             for item in sans.iter_mut() {
                 if let Value::String(s) = item
                     && s != UNKNOWN
@@ -128,15 +129,15 @@ pub(super) fn normalized(inputs: &Value) -> Value {
             sans.sort_by_key(|a| a.to_string());
             sans.dedup();
         }
-        if o.get("subject_alternative_names") == Some(&json!([])) {
-            o.remove("subject_alternative_names");
+        if o.get(input::SUBJECT_ALTERNATIVE_NAMES) == Some(&json!([])) {
+            o.remove(input::SUBJECT_ALTERNATIVE_NAMES);
         }
     }
     v
 }
 
 async fn request(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<String, ProviderError> {
-    let domain = dns_name(req_str(inputs, "domain_name")?);
+    let domain = dns_name(req_str(inputs, input::DOMAIN_NAME)?);
     let sans: Vec<String> = domains(inputs);
     let tags = identity_sdk_tags(ctx, |k, v| Tag::builder().key(k).value(v).build())?;
     let acm = aws.acm(&ctx.region).await;
@@ -287,8 +288,8 @@ pub(super) fn inputs_from_cloud(recorded: &Value, detail: &CertificateDetail) ->
     let mut inputs = Map::new();
     let domain = detail.domain_name().map(dns_name).unwrap_or_default();
     inputs.insert(
-        "domain_name".into(),
-        match opt_str(recorded, "domain_name") {
+        input::DOMAIN_NAME.into(),
+        match opt_str(recorded, input::DOMAIN_NAME) {
             Some(r) if dns_name(r) == domain => json!(r),
             _ => json!(domain),
         },
@@ -299,25 +300,26 @@ pub(super) fn inputs_from_cloud(recorded: &Value, detail: &CertificateDetail) ->
         .map(|s| dns_name(s))
         .filter(|s| *s != domain)
         .collect();
-    let recorded_sans: Option<BTreeSet<String>> = match recorded.get("subject_alternative_names") {
-        Some(Value::Array(a)) => Some(
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(dns_name)
-                .filter(|s| *s != domain)
-                .collect(),
-        ),
-        _ => None,
-    };
+    let recorded_sans: Option<BTreeSet<String>> =
+        match recorded.get(input::SUBJECT_ALTERNATIVE_NAMES) {
+            Some(Value::Array(a)) => Some(
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(dns_name)
+                    .filter(|s| *s != domain)
+                    .collect(),
+            ),
+            _ => None,
+        };
     match recorded_sans {
         Some(r) if r == cloud_sans => {
-            if let Some(v) = recorded.get("subject_alternative_names") {
-                inputs.insert("subject_alternative_names".into(), v.clone());
+            if let Some(v) = recorded.get(input::SUBJECT_ALTERNATIVE_NAMES) {
+                inputs.insert(input::SUBJECT_ALTERNATIVE_NAMES.into(), v.clone());
             }
         }
         _ if cloud_sans.is_empty() => {}
         _ => {
-            inputs.insert("subject_alternative_names".into(), json!(cloud_sans));
+            inputs.insert(input::SUBJECT_ALTERNATIVE_NAMES.into(), json!(cloud_sans));
         }
     }
     // A certificate still waiting for validation has not been validated
@@ -325,8 +327,8 @@ pub(super) fn inputs_from_cloud(recorded: &Value, detail: &CertificateDetail) ->
     // published, then adopted): leaving the zone out makes the next plan
     // update it, and the update publishes the records and waits for ISSUED.
     let pending = detail.status() == Some(&CertificateStatus::PendingValidation);
-    if let Some(z) = recorded.get("validation_zone_id").filter(|_| !pending) {
-        inputs.insert("validation_zone_id".into(), z.clone());
+    if let Some(z) = recorded.get(input::VALIDATION_ZONE_ID).filter(|_| !pending) {
+        inputs.insert(input::VALIDATION_ZONE_ID.into(), z.clone());
     }
     Value::Object(inputs)
 }
@@ -389,18 +391,18 @@ impl ResourceType for Certificate {
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = Vec::new();
-        check_required_str(inputs, "domain_name", &mut out);
-        check_required_str(inputs, "validation_zone_id", &mut out);
-        if let Some(d) = inputs.get("domain_name") {
-            check_domain("domain_name", d, &mut out);
+        check_required_str(inputs, input::DOMAIN_NAME, &mut out);
+        check_required_str(inputs, input::VALIDATION_ZONE_ID, &mut out);
+        if let Some(d) = inputs.get(input::DOMAIN_NAME) {
+            check_domain(input::DOMAIN_NAME, d, &mut out);
         }
-        match inputs.get("subject_alternative_names") {
+        match inputs.get(input::SUBJECT_ALTERNATIVE_NAMES) {
             None | Some(Value::Null) => {}
             Some(Value::String(s)) if s == UNKNOWN => {}
             Some(Value::Array(items)) => {
                 if items.len() > 100 {
                     out.push(CheckFailure::new(
-                        "subject_alternative_names",
+                        input::SUBJECT_ALTERNATIVE_NAMES,
                         "ACM allows at most 100 names per certificate",
                     ));
                 }
@@ -416,7 +418,7 @@ impl ResourceType for Certificate {
                 }
             }
             Some(_) => out.push(CheckFailure::new(
-                "subject_alternative_names",
+                input::SUBJECT_ALTERNATIVE_NAMES,
                 "must be a list of domain names",
             )),
         }
@@ -428,15 +430,15 @@ impl ResourceType for Certificate {
             &normalized(old),
             &normalized(new),
             &[
-                "domain_name",
-                "subject_alternative_names",
-                "validation_zone_id",
+                input::DOMAIN_NAME,
+                input::SUBJECT_ALTERNATIVE_NAMES,
+                input::VALIDATION_ZONE_ID,
             ],
         );
         // No zone recorded: the certificate was never validated (see
         // `inputs_from_cloud`); validating it is an update, not a new one.
         for c in &mut diff.changes {
-            if c.path == "validation_zone_id" && c.old.as_ref().is_none_or(Value::is_null) {
+            if c.path == input::VALIDATION_ZONE_ID && c.old.as_ref().is_none_or(Value::is_null) {
                 c.forces_replacement = false;
             }
         }
@@ -445,7 +447,7 @@ impl ResourceType for Certificate {
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let Call { aws, ctx } = c;
-        let zone_id = bare_zone_id(req_str(inputs, "validation_zone_id")?).to_string();
+        let zone_id = bare_zone_id(req_str(inputs, input::VALIDATION_ZONE_ID)?).to_string();
         check_zone_covers(aws, inputs, &zone_id).await?;
         let arn = request(aws, ctx, inputs).await?;
         let detail = validate(aws, ctx, &arn, &zone_id).await?;
@@ -460,7 +462,7 @@ impl ResourceType for Certificate {
         let arn = match req.id {
             Some(id) => id.to_string(),
             None => {
-                let domain = dns_name(req_str(req.inputs, "domain_name")?);
+                let domain = dns_name(req_str(req.inputs, input::DOMAIN_NAME)?);
                 match find_by_token(aws, ctx, &domain).await? {
                     Some(arn) => arn,
                     None => return Ok(None),
@@ -482,7 +484,7 @@ impl ResourceType for Certificate {
         let UpdateRequest { id, new_inputs, .. } = req;
         // Every input forces a replacement; an update only converges the
         // validation (records present, certificate ISSUED).
-        let zone_id = bare_zone_id(req_str(new_inputs, "validation_zone_id")?).to_string();
+        let zone_id = bare_zone_id(req_str(new_inputs, input::VALIDATION_ZONE_ID)?).to_string();
         let detail = validate(aws, ctx, id, &zone_id).await?;
         Ok(cert_outputs(&detail, id))
     }
@@ -493,7 +495,7 @@ impl ResourceType for Certificate {
         let detail = describe(aws, &arn, &ctx.region).await?;
         let records: Vec<ValidationRecord> = match &detail {
             Some(d) => validation_records(d).0,
-            None => match req.outputs.get("validation_records") {
+            None => match req.outputs.get(output::VALIDATION_RECORDS) {
                 Some(Value::Array(a)) => a.iter().filter_map(ValidationRecord::from_json).collect(),
                 _ => Vec::new(),
             },
@@ -525,7 +527,7 @@ impl ResourceType for Certificate {
                 Err(e) => return Err(e.into()),
             }
         }
-        if let Some(zone) = opt_str(req.inputs, "validation_zone_id") {
+        if let Some(zone) = opt_str(req.inputs, input::VALIDATION_ZONE_ID) {
             let zone_id = bare_zone_id(zone).to_string();
             for record in &records {
                 update_refs(aws, ctx, &zone_id, record, &arn, RefOp::Remove).await?;

@@ -15,6 +15,7 @@ use crate::aws::route53::{
 use aws_sdk_acm::types::{CertificateDetail, ValidationMethod};
 use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet};
 use meridian_engine::{OpContext, ProviderError};
+use meridian_schema::aws::acm::certificate::output::validation_record;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -32,14 +33,16 @@ pub struct ValidationRecord {
 
 impl ValidationRecord {
     pub(super) fn to_json(&self) -> Value {
-        json!({"name": self.name, "type": self.rtype, "value": self.value})
+        json!({validation_record::NAME: self.name, validation_record::TYPE: self.rtype, validation_record::VALUE: self.value})
     }
 
     pub(super) fn from_json(v: &Value) -> Option<ValidationRecord> {
         Some(ValidationRecord {
-            name: dns_name(opt_str(v, "name")?),
-            rtype: opt_str(v, "type").unwrap_or("CNAME").to_string(),
-            value: dns_name(opt_str(v, "value")?),
+            name: dns_name(opt_str(v, validation_record::NAME)?),
+            rtype: opt_str(v, validation_record::TYPE)
+                .unwrap_or("CNAME")
+                .to_string(),
+            value: dns_name(opt_str(v, validation_record::VALUE)?),
         })
     }
 
