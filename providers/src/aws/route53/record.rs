@@ -18,6 +18,7 @@ use meridian_engine::{
     UNKNOWN,
 };
 use meridian_schema::Region;
+use meridian_schema::aws::route53::record::{input, output};
 use serde_json::{Map, Value, json};
 
 /// A record set: simple (`values` + `ttl`) or alias (`alias`), with latency
@@ -28,10 +29,10 @@ pub struct Record;
 
 fn record_outputs(key: &RecordKey) -> Value {
     json!({
-        "fqdn": key.name,
-        "zone_id": key.zone_id,
-        "type": key.rtype,
-        "set_identifier": key.set_identifier,
+        output::FQDN: key.name,
+        output::ZONE_ID: key.zone_id,
+        output::TYPE: key.rtype,
+        output::SET_IDENTIFIER: key.set_identifier,
     })
 }
 
@@ -45,28 +46,28 @@ fn record_inputs_from_cloud(recorded: &Value, zone_id: &str, cloud: &RecordSpec)
             _ => cloud_value,
         }
     };
-    let rec_zone = opt_str(recorded, "zone_id");
+    let rec_zone = opt_str(recorded, input::ZONE_ID);
     inputs.insert(
-        "zone_id".into(),
+        input::ZONE_ID.into(),
         keep(
-            "zone_id",
+            input::ZONE_ID,
             rec_zone.map(bare_zone_id) == Some(zone_id),
             json!(zone_id),
         ),
     );
     inputs.insert(
-        "name".into(),
+        input::NAME.into(),
         keep(
-            "name",
-            opt_str(recorded, "name").map(dns_name).as_deref() == Some(cloud.name.as_str()),
+            input::NAME,
+            opt_str(recorded, input::NAME).map(dns_name).as_deref() == Some(cloud.name.as_str()),
             json!(cloud.name),
         ),
     );
     inputs.insert(
-        "type".into(),
+        input::TYPE.into(),
         keep(
-            "type",
-            opt_str(recorded, "type")
+            input::TYPE,
+            opt_str(recorded, input::TYPE)
                 .map(str::to_ascii_uppercase)
                 .as_deref()
                 == Some(cloud.rtype.as_str()),
@@ -76,23 +77,26 @@ fn record_inputs_from_cloud(recorded: &Value, zone_id: &str, cloud: &RecordSpec)
     let recorded_spec = RecordSpec::from_inputs(recorded).ok();
     if let Some(a) = &cloud.alias {
         let same = recorded_spec.as_ref().and_then(|s| s.alias.as_ref()) == Some(a);
-        let mut alias = json!({"dns_name": a.dns_name, "hosted_zone_id": a.hosted_zone_id});
+        let mut alias = json!({input::alias::DNS_NAME: a.dns_name, input::alias::HOSTED_ZONE_ID: a.hosted_zone_id});
         if a.evaluate_target_health || recorded.pointer("/alias/evaluate_target_health").is_some() {
-            alias["evaluate_target_health"] = json!(a.evaluate_target_health);
+            alias[input::alias::EVALUATE_TARGET_HEALTH] = json!(a.evaluate_target_health);
         }
-        inputs.insert("alias".into(), keep("alias", same, alias));
+        inputs.insert(input::ALIAS.into(), keep(input::ALIAS, same, alias));
     } else {
         let same = recorded_spec.as_ref().map(|s| &s.values) == Some(&cloud.values);
-        inputs.insert("values".into(), keep("values", same, json!(cloud.values)));
+        inputs.insert(
+            input::VALUES.into(),
+            keep(input::VALUES, same, json!(cloud.values)),
+        );
         if let Some(t) = cloud.ttl {
-            inputs.insert("ttl".into(), json!(t));
+            inputs.insert(input::TTL.into(), json!(t));
         }
     }
     if let Some(r) = &cloud.latency_region {
-        inputs.insert("latency_region".into(), json!(r));
+        inputs.insert(input::LATENCY_REGION.into(), json!(r));
     }
     if let Some(s) = &cloud.set_identifier {
-        inputs.insert("set_identifier".into(), json!(s));
+        inputs.insert(input::SET_IDENTIFIER.into(), json!(s));
     }
     Value::Object(inputs)
 }
@@ -191,7 +195,7 @@ async fn checked_spec(
         return Err(failures_error("record inputs", &failures));
     }
     let spec = RecordSpec::from_inputs(inputs)?;
-    let zone_id = bare_zone_id(req_str(inputs, "zone_id")?).to_string();
+    let zone_id = bare_zone_id(req_str(inputs, input::ZONE_ID)?).to_string();
     let zone_name = zone_name_of(aws, &zone_id).await?;
     let failures = check_record_in_zone(&spec, &zone_name);
     if !failures.is_empty() {
@@ -223,28 +227,28 @@ impl ResourceType for Record {
         let norm = |v: &Value| -> Value {
             let mut v = v.clone();
             if let Some(o) = v.as_object_mut() {
-                for key in ["name"] {
+                for key in [input::NAME] {
                     if let Some(Value::String(s)) = o.get_mut(key)
                         && s != UNKNOWN
                     {
                         *s = dns_name(s);
                     }
                 }
-                if let Some(Value::String(s)) = o.get_mut("zone_id")
+                if let Some(Value::String(s)) = o.get_mut(input::ZONE_ID)
                     && s != UNKNOWN
                 {
                     *s = bare_zone_id(s).to_string();
                 }
                 let rtype = o
-                    .get("type")
+                    .get(input::TYPE)
                     .and_then(Value::as_str)
                     .map(str::to_ascii_uppercase);
                 if let Some(t) = &rtype
                     && t != UNKNOWN
                 {
-                    o.insert("type".into(), json!(t));
+                    o.insert(input::TYPE.into(), json!(t));
                 }
-                if let Some(Value::Array(vals)) = o.get_mut("values") {
+                if let Some(Value::Array(vals)) = o.get_mut(input::VALUES) {
                     for item in vals.iter_mut() {
                         if let Value::String(s) = item
                             && s != UNKNOWN
@@ -254,20 +258,20 @@ impl ResourceType for Record {
                     }
                     vals.sort_by_key(|a| a.to_string());
                 }
-                if let Some(Value::Object(a)) = o.get_mut("alias") {
-                    if let Some(Value::String(s)) = a.get_mut("dns_name")
+                if let Some(Value::Object(a)) = o.get_mut(input::ALIAS) {
+                    if let Some(Value::String(s)) = a.get_mut(input::alias::DNS_NAME)
                         && s != UNKNOWN
                     {
                         *s = dns_name(s);
                     }
-                    if a.get("evaluate_target_health") == Some(&json!(false)) {
-                        a.remove("evaluate_target_health");
+                    if a.get(input::alias::EVALUATE_TARGET_HEALTH) == Some(&json!(false)) {
+                        a.remove(input::alias::EVALUATE_TARGET_HEALTH);
                     }
                 }
             }
             v
         };
-        Diff::top_level(&norm(old), &norm(new), &["zone_id", "type"])
+        Diff::top_level(&norm(old), &norm(new), &[input::ZONE_ID, input::TYPE])
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
@@ -293,7 +297,7 @@ impl ResourceType for Record {
             (None, Some(id)) => RecordKey::parse(id)?,
             (None, None) => {
                 let spec = RecordSpec::from_inputs(req.inputs)?;
-                spec.key(req_str(req.inputs, "zone_id")?)
+                spec.key(req_str(req.inputs, input::ZONE_ID)?)
             }
         };
         let r53 = aws.route53().await;
@@ -322,7 +326,7 @@ impl ResourceType for Record {
         let old_key = match RecordKey::from_outputs(req.old_outputs) {
             Some(k) => k,
             None => match RecordSpec::from_inputs(req.old_inputs) {
-                Ok(s) => s.key(req_str(req.old_inputs, "zone_id")?),
+                Ok(s) => s.key(req_str(req.old_inputs, input::ZONE_ID)?),
                 Err(_) => RecordKey::parse(id)?,
             },
         };

@@ -9,6 +9,7 @@ use aws_sdk_route53::types::{
     AliasTarget, ResourceRecord, ResourceRecordSet, ResourceRecordSetRegion, RrType,
 };
 use meridian_engine::{CheckFailure, ProviderError, UNKNOWN};
+use meridian_schema::aws::route53::record::{input, output};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -84,10 +85,10 @@ impl RecordKey {
 
     pub(super) fn from_outputs(outputs: &Value) -> Option<RecordKey> {
         Some(RecordKey {
-            zone_id: bare_zone_id(opt_str(outputs, "zone_id")?).to_string(),
-            name: dns_name(opt_str(outputs, "fqdn")?),
-            rtype: opt_str(outputs, "type")?.to_ascii_uppercase(),
-            set_identifier: opt_str(outputs, "set_identifier").map(str::to_string),
+            zone_id: bare_zone_id(opt_str(outputs, output::ZONE_ID)?).to_string(),
+            name: dns_name(opt_str(outputs, output::FQDN)?),
+            rtype: opt_str(outputs, output::TYPE)?.to_ascii_uppercase(),
+            set_identifier: opt_str(outputs, output::SET_IDENTIFIER).map(str::to_string),
         })
     }
 
@@ -124,8 +125,8 @@ pub(super) fn normalize_value(rtype: &str, v: &str) -> String {
 impl RecordSpec {
     /// The spec the inputs ask for (inputs must have passed `check`).
     pub fn from_inputs(inputs: &Value) -> Result<RecordSpec, ProviderError> {
-        let rtype = req_str(inputs, "type")?.to_ascii_uppercase();
-        let mut values: Vec<String> = match inputs.get("values") {
+        let rtype = req_str(inputs, input::TYPE)?.to_ascii_uppercase();
+        let mut values: Vec<String> = match inputs.get(input::VALUES) {
             Some(Value::Array(a)) => a
                 .iter()
                 .map(|v| {
@@ -137,25 +138,25 @@ impl RecordSpec {
             _ => Vec::new(),
         };
         values.sort();
-        let alias = match inputs.get("alias") {
+        let alias = match inputs.get(input::ALIAS) {
             Some(a @ Value::Object(_)) => Some(AliasSpec {
-                dns_name: dns_name(req_str(a, "dns_name")?),
-                hosted_zone_id: bare_zone_id(req_str(a, "hosted_zone_id")?).to_string(),
+                dns_name: dns_name(req_str(a, input::alias::DNS_NAME)?),
+                hosted_zone_id: bare_zone_id(req_str(a, input::alias::HOSTED_ZONE_ID)?).to_string(),
                 evaluate_target_health: a
-                    .get("evaluate_target_health")
+                    .get(input::alias::EVALUATE_TARGET_HEALTH)
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
             }),
             _ => None,
         };
         Ok(RecordSpec {
-            name: dns_name(req_str(inputs, "name")?),
+            name: dns_name(req_str(inputs, input::NAME)?),
             rtype,
-            ttl: inputs.get("ttl").and_then(Value::as_i64),
+            ttl: inputs.get(input::TTL).and_then(Value::as_i64),
             values,
             alias,
-            latency_region: opt_str(inputs, "latency_region").map(str::to_string),
-            set_identifier: opt_str(inputs, "set_identifier").map(str::to_string),
+            latency_region: opt_str(inputs, input::LATENCY_REGION).map(str::to_string),
+            set_identifier: opt_str(inputs, input::SET_IDENTIFIER).map(str::to_string),
             other_routing: false,
         })
     }
@@ -253,20 +254,20 @@ impl RecordSpec {
 /// syntax). Zone-dependent rules are in [`check_record_in_zone`].
 pub fn check_record(region_list: &[&str], inputs: &Value) -> Vec<CheckFailure> {
     let mut out = Vec::new();
-    check_required_str(inputs, "zone_id", &mut out);
-    check_required_str(inputs, "name", &mut out);
-    check_required_str(inputs, "type", &mut out);
-    if let Some(Value::String(n)) = known(inputs, "name")
+    check_required_str(inputs, input::ZONE_ID, &mut out);
+    check_required_str(inputs, input::NAME, &mut out);
+    check_required_str(inputs, input::TYPE, &mut out);
+    if let Some(Value::String(n)) = known(inputs, input::NAME)
         && let Err(e) = check_dns_name(&n, true)
     {
-        out.push(CheckFailure::new("name", e));
+        out.push(CheckFailure::new(input::NAME, e));
     }
-    let rtype = match known(inputs, "type") {
+    let rtype = match known(inputs, input::TYPE) {
         Some(Value::String(t)) => {
             let t = t.to_ascii_uppercase();
             if !RECORD_TYPES.contains(&t.as_str()) {
                 out.push(CheckFailure::new(
-                    "type",
+                    input::TYPE,
                     format!(
                         "{t:?} is not a record type Meridian manages (one of {})",
                         RECORD_TYPES.join(", ")
@@ -278,56 +279,59 @@ pub fn check_record(region_list: &[&str], inputs: &Value) -> Vec<CheckFailure> {
         _ => None,
     };
 
-    let has_alias = present(inputs, "alias");
-    let has_values = present(inputs, "values");
-    let has_ttl = present(inputs, "ttl");
+    let has_alias = present(inputs, input::ALIAS);
+    let has_values = present(inputs, input::VALUES);
+    let has_ttl = present(inputs, input::TTL);
     match (has_alias, has_values) {
         (true, true) => out.push(CheckFailure::new(
-            "alias",
+            input::ALIAS,
             "alias and values are mutually exclusive: an alias record has no values of its own",
         )),
         (false, false) => out.push(CheckFailure::new(
-            "values",
+            input::VALUES,
             "give either values (with ttl) or alias",
         )),
         _ => {}
     }
     if has_alias && has_ttl {
         out.push(CheckFailure::new(
-            "ttl",
+            input::TTL,
             "an alias record has no ttl (it takes the target's)",
         ));
     }
     if has_values && !has_ttl {
-        out.push(CheckFailure::new("ttl", "is required with values"));
+        out.push(CheckFailure::new(input::TTL, "is required with values"));
     }
-    match known(inputs, "ttl") {
+    match known(inputs, input::TTL) {
         Some(Value::Number(n)) => match n.as_i64() {
             Some(t) if (0..=MAX_TTL).contains(&t) => {}
             _ => out.push(CheckFailure::new(
-                "ttl",
+                input::TTL,
                 format!("must be a whole number of seconds from 0 to {MAX_TTL}"),
             )),
         },
-        Some(_) => out.push(CheckFailure::new("ttl", "must be a number of seconds")),
+        Some(_) => out.push(CheckFailure::new(input::TTL, "must be a number of seconds")),
         None => {}
     }
 
-    match known(inputs, "values") {
+    match known(inputs, input::VALUES) {
         Some(Value::Array(items)) => check_values(rtype.as_deref(), &items, &mut out),
-        Some(_) => out.push(CheckFailure::new("values", "must be a list of strings")),
+        Some(_) => out.push(CheckFailure::new(
+            input::VALUES,
+            "must be a list of strings",
+        )),
         None => {}
     }
 
-    match known(inputs, "alias") {
+    match known(inputs, input::ALIAS) {
         Some(a @ Value::Object(_)) => {
-            for key in ["dns_name", "hosted_zone_id"] {
+            for key in [input::alias::DNS_NAME, input::alias::HOSTED_ZONE_ID] {
                 match known(&a, key) {
                     Some(Value::String(s)) if s.trim().is_empty() => out.push(CheckFailure::new(
                         &format!("alias.{key}"),
                         "must not be empty",
                     )),
-                    Some(Value::String(s)) if key == "dns_name" => {
+                    Some(Value::String(s)) if key == input::alias::DNS_NAME => {
                         if let Err(e) = check_dns_name(&s, false) {
                             out.push(CheckFailure::new("alias.dns_name", e));
                         }
@@ -343,7 +347,7 @@ pub fn check_record(region_list: &[&str], inputs: &Value) -> Vec<CheckFailure> {
                     None => {}
                 }
             }
-            if let Some(v) = known(&a, "evaluate_target_health")
+            if let Some(v) = known(&a, input::alias::EVALUATE_TARGET_HEALTH)
                 && !v.is_boolean()
             {
                 out.push(CheckFailure::new(
@@ -355,57 +359,63 @@ pub fn check_record(region_list: &[&str], inputs: &Value) -> Vec<CheckFailure> {
                 && matches!(t.as_str(), "NS" | "SOA" | "DS")
             {
                 out.push(CheckFailure::new(
-                    "alias",
+                    input::ALIAS,
                     format!("a {t} record cannot be an alias"),
                 ));
             }
         }
         Some(_) => out.push(CheckFailure::new(
-            "alias",
+            input::ALIAS,
             "must be {dns_name, hosted_zone_id, evaluate_target_health}",
         )),
         None => {}
     }
 
     match (
-        present(inputs, "latency_region"),
-        present(inputs, "set_identifier"),
+        present(inputs, input::LATENCY_REGION),
+        present(inputs, input::SET_IDENTIFIER),
     ) {
         (true, false) => out.push(CheckFailure::new(
-            "set_identifier",
+            input::SET_IDENTIFIER,
             "is required with latency_region (it tells the latency records of one name apart)",
         )),
         (false, true) => out.push(CheckFailure::new(
-            "latency_region",
+            input::LATENCY_REGION,
             "is required with set_identifier (the only routing policy Meridian manages is latency)",
         )),
         _ => {}
     }
-    match known(inputs, "latency_region") {
+    match known(inputs, input::LATENCY_REGION) {
         Some(Value::String(r)) if !region_list.contains(&r.as_str()) => out.push(
-            CheckFailure::new("latency_region", format!("unknown AWS region {r:?}")),
+            CheckFailure::new(input::LATENCY_REGION, format!("unknown AWS region {r:?}")),
         ),
         Some(Value::String(_)) | None => {}
-        Some(_) => out.push(CheckFailure::new("latency_region", "must be a region name")),
+        Some(_) => out.push(CheckFailure::new(
+            input::LATENCY_REGION,
+            "must be a region name",
+        )),
     }
-    match known(inputs, "set_identifier") {
+    match known(inputs, input::SET_IDENTIFIER) {
         Some(Value::String(s)) if s.is_empty() || s.chars().count() > 128 => out.push(
-            CheckFailure::new("set_identifier", "must be 1 to 128 characters"),
+            CheckFailure::new(input::SET_IDENTIFIER, "must be 1 to 128 characters"),
         ),
         Some(Value::String(_)) | None => {}
-        Some(_) => out.push(CheckFailure::new("set_identifier", "must be a string")),
+        Some(_) => out.push(CheckFailure::new(input::SET_IDENTIFIER, "must be a string")),
     }
     out
 }
 
 fn check_values(rtype: Option<&str>, items: &[Value], out: &mut Vec<CheckFailure>) {
     if items.is_empty() {
-        out.push(CheckFailure::new("values", "must hold at least one value"));
+        out.push(CheckFailure::new(
+            input::VALUES,
+            "must hold at least one value",
+        ));
         return;
     }
     if rtype == Some("CNAME") && items.len() > 1 {
         out.push(CheckFailure::new(
-            "values",
+            input::VALUES,
             format!(
                 "a CNAME record holds exactly one value, not {}",
                 items.len()
@@ -478,7 +488,7 @@ pub fn check_record_in_zone(spec: &RecordSpec, zone_name: &str) -> Vec<CheckFail
     let mut out = Vec::new();
     if !in_zone(&spec.name, &zone) {
         out.push(CheckFailure::new(
-            "name",
+            input::NAME,
             format!(
                 "{} is not in zone {zone} (give the full name, e.g. api.{zone})",
                 spec.name
@@ -488,13 +498,13 @@ pub fn check_record_in_zone(spec: &RecordSpec, zone_name: &str) -> Vec<CheckFail
     }
     if spec.name == zone && spec.rtype == "CNAME" {
         out.push(CheckFailure::new(
-            "type",
+            input::TYPE,
             format!("a CNAME is not allowed at the zone apex {zone}; use an alias A/AAAA record"),
         ));
     }
     if spec.name == zone && matches!(spec.rtype.as_str(), "NS" | "SOA") {
         out.push(CheckFailure::new(
-            "type",
+            input::TYPE,
             format!(
                 "the {} record at the apex of {zone} belongs to the zone itself",
                 spec.rtype

@@ -22,6 +22,7 @@ use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
     UNKNOWN,
 };
+use meridian_schema::aws::route53::hosted_zone::{input, output};
 use serde_json::{Map, Value, json};
 
 /// A public hosted zone. Inputs: `zone_name` (required), `comment`.
@@ -95,9 +96,9 @@ pub async fn zone_name_of(aws: &Clients, zone_id: &str) -> Result<String, Provid
 
 pub(super) fn zone_outputs(zone: &SdkZone, name_servers: &[String]) -> Value {
     json!({
-        "zone_id": bare_zone_id(zone.id()),
-        "zone_name": dns_name(zone.name()),
-        "name_servers": name_servers,
+        output::ZONE_ID: bare_zone_id(zone.id()),
+        output::ZONE_NAME: dns_name(zone.name()),
+        output::NAME_SERVERS: name_servers,
     })
 }
 
@@ -153,14 +154,14 @@ async fn zone_tag(
 }
 
 fn check_comment(inputs: &Value, out: &mut Vec<CheckFailure>) {
-    match known(inputs, "comment") {
+    match known(inputs, input::COMMENT) {
         None => {}
         Some(Value::String(c)) if c.chars().count() > 256 => out.push(CheckFailure::new(
-            "comment",
+            input::COMMENT,
             "must be at most 256 characters",
         )),
         Some(Value::String(_)) => {}
-        Some(_) => out.push(CheckFailure::new("comment", "must be a string")),
+        Some(_) => out.push(CheckFailure::new(input::COMMENT, "must be a string")),
     }
 }
 
@@ -168,7 +169,7 @@ fn check_comment(inputs: &Value, out: &mut Vec<CheckFailure>) {
 /// not change a zone).
 fn normalized_zone_inputs(inputs: &Value) -> Value {
     let mut v = inputs.clone();
-    if let Some(Value::String(s)) = v.get_mut("zone_name")
+    if let Some(Value::String(s)) = v.get_mut(input::ZONE_NAME)
         && s != UNKNOWN
     {
         *s = dns_name(s);
@@ -184,11 +185,11 @@ impl ResourceType for HostedZone {
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = Vec::new();
-        check_required_str(inputs, "zone_name", &mut out);
-        if let Some(Value::String(n)) = known(inputs, "zone_name")
+        check_required_str(inputs, input::ZONE_NAME, &mut out);
+        if let Some(Value::String(n)) = known(inputs, input::ZONE_NAME)
             && let Err(e) = check_dns_name(&n, false)
         {
-            out.push(CheckFailure::new("zone_name", e));
+            out.push(CheckFailure::new(input::ZONE_NAME, e));
         }
         check_comment(inputs, &mut out);
         out
@@ -198,14 +199,14 @@ impl ResourceType for HostedZone {
         Diff::top_level(
             &normalized_zone_inputs(old),
             &normalized_zone_inputs(new),
-            &["zone_name"],
+            &[input::ZONE_NAME],
         )
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let Call { aws, ctx } = c;
-        let zone_name = dns_name(req_str(inputs, "zone_name")?);
-        let comment = opt_str(inputs, "comment").map(str::to_string);
+        let zone_name = dns_name(req_str(inputs, input::ZONE_NAME)?);
+        let comment = opt_str(inputs, input::COMMENT).map(str::to_string);
         let reference = caller_reference(ctx);
         let r53 = aws.route53().await;
         ctx.status(&format!("creating hosted zone {zone_name}"));
@@ -284,7 +285,7 @@ impl ResourceType for HostedZone {
         let zone_id = match req.id {
             Some(id) => bare_zone_id(id).to_string(),
             None => {
-                let name = dns_name(req_str(req.inputs, "zone_name")?);
+                let name = dns_name(req_str(req.inputs, input::ZONE_NAME)?);
                 match find_own_zone(&r53, ctx, &name).await? {
                     Some(id) => id,
                     None => return Ok(None),
@@ -295,10 +296,10 @@ impl ResourceType for HostedZone {
             return Ok(None);
         };
         let mut inputs = Map::new();
-        let recorded_name = opt_str(req.inputs, "zone_name");
+        let recorded_name = opt_str(req.inputs, input::ZONE_NAME);
         let cloud_name = dns_name(zone.name());
         inputs.insert(
-            "zone_name".into(),
+            input::ZONE_NAME.into(),
             json!(match recorded_name {
                 Some(r) if dns_name(r) == cloud_name => r.to_string(),
                 _ => cloud_name,
@@ -309,9 +310,9 @@ impl ResourceType for HostedZone {
             .and_then(|c| c.comment())
             .filter(|c| !c.is_empty());
         if let Some(c) = comment {
-            inputs.insert("comment".into(), json!(c));
-        } else if matches!(req.inputs.get("comment"), Some(Value::String(s)) if s.is_empty()) {
-            inputs.insert("comment".into(), json!(""));
+            inputs.insert(input::COMMENT.into(), json!(c));
+        } else if matches!(req.inputs.get(input::COMMENT), Some(Value::String(s)) if s.is_empty()) {
+            inputs.insert(input::COMMENT.into(), json!(""));
         }
         Ok(Some(ReadResult {
             id: zone_id,
@@ -325,8 +326,8 @@ impl ResourceType for HostedZone {
         let UpdateRequest { id, new_inputs, .. } = req;
         let r53 = aws.route53().await;
         let zone_id = bare_zone_id(id).to_string();
-        let new_comment = opt_str(new_inputs, "comment").map(str::to_string);
-        if opt_str(req.old_inputs, "comment") != new_comment.as_deref() {
+        let new_comment = opt_str(new_inputs, input::COMMENT).map(str::to_string);
+        if opt_str(req.old_inputs, input::COMMENT) != new_comment.as_deref() {
             ctx.status("updating the zone comment");
             let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
             let what = format!("UpdateHostedZoneComment {zone_id}");

@@ -9,6 +9,7 @@ use crate::aws::{Call, ResourceType, StepResult};
 use async_trait::async_trait;
 use aws_sdk_route53::types::HostedZone as SdkZone;
 use meridian_engine::{CheckFailure, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo};
+use meridian_schema::aws::route53::zone_lookup::input;
 use serde_json::Value;
 
 /// Finds an existing zone by `zone_name` or `zone_id` (read-only). By name
@@ -31,28 +32,31 @@ impl ResourceType for ZoneLookup {
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = Vec::new();
-        if !present(inputs, "zone_name") && !present(inputs, "zone_id") {
+        if !present(inputs, input::ZONE_NAME) && !present(inputs, input::ZONE_ID) {
             out.push(CheckFailure::new("", "give zone_name or zone_id (or both)"));
         }
-        match known(inputs, "zone_name") {
+        match known(inputs, input::ZONE_NAME) {
             Some(Value::String(n)) => {
                 if let Err(e) = check_dns_name(&n, false) {
-                    out.push(CheckFailure::new("zone_name", e));
+                    out.push(CheckFailure::new(input::ZONE_NAME, e));
                 }
             }
-            Some(_) => out.push(CheckFailure::new("zone_name", "must be a string")),
+            Some(_) => out.push(CheckFailure::new(input::ZONE_NAME, "must be a string")),
             None => {}
         }
-        match known(inputs, "zone_id") {
+        match known(inputs, input::ZONE_ID) {
             Some(Value::String(id)) if bare_zone_id(&id).is_empty() => {
-                out.push(CheckFailure::new("zone_id", "must not be empty"))
+                out.push(CheckFailure::new(input::ZONE_ID, "must not be empty"))
             }
             Some(Value::String(_)) | None => {}
-            Some(_) => out.push(CheckFailure::new("zone_id", "must be a string")),
+            Some(_) => out.push(CheckFailure::new(input::ZONE_ID, "must be a string")),
         }
-        match known(inputs, "private_zone") {
+        match known(inputs, input::PRIVATE_ZONE) {
             Some(Value::Bool(_)) | None => {}
-            Some(_) => out.push(CheckFailure::new("private_zone", "must be true or false")),
+            Some(_) => out.push(CheckFailure::new(
+                input::PRIVATE_ZONE,
+                "must be true or false",
+            )),
         }
         out
     }
@@ -64,11 +68,11 @@ impl ResourceType for ZoneLookup {
     async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
         let Call { aws, .. } = c;
         let r53 = aws.route53().await;
-        let want_name = opt_str(req.inputs, "zone_name").map(dns_name);
-        let want_id = opt_str(req.inputs, "zone_id")
+        let want_name = opt_str(req.inputs, input::ZONE_NAME).map(dns_name);
+        let want_id = opt_str(req.inputs, input::ZONE_ID)
             .or(req.id)
             .map(|s| bare_zone_id(s).to_string());
-        let want_private = req.inputs.get("private_zone").and_then(Value::as_bool);
+        let want_private = req.inputs.get(input::PRIVATE_ZONE).and_then(Value::as_bool);
         let kind = |private: bool| if private { "private" } else { "public" };
         let zone_id = match (want_id, &want_name) {
             (Some(id), _) => id,
