@@ -15,9 +15,10 @@ use meridian_engine::{
 use serde_json::{Value, json};
 
 pub use meridian_schema::aws::apigateway::base_path_mapping::TYPE;
+use meridian_schema::aws::apigateway::base_path_mapping::{input, output};
 /// How AWS names the root mapping (no base path).
 const ROOT: &str = "(none)";
-const REPLACE_KEYS: &[&str] = &["domain_name", "base_path"];
+const REPLACE_KEYS: &[&str] = &[input::DOMAIN_NAME, input::BASE_PATH];
 
 /// Inputs: `domain_name`, `rest_api_id`, `stage` (the stage name), optional
 /// `base_path` (absent = the domain's root). Outputs: `id`
@@ -56,19 +57,19 @@ fn split_id(id: &str) -> Result<(&str, &str), ProviderError> {
 fn outputs(domain: &str, base_path: &str, api: Option<&str>, stage: Option<&str>) -> Value {
     let suffix = if base_path == ROOT { "" } else { base_path };
     json!({
-        "id": format!("{domain}/{base_path}"),
-        "domain_name": domain,
-        "base_path": base_path,
-        "rest_api_id": api,
-        "stage": stage,
-        "url": format!("https://{domain}/{suffix}"),
+        output::ID: format!("{domain}/{base_path}"),
+        output::DOMAIN_NAME: domain,
+        output::BASE_PATH: base_path,
+        output::REST_API_ID: api,
+        output::STAGE: stage,
+        output::URL: format!("https://{domain}/{suffix}"),
     })
 }
 
 fn cloud_inputs(domain: &str, base_path: &str, api: Option<&str>, stage: Option<&str>) -> Value {
-    let mut v = json!({ "domain_name": domain, "rest_api_id": api, "stage": stage });
+    let mut v = json!({ input::DOMAIN_NAME: domain, input::REST_API_ID: api, input::STAGE: stage });
     if base_path != ROOT {
-        v["base_path"] = json!(base_path);
+        v[input::BASE_PATH] = json!(base_path);
     }
     v
 }
@@ -100,20 +101,26 @@ impl ResourceType for BasePathMapping {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = required(inputs, &["domain_name", "rest_api_id", "stage"]);
-        match inputs.get("base_path") {
+        let mut out = required(
+            inputs,
+            &[input::DOMAIN_NAME, input::REST_API_ID, input::STAGE],
+        );
+        match inputs.get(input::BASE_PATH) {
             None | Some(Value::Null) => {}
             Some(Value::String(p)) if p == UNKNOWN => {}
             Some(Value::String(p)) if p.is_empty() => out.push(CheckFailure::new(
-                "base_path",
+                input::BASE_PATH,
                 "must not be empty (leave it out for the domain's root)",
             )),
             Some(Value::String(p)) => {
                 if let Some(problem) = base_path_problem(p) {
-                    out.push(CheckFailure::new("base_path", format!("{p:?} {problem}")));
+                    out.push(CheckFailure::new(
+                        input::BASE_PATH,
+                        format!("{p:?} {problem}"),
+                    ));
                 }
             }
-            Some(_) => out.push(CheckFailure::new("base_path", "must be a string")),
+            Some(_) => out.push(CheckFailure::new(input::BASE_PATH, "must be a string")),
         }
         out
     }
@@ -124,10 +131,10 @@ impl ResourceType for BasePathMapping {
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let Call { aws, ctx } = c;
-        let domain = req_str(inputs, "domain_name")?;
-        let api = req_str(inputs, "rest_api_id")?;
-        let stage = req_str(inputs, "stage")?;
-        let base_path = opt_str(inputs, "base_path");
+        let domain = req_str(inputs, input::DOMAIN_NAME)?;
+        let api = req_str(inputs, input::REST_API_ID)?;
+        let stage = req_str(inputs, input::STAGE)?;
+        let base_path = opt_str(inputs, input::BASE_PATH);
         let key = key_of(base_path);
         let client = aws.apigateway(&ctx.region).await;
         let created = call(ctx, || {
@@ -164,8 +171,8 @@ impl ResourceType for BasePathMapping {
         let (domain, key) = match req.id {
             Some(id) => split_id(id)?,
             None => (
-                req_str(req.inputs, "domain_name")?,
-                key_of(opt_str(req.inputs, "base_path")),
+                req_str(req.inputs, input::DOMAIN_NAME)?,
+                key_of(opt_str(req.inputs, input::BASE_PATH)),
             ),
         };
         Ok(get(c, domain, key).await?.map(|(api, stage)| ReadResult {
@@ -185,8 +192,8 @@ impl ResourceType for BasePathMapping {
             ))
         };
         let (cur_api, cur_stage) = get(c, domain, key).await?.ok_or_else(missing)?;
-        let api = req_str(new_inputs, "rest_api_id")?;
-        let stage = req_str(new_inputs, "stage")?;
+        let api = req_str(new_inputs, input::REST_API_ID)?;
+        let stage = req_str(new_inputs, input::STAGE)?;
         let mut ops = Vec::new();
         if cur_api.as_deref() != Some(api) {
             ops.push(patch(Op::Replace, "/restapiId", Some(api)));

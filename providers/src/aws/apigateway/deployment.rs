@@ -19,6 +19,7 @@ use meridian_engine::{
 use serde_json::{Value, json};
 
 pub use meridian_schema::aws::apigateway::deployment::TYPE;
+use meridian_schema::aws::apigateway::deployment::{input, output};
 
 /// Inputs: `rest_api_id`, optional `description`, optional `triggers` (any
 /// value; a change forces a new deployment). Outputs: `id`, `rest_api_id`,
@@ -26,7 +27,7 @@ pub use meridian_schema::aws::apigateway::deployment::TYPE;
 /// snapshot: a new one is cheap, and the stage then points at it).
 pub struct Deployment;
 
-const REPLACE_KEYS: &[&str] = &["rest_api_id", "description", "triggers"];
+const REPLACE_KEYS: &[&str] = &[input::REST_API_ID, input::DESCRIPTION, input::TRIGGERS];
 
 /// The marker that carries the create's token in the description.
 fn marker(token: &str) -> String {
@@ -52,9 +53,9 @@ fn user_description(stored: &str) -> Option<String> {
 
 fn outputs(api: &str, id: &str, stored: Option<&str>) -> Value {
     json!({
-        "id": id,
-        "rest_api_id": api,
-        "description": stored.and_then(user_description),
+        output::ID: id,
+        output::REST_API_ID: api,
+        output::DESCRIPTION: stored.and_then(user_description),
     })
 }
 
@@ -120,8 +121,8 @@ impl ResourceType for Deployment {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = required(inputs, &["rest_api_id"]);
-        check_optional_str(inputs, "description", &mut out);
+        let mut out = required(inputs, &[input::REST_API_ID]);
+        check_optional_str(inputs, input::DESCRIPTION, &mut out);
         out
     }
 
@@ -131,8 +132,8 @@ impl ResourceType for Deployment {
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let Call { aws, ctx } = c;
-        let api = req_str(inputs, "rest_api_id")?;
-        let description = stored_description(opt_str(inputs, "description"), &ctx.token);
+        let api = req_str(inputs, input::REST_API_ID)?;
+        let description = stored_description(opt_str(inputs, input::DESCRIPTION), &ctx.token);
         let client = aws.apigateway(&ctx.region).await;
         // CreateDeployment is limited to 1 call per 5 s per account and
         // region: TooManyRequests is retried until the deadline. A create
@@ -179,7 +180,7 @@ impl ResourceType for Deployment {
 
     async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
         let Call { aws, ctx } = c;
-        let api = req_str(req.inputs, "rest_api_id")?;
+        let api = req_str(req.inputs, input::REST_API_ID)?;
         // One listing serves both lookups (by id, and by the token marker
         // when the id is unknown); the local emulator also fails GetDeployment
         // of a missing id with a 500 instead of NotFound.
@@ -190,13 +191,13 @@ impl ResourceType for Deployment {
         })
         .await?;
         Ok(found.map(|(id, stored)| {
-            let mut inputs = json!({ "rest_api_id": api });
+            let mut inputs = json!({ input::REST_API_ID: api });
             if let Some(d) = stored.as_deref().and_then(user_description) {
-                inputs["description"] = json!(d);
+                inputs[input::DESCRIPTION] = json!(d);
             }
             // The triggers live only in Meridian's state; AWS cannot show them.
-            if let Some(t) = req.inputs.get("triggers") {
-                inputs["triggers"] = t.clone();
+            if let Some(t) = req.inputs.get(input::TRIGGERS) {
+                inputs[input::TRIGGERS] = t.clone();
             }
             ReadResult {
                 outputs: outputs(api, &id, stored.as_deref()),
@@ -212,7 +213,7 @@ impl ResourceType for Deployment {
 
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
         let DeleteRequest { id, inputs, .. } = req;
-        let api = req_str(inputs, "rest_api_id")?;
+        let api = req_str(inputs, input::REST_API_ID)?;
         // AWS refuses to delete a deployment a stage still serves (the local
         // emulator does not check): say which stages, before trying.
         let stages = stages_using(c, api, id).await?;

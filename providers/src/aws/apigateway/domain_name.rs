@@ -30,11 +30,12 @@ use std::time::Duration;
 
 use meridian_schema::aws::apigateway as schema;
 pub use meridian_schema::aws::apigateway::domain_name::TYPE;
+use meridian_schema::aws::apigateway::domain_name::{input, output};
 /// EDGE domains take a us-east-1 certificate in another input and a
 /// CloudFront distribution; only REGIONAL is modelled.
 const ENDPOINT_TYPES: &[&str] = &[schema::EndpointType::Regional.as_str()];
 const SECURITY_POLICIES: &[&str] = schema::SecurityPolicy::NAMES;
-const REPLACE_KEYS: &[&str] = &["domain_name", "endpoint_type"];
+const REPLACE_KEYS: &[&str] = &[input::DOMAIN_NAME, input::ENDPOINT_TYPE];
 
 /// Inputs: `domain_name`, `regional_certificate_arn` (an ACM certificate in
 /// the domain's own region), `endpoint_type` (`REGIONAL`, the default and
@@ -51,8 +52,14 @@ pub struct DomainName;
 
 /// The defaults AWS applies to absent inputs (compared as if given).
 const DEFAULTS: &[(&str, &str)] = &[
-    ("endpoint_type", schema::EndpointType::Regional.as_str()),
-    ("security_policy", schema::SecurityPolicy::Tls12.as_str()),
+    (
+        input::ENDPOINT_TYPE,
+        schema::EndpointType::Regional.as_str(),
+    ),
+    (
+        input::SECURITY_POLICY,
+        schema::SecurityPolicy::Tls12.as_str(),
+    ),
 ];
 
 fn normalized(inputs: &Value) -> Value {
@@ -107,24 +114,24 @@ fn certificate_problem(arn: &str, region: &str) -> Option<String> {
 fn outputs(region: &str, out: &GetDomainNameOutput) -> Value {
     let name = out.domain_name().unwrap_or_default();
     json!({
-        "domain_name": name,
-        "regional_domain_name": out.regional_domain_name(),
-        "regional_hosted_zone_id": out.regional_hosted_zone_id(),
-        "regional_certificate_arn": out.regional_certificate_arn(),
-        "security_policy": out.security_policy().map(|p| p.as_str()),
-        "arn": format!("arn:{}:apigateway:{region}::/domainnames/{name}", partition(region)),
+        output::DOMAIN_NAME: name,
+        output::REGIONAL_DOMAIN_NAME: out.regional_domain_name(),
+        output::REGIONAL_HOSTED_ZONE_ID: out.regional_hosted_zone_id(),
+        output::REGIONAL_CERTIFICATE_ARN: out.regional_certificate_arn(),
+        output::SECURITY_POLICY: out.security_policy().map(|p| p.as_str()),
+        output::ARN: format!("arn:{}:apigateway:{region}::/domainnames/{name}", partition(region)),
     })
 }
 
 fn cloud_inputs(out: &GetDomainNameOutput) -> Value {
     json!({
-        "domain_name": out.domain_name(),
-        "regional_certificate_arn": out.regional_certificate_arn(),
-        "endpoint_type": out
+        input::DOMAIN_NAME: out.domain_name(),
+        input::REGIONAL_CERTIFICATE_ARN: out.regional_certificate_arn(),
+        input::ENDPOINT_TYPE: out
             .endpoint_configuration()
             .and_then(|c| c.types().first())
             .map(|t| t.as_str()),
-        "security_policy": out.security_policy().map(|p| p.as_str()),
+        input::SECURITY_POLICY: out.security_policy().map(|p| p.as_str()),
     })
 }
 
@@ -268,27 +275,30 @@ impl ResourceType for DomainName {
     }
 
     fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = required(inputs, &["domain_name", "regional_certificate_arn"]);
-        check_one_of(inputs, "endpoint_type", ENDPOINT_TYPES, &mut out);
-        check_one_of(inputs, "security_policy", SECURITY_POLICIES, &mut out);
-        if let Some(name) = inputs.get("domain_name").and_then(Value::as_str)
+        let mut out = required(
+            inputs,
+            &[input::DOMAIN_NAME, input::REGIONAL_CERTIFICATE_ARN],
+        );
+        check_one_of(inputs, input::ENDPOINT_TYPE, ENDPOINT_TYPES, &mut out);
+        check_one_of(inputs, input::SECURITY_POLICY, SECURITY_POLICIES, &mut out);
+        if let Some(name) = inputs.get(input::DOMAIN_NAME).and_then(Value::as_str)
             && name != UNKNOWN
             && !name.is_empty()
             && let Some(problem) = domain_problem(name)
         {
             out.push(CheckFailure::new(
-                "domain_name",
+                input::DOMAIN_NAME,
                 format!("{name:?} {problem}"),
             ));
         }
         if let Some(arn) = inputs
-            .get("regional_certificate_arn")
+            .get(input::REGIONAL_CERTIFICATE_ARN)
             .and_then(Value::as_str)
             && arn != UNKNOWN
             && !arn.is_empty()
             && let Some(problem) = certificate_problem(arn, region)
         {
-            out.push(CheckFailure::new("regional_certificate_arn", problem));
+            out.push(CheckFailure::new(input::REGIONAL_CERTIFICATE_ARN, problem));
         }
         out
     }
@@ -296,7 +306,7 @@ impl ResourceType for DomainName {
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
         let (old, new) = (normalized(old_inputs), normalized(new_inputs));
         let mut diff = Diff::top_level(&old, &new, REPLACE_KEYS);
-        let same_name = old.get("domain_name") == new.get("domain_name");
+        let same_name = old.get(input::DOMAIN_NAME) == new.get(input::DOMAIN_NAME);
         diff.delete_before_replace = diff.replaces() && same_name;
         diff
     }
@@ -304,9 +314,9 @@ impl ResourceType for DomainName {
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let Call { aws, ctx } = c;
         let inputs = normalized(inputs);
-        let name = req_str(&inputs, "domain_name")?;
-        let certificate = req_str(&inputs, "regional_certificate_arn")?;
-        let policy = str_or(&inputs, "security_policy", "TLS_1_2");
+        let name = req_str(&inputs, input::DOMAIN_NAME)?;
+        let certificate = req_str(&inputs, input::REGIONAL_CERTIFICATE_ARN)?;
+        let policy = str_or(&inputs, input::SECURITY_POLICY, "TLS_1_2");
         wait_certificate_issued(aws, ctx, certificate).await?;
         let client = aws.apigateway(&ctx.region).await;
         let create = client
@@ -345,7 +355,7 @@ impl ResourceType for DomainName {
         let Call { aws, ctx } = c;
         let name = match req.id {
             Some(id) => id,
-            None => req_str(req.inputs, "domain_name")?,
+            None => req_str(req.inputs, input::DOMAIN_NAME)?,
         };
         let Some(out) = get(aws, &ctx.region, name).await? else {
             return Ok(None);
@@ -369,7 +379,7 @@ impl ResourceType for DomainName {
             ProviderError::permanent(format!("custom domain {id} no longer exists"))
         })?;
         let mut ops = Vec::new();
-        let certificate = req_str(&inputs, "regional_certificate_arn")?;
+        let certificate = req_str(&inputs, input::REGIONAL_CERTIFICATE_ARN)?;
         if current.regional_certificate_arn() != Some(certificate) {
             wait_certificate_issued(aws, ctx, certificate).await?;
             ops.push(patch(
@@ -378,7 +388,7 @@ impl ResourceType for DomainName {
                 Some(certificate),
             ));
         }
-        let policy = str_or(&inputs, "security_policy", "TLS_1_2");
+        let policy = str_or(&inputs, input::SECURITY_POLICY, "TLS_1_2");
         if current.security_policy().map(|p| p.as_str()) != Some(policy) {
             ops.push(patch(Op::Replace, "/securityPolicy", Some(policy)));
         }

@@ -18,9 +18,10 @@ use meridian_engine::{
 use serde_json::{Value, json};
 
 pub use meridian_schema::aws::apigateway::integration::TYPE;
+use meridian_schema::aws::apigateway::integration::{input, output};
 use meridian_schema::aws::apigateway::{self as schema, HttpMethod};
 const TYPES: &[&str] = schema::IntegrationType::NAMES;
-const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
+const REPLACE_KEYS: &[&str] = &[input::REST_API_ID, input::RESOURCE_ID, input::HTTP_METHOD];
 
 /// Inputs: `rest_api_id`, `resource_id`, `http_method` (of the method),
 /// `type` (`AWS_PROXY` default), `integration_http_method` (`POST` default;
@@ -34,8 +35,8 @@ pub struct Integration;
 
 /// The defaults AWS applies to absent inputs (compared as if given).
 const DEFAULTS: &[(&str, &str)] = &[
-    ("type", schema::IntegrationType::AwsProxy.as_str()),
-    ("integration_http_method", HttpMethod::Post.as_str()),
+    (input::TYPE, schema::IntegrationType::AwsProxy.as_str()),
+    (input::INTEGRATION_HTTP_METHOD, HttpMethod::Post.as_str()),
 ];
 
 fn normalized(inputs: &Value) -> Value {
@@ -78,28 +79,28 @@ fn integration_name(key: MethodKey) -> String {
 
 fn outputs(key: MethodKey, out: &GetIntegrationOutput) -> Value {
     json!({
-        "id": key.id(),
-        "rest_api_id": key.api,
-        "resource_id": key.resource,
-        "http_method": key.http_method,
-        "type": out.r#type().map(|t| t.as_str()),
-        "integration_http_method": out.http_method(),
-        "uri": out.uri(),
+        output::ID: key.id(),
+        output::REST_API_ID: key.api,
+        output::RESOURCE_ID: key.resource,
+        output::HTTP_METHOD: key.http_method,
+        output::TYPE: out.r#type().map(|t| t.as_str()),
+        output::INTEGRATION_HTTP_METHOD: out.http_method(),
+        output::URI: out.uri(),
     })
 }
 
 fn cloud_inputs(key: MethodKey, out: &GetIntegrationOutput) -> Value {
     let mut v = json!({
-        "rest_api_id": key.api,
-        "resource_id": key.resource,
-        "http_method": key.http_method,
-        "type": out.r#type().map(|t| t.as_str()),
+        input::REST_API_ID: key.api,
+        input::RESOURCE_ID: key.resource,
+        input::HTTP_METHOD: key.http_method,
+        input::TYPE: out.r#type().map(|t| t.as_str()),
     });
     if let Some(m) = out.http_method() {
-        v["integration_http_method"] = json!(m);
+        v[input::INTEGRATION_HTTP_METHOD] = json!(m);
     }
     if let Some(u) = out.uri() {
-        v["uri"] = json!(u);
+        v[input::URI] = json!(u);
     }
     v
 }
@@ -132,7 +133,7 @@ async fn put(c: Call<'_>, inputs: &Value) -> Result<Value, ProviderError> {
         resource,
         http_method,
     } = key;
-    let kind = str_or(&inputs, "type", "AWS_PROXY");
+    let kind = str_or(&inputs, input::TYPE, "AWS_PROXY");
     let client = api_client(c).await;
     mutate_api(c.ctx, api, || {
         let mut request = client
@@ -141,10 +142,10 @@ async fn put(c: Call<'_>, inputs: &Value) -> Result<Value, ProviderError> {
             .resource_id(resource)
             .http_method(http_method)
             .r#type(IntegrationType::from(kind))
-            .set_uri(opt_str(&inputs, "uri").map(str::to_string));
+            .set_uri(opt_str(&inputs, input::URI).map(str::to_string));
         if kind != "MOCK" {
             request = request.set_integration_http_method(
-                opt_str(&inputs, "integration_http_method").map(str::to_string),
+                opt_str(&inputs, input::INTEGRATION_HTTP_METHOD).map(str::to_string),
             );
         }
         async move {
@@ -177,24 +178,29 @@ impl ResourceType for Integration {
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, REPLACE_KEYS);
-        check_one_of(inputs, "http_method", HTTP_METHODS, &mut out);
-        check_one_of(inputs, "type", TYPES, &mut out);
-        check_one_of(inputs, "integration_http_method", HTTP_METHODS, &mut out);
-        let kind = str_or(inputs, "type", "AWS_PROXY");
-        match inputs.get("uri") {
+        check_one_of(inputs, input::HTTP_METHOD, HTTP_METHODS, &mut out);
+        check_one_of(inputs, input::TYPE, TYPES, &mut out);
+        check_one_of(
+            inputs,
+            input::INTEGRATION_HTTP_METHOD,
+            HTTP_METHODS,
+            &mut out,
+        );
+        let kind = str_or(inputs, input::TYPE, "AWS_PROXY");
+        match inputs.get(input::URI) {
             None | Some(Value::Null) if kind != "MOCK" && kind != UNKNOWN => out.push(
-                CheckFailure::new("uri", format!("is required for a {kind} integration")),
+                CheckFailure::new(input::URI, format!("is required for a {kind} integration")),
             ),
             Some(Value::String(uri)) if uri != UNKNOWN => {
                 let integration_method = inputs
-                    .get("integration_http_method")
+                    .get(input::INTEGRATION_HTTP_METHOD)
                     .and_then(Value::as_str)
                     .or(Some("POST"));
                 if let Some(problem) = lambda_uri_problem(uri, integration_method) {
-                    out.push(CheckFailure::new("uri", problem));
+                    out.push(CheckFailure::new(input::URI, problem));
                 } else if matches!(kind, "AWS" | "AWS_PROXY") && !uri.starts_with("arn:") {
                     out.push(CheckFailure::new(
-                        "uri",
+                        input::URI,
                         format!(
                             "an {kind} integration takes an arn:aws:apigateway:... URI, not {uri:?}"
                         ),
@@ -202,7 +208,7 @@ impl ResourceType for Integration {
                 }
             }
             Some(Value::String(_)) | None | Some(Value::Null) => {}
-            Some(_) => out.push(CheckFailure::new("uri", "must be a string")),
+            Some(_) => out.push(CheckFailure::new(input::URI, "must be a string")),
         }
         out
     }
@@ -217,7 +223,7 @@ impl ResourceType for Integration {
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let outputs = put(c, inputs).await?;
-        let id = outputs["id"].as_str().unwrap_or_default().to_string();
+        let id = outputs[output::ID].as_str().unwrap_or_default().to_string();
         Ok(Created { id, outputs })
     }
 

@@ -18,12 +18,13 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 pub use meridian_schema::aws::apigateway::method::TYPE;
+use meridian_schema::aws::apigateway::method::{input, output};
 use meridian_schema::aws::apigateway::{AuthorizationType, HttpMethod};
 pub(crate) const HTTP_METHODS: &[&str] = HttpMethod::NAMES;
 /// `CUSTOM` and `COGNITO_USER_POOLS` need an authorizer, which Meridian does
 /// not model yet.
 const AUTHORIZATION_TYPES: &[&str] = AuthorizationType::NAMES;
-const REPLACE_KEYS: &[&str] = &["rest_api_id", "resource_id", "http_method"];
+const REPLACE_KEYS: &[&str] = &[input::REST_API_ID, input::RESOURCE_ID, input::HTTP_METHOD];
 const PARAMETER_SOURCES: &[&str] = &[
     "path",
     "querystring",
@@ -43,8 +44,8 @@ pub struct Method;
 
 /// The defaults AWS applies to absent inputs (compared as if given).
 const DEFAULTS: &[(&str, &str)] = &[
-    ("http_method", HttpMethod::Get.as_str()),
-    ("authorization_type", AuthorizationType::None.as_str()),
+    (input::HTTP_METHOD, HttpMethod::Get.as_str()),
+    (input::AUTHORIZATION_TYPE, AuthorizationType::None.as_str()),
 ];
 
 fn normalized(inputs: &Value) -> Value {
@@ -69,9 +70,9 @@ impl<'a> MethodKey<'a> {
     /// From the inputs' `rest_api_id`, `resource_id` and `http_method`.
     pub fn from_inputs(inputs: &'a Value) -> Result<Self, ProviderError> {
         Ok(Self {
-            api: req_str(inputs, "rest_api_id")?,
-            resource: req_str(inputs, "resource_id")?,
-            http_method: req_str(inputs, "http_method")?,
+            api: req_str(inputs, input::REST_API_ID)?,
+            resource: req_str(inputs, input::RESOURCE_ID)?,
+            http_method: req_str(inputs, input::HTTP_METHOD)?,
         })
     }
 
@@ -137,7 +138,7 @@ fn parameter_problem(name: &str) -> Option<String> {
 }
 
 fn request_parameters(inputs: &Value) -> Result<BTreeMap<String, bool>, ProviderError> {
-    match inputs.get("request_parameters") {
+    match inputs.get(input::REQUEST_PARAMETERS) {
         None | Some(Value::Null) => Ok(BTreeMap::new()),
         Some(Value::Object(o)) => o
             .iter()
@@ -158,24 +159,24 @@ fn outputs(key: MethodKey, out: &GetMethodOutput) -> Value {
     let MethodKey { api, resource, .. } = key;
     let http_method = out.http_method().unwrap_or_default();
     json!({
-        "id": method_id(api, resource, http_method),
-        "rest_api_id": api,
-        "resource_id": resource,
-        "http_method": http_method,
-        "authorization_type": out.authorization_type(),
+        output::ID: method_id(api, resource, http_method),
+        output::REST_API_ID: api,
+        output::RESOURCE_ID: resource,
+        output::HTTP_METHOD: http_method,
+        output::AUTHORIZATION_TYPE: out.authorization_type(),
     })
 }
 
 fn cloud_inputs(key: MethodKey, out: &GetMethodOutput) -> Value {
     let mut v = json!({
-        "rest_api_id": key.api,
-        "resource_id": key.resource,
-        "http_method": out.http_method(),
-        "authorization_type": out.authorization_type(),
+        input::REST_API_ID: key.api,
+        input::RESOURCE_ID: key.resource,
+        input::HTTP_METHOD: out.http_method(),
+        input::AUTHORIZATION_TYPE: out.authorization_type(),
     });
     let params = sorted(out.request_parameters());
     if !params.is_empty() {
-        v["request_parameters"] = Value::Object(
+        v[input::REQUEST_PARAMETERS] = Value::Object(
             params
                 .into_iter()
                 .map(|(k, b)| (k, Value::Bool(b)))
@@ -220,10 +221,15 @@ impl ResourceType for Method {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = required(inputs, &["rest_api_id", "resource_id"]);
-        check_one_of(inputs, "http_method", HTTP_METHODS, &mut out);
-        check_one_of(inputs, "authorization_type", AUTHORIZATION_TYPES, &mut out);
-        match inputs.get("request_parameters") {
+        let mut out = required(inputs, &[input::REST_API_ID, input::RESOURCE_ID]);
+        check_one_of(inputs, input::HTTP_METHOD, HTTP_METHODS, &mut out);
+        check_one_of(
+            inputs,
+            input::AUTHORIZATION_TYPE,
+            AUTHORIZATION_TYPES,
+            &mut out,
+        );
+        match inputs.get(input::REQUEST_PARAMETERS) {
             None | Some(Value::Null) => {}
             Some(Value::String(s)) if s == UNKNOWN => {}
             Some(Value::Object(o)) => {
@@ -240,7 +246,7 @@ impl ResourceType for Method {
                 }
             }
             Some(_) => out.push(CheckFailure::new(
-                "request_parameters",
+                input::REQUEST_PARAMETERS,
                 "must be a map of parameter name to bool",
             )),
         }
@@ -264,7 +270,7 @@ impl ResourceType for Method {
             resource,
             http_method,
         } = key;
-        let authorization = req_str(&inputs, "authorization_type")?;
+        let authorization = req_str(&inputs, input::AUTHORIZATION_TYPE)?;
         let params = request_parameters(&inputs)?;
         let exists_hint = "the resource already has this method and this stack did not create it; delete it or declare another http_method";
         // AWS answers a second PutMethod for the same method with a conflict;
@@ -327,7 +333,7 @@ impl ResourceType for Method {
         // Patch against the cloud's current state, so drift is undone too.
         let current = get(c, key).await?.ok_or_else(missing)?;
         let mut ops = Vec::new();
-        let authorization = req_str(&inputs, "authorization_type")?;
+        let authorization = req_str(&inputs, input::AUTHORIZATION_TYPE)?;
         if current.authorization_type() != Some(authorization) {
             ops.push(patch(
                 Op::Replace,

@@ -18,6 +18,7 @@ use meridian_engine::{
 use serde_json::{Value, json};
 
 pub use meridian_schema::aws::apigateway::resource::TYPE;
+use meridian_schema::aws::apigateway::resource::{input, output};
 
 /// Inputs: `rest_api_id`, `parent_id` (the API's `root_resource_id` or
 /// another resource's `id`), `path_part` (`object`, `{id}`, `{proxy+}`).
@@ -30,7 +31,7 @@ pub use meridian_schema::aws::apigateway::resource::TYPE;
 /// change visible in the plan and gives the deployment new triggers.
 pub struct Resource;
 
-const REPLACE_KEYS: &[&str] = &["rest_api_id", "parent_id", "path_part"];
+const REPLACE_KEYS: &[&str] = &[input::REST_API_ID, input::PARENT_ID, input::PATH_PART];
 
 /// Why `part` cannot be a path part, if it cannot: a literal segment, or a
 /// `{param}` / greedy `{param+}` variable, of `A-Za-z0-9._-:` characters.
@@ -59,19 +60,19 @@ fn path_part_problem(part: &str) -> Option<String> {
 
 fn outputs(r: &ApiResource, rest_api_id: &str) -> Value {
     json!({
-        "id": r.id(),
-        "path": r.path(),
-        "rest_api_id": rest_api_id,
-        "parent_id": r.parent_id(),
-        "path_part": r.path_part(),
+        output::ID: r.id(),
+        output::PATH: r.path(),
+        output::REST_API_ID: rest_api_id,
+        output::PARENT_ID: r.parent_id(),
+        output::PATH_PART: r.path_part(),
     })
 }
 
 fn cloud_inputs(r: &ApiResource, rest_api_id: &str) -> Value {
     json!({
-        "rest_api_id": rest_api_id,
-        "parent_id": r.parent_id(),
-        "path_part": r.path_part(),
+        input::REST_API_ID: rest_api_id,
+        input::PARENT_ID: r.parent_id(),
+        input::PATH_PART: r.path_part(),
     })
 }
 
@@ -158,13 +159,13 @@ impl ResourceType for Resource {
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, REPLACE_KEYS);
-        if let Some(part) = inputs.get("path_part").and_then(Value::as_str)
+        if let Some(part) = inputs.get(input::PATH_PART).and_then(Value::as_str)
             && part != UNKNOWN
             && !part.is_empty()
             && let Some(problem) = path_part_problem(part)
         {
             out.push(CheckFailure::new(
-                "path_part",
+                input::PATH_PART,
                 format!("{part:?} {problem}"),
             ));
         }
@@ -177,9 +178,9 @@ impl ResourceType for Resource {
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let Call { aws, ctx } = c;
-        let api = req_str(inputs, "rest_api_id")?;
-        let parent = req_str(inputs, "parent_id")?;
-        let part = req_str(inputs, "path_part")?;
+        let api = req_str(inputs, input::REST_API_ID)?;
+        let parent = req_str(inputs, input::PARENT_ID)?;
+        let part = req_str(inputs, input::PATH_PART)?;
         // AWS rejects a second resource with the same parent and path part;
         // the local emulator accepts it. Check first, so both behave alike.
         if let Some(existing) = find(aws, &ctx.region, api, parent, part).await? {
@@ -227,14 +228,14 @@ impl ResourceType for Resource {
 
     async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>> {
         let Call { aws, ctx } = c;
-        let api = req_str(req.inputs, "rest_api_id")?;
+        let api = req_str(req.inputs, input::REST_API_ID)?;
         let found = match req.id {
             Some(id) => get(c, api, id)
                 .await?
                 .map(|r| view(r.id(), r.parent_id(), r.path_part(), r.path())),
             None => {
-                let parent = req_str(req.inputs, "parent_id")?;
-                let part = req_str(req.inputs, "path_part")?;
+                let parent = req_str(req.inputs, input::PARENT_ID)?;
+                let part = req_str(req.inputs, input::PATH_PART)?;
                 find(aws, &ctx.region, api, parent, part).await?
             }
         };
@@ -253,7 +254,7 @@ impl ResourceType for Resource {
 
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
         let DeleteRequest { id, inputs, .. } = req;
-        let api = req_str(inputs, "rest_api_id")?;
+        let api = req_str(inputs, input::REST_API_ID)?;
         // Deleting a resource also deletes the resources below it, so a child
         // deleted afterwards is already gone: that is success. (Asked first:
         // the local emulator answers a delete of a missing resource with a

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use meridian_schema::aws::apigateway as schema;
 pub use meridian_schema::aws::apigateway::rest_api::TYPE;
+use meridian_schema::aws::apigateway::rest_api::{input, output};
 const ENDPOINT_TYPES: &[&str] = schema::EndpointType::NAMES;
 const DEFAULT_ENDPOINT_TYPE: &str = schema::EndpointType::Regional.as_str();
 
@@ -32,7 +33,7 @@ const DEFAULT_ENDPOINT_TYPE: &str = schema::EndpointType::Regional.as_str();
 pub struct RestApi;
 
 fn normalized(inputs: &Value) -> Value {
-    with_defaults(inputs, &[("endpoint_type", DEFAULT_ENDPOINT_TYPE)])
+    with_defaults(inputs, &[(input::ENDPOINT_TYPE, DEFAULT_ENDPOINT_TYPE)])
 }
 
 fn endpoint_type_of(out: &GetRestApiOutput) -> Option<String> {
@@ -44,21 +45,21 @@ fn endpoint_type_of(out: &GetRestApiOutput) -> Option<String> {
 fn outputs(region: &str, account_id: &str, out: &GetRestApiOutput) -> Value {
     let id = out.id().unwrap_or_default();
     json!({
-        "id": id,
-        "name": out.name(),
-        "root_resource_id": out.root_resource_id(),
-        "endpoint_type": endpoint_type_of(out),
-        "arn": format!("arn:{}:apigateway:{region}::/restapis/{id}", super::partition(region)),
-        "account_id": account_id,
-        "execution_arn": execute_api_arn(region, account_id, id),
+        output::ID: id,
+        output::NAME: out.name(),
+        output::ROOT_RESOURCE_ID: out.root_resource_id(),
+        output::ENDPOINT_TYPE: endpoint_type_of(out),
+        output::ARN: format!("arn:{}:apigateway:{region}::/restapis/{id}", super::partition(region)),
+        output::ACCOUNT_ID: account_id,
+        output::EXECUTION_ARN: execute_api_arn(region, account_id, id),
     })
 }
 
 /// The inputs as they are in the cloud (for drift detection).
 fn cloud_inputs(out: &GetRestApiOutput) -> Value {
-    let mut v = json!({ "name": out.name(), "endpoint_type": endpoint_type_of(out) });
+    let mut v = json!({ input::NAME: out.name(), input::ENDPOINT_TYPE: endpoint_type_of(out) });
     if let Some(d) = out.description().filter(|d| !d.is_empty()) {
-        v["description"] = json!(d);
+        v[input::DESCRIPTION] = json!(d);
     }
     v
 }
@@ -67,7 +68,7 @@ fn cloud_inputs(out: &GetRestApiOutput) -> Value {
 /// else asked for.
 async fn account_for(aws: &Clients, recorded: Option<&Value>) -> Result<String, ProviderError> {
     let from_outputs = recorded
-        .and_then(|o| o.get("account_id"))
+        .and_then(|o| o.get(output::ACCOUNT_ID))
         .and_then(Value::as_str);
     account_id(aws, from_outputs).await
 }
@@ -149,9 +150,9 @@ impl ResourceType for RestApi {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = required(inputs, &["name"]);
-        check_optional_str(inputs, "description", &mut out);
-        check_one_of(inputs, "endpoint_type", ENDPOINT_TYPES, &mut out);
+        let mut out = required(inputs, &[input::NAME]);
+        check_optional_str(inputs, input::DESCRIPTION, &mut out);
+        check_one_of(inputs, input::ENDPOINT_TYPE, ENDPOINT_TYPES, &mut out);
         out
     }
 
@@ -164,11 +165,11 @@ impl ResourceType for RestApi {
         // Before any side effect: the execution ARN needs the account.
         let account_id = caller_account_id(aws).await?;
         let client = aws.apigateway(&ctx.region).await;
-        let name = req_str(inputs, "name")?;
+        let name = req_str(inputs, input::NAME)?;
         let endpoint = EndpointConfiguration::builder()
             .types(EndpointType::from(str_or(
                 inputs,
-                "endpoint_type",
+                input::ENDPOINT_TYPE,
                 DEFAULT_ENDPOINT_TYPE,
             )))
             .build();
@@ -176,7 +177,7 @@ impl ResourceType for RestApi {
             .create_rest_api()
             .name(name)
             .endpoint_configuration(endpoint)
-            .set_description(opt_str(inputs, "description").map(str::to_string));
+            .set_description(opt_str(inputs, input::DESCRIPTION).map(str::to_string));
         for (k, v) in identity_tags(ctx) {
             request = request.tags(k, v);
         }
@@ -242,15 +243,15 @@ impl ResourceType for RestApi {
             .await
             .map_err(|e| api_error(&format!("reading REST API {id}"), e))?;
         let mut ops = Vec::new();
-        let name = req_str(new_inputs, "name")?;
+        let name = req_str(new_inputs, input::NAME)?;
         if current.name() != Some(name) {
             ops.push(patch(Op::Replace, "/name", Some(name)));
         }
-        let description = opt_str(new_inputs, "description").unwrap_or("");
+        let description = opt_str(new_inputs, input::DESCRIPTION).unwrap_or("");
         if current.description().unwrap_or("") != description {
             ops.push(patch(Op::Replace, "/description", Some(description)));
         }
-        let endpoint = str_or(new_inputs, "endpoint_type", DEFAULT_ENDPOINT_TYPE);
+        let endpoint = str_or(new_inputs, input::ENDPOINT_TYPE, DEFAULT_ENDPOINT_TYPE);
         match endpoint_type_of(&current) {
             Some(cur) if cur != endpoint => ops.push(patch(
                 Op::Replace,

@@ -21,7 +21,8 @@ use meridian_engine::{
 use serde_json::{Value, json};
 
 pub use meridian_schema::aws::apigateway::stage::TYPE;
-const REPLACE_KEYS: &[&str] = &["rest_api_id", "stage_name"];
+use meridian_schema::aws::apigateway::stage::{input, output};
+const REPLACE_KEYS: &[&str] = &[input::REST_API_ID, input::STAGE_NAME];
 
 /// Inputs: `rest_api_id`, `stage_name`, `deployment_id`, optional
 /// `description`, optional `variables` (stage variables, name → value).
@@ -44,27 +45,27 @@ fn valid_stage_name(name: &str) -> bool {
 fn outputs(region: &str, account_id: &str, api: &str, out: &GetStageOutput) -> Value {
     let name = out.stage_name().unwrap_or_default();
     json!({
-        "id": format!("{api}/{name}"),
-        "stage_name": name,
-        "rest_api_id": api,
-        "deployment_id": out.deployment_id(),
-        "invoke_url": format!("https://{api}.execute-api.{region}.amazonaws.com/{name}/"),
-        "arn": format!("arn:{}:apigateway:{region}::/restapis/{api}/stages/{name}", partition(region)),
-        "execution_arn": format!("{}/{name}", execute_api_arn(region, account_id, api)),
+        output::ID: format!("{api}/{name}"),
+        output::STAGE_NAME: name,
+        output::REST_API_ID: api,
+        output::DEPLOYMENT_ID: out.deployment_id(),
+        output::INVOKE_URL: format!("https://{api}.execute-api.{region}.amazonaws.com/{name}/"),
+        output::ARN: format!("arn:{}:apigateway:{region}::/restapis/{api}/stages/{name}", partition(region)),
+        output::EXECUTION_ARN: format!("{}/{name}", execute_api_arn(region, account_id, api)),
     })
 }
 
 fn cloud_inputs(api: &str, out: &GetStageOutput) -> Value {
     let mut v = json!({
-        "rest_api_id": api,
-        "stage_name": out.stage_name(),
-        "deployment_id": out.deployment_id(),
+        input::REST_API_ID: api,
+        input::STAGE_NAME: out.stage_name(),
+        input::DEPLOYMENT_ID: out.deployment_id(),
     });
     if let Some(d) = out.description().filter(|d| !d.is_empty()) {
-        v["description"] = json!(d);
+        v[input::DESCRIPTION] = json!(d);
     }
     if let Some(vars) = super::map_value(&sorted(out.variables())) {
-        v["variables"] = vars;
+        v[input::VARIABLES] = vars;
     }
     v
 }
@@ -86,7 +87,7 @@ async fn get(c: Call<'_>, api: &str, name: &str) -> Result<Option<GetStageOutput
 /// The account of an existing stage, from its recorded execution ARN.
 async fn account_for(aws: &Clients, recorded: Option<&Value>) -> Result<String, ProviderError> {
     let from_outputs = recorded
-        .and_then(|o| o.get("execution_arn"))
+        .and_then(|o| o.get(output::EXECUTION_ARN))
         .and_then(Value::as_str)
         .and_then(super::account_of_arn);
     account_id(aws, from_outputs).await
@@ -99,20 +100,23 @@ impl ResourceType for Stage {
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = required(inputs, &["rest_api_id", "stage_name", "deployment_id"]);
-        check_optional_str(inputs, "description", &mut out);
-        check_str_map(inputs, "variables", &mut out);
-        if let Some(name) = inputs.get("stage_name").and_then(Value::as_str)
+        let mut out = required(
+            inputs,
+            &[input::REST_API_ID, input::STAGE_NAME, input::DEPLOYMENT_ID],
+        );
+        check_optional_str(inputs, input::DESCRIPTION, &mut out);
+        check_str_map(inputs, input::VARIABLES, &mut out);
+        if let Some(name) = inputs.get(input::STAGE_NAME).and_then(Value::as_str)
             && name != UNKNOWN
             && !name.is_empty()
             && !valid_stage_name(name)
         {
             out.push(CheckFailure::new(
-                "stage_name",
+                input::STAGE_NAME,
                 format!("{name:?}: a stage name is 1-128 letters, digits, '_' or '-'"),
             ));
         }
-        if let Some(vars) = inputs.get("variables").and_then(Value::as_object) {
+        if let Some(vars) = inputs.get(input::VARIABLES).and_then(Value::as_object) {
             for k in vars.keys() {
                 if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                     out.push(CheckFailure::new(
@@ -132,10 +136,10 @@ impl ResourceType for Stage {
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let Call { aws, ctx } = c;
         let account_id = caller_account_id(aws).await?;
-        let api = req_str(inputs, "rest_api_id")?;
-        let name = req_str(inputs, "stage_name")?;
-        let deployment = req_str(inputs, "deployment_id")?;
-        let variables = str_map(inputs, "variables")?;
+        let api = req_str(inputs, input::REST_API_ID)?;
+        let name = req_str(inputs, input::STAGE_NAME)?;
+        let deployment = req_str(inputs, input::DEPLOYMENT_ID)?;
+        let variables = str_map(inputs, input::VARIABLES)?;
         let exists = || {
             ProviderError::permanent(format!(
                 "REST API {api} already has a stage {name:?} that this stack did not create"
@@ -152,7 +156,7 @@ impl ResourceType for Stage {
                 .rest_api_id(api)
                 .stage_name(name)
                 .deployment_id(deployment)
-                .set_description(opt_str(inputs, "description").map(str::to_string));
+                .set_description(opt_str(inputs, input::DESCRIPTION).map(str::to_string));
             for (k, v) in &variables {
                 request = request.variables(k, v);
             }
@@ -197,8 +201,8 @@ impl ResourceType for Stage {
         let (api, name) = match req.id {
             Some(id) => split_stage_id(id)?,
             None => (
-                req_str(req.inputs, "rest_api_id")?,
-                req_str(req.inputs, "stage_name")?,
+                req_str(req.inputs, input::REST_API_ID)?,
+                req_str(req.inputs, input::STAGE_NAME)?,
             ),
         };
         let Some(out) = get(c, api, name).await? else {
@@ -224,18 +228,18 @@ impl ResourceType for Stage {
             || ProviderError::permanent(format!("stage {name} of REST API {api} no longer exists"));
         let current = get(c, api, name).await?.ok_or_else(missing)?;
         let mut ops = Vec::new();
-        let deployment = req_str(new_inputs, "deployment_id")?;
+        let deployment = req_str(new_inputs, input::DEPLOYMENT_ID)?;
         if current.deployment_id() != Some(deployment) {
             ops.push(patch(Op::Replace, "/deploymentId", Some(deployment)));
         }
-        let description = opt_str(new_inputs, "description").unwrap_or("");
+        let description = opt_str(new_inputs, input::DESCRIPTION).unwrap_or("");
         if current.description().unwrap_or("") != description {
             ops.push(patch(Op::Replace, "/description", Some(description)));
         }
         ops.extend(map_patch(
             "/variables",
             &sorted(current.variables()),
-            &str_map(new_inputs, "variables")?,
+            &str_map(new_inputs, input::VARIABLES)?,
             Op::Replace,
         ));
         let client = aws.apigateway(&ctx.region).await;
