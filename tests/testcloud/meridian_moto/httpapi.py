@@ -4,8 +4,10 @@ GET  /meridian-testcloud/health  -> {"status": "ok", "moto": "5.2.5", "extension
 GET  /meridian-testcloud/config  -> {"global": {...}, "accounts": {...}, "delay_names": {...}}
 POST /meridian-testcloud/config  body {"account_id": "111122223333" (optional),
                                        "delays": {"table_create": 2.0, ...} (optional),
-                                       "clear": false (optional: drop earlier overrides first)}
-                                 -> {"account_id": ..., "delays": {every delay in force}}
+                                       "clear": false (optional: drop earlier overrides first),
+                                       "strict": true | false | ["quirk", ...] (optional)}
+                                 -> {"account_id": ..., "delays": {every delay in force},
+                                     "strict": [quirks on for the account]}
 An unknown delay name or a bad value is a 400 with {"error": "..."}, and nothing changes.
 """
 
@@ -50,10 +52,15 @@ def handle(environ: dict, start_response: Callable) -> Iterable[bytes]:
                 delays = body.get("delays") or {}
                 if not isinstance(delays, dict):
                     raise ValueError("delays must be an object of name -> seconds")
+                if "strict" in body:
+                    settings._quirks(body["strict"])  # validate before changing anything
                 effective = settings.update(account, delays, clear=bool(body.get("clear")))
+                if "strict" in body:
+                    settings.set_strict(account, body["strict"])
             except ValueError as error:
                 return _reply(start_response, "400 Bad Request", {"error": str(error)})
-            return _reply(start_response, "200 OK", {"account_id": account, "delays": effective})
+            reply = {"account_id": account, "delays": effective, "strict": settings.strict_quirks(account)}
+            return _reply(start_response, "200 OK", reply)
         return _reply(start_response, "405 Method Not Allowed", {"error": "use GET or POST"})
     return _reply(start_response, "404 Not Found", {"error": f"unknown path {path}"})
 

@@ -12,6 +12,16 @@ Sources, in order of precedence:
 3. environment variables read at start: MERIDIAN_TESTCLOUD_DELAY_<NAME>=<seconds>
    (e.g. MERIDIAN_TESTCLOUD_DELAY_TABLE_CREATE=2);
 4. 0.
+
+Strict mode (AWS's quirks, off by default) is switched the same way, per named quirk:
+1. per account: POST /meridian-testcloud/config with {"account_id": "...", "strict": true}
+   (every quirk), false (none), or a list of quirk names;
+2. globally: the same POST without "account_id";
+3. at start: MERIDIAN_TESTCLOUD_STRICT=1 (every quirk) or a comma-separated list of names
+   (`scripts/testcloud start --strict` sets it).
+A quirk that lasts a while after a create (an eventual-consistency window) lasts
+`window(account, delay_name)` seconds: the delay of that name if one was set, else
+MERIDIAN_TESTCLOUD_STRICT_WINDOW (default 2 s), and 0 when the quirk is off.
 """
 
 import os
@@ -33,6 +43,36 @@ DELAYS: dict[str, str] = {
     "route53_change": "Route 53 change (zone create, record change): GetChange PENDING -> INSYNC",
 }
 
+#: Every AWS behaviour the strict mode reproduces, by name, with what it does. The modules that
+#: implement them check `strict(account_id, name)`; tests/testcloud/README.md lists them too.
+QUIRKS: dict[str, str] = {
+    "iam_read_after_create": "GetRole within the window after CreateRole: NoSuchEntity, then once the"
+    " role's unique id (AROA...) where the ARN belongs",
+    "lambda_role_propagation": "CreateFunction with a role created within the window:"
+    " InvalidParameterValueException (cannot be assumed by Lambda; with environment variables,"
+    " the KMS CreateGrant message)",
+    "lambda_read_after_create": "GetFunction within the window after CreateFunction: ResourceNotFoundException",
+    "logs_read_after_create": "DescribeLogGroups within the window after CreateLogGroup: the group is not listed",
+    "apigw_stage_propagation": "CreateBasePathMapping within the window after CreateStage:"
+    " BadRequestException 'Invalid stage identifier specified'",
+    "apigw_duplicate_errors": "AWS's codes and messages for duplicates: CreateDomainName"
+    " BadRequestException 'The domain name you provided already exists.', PutMethod and"
+    " CreateBasePathMapping ConflictException",
+    "apigw_rate_limits": "per-account rate limits on GetResources, CreateDeployment and domain-name"
+    " calls: TooManyRequestsException",
+    "apigw_domain_update_lag": "GetDomainName within the window after UpdateDomainName: the old values",
+    "route53_validation": "ChangeResourceRecordSets validation: InvalidChangeBatch for an unquoted TXT"
+    " value, a CNAME beside other records, mixed routing policies",
+    "tag_rules": "AWS's tag rules (key <= 128, value <= 256 characters from letters, digits,"
+    " spaces and _.:/=+-@) on every service's tagging calls",
+    "acm_quota": "ACM RequestCertificate beyond the account's certificate quota: LimitExceededException",
+    "dynamodb_quota": "DynamoDB CreateTable beyond the table quota: LimitExceededException (final);"
+    " too many simultaneous table operations: LimitExceededException (retryable)",
+}
+
+_strict_global: set[str] = set()
+_strict_accounts: dict[str, set[str]] = {}
+
 #: One lock for all extension state; moto's server is threaded.
 LOCK = threading.RLock()
 
@@ -41,7 +81,9 @@ _accounts: dict[str, dict[str, float]] = {}
 
 
 def load_env() -> None:
-    """Read MERIDIAN_TESTCLOUD_DELAY_<NAME> variables into the global defaults."""
+    """Read MERIDIAN_TESTCLOUD_DELAY_<NAME> and MERIDIAN_TESTCLOUD_STRICT into the global defaults."""
+    _strict_global.clear()
+    _strict_global.update(_quirks(os.environ.get("MERIDIAN_TESTCLOUD_STRICT", "")))
     for name in DELAYS:
         raw = os.environ.get("MERIDIAN_TESTCLOUD_DELAY_" + name.upper())
         if raw not in (None, ""):
@@ -85,6 +127,66 @@ def update(account_id: str | None, delays: dict, clear: bool = False) -> dict[st
         return effective(account_id)
 
 
+def _quirks(value: object) -> set[str]:
+    """Quirk names from a switch: true/"1"/"all" = every quirk, false/""/"0" = none, or names."""
+    if value is True or value in ("1", "all", "true"):
+        return set(QUIRKS)
+    if value is False or value is None or value in ("", "0", "false"):
+        return set()
+    names = [n.strip() for n in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"strict must be true, false or a list of quirk names, got {value!r}")
+    unknown = [n for n in names if n and n not in QUIRKS]
+    if unknown:
+        raise ValueError(f"unknown quirk {unknown[0]!r}; known: {', '.join(sorted(QUIRKS))}")
+    return {n for n in names if n}
+
+
+def set_strict(account_id: str | None, value: object) -> list[str]:
+    """Switch the account's (or the global) quirks; returns the quirks now on for it."""
+    quirks = _quirks(value)
+    with LOCK:
+        if account_id is None:
+            _strict_global.clear()
+            _strict_global.update(quirks)
+        else:
+            _strict_accounts[account_id] = quirks
+        return strict_quirks(account_id)
+
+
+def strict_quirks(account_id: str | None) -> list[str]:
+    """The quirks on for `account_id` (an account's own switch wins over the global one)."""
+    with LOCK:
+        if account_id is not None and account_id in _strict_accounts:
+            return sorted(_strict_accounts[account_id])
+        return sorted(_strict_global)
+
+
+def strict(account_id: str | None, quirk: str) -> bool:
+    """Is the AWS quirk `quirk` reproduced for `account_id`?"""
+    assert quirk in QUIRKS, f"unknown quirk {quirk!r}"
+    return quirk in strict_quirks(account_id)
+
+
+def strict_window_default() -> float:
+    raw = os.environ.get("MERIDIAN_TESTCLOUD_STRICT_WINDOW", "")
+    return float(raw) if raw else 2.0
+
+
+def window(account_id: str | None, quirk: str, delay_name: str | None = None) -> float:
+    """How long (seconds) the quirk's eventual-consistency window lasts for `account_id`:
+    0 when the quirk is off; else the delay `delay_name` if one was set, else the default."""
+    if not strict(account_id, quirk):
+        return 0.0
+    with LOCK:
+        if delay_name is not None:
+            if account_id is not None and delay_name in _accounts.get(account_id, {}):
+                return _accounts[account_id][delay_name]
+            if delay_name in _global:
+                return _global[delay_name]
+    return strict_window_default()
+
+
 def effective(account_id: str | None) -> dict[str, float]:
     """All delays in force for `account_id` (or the global defaults)."""
     return {name: delay(account_id, name) for name in DELAYS}
@@ -97,4 +199,9 @@ def snapshot() -> dict:
             "global": effective(None),
             "accounts": {acct: dict(values) for acct, values in _accounts.items()},
             "delay_names": dict(DELAYS),
+            "strict": {
+                "global": sorted(_strict_global),
+                "accounts": {acct: sorted(q) for acct, q in _strict_accounts.items()},
+                "quirks": dict(QUIRKS),
+            },
         }

@@ -77,9 +77,16 @@ class Account:
         )
 
     def set_delays(self, **delays: float) -> dict:
+        return self._configure({"delays": delays})
+
+    def set_strict(self, quirks=True) -> dict:
+        """AWS's quirks for this account: True (all), False (none) or a list of names."""
+        return self._configure({"strict": quirks})
+
+    def _configure(self, body: dict) -> dict:
         req = urllib.request.Request(
             self.endpoint + "/meridian-testcloud/config",
-            data=json.dumps({"account_id": self.id, "delays": delays}).encode(),
+            data=json.dumps({"account_id": self.id, **body}).encode(),
             method="POST",
             headers={"Content-Type": "application/json"},
         )

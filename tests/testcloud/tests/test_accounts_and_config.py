@@ -66,3 +66,33 @@ def test_config_endpoint_per_account_and_validation(endpoint, account, other_acc
         assert err.value.code == 400
     cleared = _post(endpoint, {"account_id": account.id, "clear": True})
     assert cleared["delays"]["table_create"] == 0.0
+
+
+def test_strict_mode_is_switched_per_account_and_validated(endpoint, account, other_account):
+    from meridian_moto import settings
+
+    assert account.set_strict(True)["strict"] == sorted(settings.QUIRKS)
+    assert other_account.set_strict(["tag_rules"])["strict"] == ["tag_rules"]
+    with urllib.request.urlopen(endpoint + "/meridian-testcloud/config", timeout=5) as r:
+        snapshot = json.load(r)["strict"]
+    assert snapshot["accounts"][account.id] == sorted(settings.QUIRKS)
+    assert snapshot["accounts"][other_account.id] == ["tag_rules"]
+    assert set(snapshot["quirks"]) == set(settings.QUIRKS)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        _post(endpoint, {"account_id": account.id, "strict": ["no_such_quirk"]})
+    assert err.value.code == 400
+    assert b"no_such_quirk" in err.value.read()
+    # A rejected switch changes nothing.
+    assert _post(endpoint, {"account_id": account.id})["strict"] == sorted(settings.QUIRKS)
+    assert account.set_strict(False)["strict"] == []
+
+
+def test_strict_window_is_zero_when_off_and_the_delay_when_set(monkeypatch):
+    from meridian_moto import settings
+
+    monkeypatch.setenv("MERIDIAN_TESTCLOUD_STRICT_WINDOW", "1.5")
+    settings.set_strict("999900000001", ["iam_read_after_create"])
+    settings.update("999900000001", {"route53_change": 0.25})
+    assert settings.window("999900000001", "iam_read_after_create") == 1.5
+    assert settings.window("999900000001", "iam_read_after_create", "route53_change") == 0.25
+    assert settings.window("999900000001", "tag_rules") == 0.0

@@ -11,7 +11,7 @@
 //! - [`TestAccount::sdk_config`] builds an SDK config for that account; [`TestAccount::env`]
 //!   gives the same settings as environment variables for a child process;
 //!   [`TestAccount::set_delays`] makes the cloud's state transitions slow (for waiter tests) in
-//!   that account only.
+//!   that account only; [`TestAccount::set_strict`] turns on AWS's quirks (strict mode) there.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -168,6 +168,23 @@ impl TestAccount {
         let reply: serde_json::Value = serde_json::from_str(&reply)
             .unwrap_or_else(|e| panic!("test cloud answered non-JSON ({e}): {reply}"));
         reply["delays"].clone()
+    }
+
+    /// Switches AWS's quirks (the cloud's strict mode) for this account only:
+    /// `json!(true)` every quirk, `json!(false)` none, or `json!(["iam_read_after_create"])`;
+    /// names are listed in `tests/testcloud/README.md`. Returns the quirks now on.
+    ///
+    /// Panics if the cloud rejects the request (unknown quirk).
+    pub async fn set_strict(&self, quirks: serde_json::Value) -> Vec<String> {
+        let body = serde_json::json!({"account_id": self.id, "strict": quirks}).to_string();
+        let (status, reply) = post_async(&self.endpoint, "/meridian-testcloud/config", &body)
+            .await
+            .unwrap_or_else(|e| panic!("test cloud at {}: {e}", self.endpoint));
+        assert_eq!(status, 200, "test cloud rejected strict {body}: {reply}");
+        let reply: serde_json::Value = serde_json::from_str(&reply)
+            .unwrap_or_else(|e| panic!("test cloud answered non-JSON ({e}): {reply}"));
+        serde_json::from_value(reply["strict"].clone())
+            .unwrap_or_else(|e| panic!("test cloud's strict list is not a list ({e}): {reply}"))
     }
 }
 
