@@ -160,14 +160,7 @@ impl TestAccount {
     ///
     /// Panics if the cloud rejects the request (unknown name, negative value).
     pub async fn set_delays(&self, delays: serde_json::Value) -> serde_json::Value {
-        let body = serde_json::json!({"account_id": self.id, "delays": delays}).to_string();
-        let (status, reply) = post_async(&self.endpoint, "/meridian-testcloud/config", &body)
-            .await
-            .unwrap_or_else(|e| panic!("test cloud at {}: {e}", self.endpoint));
-        assert_eq!(status, 200, "test cloud rejected delays {body}: {reply}");
-        let reply: serde_json::Value = serde_json::from_str(&reply)
-            .unwrap_or_else(|e| panic!("test cloud answered non-JSON ({e}): {reply}"));
-        reply["delays"].clone()
+        self.configure("delays", delays).await["delays"].clone()
     }
 
     /// Switches AWS's quirks (the cloud's strict mode) for this account only:
@@ -176,15 +169,20 @@ impl TestAccount {
     ///
     /// Panics if the cloud rejects the request (unknown quirk).
     pub async fn set_strict(&self, quirks: serde_json::Value) -> Vec<String> {
-        let body = serde_json::json!({"account_id": self.id, "strict": quirks}).to_string();
+        let reply = self.configure("strict", quirks).await;
+        serde_json::from_value(reply["strict"].clone())
+            .unwrap_or_else(|e| panic!("test cloud's strict list is not a list ({e}): {reply}"))
+    }
+
+    /// Posts one setting (`delays` or `strict`) of this account to the cloud's config endpoint.
+    async fn configure(&self, key: &str, value: serde_json::Value) -> serde_json::Value {
+        let body = serde_json::json!({"account_id": self.id, key: value}).to_string();
         let (status, reply) = post_async(&self.endpoint, "/meridian-testcloud/config", &body)
             .await
             .unwrap_or_else(|e| panic!("test cloud at {}: {e}", self.endpoint));
-        assert_eq!(status, 200, "test cloud rejected strict {body}: {reply}");
-        let reply: serde_json::Value = serde_json::from_str(&reply)
-            .unwrap_or_else(|e| panic!("test cloud answered non-JSON ({e}): {reply}"));
-        serde_json::from_value(reply["strict"].clone())
-            .unwrap_or_else(|e| panic!("test cloud's strict list is not a list ({e}): {reply}"))
+        assert_eq!(status, 200, "test cloud rejected {body}: {reply}");
+        serde_json::from_str(&reply)
+            .unwrap_or_else(|e| panic!("test cloud answered non-JSON ({e}): {reply}"))
     }
 }
 
