@@ -22,6 +22,9 @@ pub use meridian_engine as engine;
 pub use meridian_providers as providers;
 pub use meridian_state as state;
 
+mod templates;
+pub use templates::TEMPLATES;
+
 use std::sync::Arc;
 
 /// The providers every program gets: `aws` (credentials and endpoint from

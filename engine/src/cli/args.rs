@@ -108,6 +108,12 @@ pub enum VerbArg {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Print a shell completion script for this program (see the README:
+    /// the line to add to your shell's startup file).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// The `config` verbs of a program.
@@ -155,7 +161,7 @@ pub enum StateAction {
 #[derive(Parser, Debug)]
 #[command(
     name = "meridian",
-    about = "Meridian's state tool: export, import and check a stack's state, break a stale lock, create the team backend",
+    about = "Meridian's tool: create a program (`new`), export, import and check a stack's state, break a stale lock, create the team backend",
     disable_help_subcommand = true
 )]
 pub struct ToolArgs {
@@ -178,5 +184,22 @@ pub enum ToolCommand {
         /// Break it even if its holder is still renewing it.
         #[arg(long)]
         force: bool,
+    },
+    /// Create a new Meridian program crate in DIR (new or empty): Cargo.toml,
+    /// src/main.rs, .gitignore and the `dev` stack's configuration.
+    New {
+        dir: PathBuf,
+        /// minimal (one log group) or global_api (the seed's multi-region API).
+        #[arg(long, default_value = "minimal")]
+        template: String,
+        /// Depend on Meridian from this git repository instead of this
+        /// checkout's path.
+        #[arg(long, value_name = "URL")]
+        git: Option<String>,
+    },
+    /// Print a shell completion script for `meridian`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }

@@ -1,7 +1,7 @@
 //! The one CLI layer: every Meridian program's command line (`preview`,
 //! `up`, `destroy`, `refresh`, `outputs`, `graph`, `state
-//! check|export|import|unlock`) and the `meridian` binary's (`state`,
-//! `unlock`, `--create-backend`).
+//! check|export|import|unlock`, `config`, `completions`) and the `meridian`
+//! binary's (`new`, `state`, `unlock`, `completions`, `--create-backend`).
 //!
 //! clap parses the single tree of flags ([`args`]); validation turns it into
 //! a typed request before anything runs ([`request`]); each verb is a thin
@@ -12,6 +12,7 @@ pub mod args;
 pub mod exit;
 pub mod output;
 pub mod request;
+pub mod scaffold;
 mod stack_config;
 mod verbs;
 
@@ -19,10 +20,11 @@ pub use exit::ExitCode;
 pub use request::{ConfigVerb, Request, StateVerb, StoreRequest, ToolRequest, ToolVerb, Verb};
 
 use crate::backend::Backends;
+use crate::config;
 use crate::model::Stack;
 use crate::provider::ProviderRegistry;
 use args::{ProgramArgs, ToolArgs};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use output::Output;
 
 /// Runs a Meridian program as a CLI: parses the arguments, runs `program`
@@ -76,6 +78,9 @@ where
         Ok(r) => r,
         Err(e) => return out.error(&e, ExitCode::Usage),
     };
+    if let Verb::Completions(shell) = request.verb {
+        return output::completions(shell, &mut ProgramArgs::command(), &config::program_name());
+    }
     // State maintenance needs no program (which may need config to run).
     if let Verb::State(verb) = &request.verb
         && let Some(code) = verbs::maintenance(verb, &request.store, backends)
@@ -124,9 +129,9 @@ where
     ))
 }
 
-/// The `meridian` binary: parses its arguments and runs one state
-/// operation against `backends`.
-pub fn run_state_tool(backends: Backends) -> std::process::ExitCode {
+/// The `meridian` binary: parses its arguments and runs one operation:
+/// a state operation against `backends`, or `new` from `templates`.
+pub fn run_tool(backends: Backends, templates: &[scaffold::Template]) -> std::process::ExitCode {
     let args = match ToolArgs::try_parse() {
         Ok(a) => a,
         Err(e) => return output::clap_error(&e, false).into(),
@@ -145,6 +150,10 @@ pub fn run_state_tool(backends: Backends) -> std::process::ExitCode {
         ToolVerb::State(StateVerb::Check) => verbs::check(&request.store, &backends),
         ToolVerb::State(verb) => {
             verbs::maintenance(verb, &request.store, &backends).unwrap_or(ExitCode::Failure)
+        }
+        ToolVerb::New(project) => out.created(scaffold::create(project, templates)),
+        ToolVerb::Completions(shell) => {
+            output::completions(*shell, &mut ToolArgs::command(), "meridian")
         }
     };
     code.into()

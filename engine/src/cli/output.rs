@@ -4,6 +4,7 @@
 //! stderr carries errors, notes and progress.
 
 use super::exit::ExitCode;
+use super::scaffold::Created;
 use crate::config::ConfigFile;
 use crate::event::RunResult;
 use crate::ops::state::{Check, Exported, Report};
@@ -78,6 +79,36 @@ impl Output {
             }
             exported.report
         }))
+    }
+
+    /// `meridian new`: what was written and the two commands to run next
+    /// (stdout, or `{"ok", "dir", "crate", "files", "next"}` with `--json`).
+    pub fn created(&self, outcome: Result<Created, String>) -> ExitCode {
+        let created = match outcome {
+            Ok(c) => c,
+            Err(e) => return self.fail(&e),
+        };
+        let dir = created.dir.display();
+        if self.json {
+            print_json(&json!({
+                "ok": true, "dir": created.dir, "crate": created.crate_name,
+                "files": created.files, "next": created.next,
+            }));
+            return ExitCode::Success;
+        }
+        println!(
+            "Created the Meridian program {} in {dir}:",
+            created.crate_name
+        );
+        for file in &created.files {
+            println!("  {}", file.display());
+        }
+        println!("\nPreview it, then deploy it, against the local test cloud:\n");
+        println!("  cd {dir}");
+        for command in &created.next {
+            println!("  {command}");
+        }
+        ExitCode::Success
     }
 
     /// The integrity check (exit 1 on problems or an unreadable state).
@@ -307,6 +338,17 @@ impl Output {
         }
         ExitCode::Success
     }
+}
+
+/// `completions SHELL`: the completion script of `command`, run as `name`,
+/// on stdout.
+pub fn completions(
+    shell: clap_complete::Shell,
+    command: &mut clap::Command,
+    name: &str,
+) -> ExitCode {
+    clap_complete::generate(shell, command, name, &mut std::io::stdout());
+    ExitCode::Success
 }
 
 /// `up --config`: the overrides were saved (stderr).

@@ -5,6 +5,7 @@
 use super::args::{
     ConfigAction, ProgramArgs, StateAction, StoreArgs, ToolArgs, ToolCommand, VerbArg,
 };
+use super::scaffold::{MeridianSource, NewProject};
 use crate::backend::{BACKEND_ENV, Backends, Location};
 use crate::graphviz;
 use std::collections::BTreeMap;
@@ -27,6 +28,8 @@ pub enum Verb {
     },
     State(StateVerb),
     Config(ConfigVerb),
+    /// `completions SHELL`: print the completion script (runs no program).
+    Completions(clap_complete::Shell),
 }
 
 /// A `config` verb.
@@ -75,6 +78,7 @@ impl Verb {
             Verb::Config(ConfigVerb::Get { .. }) => "config get",
             Verb::Config(ConfigVerb::Rm { .. }) => "config rm",
             Verb::Config(ConfigVerb::List) => "config list",
+            Verb::Completions(_) => "completions",
         }
     }
 }
@@ -123,6 +127,10 @@ pub enum ToolVerb {
     State(StateVerb),
     /// `--create-backend` alone.
     CreateBackend,
+    /// `new DIR [--template T] [--git URL]`.
+    New(super::scaffold::NewProject),
+    /// `completions SHELL`.
+    Completions(clap_complete::Shell),
 }
 
 /// A validated `meridian` binary request.
@@ -223,6 +231,7 @@ pub fn validate(
                 ConfigAction::List => ConfigVerb::List,
             })
         }
+        VerbArg::Completions { shell } => Verb::Completions(*shell),
     };
     Ok(Request {
         verb,
@@ -246,14 +255,39 @@ pub fn validate_tool(args: ToolArgs, backends: &Backends) -> Result<ToolRequest,
     let verb = match &args.command {
         Some(ToolCommand::State { action }) => ToolVerb::State(action.verb()),
         Some(ToolCommand::Unlock { force }) => ToolVerb::State(StateVerb::Unlock { force: *force }),
+        Some(ToolCommand::New { dir, template, git }) => ToolVerb::New(NewProject {
+            dir: dir.clone(),
+            template: template.clone(),
+            source: match git {
+                Some(url) => MeridianSource::Git(url.clone()),
+                None => MeridianSource::Path(meridian_checkout()?),
+            },
+        }),
+        Some(ToolCommand::Completions { shell }) => ToolVerb::Completions(*shell),
         None if store.create_backend => ToolVerb::CreateBackend,
         None => {
             return Err(
-                "say what to do: `state export|import|check`, `unlock`, or --create-backend (see --help)".into(),
+                "say what to do: `new DIR`, `state export|import|check`, `unlock`, `completions SHELL`, or --create-backend (see --help)".into(),
             );
         }
     };
     Ok(ToolRequest { verb, store })
+}
+
+/// This Meridian checkout, for a new crate's path dependency: where the
+/// workspace was when this binary was built.
+fn meridian_checkout() -> Result<PathBuf, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    match root.join("Cargo.toml").is_file() && root.join("engine").is_dir() {
+        true => Ok(root),
+        false => Err(format!(
+            "this meridian was built from {}, which is no Meridian checkout any more; pass --git URL",
+            root.display()
+        )),
+    }
 }
 
 /// Every value of `--config`/`-c` and of `--target`, in order, wherever

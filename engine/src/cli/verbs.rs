@@ -175,7 +175,9 @@ pub(super) async fn run_verb(
         },
         Verb::State(StateVerb::Check) => out.check(state::check(store.as_ref())),
         // Handled before the state is opened.
-        Verb::Graph { .. } | Verb::State(_) | Verb::Config(_) => ExitCode::Success,
+        Verb::Graph { .. } | Verb::State(_) | Verb::Config(_) | Verb::Completions(_) => {
+            ExitCode::Success
+        }
     }
 }
 
