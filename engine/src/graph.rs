@@ -7,7 +7,8 @@
 //! own `check`.
 
 use crate::Input;
-use crate::model::{ResourceDecl, UNKNOWN, urn};
+use crate::component::child_urn;
+use crate::model::{ResourceDecl, UNKNOWN};
 use crate::provider::{CheckFailure, Provider, ProviderRegistry, TypeInfo};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::Value;
@@ -27,6 +28,8 @@ pub struct Node {
     pub protect: bool,
     /// Effective `retain_on_delete`.
     pub retain_on_delete: bool,
+    /// The URNs its aliases name (identities it had before).
+    pub aliases: Vec<String>,
 }
 
 /// A validated, acyclic resource graph.
@@ -162,8 +165,16 @@ impl ResourceGraph {
                     failures,
                 });
             }
+            let parent = d.options.parent.as_ref();
+            let aliases = d
+                .options
+                .aliases
+                .iter()
+                .map(|a| a.urn(stack, &d.type_token, &d.name, parent))
+                .collect();
             nodes.push(Node {
-                urn: urn(stack, &d.type_token, &d.name),
+                urn: child_urn(stack, parent, &d.type_token, &d.name),
+                aliases,
                 deps,
                 protect: d.options.protect.unwrap_or(info.protect_by_default),
                 retain_on_delete: d.options.retain_on_delete.unwrap_or(info.retain_by_default),

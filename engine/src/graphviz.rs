@@ -67,6 +67,8 @@ struct PicNode<'a> {
     ty: &'a str,
     region: &'a str,
     step: Option<&'a Step>,
+    /// The component it is declared under.
+    parent: Option<&'a str>,
     /// Indices of the nodes it depends on.
     deps: Vec<usize>,
 }
@@ -90,6 +92,7 @@ impl<'a> Picture<'a> {
                 ty: n.decl.type_token.as_str(),
                 region: n.decl.region.as_str(),
                 step: steps.get(n.decl.name.as_str()).copied(),
+                parent: n.decl.options.parent.as_ref().map(|p| p.name.as_str()),
                 deps: n.deps.clone(),
             })
             .collect();
@@ -100,6 +103,7 @@ impl<'a> Picture<'a> {
                     ty: s.type_token.as_str(),
                     region: s.region.as_str(),
                     step: Some(s),
+                    parent: None,
                     deps: Vec::new(),
                 });
             }
@@ -114,6 +118,27 @@ impl<'a> Picture<'a> {
         }
         regions
     }
+
+    /// `nodes` grouped by the component they are declared under (those
+    /// under none first), each group in the order of its first node.
+    fn by_component(&self, nodes: Vec<usize>) -> Vec<(Option<&'a str>, Vec<usize>)> {
+        let mut groups: Vec<(Option<&str>, Vec<usize>)> = vec![(None, Vec::new())];
+        for i in nodes {
+            let parent = self.nodes[i].parent;
+            match groups.iter_mut().find(|(p, _)| *p == parent) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((parent, vec![i])),
+            }
+        }
+        groups
+    }
+}
+
+/// An identifier Mermaid and DOT accept, made from `s`.
+fn ident(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 fn op_label(step: Option<&Step>) -> &'static str {
@@ -150,24 +175,25 @@ pub fn render(graph: &ResourceGraph, plan: Option<&Plan>, format: Format) -> Str
             esc(r),
             esc(r)
         ));
-        for i in nodes {
-            let PicNode { name, ty, step, .. } = &pic.nodes[i];
-            let sym = op_label(*step);
-            let head = if sym.is_empty() {
-                esc(name)
+        for (component, members) in pic.by_component(nodes) {
+            let indent = if let Some(c) = component {
+                out.push_str(&format!(
+                    "    subgraph \"cluster_{}_{}\" {{\n      label=\"{}\";\n      style=\"rounded,dashed\";\n      color=\"#666666\";\n",
+                    esc(r),
+                    esc(c),
+                    esc(c)
+                ));
+                "      "
             } else {
-                format!("{} {}", esc(sym), esc(name))
+                "    "
             };
-            let dashed = if step.is_some_and(|s| s.node.is_none()) {
-                ", style=\"rounded,filled,dashed\""
-            } else {
-                ""
-            };
-            out.push_str(&format!(
-                "    n{i} [label=\"{head}\\n{}\", fillcolor=\"{}\"{dashed}];\n",
-                esc(ty),
-                color(step.map(|s| s.op))
-            ));
+            for i in members {
+                out.push_str(indent);
+                out.push_str(&dot_node(&pic.nodes[i], i));
+            }
+            if component.is_some() {
+                out.push_str("    }\n");
+            }
         }
         out.push_str("  }\n");
     }
@@ -204,27 +230,62 @@ pub fn render(graph: &ResourceGraph, plan: Option<&Plan>, format: Format) -> Str
     out
 }
 
+/// One resource's DOT node line.
+fn dot_node(node: &PicNode, i: usize) -> String {
+    let PicNode { name, ty, step, .. } = node;
+    let sym = op_label(*step);
+    let head = if sym.is_empty() {
+        esc(name)
+    } else {
+        format!("{} {}", esc(sym), esc(name))
+    };
+    let dashed = if step.is_some_and(|s| s.node.is_none()) {
+        ", style=\"rounded,filled,dashed\""
+    } else {
+        ""
+    };
+    format!(
+        "n{i} [label=\"{head}\\n{}\", fillcolor=\"{}\"{dashed}];\n",
+        esc(ty),
+        color(step.map(|s| s.op))
+    )
+}
+
+/// One resource's Mermaid node line.
+fn mermaid_node(node: &PicNode, i: usize) -> String {
+    let PicNode { name, ty, step, .. } = node;
+    let sym = op_label(*step);
+    let head = if sym.is_empty() {
+        name.to_string()
+    } else {
+        format!("{sym} {name}")
+    };
+    format!(
+        "n{i}[\"{}<br/><small>{}</small>\"]\n",
+        head.replace('"', "#quot;"),
+        ty.replace('"', "#quot;")
+    )
+}
+
 fn mermaid(pic: &Picture, plan: Option<&Plan>) -> String {
     let mut out = String::from("flowchart LR\n");
     for (r, nodes) in pic.regions() {
-        let id: String = r
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
+        let id = ident(r);
         out.push_str(&format!("  subgraph {id}[\"{r}\"]\n"));
-        for i in nodes {
-            let PicNode { name, ty, step, .. } = &pic.nodes[i];
-            let sym = op_label(*step);
-            let head = if sym.is_empty() {
-                name.to_string()
+        for (component, members) in pic.by_component(nodes) {
+            let indent = if let Some(c) = component {
+                out.push_str(&format!("    subgraph {id}__{}[\"{c}\"]\n", ident(c)));
+                "      "
             } else {
-                format!("{sym} {name}")
+                "    "
             };
-            out.push_str(&format!(
-                "    n{i}[\"{}<br/><small>{}</small>\"]\n",
-                head.replace('"', "#quot;"),
-                ty.replace('"', "#quot;")
-            ));
+            for i in members {
+                out.push_str(indent);
+                out.push_str(&mermaid_node(&pic.nodes[i], i));
+            }
+            if component.is_some() {
+                out.push_str("    end\n");
+            }
         }
         out.push_str("  end\n");
     }
@@ -312,6 +373,9 @@ pub fn graph_json(graph: &ResourceGraph, plan: Option<&Plan>) -> Value {
             });
             if let Some(s) = n.step {
                 r["op"] = json!(s.op);
+            }
+            if let Some(p) = n.parent {
+                r["parent"] = json!(p);
             }
             r
         })

@@ -136,6 +136,13 @@ pub struct ResourceOptions {
     /// Replace by deleting first, then creating.
     pub delete_before_replace: bool,
     pub timeouts: CustomTimeouts,
+    /// The component it is declared under (part of its URN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<crate::component::ParentRef>,
+    /// Identities it had before (renamed, or moved into a component): its
+    /// record is taken over instead of being replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<crate::component::Alias>,
 }
 
 /// One declared resource.
@@ -251,6 +258,12 @@ impl Stack {
 
     pub fn resources(&self) -> &[ResourceDecl] {
         &self.resources
+    }
+
+    /// The declaration named `name`, to adjust after it was declared (a
+    /// construct granting access through a role it already declared, say).
+    pub fn declared_mut(&mut self, name: &str) -> Option<&mut ResourceDecl> {
+        self.resources.iter_mut().find(|d| d.name == name)
     }
 
     pub fn outputs(&self) -> &BTreeMap<String, Input> {
