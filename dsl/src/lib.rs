@@ -64,13 +64,20 @@
 
 pub mod aws;
 mod builder;
+mod component;
+pub mod constructs;
 pub mod null;
+mod scope;
 
-pub use meridian_engine::{CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack};
+pub use component::Component;
+pub use meridian_engine::{
+    Alias, AliasParent, CustomTimeouts, Input, ParentRef, ResourceDecl, ResourceOptions, Stack,
+};
 /// The schema the DSL writes and the providers read (type tokens, keys,
 /// the enumerations AWS accepts).
 pub use meridian_schema as schema;
 pub use meridian_schema::{DnsName, Region};
+pub use scope::Scope;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -219,14 +226,17 @@ impl Common {
             .region
             .map(|r| r.as_str().to_string())
             .unwrap_or_else(|| stack.default_region().to_string());
+        let defaults = stack.defaults();
+        let name = format!("{}{}", defaults.name_prefix, self.name);
+        let options = scope::apply_defaults(self.options, &defaults.options);
         stack.declare(ResourceDecl {
-            name: self.name.clone(),
+            name: name.clone(),
             type_token: type_token.to_string(),
             region,
             inputs,
-            options: self.options,
+            options,
         });
-        self.name
+        name
     }
 }
 
@@ -270,6 +280,17 @@ pub trait Options: Sized {
     /// Time limits for the resource's operations.
     fn timeouts(self, timeouts: CustomTimeouts) -> Self {
         with_options(self, |o| o.timeouts = timeouts)
+    }
+    /// An identity the resource had before (an old name, an old parent):
+    /// its record is taken over, so a rename or a move into a component
+    /// replaces nothing. The plan shows the move.
+    fn alias(self, alias: Alias) -> Self {
+        with_options(self, |o| o.aliases.push(alias))
+    }
+    /// Declares the resource as a child of `component` (usually done by
+    /// declaring it in [`Component::scope`]).
+    fn parent(self, component: &Component) -> Self {
+        with_options(self, |o| o.parent = Some(component.parent_ref().clone()))
     }
 }
 

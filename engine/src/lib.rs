@@ -31,8 +31,8 @@ pub use cli::{run, run_with_backends};
 pub use component::{Alias, AliasParent, ParentRef};
 pub use graph::{GraphError, GraphErrors, ResourceGraph};
 pub use model::{
-    CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack, UNKNOWN, contains_unknown, urn,
-    value_at_path,
+    CustomTimeouts, DeclDefaults, Input, ResourceDecl, ResourceOptions, Stack, UNKNOWN,
+    contains_unknown, urn, value_at_path,
 };
 pub use plan::{Op, Plan, PlanError, ReplaceOrder, Step, Summary};
 pub use provider::{

@@ -175,6 +175,16 @@ pub fn urn(stack: &str, type_token: &str, name: &str) -> String {
     format!("urn:meridian:{stack}::{type_token}::{name}")
 }
 
+/// What a scope gives everything declared while it is open (the DSL's
+/// `Scope` sets it; builders apply it as they declare): a name prefix and
+/// default options (the parent component among them). A resource's own
+/// options win; lists (dependencies, aliases, ignored changes) add up.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeclDefaults {
+    pub name_prefix: String,
+    pub options: ResourceOptions,
+}
+
 /// A program's declarations for one stack: the resources, the exported
 /// outputs, and the configuration it was given.
 #[derive(Clone, Debug, Default)]
@@ -185,6 +195,7 @@ pub struct Stack {
     resources: Vec<ResourceDecl>,
     outputs: BTreeMap<String, Input>,
     config_read: std::cell::RefCell<Vec<String>>,
+    defaults: DeclDefaults,
 }
 
 impl Stack {
@@ -208,6 +219,17 @@ impl Stack {
 
     pub fn set_default_region(&mut self, region: &str) {
         self.default_region = region.to_string();
+    }
+
+    /// What the innermost open scope gives the resources declared now.
+    pub fn defaults(&self) -> &DeclDefaults {
+        &self.defaults
+    }
+
+    /// Sets the scope defaults; returns the previous ones (to restore when
+    /// the scope closes).
+    pub fn set_defaults(&mut self, defaults: DeclDefaults) -> DeclDefaults {
+        std::mem::replace(&mut self.defaults, defaults)
     }
 
     /// The value of configuration key `key` (saved, or `--config

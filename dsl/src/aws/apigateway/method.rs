@@ -76,6 +76,7 @@ impl Method {
             .cloned()
             .unwrap_or(Input::Value(Value::Null));
         let name = self.core.declare(stack, TYPE);
+        super::deployment::snapshot_in_deployments(stack, &name);
         MethodRef {
             name,
             api: self.api,
