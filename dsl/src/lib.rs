@@ -281,11 +281,18 @@ pub trait Options: Sized {
     fn timeouts(self, timeouts: CustomTimeouts) -> Self {
         with_options(self, |o| o.timeouts = timeouts)
     }
-    /// An identity the resource had before (an old name, an old parent):
-    /// its record is taken over, so a rename or a move into a component
-    /// replaces nothing. The plan shows the move.
-    fn alias(self, alias: Alias) -> Self {
-        with_options(self, |o| o.aliases.push(alias))
+    /// Identities the resource had before (old names, old parents): its
+    /// record is taken over, so a rename or a move into a component replaces
+    /// nothing. The plan shows the move (`[moved from <old URN>]`).
+    ///
+    /// ```
+    /// use meridian_dsl::{Alias, Options, Stack, null::NullResource};
+    /// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+    /// NullResource::new("new-name").aliases([Alias::name("old-name")]).declare(&mut stack);
+    /// assert_eq!(stack.resources()[0].options.aliases, [Alias::name("old-name")]);
+    /// ```
+    fn aliases(self, aliases: impl IntoIterator<Item = Alias>) -> Self {
+        with_options(self, |o| o.aliases.extend(aliases))
     }
     /// Declares the resource as a child of `component` (usually done by
     /// declaring it in [`Component::scope`]).

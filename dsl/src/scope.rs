@@ -23,7 +23,7 @@ use std::ops::{Deref, DerefMut};
 ///         .region(Region::EU_WEST_1)
 ///         .prefix("eu-")
 ///         .protect(true)
-///         .alias(Alias::root());
+///         .aliases([Alias::root()]);
 ///     NullResource::new("a").declare(&mut eu);
 ///     NullResource::new("b").protect(false).declare(&mut eu);
 /// }
@@ -99,8 +99,8 @@ impl<'a> Scope<'a> {
     /// Every resource in the scope had this identity before (typically
     /// [`Alias::root`]: the resources used to be declared under no
     /// component), so moving them into a component replaces nothing.
-    pub fn alias(self, alias: Alias) -> Self {
-        self.with_options(|o| o.aliases.push(alias))
+    pub fn aliases(self, aliases: impl IntoIterator<Item = Alias>) -> Self {
+        self.with_options(|o| o.aliases.extend(aliases))
     }
 }
 

@@ -12,4 +12,5 @@ mod handler;
 mod reliability;
 mod state_backend;
 mod support;
+mod upgrade;
 mod ux;
