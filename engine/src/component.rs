@@ -115,6 +115,25 @@ pub fn child_urn(stack: &str, parent: Option<&ParentRef>, type_token: &str, name
     }
 }
 
+/// `items` grouped by `key`, each group in the order of its first item,
+/// after a (possibly empty) group for `first`: how plans and pictures group
+/// resources by component (those under none first).
+pub(crate) fn grouped<T, K: PartialEq>(
+    first: K,
+    items: impl IntoIterator<Item = T>,
+    key: impl Fn(&T) -> K,
+) -> Vec<(K, Vec<T>)> {
+    let mut groups = vec![(first, Vec::new())];
+    for item in items {
+        let k = key(&item);
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, members)) => members.push(item),
+            None => groups.push((k, vec![item])),
+        }
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,18 +119,34 @@ impl<'a> Picture<'a> {
         regions
     }
 
-    /// `nodes` grouped by the component they are declared under (those
-    /// under none first), each group in the order of its first node.
-    fn by_component(&self, nodes: Vec<usize>) -> Vec<(Option<&'a str>, Vec<usize>)> {
-        let mut groups: Vec<(Option<&str>, Vec<usize>)> = vec![(None, Vec::new())];
-        for i in nodes {
-            let parent = self.nodes[i].parent;
-            match groups.iter_mut().find(|(p, _)| *p == parent) {
-                Some((_, members)) => members.push(i),
-                None => groups.push((parent, vec![i])),
+    /// `nodes` as lines (`line`), those under a component inside a
+    /// cluster (`open` with the component's name, then `close`).
+    fn clustered(
+        &self,
+        nodes: Vec<usize>,
+        open: impl Fn(&str) -> String,
+        close: &str,
+        line: fn(&PicNode, usize) -> String,
+    ) -> String {
+        let mut out = String::new();
+        let groups = crate::component::grouped(None, nodes, |&i| self.nodes[i].parent);
+        for (component, members) in groups {
+            let indent = match component {
+                Some(c) => {
+                    out.push_str(&open(c));
+                    "      "
+                }
+                None => "    ",
+            };
+            for i in members {
+                out.push_str(indent);
+                out.push_str(&line(&self.nodes[i], i));
+            }
+            if component.is_some() {
+                out.push_str(close);
             }
         }
-        groups
+        out
     }
 }
 
@@ -175,26 +191,15 @@ pub fn render(graph: &ResourceGraph, plan: Option<&Plan>, format: Format) -> Str
             esc(r),
             esc(r)
         ));
-        for (component, members) in pic.by_component(nodes) {
-            let indent = if let Some(c) = component {
-                out.push_str(&format!(
-                    "    subgraph \"cluster_{}_{}\" {{\n      label=\"{}\";\n      style=\"rounded,dashed\";\n      color=\"#666666\";\n",
-                    esc(r),
-                    esc(c),
-                    esc(c)
-                ));
-                "      "
-            } else {
-                "    "
-            };
-            for i in members {
-                out.push_str(indent);
-                out.push_str(&dot_node(&pic.nodes[i], i));
-            }
-            if component.is_some() {
-                out.push_str("    }\n");
-            }
-        }
+        let open = |c: &str| {
+            format!(
+                "    subgraph \"cluster_{}_{}\" {{\n      label=\"{}\";\n      style=\"rounded,dashed\";\n      color=\"#666666\";\n",
+                esc(r),
+                esc(c),
+                esc(c)
+            )
+        };
+        out.push_str(&pic.clustered(nodes, open, "    }\n", dot_node));
         out.push_str("  }\n");
     }
     for (i, n) in pic.nodes.iter().enumerate() {
@@ -272,21 +277,8 @@ fn mermaid(pic: &Picture, plan: Option<&Plan>) -> String {
     for (r, nodes) in pic.regions() {
         let id = ident(r);
         out.push_str(&format!("  subgraph {id}[\"{r}\"]\n"));
-        for (component, members) in pic.by_component(nodes) {
-            let indent = if let Some(c) = component {
-                out.push_str(&format!("    subgraph {id}__{}[\"{c}\"]\n", ident(c)));
-                "      "
-            } else {
-                "    "
-            };
-            for i in members {
-                out.push_str(indent);
-                out.push_str(&mermaid_node(&pic.nodes[i], i));
-            }
-            if component.is_some() {
-                out.push_str("    end\n");
-            }
-        }
+        let open = |c: &str| format!("    subgraph {id}__{}[\"{c}\"]\n", ident(c));
+        out.push_str(&pic.clustered(nodes, open, "    end\n", mermaid_node));
         out.push_str("  end\n");
     }
     for (i, n) in pic.nodes.iter().enumerate() {

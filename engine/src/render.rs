@@ -340,14 +340,7 @@ pub fn plan_text(plan: &Plan, style: Style, view: PlanView, verb: &str) -> Strin
 /// One region's steps as trees, each component's children grouped under a
 /// line naming it (steps under no component first).
 fn component_trees(steps: &[&Step], shown: &HashSet<&str>, style: Style, all: bool) -> String {
-    let mut groups: Vec<(Option<&str>, Vec<&Step>)> = vec![(None, Vec::new())];
-    for s in steps {
-        let parent = s.parent.as_deref();
-        match groups.iter_mut().find(|(p, _)| *p == parent) {
-            Some((_, members)) => members.push(s),
-            None => groups.push((parent, vec![s])),
-        }
-    }
+    let groups = crate::component::grouped(None, steps.iter().copied(), |s| s.parent.as_deref());
     let mut out = String::new();
     for (parent, members) in groups {
         let tree = region_tree(&members, shown, style, all);

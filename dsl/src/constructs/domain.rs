@@ -2,7 +2,7 @@
 //! base path mapping that serves a stage there, and the latency-routed
 //! alias record that sends the region's clients to it.
 
-use super::{Adjust, adjusted};
+use super::{Adjust, adjusted, adjusters};
 use crate::aws::apigateway::{
     BasePathMapping, BasePathMappingRef, DomainName, DomainNameRef, StageRef,
 };
@@ -85,25 +85,13 @@ impl CustomDomain {
         }
     }
 
-    /// Adjusts the domain name's builder before it is declared.
-    pub fn domain(mut self, adjust: impl FnOnce(DomainName) -> DomainName + 'static) -> Self {
-        self.adjust_domain = Some(Box::new(adjust));
-        self
-    }
-
-    /// Adjusts the base path mapping's builder (say, a base path).
-    pub fn mapping(
-        mut self,
-        adjust: impl FnOnce(BasePathMapping) -> BasePathMapping + 'static,
-    ) -> Self {
-        self.adjust_mapping = Some(Box::new(adjust));
-        self
-    }
-
-    /// Adjusts the alias record's builder before it is declared.
-    pub fn record(mut self, adjust: impl FnOnce(Record) -> Record + 'static) -> Self {
-        self.adjust_record = Some(Box::new(adjust));
-        self
+    adjusters! {
+        /// Adjusts the domain name's builder before it is declared.
+        domain(adjust_domain): FnOnce DomainName;
+        /// Adjusts the base path mapping's builder (say, a base path).
+        mapping(adjust_mapping): FnOnce BasePathMapping;
+        /// Adjusts the alias record's builder before it is declared.
+        record(adjust_record): FnOnce Record;
     }
 
     /// Declares the domain name, the mapping and the record (in the open

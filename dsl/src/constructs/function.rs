@@ -2,7 +2,7 @@
 //! with basic execution) and its log group; and `grant_read` on a global
 //! table, which adds least-privilege read access to the function's role.
 
-use super::{Adjust, adjusted};
+use super::{Adjust, adjusted, adjusters};
 use crate::aws::dynamodb::GlobalTableRef;
 use crate::aws::iam::{
     LAMBDA_BASIC_EXECUTION_ROLE, Role, RoleRef, assume_role_policy_for_service, grant_table_read,
@@ -122,25 +122,13 @@ impl Function {
         self
     }
 
-    /// Adjusts the role's builder before it is declared.
-    pub fn role(mut self, adjust: impl FnOnce(Role) -> Role + 'static) -> Self {
-        self.adjust_role = Some(Box::new(adjust));
-        self
-    }
-
-    /// Adjusts the log group's builder before it is declared.
-    pub fn log_group(mut self, adjust: impl FnOnce(LogGroup) -> LogGroup + 'static) -> Self {
-        self.adjust_log_group = Some(Box::new(adjust));
-        self
-    }
-
-    /// Adjusts the function's builder before it is declared.
-    pub fn function(
-        mut self,
-        adjust: impl FnOnce(lambda::Function) -> lambda::Function + 'static,
-    ) -> Self {
-        self.adjust_function = Some(Box::new(adjust));
-        self
+    adjusters! {
+        /// Adjusts the role's builder before it is declared.
+        role(adjust_role): FnOnce Role;
+        /// Adjusts the log group's builder before it is declared.
+        log_group(adjust_log_group): FnOnce LogGroup;
+        /// Adjusts the function's builder before it is declared.
+        function(adjust_function): FnOnce lambda::Function;
     }
 
     /// Declares the role, the log group and the function (in the open

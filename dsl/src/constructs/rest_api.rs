@@ -3,7 +3,7 @@
 //! snapshots them, the stages, and one invoke permission per function and
 //! stage covering all of that function's routes.
 
-use super::{Adjust, adjusted};
+use super::{Adjust, AdjustEach, adjusted, adjusters};
 use crate::aws::apigateway::{
     Deployment, DeploymentRef, EndpointType, HttpMethod, Integration, IntegrationRef, Method,
     MethodRef, RestApi, RestApiRef, Stage, StageRef, resource_for_path,
@@ -64,8 +64,8 @@ pub struct RegionalRestApi {
     routes: Vec<Route>,
     stages: Vec<String>,
     adjust_api: Adjust<RestApi>,
-    adjust_stage: Option<Box<dyn Fn(Stage) -> Stage>>,
-    adjust_permission: Option<Box<dyn Fn(Permission) -> Permission>>,
+    adjust_stage: AdjustEach<Stage>,
+    adjust_permission: AdjustEach<Permission>,
 }
 
 /// A declared [`RegionalRestApi`]: its component and the handles of its
@@ -125,22 +125,13 @@ impl RegionalRestApi {
         self
     }
 
-    /// Adjusts the API's builder before it is declared.
-    pub fn api(mut self, adjust: impl FnOnce(RestApi) -> RestApi + 'static) -> Self {
-        self.adjust_api = Some(Box::new(adjust));
-        self
-    }
-
-    /// Adjusts each stage's builder before it is declared.
-    pub fn stage(mut self, adjust: impl Fn(Stage) -> Stage + 'static) -> Self {
-        self.adjust_stage = Some(Box::new(adjust));
-        self
-    }
-
-    /// Adjusts each invoke permission's builder before it is declared.
-    pub fn permission(mut self, adjust: impl Fn(Permission) -> Permission + 'static) -> Self {
-        self.adjust_permission = Some(Box::new(adjust));
-        self
+    adjusters! {
+        /// Adjusts the API's builder before it is declared.
+        api(adjust_api): FnOnce RestApi;
+        /// Adjusts each stage's builder before it is declared.
+        stage(adjust_stage): Fn Stage;
+        /// Adjusts each invoke permission's builder before it is declared.
+        permission(adjust_permission): Fn Permission;
     }
 
     /// Declares the API and its parts (in the open scope's region) under a
@@ -216,7 +207,7 @@ fn routes_by_function(routes: &[Route]) -> Vec<(&FunctionRef, Vec<&Route>)> {
 }
 
 /// Applies a repeated part's adjustment, if any.
-fn each<T>(adjust: &Option<Box<dyn Fn(T) -> T>>, builder: T) -> T {
+fn each<T>(adjust: &AdjustEach<T>, builder: T) -> T {
     match adjust {
         Some(f) => f(builder),
         None => builder,
