@@ -255,11 +255,13 @@ macro_rules! declared {
         }
 
         impl $handle {
+            /// The resource's logical name (what its outputs reference).
             pub fn name(&self) -> &str {
                 &self.name
             }
             $(
                 $(#[$output_meta])*
+                #[doc = concat!("\n\nThe `", stringify!($output), "` output.")]
                 pub fn $output(&self) -> $crate::Output<$output_ty> {
                     $crate::Output::new(&self.name, $key)
                 }

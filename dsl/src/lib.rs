@@ -20,6 +20,14 @@
 //! assert_eq!(stack.resources().len(), 2);
 //! ```
 //!
+//! A [`Scope`] gives what is declared through it a region, a name prefix
+//! and default options; a [`Component`] groups resources under a parent
+//! (part of their identity, shown in plans and pictures); the
+//! [`constructs`] are components that declare what the CDK writes for its
+//! users (a function with its role and log group, a REST API with its
+//! deployment, stages and permissions, a custom domain). [`Options::aliases`]
+//! renames a resource or moves it into a component without replacing it.
+//!
 //! Mistakes the compiler catches. A required input left out:
 //!
 //! ```compile_fail
@@ -61,6 +69,8 @@
 //! the provider rejects, such as a log retention AWS does not allow) fails
 //! when the graph is built, before any cloud call, with a message naming the
 //! resource.
+
+#![warn(missing_docs)]
 
 pub mod aws;
 mod builder;
@@ -113,10 +123,12 @@ impl<T> Output<T> {
         }
     }
 
+    /// The logical name of the resource the output belongs to.
     pub fn resource(&self) -> &str {
         &self.resource
     }
 
+    /// The output as an input of another resource (a reference: a dependency).
     pub fn input(&self) -> Input {
         Input::Output {
             resource: self.resource.clone(),
@@ -141,13 +153,16 @@ impl<T> From<&Output<T>> for Input {
 /// resource.
 #[derive(Debug, Clone)]
 pub enum Val<T> {
+    /// A value known now.
     Known(T),
+    /// Another resource's output.
     Output(Output<T>),
     /// Built from other inputs (e.g. [`interpolate`]).
     Computed(Input),
 }
 
 impl<T: Serialize> Val<T> {
+    /// The value as an input.
     pub fn input(&self) -> Input {
         match self {
             Val::Known(v) => Input::Value(serde_json::to_value(v).unwrap_or(Value::Null)),
@@ -202,12 +217,16 @@ pub fn interpolate<I: IntoIterator<Item = Input>>(parts: I) -> Val<String> {
 /// The resource options every builder accepts, in one place.
 #[derive(Clone, Debug, Default)]
 pub struct Common {
+    /// The resource's logical name (after the open scope's prefix when declared).
     pub name: String,
+    /// Its region (default: the open scope's, else the stack's).
     pub region: Option<Region>,
+    /// Its resource options.
     pub options: ResourceOptions,
 }
 
 impl Common {
+    /// The options of a resource named `name`, all defaults.
     pub fn new(name: &str) -> Self {
         Common {
             name: name.to_string(),
@@ -243,6 +262,7 @@ impl Common {
 /// Builder methods for the options every resource has. Builders implement
 /// `common()`; the rest comes for free.
 pub trait Options: Sized {
+    /// The builder's common part (name, region, options).
     fn common(&mut self) -> &mut Common;
 
     /// The region to create the resource in (default: the stack's).

@@ -58,8 +58,11 @@ pub struct CustomDomain {
 pub struct CustomDomainRef {
     /// The component its parts are declared under.
     pub component: Component,
+    /// The regional custom domain.
     pub domain: DomainNameRef,
+    /// The mapping serving the stage at the domain.
     pub mapping: BasePathMappingRef,
+    /// The latency-routed alias record.
     pub record: RecordRef,
 }
 

@@ -74,11 +74,13 @@ pub struct RegionalRestApi {
 pub struct RegionalRestApiRef {
     /// The component its parts are declared under.
     pub component: Component,
+    /// The REST API.
     pub api: RestApiRef,
     /// One per route, in route order.
     pub methods: Vec<MethodRef>,
     /// One per route, in route order.
     pub integrations: Vec<IntegrationRef>,
+    /// The deployment the stages serve (snapshotting every route).
     pub deployment: DeploymentRef,
     /// In the order given (`prod` by default).
     pub stages: Vec<StageRef>,

@@ -44,6 +44,7 @@ declared! {
 }
 
 impl Deployment {
+    /// A deployment of `api`, in the API's region.
     pub fn new(name: &str, api: &RestApiRef) -> Self {
         Deployment {
             core: api.child(name).with(input::REST_API_ID, api.id_input()),
@@ -52,6 +53,7 @@ impl Deployment {
         }
     }
 
+    /// A description of the deployment.
     pub fn description(self, description: impl Into<Val<String>>) -> Self {
         self.with(input::DESCRIPTION, description.into())
     }
@@ -62,6 +64,7 @@ impl Deployment {
         self
     }
 
+    /// Adds the deployment, with the snapshot of its API so far, to `stack`; returns its handle.
     pub fn declare(mut self, stack: &mut Stack) -> DeploymentRef {
         let api_id = Output::<String>::new(&self.api, "id").input();
         let mut content = BTreeMap::new();

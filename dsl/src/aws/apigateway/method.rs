@@ -69,6 +69,7 @@ impl Method {
         self.with_entry(input::REQUEST_PARAMETERS, name, required)
     }
 
+    /// Adds the method to `stack` (and to the snapshot of its API's deployments); returns its handle.
     pub fn declare(self, stack: &mut Stack) -> MethodRef {
         let resource_id = self
             .core
