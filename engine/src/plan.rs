@@ -330,11 +330,13 @@ pub fn plan(
         let key = n.decl.name.as_str();
         let mut record = state.resources.get(&n.urn).filter(|r| !r.pending_delete);
         let mut step = declared_step(graph, i);
+        let pinned = in_scope.as_ref().is_some_and(|s| !s[i]);
         if let Some(old) = moves.get(&i) {
             record = state.resources.get(*old);
-            step.moved_from = Some(old.to_string());
+            // A resource outside `--target` keeps its record where it is.
+            step.moved_from = (!pinned).then(|| old.to_string());
         }
-        if in_scope.as_ref().is_some_and(|s| !s[i]) {
+        if pinned {
             // Out of the targeted set: left as it is.
             step.pinned = true;
             known.insert(
