@@ -85,6 +85,18 @@ async fn a_stack_of_the_old_program_upgrades_to_constructs_replacing_nothing() {
         ids
     };
     assert_eq!(ids(&before), ids(&after));
+    // Each certificate now waits for the zone's delegation (ACM must not
+    // look its validation record up before the zone answers).
+    for r in REGIONS {
+        let urn = format!("urn:meridian:dev::aws:acm:Certificate::certificate-{r}");
+        assert!(
+            after.resources[&urn]
+                .dependencies
+                .contains(&"urn:meridian:dev::aws:route53:Record::api-zone-delegation".to_string()),
+            "{:?}",
+            after.resources[&urn].dependencies
+        );
+    }
     assert_eq!(
         after.resources.len() + dropped.len(),
         before.resources.len()
