@@ -108,3 +108,21 @@ async fn an_alias_never_takes_a_record_another_resource_still_declares() {
     assert_eq!((ops["a"], ops["copy"]), (Op::Same, Op::Create));
     assert_eq!(plan.summary.moved, 0);
 }
+
+#[tokio::test]
+async fn a_bad_alias_or_component_type_is_a_graph_error_naming_the_resource() {
+    let h = Harness::new();
+    let mut bad = with_aliases(res("a", json!({})), vec![Alias::name("x::y")]);
+    bad.options.parent = Some(ParentRef {
+        type_token: "test$Group".into(),
+        ..component()
+    });
+    let errors = h.graph(vec![bad]).err().expect("a graph error").0;
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .all(|e| matches!(e, GraphError::InvalidIdentity { resource, .. } if resource == "a")),
+        "{errors:?}"
+    );
+}
