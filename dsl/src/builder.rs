@@ -71,21 +71,33 @@ impl Builder {
     /// Sets `entry` of map input `key` (replacing an earlier value), which
     /// starts as that one entry if it is unset.
     pub(crate) fn insert(&mut self, key: &str, entry: &str, value: Input) {
-        match self.inputs.get_mut(key) {
-            Some(Input::Map(entries)) => {
-                entries.insert(entry.to_string(), value);
-            }
-            _ => self.set(
-                key,
-                Input::Map(BTreeMap::from([(entry.to_string(), value)])),
-            ),
-        }
+        insert_entry(&mut self.inputs, key, entry, value);
     }
 
     /// Adds the declaration of type `type_token` to `stack`; returns its
     /// name.
     pub(crate) fn declare(self, stack: &mut Stack, type_token: &str) -> String {
         self.common.declare(stack, type_token, self.inputs)
+    }
+}
+
+/// Sets `entry` of map input `key` in `inputs` (replacing an earlier
+/// value), which starts as that one entry if it is unset. Also used on a
+/// declared resource's inputs (a grant adding a policy to a role).
+pub(crate) fn insert_entry(
+    inputs: &mut BTreeMap<String, Input>,
+    key: &str,
+    entry: &str,
+    value: Input,
+) {
+    match inputs.get_mut(key) {
+        Some(Input::Map(entries)) => {
+            entries.insert(entry.to_string(), value);
+        }
+        _ => {
+            let map = BTreeMap::from([(entry.to_string(), value)]);
+            inputs.insert(key.to_string(), Input::Map(map));
+        }
     }
 }
 
@@ -243,11 +255,13 @@ macro_rules! declared {
         }
 
         impl $handle {
+            /// The resource's logical name (what its outputs reference).
             pub fn name(&self) -> &str {
                 &self.name
             }
             $(
                 $(#[$output_meta])*
+                #[doc = concat!("\n\nThe `", stringify!($output), "` output.")]
                 pub fn $output(&self) -> $crate::Output<$output_ty> {
                     $crate::Output::new(&self.name, $key)
                 }

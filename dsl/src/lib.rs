@@ -20,6 +20,14 @@
 //! assert_eq!(stack.resources().len(), 2);
 //! ```
 //!
+//! A [`Scope`] gives what is declared through it a region, a name prefix
+//! and default options; a [`Component`] groups resources under a parent
+//! (part of their identity, shown in plans and pictures); the
+//! [`constructs`] are components that declare what the CDK writes for its
+//! users (a function with its role and log group, a REST API with its
+//! deployment, stages and permissions, a custom domain). [`Options::aliases`]
+//! renames a resource or moves it into a component without replacing it.
+//!
 //! Mistakes the compiler catches. A required input left out:
 //!
 //! ```compile_fail
@@ -62,15 +70,24 @@
 //! when the graph is built, before any cloud call, with a message naming the
 //! resource.
 
+#![warn(missing_docs)]
+
 pub mod aws;
 mod builder;
+mod component;
+pub mod constructs;
 pub mod null;
+mod scope;
 
-pub use meridian_engine::{CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack};
+pub use component::Component;
+pub use meridian_engine::{
+    Alias, AliasParent, CustomTimeouts, Input, ParentRef, ResourceDecl, ResourceOptions, Stack,
+};
 /// The schema the DSL writes and the providers read (type tokens, keys,
 /// the enumerations AWS accepts).
 pub use meridian_schema as schema;
 pub use meridian_schema::{DnsName, Region};
+pub use scope::Scope;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -106,10 +123,12 @@ impl<T> Output<T> {
         }
     }
 
+    /// The logical name of the resource the output belongs to.
     pub fn resource(&self) -> &str {
         &self.resource
     }
 
+    /// The output as an input of another resource (a reference: a dependency).
     pub fn input(&self) -> Input {
         Input::Output {
             resource: self.resource.clone(),
@@ -134,13 +153,16 @@ impl<T> From<&Output<T>> for Input {
 /// resource.
 #[derive(Debug, Clone)]
 pub enum Val<T> {
+    /// A value known now.
     Known(T),
+    /// Another resource's output.
     Output(Output<T>),
     /// Built from other inputs (e.g. [`interpolate`]).
     Computed(Input),
 }
 
 impl<T: Serialize> Val<T> {
+    /// The value as an input.
     pub fn input(&self) -> Input {
         match self {
             Val::Known(v) => Input::Value(serde_json::to_value(v).unwrap_or(Value::Null)),
@@ -195,12 +217,16 @@ pub fn interpolate<I: IntoIterator<Item = Input>>(parts: I) -> Val<String> {
 /// The resource options every builder accepts, in one place.
 #[derive(Clone, Debug, Default)]
 pub struct Common {
+    /// The resource's logical name (after the open scope's prefix when declared).
     pub name: String,
+    /// Its region (default: the open scope's, else the stack's).
     pub region: Option<Region>,
+    /// Its resource options.
     pub options: ResourceOptions,
 }
 
 impl Common {
+    /// The options of a resource named `name`, all defaults.
     pub fn new(name: &str) -> Self {
         Common {
             name: name.to_string(),
@@ -219,20 +245,24 @@ impl Common {
             .region
             .map(|r| r.as_str().to_string())
             .unwrap_or_else(|| stack.default_region().to_string());
+        let defaults = stack.defaults();
+        let name = format!("{}{}", defaults.name_prefix, self.name);
+        let options = scope::apply_defaults(self.options, &defaults.options);
         stack.declare(ResourceDecl {
-            name: self.name.clone(),
+            name: name.clone(),
             type_token: type_token.to_string(),
             region,
             inputs,
-            options: self.options,
+            options,
         });
-        self.name
+        name
     }
 }
 
 /// Builder methods for the options every resource has. Builders implement
 /// `common()`; the rest comes for free.
 pub trait Options: Sized {
+    /// The builder's common part (name, region, options).
     fn common(&mut self) -> &mut Common;
 
     /// The region to create the resource in (default: the stack's).
@@ -270,6 +300,24 @@ pub trait Options: Sized {
     /// Time limits for the resource's operations.
     fn timeouts(self, timeouts: CustomTimeouts) -> Self {
         with_options(self, |o| o.timeouts = timeouts)
+    }
+    /// Identities the resource had before (old names, old parents): its
+    /// record is taken over, so a rename or a move into a component replaces
+    /// nothing. The plan shows the move (`[moved from <old URN>]`).
+    ///
+    /// ```
+    /// use meridian_dsl::{Alias, Options, Stack, null::NullResource};
+    /// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+    /// NullResource::new("new-name").aliases([Alias::name("old-name")]).declare(&mut stack);
+    /// assert_eq!(stack.resources()[0].options.aliases, [Alias::name("old-name")]);
+    /// ```
+    fn aliases(self, aliases: impl IntoIterator<Item = Alias>) -> Self {
+        with_options(self, |o| o.aliases.extend(aliases))
+    }
+    /// Declares the resource as a child of `component` (usually done by
+    /// declaring it in [`Component::scope`]).
+    fn parent(self, component: &Component) -> Self {
+        with_options(self, |o| o.parent = Some(component.parent_ref().clone()))
     }
 }
 

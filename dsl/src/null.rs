@@ -30,6 +30,7 @@ declared! {
 }
 
 impl NullResource {
+    /// A null resource named `name`, with no inputs.
     pub fn new(name: &str) -> Self {
         Self::from_core(Builder::new(name))
     }
@@ -78,11 +79,14 @@ impl NullResourceRef {
 /// ```
 #[derive(Clone, Debug)]
 pub struct SyntheticGraph {
+    /// How many resources, in all.
     pub resources: usize,
+    /// The regions they are spread over (round robin).
     pub regions: Vec<crate::Region>,
     /// Dependencies per resource (on resources of the previous layer, same
     /// region).
     pub fan_in: usize,
+    /// How many layers of dependencies.
     pub layers: usize,
     /// Simulated latency of every operation, in milliseconds (0: none).
     pub latency_ms: f64,

@@ -7,7 +7,8 @@
 //! own `check`.
 
 use crate::Input;
-use crate::model::{ResourceDecl, UNKNOWN, urn};
+use crate::component::child_urn;
+use crate::model::{ResourceDecl, UNKNOWN};
 use crate::provider::{CheckFailure, Provider, ProviderRegistry, TypeInfo};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::Value;
@@ -27,6 +28,8 @@ pub struct Node {
     pub protect: bool,
     /// Effective `retain_on_delete`.
     pub retain_on_delete: bool,
+    /// The URNs its aliases name (identities it had before).
+    pub aliases: Vec<String>,
 }
 
 /// A validated, acyclic resource graph.
@@ -75,6 +78,8 @@ pub enum GraphError {
         "resource name {name:?} is not valid: use 1 to 200 characters without '::' or control characters"
     )]
     InvalidName { name: String },
+    #[error("resource {resource:?}: {problem}")]
+    InvalidIdentity { resource: String, problem: String },
 }
 
 fn describe_failures(failures: &[CheckFailure]) -> String {
@@ -124,6 +129,7 @@ impl ResourceGraph {
         let mut errors = Vec::new();
 
         check_names(&decls, &mut errors);
+        check_parents_and_aliases(&decls, &mut errors);
 
         let mut by_name = HashMap::with_capacity(decls.len());
         for (i, d) in decls.iter().enumerate() {
@@ -162,8 +168,16 @@ impl ResourceGraph {
                     failures,
                 });
             }
+            let parent = d.options.parent.as_ref();
+            let aliases = d
+                .options
+                .aliases
+                .iter()
+                .map(|a| a.urn(stack, &d.type_token, &d.name, parent))
+                .collect();
             nodes.push(Node {
-                urn: urn(stack, &d.type_token, &d.name),
+                urn: child_urn(stack, parent, &d.type_token, &d.name),
+                aliases,
                 deps,
                 protect: d.options.protect.unwrap_or(info.protect_by_default),
                 retain_on_delete: d.options.retain_on_delete.unwrap_or(info.retain_by_default),
@@ -240,16 +254,57 @@ fn check_names(decls: &[ResourceDecl], errors: &mut Vec<GraphError>) {
                 count: *count,
             });
         }
-        if name.is_empty()
-            || name.len() > 200
-            || name.contains("::")
-            || name.chars().any(char::is_control)
-        {
+        if !valid_name(name) {
             errors.push(GraphError::InvalidName {
                 name: name.to_string(),
             });
         }
     }
+}
+
+/// A parent's type tokens and an alias's old name must be usable in a URN.
+fn check_parents_and_aliases(decls: &[ResourceDecl], errors: &mut Vec<GraphError>) {
+    let usable_type = |t: &str| !t.is_empty() && !t.contains("::") && !t.contains('$');
+    for d in decls {
+        let mut problem = |problem: String| {
+            errors.push(GraphError::InvalidIdentity {
+                resource: d.name.clone(),
+                problem,
+            })
+        };
+        let parents = d
+            .options
+            .parent
+            .iter()
+            .chain(d.options.aliases.iter().filter_map(|a| match &a.parent {
+                crate::component::AliasParent::Component(p) => Some(p),
+                _ => None,
+            }));
+        for p in parents {
+            let chain = p.ancestors.iter().chain(std::iter::once(&p.type_token));
+            for t in chain.filter(|t| !usable_type(t)) {
+                problem(format!(
+                    "component {:?} has type {t:?}: a component's type must be non-empty, without '::' or '$'",
+                    p.name
+                ));
+            }
+        }
+        for a in &d.options.aliases {
+            if let Some(n) = a.name.as_deref().filter(|n| !valid_name(n)) {
+                problem(format!(
+                    "alias name {n:?} is not valid: use 1 to 200 characters without '::' or control characters"
+                ));
+            }
+        }
+    }
+}
+
+/// A logical name usable in a URN.
+fn valid_name(name: &str) -> bool {
+    !(name.is_empty()
+        || name.len() > 200
+        || name.contains("::")
+        || name.chars().any(char::is_control))
 }
 
 /// Stack outputs may reference only declared resources.

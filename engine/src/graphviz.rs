@@ -67,6 +67,8 @@ struct PicNode<'a> {
     ty: &'a str,
     region: &'a str,
     step: Option<&'a Step>,
+    /// The component it is declared under.
+    parent: Option<&'a str>,
     /// Indices of the nodes it depends on.
     deps: Vec<usize>,
 }
@@ -90,6 +92,7 @@ impl<'a> Picture<'a> {
                 ty: n.decl.type_token.as_str(),
                 region: n.decl.region.as_str(),
                 step: steps.get(n.decl.name.as_str()).copied(),
+                parent: n.decl.options.parent.as_ref().map(|p| p.name.as_str()),
                 deps: n.deps.clone(),
             })
             .collect();
@@ -100,6 +103,7 @@ impl<'a> Picture<'a> {
                     ty: s.type_token.as_str(),
                     region: s.region.as_str(),
                     step: Some(s),
+                    parent: None,
                     deps: Vec::new(),
                 });
             }
@@ -114,6 +118,43 @@ impl<'a> Picture<'a> {
         }
         regions
     }
+
+    /// `nodes` as lines (`line`), those under a component inside a
+    /// cluster (`open` with the component's name, then `close`).
+    fn clustered(
+        &self,
+        nodes: Vec<usize>,
+        open: impl Fn(&str) -> String,
+        close: &str,
+        line: fn(&PicNode, usize) -> String,
+    ) -> String {
+        let mut out = String::new();
+        let groups = crate::component::grouped(None, nodes, |&i| self.nodes[i].parent);
+        for (component, members) in groups {
+            let indent = match component {
+                Some(c) => {
+                    out.push_str(&open(c));
+                    "      "
+                }
+                None => "    ",
+            };
+            for i in members {
+                out.push_str(indent);
+                out.push_str(&line(&self.nodes[i], i));
+            }
+            if component.is_some() {
+                out.push_str(close);
+            }
+        }
+        out
+    }
+}
+
+/// An identifier Mermaid and DOT accept, made from `s`.
+fn ident(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 fn op_label(step: Option<&Step>) -> &'static str {
@@ -150,25 +191,15 @@ pub fn render(graph: &ResourceGraph, plan: Option<&Plan>, format: Format) -> Str
             esc(r),
             esc(r)
         ));
-        for i in nodes {
-            let PicNode { name, ty, step, .. } = &pic.nodes[i];
-            let sym = op_label(*step);
-            let head = if sym.is_empty() {
-                esc(name)
-            } else {
-                format!("{} {}", esc(sym), esc(name))
-            };
-            let dashed = if step.is_some_and(|s| s.node.is_none()) {
-                ", style=\"rounded,filled,dashed\""
-            } else {
-                ""
-            };
-            out.push_str(&format!(
-                "    n{i} [label=\"{head}\\n{}\", fillcolor=\"{}\"{dashed}];\n",
-                esc(ty),
-                color(step.map(|s| s.op))
-            ));
-        }
+        let open = |c: &str| {
+            format!(
+                "    subgraph \"cluster_{}_{}\" {{\n      label=\"{}\";\n      style=\"rounded,dashed\";\n      color=\"#666666\";\n",
+                esc(r),
+                esc(c),
+                esc(c)
+            )
+        };
+        out.push_str(&pic.clustered(nodes, open, "    }\n", dot_node));
         out.push_str("  }\n");
     }
     for (i, n) in pic.nodes.iter().enumerate() {
@@ -204,28 +235,50 @@ pub fn render(graph: &ResourceGraph, plan: Option<&Plan>, format: Format) -> Str
     out
 }
 
+/// One resource's DOT node line.
+fn dot_node(node: &PicNode, i: usize) -> String {
+    let PicNode { name, ty, step, .. } = node;
+    let sym = op_label(*step);
+    let head = if sym.is_empty() {
+        esc(name)
+    } else {
+        format!("{} {}", esc(sym), esc(name))
+    };
+    let dashed = if step.is_some_and(|s| s.node.is_none()) {
+        ", style=\"rounded,filled,dashed\""
+    } else {
+        ""
+    };
+    format!(
+        "n{i} [label=\"{head}\\n{}\", fillcolor=\"{}\"{dashed}];\n",
+        esc(ty),
+        color(step.map(|s| s.op))
+    )
+}
+
+/// One resource's Mermaid node line.
+fn mermaid_node(node: &PicNode, i: usize) -> String {
+    let PicNode { name, ty, step, .. } = node;
+    let sym = op_label(*step);
+    let head = if sym.is_empty() {
+        name.to_string()
+    } else {
+        format!("{sym} {name}")
+    };
+    format!(
+        "n{i}[\"{}<br/><small>{}</small>\"]\n",
+        head.replace('"', "#quot;"),
+        ty.replace('"', "#quot;")
+    )
+}
+
 fn mermaid(pic: &Picture, plan: Option<&Plan>) -> String {
     let mut out = String::from("flowchart LR\n");
     for (r, nodes) in pic.regions() {
-        let id: String = r
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
+        let id = ident(r);
         out.push_str(&format!("  subgraph {id}[\"{r}\"]\n"));
-        for i in nodes {
-            let PicNode { name, ty, step, .. } = &pic.nodes[i];
-            let sym = op_label(*step);
-            let head = if sym.is_empty() {
-                name.to_string()
-            } else {
-                format!("{sym} {name}")
-            };
-            out.push_str(&format!(
-                "    n{i}[\"{}<br/><small>{}</small>\"]\n",
-                head.replace('"', "#quot;"),
-                ty.replace('"', "#quot;")
-            ));
-        }
+        let open = |c: &str| format!("    subgraph {id}__{}[\"{c}\"]\n", ident(c));
+        out.push_str(&pic.clustered(nodes, open, "    end\n", mermaid_node));
         out.push_str("  end\n");
     }
     for (i, n) in pic.nodes.iter().enumerate() {
@@ -312,6 +365,9 @@ pub fn graph_json(graph: &ResourceGraph, plan: Option<&Plan>) -> Value {
             });
             if let Some(s) = n.step {
                 r["op"] = json!(s.op);
+            }
+            if let Some(p) = n.parent {
+                r["parent"] = json!(p);
             }
             r
         })

@@ -10,6 +10,7 @@
 pub mod backend;
 mod call;
 pub mod cli;
+pub mod component;
 pub mod config;
 pub mod event;
 pub mod exec;
@@ -27,10 +28,11 @@ pub mod refresh;
 pub mod render;
 
 pub use cli::{run, run_with_backends};
+pub use component::{Alias, AliasParent, ParentRef};
 pub use graph::{GraphError, GraphErrors, ResourceGraph};
 pub use model::{
-    CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack, UNKNOWN, contains_unknown, urn,
-    value_at_path,
+    CustomTimeouts, DeclDefaults, Input, ResourceDecl, ResourceOptions, Stack, UNKNOWN,
+    contains_unknown, urn, value_at_path,
 };
 pub use plan::{Op, Plan, PlanError, ReplaceOrder, Step, Summary};
 pub use provider::{

@@ -136,6 +136,13 @@ pub struct ResourceOptions {
     /// Replace by deleting first, then creating.
     pub delete_before_replace: bool,
     pub timeouts: CustomTimeouts,
+    /// The component it is declared under (part of its URN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<crate::component::ParentRef>,
+    /// Identities it had before (renamed, or moved into a component): its
+    /// record is taken over instead of being replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<crate::component::Alias>,
 }
 
 /// One declared resource.
@@ -168,6 +175,16 @@ pub fn urn(stack: &str, type_token: &str, name: &str) -> String {
     format!("urn:meridian:{stack}::{type_token}::{name}")
 }
 
+/// What a scope gives everything declared while it is open (the DSL's
+/// `Scope` sets it; builders apply it as they declare): a name prefix and
+/// default options (the parent component among them). A resource's own
+/// options win; lists (dependencies, aliases, ignored changes) add up.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeclDefaults {
+    pub name_prefix: String,
+    pub options: ResourceOptions,
+}
+
 /// A program's declarations for one stack: the resources, the exported
 /// outputs, and the configuration it was given.
 #[derive(Clone, Debug, Default)]
@@ -178,6 +195,7 @@ pub struct Stack {
     resources: Vec<ResourceDecl>,
     outputs: BTreeMap<String, Input>,
     config_read: std::cell::RefCell<Vec<String>>,
+    defaults: DeclDefaults,
 }
 
 impl Stack {
@@ -201,6 +219,17 @@ impl Stack {
 
     pub fn set_default_region(&mut self, region: &str) {
         self.default_region = region.to_string();
+    }
+
+    /// What the innermost open scope gives the resources declared now.
+    pub fn defaults(&self) -> &DeclDefaults {
+        &self.defaults
+    }
+
+    /// Sets the scope defaults; returns the previous ones (to restore when
+    /// the scope closes).
+    pub fn set_defaults(&mut self, defaults: DeclDefaults) -> DeclDefaults {
+        std::mem::replace(&mut self.defaults, defaults)
     }
 
     /// The value of configuration key `key` (saved, or `--config
@@ -251,6 +280,12 @@ impl Stack {
 
     pub fn resources(&self) -> &[ResourceDecl] {
         &self.resources
+    }
+
+    /// The declaration named `name`, to adjust after it was declared (a
+    /// construct granting access through a role it already declared, say).
+    pub fn declared_mut(&mut self, name: &str) -> Option<&mut ResourceDecl> {
+        self.resources.iter_mut().find(|d| d.name == name)
     }
 
     pub fn outputs(&self) -> &BTreeMap<String, Input> {

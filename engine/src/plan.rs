@@ -89,6 +89,13 @@ pub struct Step {
     /// Dependencies (names) shown in a tree view.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
+    /// The component it is declared under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The URN of the record it takes over (an alias): the resource was
+    /// renamed or moved, and its record moves with it before it is applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
 }
 
 /// Counts per operation.
@@ -100,11 +107,18 @@ pub struct Summary {
     pub delete: usize,
     pub same: usize,
     pub read: usize,
+    /// Records that move to a new name or parent (whatever else the step does).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub moved: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
     pub fn has_changes(&self) -> bool {
-        self.create + self.update + self.replace + self.delete > 0
+        self.create + self.update + self.replace + self.delete + self.moved > 0
     }
 }
 
@@ -125,6 +139,9 @@ impl Plan {
             Op::Delete => self.summary.delete += 1,
             Op::Same => self.summary.same += 1,
             Op::Read => self.summary.read += 1,
+        }
+        if step.moved_from.is_some() {
+            self.summary.moved += 1;
         }
         self.steps.push(step);
     }
@@ -306,13 +323,20 @@ pub fn plan(
     let mut errors = Vec::new();
     let mut known: HashMap<&str, Known<'_>> = HashMap::with_capacity(graph.nodes.len());
     let in_scope = targets.map(|t| graph.with_dependencies(t));
+    let moves = aliased_records(graph, state);
 
     for &i in &graph.order {
         let n = &graph.nodes[i];
         let key = n.decl.name.as_str();
-        let record = state.resources.get(&n.urn).filter(|r| !r.pending_delete);
+        let mut record = state.resources.get(&n.urn).filter(|r| !r.pending_delete);
         let mut step = declared_step(graph, i);
-        if in_scope.as_ref().is_some_and(|s| !s[i]) {
+        let pinned = in_scope.as_ref().is_some_and(|s| !s[i]);
+        if let Some(old) = moves.get(&i) {
+            record = state.resources.get(*old);
+            // A resource outside `--target` keeps its record where it is.
+            step.moved_from = (!pinned).then(|| old.to_string());
+        }
+        if pinned {
             // Out of the targeted set: left as it is.
             step.pinned = true;
             known.insert(
@@ -348,8 +372,9 @@ pub fn plan(
     }
 
     // Deletes: records no longer declared, and old copies of replacements.
-    let declared: std::collections::HashSet<&str> =
+    let mut declared: std::collections::HashSet<&str> =
         graph.nodes.iter().map(|n| n.urn.as_str()).collect();
+    declared.extend(moves.values().copied());
     let mut deletes: Vec<(&String, &ResourceRecord)> = state
         .resources
         .iter()
@@ -392,7 +417,38 @@ fn declared_step(graph: &ResourceGraph, i: usize) -> Step {
             .iter()
             .map(|&d| graph.nodes[d].decl.name.clone())
             .collect(),
+        parent: n.decl.options.parent.as_ref().map(|p| p.name.clone()),
+        moved_from: None,
     }
+}
+
+/// The records declared resources take over through an alias, by node: a
+/// node without a live record of its own whose alias URN has one that no
+/// declared resource claims (the first such alias wins).
+pub fn aliased_records<'s>(
+    graph: &ResourceGraph,
+    state: &'s StackState,
+) -> HashMap<usize, &'s str> {
+    let declared: std::collections::HashSet<&str> =
+        graph.nodes.iter().map(|n| n.urn.as_str()).collect();
+    let live = |urn: &str| state.resources.get(urn).filter(|r| !r.pending_delete);
+    let mut taken = std::collections::HashSet::new();
+    let mut moves = HashMap::new();
+    for (i, n) in graph.nodes.iter().enumerate() {
+        if live(&n.urn).is_some() {
+            continue;
+        }
+        let found = n.aliases.iter().find_map(|a| {
+            let (key, rec) = state.resources.get_key_value(a.as_str())?;
+            let free = !rec.pending_delete && !declared.contains(a.as_str()) && !taken.contains(a);
+            (free && rec.type_token == n.decl.type_token).then_some(key.as_str())
+        });
+        if let Some(key) = found {
+            taken.insert(key.to_string());
+            moves.insert(i, key);
+        }
+    }
+    moves
 }
 
 /// What the caller's read of data source `i` makes known; a read that found
@@ -501,6 +557,8 @@ fn push_deletes(
             pinned: false,
             inputs: Some(rec.inputs.clone()),
             depends_on: Vec::new(),
+            parent: None,
+            moved_from: None,
         });
     }
 }

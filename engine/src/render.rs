@@ -283,6 +283,9 @@ fn inputs_of(v: &Value) -> impl Iterator<Item = (&str, &Value)> {
 /// name, type, and what is special about it.
 fn step_heading(step: &Step, style: Style, branch: &str) -> String {
     let mut line = format!("{} ({})", step.name, step.type_token);
+    if let Some(old) = &step.moved_from {
+        line.push_str(&format!(" [moved from {old}]"));
+    }
     if step.op == Op::Delete && step.retain {
         line.push_str(" [retained: forgotten, not deleted]");
     }
@@ -306,7 +309,7 @@ fn step_heading(step: &Step, style: Style, branch: &str) -> String {
 pub fn plan_text(plan: &Plan, style: Style, view: PlanView, verb: &str) -> String {
     let mut by_region: BTreeMap<&str, Vec<&Step>> = BTreeMap::new();
     for s in &plan.steps {
-        if s.op == Op::Same && !view.diff {
+        if s.op == Op::Same && s.moved_from.is_none() && !view.diff {
             continue;
         }
         by_region.entry(s.region.as_str()).or_default().push(s);
@@ -320,7 +323,7 @@ pub fn plan_text(plan: &Plan, style: Style, view: PlanView, verb: &str) -> Strin
     for (region, steps) in by_region {
         out.push_str(&format!("\n  {}\n", style.paint("1", region)));
         if view.tree {
-            out.push_str(&region_tree(&steps, &shown, style, view.diff));
+            out.push_str(&component_trees(&steps, &shown, style, view.diff));
         } else {
             for s in steps {
                 out.push_str(&format!("    {}\n", step_heading(s, style, "")));
@@ -331,6 +334,29 @@ pub fn plan_text(plan: &Plan, style: Style, view: PlanView, verb: &str) -> Strin
     out.push('\n');
     out.push_str(&summary_line(plan));
     out.push('\n');
+    out
+}
+
+/// One region's steps as trees, each component's children grouped under a
+/// line naming it (steps under no component first).
+fn component_trees(steps: &[&Step], shown: &HashSet<&str>, style: Style, all: bool) -> String {
+    let groups = crate::component::grouped(None, steps.iter().copied(), |s| s.parent.as_deref());
+    let mut out = String::new();
+    for (parent, members) in groups {
+        let tree = region_tree(&members, shown, style, all);
+        match parent {
+            None => out.push_str(&tree),
+            Some(component) => {
+                out.push_str(&format!(
+                    "    {}\n",
+                    style.paint("1", &format!("▾ {component}"))
+                ));
+                for line in tree.lines() {
+                    out.push_str(&format!("  {line}\n"));
+                }
+            }
+        }
+    }
     out
 }
 
@@ -477,6 +503,7 @@ pub fn summary_line(plan: &Plan) -> String {
         (s.update, "to update"),
         (s.replace, "to replace"),
         (s.delete, "to delete"),
+        (s.moved, "to move"),
         (s.same + s.read, "unchanged"),
     ] {
         if n > 0 {

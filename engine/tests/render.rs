@@ -31,6 +31,8 @@ fn step(name: &str, ty: &str, region: &str, op: Op) -> Step {
         pinned: false,
         inputs: None,
         depends_on: Vec::new(),
+        parent: None,
+        moved_from: None,
     }
 }
 
@@ -493,4 +495,67 @@ fn graph_json_lists_resources_with_dependencies_and_operations() {
     );
     assert_eq!(doc["resources"][3]["op"], "delete");
     assert_eq!(doc["summary"]["create"], 1);
+}
+
+/// [`chain_plan`] with the function and its role in a component, and the
+/// role moved there from the top of the stack.
+fn component_plan() -> Plan {
+    let mut plan = chain_plan();
+    for s in &mut plan.steps {
+        if s.name == "role" || s.name == "fn" {
+            s.parent = Some("handler".into());
+        }
+        if s.name == "role" {
+            s.op = Op::Same;
+            s.moved_from = Some("urn:meridian:dev::aws:iam:Role::old-role".into());
+        }
+    }
+    plan.summary.create -= 1;
+    plan.summary.same += 1;
+    plan.summary.moved = 1;
+    plan
+}
+
+#[test]
+fn tree_groups_a_components_children_under_it_and_shows_moves() {
+    let text = plain(&component_plan(), TREE, "up");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn the_plan_json_names_each_steps_parent_and_what_it_moved_from() {
+    let doc = render::plan_json(&component_plan());
+    let role = &doc["steps"][2];
+    assert_eq!(role["name"], "role");
+    assert_eq!(role["parent"], "handler");
+    assert_eq!(
+        role["moved_from"],
+        "urn:meridian:dev::aws:iam:Role::old-role"
+    );
+    assert!(doc["steps"][0].get("parent").is_none());
+    assert_eq!(doc["summary"]["moved"], 1);
+}
+
+#[test]
+fn pictures_draw_a_cluster_per_component() {
+    let (mut graph, plan) = two_region_graph();
+    graph.nodes[1].decl.options.parent = Some(meridian_engine::ParentRef {
+        name: "api".into(),
+        type_token: "test:Api".into(),
+        ancestors: Vec::new(),
+    });
+    let dot = graphviz::render(&graph, Some(&plan), Format::Dot);
+    assert!(
+        dot.contains("  subgraph \"cluster_us-east-1\" {")
+            && dot.contains("    subgraph \"cluster_us-east-1_api\" {\n      label=\"api\";")
+            && dot.contains("      n1 [label=\"~ api-us"),
+        "{dot}"
+    );
+    let mermaid = graphviz::render(&graph, Some(&plan), Format::Mermaid);
+    assert!(
+        mermaid.contains("    subgraph us_east_1__api[\"api\"]\n      n1["),
+        "{mermaid}"
+    );
+    let doc = graphviz::graph_json(&graph, Some(&plan));
+    assert_eq!(doc["resources"][1]["parent"], "api");
 }

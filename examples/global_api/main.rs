@@ -5,12 +5,20 @@
 //!   other region (protected and retained: data is never deleted by surprise);
 //! - a Route53 hosted zone for the API's domain, delegated from the parent
 //!   zone (looked up, never managed);
-//! - in every region: an ACM certificate validated through the zone, a
-//!   REGIONAL REST API with `GET /object/{id}` proxied to a Lambda function
-//!   (Node.js 20, arm64) that reads the table's local replica, its role with
-//!   read-only access to that replica, its log group (90 days), the invoke
-//!   permissions, a `prod` stage, the custom domain with its base path
-//!   mapping, and a latency-routed alias record.
+//! - in every region: an ACM certificate validated through the zone (once
+//!   the zone is delegated), a `Function` construct (Node.js 20, arm64, with
+//!   its role and log group) that reads the table's local replica
+//!   (`table.grant_read`), a `RegionalRestApi` construct serving
+//!   `GET /object/{id}` from it (resources, method, integration, deployment,
+//!   `prod` stage, one invoke permission), and a `CustomDomain` construct
+//!   (domain name, base path mapping, latency-routed alias record).
+//!
+//! The constructs name their parts from their own names and declare them
+//! under a component. A stack deployed by the program before constructs
+//! (`tests/fixtures/global_api_v1`) upgrades to this one with nothing
+//! replaced: the region scope's `Alias::root()` says every resource used to
+//! be under no component, and the parts whose names changed carry their old
+//! name. Only the console's test-invoke permissions are deleted.
 //!
 //! Config: `regions` (comma-separated; the first is the primary; default
 //! `us-east-1,eu-west-1,sa-east-1`), `domain` (default `api.example.com`),
@@ -28,76 +36,15 @@
 //! ```
 
 use meridian::dsl::aws::acm::Certificate;
-use meridian::dsl::aws::apigateway::{
-    BasePathMapping, Deployment, DomainName, EndpointType, HttpMethod, Integration, Method,
-    RestApi, Stage, resource_for_path,
-};
+use meridian::dsl::aws::apigateway::HttpMethod;
 use meridian::dsl::aws::dynamodb::{GlobalTable, Key};
-use meridian::dsl::aws::iam::{
-    LAMBDA_BASIC_EXECUTION_ROLE, Role, assume_role_policy_for_service, grant_table_read,
-};
-use meridian::dsl::aws::lambda::{Architecture, Code, Function, Permission, Runtime};
-use meridian::dsl::aws::logs::{LogGroup, RetentionDays};
-use meridian::dsl::aws::route53::{Alias, HostedZone, Record, RecordType, ZoneLookup};
-use meridian::dsl::{DnsName, Input, Options, Region, Stack, interpolate};
-use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use meridian::dsl::aws::lambda::{Architecture, Code, Runtime};
+use meridian::dsl::aws::route53::{HostedZone, Record, RecordType, ZoneLookup};
+use meridian::dsl::constructs::{CustomDomain, Function, RegionalRestApi};
+use meridian::dsl::{Alias, Input, Options, Scope, Stack};
+use settings::Settings;
 
-/// The seed's configuration: each value checked as it is read (a bad one
-/// is an error naming the key, the value and what is accepted), an absent
-/// one defaulted.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct Settings {
-    /// The first is the primary region.
-    regions: Vec<Region>,
-    domain: DnsName,
-    parent_zone: DnsName,
-    table_name: String,
-    /// The Lambda handler's source directory (default: the bundled one).
-    handler_dir: PathBuf,
-    log_retention_days: RetentionDays,
-    /// False opts the table out of its protection.
-    protect_table: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        let dns = |name| DnsName::parse(name).expect("a valid default");
-        Settings {
-            regions: vec![Region::US_EAST_1, Region::EU_WEST_1, Region::SA_EAST_1],
-            domain: dns("api.example.com"),
-            parent_zone: dns("example.com"),
-            table_name: "global-table".into(),
-            handler_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler"),
-            log_retention_days: RetentionDays::ThreeMonths,
-            protect_table: true,
-        }
-    }
-}
-
-impl Settings {
-    /// What no single value says: the regions together, the domain inside
-    /// the parent zone.
-    fn read(stack: &Stack) -> Result<Settings, String> {
-        let s: Settings = stack.config().map_err(|e| e.to_string())?;
-        if s.regions.is_empty() {
-            return Err("--config regions must name at least one region".into());
-        }
-        for (i, r) in s.regions.iter().enumerate() {
-            if s.regions[..i].contains(r) {
-                return Err(format!("--config regions names {r} twice"));
-            }
-        }
-        if !s.domain.is_subdomain_of(&s.parent_zone) {
-            return Err(format!(
-                "--config domain={} is not inside the parent zone {}: the delegation record must live in the parent zone, so the domain must be a subdomain of it",
-                s.domain, s.parent_zone
-            ));
-        }
-        Ok(s)
-    }
-}
+mod settings;
 
 fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
     let s = Settings::read(stack)?;
@@ -105,18 +52,16 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
     stack.set_default_region(primary.as_str());
     let stack_name = stack.name().to_string();
 
-    // Global resources, in the primary region.
+    // Global resources, in the primary region. The table is protected and
+    // retained by default (data-bearing); opting out lifts both.
     let table = GlobalTable::new("table", s.table_name.as_str(), Key::string("id"))
         .replica_regions(s.regions[1..].iter().cloned())
-        .region(primary.clone())
-        // Protected and retained by default (data-bearing); opting out
-        // lifts both.
         .protect(s.protect_table)
         .retain_on_delete(s.protect_table)
         .declare(stack);
     let parent = ZoneLookup::by_name("parent-zone", s.parent_zone.as_str()).declare(stack);
     let zone = HostedZone::new("api-zone", s.domain.as_str()).declare(stack);
-    Record::new(
+    let delegation = Record::new(
         "api-zone-delegation",
         parent.zone_id(),
         s.domain.as_str(),
@@ -125,111 +70,51 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
     .values(zone.name_servers())
     .ttl(172_800)
     .declare(stack);
-
     let code = Code::from_path(&s.handler_dir).map_err(|e| format!("--config handler_dir: {e}"))?;
 
     for region in &s.regions {
         let r = region.as_str();
+        // Everything here was declared under no component before constructs.
+        let mut scope = Scope::new(stack)
+            .region(region.clone())
+            .aliases([Alias::root()]);
+        // ACM looks the validation record up only once the zone is delegated.
         let certificate = Certificate::new(
             &format!("certificate-{r}"),
             s.domain.as_str(),
             zone.zone_id(),
         )
-        .region(region.clone())
-        .declare(stack);
-
-        // Named per stack and region so that a destroy and redeploy works
-        // (the seed's fixed `log-group` collides with a retained one).
-        let log_group = LogGroup::new(
-            &format!("log-group-{r}"),
-            format!("/meridian/{stack_name}/global-api/{r}"),
-        )
-        .retention(s.log_retention_days)
-        .region(region.clone())
-        .declare(stack);
-
-        let role = Role::new(
-            &format!("function-role-{r}"),
-            assume_role_policy_for_service("lambda.amazonaws.com"),
-        )
-        .managed_policy_arn(LAMBDA_BASIC_EXECUTION_ROLE)
-        .inline_policy("table-read", grant_table_read(table.arn_in(region)))
-        .region(region.clone())
-        .declare(stack);
-
+        .depends_on(delegation.name())
+        .declare(&mut scope);
+        let (old_role, old_logs) = (format!("function-role-{r}"), format!("log-group-{r}"));
         let function = Function::new(
             &format!("function-{r}"),
             code.clone(),
             Runtime::Nodejs20x,
             "index.main",
-            role.arn(),
         )
         .architecture(Architecture::Arm64)
         .env("TABLE_NAME", table.table_name())
-        .log_group(&log_group)
-        .region(region.clone())
-        .depends_on(role.name())
-        .declare(stack);
-
-        let api = RestApi::new(&format!("api-{r}"), "Api")
-            .endpoint_type(EndpointType::Regional)
-            .region(region.clone())
-            .declare(stack);
-        let item = resource_for_path(stack, &api, "/object/{id}");
-        let get = Method::new(&format!("api-{r}-get-object"), &api, &item)
-            .http_method(HttpMethod::Get)
-            .declare(stack);
-        Integration::new(
-            &format!("api-{r}-get-object-integration"),
-            &get,
-            function.invoke_arn(),
-        )
-        .declare(stack);
-        let deployment = Deployment::new(&format!("api-{r}-deployment"), &api).declare(stack);
-        let prod =
-            Stage::new(&format!("api-{r}-stage-prod"), &api, &deployment, "prod").declare(stack);
-
-        // The two permissions the CDK's LambdaIntegration grants: the prod
-        // stage, and the console's test invocations.
-        Permission::new(
-            &format!("function-{r}-invoke-prod"),
-            function.arn(),
-            "apigateway.amazonaws.com",
-            prod.source_arn(HttpMethod::Get, "/object/*"),
-        )
-        .region(region.clone())
-        .declare(stack);
-        Permission::new(
-            &format!("function-{r}-invoke-test"),
-            function.arn(),
-            "apigateway.amazonaws.com",
-            interpolate([
-                api.execution_arn().input(),
-                Input::from("/test-invoke-stage/GET/object/*"),
-            ]),
-        )
-        .region(region.clone())
-        .declare(stack);
-
-        let domain = DomainName::new(&format!("domain-{r}"), s.domain.as_str(), certificate.arn())
-            .region(region.clone())
-            .declare(stack);
-        BasePathMapping::new(&format!("domain-{r}-mapping"), &domain, &prod).declare(stack);
-        Record::new(
-            &format!("latency-record-{r}"),
-            zone.zone_id(),
+        .log_group_name(format!("/meridian/{stack_name}/global-api/{r}"))
+        .log_retention(s.log_retention_days)
+        .role(move |role| role.aliases([Alias::root_named(&old_role)]))
+        .log_group(move |group| group.aliases([Alias::root_named(&old_logs)]))
+        .declare(&mut scope);
+        table.grant_read(&mut scope, &function);
+        let api = RegionalRestApi::new(&format!("api-{r}"), "Api")
+            .route("get-object", HttpMethod::Get, "/object/{id}", &function)
+            .declare(&mut scope);
+        let old_record = format!("latency-record-{r}");
+        CustomDomain::new(
+            &format!("domain-{r}"),
             s.domain.as_str(),
-            RecordType::A,
+            certificate.arn(),
+            zone.zone_id(),
+            &api.stages[0],
         )
-        .alias(Alias::new(
-            domain.regional_domain_name(),
-            domain.regional_hosted_zone_id(),
-        ))
-        .latency(region.clone(), r)
-        .region(region.clone())
-        .declare(stack);
-
-        stack.export(&format!("endpoint_{r}"), prod.invoke_url());
+        .record(move |record| record.aliases([Alias::root_named(&old_record)]))
+        .declare(&mut scope);
+        scope.export(&format!("endpoint_{r}"), api.stages[0].invoke_url());
     }
 
     stack.export(

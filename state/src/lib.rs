@@ -117,6 +117,16 @@ pub enum Completion {
         old_key: String,
         old: Box<ResourceRecord>,
     },
+    /// A resource was renamed or moved into another component (an alias):
+    /// store `record` under the operation's key, remove `from_key`, and
+    /// store `rewritten` (other records whose recorded dependencies named
+    /// the old URN, by key), all in one batch. Written without a journal
+    /// entry: no cloud call is made, and the batch is all or nothing.
+    Moved {
+        record: Box<ResourceRecord>,
+        from_key: String,
+        rewritten: Vec<(String, ResourceRecord)>,
+    },
 }
 
 /// Everything stored for one stack.

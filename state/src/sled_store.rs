@@ -406,6 +406,18 @@ fn complete_batch(key: &str, completion: Completion) -> (sled::Batch, usize) {
             bytes += value.len();
             batch.insert(format!("r/{old_key}").into_bytes(), value);
         }
+        Completion::Moved {
+            record,
+            from_key,
+            rewritten,
+        } => {
+            batch.remove(format!("r/{from_key}").into_bytes());
+            for (k, rec) in std::iter::once((key.to_string(), *record)).chain(rewritten) {
+                let value = encode(&rec);
+                bytes += value.len();
+                batch.insert(format!("r/{k}").into_bytes(), value);
+            }
+        }
     }
     (batch, bytes)
 }

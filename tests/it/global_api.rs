@@ -84,8 +84,8 @@ async fn check_region(account: &TestAccount, region: &str, zone_id: &str) {
     let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
     assert_eq!(
         policy["Statement"].as_array().unwrap().len(),
-        2,
-        "{region}: prod and test-invoke permissions"
+        1,
+        "{region}: one invoke permission (the prod stage's)"
     );
 
     // The API: /object/{id} GET -> this region's function; a prod stage.
@@ -334,16 +334,22 @@ async fn global_api_deploys_changes_and_destroys() {
             .find(|r| r["name"] == name)
             .map(|r| r["status"].as_str().unwrap().to_string())
     };
-    assert_eq!(status("log-group-eu-west-1").as_deref(), Some("deleted"));
-    assert_eq!(status("log-group-sa-east-1").as_deref(), Some("updated"));
+    assert_eq!(
+        status("function-eu-west-1-logs").as_deref(),
+        Some("deleted")
+    );
+    assert_eq!(
+        status("function-sa-east-1-logs").as_deref(),
+        Some("updated")
+    );
     let c = changed(&plan(dir.path(), &account, &base));
     assert_eq!(
-        c.get("log-group-eu-west-1").map(String::as_str),
+        c.get("function-eu-west-1-logs").map(String::as_str),
         Some("create"),
         "{c:?}"
     );
     assert_eq!(
-        c.get("log-group-sa-east-1").map(String::as_str),
+        c.get("function-sa-east-1-logs").map(String::as_str),
         Some("update"),
         "{c:?}"
     );
@@ -381,7 +387,7 @@ async fn global_api_deploys_changes_and_destroys() {
             .all(|(n, op)| n == "table" || (n.contains("ap-southeast-2") && op == "create")),
         "{c:?}"
     );
-    assert_eq!(c.len(), 17, "{c:?}");
+    assert_eq!(c.len(), 16, "{c:?}");
     run(with(&["up", "--yes", "--config", four])).ok();
     assert_eq!(
         replicas(&account).await,

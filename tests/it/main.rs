@@ -13,4 +13,5 @@ mod new_project;
 mod reliability;
 mod state_backend;
 mod support;
+mod upgrade;
 mod ux;

@@ -354,6 +354,43 @@ async fn a_store_whose_lease_was_broken_writes_nothing_and_the_new_holder_is_unt
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_move_takes_the_record_and_the_dependencies_on_it_to_the_new_key_at_once() {
+    let account = TestCloud::shared().account();
+    let config = account.sdk_config("us-east-1").await;
+    let url = backend_url(30);
+    meridian_state_dynamodb::create_backend_with_config(&url, Some(config.clone())).unwrap();
+    let store =
+        meridian_state_dynamodb::open_with_config(&url, "moves", "mover", false, Some(config))
+            .unwrap();
+    store.put_record("old", Some(&record("old", 10))).unwrap();
+    let mut dependent = record("dependent", 10);
+    dependent.dependencies = vec!["old".into()];
+    store.put_record("dependent", Some(&dependent)).unwrap();
+
+    let mut moved = record("old", 10);
+    moved.urn = "new".into();
+    dependent.dependencies = vec!["new".into()];
+    store
+        .complete(
+            "new",
+            Completion::Moved {
+                record: Box::new(moved.clone()),
+                from_key: "old".into(),
+                rewritten: vec![("dependent".into(), dependent.clone())],
+            },
+        )
+        .unwrap();
+    let state = store.load().unwrap();
+    assert_eq!(
+        state.resources.keys().collect::<Vec<_>>(),
+        vec!["dependent", "new"]
+    );
+    assert_eq!(state.resources["new"], moved);
+    assert_eq!(state.resources["dependent"].dependencies, ["new"]);
+    assert!(state.pending.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_import_larger_than_a_transaction_and_a_page_reads_back_exactly() {
     let account = TestCloud::shared().account();
     let config = account.sdk_config("us-east-1").await;

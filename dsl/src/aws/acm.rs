@@ -10,9 +10,12 @@ use serde::{Deserialize, Serialize};
 /// A DNS-validation record ACM asked for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationRecord {
+    /// The record's name.
     pub name: String,
     #[serde(rename = "type")]
+    /// Its type (`CNAME`).
     pub record_type: String,
+    /// Its value.
     pub value: String,
 }
 

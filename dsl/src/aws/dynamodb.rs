@@ -14,11 +14,14 @@ pub use meridian_schema::aws::dynamodb::AttributeType;
 /// A key attribute: its name and scalar type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Key {
+    /// The attribute's name.
     pub name: String,
+    /// Its type.
     pub attribute_type: AttributeType,
 }
 
 impl Key {
+    /// A key attribute `name` of `attribute_type`.
     pub fn new(name: &str, attribute_type: AttributeType) -> Self {
         Key {
             name: name.to_string(),
@@ -47,8 +50,15 @@ impl Key {
 /// How the table is billed. A table with replicas must be on demand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Billing {
+    /// On demand (per request): the default, and the only billing with replicas.
     PayPerRequest,
-    Provisioned { read: i64, write: i64 },
+    /// Provisioned capacity units.
+    Provisioned {
+        /// Read capacity units.
+        read: i64,
+        /// Write capacity units.
+        write: i64,
+    },
 }
 
 declared! {
@@ -103,6 +113,7 @@ impl GlobalTable {
         self.with(input::SORT_KEY, key.input())
     }
 
+    /// Default: [`Billing::PayPerRequest`] (a table with replicas must keep it).
     pub fn billing(mut self, billing: Billing) -> Self {
         let core = &mut self.core;
         match billing {
@@ -132,6 +143,7 @@ impl GlobalTable {
         self
     }
 
+    /// Adds the table to `stack`; returns its handle.
     pub fn declare(mut self, stack: &mut Stack) -> GlobalTableRef {
         let regions: Vec<String> = self.replicas.iter().map(|r| r.to_string()).collect();
         self.core.set(input::REPLICA_REGIONS, json!(regions));

@@ -73,6 +73,7 @@ impl Role {
         self.with(input::PATH, path)
     }
 
+    /// A description of the role.
     pub fn description(self, description: &str) -> Self {
         self.with(input::DESCRIPTION, description)
     }

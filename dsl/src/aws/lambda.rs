@@ -39,6 +39,7 @@ impl Code {
         })
     }
 
+    /// The code's directory.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -93,6 +94,7 @@ declared! {
 }
 
 impl Function {
+    /// A function running `handler` (`file.export`) of `code` on `runtime`, as role `role_arn`.
     pub fn new(
         name: &str,
         code: Code,
@@ -116,6 +118,7 @@ impl Function {
         self.with(function::input::FUNCTION_NAME, function_name.into())
     }
 
+    /// Default: Lambda's (`x86_64`).
     pub fn architecture(self, architecture: Architecture) -> Self {
         self.with(function::input::ARCHITECTURE, architecture.as_str())
     }

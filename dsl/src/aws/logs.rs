@@ -34,10 +34,12 @@ declared! {
 }
 
 impl LogGroup {
+    /// A log group named `log_group_name`.
     pub fn new(name: &str, log_group_name: impl Into<Val<String>>) -> Self {
         Self::from_core(Builder::new(name).with(input::LOG_GROUP_NAME, log_group_name.into()))
     }
 
+    /// How long the group keeps events (default: forever).
     pub fn retention(self, retention: RetentionDays) -> Self {
         self.with(
             input::RETENTION_IN_DAYS,

@@ -50,6 +50,7 @@ impl HostedZone {
         Self::from_core(Builder::new(name).with(hosted_zone::input::ZONE_NAME, zone_name.into()))
     }
 
+    /// A comment on the zone.
     pub fn comment(self, comment: &str) -> Self {
         self.with(hosted_zone::input::COMMENT, comment)
     }
@@ -106,6 +107,7 @@ pub struct Alias {
 }
 
 impl Alias {
+    /// An alias to `dns_name` in hosted zone `hosted_zone_id` (an API Gateway domain's regional name and zone, say).
     pub fn new(dns_name: impl Into<Val<String>>, hosted_zone_id: impl Into<Val<String>>) -> Self {
         Alias {
             dns_name: dns_name.into().input(),
@@ -114,6 +116,7 @@ impl Alias {
         }
     }
 
+    /// Whether Route 53 answers with the target only while it is healthy (default: no).
     pub fn evaluate_target_health(mut self, evaluate: bool) -> Self {
         self.evaluate_target_health = evaluate;
         self
@@ -213,6 +216,7 @@ impl Record {
             .with(record::input::SET_IDENTIFIER, set_identifier.into())
     }
 
+    /// Adds the record to `stack`; returns its handle.
     pub fn declare(mut self, stack: &mut Stack) -> RecordRef {
         use record::input::{TTL, VALUES};
         self.core.set_list(VALUES, self.values);

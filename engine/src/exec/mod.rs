@@ -23,6 +23,7 @@
 //! run.
 
 mod context;
+mod moves;
 mod step;
 mod units;
 
@@ -100,6 +101,13 @@ pub async fn execute(
     opts: RunOptions,
 ) -> Result<RunResult, ExecError> {
     let started = Instant::now();
+    let moved;
+    let state = if plan.summary.moved > 0 {
+        moved = moves::apply_moves(store.as_ref(), state, plan)?;
+        &moved
+    } else {
+        state
+    };
     let units = Units::build(&graph, state, plan);
     let first_seq = store.reserve_sequence((units.units.len() as u64) * 2 + 2)?;
     let outputs = graph

@@ -6,8 +6,10 @@
 //! This file holds the harness and the helpers; the tests are by topic:
 //! `apply` (create, update, same, data sources, outputs, preview),
 //! `replace`, `delete` (and protection), `failures` (and reconciliation),
-//! `scheduling`, `properties`; `fake` is the provider.
+//! `scheduling`, `properties`, `aliases` (renames and moves); `fake` is the
+//! provider.
 
+mod aliases;
 mod apply;
 mod delete;
 mod failures;

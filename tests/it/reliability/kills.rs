@@ -80,7 +80,8 @@ async fn up_killed_after_a_cloud_call_then_a_plain_up_adopts_without_duplicates(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn up_killed_after_a_journal_completion_then_a_plain_up_converges() {
-    up_killed_after("after-complete", &[3, 25, 50]).await;
+    // The example's up makes 48 journaled creates: the last hit is near the end.
+    up_killed_after("after-complete", &[3, 25, 46]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -46,8 +46,13 @@ impl App {
 
     /// The program, with this account's environment pointed at the proxy.
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_of("global_api", args)
+    }
+
+    /// Example `program` (another version of the app), like [`App::command`].
+    pub fn command_of(&self, program: &str, args: &[&str]) -> Command {
         let mut cmd = command(
-            &example("global_api"),
+            &example(program),
             self.dir.path(),
             Some(&self.account),
             args,

@@ -3,7 +3,7 @@
 
 use super::RestApiRef;
 use crate::builder::{HasBuilder, declared};
-use crate::{Input, Output, Stack, Val};
+use crate::{Input, Output, ResourceDecl, Stack, Val};
 use meridian_schema::aws::apigateway::deployment::{TYPE, input, output};
 use meridian_schema::aws::apigateway::{integration, method, resource};
 use std::collections::BTreeMap;
@@ -11,12 +11,14 @@ use std::collections::BTreeMap;
 declared! {
     /// An `aws:apigateway:Deployment`: a snapshot of the API that a stage serves.
     ///
-    /// Declare it **after** the API's resources, methods and integrations:
-    /// `declare` collects their inputs (as declared, references included) into
-    /// the deployment's `triggers` and makes it depend on each of them. A change
-    /// to any of them changes the triggers, which replaces the deployment: the
-    /// new one is created, stages referencing it move to it, then the old one is
-    /// deleted. `trigger` adds values of your own (e.g. a release number).
+    /// It snapshots every resource, method and integration of its API, in
+    /// whatever order the program declares them: `declare` collects those
+    /// declared so far, and each one declared later adds itself. Their inputs
+    /// (as declared, references included) go into the deployment's `triggers`,
+    /// and it depends on each of them. A change to any of them changes the
+    /// triggers, which replaces the deployment: the new one is created, stages
+    /// referencing it move to it, then the old one is deleted. `trigger` adds
+    /// values of your own (e.g. a release number).
     ///
     /// ```
     /// use meridian_dsl::{Output, Stack};
@@ -42,6 +44,7 @@ declared! {
 }
 
 impl Deployment {
+    /// A deployment of `api`, in the API's region.
     pub fn new(name: &str, api: &RestApiRef) -> Self {
         Deployment {
             core: api.child(name).with(input::REST_API_ID, api.id_input()),
@@ -50,6 +53,7 @@ impl Deployment {
         }
     }
 
+    /// A description of the deployment.
     pub fn description(self, description: impl Into<Val<String>>) -> Self {
         self.with(input::DESCRIPTION, description.into())
     }
@@ -60,29 +64,76 @@ impl Deployment {
         self
     }
 
+    /// Adds the deployment, with the snapshot of its API so far, to `stack`; returns its handle.
     pub fn declare(mut self, stack: &mut Stack) -> DeploymentRef {
         let api_id = Output::<String>::new(&self.api, "id").input();
         let mut content = BTreeMap::new();
         for decl in stack.resources() {
-            let part_of_api = [resource::TYPE, method::TYPE, integration::TYPE]
-                .contains(&decl.type_token.as_str())
-                && decl.inputs.get(input::REST_API_ID) == Some(&api_id);
-            if !part_of_api {
-                continue;
+            if let Some(entry) = snapshot_entry(decl, &api_id) {
+                content.insert(decl.name.clone(), entry);
+                self.core.common.options.depends_on.push(decl.name.clone());
             }
-            let entry = BTreeMap::from([
-                ("type".to_string(), Input::from(decl.type_token.as_str())),
-                ("inputs".to_string(), Input::Map(decl.inputs.clone())),
-            ]);
-            content.insert(decl.name.clone(), Input::Map(entry));
-            self.core.common.options.depends_on.push(decl.name.clone());
         }
-        let mut triggers = BTreeMap::from([("content".to_string(), Input::Map(content))]);
+        self.core.common.options.depends_on.sort();
+        let mut triggers = BTreeMap::from([(CONTENT.to_string(), Input::Map(content))]);
         if !self.extra.is_empty() {
             triggers.insert("extra".to_string(), Input::Map(self.extra));
         }
         self.core.set(input::TRIGGERS, Input::Map(triggers));
         let name = self.core.declare(stack, TYPE);
         DeploymentRef { name }
+    }
+}
+
+/// The key of the triggers' snapshot of the API's parts.
+const CONTENT: &str = "content";
+
+/// What a deployment of the API `api_id` snapshots of `decl`: its type and
+/// inputs, if it is a resource, method or integration of that API.
+fn snapshot_entry(decl: &ResourceDecl, api_id: &Input) -> Option<Input> {
+    let part_of_api = [resource::TYPE, method::TYPE, integration::TYPE]
+        .contains(&decl.type_token.as_str())
+        && decl.inputs.get(input::REST_API_ID) == Some(api_id);
+    part_of_api.then(|| {
+        Input::Map(BTreeMap::from([
+            ("type".to_string(), Input::from(decl.type_token.as_str())),
+            ("inputs".to_string(), Input::Map(decl.inputs.clone())),
+        ]))
+    })
+}
+
+/// Adds the part `name` (a resource, method or integration, just declared)
+/// to the snapshot of every deployment of its API declared before it, so
+/// that declaration order never matters.
+pub(crate) fn snapshot_in_deployments(stack: &mut Stack, name: &str) {
+    let Some(part) = stack.resources().iter().find(|d| d.name == name) else {
+        return;
+    };
+    let Some(api_id) = part.inputs.get(input::REST_API_ID).cloned() else {
+        return;
+    };
+    let Some(entry) = snapshot_entry(part, &api_id) else {
+        return;
+    };
+    let deployments: Vec<String> = stack
+        .resources()
+        .iter()
+        .filter(|d| d.type_token == TYPE && d.inputs.get(input::REST_API_ID) == Some(&api_id))
+        .map(|d| d.name.clone())
+        .collect();
+    for deployment in deployments {
+        let Some(decl) = stack.declared_mut(&deployment) else {
+            continue;
+        };
+        if let Some(Input::Map(triggers)) = decl.inputs.get_mut(input::TRIGGERS)
+            && let Some(Input::Map(content)) = triggers.get_mut(CONTENT)
+        {
+            content.insert(name.to_string(), entry.clone());
+            let deps = &mut decl.options.depends_on;
+            if !deps.iter().any(|d| d == name) {
+                deps.push(name.to_string());
+                deps.sort();
+            }
+        }
     }
 }

@@ -38,6 +38,7 @@ declared! {
 }
 
 impl DomainName {
+    /// The custom domain `domain_name`, served with the ACM certificate `regional_certificate_arn` (of the same region).
     pub fn new(
         name: &str,
         domain_name: impl Into<Val<String>>,

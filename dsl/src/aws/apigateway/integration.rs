@@ -2,7 +2,7 @@
 
 use super::{HttpMethod, IntegrationType, MethodRef};
 use crate::builder::{Builder, HasBuilder, declared};
-use crate::{Output, Val};
+use crate::{Output, Stack, Val};
 use meridian_schema::aws::apigateway::integration::{TYPE, input, output};
 
 declared! {
@@ -25,7 +25,7 @@ declared! {
     /// ```
     pub struct Integration;
     /// A declared integration.
-    IntegrationRef = TYPE {
+    IntegrationRef {
         id: String = output::ID;
         uri: String = output::URI;
     }
@@ -53,6 +53,14 @@ impl Integration {
         integration.core.remove(input::URI);
         integration.core.remove(input::INTEGRATION_HTTP_METHOD);
         integration.integration_type(IntegrationType::Mock)
+    }
+
+    /// Adds the integration to `stack` (and to the snapshot of its API's
+    /// deployments); returns its handle.
+    pub fn declare(self, stack: &mut Stack) -> IntegrationRef {
+        let name = self.core.declare(stack, TYPE);
+        super::deployment::snapshot_in_deployments(stack, &name);
+        IntegrationRef { name }
     }
 
     /// Default: [`IntegrationType::AwsProxy`].

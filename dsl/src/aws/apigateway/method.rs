@@ -69,6 +69,7 @@ impl Method {
         self.with_entry(input::REQUEST_PARAMETERS, name, required)
     }
 
+    /// Adds the method to `stack` (and to the snapshot of its API's deployments); returns its handle.
     pub fn declare(self, stack: &mut Stack) -> MethodRef {
         let resource_id = self
             .core
@@ -76,6 +77,7 @@ impl Method {
             .cloned()
             .unwrap_or(Input::Value(Value::Null));
         let name = self.core.declare(stack, TYPE);
+        super::deployment::snapshot_in_deployments(stack, &name);
         MethodRef {
             name,
             api: self.api,

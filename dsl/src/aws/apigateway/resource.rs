@@ -22,7 +22,7 @@ declared! {
     /// ```
     pub struct ApiResource;
     /// A declared resource (path segment).
-    ApiResourceRef = TYPE {
+    ApiResourceRef {
         id: String = output::ID;
         /// The full path (`/object/{id}`).
         path: String = output::PATH;
@@ -44,6 +44,16 @@ impl ApiResource {
                 .with(input::PARENT_ID, parent_id.into())
                 .with(input::PATH_PART, path_part),
         )
+    }
+}
+
+impl ApiResource {
+    /// Adds the resource to `stack` (and to the snapshot of its API's
+    /// deployments); returns its handle.
+    pub fn declare(self, stack: &mut Stack) -> ApiResourceRef {
+        let name = self.core.declare(stack, TYPE);
+        super::deployment::snapshot_in_deployments(stack, &name);
+        ApiResourceRef { name }
     }
 }
 
@@ -87,7 +97,13 @@ pub fn resource_for_path(stack: &mut Stack, api: &RestApiRef, path: &str) -> Api
         leaf = if declared {
             ApiResourceRef { name }
         } else {
-            ApiResource::new(&name, api, parent, part).declare(stack)
+            // The API's name already carries the open scope's prefix.
+            let prefix = &stack.defaults().name_prefix;
+            let relative = name
+                .strip_prefix(prefix.as_str())
+                .unwrap_or(&name)
+                .to_string();
+            ApiResource::new(&relative, api, parent, part).declare(stack)
         };
         parent = Val::from(&leaf);
     }

@@ -42,6 +42,7 @@ impl RestApi {
         Self::from_core(Builder::new(name).with(input::NAME, api_name.into()))
     }
 
+    /// A description of the API.
     pub fn description(self, description: impl Into<Val<String>>) -> Self {
         self.with(input::DESCRIPTION, description.into())
     }

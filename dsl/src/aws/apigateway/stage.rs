@@ -40,6 +40,7 @@ declared! {
 }
 
 impl Stage {
+    /// The stage `stage_name` of `api`, serving `deployment`, in the API's region.
     pub fn new(name: &str, api: &RestApiRef, deployment: &DeploymentRef, stage_name: &str) -> Self {
         Self::from_core(
             api.child(name)
@@ -49,6 +50,7 @@ impl Stage {
         )
     }
 
+    /// A description of the stage.
     pub fn description(self, description: impl Into<Val<String>>) -> Self {
         self.with(input::DESCRIPTION, description.into())
     }

@@ -133,3 +133,28 @@ fn a_stage_source_arn_appends_method_and_path() {
         Value::String("arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/object/*".into())
     );
 }
+
+/// The target app's API with the deployment declared first, before the
+/// resources, method and integration it snapshots.
+fn app_deployment_first() -> Stack {
+    let mut stack = Stack::new("prod", Default::default(), "eu-west-1");
+    let invoke_arn: Output<String> = Output::new("handler", "invoke_arn");
+    let api = RestApi::new("api", "Api").declare(&mut stack);
+    let deployment = Deployment::new("deployment", &api).declare(&mut stack);
+    Stage::new("prod", &api, &deployment, "prod").declare(&mut stack);
+    let item = resource_for_path(&mut stack, &api, "/object/{id}");
+    let get = Method::new("get-object", &api, &item)
+        .authorization_type(AuthorizationType::None)
+        .declare(&mut stack);
+    Integration::new("get-object-lambda", &get, invoke_arn).declare(&mut stack);
+    stack
+}
+
+#[test]
+fn declaration_order_never_changes_what_a_deployment_snapshots() {
+    let last = app(AuthorizationType::None);
+    let first = app_deployment_first();
+    assert_eq!(decl(&first, "deployment"), decl(&last, "deployment"));
+    // The API, its 4 parts, and the function the integration calls.
+    assert_eq!(decl(&first, "deployment").dependencies().len(), 6);
+}

@@ -1,0 +1,55 @@
+//! Moves: before a run's first step, each record a declared resource takes
+//! over through an alias is moved to its new URN (and name), together with
+//! the recorded dependencies that named the old URN, in one atomic batch per
+//! move. No cloud call is made, so nothing needs reconciling after a crash:
+//! the move happened wholly or not at all, and the next plan finds the
+//! record under the new URN or (through the alias again) the old one.
+
+use crate::plan::Plan;
+use meridian_state::{Completion, StackState, StateError, StateStore};
+
+/// Applies the plan's moves to `store`; returns the state as it is after
+/// them.
+pub(super) fn apply_moves(
+    store: &dyn StateStore,
+    state: &StackState,
+    plan: &Plan,
+) -> Result<StackState, StateError> {
+    let mut state = state.clone();
+    for step in plan.steps.iter().filter(|s| !s.pinned) {
+        let Some(old) = &step.moved_from else {
+            continue;
+        };
+        let Some(mut record) = state.resources.get(old).cloned() else {
+            continue;
+        };
+        record.urn = step.urn.clone();
+        record.name = step.name.clone();
+        let rewritten: Vec<_> = state
+            .resources
+            .iter()
+            .filter(|(k, r)| *k != old && r.dependencies.contains(old))
+            .map(|(k, r)| {
+                let mut r = r.clone();
+                for d in &mut r.dependencies {
+                    if d == old {
+                        *d = step.urn.clone();
+                    }
+                }
+                (k.clone(), r)
+            })
+            .collect();
+        store.complete(
+            &step.key,
+            Completion::Moved {
+                record: Box::new(record.clone()),
+                from_key: old.clone(),
+                rewritten: rewritten.clone(),
+            },
+        )?;
+        state.resources.remove(old);
+        state.resources.insert(step.key.clone(), record);
+        state.resources.extend(rewritten);
+    }
+    Ok(state)
+}
