@@ -10,6 +10,7 @@ mod config;
 mod global_api;
 mod handler;
 mod reliability;
+mod secrets;
 mod state_backend;
 mod support;
 mod ux;
