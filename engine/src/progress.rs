@@ -110,7 +110,9 @@ impl Progress {
     pub fn println(&self, line: &str) {
         match &self.mode {
             Mode::Live(multi) => {
-                if self.lock().footer.is_none() || multi.println(crate::secret::redact(line)).is_err() {
+                if self.lock().footer.is_none()
+                    || multi.println(crate::secret::redact(line)).is_err()
+                {
                     eprintln!("{line}");
                 }
             }
@@ -161,7 +163,9 @@ impl Progress {
             }
             Event::Status { name, message } => {
                 if let Some(i) = find(&t.running, name) {
-                    t.running[i].1.set_message(crate::secret::redact(message).into_owned());
+                    t.running[i]
+                        .1
+                        .set_message(crate::secret::redact(message).into_owned());
                 }
             }
             Event::Finished(r) => {

@@ -77,12 +77,20 @@ fn a_secret_round_trips_and_its_plaintext_reaches_no_file_and_no_output() {
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join(FILE)).unwrap()).unwrap();
     assert_eq!(saved["secrets_provider"], "passphrase");
-    assert!(saved["encrypted_key"].as_str().unwrap().contains("AGE ENCRYPTED"));
+    assert!(
+        saved["encrypted_key"]
+            .as_str()
+            .unwrap()
+            .contains("AGE ENCRYPTED")
+    );
     assert!(saved["config"]["token"]["secure"].is_string(), "{saved}");
     assert_eq!(saved["config"]["resources"], "3");
 
     // Read back: by name in plaintext; listed masked unless asked.
-    assert_eq!(ok(d, &env, &["config", "get", "token"]).stdout, format!("{token}\n"));
+    assert_eq!(
+        ok(d, &env, &["config", "get", "token"]).stdout,
+        format!("{token}\n")
+    );
     let r = ok(d, &env, &["config", "list"]);
     assert!(r.stdout.contains("token: [secret]"), "{}", r.show());
     hides(&r, token);
@@ -90,7 +98,11 @@ fn a_secret_round_trips_and_its_plaintext_reaches_no_file_and_no_output() {
     assert_eq!(doc["config"]["token"], "[secret]");
     assert_eq!(doc["secrets"], serde_json::json!(["token"]));
     let r = ok(d, &env, &["config", "list", "--show-secrets"]);
-    assert!(r.stdout.contains(&format!("token: {token}")), "{}", r.show());
+    assert!(
+        r.stdout.contains(&format!("token: {token}")),
+        "{}",
+        r.show()
+    );
 
     // Every verb's output, text and JSON, verbose too.
     let r = ok(d, &env, &["preview", "--diff"]);
@@ -105,23 +117,48 @@ fn a_secret_round_trips_and_its_plaintext_reaches_no_file_and_no_output() {
     let doc = ok(d, &env, &["outputs", "--json"]).json();
     assert_eq!(doc["auth_header"], "[secret]");
     let r = ok(d, &env, &["outputs", "--show-secrets"]);
-    assert!(r.stdout.contains(&format!("Bearer {token}")), "{}", r.show());
+    assert!(
+        r.stdout.contains(&format!("Bearer {token}")),
+        "{}",
+        r.show()
+    );
 
     // The state holds it sealed, and reads back equal: no changes.
     let r = ok(d, &env, &["preview", "--expect-no-changes"]);
     hides(&r, token);
     let export = ok(d, &env, &["state", "export"]);
     hides(&export, token);
-    assert!(export.stdout.contains("__meridian_secret"), "{}", export.stdout);
+    assert!(
+        export.stdout.contains("__meridian_secret"),
+        "{}",
+        export.stdout
+    );
     // A change of the secret updates the resource, still masked.
-    let r = ok(d, &env, &["up", "--yes", "--json", "--config", &format!("token={token}-2")]);
+    let r = ok(
+        d,
+        &env,
+        &[
+            "up",
+            "--yes",
+            "--json",
+            "--config",
+            &format!("token={token}-2"),
+        ],
+    );
     hides(&r, token);
     let saved = std::fs::read_to_string(d.join(FILE)).unwrap();
     assert!(!saved.contains(token), "{saved}");
-    assert_eq!(ok(d, &env, &["config", "get", "token"]).stdout, format!("{token}-2\n"));
+    assert_eq!(
+        ok(d, &env, &["config", "get", "token"]).stdout,
+        format!("{token}-2\n")
+    );
 
     // A failing run whose error would quote the secret.
-    let r = synthetic(d, &env, &["config", "set", "layers", &format!("L{token}"), "--secret"]);
+    let r = synthetic(
+        d,
+        &env,
+        &["config", "set", "layers", &format!("L{token}"), "--secret"],
+    );
     assert_eq!(r.code, 1, "{}", r.show());
     hides(&r, token);
     r.assert_stderr_has("[secret]");
@@ -180,10 +217,17 @@ fn rekey_to_a_new_passphrase_keeps_every_secret() {
     assert_eq!(old.code, 1, "{}", old.show());
     old.assert_stderr_has("wrong passphrase");
     let now = [("MERIDIAN_CONFIG_PASSPHRASE", new.1)];
-    assert_eq!(ok(d, &now, &["config", "get", "token"]).stdout, format!("{token}\n"));
+    assert_eq!(
+        ok(d, &now, &["config", "get", "token"]).stdout,
+        format!("{token}\n")
+    );
     ok(d, &now, &["preview", "--expect-no-changes"]);
     let r = ok(d, &now, &["outputs", "--show-secrets"]);
-    assert!(r.stdout.contains(&format!("Bearer {token}")), "{}", r.show());
+    assert!(
+        r.stdout.contains(&format!("Bearer {token}")),
+        "{}",
+        r.show()
+    );
     assert_no_file_holds(d, token);
 }
 
@@ -215,7 +259,8 @@ async fn the_kms_provider_encrypts_the_data_key_and_rekey_moves_to_a_passphrase(
         let mut env = env.clone();
         env.extend(extra);
         std::thread::spawn(move || {
-            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let env: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             synthetic(&d, &env, &args)
         })
@@ -227,7 +272,18 @@ async fn the_kms_provider_encrypts_the_data_key_and_rekey_moves_to_a_passphrase(
     let r = go(vec![], s(&["config", "set", "layers", "1"]));
     assert_eq!(r.code, 0, "{}", r.show());
     go(vec![], s(&["config", "set", "resources", "2"]));
-    let r = go(vec![], s(&["config", "set", "token", token, "--secret", "--secrets-provider", url]));
+    let r = go(
+        vec![],
+        s(&[
+            "config",
+            "set",
+            "token",
+            token,
+            "--secret",
+            "--secrets-provider",
+            url,
+        ]),
+    );
     assert_eq!(r.code, 0, "{}", r.show());
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join(FILE)).unwrap()).unwrap();
@@ -240,16 +296,31 @@ async fn the_kms_provider_encrypts_the_data_key_and_rekey_moves_to_a_passphrase(
 
     // The key is KMS's: a key this account cannot use is a clear error.
     let other = dir.path().join("other.json");
-    std::fs::write(&other, std::fs::read_to_string(dir.path().join(FILE)).unwrap().replace(url, "awskms://alias/missing?region=us-east-1")).unwrap();
-    let r = go(vec![], s(&["preview", "--config-file", other.to_str().unwrap()]));
+    std::fs::write(
+        &other,
+        std::fs::read_to_string(dir.path().join(FILE))
+            .unwrap()
+            .replace(url, "awskms://alias/missing?region=us-east-1"),
+    )
+    .unwrap();
+    let r = go(
+        vec![],
+        s(&["preview", "--config-file", other.to_str().unwrap()]),
+    );
     assert_eq!(r.code, 1, "{}", r.show());
     r.assert_stderr_has("cannot decrypt this stack's data key with awskms://alias/missing");
 
     // To a passphrase, every secret kept; KMS no longer needed.
-    let pass = vec![("MERIDIAN_CONFIG_NEW_PASSPHRASE".to_string(), "after kms".to_string())];
+    let pass = vec![(
+        "MERIDIAN_CONFIG_NEW_PASSPHRASE".to_string(),
+        "after kms".to_string(),
+    )];
     let r = go(pass, s(&["config", "rekey"]));
     assert_eq!(r.code, 0, "{}", r.show());
-    let pass = vec![("MERIDIAN_CONFIG_PASSPHRASE".to_string(), "after kms".to_string())];
+    let pass = vec![(
+        "MERIDIAN_CONFIG_PASSPHRASE".to_string(),
+        "after kms".to_string(),
+    )];
     let r = go(pass.clone(), s(&["preview", "--expect-no-changes"]));
     assert_eq!(r.code, 0, "{}", r.show());
     let r = go(pass, s(&["config", "get", "token"]));

@@ -129,8 +129,7 @@ pub(super) fn ensure_key(
     opened: &mut Opened,
     providers: &SecretsProviders,
 ) -> Result<(), String> {
-    if opened.manager.is_some() || matches!(req.verb, Verb::Config(_)) || !declares_secrets(stack)
-    {
+    if opened.manager.is_some() || matches!(req.verb, Verb::Config(_)) || !declares_secrets(stack) {
         return Ok(());
     }
     let manager = Arc::new(create(req, file, providers)?);

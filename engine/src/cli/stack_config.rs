@@ -122,8 +122,7 @@ fn put(
             file.values.insert(key.to_string(), value.to_string());
         }
         (true, Some(manager)) => {
-            file.secure
-                .insert(key.to_string(), manager.encrypt(value)?);
+            file.secure.insert(key.to_string(), manager.encrypt(value)?);
         }
         (true, None) => return Err(format!("{key}: the stack's data key is not open")),
     }

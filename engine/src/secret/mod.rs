@@ -17,7 +17,9 @@ mod store;
 
 pub use print::RedactingWriter;
 
-pub use provider::{PASSPHRASE, PASSPHRASE_ENV, NEW_PASSPHRASE_ENV, SecretsProvider, SecretsProviders};
+pub use provider::{
+    NEW_PASSPHRASE_ENV, PASSPHRASE, PASSPHRASE_ENV, SecretsProvider, SecretsProviders,
+};
 pub use store::SecretStore;
 
 use age::secrecy::ExposeSecret;
@@ -103,10 +105,12 @@ pub fn contains_secret(value: &Value) -> bool {
         return false;
     }
     let text = value.to_string();
-    known.iter().any(|secret| match secret.len() >= MIN_SUBSTRING {
-        true => forms(secret).iter().any(|f| text.contains(f.as_str())),
-        false => has_leaf(value, secret),
-    })
+    known
+        .iter()
+        .any(|secret| match secret.len() >= MIN_SUBSTRING {
+            true => forms(secret).iter().any(|f| text.contains(f.as_str())),
+            false => has_leaf(value, secret),
+        })
 }
 
 fn has_leaf(value: &Value, secret: &str) -> bool {
@@ -114,7 +118,7 @@ fn has_leaf(value: &Value, secret: &str) -> bool {
         Value::String(s) => s == secret,
         Value::Array(a) => a.iter().any(|v| has_leaf(v, secret)),
         Value::Object(o) => o.values().any(|v| has_leaf(v, secret)),
-        other => other.to_string() == secret,
+        other => serde_json::from_str::<Value>(secret).ok().as_ref() == Some(other),
     }
 }
 

@@ -91,9 +91,7 @@ impl SecretStore {
 
     fn open(&self, value: &mut Value) -> Result<(), StateError> {
         if contains_envelope(value) {
-            self.manager()?
-                .open_all(value)
-                .map_err(|e| self.error(e))?;
+            self.manager()?.open_all(value).map_err(|e| self.error(e))?;
         }
         Ok(())
     }

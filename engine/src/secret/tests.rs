@@ -10,7 +10,10 @@ fn known_secrets_are_redacted_in_text_and_masked_in_values() {
     assert_eq!(redact("nothing here"), "nothing here");
     let v = json!({"a": "Bearer s3cret-unit-a1", "b": "public", "c": [1, "s3cret-unit-a1"]});
     assert!(contains_secret(&v));
-    assert_eq!(mask(&v), json!({"a": "[secret]", "b": "public", "c": [1, "[secret]"]}));
+    assert_eq!(
+        mask(&v),
+        json!({"a": "[secret]", "b": "public", "c": [1, "[secret]"]})
+    );
     // A short secret is matched whole only.
     register("q9");
     assert!(contains_secret(&json!({"x": "q9"})));
@@ -24,8 +27,14 @@ fn a_secret_input_registers_its_resolved_value() {
         resource: "a".into(),
         output: "k".into(),
     }));
-    assert_eq!(i.resolve(&|_, _| json!(crate::UNKNOWN)), json!(crate::UNKNOWN));
-    assert_eq!(i.resolve(&|_, _| json!("from-output-77")), json!("from-output-77"));
+    assert_eq!(
+        i.resolve(&|_, _| json!(crate::UNKNOWN)),
+        json!(crate::UNKNOWN)
+    );
+    assert_eq!(
+        i.resolve(&|_, _| json!("from-output-77")),
+        json!("from-output-77")
+    );
     assert_eq!(redact("x from-output-77 y"), "x [secret] y");
     let mut refs = Vec::new();
     i.references(&mut refs);
@@ -53,7 +62,9 @@ fn the_passphrase_provider_refuses_a_wrong_or_missing_passphrase() {
     // Each test of this process sets its own variable names.
     let providers = SecretsProviders::new();
     unsafe { std::env::set_var("MERIDIAN_UNIT_PASS_OK", "right") };
-    let (key, encrypted) = providers.create(PASSPHRASE, "MERIDIAN_UNIT_PASS_OK").unwrap();
+    let (key, encrypted) = providers
+        .create(PASSPHRASE, "MERIDIAN_UNIT_PASS_OK")
+        .unwrap();
     let opened = providers
         .open(PASSPHRASE, &encrypted, "MERIDIAN_UNIT_PASS_OK")
         .unwrap();

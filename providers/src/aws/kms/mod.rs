@@ -143,8 +143,11 @@ impl SecretsProvider for KmsSecrets {
 
     fn decrypt_key(&self, url: &str, encrypted: &str) -> Result<String, String> {
         let kms = parse_url(url)?;
-        self.block_on(self.decrypt(&kms, encrypted))?
-            .map_err(|e| format!("cannot decrypt this stack's data key with {url}: {e}; nothing was read or written"))
+        self.block_on(self.decrypt(&kms, encrypted))?.map_err(|e| {
+            format!(
+                "cannot decrypt this stack's data key with {url}: {e}; nothing was read or written"
+            )
+        })
     }
 }
 
@@ -155,9 +158,15 @@ mod tests {
     #[test]
     fn urls_name_a_key_and_a_region() {
         let k = parse_url("awskms://alias/meridian?region=eu-west-1").unwrap();
-        assert_eq!((k.key.as_str(), k.region.as_str()), ("alias/meridian", "eu-west-1"));
+        assert_eq!(
+            (k.key.as_str(), k.region.as_str()),
+            ("alias/meridian", "eu-west-1")
+        );
         let arn = "arn:aws:kms:us-east-2:111122223333:key/1234abcd";
-        assert_eq!(parse_url(&format!("awskms://{arn}")).unwrap().region, "us-east-2");
+        assert_eq!(
+            parse_url(&format!("awskms://{arn}")).unwrap().region,
+            "us-east-2"
+        );
         for (bad, why) in [
             ("awskms://?region=us-east-1", "names no KMS key"),
             ("awskms://alias/x", "names no region"),
