@@ -153,6 +153,13 @@ fn a_secret_round_trips_and_its_plaintext_reaches_no_file_and_no_output() {
         format!("{token}-2\n")
     );
 
+    // Set again without --secret, a secret key stays secret.
+    let r = ok(d, &env, &["config", "set", "token", &format!("{token}-3")]);
+    hides(&r, token);
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join(FILE)).unwrap()).unwrap();
+    assert!(saved["config"]["token"]["secure"].is_string(), "{saved}");
+
     // A failing run whose error would quote the secret.
     let r = synthetic(
         d,

@@ -172,7 +172,10 @@ impl Output {
             true => serde_json::to_string_pretty(&json!(outputs)).unwrap_or_default(),
             false => outputs
                 .iter()
-                .map(|(k, v)| format!("{k}: {}", render::show_value(Some(v))))
+                .map(|(k, v)| match show_secrets {
+                    true => format!("{k}: {v}"),
+                    false => format!("{k}: {}", render::show_value(Some(v))),
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
         };

@@ -45,11 +45,8 @@ pub(super) fn open(
     if let Some(url) = &req.secrets_provider {
         providers.check(url)?;
     }
-    if let Verb::Config(ConfigVerb::Set {
-        value,
-        secret: true,
-        ..
-    }) = &req.verb
+    if let Verb::Config(ConfigVerb::Set { key, value, secret }) = &req.verb
+        && (*secret || file.secure.contains_key(key))
     {
         secret::register(value);
     }

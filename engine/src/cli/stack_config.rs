@@ -140,8 +140,10 @@ pub(super) fn write(
     let Verb::Config(verb) = &req.verb else {
         return None;
     };
+    // A secret key stays secret when set again without --secret.
+    let secret = matches!(verb, ConfigVerb::Set { key, secret, .. } if *secret || file.secure.contains_key(key));
     let changed = match verb {
-        ConfigVerb::Set { key, value, secret } => put(&mut file, opened, key, value, *secret),
+        ConfigVerb::Set { key, value, .. } => put(&mut file, opened, key, value, secret),
         ConfigVerb::Rm { key } => {
             file.values.remove(key);
             file.secure.remove(key);
@@ -153,9 +155,9 @@ pub(super) fn write(
         return Some(out.fail(&e));
     }
     Some(match verb {
-        ConfigVerb::Set {
-            key, secret: true, ..
-        } => out.config_changed(&file, key, Some(crate::secret::MASK)),
+        ConfigVerb::Set { key, .. } if secret => {
+            out.config_changed(&file, key, Some(crate::secret::MASK))
+        }
         ConfigVerb::Set { key, value, .. } => out.config_changed(&file, key, Some(value)),
         ConfigVerb::Rm { key } => out.config_changed(&file, key, None),
         ConfigVerb::Get { .. } | ConfigVerb::List | ConfigVerb::Rekey => ExitCode::Success,

@@ -25,7 +25,7 @@ pub use store::SecretStore;
 use age::secrecy::ExposeSecret;
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// The key of a sealed value in the state: `{"__meridian_secret":
@@ -41,6 +41,7 @@ pub const MASK: &str = "[secret]";
 const MIN_SUBSTRING: usize = 4;
 
 static KNOWN: RwLock<BTreeSet<String>> = RwLock::new(BTreeSet::new());
+static SECRET_OUTPUTS: RwLock<BTreeMap<String, Vec<String>>> = RwLock::new(BTreeMap::new());
 static MANAGER: OnceLock<Arc<SecretsManager>> = OnceLock::new();
 
 /// Marks `plaintext` as a secret for the rest of the process.
@@ -61,6 +62,32 @@ pub fn register_value(value: &Value) {
         Value::String(s) => register(s),
         other if crate::model::contains_unknown(other) => {}
         other => register(&other.to_string()),
+    }
+}
+
+/// Records the outputs a provider marks secret for `type_token`
+/// (`Provider::secret_outputs`, when the provider is registered).
+pub fn mark_secret_outputs(type_token: &str, keys: Vec<String>) {
+    if keys.is_empty() {
+        return;
+    }
+    if let Ok(mut marked) = SECRET_OUTPUTS.write() {
+        marked.insert(type_token.to_string(), keys);
+    }
+}
+
+/// Marks as secrets the values of the outputs the provider of
+/// `type_token` marks secret.
+pub fn register_secret_outputs(type_token: &str, outputs: &Value) {
+    let keys = SECRET_OUTPUTS
+        .read()
+        .ok()
+        .and_then(|m| m.get(type_token).cloned())
+        .unwrap_or_default();
+    for key in keys {
+        if let Some(v) = outputs.get(&key) {
+            register_value(v);
+        }
     }
 }
 

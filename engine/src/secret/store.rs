@@ -2,9 +2,11 @@
 //! decorator over any [`StateStore`] that seals, before it is written,
 //! every top-level input and output (and stack output) that contains a
 //! known secret, and opens every sealed value when the state is loaded.
+//! The outputs a provider marks secret become known secrets here, on
+//! every path a record is written by (apply, refresh, reconciliation).
 //! The engine works on plaintext; the backend only ever holds ciphertext.
 
-use super::{SecretsManager, contains_envelope, contains_secret};
+use super::{SecretsManager, contains_envelope, contains_secret, register_secret_outputs};
 use meridian_state::{
     Completion, Durable, PendingOperation, ResourceRecord, StackState, StateError, StateStore,
     WriteStats,
@@ -60,6 +62,7 @@ impl SecretStore {
     }
 
     fn seal_record(&self, rec: &ResourceRecord) -> Result<ResourceRecord, StateError> {
+        register_secret_outputs(&rec.type_token, &rec.outputs);
         let mut sealed = rec.clone();
         sealed.inputs = self.seal_value(&rec.inputs)?;
         sealed.outputs = self.seal_value(&rec.outputs)?;

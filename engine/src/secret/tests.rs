@@ -117,3 +117,25 @@ fn the_secret_store_keeps_only_ciphertext_in_the_backend() {
     assert!(e.contains("names no secrets provider"), "{e}");
     assert!(keyless.put_record("u", Some(&rec)).is_err());
 }
+
+#[test]
+fn outputs_a_provider_marks_secret_are_sealed_on_every_write() {
+    mark_secret_outputs("test:index:Generated", vec!["password".into()]);
+    let dir = tempfile::tempdir().unwrap();
+    let backend = SledBackend::open(dir.path(), "test").unwrap();
+    let raw: Arc<dyn StateStore> = Arc::new(backend.stack("dev").unwrap());
+    let store = SecretStore::new(raw.clone(), Some(Arc::new(SecretsManager::generate())));
+    let rec = ResourceRecord {
+        urn: "g".into(),
+        type_token: "test:index:Generated".into(),
+        inputs: json!({"length": 20}),
+        outputs: json!({"password": "generated-unit-d4", "id": "g1"}),
+        ..Default::default()
+    };
+    store.put_record("g", Some(&rec)).unwrap();
+    let stored = raw.load().unwrap();
+    assert!(is_envelope(&stored.resources["g"].outputs["password"]));
+    assert_eq!(stored.resources["g"].outputs["id"], "g1");
+    assert_eq!(store.load().unwrap().resources["g"], rec);
+    assert_eq!(redact("pw generated-unit-d4"), "pw [secret]");
+}
