@@ -35,6 +35,11 @@ fn hides(r: &Run, secret: &str) {
     );
 }
 
+/// Asserts that `r` printed `text` on stdout.
+fn shows(r: &Run, text: &str) {
+    assert!(r.stdout.contains(text), "{}", r.show());
+}
+
 /// Every file under `dir`, recursively, as bytes.
 fn files(dir: &Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -65,6 +70,14 @@ fn small_stack(dir: &Path, env: &[(&str, &str)], token: &str) {
     r.assert_stderr_has("Saved token");
 }
 
+/// [`small_stack`] in a new directory, applied.
+fn deployed(token: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    small_stack(dir.path(), &[PASS], token);
+    ok(dir.path(), &[PASS], &["up", "--yes"]);
+    dir
+}
+
 #[test]
 fn a_secret_round_trips_and_its_plaintext_reaches_no_file_and_no_output() {
     let dir = tempfile::tempdir().unwrap();
@@ -92,36 +105,28 @@ fn a_secret_round_trips_and_its_plaintext_reaches_no_file_and_no_output() {
         format!("{token}\n")
     );
     let r = ok(d, &env, &["config", "list"]);
-    assert!(r.stdout.contains("token: [secret]"), "{}", r.show());
+    shows(&r, "token: [secret]");
     hides(&r, token);
     let doc = ok(d, &env, &["config", "list", "--json"]).json();
     assert_eq!(doc["config"]["token"], "[secret]");
     assert_eq!(doc["secrets"], serde_json::json!(["token"]));
     let r = ok(d, &env, &["config", "list", "--show-secrets"]);
-    assert!(
-        r.stdout.contains(&format!("token: {token}")),
-        "{}",
-        r.show()
-    );
+    shows(&r, &format!("token: {token}"));
 
     // Every verb's output, text and JSON, verbose too.
     let r = ok(d, &env, &["preview", "--diff"]);
     hides(&r, token);
-    assert!(r.stdout.contains("[secret]"), "{}", r.show());
+    shows(&r, "[secret]");
     hides(&ok(d, &env, &["preview", "--json"]), token);
     let r = ok(d, &env, &["up", "--yes", "-v"]);
     hides(&r, token);
     let r = ok(d, &env, &["outputs"]);
     hides(&r, token);
-    assert!(r.stdout.contains("auth_header: [secret]"), "{}", r.show());
+    shows(&r, "auth_header: [secret]");
     let doc = ok(d, &env, &["outputs", "--json"]).json();
     assert_eq!(doc["auth_header"], "[secret]");
     let r = ok(d, &env, &["outputs", "--show-secrets"]);
-    assert!(
-        r.stdout.contains(&format!("Bearer {token}")),
-        "{}",
-        r.show()
-    );
+    shows(&r, &format!("Bearer {token}"));
 
     // The state holds it sealed, and reads back equal: no changes.
     let r = ok(d, &env, &["preview", "--expect-no-changes"]);
@@ -175,11 +180,9 @@ fn a_secret_round_trips_and_its_plaintext_reaches_no_file_and_no_output() {
 
 #[test]
 fn a_wrong_or_missing_passphrase_stops_before_anything_is_read_or_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
     let token = "tok-Wp7n3-zz";
-    small_stack(d, &[PASS], token);
-    ok(d, &[PASS], &["up", "--yes"]);
+    let dir = deployed(token);
+    let d = dir.path();
     let config_before = std::fs::read(d.join(FILE)).unwrap();
     let state_before = ok(d, &[PASS], &["state", "export"]).stdout;
 
@@ -207,11 +210,9 @@ fn a_wrong_or_missing_passphrase_stops_before_anything_is_read_or_written() {
 
 #[test]
 fn rekey_to_a_new_passphrase_keeps_every_secret() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
     let token = "tok-Rk44m-qq";
-    small_stack(d, &[PASS], token);
-    ok(d, &[PASS], &["up", "--yes"]);
+    let dir = deployed(token);
+    let d = dir.path();
     let new = ("MERIDIAN_CONFIG_NEW_PASSPHRASE", "a new passphrase");
 
     let r = synthetic(d, &[PASS], &["config", "rekey"]);
@@ -230,11 +231,7 @@ fn rekey_to_a_new_passphrase_keeps_every_secret() {
     );
     ok(d, &now, &["preview", "--expect-no-changes"]);
     let r = ok(d, &now, &["outputs", "--show-secrets"]);
-    assert!(
-        r.stdout.contains(&format!("Bearer {token}")),
-        "{}",
-        r.show()
-    );
+    shows(&r, &format!("Bearer {token}"));
     assert_no_file_holds(d, token);
 }
 

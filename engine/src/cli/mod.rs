@@ -51,27 +51,19 @@ pub fn run_with_backends<P>(
 where
     P: FnOnce(&mut Stack) -> Result<(), Box<dyn std::error::Error>>,
 {
-    run_with(
-        default_region,
-        providers,
-        backends,
-        SecretsProviders::new(),
-        program,
-    )
+    let secrets = SecretsProviders::new();
+    run_program(default_region, providers, &backends, &secrets, program).into()
 }
 
 /// As [`run_with_backends`], with secrets providers beyond the passphrase
 /// (`--secrets-provider URL`).
-pub fn run_with<P>(
+pub fn run_with(
     default_region: &str,
     providers: ProviderRegistry,
     backends: Backends,
     secrets: SecretsProviders,
-    program: P,
-) -> std::process::ExitCode
-where
-    P: FnOnce(&mut Stack) -> Result<(), Box<dyn std::error::Error>>,
-{
+    program: impl FnOnce(&mut Stack) -> Result<(), Box<dyn std::error::Error>>,
+) -> std::process::ExitCode {
     run_program(default_region, providers, &backends, &secrets, program).into()
 }
 
