@@ -9,7 +9,10 @@
 //! `us-east-1,eu-west-1,sa-east-1`), `fan_in` (dependencies per resource,
 //! default 3), `layers` (default 10), `latency_ms` (simulated latency of
 //! every operation, default 0), `latency_model` (a JSON file of latencies
-//! per layer, see below), `version` (bump to update every resource).
+//! per layer, see below), `version` (bump to update every resource),
+//! `token` (optional, meant to be saved as a secret: `config set token
+//! VALUE --secret`; given to the null resource `credential`, whose derived
+//! header is the stack output `auth_header`, both `[secret]`).
 //! Resources form a layered DAG: each resource of layer L depends on
 //! `fan_in` resources of layer L-1 in the same region, chosen
 //! deterministically.
@@ -27,7 +30,8 @@
 //! (i: its index; a mix of resource types), else `default_ms`, else
 //! `latency_ms`; times `scale` (default 1).
 
-use meridian::dsl::{ConfigExt, Input, Region, Stack, null::SyntheticGraph};
+use meridian::dsl::null::{NullResource, SyntheticGraph};
+use meridian::dsl::{ConfigExt, Input, Region, Stack, interpolate, secret};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -148,6 +152,16 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     stack.export("resources", serde_json::json!(n));
+    if let Some(token) = stack.config_value("token").map(str::to_string) {
+        let credential = NullResource::new("credential")
+            .input("token", secret(token))
+            .declare(stack);
+        let header = interpolate([
+            Input::from("Bearer "),
+            credential.output::<String>("token").into(),
+        ]);
+        stack.export("auth_header", header);
+    }
     Ok(())
 }
 

@@ -51,7 +51,20 @@ where
     let region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|_| "us-east-1".to_string());
-    engine::run_with_backends(&region, default_providers(), default_backends(), program)
+    engine::cli::run_with(
+        &region,
+        default_providers(),
+        default_backends(),
+        default_secrets(),
+        program,
+    )
+}
+
+/// The secrets providers every program gets besides the passphrase: AWS
+/// KMS (`--secrets-provider awskms://KEY_ID_OR_ALIAS?region=R`).
+pub fn default_secrets() -> engine::secret::SecretsProviders {
+    engine::secret::SecretsProviders::new()
+        .with(Arc::new(providers::aws::kms::KmsSecrets::from_env()))
 }
 
 /// The engine's hook for `dynamodb://` URLs: the engine knows no cloud,

@@ -135,6 +135,18 @@ impl<T> Output<T> {
             output: self.path.clone(),
         }
     }
+
+    /// This output, marked secret: sealed in the state and shown as
+    /// `[secret]` wherever it (or anything derived from it) appears.
+    pub fn secret(&self) -> Val<T> {
+        Val::Computed(secret(self))
+    }
+}
+
+/// `value` marked secret (see [`Output::secret`]). Values of secret
+/// configuration keys are secret already.
+pub fn secret(value: impl Into<Input>) -> Input {
+    Input::Secret(Box::new(value.into()))
 }
 
 impl<T> From<Output<T>> for Input {

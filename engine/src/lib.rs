@@ -7,6 +7,9 @@
 //! [`exec::execute`] applies the steps through providers, journaling each in
 //! the [`meridian_state::StateStore`].
 
+// First: its print macros redact secrets everywhere below.
+#[macro_use]
+pub mod secret;
 pub mod backend;
 mod call;
 pub mod cli;

@@ -38,6 +38,9 @@ pub enum Input {
     /// String interpolation: the parts are resolved and concatenated
     /// (numbers and booleans are written as JSON).
     Concat(Vec<Input>),
+    /// A secret: resolves to the inner value, which becomes a known secret
+    /// (sealed in the state, `[secret]` in output; see [`crate::secret`]).
+    Secret(Box<Input>),
 }
 
 impl Input {
@@ -50,6 +53,7 @@ impl Input {
                 items.iter().for_each(|i| i.references(out))
             }
             Input::Map(m) => m.values().for_each(|i| i.references(out)),
+            Input::Secret(inner) => inner.references(out),
         }
     }
 
@@ -76,6 +80,11 @@ impl Input {
                     }
                 }
                 Value::String(s)
+            }
+            Input::Secret(inner) => {
+                let value = inner.resolve(lookup);
+                crate::secret::register_value(&value);
+                value
             }
         }
     }

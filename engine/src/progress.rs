@@ -110,7 +110,9 @@ impl Progress {
     pub fn println(&self, line: &str) {
         match &self.mode {
             Mode::Live(multi) => {
-                if self.lock().footer.is_none() || multi.println(line).is_err() {
+                if self.lock().footer.is_none()
+                    || multi.println(crate::secret::redact(line)).is_err()
+                {
                     eprintln!("{line}");
                 }
             }
@@ -161,7 +163,9 @@ impl Progress {
             }
             Event::Status { name, message } => {
                 if let Some(i) = find(&t.running, name) {
-                    t.running[i].1.set_message(message.clone());
+                    t.running[i]
+                        .1
+                        .set_message(crate::secret::redact(message).into_owned());
                 }
             }
             Event::Finished(r) => {
@@ -177,13 +181,13 @@ impl Progress {
                     t.failed += 1;
                 }
                 if let Some(line) = render::event_line(e, self.style) {
-                    let _ = multi.println(line);
+                    let _ = multi.println(crate::secret::redact(&line));
                 }
             }
             Event::Reconciled { .. } => {
                 if let Some(line) = render::event_line(e, self.style) {
                     if t.footer.is_some() {
-                        let _ = multi.println(line);
+                        let _ = multi.println(crate::secret::redact(&line));
                     } else {
                         // Nothing drawn yet (reconciling comes before the plan).
                         eprintln!("{line}");

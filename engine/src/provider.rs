@@ -338,6 +338,13 @@ pub trait Provider: Send + Sync {
         outputs_echoing_changed_inputs(old_inputs, new_inputs, old_outputs)
     }
 
+    /// The outputs of `type_token` that are secrets whatever the inputs
+    /// (a generated password, a private key): sealed in the state and
+    /// shown as `[secret]` (see [`crate::secret`]). None by default.
+    fn secret_outputs(&self, _type_token: &str) -> Vec<String> {
+        Vec::new()
+    }
+
     async fn create(
         &self,
         ctx: &OpContext,
@@ -388,6 +395,7 @@ impl ProviderRegistry {
 
     pub fn register(&mut self, provider: Arc<dyn Provider>) -> &mut Self {
         for t in provider.types() {
+            crate::secret::mark_secret_outputs(&t.token, provider.secret_outputs(&t.token));
             self.types.insert(t.token.clone(), t);
         }
         self.providers.insert(provider.name().to_string(), provider);

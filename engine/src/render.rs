@@ -98,7 +98,14 @@ pub fn show_value(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "(none)".into(),
         Some(Value::String(s)) if s == UNKNOWN => "(computed)".into(),
+        // A secret, or a value derived from one, is shown as [secret] whole.
+        Some(v @ Value::String(_)) if crate::secret::contains_secret(v) => {
+            crate::secret::MASK.into()
+        }
         Some(Value::String(s)) => computed(format!("{s:?}")),
+        Some(other) if crate::secret::contains_secret(other) => {
+            crate::secret::mask(other).to_string()
+        }
         Some(other) => computed(other.to_string()),
     }
 }

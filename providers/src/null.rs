@@ -5,7 +5,9 @@
 //! Type `null:index:Resource`. Inputs are free-form; a change to `triggers`
 //! forces a replacement, anything else is an in-place update. Outputs are the
 //! inputs plus `id`. The optional input `latency_ms` (number) overrides the
-//! provider-wide latency for that resource.
+//! provider-wide latency for that resource. The output `secret` (the echo
+//! of an input `secret`) is marked secret by the provider, as a generated
+//! password would be: sealed in the state, `[secret]` in output.
 
 use async_trait::async_trait;
 use meridian_engine::{
@@ -81,6 +83,10 @@ impl Provider for NullProvider {
 
     fn types(&self) -> Vec<TypeInfo> {
         vec![TypeInfo::resource(RESOURCE)]
+    }
+
+    fn secret_outputs(&self, _type_token: &str) -> Vec<String> {
+        vec![meridian_schema::null::resource::output::SECRET.to_string()]
     }
 
     fn check(&self, type_token: &str, _region: &str, inputs: &Value) -> Vec<CheckFailure> {

@@ -11,6 +11,7 @@ mod global_api;
 mod handler;
 mod new_project;
 mod reliability;
+mod secrets;
 mod state_backend;
 mod support;
 mod upgrade;

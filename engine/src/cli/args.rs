@@ -70,6 +70,15 @@ pub struct ProgramArgs {
     /// debug, -vvv trace (RUST_LOG, when set, takes precedence).
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Show secret values in plaintext (`outputs`, `config list`).
+    #[arg(long, global = true)]
+    pub show_secrets: bool,
+    /// The stack's secrets provider when it gets its data key (first
+    /// `config set --secret`), or the new one for `config rekey`:
+    /// `passphrase` (MERIDIAN_CONFIG_PASSPHRASE, the default) or
+    /// `awskms://KEY_ID_OR_ALIAS?region=R`.
+    #[arg(long, global = true, value_name = "URL")]
+    pub secrets_provider: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -120,13 +129,24 @@ pub enum VerbArg {
 #[derive(Subcommand, Debug)]
 pub enum ConfigAction {
     /// Save KEY = VALUE (checked by the program first).
-    Set { key: String, value: String },
+    Set {
+        key: String,
+        value: String,
+        /// Store the value encrypted (by the stack's secrets provider).
+        #[arg(long)]
+        secret: bool,
+    },
     /// Print the saved value of KEY.
     Get { key: String },
     /// Remove KEY (the program's default applies again).
     Rm { key: String },
-    /// Print every saved key and value.
+    /// Print every saved key and value (secrets as [secret] unless
+    /// --show-secrets).
     List,
+    /// Encrypt the stack's data key anew: with the passphrase in
+    /// MERIDIAN_CONFIG_NEW_PASSPHRASE, or by --secrets-provider URL. Every
+    /// secret (configuration and state) stays readable.
+    Rekey,
 }
 
 /// The `state` verbs, the same for programs and the `meridian` binary.

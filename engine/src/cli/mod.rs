@@ -13,6 +13,7 @@ pub mod exit;
 pub mod output;
 pub mod request;
 pub mod scaffold;
+mod secrets;
 mod stack_config;
 mod verbs;
 
@@ -23,6 +24,7 @@ use crate::backend::Backends;
 use crate::config;
 use crate::model::Stack;
 use crate::provider::ProviderRegistry;
+use crate::secret::SecretsProviders;
 use args::{ProgramArgs, ToolArgs};
 use clap::{CommandFactory, Parser};
 use output::Output;
@@ -51,13 +53,27 @@ pub fn run_with_backends<P>(
 where
     P: FnOnce(&mut Stack) -> Result<(), Box<dyn std::error::Error>>,
 {
-    run_program(default_region, providers, &backends, program).into()
+    let secrets = SecretsProviders::new();
+    run_program(default_region, providers, &backends, &secrets, program).into()
+}
+
+/// As [`run_with_backends`], with secrets providers beyond the passphrase
+/// (`--secrets-provider URL`).
+pub fn run_with(
+    default_region: &str,
+    providers: ProviderRegistry,
+    backends: Backends,
+    secrets: SecretsProviders,
+    program: impl FnOnce(&mut Stack) -> Result<(), Box<dyn std::error::Error>>,
+) -> std::process::ExitCode {
+    run_program(default_region, providers, &backends, &secrets, program).into()
 }
 
 fn run_program<P>(
     default_region: &str,
     providers: ProviderRegistry,
     backends: &Backends,
+    secrets: &SecretsProviders,
     program: P,
 ) -> ExitCode
 where
@@ -87,18 +103,26 @@ where
     {
         return code;
     }
-    let file = match stack_config::load(&request) {
+    let mut file = match stack_config::load(&request) {
         Ok(f) => f,
         Err(e) => return out.fail(&e),
     };
-    if let Some(code) = stack_config::read_only(&request, &file, out) {
+    // The data key first: a wrong or missing passphrase stops everything.
+    let mut opened = match secrets::open(&request, &mut file, secrets) {
+        Ok(o) => o,
+        Err(e) => return out.fail(&e),
+    };
+    if let Some(code) = secrets::rekey(&request, file.clone(), &opened, secrets, out) {
         return code;
     }
-    let values = match stack_config::effective(&request, &file) {
+    if let Some(code) = stack_config::read_only(&request, &file, &opened, out) {
+        return code;
+    }
+    let values = match stack_config::effective(&request, &file, &opened) {
         Ok(v) => v,
         Err(e) => return out.fail(&e),
     };
-    let mut stack = Stack::new(&request.store.stack, values.clone(), default_region);
+    let mut stack = Stack::new(&request.store.stack, values, default_region);
     if let Err(e) = program(&mut stack) {
         return out.fail(&format!(
             "the program failed while declaring the stack: {e}"
@@ -109,10 +133,16 @@ where
         let message = stack_config::unknown_keys(&request, &file, &unread, &stack.known_config());
         return out.error(&message, ExitCode::Usage);
     }
-    if let Some(code) = stack_config::write(&request, file.clone(), values.clone(), out) {
+    if let Err(e) = secrets::ensure_key(&request, &mut file, &stack, &mut opened, secrets) {
+        return out.fail(&e);
+    }
+    if let Some(code) = stack_config::write(&request, file.clone(), &opened, out) {
         return code;
     }
-    let saved_by_up = stack_config::saved_by_up(&request, file, values);
+    let saved_by_up = match stack_config::saved_by_up(&request, file, &opened) {
+        Ok(s) => s,
+        Err(e) => return out.fail(&e),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -181,7 +211,7 @@ fn init_tracing(verbose: u8) {
     let filter = from_env.unwrap_or_else(|| EnvFilter::new(log_filter(verbose)));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| crate::secret::RedactingWriter(std::io::stderr()))
         .with_ansi(crate::render::Style::detect_stderr().color)
         .try_init();
 }

@@ -197,13 +197,23 @@ impl Output {
         }
     }
 
-    pub fn outputs(&self, outputs: &BTreeMap<String, Value>) {
-        if self.json {
-            print_json(&json!(outputs));
-        } else {
-            for (k, v) in outputs {
-                println!("{k}: {}", render::show_value(Some(v)));
-            }
+    /// Secrets as `[secret]`, unless `show_secrets`.
+    pub fn outputs(&self, outputs: &BTreeMap<String, Value>, show_secrets: bool) {
+        let text = match self.json {
+            true => serde_json::to_string_pretty(&json!(outputs)).unwrap_or_default(),
+            false => outputs
+                .iter()
+                .map(|(k, v)| match show_secrets {
+                    true => format!("{k}: {v}"),
+                    false => format!("{k}: {}", render::show_value(Some(v))),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        match show_secrets {
+            true => std::println!("{text}"),
+            false if !text.is_empty() => println!("{text}"),
+            false => {}
         }
     }
 }
@@ -298,29 +308,46 @@ impl Output {
 
 impl Output {
     /// `config get`: the value on stdout.
+    /// A secret's value too, decrypted: asked for by name.
     pub fn config_value(&self, file: &ConfigFile, key: &str, value: &str) -> ExitCode {
         if self.json {
-            print_json(&json!({"key": key, "value": value, "file": file.path}));
+            let doc = json!({"key": key, "value": value, "file": file.path, "secret": file.secure.contains_key(key)});
+            std::println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         } else {
-            println!("{value}");
+            std::println!("{value}");
         }
         ExitCode::Success
     }
 
     /// `config list`: `KEY: VALUE` lines, or the whole configuration.
-    pub fn config_list(&self, file: &ConfigFile) -> ExitCode {
+    /// Secret values are `[secret]` unless `shown` (`--show-secrets`: the
+    /// decrypted values, printed as they are).
+    pub fn config_list(
+        &self,
+        file: &ConfigFile,
+        shown: Option<&BTreeMap<String, String>>,
+    ) -> ExitCode {
+        let mut values = file.values.clone();
+        for key in file.secure.keys() {
+            let value = shown.and_then(|s| s.get(key)).map(String::as_str);
+            values.insert(key.clone(), value.unwrap_or(crate::secret::MASK).into());
+        }
         if self.json {
-            print_json(&json!({
+            let doc = json!({
                 "program": file.program,
                 "stack": file.stack,
                 "file": file.path,
-                "config": file.values,
-            }));
-        } else if file.values.is_empty() {
+                "config": values,
+                "secrets": file.secure.keys().collect::<Vec<_>>(),
+                "secrets_provider": file.secrets_provider,
+            });
+            // Not redacted: secrets are masked above unless asked for.
+            std::println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        } else if values.is_empty() {
             eprintln!("No configuration saved in {}.", file.path.display());
         } else {
-            for (k, v) in &file.values {
-                println!("{k}: {v}");
+            for (k, v) in &values {
+                std::println!("{k}: {v}");
             }
         }
         ExitCode::Success

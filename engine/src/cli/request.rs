@@ -35,10 +35,21 @@ pub enum Verb {
 /// A `config` verb.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConfigVerb {
-    Set { key: String, value: String },
-    Get { key: String },
-    Rm { key: String },
+    Set {
+        key: String,
+        value: String,
+        /// `--secret`: stored encrypted.
+        secret: bool,
+    },
+    Get {
+        key: String,
+    },
+    Rm {
+        key: String,
+    },
     List,
+    /// `config rekey`: the data key encrypted anew.
+    Rekey,
 }
 
 /// A `state` verb.
@@ -79,6 +90,7 @@ impl Verb {
             Verb::Config(ConfigVerb::Rm { .. }) => "config rm",
             Verb::Config(ConfigVerb::List) => "config list",
             Verb::Completions(_) => "completions",
+            Verb::Config(ConfigVerb::Rekey) => "config rekey",
         }
     }
 }
@@ -112,6 +124,10 @@ pub struct Request {
     /// Show the plan as a tree under dependencies.
     pub tree: bool,
     pub verbose: u8,
+    /// `--show-secrets`.
+    pub show_secrets: bool,
+    /// `--secrets-provider URL`.
+    pub secrets_provider: Option<String>,
 }
 
 impl Request {
@@ -222,13 +238,15 @@ pub fn validate(
                 );
             }
             Verb::Config(match action {
-                ConfigAction::Set { key, value } => ConfigVerb::Set {
+                ConfigAction::Set { key, value, secret } => ConfigVerb::Set {
                     key: key.clone(),
                     value: value.clone(),
+                    secret: *secret,
                 },
                 ConfigAction::Get { key } => ConfigVerb::Get { key: key.clone() },
                 ConfigAction::Rm { key } => ConfigVerb::Rm { key: key.clone() },
                 ConfigAction::List => ConfigVerb::List,
+                ConfigAction::Rekey => ConfigVerb::Rekey,
             })
         }
         VerbArg::Completions { shell } => Verb::Completions(*shell),
@@ -245,6 +263,8 @@ pub fn validate(
         diff: args.diff,
         tree: args.tree,
         verbose: args.verbose,
+        show_secrets: args.show_secrets,
+        secrets_provider: args.secrets_provider,
     })
 }
 

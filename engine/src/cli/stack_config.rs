@@ -6,6 +6,7 @@
 use super::exit::ExitCode;
 use super::output::Output;
 use super::request::{ConfigVerb, Request, Verb};
+use super::secrets::Opened;
 use crate::config::{self, ConfigFile};
 use std::collections::BTreeMap;
 
@@ -23,16 +24,27 @@ pub(super) fn load(req: &Request) -> Result<ConfigFile, String> {
 
 /// `config get` and `config list`, which need no program; `None` for any
 /// other verb.
-pub(super) fn read_only(req: &Request, file: &ConfigFile, out: Output) -> Option<ExitCode> {
+pub(super) fn read_only(
+    req: &Request,
+    file: &ConfigFile,
+    opened: &Opened,
+    out: Output,
+) -> Option<ExitCode> {
     match &req.verb {
-        Verb::Config(ConfigVerb::Get { key }) => Some(match file.values.get(key) {
-            Some(value) => out.config_value(file, key, value),
-            None => out.fail(&format!(
-                "{key} is not set in {} (the program's default applies)",
-                file.path.display()
-            )),
-        }),
-        Verb::Config(ConfigVerb::List) => Some(out.config_list(file)),
+        Verb::Config(ConfigVerb::Get { key }) => {
+            let value = file.values.get(key).or(opened.values.get(key));
+            Some(match value {
+                Some(value) => out.config_value(file, key, value),
+                None => out.fail(&format!(
+                    "{key} is not set in {} (the program's default applies)",
+                    file.path.display()
+                )),
+            })
+        }
+        Verb::Config(ConfigVerb::List) => {
+            let shown = req.show_secrets.then_some(&opened.values);
+            Some(out.config_list(file, shown))
+        }
         _ => None,
     }
 }
@@ -42,10 +54,12 @@ pub(super) fn read_only(req: &Request, file: &ConfigFile, out: Output) -> Option
 pub(super) fn effective(
     req: &Request,
     file: &ConfigFile,
+    opened: &Opened,
 ) -> Result<BTreeMap<String, String>, String> {
     let mut values = file.values.clone();
+    values.extend(opened.values.clone());
     match &req.verb {
-        Verb::Config(ConfigVerb::Set { key, value }) => {
+        Verb::Config(ConfigVerb::Set { key, value, .. }) => {
             values.insert(key.clone(), value.clone());
         }
         Verb::Config(ConfigVerb::Rm { key }) => {
@@ -93,38 +107,81 @@ pub(super) fn unknown_keys(
     }
 }
 
+/// Sets `key` in `file`: encrypted when `secret`, else plain.
+fn put(
+    file: &mut ConfigFile,
+    opened: &Opened,
+    key: &str,
+    value: &str,
+    secret: bool,
+) -> Result<(), String> {
+    file.values.remove(key);
+    file.secure.remove(key);
+    match (secret, &opened.manager) {
+        (false, _) => {
+            file.values.insert(key.to_string(), value.to_string());
+        }
+        (true, Some(manager)) => {
+            file.secure.insert(key.to_string(), manager.encrypt(value)?);
+        }
+        (true, None) => return Err(format!("{key}: the stack's data key is not open")),
+    }
+    Ok(())
+}
+
 /// `config set` and `config rm`, once the program accepted the result:
-/// saves `values`. `None` for any other verb.
+/// saves the file. `None` for any other verb.
 pub(super) fn write(
     req: &Request,
     mut file: ConfigFile,
-    values: BTreeMap<String, String>,
+    opened: &Opened,
     out: Output,
 ) -> Option<ExitCode> {
     let Verb::Config(verb) = &req.verb else {
         return None;
     };
-    file.values = values;
-    if let Err(e) = file.save() {
+    // A secret key stays secret when set again without --secret.
+    let secret = matches!(verb, ConfigVerb::Set { key, secret, .. } if *secret || file.secure.contains_key(key));
+    let changed = match verb {
+        ConfigVerb::Set { key, value, .. } => put(&mut file, opened, key, value, secret),
+        ConfigVerb::Rm { key } => {
+            file.values.remove(key);
+            file.secure.remove(key);
+            Ok(())
+        }
+        ConfigVerb::Get { .. } | ConfigVerb::List | ConfigVerb::Rekey => Ok(()),
+    };
+    if let Err(e) = changed.and_then(|()| file.save()) {
         return Some(out.fail(&e));
     }
     Some(match verb {
-        ConfigVerb::Set { key, value } => out.config_changed(&file, key, Some(value)),
+        ConfigVerb::Set { key, .. } if secret => {
+            out.config_changed(&file, key, Some(crate::secret::MASK))
+        }
+        ConfigVerb::Set { key, value, .. } => out.config_changed(&file, key, Some(value)),
         ConfigVerb::Rm { key } => out.config_changed(&file, key, None),
-        ConfigVerb::Get { .. } | ConfigVerb::List => ExitCode::Success,
+        ConfigVerb::Get { .. } | ConfigVerb::List | ConfigVerb::Rekey => ExitCode::Success,
     })
 }
 
 /// The file `up` saves its `--config` overrides to (`None`: nothing to
 /// save).
+/// A `--config` override of a secret key is saved encrypted.
 pub(super) fn saved_by_up(
     req: &Request,
     mut file: ConfigFile,
-    values: BTreeMap<String, String>,
-) -> Option<ConfigFile> {
-    if req.verb != Verb::Up || req.config.is_empty() || file.values == values {
-        return None;
+    opened: &Opened,
+) -> Result<Option<ConfigFile>, String> {
+    let before = file.clone();
+    if req.verb != Verb::Up {
+        return Ok(None);
     }
-    file.values = values;
-    Some(file)
+    for (key, value) in &req.config {
+        let secret = file.secure.contains_key(key);
+        if secret && opened.values.get(key) == Some(value) {
+            continue;
+        }
+        put(&mut file, opened, key, value, secret)?;
+    }
+    Ok((file != before).then_some(file))
 }

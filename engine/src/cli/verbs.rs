@@ -71,6 +71,15 @@ fn open_store(
     Ok(store)
 }
 
+/// The store as the engine sees it: secrets sealed on the way in, opened
+/// on the way out (`crate::secret::SecretStore`).
+fn secret_store(store: Arc<dyn StateStore>) -> Arc<dyn StateStore> {
+    Arc::new(crate::secret::SecretStore::new(
+        store,
+        crate::secret::installed(),
+    ))
+}
+
 /// `state check` for the `meridian` binary and for programs.
 pub(super) fn check(req: &StoreRequest, backends: &Backends) -> ExitCode {
     let out = Output::new(req.json);
@@ -125,7 +134,7 @@ pub(super) async fn run_verb(
         ));
     }
     let store = match open_store(&req.store, req.verb.name(), backends) {
-        Ok(s) => s,
+        Ok(s) => secret_store(s),
         Err(e) => return out.fail(&e),
     };
     // Progress goes to stderr: redrawn on a terminal, plain lines otherwise
@@ -168,7 +177,7 @@ pub(super) async fn run_verb(
         }
         Verb::Outputs => match store.load() {
             Ok(s) => {
-                out.outputs(&s.outputs);
+                out.outputs(&s.outputs, req.show_secrets);
                 ExitCode::Success
             }
             Err(e) => out.fail(&e.to_string()),
@@ -302,7 +311,8 @@ async fn graph_plan(
         },
         "graph",
         backends,
-    )?;
+    )
+    .map(secret_store)?;
     let state = store.load().map_err(|e| e.to_string())?;
     ops::preview(graph, &state, req.targets())
         .await

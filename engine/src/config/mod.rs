@@ -16,9 +16,11 @@
 //! }
 //! ```
 //!
-//! Room is left for secrets: a later version adds a `secrets_provider` key
-//! and values written as `{"secure": "<ciphertext>"}`; this version refuses
-//! both (and any key it does not know) rather than ignore them.
+//! A stack with secrets also records its secrets provider
+//! (`"secrets_provider": "passphrase"` or `"awskms://..."`) and its data
+//! key as that provider encrypted it (`"encrypted_key"`); a secret value is
+//! written `{"secure": "<age ciphertext>"}` (see [`crate::secret`]). Any
+//! other key or shape is refused rather than ignored.
 
 mod de;
 
@@ -37,7 +39,22 @@ pub struct ConfigFile {
     pub path: PathBuf,
     pub program: String,
     pub stack: String,
+    /// Plain values.
     pub values: BTreeMap<String, String>,
+    /// Secret values, encrypted to the stack's data key (age, armored).
+    pub secure: BTreeMap<String, String>,
+    /// `passphrase` or a provider URL (`awskms://...`), once the stack has
+    /// a data key.
+    pub secrets_provider: Option<String>,
+    /// The stack's data key, encrypted by its secrets provider.
+    pub encrypted_key: Option<String>,
+}
+
+/// A secret value as written: `{"secure": "<ciphertext>"}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Secure {
+    secure: String,
 }
 
 /// The file as written.
@@ -48,6 +65,10 @@ struct Document {
     version: u32,
     program: String,
     stack: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secrets_provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    encrypted_key: Option<String>,
     #[serde(default)]
     config: BTreeMap<String, serde_json::Value>,
 }
@@ -66,6 +87,9 @@ impl ConfigFile {
             program: program.to_string(),
             stack: stack.to_string(),
             values: BTreeMap::new(),
+            secure: BTreeMap::new(),
+            secrets_provider: None,
+            encrypted_key: None,
         };
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
@@ -88,13 +112,27 @@ impl ConfigFile {
             ));
         }
         for (key, value) in doc.config {
-            let serde_json::Value::String(value) = value else {
-                return Err(format!(
-                    "{shown}: the value of {key:?} is not a string (secret values are not supported by this version)"
-                ));
-            };
-            file.values.insert(key, value);
+            match value {
+                serde_json::Value::String(value) => {
+                    file.values.insert(key, value);
+                }
+                other => {
+                    let Ok(Secure { secure }) = serde_json::from_value(other) else {
+                        return Err(format!(
+                            "{shown}: the value of {key:?} is neither a string nor a secret ({{\"secure\": \"...\"}})"
+                        ));
+                    };
+                    file.secure.insert(key, secure);
+                }
+            }
         }
+        if !file.secure.is_empty() && doc.encrypted_key.is_none() {
+            return Err(format!(
+                "{shown} holds secret values but no `encrypted_key`: the stack's data key is lost, and its secrets with it"
+            ));
+        }
+        file.secrets_provider = doc.secrets_provider;
+        file.encrypted_key = doc.encrypted_key;
         Ok(file)
     }
 
@@ -106,10 +144,16 @@ impl ConfigFile {
             version: VERSION,
             program: self.program.clone(),
             stack: self.stack.clone(),
+            secrets_provider: self.secrets_provider.clone(),
+            encrypted_key: self.encrypted_key.clone(),
             config: self
                 .values
                 .iter()
                 .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .chain(self.secure.iter().map(|(k, c)| {
+                    let secure = Secure { secure: c.clone() };
+                    (k.clone(), serde_json::to_value(secure).unwrap_or_default())
+                }))
                 .collect(),
         };
         let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
@@ -163,8 +207,18 @@ mod tests {
         let e = ConfigFile::load(&path, "other", "dev").unwrap_err();
         assert!(e.contains("not of program \"other\""), "{e}");
         let secret = text.replace("\"us-east-1,eu-west-1\"", "{\"secure\": \"x\"}");
-        std::fs::write(&path, secret).unwrap();
+        std::fs::write(&path, &secret).unwrap();
         let e = ConfigFile::load(&path, "app", "dev").unwrap_err();
-        assert!(e.contains("secret values are not supported"), "{e}");
+        assert!(e.contains("no `encrypted_key`"), "{e}");
+        let keyed = secret.replace("\"config\"", "\"encrypted_key\": \"k\", \"config\"");
+        std::fs::write(&path, keyed).unwrap();
+        let file = ConfigFile::load(&path, "app", "dev").unwrap();
+        assert_eq!(file.secure["regions"], "x");
+        file.save().unwrap();
+        assert_eq!(ConfigFile::load(&path, "app", "dev").unwrap(), file);
+        let odd = text.replace("\"us-east-1,eu-west-1\"", "{\"other\": 1}");
+        std::fs::write(&path, odd).unwrap();
+        let e = ConfigFile::load(&path, "app", "dev").unwrap_err();
+        assert!(e.contains("neither a string nor a secret"), "{e}");
     }
 }

@@ -149,6 +149,24 @@ pub fn open(
         .map_err(|e| e.to_string())
 }
 
+/// As [`open`], with the notes of opening (a sled directory's permissions
+/// tightened), for the operation's report.
+pub fn open_noting(
+    backends: &Backends,
+    location: &Location,
+    stack: &str,
+    command: &str,
+    create_backend: bool,
+) -> Result<(std::sync::Arc<dyn StateStore>, Vec<String>), String> {
+    let opts = OpenOptions {
+        command: command.into(),
+        create_backend,
+    };
+    backends
+        .open_with_notes(location, stack, &opts)
+        .map_err(|e| e.to_string())
+}
+
 /// Exports `stack`'s state as a document: written to `out`, or returned
 /// for stdout when `out` is `None`.
 pub fn export(
@@ -158,7 +176,7 @@ pub fn export(
     out: Option<&Path>,
     create_backend: bool,
 ) -> Result<Exported, String> {
-    let store = open(
+    let (store, notes) = open_noting(
         backends,
         location,
         stack,
@@ -174,7 +192,7 @@ pub fn export(
         state.resources.len(),
         state.pending.len()
     );
-    match out {
+    let exported = match out {
         Some(path) => {
             std::fs::write(path, text)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -194,7 +212,11 @@ pub fn export(
                 store.location()
             )),
         }),
-    }
+    };
+    exported.map(|mut e| {
+        e.report.notes.splice(0..0, notes);
+        e
+    })
 }
 
 /// Loads an export document into `stack` at `location`. Refuses a stack
@@ -219,14 +241,16 @@ pub fn import(
             file.display()
         ));
     }
-    let store = open(
+    let (store, notes) = open_noting(
         backends,
         location,
         stack,
         &format!("state import --stack {stack}"),
         create_backend,
     )?;
-    import_into(store.as_ref(), stack, &text, force)
+    let mut report = import_into(store.as_ref(), stack, &text, force)?;
+    report.notes.splice(0..0, notes);
+    Ok(report)
 }
 
 /// [`import`] into an open store: `text` is an export document of `stack`.

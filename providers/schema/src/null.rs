@@ -5,9 +5,9 @@ resource_type! {
     /// `null:index:Resource`. Any input is allowed and echoed as an output;
     /// these are the ones the provider itself acts on: a change to
     /// `triggers` replaces the resource, `latency_ms` simulates the latency
-    /// of each operation.
+    /// of each operation; the output `secret` is marked secret.
     pub mod resource = "null:index:Resource" {
         input { TRIGGERS: "triggers", LATENCY_MS: "latency_ms" }
-        output { ID: "id" }
+        output { ID: "id", SECRET: "secret" }
     }
 }

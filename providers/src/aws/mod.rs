@@ -17,6 +17,7 @@ pub mod apigateway;
 pub mod dynamodb;
 pub mod iam;
 pub mod kit;
+pub mod kms;
 pub mod lambda;
 pub mod logs;
 pub mod route53;

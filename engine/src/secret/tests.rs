@@ -1,0 +1,141 @@
+use super::*;
+use meridian_state::{ResourceRecord, SledBackend, StateStore};
+use serde_json::json;
+
+#[test]
+fn known_secrets_are_redacted_in_text_and_masked_in_values() {
+    register("s3cret-unit-a1");
+    let text = "token=s3cret-unit-a1; json=\"s3cret-unit-a1\"";
+    assert_eq!(redact(text), "token=[secret]; json=\"[secret]\"");
+    assert_eq!(redact("nothing here"), "nothing here");
+    let v = json!({"a": "Bearer s3cret-unit-a1", "b": "public", "c": [1, "s3cret-unit-a1"]});
+    assert!(contains_secret(&v));
+    assert_eq!(
+        mask(&v),
+        json!({"a": "[secret]", "b": "public", "c": [1, "[secret]"]})
+    );
+    // A short secret is matched whole only.
+    register("q9");
+    assert!(contains_secret(&json!({"x": "q9"})));
+    assert!(!contains_secret(&json!({"x": "aq9b"})));
+    assert_eq!(redact("aq9b"), "aq9b");
+}
+
+#[test]
+fn a_secret_input_registers_its_resolved_value() {
+    let i = crate::Input::Secret(Box::new(crate::Input::Output {
+        resource: "a".into(),
+        output: "k".into(),
+    }));
+    assert_eq!(
+        i.resolve(&|_, _| json!(crate::UNKNOWN)),
+        json!(crate::UNKNOWN)
+    );
+    assert_eq!(
+        i.resolve(&|_, _| json!("from-output-77")),
+        json!("from-output-77")
+    );
+    assert_eq!(redact("x from-output-77 y"), "x [secret] y");
+    let mut refs = Vec::new();
+    i.references(&mut refs);
+    assert_eq!(refs, ["a"]);
+}
+
+#[test]
+fn values_seal_and_open_with_the_data_key_only() {
+    let key = SecretsManager::generate();
+    let sealed = key.seal(&json!({"pw": "sealed-unit-b2"})).unwrap();
+    assert!(is_envelope(&sealed));
+    assert!(!sealed.to_string().contains("sealed-unit-b2"));
+    let mut v = json!({"outer": sealed.clone()});
+    assert!(key.open_all(&mut v).unwrap());
+    assert_eq!(v, json!({"outer": {"pw": "sealed-unit-b2"}}));
+    let again = SecretsManager::from_key(&key.key_text()).unwrap();
+    assert_eq!(again.decrypt(&key.encrypt("x").unwrap()).unwrap(), "x");
+    let other = SecretsManager::generate();
+    let e = other.open_all(&mut sealed.clone()).unwrap_err();
+    assert!(e.contains("another stack or key"), "{e}");
+}
+
+#[test]
+fn the_passphrase_provider_refuses_a_wrong_or_missing_passphrase() {
+    // Each test of this process sets its own variable names.
+    let providers = SecretsProviders::new();
+    unsafe { std::env::set_var("MERIDIAN_UNIT_PASS_OK", "right") };
+    let (key, encrypted) = providers
+        .create(PASSPHRASE, "MERIDIAN_UNIT_PASS_OK")
+        .unwrap();
+    let opened = providers
+        .open(PASSPHRASE, &encrypted, "MERIDIAN_UNIT_PASS_OK")
+        .unwrap();
+    assert_eq!(opened.key_text(), key.key_text());
+    unsafe { std::env::set_var("MERIDIAN_UNIT_PASS_BAD", "wrong") };
+    let e = providers
+        .open(PASSPHRASE, &encrypted, "MERIDIAN_UNIT_PASS_BAD")
+        .err()
+        .unwrap();
+    assert!(e.contains("wrong passphrase"), "{e}");
+    let e = providers
+        .open(PASSPHRASE, &encrypted, "MERIDIAN_UNIT_PASS_UNSET")
+        .err()
+        .unwrap();
+    assert!(e.contains("set MERIDIAN_UNIT_PASS_UNSET"), "{e}");
+    let e = providers.check("vault://x").unwrap_err();
+    assert!(e.contains("unknown secrets provider"), "{e}");
+}
+
+#[test]
+fn the_secret_store_keeps_only_ciphertext_in_the_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = SledBackend::open(dir.path(), "test").unwrap();
+    let raw: Arc<dyn StateStore> = Arc::new(backend.stack("dev").unwrap());
+    register("store-unit-c3");
+    let store = SecretStore::new(raw.clone(), Some(Arc::new(SecretsManager::generate())));
+    let rec = ResourceRecord {
+        urn: "u".into(),
+        inputs: json!({"token": "store-unit-c3", "size": 1}),
+        outputs: json!({"header": "Bearer store-unit-c3", "id": "i"}),
+        ..Default::default()
+    };
+    store.put_record("u", Some(&rec)).unwrap();
+    store
+        .put_outputs(&[("h".to_string(), json!("x store-unit-c3"))].into())
+        .unwrap();
+    let stored = raw.load().unwrap();
+    let text = format!("{:?}", stored);
+    assert!(!text.contains("store-unit-c3"), "{text}");
+    let stored_rec = &stored.resources["u"];
+    assert!(is_envelope(&stored_rec.inputs["token"]));
+    assert_eq!(stored_rec.inputs["size"], 1);
+    assert_eq!(stored_rec.outputs["id"], "i");
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.resources["u"], rec);
+    assert_eq!(loaded.outputs["h"], "x store-unit-c3");
+    // Without the data key: refused, both ways.
+    let keyless = SecretStore::new(raw, None);
+    let e = keyless.load().unwrap_err().to_string();
+    assert!(e.contains("names no secrets provider"), "{e}");
+    assert!(keyless.put_record("u", Some(&rec)).is_err());
+}
+
+#[test]
+fn outputs_a_provider_marks_secret_are_sealed_on_every_write() {
+    mark_secret_outputs("test:index:Generated", vec!["password".into()]);
+    let dir = tempfile::tempdir().unwrap();
+    let backend = SledBackend::open(dir.path(), "test").unwrap();
+    let raw: Arc<dyn StateStore> = Arc::new(backend.stack("dev").unwrap());
+    let store = SecretStore::new(raw.clone(), Some(Arc::new(SecretsManager::generate())));
+    let rec = ResourceRecord {
+        urn: "g".into(),
+        type_token: "test:index:Generated".into(),
+        inputs: json!({"length": 20}),
+        outputs: json!({"password": "generated-unit-d4", "id": "g1"}),
+        ..Default::default()
+    };
+    store.put_record("g", Some(&rec)).unwrap();
+    let stored = raw.load().unwrap();
+    assert!(is_envelope(&stored.resources["g"].outputs["password"]));
+    assert_eq!(stored.resources["g"].outputs["id"], "g1");
+    assert_eq!(store.load().unwrap().resources["g"], rec);
+    assert_eq!(redact("pw generated-unit-d4"), "pw [secret]");
+}
