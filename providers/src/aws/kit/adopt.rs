@@ -121,7 +121,7 @@ pub async fn create_or_adopt<R: Managed>(
         )));
     };
     let owner = r.owner(ctx, &state).await?;
-    if owner.as_deref() != Some(ctx.urn.as_str()) {
+    if !super::tags::is_ours(ctx, owner.as_deref()) {
         return Err(ProviderError::permanent(format!(
             "{noun} {id} already exists {} and is not managed by {} ({})",
             r.scope(ctx),
@@ -154,7 +154,7 @@ pub async fn read_by_id_or_identity<R: Managed>(
     let Some(state) = r.find(ctx, &id).await? else {
         return Ok(None);
     };
-    if by_identity && r.owner(ctx, &state).await?.as_deref() != Some(ctx.urn.as_str()) {
+    if by_identity && !super::tags::is_ours(ctx, r.owner(ctx, &state).await?.as_deref()) {
         return Ok(None);
     }
     Ok(Some((id, state)))
