@@ -47,7 +47,7 @@ def install() -> None:
         if settings.strict(account, ACM):
             backend = self.acm_backend
             token = self._get_param("IdempotencyToken")
-            repeated = token is not None and backend._get_arn_from_idempotency_token(token)
+            repeated = token is not None and backend._get_arn_from_idempotency_token(token) in backend._certificates
             quota = settings.limit(account, "acm_certificates")
             if not repeated and len(backend._certificates) >= quota:
                 raise AWSError(
