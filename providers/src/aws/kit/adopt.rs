@@ -113,8 +113,11 @@ pub async fn create_or_adopt<R: Managed>(
         Err(e) if r.is_already_exists(&e) => {}
         Err(e) => return Err(e.into()),
     }
-    // The id is taken: ours from an interrupted create, or not.
-    let Some(state) = r.find(ctx, id).await? else {
+    // The id is taken: ours from an interrupted create, or not. Made moments
+    // ago (a create whose answer was lost), it may not be readable yet.
+    let what = format!("{noun} {id}");
+    let found = super::consistency::read_until_found(ctx, &what, || r.find(ctx, id)).await?;
+    let Some(state) = found else {
         return Err(ProviderError::transient(format!(
             "{noun} {id} already exists but cannot be read yet (it may be being deleted); \
              try again once it is gone"

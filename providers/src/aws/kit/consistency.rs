@@ -27,8 +27,27 @@ pub const READ_AFTER_CREATE: Policy = Policy {
 pub async fn read_after_create<T, F, Fut>(
     ctx: &OpContext,
     what: &str,
-    mut read: F,
+    read: F,
 ) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, ProviderError>>,
+{
+    read_until_found(ctx, what, read).await?.ok_or_else(|| {
+        ProviderError::transient(format!(
+            "{what} was created but AWS does not return it yet (eventual consistency)"
+        ))
+        .with_hint("it exists; run `up` again once AWS returns it, which adopts it")
+    })
+}
+
+/// [`read_after_create`]'s loop: `None` once the window or the deadline
+/// runs out with nothing found.
+pub async fn read_until_found<T, F, Fut>(
+    ctx: &OpContext,
+    what: &str,
+    mut read: F,
+) -> Result<Option<T>, ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>, ProviderError>>,
@@ -36,14 +55,11 @@ where
     let mut backoff = READ_AFTER_CREATE.backoff(ctx);
     loop {
         if let Some(found) = read().await? {
-            return Ok(found);
+            return Ok(Some(found));
         }
         ctx.status(&format!("waiting for {what} to be readable"));
         if !backoff.pause().await {
-            return Err(ProviderError::transient(format!(
-                "{what} was created but AWS does not return it yet (eventual consistency)"
-            ))
-            .with_hint("it exists; run `up` again once AWS returns it, which adopts it"));
+            return Ok(None);
         }
     }
 }
