@@ -290,3 +290,49 @@ async fn a_certificate_never_issued_by_its_deadline_hints_at_zone_delegation() {
         "{hint}"
     );
 }
+
+// Strict mode and repeated creates.
+
+/// A create sent again for the same declaration (its first request made a
+/// certificate, but the run that sent it never recorded it) gets the same
+/// certificate back, through ACM's idempotency token: one certificate, not
+/// two.
+#[tokio::test]
+async fn a_create_sent_again_for_the_same_declaration_gets_the_same_certificate() {
+    let e = Harness::new(HOME).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "again.example.com").await;
+    let inputs = json!({"domain_name": "again.example.com", "validation_zone_id": zone_id});
+    // Each step has its own engine token, as a later run's create would.
+    let first = e.create(&e.ctx(CERT, "cert"), CERT, &inputs).await;
+    let second = e.create(&e.ctx(CERT, "cert"), CERT, &inputs).await;
+    assert_eq!(second.id, first.id);
+    let listed = e.acm_in(HOME).await.list_certificates().send().await;
+    let listed = listed.expect("ListCertificates");
+    assert_eq!(listed.certificate_summary_list().len(), 1);
+}
+
+/// Strict mode: RequestCertificate beyond the account's quota is final at
+/// once, with a hint, instead of being retried until the deadline.
+#[tokio::test]
+async fn a_certificate_beyond_the_quota_fails_at_once() {
+    let e = Harness::new(HOME).await;
+    e.account.set_strict(json!(["acm_quota"])).await;
+    e.account.set_delays(json!({"acm_certificates": 1})).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "quota.example.com").await;
+    let one = json!({"domain_name": "one.quota.example.com", "validation_zone_id": zone_id});
+    e.create(&e.ctx(CERT, "one"), CERT, &one).await;
+    let two = json!({"domain_name": "two.quota.example.com", "validation_zone_id": zone_id});
+    let c = e.ctx_with_timeout(CERT, "two", Duration::from_secs(40));
+    let started = std::time::Instant::now();
+    let err = e.create_err(&c, CERT, &two).await;
+    assert_eq!(err.kind, meridian_engine::ErrorKind::Permanent, "{err}");
+    assert_message(&err, "LimitExceededException");
+    assert!(
+        err.hint.as_deref().is_some_and(|h| h.contains("quota")),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "not retried to the deadline"
+    );
+}

@@ -361,3 +361,41 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
         "{err}"
     );
 }
+
+/// Strict mode: beyond the table quota, CreateTable's LimitExceededException
+/// is final (no retries until the deadline), with a hint; too many tables
+/// being created at once is the retryable LimitExceededException.
+#[tokio::test]
+async fn the_table_quota_is_final_but_simultaneous_creates_are_retried() {
+    let e = Harness::new(HOME).await;
+    e.account.set_strict(json!(["dynamodb_quota"])).await;
+    e.account
+        .set_delays(
+            json!({"dynamodb_tables": 2, "dynamodb_table_operations": 1, "table_create": 1.0}),
+        )
+        .await;
+    let table =
+        |name: &str| json!({"table_name": name, "partition_key": {"name": "id", "type": "S"}});
+    // Two creates at once: one waits for the other to finish creating.
+    let (a, b) = (e.ctx(TABLE, "first"), e.ctx(TABLE, "second"));
+    let (a_inputs, b_inputs) = (table("first"), table("second"));
+    let (first, second) = tokio::join!(
+        e.provider.create(&a, TABLE, &a_inputs),
+        e.provider.create(&b, TABLE, &b_inputs)
+    );
+    assert!(first.is_ok() && second.is_ok(), "{first:?} {second:?}");
+
+    let c = e.ctx_with_timeout(TABLE, "third", Duration::from_secs(40));
+    let started = Instant::now();
+    let err = e.create_err(&c, TABLE, &table("third")).await;
+    assert_eq!(err.kind, meridian_engine::ErrorKind::Permanent, "{err}");
+    assert_message(&err, "LimitExceededException");
+    assert!(
+        err.hint.as_deref().is_some_and(|h| h.contains("quota")),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "not retried to the deadline"
+    );
+}

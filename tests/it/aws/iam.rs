@@ -324,3 +324,19 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
     let err = e.create_err(&c, ROLE, &theirs).await;
     assert_message(&err, "already exists");
 }
+
+/// Strict mode: GetRole answers NoSuchEntity right after CreateRole, then
+/// once the role's unique id where the ARN belongs; the create waits and
+/// never takes the unique id for the ARN.
+#[tokio::test]
+async fn a_new_role_is_read_back_with_its_arn_through_iams_propagation() {
+    let e = Harness::new(HOME).await;
+    e.account.set_strict(json!(["iam_read_after_create"])).await;
+    let c = e.ctx(ROLE, "propagating-role");
+    let inputs = json!({"assume_role_policy": trust("lambda.amazonaws.com")});
+    let created = e.create(&c, ROLE, &inputs).await;
+    let sdk = sdk_role(&e, &created.id).await;
+    assert!(sdk.arn().starts_with("arn:aws:iam::"), "{}", sdk.arn());
+    assert_eq!(created.outputs["arn"], json!(sdk.arn()));
+    assert_eq!(created.outputs["role_id"], json!(sdk.role_id()));
+}

@@ -570,3 +570,45 @@ async fn permission_drift_is_seen_and_repaired() {
     assert_eq!(st.len(), 1, "{st:?}");
     assert_eq!(source_arn_of(&st[0]), json!(source));
 }
+
+// Strict mode (AWS's quirks): IAM propagation and read-after-create.
+
+#[tokio::test]
+async fn a_function_with_environment_variables_waits_out_the_kms_grant_error_of_a_new_role() {
+    let e = Harness::new(REGION).await;
+    e.account
+        .set_strict(json!(["lambda_role_propagation"]))
+        .await;
+    // The role is brand new: for a moment Lambda's KMS grant for the
+    // environment variables does not know it as a principal.
+    let (role_arn, src) = role_and_source(&e).await;
+    let inputs = function_inputs(src.path(), &role_arn);
+    assert!(inputs["environment"].is_object());
+    let (c, seen) = recording(e.ctx(FUNCTION, "new-role-fn"));
+    let created = e.create(&c, FUNCTION, &inputs).await;
+    assert!(sdk_function(&e, &created.id).await.is_some());
+    let seen = seen.lock().expect("lock").clone();
+    assert!(
+        seen.iter()
+            .any(|m| m.contains("waiting for the IAM role to become assumable")),
+        "retried as IAM propagation: {seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_function_not_readable_right_after_its_create_is_read_again() {
+    let e = Harness::new(REGION).await;
+    let (role_arn, src) = role_and_source(&e).await;
+    e.account
+        .set_strict(json!(["lambda_read_after_create"]))
+        .await;
+    let inputs = function_inputs(src.path(), &role_arn);
+    let (c, seen) = recording(e.ctx(FUNCTION, "unread-fn"));
+    let created = e.create(&c, FUNCTION, &inputs).await;
+    assert_eq!(created.outputs["function_name"], json!(created.id));
+    let seen = seen.lock().expect("lock").clone();
+    assert!(
+        seen.iter().any(|m| m.contains("to be readable")),
+        "waited for GetFunction: {seen:?}"
+    );
+}

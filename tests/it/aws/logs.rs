@@ -168,3 +168,58 @@ async fn invalid_retention_is_refused_before_any_call() {
     assert_eq!(f.len(), 1);
     assert!(f[0].reason.contains("3653"), "{}", f[0].reason);
 }
+
+/// Strict mode: DescribeLogGroups does not list a group right after its
+/// create; the create reads again rather than failing.
+#[tokio::test]
+async fn a_new_group_not_listed_yet_is_read_again() {
+    let e = Harness::new(REGION).await;
+    e.account
+        .set_strict(json!(["logs_read_after_create"]))
+        .await;
+    let c = e.ctx(LOG_GROUP, "late-logs");
+    let inputs = json!({"log_group_name": "late-group", "retention_in_days": 7});
+    let created = e.create(&c, LOG_GROUP, &inputs).await;
+    assert_eq!(created.id, "late-group");
+    assert_eq!(sdk_retention(&e, "late-group").await, Some(Some(7)));
+}
+
+/// Strict mode's tag rules: a URN with characters AWS refuses in a tag
+/// value (or longer than 256) is tagged as a valid prefix plus hash, and
+/// found again by identity; a group tagged with the full URN before is
+/// still recognised as ours.
+#[tokio::test]
+async fn an_unusual_urn_is_tagged_validly_and_old_full_urn_tags_still_match() {
+    let e = Harness::new(REGION).await.fixed_token();
+    e.account.set_strict(json!(["tag_rules"])).await;
+    let long = "x".repeat(240);
+    for name in ["api (v2)", long.as_str()] {
+        let c = e.ctx(LOG_GROUP, name);
+        let group = format!("group-{}", name.len());
+        let inputs = json!({"log_group_name": group});
+        let created = e.create(&c, LOG_GROUP, &inputs).await;
+        let arn = created.outputs["arn"].as_str().expect("arn").to_string();
+        let tags = e.logs().list_tags_for_resource().resource_arn(&arn).send();
+        let tags = tags.await.expect("ListTagsForResource");
+        let tag = tags.tags().and_then(|t| t.get("meridian:urn")).cloned();
+        let tag = tag.expect("a URN tag");
+        assert!(tag.len() <= 256 && tag != c.urn, "{tag}");
+        e.assert_found_by_identity(&c, LOG_GROUP, &group, &inputs)
+            .await;
+    }
+
+    // A group an earlier version tagged with the full URN (the quirk off).
+    e.account.set_strict(json!(false)).await;
+    let c = e.ctx(LOG_GROUP, "old (v1)");
+    e.logs()
+        .create_log_group()
+        .log_group_name("old-group")
+        .tags("meridian:urn", &c.urn)
+        .send()
+        .await
+        .expect("CreateLogGroup");
+    let inputs = json!({"log_group_name": "old-group"});
+    e.assert_found_by_identity(&c, LOG_GROUP, "old-group", &inputs)
+        .await;
+    assert_eq!(e.create(&c, LOG_GROUP, &inputs).await.id, "old-group");
+}

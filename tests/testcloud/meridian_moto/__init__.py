@@ -15,6 +15,11 @@ from . import (
     iam,
     route53,
     settings,
+    strict_iam,
+    strict_lambda,
+    strict_logs,
+    strict_quotas,
+    strict_tags,
 )
 
 #: Names reported by GET /meridian-testcloud/health.
@@ -27,6 +32,11 @@ EXTENSIONS = [
     "apigateway_updates",
     "lambda",
     "route53",
+    "strict_iam",
+    "strict_lambda",
+    "strict_logs",
+    "strict_tags",
+    "strict_quotas",
 ]
 
 _installed = False
@@ -46,6 +56,12 @@ def install() -> None:
     apigateway_updates.install()
     awslambda.install()
     route53.install()
+    # Strict mode (off unless switched on): after the patches above, so that they wrap them.
+    strict_iam.install()
+    strict_lambda.install()
+    strict_logs.install()
+    strict_tags.install()
+    strict_quotas.install()
 
     # Lambda: the docker-free "simple" backend, before any function exists (there is no
     # Docker daemon here; the docker backend's invoke returns an error payload).

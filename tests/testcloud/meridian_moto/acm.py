@@ -14,6 +14,9 @@ AWS behaviour reproduced (moto gap in brackets):
   request. [moto: at once]
 - DeleteCertificate of a certificate an API Gateway domain name uses is a
   ResourceInUseException. [moto: deleted]
+- RequestCertificate repeating an IdempotencyToken of the last hour answers the certificate that
+  token made (while it exists), whatever the request's tags: AWS documents the token alone.
+  [moto: only when the tags are equal too; and a server error once that certificate is deleted]
 Not emulated: that the hosted zone is actually delegated from its parent (public resolvability).
 """
 
@@ -151,6 +154,22 @@ def install() -> None:
         return orig_list(self, *args, **kwargs)
 
     AWSCertificateManagerBackend.list_certificates = list_certificates
+
+    orig_request = AWSCertificateManagerBackend.request_certificate
+
+    def request_certificate(
+        self: AWSCertificateManagerBackend, domain_name: str, idempotency_token: str | None, *args: Any, **kwargs: Any
+    ) -> str:
+        with settings.LOCK:
+            if idempotency_token is not None:
+                arn = self._get_arn_from_idempotency_token(idempotency_token)
+                if arn in self._certificates:
+                    return arn
+                if arn is not None:  # its certificate is deleted: the token starts afresh
+                    del self._idempotency_tokens[idempotency_token]
+            return orig_request(self, domain_name, idempotency_token, *args, **kwargs)
+
+    AWSCertificateManagerBackend.request_certificate = request_certificate
 
     orig_delete = AWSCertificateManagerBackend.delete_certificate
 

@@ -70,6 +70,18 @@ QUIRKS: dict[str, str] = {
     " too many simultaneous table operations: LimitExceededException (retryable)",
 }
 
+#: Per-account quotas of the strict mode (a count, not seconds), with their defaults. They are set
+#: like delays (POST /meridian-testcloud/config {"delays": {"acm_certificates": 3}}) and read
+#: with `limit()`; kept small so that a test can reach them.
+LIMITS: dict[str, tuple[int, str]] = {
+    "acm_certificates": (20, "ACM certificates per account and region (quirk acm_quota)"),
+    "dynamodb_tables": (20, "DynamoDB tables per account and region (quirk dynamodb_quota)"),
+    "dynamodb_table_operations": (
+        4,
+        "DynamoDB tables CREATING, UPDATING or DELETING at once per account and region (quirk dynamodb_quota)",
+    ),
+}
+
 _strict_global: set[str] = set()
 _strict_accounts: dict[str, set[str]] = {}
 
@@ -91,8 +103,8 @@ def load_env() -> None:
 
 
 def _check(name: str, value: object) -> float:
-    if name not in DELAYS:
-        raise ValueError(f"unknown delay {name!r}; known: {', '.join(sorted(DELAYS))}")
+    if name not in DELAYS and name not in LIMITS:
+        raise ValueError(f"unknown delay {name!r}; known: {', '.join(sorted([*DELAYS, *LIMITS]))}")
     try:
         seconds = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -108,6 +120,14 @@ def delay(account_id: str | None, name: str) -> float:
         if account_id is not None and name in _accounts.get(account_id, {}):
             return _accounts[account_id][name]
         return _global.get(name, 0.0)
+
+
+def limit(account_id: str | None, name: str) -> int:
+    """The quota `name` (one of LIMITS) in force for `account_id`."""
+    with LOCK:
+        if account_id is not None and name in _accounts.get(account_id, {}):
+            return int(_accounts[account_id][name])
+        return int(_global.get(name, LIMITS[name][0]))
 
 
 def update(account_id: str | None, delays: dict, clear: bool = False) -> dict[str, float]:

@@ -172,3 +172,16 @@ def test_update_domain_name_needs_an_issued_certificate(account):
     d = apigw.update_domain_name(domainName=DOMAIN, patchOperations=[
         {"op": "replace", "path": "/regionalCertificateArn", "value": second}])
     assert d["regionalCertificateArn"] == second
+
+
+def test_a_repeated_idempotency_token_answers_the_same_certificate_whatever_the_tags(account):
+    acm = account.client("acm")
+    first = acm.request_certificate(DomainName="a.example.com", ValidationMethod="DNS", IdempotencyToken="tok1",
+                                    Tags=[{"Key": "meridian:token", "Value": "one"}])["CertificateArn"]
+    again = acm.request_certificate(DomainName="a.example.com", ValidationMethod="DNS", IdempotencyToken="tok1",
+                                    Tags=[{"Key": "meridian:token", "Value": "two"}])["CertificateArn"]
+    assert again == first
+    assert len(acm.list_certificates()["CertificateSummaryList"]) == 1
+    acm.delete_certificate(CertificateArn=first)
+    fresh = acm.request_certificate(DomainName="a.example.com", ValidationMethod="DNS", IdempotencyToken="tok1")
+    assert fresh["CertificateArn"] != first

@@ -38,6 +38,24 @@ pub(super) fn arn_region(arn: &str) -> Option<&str> {
     arn.split(':').nth(3).filter(|r| !r.is_empty())
 }
 
+/// ACM's IdempotencyToken for creating this declaration's certificate: 32
+/// hex digits of the SHA-256 of the URN and the normalized inputs. Every
+/// create of the same resource with the same inputs sends the same token,
+/// so a create sent again by a later run, after a kill or a lost answer left
+/// the first request unrecorded (and too new to be listed when the journal
+/// was reconciled), gets the certificate the first one made (ACM honours a
+/// token for an hour) rather than a second one. A replacement has other
+/// inputs, hence another token and another certificate.
+pub(super) fn request_token(urn: &str, inputs: &Value) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(urn.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(normalized(inputs).to_string().as_bytes());
+    let digest = hasher.finalize();
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
 /// ACM's IdempotencyToken: at most 32 word characters.
 pub(super) fn idempotency_token(token: &str) -> Option<String> {
     let t: String = token
@@ -141,7 +159,7 @@ async fn request(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Strin
     let sans: Vec<String> = domains(inputs);
     let tags = identity_sdk_tags(ctx, |k, v| Tag::builder().key(k).value(v).build())?;
     let acm = aws.acm(&ctx.region).await;
-    let token = idempotency_token(&ctx.token);
+    let token = idempotency_token(&request_token(&ctx.urn, inputs));
     ctx.status(&format!("requesting a certificate for {domain}"));
     let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
     let what = format!("RequestCertificate {domain}");

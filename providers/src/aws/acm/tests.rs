@@ -1,7 +1,7 @@
 //! ACM's unit tests: the reference-set plans of shared validation records,
 //! the certificate's checks and diffs, and its idempotency token.
 
-use super::certificate::{arn_region, idempotency_token};
+use super::certificate::{arn_region, idempotency_token, request_token};
 use super::validation::{RefOp, ValidationRecord, plan_refs};
 use super::*;
 use crate::aws::ResourceType;
@@ -221,4 +221,24 @@ fn idempotency_tokens_fit_acm() {
     assert_eq!(idempotency_token("0123abcd").as_deref(), Some("0123abcd"));
     assert_eq!(idempotency_token("--"), None);
     assert_eq!(arn_region(A), Some("us-east-1"));
+}
+
+#[test]
+fn the_request_token_is_the_same_for_the_same_declaration_and_differs_for_a_replacement() {
+    let urn = "urn:meridian:dev::aws:acm:Certificate::cert";
+    let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": "Z1",
+        "subject_alternative_names": ["b.example.com", "a.example.com"]});
+    let reordered = json!({"validation_zone_id": "Z1", "domain_name": "api.example.com",
+        "subject_alternative_names": ["a.example.com", "b.example.com"]});
+    let token = request_token(urn, &inputs);
+    assert_eq!(token.len(), 32);
+    assert_eq!(idempotency_token(&token).as_deref(), Some(token.as_str()));
+    assert_eq!(token, request_token(urn, &reordered));
+    let other_zone = json!({"domain_name": "api.example.com", "validation_zone_id": "Z2",
+        "subject_alternative_names": ["a.example.com", "b.example.com"]});
+    assert_ne!(token, request_token(urn, &other_zone));
+    assert_ne!(
+        token,
+        request_token("urn:meridian:prod::aws:acm:Certificate::cert", &inputs)
+    );
 }

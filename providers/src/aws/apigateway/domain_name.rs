@@ -361,7 +361,12 @@ impl ResourceType for DomainName {
             return Ok(None);
         };
         // Found by name only: it is this resource's only if it carries its URN.
-        if req.id.is_none() && out.tags().and_then(|t| t.get(URN_TAG)) != Some(&ctx.urn) {
+        if req.id.is_none()
+            && !crate::aws::kit::is_ours(
+                ctx,
+                out.tags().and_then(|t| t.get(URN_TAG)).map(String::as_str),
+            )
+        {
             return Ok(None);
         }
         Ok(Some(ReadResult {

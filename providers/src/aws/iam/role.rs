@@ -7,7 +7,7 @@ use super::is_role_name_char;
 use super::policy::{check_policy_document, decode_policy_document, is_managed_policy_arn};
 use crate::aws::kit::{
     AwsError, Managed, NotFoundExt, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
-    generated_name, identity_tags, is_unknown, opt_str, read_by_id_or_identity,
+    generated_name, identity_tags, is_unknown, opt_str, read_after_create, read_by_id_or_identity,
     resource_with_timeouts, retry, transient_or_code,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
@@ -269,6 +269,15 @@ async fn fetch(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<RoleState
             ProviderError::permanent(format!("GetRole {name}: no role in the response"))
         })?
         .clone();
+    // Early reads of a new role can carry its unique id (AROA...) where the
+    // ARN belongs: never take that for the ARN; read again.
+    if !role.arn().starts_with("arn:") {
+        return Err(ProviderError::transient(format!(
+            "GetRole {name} answered {:?} where the role's ARN belongs (IAM is still \
+             propagating the role)",
+            role.arn()
+        )));
+    }
     let trust = match role.assume_role_policy_document() {
         Some(raw) => decode_policy_document(raw)?,
         None => Value::Null,
@@ -536,11 +545,10 @@ impl ResourceType for Role {
         let roles = Roles { iam: &iam, create };
         let actual = match create_or_adopt(ctx, &roles, &name).await? {
             Outcome::Adopted(actual) => actual,
-            Outcome::Created(()) => call(ctx, || fetch(&iam, &name)).await?.ok_or_else(|| {
-                ProviderError::transient(format!(
-                    "role {name} was created but IAM does not return it yet"
-                ))
-            })?,
+            Outcome::Created(()) => {
+                let what = format!("role {name}");
+                read_after_create(ctx, &what, || call(ctx, || fetch(&iam, &name))).await?
+            }
         };
         // A new role, or ours from an interrupted create: bring it to the inputs.
         reconcile(ctx, &iam, &actual, inputs).await?;

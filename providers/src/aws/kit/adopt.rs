@@ -113,15 +113,18 @@ pub async fn create_or_adopt<R: Managed>(
         Err(e) if r.is_already_exists(&e) => {}
         Err(e) => return Err(e.into()),
     }
-    // The id is taken: ours from an interrupted create, or not.
-    let Some(state) = r.find(ctx, id).await? else {
+    // The id is taken: ours from an interrupted create, or not. Made moments
+    // ago (a create whose answer was lost), it may not be readable yet.
+    let what = format!("{noun} {id}");
+    let found = super::consistency::read_until_found(ctx, &what, || r.find(ctx, id)).await?;
+    let Some(state) = found else {
         return Err(ProviderError::transient(format!(
             "{noun} {id} already exists but cannot be read yet (it may be being deleted); \
              try again once it is gone"
         )));
     };
     let owner = r.owner(ctx, &state).await?;
-    if owner.as_deref() != Some(ctx.urn.as_str()) {
+    if !super::tags::is_ours(ctx, owner.as_deref()) {
         return Err(ProviderError::permanent(format!(
             "{noun} {id} already exists {} and is not managed by {} ({})",
             r.scope(ctx),
@@ -154,7 +157,7 @@ pub async fn read_by_id_or_identity<R: Managed>(
     let Some(state) = r.find(ctx, &id).await? else {
         return Ok(None);
     };
-    if by_identity && r.owner(ctx, &state).await?.as_deref() != Some(ctx.urn.as_str()) {
+    if by_identity && !super::tags::is_ours(ctx, r.owner(ctx, &state).await?.as_deref()) {
         return Ok(None);
     }
     Ok(Some((id, state)))

@@ -56,7 +56,6 @@ pub const THROTTLING_CODES: &[&str] = &[
     "TransactionInProgressException",
     "RequestLimitExceeded",
     "BandwidthLimitExceeded",
-    "LimitExceededException",
     "RequestThrottled",
     "SlowDown",
     "PriorRequestNotComplete",
@@ -171,9 +170,20 @@ impl AwsError {
         self.is_any_code(ALREADY_EXISTS_CODES)
     }
 
-    /// Throttling (or a server fault named by code, [`THROTTLING_CODES`]).
+    /// Throttling (or a server fault named by code, [`THROTTLING_CODES`]),
+    /// or a limit that passes by itself ([`is_passing_limit`](Self::is_passing_limit)).
     pub fn is_throttling(&self) -> bool {
-        self.is_any_code(THROTTLING_CODES)
+        self.is_any_code(THROTTLING_CODES) || self.is_passing_limit()
+    }
+
+    /// A `LimitExceededException` that clears as other operations finish:
+    /// DynamoDB's "... tables can be created, updated, or deleted
+    /// simultaneously". Every other LimitExceededException is a quota (ACM's
+    /// certificates, DynamoDB's tables, log groups) and final: sending again
+    /// changes nothing. (DynamoDB names both by the same code; only the
+    /// message tells them apart, so it is read here, once.)
+    pub fn is_passing_limit(&self) -> bool {
+        self.is_code("LimitExceededException") && self.message.contains("simultaneously")
     }
 
     /// The service answered with a 5xx status.
@@ -306,9 +316,18 @@ fn hint_for(code: &str, message: &str) -> Option<String> {
         "AccessDenied" | "AccessDeniedException" => {
             Some("the caller lacks an IAM permission named in the message".into())
         }
-        "InvalidParameterValueException" if message.contains("cannot be assumed") => Some(
-            "IAM is eventually consistent: a new role can take seconds to be assumable; Meridian retried for a bounded time".into(),
+        "LimitExceededException" if !message.contains("simultaneously") => Some(
+            "an AWS quota of this account is reached (sending again does not help): delete what \
+             is no longer used, or ask for a higher quota in the Service Quotas console"
+                .into(),
         ),
+        "InvalidParameterValueException"
+            if message.contains("cannot be assumed") || message.contains("CreateGrant") =>
+        {
+            Some(
+            "IAM is eventually consistent: a new role can take seconds to be assumable; Meridian retried for a bounded time".into(),
+            )
+        }
         _ => None,
     }
 }
@@ -387,6 +406,27 @@ mod tests {
             service("ValidationException", 400).kind(),
             ErrorKind::Permanent
         );
+    }
+
+    #[test]
+    fn a_quota_is_final_but_too_many_simultaneous_table_operations_pass() {
+        let limit = |message: &str| AwsError {
+            message: message.into(),
+            ..service("LimitExceededException", 400)
+        };
+        let quota =
+            limit("Error: you have reached your limit of 20 certificates in the last year.");
+        assert!(!quota.is_transient() && !quota.is_retryable());
+        assert_eq!(quota.kind(), ErrorKind::Permanent);
+        assert!(quota.hint().is_some_and(|h| h.contains("quota")));
+        let tables =
+            limit("Subscriber limit exceeded: Only 2500 tables can be created in this region");
+        assert_eq!(tables.kind(), ErrorKind::Permanent);
+        let busy = limit(
+            "Subscriber limit exceeded: Only 50 tables can be created, updated, or deleted simultaneously",
+        );
+        assert!(busy.is_transient());
+        assert_eq!(busy.kind(), ErrorKind::Transient);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - [`retry`]: the one backoff loop with named [`Policy`]s and predicates;
 //! - [`waiter`]: the one waiter ([`wait_for`]), reporting to the progress
 //!   line and honouring the step's deadline;
+//! - [`consistency`]: reading what was just created ([`read_after_create`]);
 //! - [`adopt`]: create-or-adopt and read-by-id-or-identity over
 //!   [`Managed`], and [`create_once`];
 //! - [`tags`], [`naming`], [`account`], [`inputs`], [`type_info`]: identity
@@ -20,6 +21,7 @@
 pub mod account;
 pub mod adopt;
 pub mod clients;
+pub mod consistency;
 pub mod error;
 pub mod inputs;
 pub mod naming;
@@ -31,12 +33,16 @@ pub mod waiter;
 pub use account::caller_account_id;
 pub use adopt::{Managed, Outcome, create_once, create_or_adopt, read_by_id_or_identity};
 pub use clients::{Clients, http_client};
+pub use consistency::read_after_create;
 pub use error::{
     AwsError, Failure, NotFoundExt, SdkResultExt, error_code, sdk_error, transient_when,
 };
 pub use inputs::{check_required_str, is_unknown, opt_str, req_str};
 pub use naming::generated_name;
 pub use retry::{Backoff, Policy, Transience, call, retry, retry_reporting, transient_or_code};
-pub use tags::{TOKEN_TAG, URN_TAG, identity_sdk_tags, identity_tags, is_ours};
+pub use tags::{
+    MAX_TAG_VALUE, TOKEN_TAG, URN_TAG, identity_sdk_tags, identity_tags, is_ours, tag_names_urn,
+    urn_tag_value,
+};
 pub use type_info::resource_with_timeouts;
 pub use waiter::{fmt_duration, wait_for};

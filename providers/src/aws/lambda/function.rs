@@ -15,8 +15,8 @@ use super::role_propagation::retry_role_propagation;
 use super::{call_found, is_already_exists, is_retryable, lambda_error, lambda_failure};
 use crate::aws::kit::{
     AwsError, Clients, Managed, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
-    identity_tags, opt_str, read_by_id_or_identity, req_str, resource_with_timeouts, retry,
-    wait_for,
+    identity_tags, opt_str, read_after_create, read_by_id_or_identity, req_str,
+    resource_with_timeouts, retry, wait_for,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -275,12 +275,12 @@ async fn wait_ready(
 }
 
 /// How long to keep retrying a role Lambda cannot assume yet (IAM's
-/// eventual consistency): about two minutes against AWS, a few seconds
-/// against the local test cloud (where the error is never about
-/// propagation).
+/// eventual consistency): about two minutes against AWS, ten seconds
+/// against the local test cloud (whose strict mode keeps a new role
+/// unassumable for a couple of seconds).
 async fn role_propagation_policy(aws: &Clients) -> Policy {
     let budget = if aws.is_local().await {
-        Duration::from_secs(3)
+        Duration::from_secs(10)
     } else {
         Duration::from_secs(120)
     };
@@ -457,6 +457,9 @@ impl ResourceType for Function {
         };
         let version = match create_or_adopt(ctx, &functions, &name).await? {
             Outcome::Created(version) => {
+                // GetFunction can answer "not found" right after the create.
+                let what = format!("function {name}");
+                read_after_create(ctx, &what, || fetch_function(ctx, &lambda, &name)).await?;
                 wait_ready(ctx, aws, &lambda, &name, "function Active").await?;
                 version
             }

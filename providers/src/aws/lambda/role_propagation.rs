@@ -7,14 +7,24 @@ use crate::aws::kit::{AwsError, Policy, retry_reporting};
 use meridian_engine::OpContext;
 use std::future::Future;
 
+/// What Lambda says, in an InvalidParameterValueException, while IAM has not
+/// propagated a new role: it cannot assume it, the role has no permissions
+/// yet, or (a function with environment variables, whose KMS grant names the
+/// role) KMS does not know the role as a principal yet.
+const ROLE_PROPAGATION_MESSAGES: &[&str] = &[
+    "cannot be assumed by Lambda",
+    "execution role does not have permissions",
+    "Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant",
+];
+
 /// Whether `e` is IAM's eventual consistency showing through Lambda: a role
 /// created moments ago that Lambda cannot assume yet. (Lambda answers with
 /// its generic InvalidParameterValueException; only the message tells.)
 pub fn is_role_propagation_error(e: &AwsError) -> bool {
     e.is_code("InvalidParameterValueException")
-        && (e.message.contains("cannot be assumed by Lambda")
-            || e.message
-                .contains("execution role does not have permissions"))
+        && ROLE_PROPAGATION_MESSAGES
+            .iter()
+            .any(|m| e.message.contains(m))
 }
 
 /// Runs `op`, retrying IAM role propagation errors as `policy` spaces and
@@ -101,6 +111,20 @@ mod tests {
         let waits = waits.lock().expect("lock");
         assert_eq!(waits.len(), 3);
         assert!(waits[0].contains("IAM role"), "{}", waits[0]);
+    }
+
+    #[test]
+    fn the_kms_create_grant_message_is_role_propagation() {
+        let e = lambda_error(
+            "InvalidParameterValueException",
+            "Lambda was unable to configure access to your environment variables because the KMS \
+             key is invalid for CreateGrant. Please check your KMS key settings. KMS Exception: \
+             InvalidArnException KMS Message: ARN does not refer to a valid principal: \
+             arn:aws:iam::123456789012:role/r",
+        );
+        assert!(is_role_propagation_error(&e));
+        let other = lambda_error("InvalidParameterValueException", "Unsupported runtime");
+        assert!(!is_role_propagation_error(&other));
     }
 
     #[tokio::test]

@@ -4,8 +4,8 @@
 
 use crate::aws::kit::{
     AwsError, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call, check_required_str,
-    create_or_adopt, identity_tags, is_unknown, opt_str, read_by_id_or_identity, req_str,
-    resource_with_timeouts,
+    create_or_adopt, identity_tags, is_unknown, opt_str, read_after_create, read_by_id_or_identity,
+    req_str, resource_with_timeouts,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -200,11 +200,10 @@ impl ResourceType for LogGroup {
         let name = req_str(inputs, input::LOG_GROUP_NAME)?;
         let actual = match create_or_adopt(ctx, &Group(&logs), name).await? {
             Outcome::Adopted(actual) => actual,
-            Outcome::Created(()) => call(ctx, || fetch(&logs, name)).await?.ok_or_else(|| {
-                ProviderError::transient(format!(
-                    "log group {name} was created but is not listed yet"
-                ))
-            })?,
+            Outcome::Created(()) => {
+                let what = format!("log group {name}");
+                read_after_create(ctx, &what, || call(ctx, || fetch(&logs, name))).await?
+            }
         };
         if actual.retention_in_days != retention(inputs) {
             set_retention(ctx, &logs, name, retention(inputs)).await?;

@@ -52,7 +52,7 @@ async fn find_own_zone(
         return Ok(Some(bare_zone_id(z.id()).to_string()));
     }
     for z in &zones {
-        if zone_tag(r53, z.id(), URN_TAG).await?.as_deref() == Some(ctx.urn.as_str()) {
+        if crate::aws::kit::is_ours(ctx, zone_tag(r53, z.id(), URN_TAG).await?.as_deref()) {
             return Ok(Some(bare_zone_id(z.id()).to_string()));
         }
     }
