@@ -15,6 +15,8 @@ from . import (
     iam,
     route53,
     settings,
+    strict_apigateway,
+    strict_route53,
 )
 
 #: Names reported by GET /meridian-testcloud/health.
@@ -27,6 +29,8 @@ EXTENSIONS = [
     "apigateway_updates",
     "lambda",
     "route53",
+    "strict_apigateway",
+    "strict_route53",
 ]
 
 _installed = False
@@ -46,6 +50,9 @@ def install() -> None:
     apigateway_updates.install()
     awslambda.install()
     route53.install()
+    # Strict mode's quirks wrap the patches above, so they go last.
+    strict_apigateway.install()
+    strict_route53.install()
 
     # Lambda: the docker-free "simple" backend, before any function exists (there is no
     # Docker daemon here; the docker backend's invoke returns an error payload).
@@ -63,6 +70,7 @@ def install() -> None:
             orig_reset(self)
             dynamodb.reset_state()
             route53.reset_state()
+            strict_apigateway.reset_state()
 
     MotoAPIBackend.reset = reset
     _installed = True
