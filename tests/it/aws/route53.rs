@@ -614,7 +614,9 @@ async fn an_unquoted_txt_value_is_refused_before_any_call_naming_it() {
     let failures = e.provider.check(RECORD, "us-east-1", &unquoted);
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert!(
-        failures[0].reason.contains("must be enclosed in quotation marks"),
+        failures[0]
+            .reason
+            .contains("must be enclosed in quotation marks"),
         "{failures:?}"
     );
     let err = e.create_err(&e.ctx(RECORD, "t"), RECORD, &unquoted).await;

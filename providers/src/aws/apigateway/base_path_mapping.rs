@@ -40,7 +40,9 @@ fn create_hint(e: &AwsError) -> Option<&'static str> {
     if e.is_code("ConflictException") && !is_concurrent_modification(e) {
         Some(EXISTS_HINT)
     } else if is_stage_not_visible_yet(e) {
-        Some("the stage must exist first: pass the Stage's outputs to the mapping so it depends on it")
+        Some(
+            "the stage must exist first: pass the Stage's outputs to the mapping so it depends on it",
+        )
     } else {
         None
     }
@@ -188,7 +190,9 @@ impl ResourceType for BasePathMapping {
         let find = || async {
             match get(c, domain, key).await? {
                 None => Ok(None),
-                Some(found) if found.0.as_deref() == Some(api) && found.1.as_deref() == Some(stage) => {
+                Some(found)
+                    if found.0.as_deref() == Some(api) && found.1.as_deref() == Some(stage) =>
+                {
                     Ok(Some(found))
                 }
                 Some(_) => Err(ProviderError::permanent(format!(

@@ -81,11 +81,18 @@ fn cloud_inputs(r: &ApiResource, rest_api_id: &str) -> Value {
 /// GetResources is limited to a few calls a second per account and region
 /// (AWS: 5 every 2 s): throttling is retried with a slow backoff until the
 /// step's deadline, and creates do not list at all (see `create`).
-async fn list(ctx: &OpContext, aws: &Clients, api: &str) -> Result<Option<Vec<ApiResource>>, ProviderError> {
+async fn list(
+    ctx: &OpContext,
+    aws: &Clients,
+    api: &str,
+) -> Result<Option<Vec<ApiResource>>, ProviderError> {
     let client = aws.apigateway(&ctx.region).await;
-    retry(ctx, &Policy::SLOW_THROTTLING, Transience::is_transient, || {
-        list_once(&client, api)
-    })
+    retry(
+        ctx,
+        &Policy::SLOW_THROTTLING,
+        Transience::is_transient,
+        || list_once(&client, api),
+    )
     .await
 }
 

@@ -7,10 +7,11 @@
 use super::*;
 use meridian_testkit::proxy::{FaultProxy, RequestInfo};
 
-/// A harness on an account with every quirk on.
-async fn strict() -> Harness {
+/// A harness on an account with only `quirk` on (each test targets one AWS
+/// behaviour; the end-to-end tests run with all of them).
+async fn strict(quirk: &str) -> Harness {
     let e = Harness::new(REGION).await;
-    e.account.set_strict(json!(true)).await;
+    e.account.set_strict(json!([quirk])).await;
     e
 }
 
@@ -51,7 +52,7 @@ async fn api_with_stage_and_domain(e: &Harness) -> Api {
 
 #[tokio::test]
 async fn a_mapping_right_after_its_stage_waits_for_the_stage_to_show() {
-    let e = strict().await;
+    let e = strict("apigw_stage_propagation").await;
     let api = api_with_stage_and_domain(&e).await;
     // AWS answers "Invalid stage identifier specified" for a while after
     // CreateStage: retried, not final.
@@ -65,7 +66,7 @@ async fn a_mapping_right_after_its_stage_waits_for_the_stage_to_show() {
 
 #[tokio::test]
 async fn a_domain_whose_create_answer_was_lost_is_adopted_after_awss_bad_request() {
-    let mut e = strict().await;
+    let mut e = strict("apigw_duplicate_errors").await;
     let cert = certificate(&e, "api.example.com", true).await;
     let proxy = losing_first_responses(&mut e, |r| {
         r.method == "POST" && r.path.ends_with("/domainnames")
@@ -90,7 +91,7 @@ async fn a_domain_whose_create_answer_was_lost_is_adopted_after_awss_bad_request
 
 #[tokio::test]
 async fn a_method_whose_put_answer_was_lost_is_accepted_as_this_steps() {
-    let mut e = strict().await;
+    let mut e = strict("apigw_duplicate_errors").await;
     let (api, root) = rest_api(&e, "Api").await;
     let proxy = losing_first_responses(&mut e, |r| {
         r.method == "PUT" && r.path.ends_with("/methods/GET")
@@ -111,7 +112,7 @@ async fn a_method_whose_put_answer_was_lost_is_accepted_as_this_steps() {
 
 #[tokio::test]
 async fn a_mapping_whose_create_answer_was_lost_is_accepted_as_this_steps() {
-    let mut e = strict().await;
+    let mut e = strict("apigw_duplicate_errors").await;
     let api = api_with_stage_and_domain(&e).await;
     let proxy = losing_first_responses(&mut e, |r| {
         r.method == "POST" && r.path.ends_with("/basepathmappings")
@@ -131,7 +132,7 @@ async fn a_mapping_whose_create_answer_was_lost_is_accepted_as_this_steps() {
 
 #[tokio::test]
 async fn a_domain_update_waits_until_get_domain_name_shows_it() {
-    let e = strict().await;
+    let e = strict("apigw_domain_update_lag").await;
     let cert = certificate(&e, "api.example.com", true).await;
     let c = e.ctx(DOMAIN, "domain");
     let inputs = json!({"domain_name": "api.example.com", "regional_certificate_arn": cert});
@@ -147,7 +148,7 @@ async fn a_domain_update_waits_until_get_domain_name_shows_it() {
 
 #[tokio::test]
 async fn many_resources_created_at_once_survive_the_get_resources_rate_limit() {
-    let e = Arc::new(strict().await);
+    let e = Arc::new(strict("apigw_rate_limits").await);
     let (api, root) = rest_api(&e, "Api").await;
     let mut creates = tokio::task::JoinSet::new();
     for n in 0..24 {
@@ -161,17 +162,28 @@ async fn many_resources_created_at_once_survive_the_get_resources_rate_limit() {
     let mut made = 0;
     while let Some(created) = creates.join_next().await {
         let created = created.expect("the create task does not panic");
-        assert!(created.outputs["path"].as_str().is_some_and(|p| p.starts_with("/r")));
+        assert!(
+            created.outputs["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/r"))
+        );
         made += 1;
     }
     assert_eq!(made, 24);
     // The rate limit is real: a burst of listings is throttled.
     let mut throttled = 0;
     for _ in 0..12 {
-        let listed = e.apigw().get_resources().rest_api_id(&api).customize()
-            .config_override(aws_sdk_apigateway::config::Builder::default()
-                .retry_config(aws_sdk_apigateway::config::retry::RetryConfig::disabled()))
-            .send().await;
+        let listed = e
+            .apigw()
+            .get_resources()
+            .rest_api_id(&api)
+            .customize()
+            .config_override(
+                aws_sdk_apigateway::config::Builder::default()
+                    .retry_config(aws_sdk_apigateway::config::retry::RetryConfig::disabled()),
+            )
+            .send()
+            .await;
         if listed.is_err_and(|err| err.code() == Some("TooManyRequestsException")) {
             throttled += 1;
         }
