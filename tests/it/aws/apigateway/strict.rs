@@ -97,13 +97,14 @@ async fn a_method_whose_put_answer_was_lost_is_accepted_as_this_steps() {
         r.method == "PUT" && r.path.ends_with("/methods/GET")
     })
     .await;
-    let inputs = json!({"rest_api_id": api, "resource_id": root, "http_method": "GET",
-        "request_parameters": {"method.request.querystring.q": false}});
-    let (id, out) = e
-        .create_checked(&e.ctx(METHOD, "get"), METHOD, &inputs)
-        .await;
-    assert_eq!(id, format!("{api}/{root}/GET"));
-    assert_eq!(out["authorization_type"], json!("NONE"));
+    let query = json!({"method.request.querystring.q": false});
+    let inputs = json!({"rest_api_id": api, "resource_id": root, "request_parameters": query});
+    let c = e.ctx(METHOD, "get");
+    let (id, out) = e.create_checked(&c, METHOD, &inputs).await;
+    assert_eq!(
+        (id, &out["authorization_type"]),
+        (format!("{api}/{root}/GET"), &json!("NONE"))
+    );
     assert!(proxy.stats().faults() >= 1, "the first answer was lost");
     // A method that was there before the step is still refused.
     let err = e.create_err(&e.ctx(METHOD, "dup"), METHOD, &inputs).await;
