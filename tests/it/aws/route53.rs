@@ -601,3 +601,67 @@ async fn latency_alias_records_coexist_and_a_renamed_set_identifier_moves_in_one
     let sets = zone::records_named(&e.r53(), &zone_id, "api.lat.example.com").await;
     assert_eq!(sets.len(), 2);
 }
+
+// ---------------------------------------------------------------- AWS's validation (strict cloud)
+
+#[tokio::test]
+async fn an_unquoted_txt_value_is_refused_before_any_call_naming_it() {
+    let e = Harness::new(HOME).await;
+    e.account.set_strict(json!(true)).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "txt.example.com").await;
+    let unquoted = json!({"zone_id": zone_id, "name": "t.txt.example.com", "type": "TXT",
+        "values": ["v=spf1 -all"], "ttl": 60});
+    let failures = e.provider.check(RECORD, "us-east-1", &unquoted);
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0]
+            .reason
+            .contains("must be enclosed in quotation marks"),
+        "{failures:?}"
+    );
+    let err = e.create_err(&e.ctx(RECORD, "t"), RECORD, &unquoted).await;
+    assert_message(&err, "\"v=spf1 -all\" must be enclosed in quotation marks");
+    zone::assert_only_soa_and_ns(&e.r53(), &zone_id).await;
+}
+
+#[tokio::test]
+async fn route53_validation_errors_are_final_and_name_the_record() {
+    let e = Harness::new(HOME).await;
+    e.account.set_strict(json!(true)).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "lat.example.com").await;
+
+    // A CNAME beside a TXT record of the same name: AWS's InvalidChangeBatch
+    // is a validation error, not "changed under us" (no re-plan, no retry).
+    let txt = zone::rrset("www.lat.example.com", RrType::Txt, 300, &["\"hello\""]);
+    zone::change(&e.r53(), &zone_id, ChangeAction::Create, txt).await;
+    let cname = json!({"zone_id": zone_id, "name": "www.lat.example.com", "type": "CNAME",
+        "values": ["x.example.org"], "ttl": 60});
+    let started = std::time::Instant::now();
+    let err = e.create_err(&e.ctx(RECORD, "www"), RECORD, &cname).await;
+    assert_eq!(err.kind, meridian_engine::ErrorKind::Permanent, "{err}");
+    assert_message(&err, "CREATE www.lat.example.com CNAME");
+    assert_message(&err, "conflicts with other records with the same DNS name");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "sent once, not re-planned: {:?}",
+        started.elapsed()
+    );
+
+    // A latency record beside a simple record of the same name and type.
+    let mut simple = latency_inputs(&zone_id, "eu-west-1", "eu");
+    let simple = simple.as_object_mut().map(|o| {
+        o.remove("latency_region");
+        o.remove("set_identifier");
+        Value::Object(o.clone())
+    });
+    let simple = simple.expect("an object");
+    e.create_checked(&e.ctx(RECORD, "simple"), RECORD, &simple)
+        .await;
+    let latency = latency_inputs(&zone_id, "eu-west-1", "eu");
+    let err = e
+        .create_err(&e.ctx(RECORD, "latency"), RECORD, &latency)
+        .await;
+    assert_eq!(err.kind, meridian_engine::ErrorKind::Permanent, "{err}");
+    assert_message(&err, "api.lat.example.com A (set identifier eu)");
+    assert_message(&err, "non-latency set exists");
+}

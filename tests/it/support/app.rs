@@ -21,10 +21,12 @@ pub struct App {
 }
 
 impl App {
-    /// A fresh account with the parent zone `example.com`, and a proxy
-    /// configured by `proxy` (faults off until configured).
+    /// A fresh strict account (see [`strict_account`]) with the parent zone
+    /// `example.com`, and a proxy configured by `proxy` (faults off until
+    /// configured).
     pub async fn start(proxy: impl FnOnce(ProxyBuilder) -> ProxyBuilder) -> App {
         let app = App::without_parent_zone(proxy);
+        app.account.set_strict(serde_json::json!(true)).await;
         zone::parent_zone(&app.account).await;
         app
     }
@@ -120,4 +122,13 @@ impl App {
         assert!(state.resources.is_empty(), "{:?}", state.resources.keys());
         assert!(state.pending.is_empty());
     }
+}
+
+/// A fresh account on which the test cloud reproduces every AWS quirk it
+/// knows (strict mode, per account: "Strict mode" in
+/// tests/testcloud/README.md), for the end-to-end and reliability tests.
+pub async fn strict_account() -> TestAccount {
+    let account = TestCloud::shared().account();
+    account.set_strict(serde_json::json!(true)).await;
+    account
 }

@@ -20,6 +20,8 @@ from . import (
     strict_logs,
     strict_quotas,
     strict_tags,
+    strict_apigateway,
+    strict_route53,
 )
 
 #: Names reported by GET /meridian-testcloud/health.
@@ -37,6 +39,8 @@ EXTENSIONS = [
     "strict_logs",
     "strict_tags",
     "strict_quotas",
+    "strict_apigateway",
+    "strict_route53",
 ]
 
 _installed = False
@@ -62,6 +66,8 @@ def install() -> None:
     strict_logs.install()
     strict_tags.install()
     strict_quotas.install()
+    strict_apigateway.install()
+    strict_route53.install()
 
     # Lambda: the docker-free "simple" backend, before any function exists (there is no
     # Docker daemon here; the docker backend's invoke returns an error payload).
@@ -79,6 +85,7 @@ def install() -> None:
             orig_reset(self)
             dynamodb.reset_state()
             route53.reset_state()
+            strict_apigateway.reset_state()
 
     MotoAPIBackend.reset = reset
     _installed = True

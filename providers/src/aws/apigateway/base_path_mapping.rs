@@ -2,10 +2,10 @@
 //! its root) to a stage of a REST API. Domain and base path identify it.
 
 use super::{
-    api_client, api_error_with, apply_patch, delete, found, is_concurrent_modification, patch,
-    required,
+    api_client, api_failure_with, apply_patch, delete, found, is_concurrent_modification,
+    no_sdk_retries, patch, required,
 };
-use crate::aws::kit::{call, opt_str, req_str};
+use crate::aws::kit::{AwsError, Policy, SdkResultExt, create_once, opt_str, req_str, retry};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::types::Op;
@@ -13,12 +13,40 @@ use meridian_engine::{
     CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
 };
 use serde_json::{Value, json};
+use std::time::Duration;
 
 pub use meridian_schema::aws::apigateway::base_path_mapping::TYPE;
 use meridian_schema::aws::apigateway::base_path_mapping::{input, output};
 /// How AWS names the root mapping (no base path).
 const ROOT: &str = "(none)";
 const REPLACE_KEYS: &[&str] = &[input::DOMAIN_NAME, input::BASE_PATH];
+const EXISTS_HINT: &str =
+    "the domain already maps this base path; delete that mapping or choose another base_path";
+
+/// A new stage is not visible to custom domains at once: AWS answers
+/// "Invalid stage identifier specified" for a while (Terraform retries it
+/// for 30 s).
+const STAGE_PROPAGATION: Policy = Policy::THROTTLING
+    .with_cap(Duration::from_secs(5))
+    .with_max_elapsed(Duration::from_secs(30));
+
+/// AWS's answer to a mapping of a stage it does not see (yet).
+fn is_stage_not_visible_yet(e: &AwsError) -> bool {
+    e.is_code("BadRequestException") && e.message.contains("Invalid stage identifier")
+}
+
+/// What to tell the person when CreateBasePathMapping fails for good.
+fn create_hint(e: &AwsError) -> Option<&'static str> {
+    if e.is_code("ConflictException") && !is_concurrent_modification(e) {
+        Some(EXISTS_HINT)
+    } else if is_stage_not_visible_yet(e) {
+        Some(
+            "the stage must exist first: pass the Stage's outputs to the mapping so it depends on it",
+        )
+    } else {
+        None
+    }
+}
 
 /// Inputs: `domain_name`, `rest_api_id`, `stage` (the stage name), optional
 /// `base_path` (absent = the domain's root). Outputs: `id`
@@ -137,33 +165,46 @@ impl ResourceType for BasePathMapping {
         let base_path = opt_str(inputs, input::BASE_PATH);
         let key = key_of(base_path);
         let client = aws.apigateway(&ctx.region).await;
-        let created = call(ctx, || {
-            let request = client
-                .create_base_path_mapping()
-                .domain_name(domain)
-                .rest_api_id(api)
-                .stage(stage)
-                .set_base_path(base_path.map(str::to_string));
-            async move {
-                request.send().await.map_err(|e| {
-                    let what = format!("mapping base path {key} of {domain} to stage {stage} of REST API {api}");
-                    api_error_with(&what, e, |e| {
-                        if e.is_code("ConflictException") && !is_concurrent_modification(e) {
-                            Some("the domain already maps this base path; delete that mapping or choose another base_path")
-                        } else if e.message.contains("Invalid stage") {
-                            Some("the stage must exist first: pass the Stage's outputs to the mapping so it depends on it")
-                        } else {
-                            None
-                        }
-                    })
-                })
+        let what =
+            format!("mapping base path {key} of {domain} to stage {stage} of REST API {api}");
+        let what = what.as_str();
+        // Sent with the SDK's retries off: a resend after a lost answer would
+        // meet AWS's "Base path already exists"; `create_once` looks first and
+        // accepts the mapping the lost attempt made (same API and stage).
+        let send = || async {
+            let sent = retry(ctx, &STAGE_PROPAGATION, is_stage_not_visible_yet, || {
+                let request = client
+                    .create_base_path_mapping()
+                    .domain_name(domain)
+                    .rest_api_id(api)
+                    .stage(stage)
+                    .set_base_path(base_path.map(str::to_string))
+                    .customize()
+                    .config_override(no_sdk_retries());
+                async move { request.send().await.aws(what) }
+            })
+            .await;
+            let created = sent.map_err(|e| api_failure_with(e, create_hint))?;
+            Ok((created.rest_api_id, created.stage))
+        };
+        let find = || async {
+            match get(c, domain, key).await? {
+                None => Ok(None),
+                Some(found)
+                    if found.0.as_deref() == Some(api) && found.1.as_deref() == Some(stage) =>
+                {
+                    Ok(Some(found))
+                }
+                Some(_) => Err(ProviderError::permanent(format!(
+                    "{domain} already maps base path {key} to another API or stage"
+                ))
+                .with_hint(EXISTS_HINT)),
             }
-        })
-        .await?;
-        let key = created.base_path().unwrap_or(key).to_string();
+        };
+        let (api, stage) = create_once(ctx, send, find).await?;
         Ok(Created {
             id: format!("{domain}/{key}"),
-            outputs: outputs(domain, &key, created.rest_api_id(), created.stage()),
+            outputs: outputs(domain, key, api.as_deref(), stage.as_deref()),
         })
     }
 

@@ -237,32 +237,43 @@ fn domain_ready(
     }
 }
 
-/// Waits until the domain is AVAILABLE (see [`domain_ready`]).
+/// Whether the domain as read shows the certificate and security policy of
+/// `wanted` (normalized inputs).
+fn shows(out: &GetDomainNameOutput, wanted: &Value) -> bool {
+    let cloud = cloud_inputs(out);
+    [input::REGIONAL_CERTIFICATE_ARN, input::SECURITY_POLICY]
+        .iter()
+        .all(|k| cloud.get(*k) == wanted.get(*k))
+}
+
+/// Waits until the domain is AVAILABLE (see [`domain_ready`]) and, after an
+/// update, shows the update (`wanted`, normalized inputs): right after
+/// UpdateDomainName, AWS can still answer the old values with AVAILABLE.
 async fn wait_available(
     aws: &Clients,
     ctx: &OpContext,
     name: &str,
+    wanted: Option<&Value>,
 ) -> Result<GetDomainNameOutput, ProviderError> {
     let first = aws.poll_interval(Duration::from_secs(5)).await;
-    wait_for(
-        ctx,
-        &format!("custom domain {name} to be AVAILABLE"),
-        first,
-        Duration::from_secs(15),
-        || async move {
-            let Some(out) = get(aws, &ctx.region, name).await? else {
-                return Err(ProviderError::permanent(format!(
-                    "custom domain {name} disappeared while waiting for it to be AVAILABLE"
-                )));
-            };
-            let available = domain_ready(
-                name,
-                out.domain_name_status(),
-                out.domain_name_status_message(),
-            )?;
-            Ok(available.then_some(out))
-        },
-    )
+    let what = match wanted {
+        Some(_) => format!("custom domain {name} to show its update and be AVAILABLE"),
+        None => format!("custom domain {name} to be AVAILABLE"),
+    };
+    wait_for(ctx, &what, first, Duration::from_secs(15), || async move {
+        let Some(out) = get(aws, &ctx.region, name).await? else {
+            return Err(ProviderError::permanent(format!(
+                "custom domain {name} disappeared while waiting for it to be AVAILABLE"
+            )));
+        };
+        let available = domain_ready(
+            name,
+            out.domain_name_status(),
+            out.domain_name_status_message(),
+        )?;
+        let updated = wanted.is_none_or(|w| shows(&out, w));
+        Ok((available && updated).then_some(out))
+    })
     .await
 }
 
@@ -344,7 +355,7 @@ impl ResourceType for DomainName {
                 outputs,
             });
         }
-        let out = wait_available(aws, ctx, name).await?;
+        let out = wait_available(aws, ctx, name, None).await?;
         Ok(Created {
             id: name.to_string(),
             outputs: outputs(&ctx.region, &out),
@@ -405,7 +416,7 @@ impl ResourceType for DomainName {
             request.set_patch_operations(Some(ops)).send()
         })
         .await?;
-        let out = wait_available(aws, ctx, id).await?;
+        let out = wait_available(aws, ctx, id, Some(&inputs)).await?;
         Ok(outputs(&ctx.region, &out))
     }
 
@@ -444,8 +455,11 @@ impl Managed for Domains<'_> {
         e.is_transient() || is_concurrent_modification(e)
     }
 
+    /// AWS answers a taken name with `BadRequestException` "The domain name
+    /// you provided already exists." (some endpoints, and the test cloud's
+    /// lenient mode, with `ConflictException`): both mean taken.
     fn is_already_exists(&self, e: &AwsError) -> bool {
-        e.is_code("ConflictException") && !is_concurrent_modification(e)
+        domain_taken(e)
     }
 
     async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
@@ -468,6 +482,16 @@ impl Managed for Domains<'_> {
 
     fn urn_tag(&self, domain: &GetDomainNameOutput) -> Option<String> {
         domain.tags().and_then(|t| t.get(URN_TAG)).cloned()
+    }
+}
+
+/// Whether CreateDomainName said the name is taken (see
+/// [`Managed::is_already_exists`] on `Domains`).
+fn domain_taken(e: &AwsError) -> bool {
+    match e.code() {
+        Some("ConflictException") => !is_concurrent_modification(e),
+        Some("BadRequestException") => e.message.contains("already exists"),
+        _ => false,
     }
 }
 

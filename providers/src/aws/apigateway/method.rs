@@ -3,10 +3,10 @@
 //! interrupted create is found again by those three.
 
 use super::{
-    api_client, api_error_if_exists, apply_patch, check_one_of, delete, found, mutate_api, patch,
-    required, sorted, with_defaults,
+    api_client, api_error_if_exists, api_slot, apply_patch, check_one_of, delete, found,
+    no_sdk_retries, patch, required, sorted, with_defaults,
 };
-use crate::aws::kit::req_str;
+use crate::aws::kit::{create_once, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
@@ -282,7 +282,10 @@ impl ResourceType for Method {
             );
         }
         let client = aws.apigateway(&ctx.region).await;
-        mutate_api(ctx, api, || {
+        // Sent with the SDK's retries off: a resend after a lost answer would
+        // meet AWS's "Method already exists for this resource"; `create_once`
+        // looks first and accepts the method the lost attempt made.
+        let send = || {
             let request = client
                 .put_method()
                 .rest_api_id(api)
@@ -292,15 +295,34 @@ impl ResourceType for Method {
                 .set_request_parameters(
                     (!params.is_empty())
                         .then(|| params.iter().map(|(k, v)| (k.clone(), *v)).collect()),
-                );
+                )
+                .customize()
+                .config_override(no_sdk_retries());
             async move {
-                request.send().await.map_err(|e| {
+                let _slot = api_slot(&ctx.region, api).await;
+                request.send().await.map(drop).map_err(|e| {
                     let what = format!("creating method {}", key.name());
                     api_error_if_exists(&what, e, exists_hint)
                 })
             }
-        })
-        .await?;
+        };
+        let find = || async {
+            match get(c, key).await? {
+                None => Ok(None),
+                Some(out)
+                    if out.authorization_type() == Some(authorization)
+                        && sorted(out.request_parameters()) == params =>
+                {
+                    Ok(Some(()))
+                }
+                Some(_) => Err(ProviderError::permanent(format!(
+                    "method {} already exists with other settings",
+                    key.name()
+                ))
+                .with_hint(exists_hint)),
+            }
+        };
+        create_once(ctx, send, find).await?;
         let out = get(c, key).await?.ok_or_else(|| {
             ProviderError::unknown(format!(
                 "method {} was created but cannot be read back",

@@ -72,7 +72,15 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let e = AwsError::from_sdk(what, e);
+    api_failure_with(AwsError::from_sdk(what, e), hint_for)
+}
+
+/// Into the engine's error (a concurrent modification transient), with the
+/// hint `hint_for` picks from the classified error.
+pub(crate) fn api_failure_with<'h>(
+    e: AwsError,
+    hint_for: impl Fn(&AwsError) -> Option<&'h str>,
+) -> ProviderError {
     let hint = hint_for(&e);
     let err = api_failure(e);
     match hint {

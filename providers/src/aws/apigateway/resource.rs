@@ -4,16 +4,17 @@
 //! interrupted create is found by.
 
 use super::{
-    api_client, api_error, api_error_if_exists, api_slot, delete_in_api, found, is_not_found,
+    api_client, api_error, api_slot, delete_in_api, found, is_already_exists, is_not_found,
     no_sdk_retries, read_back, required,
 };
-use crate::aws::kit::{Clients, create_once, req_str};
+use crate::aws::kit::{Clients, Policy, Transience, create_once, req_str, retry};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_resource::GetResourceOutput;
 use aws_sdk_apigateway::types::Resource as ApiResource;
 use meridian_engine::{
-    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    UNKNOWN,
 };
 use serde_json::{Value, json};
 
@@ -77,12 +78,28 @@ fn cloud_inputs(r: &ApiResource, rest_api_id: &str) -> Value {
 }
 
 /// Every resource of the API (`None` when the API itself is gone).
+/// GetResources is limited to a few calls a second per account and region
+/// (AWS: 5 every 2 s): throttling is retried with a slow backoff until the
+/// step's deadline, and creates do not list at all (see `create`).
 async fn list(
+    ctx: &OpContext,
     aws: &Clients,
-    region: &str,
     api: &str,
 ) -> Result<Option<Vec<ApiResource>>, ProviderError> {
-    let client = aws.apigateway(region).await;
+    let client = aws.apigateway(&ctx.region).await;
+    retry(
+        ctx,
+        &Policy::SLOW_THROTTLING,
+        Transience::is_transient,
+        || list_once(&client, api),
+    )
+    .await
+}
+
+async fn list_once(
+    client: &aws_sdk_apigateway::Client,
+    api: &str,
+) -> Result<Option<Vec<ApiResource>>, ProviderError> {
     let mut pages = client
         .get_resources()
         .rest_api_id(api)
@@ -114,13 +131,13 @@ async fn get(c: Call<'_>, api: &str, id: &str) -> Result<Option<GetResourceOutpu
 
 /// The resource with this parent and path part, if any.
 async fn find(
+    ctx: &OpContext,
     aws: &Clients,
-    region: &str,
     api: &str,
     parent: &str,
     part: &str,
 ) -> Result<Option<ApiResource>, ProviderError> {
-    Ok(list(aws, region, api).await?.and_then(|all| {
+    Ok(list(ctx, aws, api).await?.and_then(|all| {
         all.into_iter()
             .find(|r| r.parent_id() == Some(parent) && r.path_part() == Some(part))
     }))
@@ -181,14 +198,12 @@ impl ResourceType for Resource {
         let api = req_str(inputs, input::REST_API_ID)?;
         let parent = req_str(inputs, input::PARENT_ID)?;
         let part = req_str(inputs, input::PATH_PART)?;
-        // AWS rejects a second resource with the same parent and path part;
-        // the local emulator accepts it. Check first, so both behave alike.
-        if let Some(existing) = find(aws, &ctx.region, api, parent, part).await? {
-            return Err(exists_error(api, &existing));
-        }
         let client = aws.apigateway(&ctx.region).await;
-        // Sent at most once in effect: after a failed attempt (its answer
-        // may have been lost), what is under the parent now is this step's.
+        // No listing first (GetResources' low rate limit): AWS refuses a
+        // second resource with the same parent and path part, and only then
+        // is the API listed, to name the one that is there. Sent at most
+        // once in effect: after a failed attempt (its answer may have been
+        // lost), what is under the parent now is this step's.
         let r = create_once(
             ctx,
             || {
@@ -200,21 +215,30 @@ impl ResourceType for Resource {
                     .customize()
                     .config_override(no_sdk_retries());
                 async move {
-                    let _slot = api_slot(&ctx.region, api).await;
-                    let created = request.send().await.map_err(|e| {
-                        let what =
-                            format!("creating resource {part:?} under {parent} in REST API {api}");
-                        api_error_if_exists(&what, e, "another resource with this parent and path part exists; delete it or declare a different path_part")
-                    })?;
-                    Ok(view(
-                        created.id(),
-                        created.parent_id(),
-                        created.path_part(),
-                        created.path(),
-                    ))
+                    let sent = {
+                        let _slot = api_slot(&ctx.region, api).await;
+                        request.send().await
+                    };
+                    let what =
+                        format!("creating resource {part:?} under {parent} in REST API {api}");
+                    match sent {
+                        Ok(created) => Ok(view(
+                            created.id(),
+                            created.parent_id(),
+                            created.path_part(),
+                            created.path(),
+                        )),
+                        Err(e) if is_already_exists(&e) => {
+                            Err(match find(ctx, aws, api, parent, part).await? {
+                                Some(existing) => exists_error(api, &existing),
+                                None => api_error(&what, e),
+                            })
+                        }
+                        Err(e) => Err(api_error(&what, e)),
+                    }
                 }
             },
-            || find(aws, &ctx.region, api, parent, part),
+            || find(ctx, aws, api, parent, part),
         )
         .await?;
         let id = r
@@ -236,7 +260,7 @@ impl ResourceType for Resource {
             None => {
                 let parent = req_str(req.inputs, input::PARENT_ID)?;
                 let part = req_str(req.inputs, input::PATH_PART)?;
-                find(aws, &ctx.region, api, parent, part).await?
+                find(ctx, aws, api, parent, part).await?
             }
         };
         Ok(found.and_then(|r| {

@@ -24,9 +24,11 @@ pub enum BatchOutcome {
     Rejected(String),
 }
 
-/// Sends one change batch. `InvalidChangeBatch` is returned as
-/// [`BatchOutcome::Rejected`] so callers can re-read and retry; throttling
-/// and `PriorRequestNotComplete` are retried here.
+/// Sends one change batch. An `InvalidChangeBatch` that says the records
+/// changed under us is returned as [`BatchOutcome::Rejected`] so callers
+/// can re-read and retry; any other (a validation error) is a permanent
+/// error naming the records; throttling and `PriorRequestNotComplete` are
+/// retried here.
 pub async fn submit_batch(
     aws: &Clients,
     ctx: &OpContext,
@@ -42,6 +44,7 @@ pub async fn submit_batch(
         ))
         .build()
         .map_err(|e| ProviderError::permanent(format!("building a Route 53 change batch: {e}")))?;
+    let records = describe_changes(batch.changes());
     let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
     let what = format!("ChangeResourceRecordSets in zone {zone_id}");
     let sent = retry(ctx, &policy, AwsError::is_transient, || async {
@@ -59,9 +62,56 @@ pub async fn submit_batch(
                 .map(|c| c.id().to_string())
                 .unwrap_or_default(),
         )),
-        Err(e) if e.is_code("InvalidChangeBatch") => Ok(BatchOutcome::Rejected(e.detail())),
+        Err(e) if e.is_code("InvalidChangeBatch") && is_stale_batch(&e.message) => {
+            Ok(BatchOutcome::Rejected(e.detail()))
+        }
+        Err(e) if e.is_code("InvalidChangeBatch") => Err(ProviderError::permanent(format!(
+            "Route 53 refused the records {records} in zone {zone_id} as invalid: {}",
+            e.detail()
+        ))
+        .with_hint("the record is invalid as declared (AWS's reason above); change it in the program, no retry will help")),
         Err(e) => Err(e.into()),
     }
+}
+
+/// What AWS says when a batch's DELETE or CREATE met other records than it
+/// assumed: another writer changed them, so re-reading and planning again
+/// can succeed. Every other `InvalidChangeBatch` (an unquoted TXT value, a
+/// CNAME beside other records, mixed routing policies, ...) is a
+/// validation error: final.
+const STALE_BATCH: &[&str] = &[
+    "but it already exists",
+    "but it was not found",
+    "but the values provided do not match the current values",
+];
+
+/// Whether an `InvalidChangeBatch` message only says the batch was stale
+/// (see [`STALE_BATCH`]): each of its reasons (AWS lists them `[...]`,
+/// comma-joined) starts "Tried to" and ends with a stale phrase.
+pub fn is_stale_batch(message: &str) -> bool {
+    let body = message.trim();
+    let body = body.strip_prefix('[').unwrap_or(body);
+    let body = body.strip_suffix(']').unwrap_or(body);
+    let reasons: Vec<&str> = body.split(", Tried to ").collect();
+    body.starts_with("Tried to")
+        && reasons
+            .iter()
+            .all(|r| STALE_BATCH.iter().any(|p| r.trim_end().ends_with(p)))
+}
+
+/// `CREATE name TYPE (set identifier id)`, comma-separated, for messages.
+fn describe_changes(changes: &[Change]) -> String {
+    changes
+        .iter()
+        .map(|c| {
+            let record = c
+                .resource_record_set()
+                .map(|rs| describe_records(std::slice::from_ref(rs)))
+                .unwrap_or_default();
+            format!("{} {record}", c.action().as_str())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Waits until a Route 53 change is INSYNC (on every name server).

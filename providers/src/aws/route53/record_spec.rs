@@ -452,6 +452,15 @@ fn check_values(rtype: Option<&str>, items: &[Value], out: &mut Vec<CheckFailure
                 .err()
                 .map(|_| format!("{v:?} is not an IPv6 address")),
             Some("CNAME" | "NS" | "PTR") => check_dns_name(v, false).err(),
+            // AWS refuses an unquoted TXT value ("InvalidCharacterString"):
+            // caught here, naming the value, before any call.
+            Some("TXT" | "SPF") if !(v.len() >= 2 && v.starts_with('"') && v.ends_with('"')) => {
+                Some(format!(
+                    "{v:?} must be enclosed in quotation marks, as Route 53 requires of {} values: write \"\\\"{}\\\"\"",
+                    rtype.unwrap_or("TXT"),
+                    v.replace('"', "\\\"")
+                ))
+            }
             Some("MX") => {
                 let mut parts = v.split_whitespace();
                 match (

@@ -302,3 +302,33 @@ fn zone_records_split_into_managed_and_foreign() {
         vec!["_def.example.com CNAME", "www.example.com A"]
     );
 }
+
+#[test]
+fn an_unquoted_txt_value_is_refused_naming_it() {
+    let f = check(simple("TXT", json!(["v=spf1 -all"])));
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].starts_with("values.0: \"v=spf1 -all\" must be enclosed in quotation marks"),
+        "{f:?}"
+    );
+    assert!(check(simple("TXT", json!(["\"a\" \"b\""]))).is_empty());
+    assert_eq!(check(simple("SPF", json!(["\""]))).len(), 1);
+}
+
+#[test]
+fn only_a_batch_that_met_other_records_is_stale() {
+    let exists = "[Tried to create resource record set [name='www.example.com.', type='CNAME'] but it already exists]";
+    let gone = "[Tried to delete resource record set [name='a.example.com.', type='A'] but it was not found, \
+                Tried to delete resource record set [name='b.example.com.', type='A', set-identifier='x'] \
+                but the values provided do not match the current values]";
+    assert!(change_batch::is_stale_batch(exists));
+    assert!(change_batch::is_stale_batch(gone));
+    for invalid in [
+        "[RRSet of type CNAME with DNS name www.example.com. is not permitted as it conflicts with other records with the same DNS name in zone example.com.]",
+        "[Invalid Resource Record: 'FATAL problem: InvalidCharacterString (Value should be enclosed in quotation marks) encountered with 'x'']",
+        "[Tried to create resource record set [name='a.example.com.', type='A'] but it already exists, \
+         RRSet with DNS name a.example.com., type A cannot be created as other RRSets exist with the same name and type.]",
+    ] {
+        assert!(!change_batch::is_stale_batch(invalid), "{invalid}");
+    }
+}

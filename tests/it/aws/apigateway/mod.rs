@@ -153,3 +153,4 @@ mod domain;
 mod engine;
 mod resources;
 mod rest_api;
+mod strict;
