@@ -132,7 +132,7 @@ impl ResourceGraph {
 
         let mut nodes = Vec::with_capacity(decls.len());
         // Consumed: a node owns its declaration (no copy of every input).
-        for d in decls {
+        for mut d in decls {
             let mut deps = Vec::new();
             for dep in d.dependencies() {
                 match by_name.get(&dep) {
@@ -150,6 +150,7 @@ impl ResourceGraph {
                 });
                 continue;
             };
+            crate::default_tags::merge_into(&mut d, info);
             // Validate with every reference unknown: literal mistakes are
             // caught now, before any cloud call.
             let resolved = resolve_all_unknown(&d.inputs);

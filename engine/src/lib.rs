@@ -11,6 +11,7 @@ pub mod backend;
 mod call;
 pub mod cli;
 pub mod config;
+pub mod default_tags;
 pub mod event;
 pub mod exec;
 pub mod graph;
@@ -21,6 +22,7 @@ pub mod ops;
 pub mod plan;
 pub mod progress;
 pub mod provider;
+pub mod provider_target;
 pub mod queue;
 pub mod reconcile;
 pub mod refresh;
@@ -29,8 +31,8 @@ pub mod render;
 pub use cli::{run, run_with_backends};
 pub use graph::{GraphError, GraphErrors, ResourceGraph};
 pub use model::{
-    CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack, UNKNOWN, contains_unknown, urn,
-    value_at_path,
+    CustomTimeouts, Input, ProviderConfig, ResourceDecl, ResourceOptions, Stack, UNKNOWN,
+    contains_unknown, urn, value_at_path,
 };
 pub use plan::{Op, Plan, PlanError, ReplaceOrder, Step, Summary};
 pub use provider::{

@@ -8,6 +8,7 @@
 //! `replace`, `delete` (and protection), `failures` (and reconciliation),
 //! `scheduling`, `properties`; `fake` is the provider.
 
+mod accounts;
 mod apply;
 mod delete;
 mod failures;
