@@ -29,7 +29,7 @@ pub(crate) struct Subject {
     pub retain_on_delete: bool,
     pub data_source: bool,
     pub snapshot: bool,
-    pub provider_config: Option<ProviderConfig>,
+    pub provider_config: Option<Box<ProviderConfig>>,
 }
 
 impl Subject {
@@ -50,7 +50,7 @@ impl Subject {
             retain_on_delete: n.retain_on_delete || data_source,
             data_source,
             snapshot: n.info.snapshots_dependencies && !data_source,
-            provider_config: n.decl.options.provider.clone(),
+            provider_config: n.decl.options.provider.clone().map(Box::new),
         }
     }
 

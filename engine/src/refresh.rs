@@ -87,7 +87,7 @@ async fn refresh_one(
         return result;
     };
     let ctx = reporting_context(events, &rec.name, &rec.urn, &rec.region, "", READ_TIMEOUT)
-        .with_provider_config(rec.provider_config.clone());
+        .with_provider_config(rec.provider_config.as_deref().cloned());
     let id = if rec.data_source {
         None
     } else {

@@ -61,7 +61,7 @@ pub struct ResourceRecord {
     /// `None` is the environment's default. Part of its identity: another
     /// target means another resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_config: Option<ProviderConfig>,
+    pub provider_config: Option<Box<ProviderConfig>>,
 }
 
 /// A named provider configuration a resource is managed through: which
@@ -117,7 +117,7 @@ pub struct PendingOperation {
     pub retain_on_delete: bool,
     /// The provider configuration of the resource (see [`ResourceRecord`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_config: Option<ProviderConfig>,
+    pub provider_config: Option<Box<ProviderConfig>>,
     /// Unix milliseconds.
     pub started_at_ms: u64,
     /// The process that started it.
@@ -126,6 +126,9 @@ pub struct PendingOperation {
 
 /// How a journaled operation ended.
 #[derive(Clone, Debug, PartialEq)]
+// `Put` holds a whole record: it is what almost every step completes with,
+// and boxing it would not make the common case smaller.
+#[allow(clippy::large_enum_variant)]
 pub enum Completion {
     /// Store this record under the operation's key.
     Put(ResourceRecord),

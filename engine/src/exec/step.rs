@@ -164,7 +164,7 @@ fn decide(d: &Declared<'_>) -> Result<StepKind, String> {
 async fn read(d: &Declared<'_>) -> Result<Value, String> {
     let (cx, s) = (d.cx, &d.subject);
     let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, "", READ_TIMEOUT)
-        .with_provider_config(s.provider_config.clone());
+        .with_provider_config(s.provider_config.as_deref().cloned());
     let provider = &cx.graph.nodes[d.node].provider;
     let request = ReadRequest {
         type_token: &s.type_token,
@@ -219,7 +219,7 @@ async fn create(
     journal::begin(cx.store.as_ref(), &pending)?;
     let timeout = cx.timeout(Some(d.node), &s.type_token, OperationKind::Create);
     let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, &token, timeout)
-        .with_provider_config(s.provider_config.clone());
+        .with_provider_config(s.provider_config.as_deref().cloned());
     let provider = &cx.graph.nodes[d.node].provider;
     match bounded(timeout, provider.create(&ctx, &s.type_token, &d.inputs)).await {
         Ok(created) => {
@@ -258,7 +258,7 @@ async fn update(d: &Declared<'_>, rec: ResourceRecord) -> Result<Value, String> 
     journal::begin(cx.store.as_ref(), &pending)?;
     let timeout = cx.timeout(Some(d.node), &s.type_token, OperationKind::Update);
     let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, &token, timeout)
-        .with_provider_config(s.provider_config.clone());
+        .with_provider_config(s.provider_config.as_deref().cloned());
     let provider = &cx.graph.nodes[d.node].provider;
     let call = provider.update(
         &ctx,
@@ -341,7 +341,7 @@ pub(super) async fn delete(
         &token,
         timeout,
     )
-    .with_provider_config(rec.provider_config.clone());
+    .with_provider_config(rec.provider_config.as_deref().cloned());
     let call = provider.delete(&ctx, &rec.type_token, &rec.id, &rec.inputs, &rec.outputs);
     match bounded(timeout, call).await {
         Ok(()) => {

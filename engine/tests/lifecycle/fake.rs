@@ -26,6 +26,9 @@ pub struct Call {
     pub id: String,
 }
 
+/// (method, resource name, target of the call's provider configuration).
+pub type TargetSeen = (&'static str, String, Option<String>);
+
 #[derive(Default)]
 pub struct Cloud {
     /// id -> (name, inputs)
@@ -53,8 +56,8 @@ pub struct FakeProvider {
     pub latency: Duration,
     pub in_flight: Arc<std::sync::atomic::AtomicUsize>,
     pub max_in_flight: Arc<std::sync::atomic::AtomicUsize>,
-    /// (method, name, target of the provider configuration) per call.
-    pub targets: Arc<Mutex<Vec<(&'static str, String, Option<String>)>>>,
+    /// Which provider configuration each mutating call came through.
+    pub targets: Arc<Mutex<Vec<TargetSeen>>>,
 }
 
 /// Counts a mutating call in flight for as long as it lives.

@@ -8,6 +8,7 @@ from . import (
     accounts,
     acm,
     apigateway,
+    apigateway_tags,
     apigateway_updates,
     awslambda,
     dynamodb,
@@ -15,6 +16,7 @@ from . import (
     iam,
     route53,
     settings,
+    sts,
 )
 
 #: Names reported by GET /meridian-testcloud/health.
@@ -24,9 +26,11 @@ EXTENSIONS = [
     "dynamodb",
     "acm",
     "apigateway",
+    "apigateway_tags",
     "apigateway_updates",
     "lambda",
     "route53",
+    "sts",
 ]
 
 _installed = False
@@ -43,9 +47,11 @@ def install() -> None:
     dynamodb.install()
     acm.install()
     apigateway.install()
+    apigateway_tags.install()
     apigateway_updates.install()
     awslambda.install()
     route53.install()
+    sts.install()
 
     # Lambda: the docker-free "simple" backend, before any function exists (there is no
     # Docker daemon here; the docker backend's invoke returns an error payload).

@@ -172,3 +172,23 @@ def test_update_domain_name_needs_an_issued_certificate(account):
     d = apigw.update_domain_name(domainName=DOMAIN, patchOperations=[
         {"op": "replace", "path": "/regionalCertificateArn", "value": second}])
     assert d["regionalCertificateArn"] == second
+
+
+def test_rest_apis_and_domain_names_are_tagged_by_arn(account):
+    apigw = account.client("apigateway")
+    api = apigw.create_rest_api(name="tagged", endpointConfiguration={"types": ["REGIONAL"]})
+    certificate = issued_certificate(account, "us-east-1", zone(account))
+    apigw.create_domain_name(
+        domainName=DOMAIN, regionalCertificateArn=certificate,
+        endpointConfiguration={"types": ["REGIONAL"]},
+    )
+    for arn, read in (
+        (f"arn:aws:apigateway:us-east-1::/restapis/{api['id']}",
+         lambda: apigw.get_rest_api(restApiId=api["id"])),
+        (f"arn:aws:apigateway:us-east-1::/domainnames/{DOMAIN}",
+         lambda: apigw.get_domain_name(domainName=DOMAIN)),
+    ):
+        apigw.tag_resource(resourceArn=arn, tags={"team": "api", "cost": "42"})
+        apigw.untag_resource(resourceArn=arn, tagKeys=["cost"])
+        assert apigw.get_tags(resourceArn=arn)["tags"] == {"team": "api"}
+        assert read()["tags"] == {"team": "api"}
