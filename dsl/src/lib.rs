@@ -62,11 +62,15 @@
 //! when the graph is built, before any cloud call, with a message naming the
 //! resource.
 
+mod accounts;
 pub mod aws;
 mod builder;
 pub mod null;
 
-pub use meridian_engine::{CustomTimeouts, Input, ResourceDecl, ResourceOptions, Stack};
+pub use accounts::WithProvider;
+pub use meridian_engine::{
+    CustomTimeouts, Input, ProviderConfig, ResourceDecl, ResourceOptions, Stack,
+};
 /// The schema the DSL writes and the providers read (type tokens, keys,
 /// the enumerations AWS accepts).
 pub use meridian_schema as schema;

@@ -154,7 +154,10 @@ impl ResourceGraph {
             // Validate with every reference unknown: literal mistakes are
             // caught now, before any cloud call.
             let resolved = resolve_all_unknown(&d.inputs);
-            let failures = provider.check(&d.type_token, &d.region, &resolved);
+            let mut failures = provider.check(&d.type_token, &d.region, &resolved);
+            if let Some(config) = &d.options.provider {
+                failures.extend(provider.check_provider_config(config));
+            }
             if !failures.is_empty() {
                 errors.push(GraphError::InvalidInputs {
                     resource: d.name.clone(),

@@ -327,6 +327,12 @@ pub trait Provider: Send + Sync {
     /// [`crate::UNKNOWN`] are not known yet and must be accepted.
     fn check(&self, type_token: &str, region: &str, inputs: &Value) -> Vec<CheckFailure>;
 
+    /// Validates a provider configuration a resource names (its settings),
+    /// before any cloud call. The default accepts any.
+    fn check_provider_config(&self, _config: &crate::model::ProviderConfig) -> Vec<CheckFailure> {
+        Vec::new()
+    }
+
     /// Compares recorded inputs with new ones and says which changes force a
     /// replacement.
     fn diff(&self, type_token: &str, old_inputs: &Value, new_inputs: &Value) -> Diff;

@@ -25,7 +25,10 @@ pub fn describe(config: Option<&ProviderConfig>) -> String {
 /// the one `rec` was made through.
 pub fn change(rec: &ResourceRecord, decl: &ResourceDecl) -> Option<PropertyChange> {
     let target = |c: Option<&ProviderConfig>| c.map(|c| c.target.clone());
-    let (old, new) = (rec.provider_config.as_deref(), decl.options.provider.as_ref());
+    let (old, new) = (
+        rec.provider_config.as_deref(),
+        decl.options.provider.as_ref(),
+    );
     (target(old) != target(new)).then(|| PropertyChange {
         path: PROVIDER_PROPERTY.into(),
         old: Some(Value::String(describe(old))),

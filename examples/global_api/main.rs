@@ -19,7 +19,12 @@
 //! `examples/global_api/handler`), `log_retention_days` (one of the periods
 //! CloudWatch Logs accepts, default 90), `protect_table` (`false` opts the
 //! table out of its protection: a plan may then replace it and `destroy`
-//! deletes it; default `true`). They are read into `Settings` by
+//! deletes it; default `true`), `parent_zone_role_arn` (a role in the
+//! account that holds the parent zone: the parent-zone lookup and the NS
+//! delegation record go through it, everything else stays in the default
+//! account; default unset), `tags` (`key=value,key=value`: tags on every
+//! resource that takes tags, beside Meridian's own; default none). They
+//! are read into `Settings` by
 //! `stack.config()`, and saved per stack by `config set KEY VALUE` or
 //! `up --config KEY=VALUE` (README, "Configuration").
 //!
@@ -39,7 +44,8 @@ use meridian::dsl::aws::iam::{
 use meridian::dsl::aws::lambda::{Architecture, Code, Function, Permission, Runtime};
 use meridian::dsl::aws::logs::{LogGroup, RetentionDays};
 use meridian::dsl::aws::route53::{Alias, HostedZone, Record, RecordType, ZoneLookup};
-use meridian::dsl::{DnsName, Input, Options, Region, Stack, interpolate};
+use meridian::dsl::schema::aws::accounts::{RoleArn, Tags};
+use meridian::dsl::{DnsName, Input, Options, Region, Stack, WithProvider, interpolate};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -59,6 +65,11 @@ struct Settings {
     log_retention_days: RetentionDays,
     /// False opts the table out of its protection.
     protect_table: bool,
+    /// A role in the parent zone's (DNS) account for the lookup and the
+    /// delegation record.
+    parent_zone_role_arn: Option<RoleArn>,
+    /// Tags for every resource that takes tags.
+    tags: Tags,
 }
 
 impl Default for Settings {
@@ -72,6 +83,8 @@ impl Default for Settings {
             handler_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler"),
             log_retention_days: RetentionDays::ThreeMonths,
             protect_table: true,
+            parent_zone_role_arn: None,
+            tags: Tags::default(),
         }
     }
 }
@@ -114,17 +127,31 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
         .protect(s.protect_table)
         .retain_on_delete(s.protect_table)
         .declare(stack);
-    let parent = ZoneLookup::by_name("parent-zone", s.parent_zone.as_str()).declare(stack);
+    stack.default_tags(s.tags.0.clone());
+    // The parent zone may live in another (DNS) account, reached through a
+    // role there; only the lookup and the delegation record go through it.
+    let dns = s
+        .parent_zone_role_arn
+        .as_ref()
+        .map(|arn| meridian::dsl::aws::provider::assume_role("dns", arn));
+    let mut parent = ZoneLookup::by_name("parent-zone", s.parent_zone.as_str());
+    if let Some(dns) = &dns {
+        parent = parent.provider(dns);
+    }
+    let parent = parent.declare(stack);
     let zone = HostedZone::new("api-zone", s.domain.as_str()).declare(stack);
-    Record::new(
+    let mut delegation = Record::new(
         "api-zone-delegation",
         parent.zone_id(),
         s.domain.as_str(),
         RecordType::Ns,
     )
     .values(zone.name_servers())
-    .ttl(172_800)
-    .declare(stack);
+    .ttl(172_800);
+    if let Some(dns) = &dns {
+        delegation = delegation.provider(dns);
+    }
+    delegation.declare(stack);
 
     let code = Code::from_path(&s.handler_dir).map_err(|e| format!("--config handler_dir: {e}"))?;
 

@@ -43,7 +43,10 @@ async fn moving_a_resource_to_another_target_replaces_it_through_each_target() {
         ],
         "the new copy is made through the new target, the old one deleted through its own"
     );
-    assert_eq!(h.state().resources[URN_A].provider_config, Some(Box::new(dns)));
+    assert_eq!(
+        h.state().resources[URN_A].provider_config,
+        Some(Box::new(dns))
+    );
     h.assert_consistent();
 }
 
@@ -88,7 +91,10 @@ async fn a_renamed_configuration_with_the_same_target_is_recorded_without_a_step
     assert_eq!(ops_of(&plan)["a"], Op::Same);
     assert!(result.ok(), "{result:?}");
     assert!(h.fake.mutating_calls().is_empty());
-    assert_eq!(h.state().resources[URN_A].provider_config, Some(Box::new(renamed)));
+    assert_eq!(
+        h.state().resources[URN_A].provider_config,
+        Some(Box::new(renamed))
+    );
 }
 
 #[tokio::test]

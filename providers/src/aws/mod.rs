@@ -24,8 +24,8 @@ pub mod tagging;
 
 use async_trait::async_trait;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, Provider, ProviderError, ReadRequest, ReadResult,
-    TypeInfo,
+    CheckFailure, Created, Diff, OpContext, Provider, ProviderConfig, ProviderError, ReadRequest,
+    ReadResult, TypeInfo,
 };
 use meridian_schema::Region;
 use serde_json::Value;
@@ -201,6 +201,13 @@ impl Provider for AwsProvider {
                 "",
                 format!("unknown AWS resource type {type_token}"),
             )],
+        }
+    }
+
+    fn check_provider_config(&self, config: &ProviderConfig) -> Vec<CheckFailure> {
+        match kit::provider_config::AwsTarget::from_config(config) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![CheckFailure::new("provider", e.message)],
         }
     }
 
