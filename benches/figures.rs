@@ -284,6 +284,7 @@ fn record() -> ResourceRecord {
         pending_delete: false,
         data_source: false,
         snapshot: false,
+        provider_config: None,
     }
 }
 
@@ -303,6 +304,7 @@ fn pending(key: &str, rec: &ResourceRecord) -> PendingOperation {
         dependencies: rec.dependencies.clone(),
         protect: false,
         retain_on_delete: false,
+        provider_config: None,
         started_at_ms: 0,
         pid: 0,
     }

@@ -72,6 +72,7 @@
 
 #![warn(missing_docs)]
 
+mod accounts;
 pub mod aws;
 mod builder;
 mod component;
@@ -79,9 +80,11 @@ pub mod constructs;
 pub mod null;
 mod scope;
 
+pub use accounts::WithProvider;
 pub use component::Component;
 pub use meridian_engine::{
-    Alias, AliasParent, CustomTimeouts, Input, ParentRef, ResourceDecl, ResourceOptions, Stack,
+    Alias, AliasParent, CustomTimeouts, Input, ParentRef, ProviderConfig, ResourceDecl,
+    ResourceOptions, Stack,
 };
 /// The schema the DSL writes and the providers read (type tokens, keys,
 /// the enumerations AWS accepts).

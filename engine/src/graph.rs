@@ -138,7 +138,7 @@ impl ResourceGraph {
 
         let mut nodes = Vec::with_capacity(decls.len());
         // Consumed: a node owns its declaration (no copy of every input).
-        for d in decls {
+        for mut d in decls {
             let mut deps = Vec::new();
             for dep in d.dependencies() {
                 match by_name.get(&dep) {
@@ -156,10 +156,14 @@ impl ResourceGraph {
                 });
                 continue;
             };
+            crate::default_tags::merge_into(&mut d, info);
             // Validate with every reference unknown: literal mistakes are
             // caught now, before any cloud call.
             let resolved = resolve_all_unknown(&d.inputs);
-            let failures = provider.check(&d.type_token, &d.region, &resolved);
+            let mut failures = provider.check(&d.type_token, &d.region, &resolved);
+            if let Some(config) = &d.options.provider {
+                failures.extend(provider.check_provider_config(config));
+            }
             if !failures.is_empty() {
                 errors.push(GraphError::InvalidInputs {
                     resource: d.name.clone(),

@@ -9,7 +9,8 @@
 
 use crate::graph::ResourceGraph;
 use meridian_state::{
-    Completion, OperationKind, PendingOperation, ResourceRecord, StackState, StateError, StateStore,
+    Completion, OperationKind, PendingOperation, ProviderConfig, ResourceRecord, StackState,
+    StateError, StateStore,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub(crate) struct Subject {
     pub retain_on_delete: bool,
     pub data_source: bool,
     pub snapshot: bool,
+    pub provider_config: Option<Box<ProviderConfig>>,
 }
 
 impl Subject {
@@ -48,6 +50,7 @@ impl Subject {
             retain_on_delete: n.retain_on_delete || data_source,
             data_source,
             snapshot: n.info.snapshots_dependencies && !data_source,
+            provider_config: n.decl.options.provider.clone().map(Box::new),
         }
     }
 
@@ -64,6 +67,7 @@ impl Subject {
             retain_on_delete: rec.retain_on_delete,
             data_source: rec.data_source,
             snapshot: rec.snapshot,
+            provider_config: rec.provider_config.clone(),
         }
     }
 
@@ -80,6 +84,7 @@ impl Subject {
             retain_on_delete: op.retain_on_delete,
             data_source: false,
             snapshot,
+            provider_config: op.provider_config.clone(),
         }
     }
 
@@ -100,6 +105,7 @@ impl Subject {
             pending_delete: false,
             data_source: self.data_source,
             snapshot: self.snapshot,
+            provider_config: self.provider_config.clone(),
         }
     }
 
@@ -130,6 +136,7 @@ impl Subject {
             dependencies: self.dependencies.clone(),
             protect: self.protect,
             retain_on_delete: self.retain_on_delete,
+            provider_config: self.provider_config.clone(),
             started_at_ms: now_ms(),
             pid: std::process::id(),
         }

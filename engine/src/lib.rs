@@ -15,6 +15,7 @@ mod call;
 pub mod cli;
 pub mod component;
 pub mod config;
+pub mod default_tags;
 pub mod event;
 pub mod exec;
 pub mod graph;
@@ -25,6 +26,7 @@ pub mod ops;
 pub mod plan;
 pub mod progress;
 pub mod provider;
+pub mod provider_target;
 pub mod queue;
 pub mod reconcile;
 pub mod refresh;
@@ -34,7 +36,8 @@ pub use cli::{run, run_with_backends};
 pub use component::{Alias, AliasParent, ParentRef};
 pub use graph::{GraphError, GraphErrors, ResourceGraph};
 pub use model::{
-    CustomTimeouts, DeclDefaults, Input, ResourceDecl, ResourceOptions, Stack, UNKNOWN,
+    CustomTimeouts, DeclDefaults, Input, ProviderConfig, ResourceDecl, ResourceOptions, Stack,
+    UNKNOWN,
     contains_unknown, urn, value_at_path,
 };
 pub use plan::{Op, Plan, PlanError, ReplaceOrder, Step, Summary};

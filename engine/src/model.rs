@@ -7,6 +7,10 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+mod stack_defaults;
+pub use meridian_state::ProviderConfig;
+pub use stack_defaults::StackDefaults;
+
 /// Pulumi's sentinel for a value that is not known until a dependency has
 /// been applied. It appears only inside resolved inputs during planning.
 pub const UNKNOWN: &str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -152,6 +156,14 @@ pub struct ResourceOptions {
     /// record is taken over instead of being replaced.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<crate::component::Alias>,
+    /// The provider configuration (account, role) to manage it through;
+    /// `None` takes the stack's default, else the provider's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<ProviderConfig>,
+    /// The stack's default tags, merged under the resource's own `tags`
+    /// when the graph is built (for types that take tags).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub default_tags: BTreeMap<String, String>,
 }
 
 /// One declared resource.
@@ -205,6 +217,8 @@ pub struct Stack {
     outputs: BTreeMap<String, Input>,
     config_read: std::cell::RefCell<Vec<String>>,
     defaults: DeclDefaults,
+    /// Stack-wide provider configuration and tags (see [`StackDefaults`]).
+    stack_defaults: StackDefaults,
 }
 
 impl Stack {
@@ -302,7 +316,7 @@ impl Stack {
     }
 
     pub fn into_parts(self) -> (Vec<ResourceDecl>, BTreeMap<String, Input>) {
-        (self.resources, self.outputs)
+        (self.stack_defaults.apply(self.resources), self.outputs)
     }
 }
 

@@ -281,6 +281,8 @@ pub fn decide(
             forces_replacement: true,
         });
     }
+    diff.changes
+        .extend(crate::provider_target::change(rec, &n.decl));
     if diff.changes.is_empty() {
         return Ok((Op::Same, diff.changes, None));
     }

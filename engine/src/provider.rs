@@ -29,6 +29,9 @@ pub struct TypeInfo {
     /// copy is made, so the copy does not contain it; an old copy, already
     /// taken, does not hold the dependency back.
     pub snapshots_dependencies: bool,
+    /// Takes a string map of tags in its `tags` input, so the stack's
+    /// default tags are merged into it ([`crate::default_tags`]).
+    pub taggable: bool,
 }
 
 impl TypeInfo {
@@ -40,6 +43,7 @@ impl TypeInfo {
             retain_by_default: false,
             timeouts: DefaultTimeouts::default(),
             snapshots_dependencies: false,
+            taggable: false,
         }
     }
 
@@ -242,6 +246,9 @@ pub struct OpContext {
     pub token: String,
     /// When the operation must give up (waiters poll until then).
     pub deadline: Instant,
+    /// The provider configuration the resource is managed through (which
+    /// account or role); `None` is the provider's default.
+    pub provider_config: Option<crate::model::ProviderConfig>,
     status: StatusSink,
 }
 
@@ -253,8 +260,15 @@ impl OpContext {
             region: region.to_string(),
             token: token.to_string(),
             deadline: Instant::now() + timeout,
+            provider_config: None,
             status: Arc::new(|_| {}),
         }
+    }
+
+    /// The context for a resource managed through `config`.
+    pub fn with_provider_config(mut self, config: Option<crate::model::ProviderConfig>) -> Self {
+        self.provider_config = config;
+        self
     }
 
     pub fn with_status(mut self, sink: StatusSink) -> Self {
@@ -312,6 +326,12 @@ pub trait Provider: Send + Sync {
     /// Validates inputs before any cloud call. Values equal to
     /// [`crate::UNKNOWN`] are not known yet and must be accepted.
     fn check(&self, type_token: &str, region: &str, inputs: &Value) -> Vec<CheckFailure>;
+
+    /// Validates a provider configuration a resource names (its settings),
+    /// before any cloud call. The default accepts any.
+    fn check_provider_config(&self, _config: &crate::model::ProviderConfig) -> Vec<CheckFailure> {
+        Vec::new()
+    }
 
     /// Compares recorded inputs with new ones and says which changes force a
     /// replacement.

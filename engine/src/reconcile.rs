@@ -33,7 +33,8 @@ pub async fn reconcile(
         .types()
         .iter()
         .any(|t| t.token == op.type_token && t.snapshots_dependencies);
-    let ctx = OpContext::new(&op.urn, &op.name, &op.region, &op.token, READ_TIMEOUT);
+    let ctx = OpContext::new(&op.urn, &op.name, &op.region, &op.token, READ_TIMEOUT)
+        .with_provider_config(op.provider_config.as_deref().cloned());
     let id = match op.kind {
         OperationKind::Create => None,
         _ => op.id.as_deref(),

@@ -86,7 +86,8 @@ async fn refresh_one(
         result.error = Some(format!("no provider named {:?}", rec.provider));
         return result;
     };
-    let ctx = reporting_context(events, &rec.name, &rec.urn, &rec.region, "", READ_TIMEOUT);
+    let ctx = reporting_context(events, &rec.name, &rec.urn, &rec.region, "", READ_TIMEOUT)
+        .with_provider_config(rec.provider_config.as_deref().cloned());
     let id = if rec.data_source {
         None
     } else {

@@ -27,7 +27,12 @@
 //! `examples/global_api/handler`), `log_retention_days` (one of the periods
 //! CloudWatch Logs accepts, default 90), `protect_table` (`false` opts the
 //! table out of its protection: a plan may then replace it and `destroy`
-//! deletes it; default `true`). They are read into `Settings` by
+//! deletes it; default `true`), `parent_zone_role_arn` (a role in the
+//! account that holds the parent zone: the parent-zone lookup and the NS
+//! delegation record go through it, everything else stays in the default
+//! account; default unset), `tags` (`key=value,key=value`: tags on every
+//! resource that takes tags, beside Meridian's own; default none). They
+//! are read into `Settings` by
 //! `stack.config()`, and saved per stack by `config set KEY VALUE` or
 //! `up --config KEY=VALUE` (README, "Configuration").
 //!
@@ -41,7 +46,8 @@ use meridian::dsl::aws::dynamodb::{GlobalTable, Key};
 use meridian::dsl::aws::lambda::{Architecture, Code, Runtime};
 use meridian::dsl::aws::route53::{HostedZone, Record, RecordType, ZoneLookup};
 use meridian::dsl::constructs::{CustomDomain, Function, RegionalRestApi};
-use meridian::dsl::{Alias, Input, Options, Scope, Stack};
+use meridian::dsl::aws::provider::assume_role;
+use meridian::dsl::{Alias, Input, Options, Scope, Stack, WithProvider};
 use settings::Settings;
 
 mod settings;
@@ -59,7 +65,13 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
         .protect(s.protect_table)
         .retain_on_delete(s.protect_table)
         .declare(stack);
-    let parent = ZoneLookup::by_name("parent-zone", s.parent_zone.as_str()).declare(stack);
+    stack.default_tags(s.tags.0.clone());
+    // The parent zone may live in another (DNS) account, reached through a
+    // role there: only the lookup and the delegation record go through it.
+    let dns = s.parent_zone_role_arn.as_ref().map(|arn| assume_role("dns", arn));
+    let parent = ZoneLookup::by_name("parent-zone", s.parent_zone.as_str())
+        .provider_opt(dns.as_ref())
+        .declare(stack);
     let zone = HostedZone::new("api-zone", s.domain.as_str()).declare(stack);
     let delegation = Record::new(
         "api-zone-delegation",
@@ -69,6 +81,7 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
     )
     .values(zone.name_servers())
     .ttl(172_800)
+    .provider_opt(dns.as_ref())
     .declare(stack);
     let code = Code::from_path(&s.handler_dir).map_err(|e| format!("--config handler_dir: {e}"))?;
 

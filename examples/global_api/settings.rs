@@ -3,6 +3,7 @@
 //! (`tests/fixtures/global_api_v1`), which reads the same configuration.
 
 use meridian::dsl::aws::logs::RetentionDays;
+use meridian::dsl::schema::aws::accounts::{RoleArn, Tags};
 use meridian::dsl::{DnsName, Region, Stack};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,11 @@ pub struct Settings {
     pub log_retention_days: RetentionDays,
     /// False opts the table out of its protection.
     pub protect_table: bool,
+    /// A role in the parent zone's (DNS) account for the lookup and the
+    /// delegation record.
+    pub parent_zone_role_arn: Option<RoleArn>,
+    /// Tags for every resource that takes tags.
+    pub tags: Tags,
 }
 
 impl Default for Settings {
@@ -36,6 +42,8 @@ impl Default for Settings {
             handler_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler"),
             log_retention_days: RetentionDays::ThreeMonths,
             protect_table: true,
+            parent_zone_role_arn: None,
+            tags: Tags::default(),
         }
     }
 }

@@ -57,6 +57,27 @@ pub struct ResourceRecord {
     /// that is no longer recorded is not a problem.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub snapshot: bool,
+    /// The provider configuration it was made with (an account, a role);
+    /// `None` is the environment's default. Part of its identity: another
+    /// target means another resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_config: Option<Box<ProviderConfig>>,
+}
+
+/// A named provider configuration a resource is managed through: which
+/// account (role, profile) its provider reaches. It holds no credentials,
+/// only how to obtain them, so it may be stored and printed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ProviderConfig {
+    /// The program's name for it (shown in plans and errors).
+    pub name: String,
+    /// What it reaches (for AWS `role:<arn>` or `profile:<name>`): a
+    /// resource whose target changes is replaced, never updated in place.
+    pub target: String,
+    /// Everything else its provider needs to reach the target (a session
+    /// name, an external id); never a secret.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, String>,
 }
 
 /// The kind of a journaled, mutating operation.
@@ -94,6 +115,9 @@ pub struct PendingOperation {
     pub protect: bool,
     #[serde(default)]
     pub retain_on_delete: bool,
+    /// The provider configuration of the resource (see [`ResourceRecord`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_config: Option<Box<ProviderConfig>>,
     /// Unix milliseconds.
     pub started_at_ms: u64,
     /// The process that started it.
@@ -102,6 +126,9 @@ pub struct PendingOperation {
 
 /// How a journaled operation ended.
 #[derive(Clone, Debug, PartialEq)]
+// `Put` holds a whole record: it is what almost every step completes with,
+// and boxing it would not make the common case smaller.
+#[allow(clippy::large_enum_variant)]
 pub enum Completion {
     /// Store this record under the operation's key.
     Put(ResourceRecord),

@@ -643,6 +643,7 @@ mod tests {
             dependencies: vec![],
             protect: false,
             retain_on_delete: false,
+            provider_config: None,
             started_at_ms: 0,
             pid: 1,
         }

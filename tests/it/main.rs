@@ -3,6 +3,7 @@
 //! test cloud, reliability (kills, interrupts, locks, faults, data safety)
 //! and the catalogue of bad inputs. What they share lives in `support`.
 
+mod accounts;
 mod aws;
 mod bad_input;
 mod cli;

@@ -5,4 +5,5 @@ pub mod dynamodb;
 pub mod iam;
 pub mod lambda;
 pub mod logs;
+pub mod provider;
 pub mod route53;

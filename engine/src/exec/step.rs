@@ -163,7 +163,8 @@ fn decide(d: &Declared<'_>) -> Result<StepKind, String> {
 
 async fn read(d: &Declared<'_>) -> Result<Value, String> {
     let (cx, s) = (d.cx, &d.subject);
-    let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, "", READ_TIMEOUT);
+    let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, "", READ_TIMEOUT)
+        .with_provider_config(s.provider_config.as_deref().cloned());
     let provider = &cx.graph.nodes[d.node].provider;
     let request = ReadRequest {
         type_token: &s.type_token,
@@ -195,6 +196,7 @@ fn same(d: &Declared<'_>, rec: ResourceRecord) -> Result<Value, String> {
     updated.snapshot = s.snapshot;
     updated.protect = s.protect;
     updated.retain_on_delete = s.retain_on_delete;
+    updated.provider_config = s.provider_config.clone();
     if updated != rec {
         d.cx.store
             .put_record(&s.urn, Some(&updated))
@@ -216,7 +218,8 @@ async fn create(
     let pending = s.pending(&s.urn, OperationKind::Create, &token, &d.inputs, previous);
     journal::begin(cx.store.as_ref(), &pending)?;
     let timeout = cx.timeout(Some(d.node), &s.type_token, OperationKind::Create);
-    let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, &token, timeout);
+    let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, &token, timeout)
+        .with_provider_config(s.provider_config.as_deref().cloned());
     let provider = &cx.graph.nodes[d.node].provider;
     match bounded(timeout, provider.create(&ctx, &s.type_token, &d.inputs)).await {
         Ok(created) => {
@@ -254,7 +257,8 @@ async fn update(d: &Declared<'_>, rec: ResourceRecord) -> Result<Value, String> 
     );
     journal::begin(cx.store.as_ref(), &pending)?;
     let timeout = cx.timeout(Some(d.node), &s.type_token, OperationKind::Update);
-    let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, &token, timeout);
+    let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, &token, timeout)
+        .with_provider_config(s.provider_config.as_deref().cloned());
     let provider = &cx.graph.nodes[d.node].provider;
     let call = provider.update(
         &ctx,
@@ -336,7 +340,8 @@ pub(super) async fn delete(
         &rec.region,
         &token,
         timeout,
-    );
+    )
+    .with_provider_config(rec.provider_config.as_deref().cloned());
     let call = provider.delete(&ctx, &rec.type_token, &rec.id, &rec.inputs, &rec.outputs);
     match bounded(timeout, call).await {
         Ok(()) => {

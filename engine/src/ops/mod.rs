@@ -67,7 +67,8 @@ pub async fn read_data_sources(
             &n.decl.region,
             "",
             Duration::from_secs(120),
-        );
+        )
+        .with_provider_config(n.decl.options.provider.clone());
         let span = tracing::info_span!("read", resource = %n.decl.name, r#type = %n.decl.type_token, region = %n.decl.region);
         let read = n.provider.read(
             &ctx,

@@ -395,6 +395,7 @@ mod tests {
                 dependencies: vec![],
                 protect: false,
                 retain_on_delete: true,
+                provider_config: None,
                 started_at_ms: 1_700_000_000_000,
                 pid: 77,
             },

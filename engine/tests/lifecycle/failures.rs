@@ -77,6 +77,7 @@ fn pending(name: &str, kind: OperationKind, token: &str) -> PendingOperation {
         dependencies: vec![],
         protect: false,
         retain_on_delete: false,
+        provider_config: None,
         started_at_ms: 0,
         pid: 4242,
     }

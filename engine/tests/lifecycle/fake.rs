@@ -26,6 +26,9 @@ pub struct Call {
     pub id: String,
 }
 
+/// (method, resource name, target of the call's provider configuration).
+pub type TargetSeen = (&'static str, String, Option<String>);
+
 #[derive(Default)]
 pub struct Cloud {
     /// id -> (name, inputs)
@@ -53,6 +56,8 @@ pub struct FakeProvider {
     pub latency: Duration,
     pub in_flight: Arc<std::sync::atomic::AtomicUsize>,
     pub max_in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    /// Which provider configuration each mutating call came through.
+    pub targets: Arc<Mutex<Vec<TargetSeen>>>,
 }
 
 /// Counts a mutating call in flight for as long as it lives.
@@ -151,6 +156,13 @@ impl FakeProvider {
         }
     }
 
+    /// Notes which provider configuration a call came through.
+    fn saw_target(&self, method: &'static str, ctx: &OpContext) {
+        let target = ctx.provider_config.as_ref().map(|c| c.target.clone());
+        let mut targets = self.targets.lock().unwrap();
+        targets.push((method, ctx.name.clone(), target));
+    }
+
     fn log(&self, method: &'static str, name: &str, id: &str) {
         self.cloud.lock().unwrap().calls.push(Call {
             method,
@@ -175,7 +187,10 @@ impl Provider for FakeProvider {
 
     fn types(&self) -> Vec<TypeInfo> {
         vec![
-            TypeInfo::resource(RES),
+            TypeInfo {
+                taggable: true,
+                ..TypeInfo::resource(RES)
+            },
             TypeInfo {
                 protect_by_default: true,
                 retain_by_default: true,
@@ -231,6 +246,7 @@ impl Provider for FakeProvider {
         type_token: &str,
         inputs: &Value,
     ) -> Result<Created, ProviderError> {
+        self.saw_target("create", ctx);
         let _in_flight = self.pause().await;
         if self.panic_on_create.lock().unwrap().contains(&ctx.name) {
             panic!("injected panic creating {}", ctx.name);
@@ -327,6 +343,7 @@ impl Provider for FakeProvider {
         new: &Value,
         _old_outputs: &Value,
     ) -> Result<Value, ProviderError> {
+        self.saw_target("update", ctx);
         let _in_flight = self.pause().await;
         if let Some(e) = self.should_fail(&ctx.name) {
             self.log("update-failed", &ctx.name, id);
@@ -368,6 +385,7 @@ impl Provider for FakeProvider {
         _inputs: &Value,
         _outputs: &Value,
     ) -> Result<(), ProviderError> {
+        self.saw_target("delete", ctx);
         let _in_flight = self.pause().await;
         if let Some(e) = self.should_fail(&ctx.name) {
             self.log("delete-failed", &ctx.name, id);

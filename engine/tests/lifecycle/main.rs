@@ -10,6 +10,7 @@
 //! provider.
 
 mod aliases;
+mod accounts;
 mod apply;
 mod delete;
 mod failures;

@@ -21,11 +21,12 @@ pub mod kms;
 pub mod lambda;
 pub mod logs;
 pub mod route53;
+pub mod tagging;
 
 use async_trait::async_trait;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, Provider, ProviderError, ReadRequest, ReadResult,
-    TypeInfo,
+    CheckFailure, Created, Diff, OpContext, Provider, ProviderConfig, ProviderError, ReadRequest,
+    ReadResult, TypeInfo,
 };
 use meridian_schema::Region;
 use serde_json::Value;
@@ -118,7 +119,9 @@ fn all_types() -> Vec<Arc<dyn ResourceType>> {
 /// The AWS provider: credentials from aws-config's standard chain (or a
 /// given config), endpoint from `AWS_ENDPOINT_URL` when set.
 pub struct AwsProvider {
-    clients: Clients,
+    clients: Arc<Clients>,
+    /// The clients of each provider configuration (another account).
+    configured: kit::provider_config::ConfiguredClients,
     types: BTreeMap<String, Arc<dyn ResourceType>>,
 }
 
@@ -139,17 +142,23 @@ impl AwsProvider {
             .into_iter()
             .map(|t| (t.info().token, t))
             .collect();
-        AwsProvider { clients, types }
+        AwsProvider {
+            clients: Arc::new(clients),
+            configured: Default::default(),
+            types,
+        }
     }
 
     pub fn clients(&self) -> &Clients {
         &self.clients
     }
 
-    fn call<'a>(&'a self, ctx: &'a OpContext) -> Call<'a> {
-        Call {
-            aws: &self.clients,
-            ctx,
+    /// The clients a call acts with: those of the resource's provider
+    /// configuration (an assumed role, a profile), or the default ones.
+    async fn clients_for(&self, ctx: &OpContext) -> Result<Arc<Clients>, ProviderError> {
+        match &ctx.provider_config {
+            None => Ok(self.clients.clone()),
+            Some(config) => self.configured.get(ctx, config, &self.clients).await,
         }
     }
 
@@ -167,7 +176,16 @@ impl Provider for AwsProvider {
     }
 
     fn types(&self) -> Vec<TypeInfo> {
-        self.types.values().map(|t| t.info()).collect()
+        self.types
+            .values()
+            .map(|t| {
+                let info = t.info();
+                TypeInfo {
+                    taggable: tagging::TAGGABLE.contains(&info.token.as_str()),
+                    ..info
+                }
+            })
+            .collect()
     }
 
     fn check(&self, type_token: &str, region: &str, inputs: &Value) -> Vec<CheckFailure> {
@@ -175,12 +193,22 @@ impl Provider for AwsProvider {
             Some(t) => {
                 let mut failures = check_region(region);
                 failures.extend(t.check(region, inputs));
+                if tagging::TAGGABLE.contains(&type_token) {
+                    failures.extend(tagging::check_tags(inputs));
+                }
                 failures
             }
             None => vec![CheckFailure::new(
                 "",
                 format!("unknown AWS resource type {type_token}"),
             )],
+        }
+    }
+
+    fn check_provider_config(&self, config: &ProviderConfig) -> Vec<CheckFailure> {
+        match kit::provider_config::AwsTarget::from_config(config) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![CheckFailure::new("provider", e.message)],
         }
     }
 
@@ -197,7 +225,13 @@ impl Provider for AwsProvider {
         type_token: &str,
         inputs: &Value,
     ) -> Result<Created, ProviderError> {
-        self.get(type_token)?.create(self.call(ctx), inputs).await
+        let aws = self.clients_for(ctx).await?;
+        let call = Call { aws: &aws, ctx };
+        let created = self.get(type_token)?.create(call, inputs).await?;
+        if let Some(target) = tagging::target(type_token, &created.id, &[&created.outputs])? {
+            tagging::apply(call, &target, &Value::Null, inputs).await?;
+        }
+        Ok(created)
     }
 
     async fn read(
@@ -205,7 +239,15 @@ impl Provider for AwsProvider {
         ctx: &OpContext,
         req: ReadRequest<'_>,
     ) -> Result<Option<ReadResult>, ProviderError> {
-        self.get(req.type_token)?.read(self.call(ctx), req).await
+        let aws = self.clients_for(ctx).await?;
+        let call = Call { aws: &aws, ctx };
+        let mut found = self.get(req.type_token)?.read(call, req).await?;
+        if let Some(found) = found.as_mut()
+            && let Some(target) = tagging::target(req.type_token, &found.id, &[&found.outputs])?
+        {
+            tagging::read_into(call, &target, found).await?;
+        }
+        Ok(found)
     }
 
     async fn update(
@@ -217,17 +259,22 @@ impl Provider for AwsProvider {
         new_inputs: &Value,
         old_outputs: &Value,
     ) -> Result<Value, ProviderError> {
-        self.get(type_token)?
-            .update(
-                self.call(ctx),
-                UpdateRequest {
-                    id,
-                    old_inputs,
-                    new_inputs,
-                    old_outputs,
-                },
-            )
-            .await
+        let aws = self.clients_for(ctx).await?;
+        let call = Call { aws: &aws, ctx };
+        let request = UpdateRequest {
+            id,
+            old_inputs,
+            new_inputs,
+            old_outputs,
+        };
+        let t = self.get(type_token)?;
+        let outputs = t.update(call, request).await?;
+        let id_now = t.id_after_update(id, &outputs);
+        let id_now = id_now.as_deref().unwrap_or(id);
+        if let Some(target) = tagging::target(type_token, id_now, &[&outputs, old_outputs])? {
+            tagging::apply(call, &target, old_inputs, new_inputs).await?;
+        }
+        Ok(outputs)
     }
 
     fn id_after_update(&self, type_token: &str, id: &str, outputs: &Value) -> Option<String> {
@@ -244,9 +291,10 @@ impl Provider for AwsProvider {
         inputs: &Value,
         outputs: &Value,
     ) -> Result<(), ProviderError> {
+        let aws = self.clients_for(ctx).await?;
         self.get(type_token)?
             .delete(
-                self.call(ctx),
+                Call { aws: &aws, ctx },
                 DeleteRequest {
                     id,
                     inputs,

@@ -58,6 +58,7 @@ pub fn pending(
         dependencies: vec![],
         protect: false,
         retain_on_delete: false,
+        provider_config: None,
         started_at_ms: 1,
         pid: 1,
     }

@@ -8,6 +8,7 @@ from . import (
     accounts,
     acm,
     apigateway,
+    apigateway_tags,
     apigateway_updates,
     awslambda,
     dynamodb,
@@ -22,6 +23,7 @@ from . import (
     strict_tags,
     strict_apigateway,
     strict_route53,
+    sts,
 )
 
 #: Names reported by GET /meridian-testcloud/health.
@@ -31,6 +33,7 @@ EXTENSIONS = [
     "dynamodb",
     "acm",
     "apigateway",
+    "apigateway_tags",
     "apigateway_updates",
     "lambda",
     "route53",
@@ -41,6 +44,7 @@ EXTENSIONS = [
     "strict_quotas",
     "strict_apigateway",
     "strict_route53",
+    "sts",
 ]
 
 _installed = False
@@ -57,6 +61,7 @@ def install() -> None:
     dynamodb.install()
     acm.install()
     apigateway.install()
+    apigateway_tags.install()
     apigateway_updates.install()
     awslambda.install()
     route53.install()
@@ -68,6 +73,7 @@ def install() -> None:
     strict_quotas.install()
     strict_apigateway.install()
     strict_route53.install()
+    sts.install()
 
     # Lambda: the docker-free "simple" backend, before any function exists (there is no
     # Docker daemon here; the docker backend's invoke returns an error payload).

@@ -185,3 +185,21 @@ def test_a_repeated_idempotency_token_answers_the_same_certificate_whatever_the_
     acm.delete_certificate(CertificateArn=first)
     fresh = acm.request_certificate(DomainName="a.example.com", ValidationMethod="DNS", IdempotencyToken="tok1")
     assert fresh["CertificateArn"] != first
+def test_rest_apis_and_domain_names_are_tagged_by_arn(account):
+    apigw = account.client("apigateway")
+    api = apigw.create_rest_api(name="tagged", endpointConfiguration={"types": ["REGIONAL"]})
+    certificate = issued_certificate(account, "us-east-1", zone(account))
+    apigw.create_domain_name(
+        domainName=DOMAIN, regionalCertificateArn=certificate,
+        endpointConfiguration={"types": ["REGIONAL"]},
+    )
+    for arn, read in (
+        (f"arn:aws:apigateway:us-east-1::/restapis/{api['id']}",
+         lambda: apigw.get_rest_api(restApiId=api["id"])),
+        (f"arn:aws:apigateway:us-east-1::/domainnames/{DOMAIN}",
+         lambda: apigw.get_domain_name(domainName=DOMAIN)),
+    ):
+        apigw.tag_resource(resourceArn=arn, tags={"team": "api", "cost": "42"})
+        apigw.untag_resource(resourceArn=arn, tagKeys=["cost"])
+        assert apigw.get_tags(resourceArn=arn)["tags"] == {"team": "api"}
+        assert read()["tags"] == {"team": "api"}

@@ -1,6 +1,7 @@
 //! The AWS resource types, one module per service: each type's token and
 //! keys, and the service's enumerations.
 
+pub mod accounts;
 pub mod acm;
 pub mod apigateway;
 pub mod dynamodb;

@@ -12,6 +12,9 @@ pub struct Clients {
     given: Option<aws_config::SdkConfig>,
     base: OnceCell<aws_config::SdkConfig>,
     cache: Mutex<HashMap<(&'static str, String), AnyClient>>,
+    /// The account the credentials act in, once asked (see
+    /// [`super::account::caller_account_id`]).
+    pub(super) account_id: OnceCell<String>,
 }
 
 /// A cached SDK client of some service (downcast by the getter that made it).
@@ -25,6 +28,20 @@ pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
             tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https()
+}
+
+/// aws-config's loader of the environment's configuration (credentials
+/// chain, region, `AWS_ENDPOINT_URL`) with Meridian's HTTP client and the
+/// SDK's standard retries (8 attempts, 200 ms to 20 s).
+pub fn env_loader() -> aws_config::ConfigLoader {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http_client())
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(8)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(20)),
+        )
 }
 
 macro_rules! client_getter {
@@ -55,6 +72,7 @@ impl Clients {
             given: None,
             base: OnceCell::new(),
             cache: Mutex::new(HashMap::new()),
+            account_id: OnceCell::new(),
         }
     }
 
@@ -63,6 +81,7 @@ impl Clients {
             given: Some(config),
             base: OnceCell::new(),
             cache: Mutex::new(HashMap::new()),
+            account_id: OnceCell::new(),
         }
     }
 
@@ -72,18 +91,7 @@ impl Clients {
             .get_or_init(|| async {
                 match &self.given {
                     Some(c) => c.clone(),
-                    None => {
-                        aws_config::defaults(aws_config::BehaviorVersion::latest())
-                            .http_client(http_client())
-                            .retry_config(
-                                aws_config::retry::RetryConfig::standard()
-                                    .with_max_attempts(8)
-                                    .with_initial_backoff(Duration::from_millis(200))
-                                    .with_max_backoff(Duration::from_secs(20)),
-                            )
-                            .load()
-                            .await
-                    }
+                    None => env_loader().load().await,
                 }
             })
             .await
@@ -96,6 +104,12 @@ impl Clients {
     client_getter!(lambda, aws_sdk_lambda, "lambda");
     client_getter!(iam_in, aws_sdk_iam, "iam");
     client_getter!(logs, aws_sdk_cloudwatchlogs, "logs");
+    client_getter!(sts_in, aws_sdk_sts, "sts");
+
+    /// STS, in us-east-1 (its global endpoint's region).
+    pub async fn sts(&self) -> aws_sdk_sts::Client {
+        self.sts_in("us-east-1").await
+    }
 
     /// Route53 is global: one client, in us-east-1.
     pub async fn route53(&self) -> aws_sdk_route53::Client {

@@ -11,7 +11,10 @@
 //!   [`Managed`], and [`create_once`];
 //! - [`tags`], [`naming`], [`account`], [`inputs`], [`type_info`]: identity
 //!   tags, generated names, the caller's account id, input accessors, a
-//!   type's default timeouts.
+//!   type's default timeouts;
+//! - [`provider_config`]: the clients of a provider configuration (an
+//!   assumed role, a profile); [`user_tags`]: a resource's own tags (the
+//!   stack's default tags merged in), checked, written and read back.
 //!
 //! A new resource type is one file: a [`ResourceType`](super::ResourceType)
 //! whose create and read go through [`create_or_adopt`] and
@@ -25,6 +28,7 @@ pub mod consistency;
 pub mod error;
 pub mod inputs;
 pub mod naming;
+pub mod provider_config;
 pub mod retry;
 pub mod tags;
 pub mod type_info;
@@ -34,6 +38,7 @@ pub use account::caller_account_id;
 pub use adopt::{Managed, Outcome, create_once, create_or_adopt, read_by_id_or_identity};
 pub use clients::{Clients, http_client};
 pub use consistency::read_after_create;
+pub use clients::{Clients, env_loader, http_client};
 pub use error::{
     AwsError, Failure, NotFoundExt, SdkResultExt, error_code, sdk_error, transient_when,
 };

@@ -1,0 +1,550 @@
+//! A resource's own tags: its `tags` input (the program's tags, with the
+//! stack's default tags merged in by the engine), for every AWS type that
+//! takes tags. Checked before any call; written after the type's create and
+//! update (everything wanted set, anything no longer wanted removed); read
+//! back with the cloud's other inputs. Each service's tagging API is one
+//! arm of [`TagTarget`]. Meridian's identity tags (`meridian:*`) are kept
+//! apart: no user tag may name them, and reading back leaves them out.
+
+use crate::aws::Call;
+use crate::aws::kit::{SdkResultExt, call};
+use meridian_engine::{CheckFailure, ProviderError, ReadResult, UNKNOWN};
+use meridian_schema::aws::accounts::{RESERVED_TAG_PREFIXES, check_tag};
+use meridian_schema::aws::{
+    acm::certificate, apigateway, dynamodb::global_table, iam::role, lambda::function,
+    logs::log_group, route53::hosted_zone,
+};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// The input a taggable type keeps its tags in.
+pub const TAGS: &str = meridian_engine::default_tags::TAGS_INPUT;
+
+/// The most tags AWS lets a resource carry (some services allow more).
+const MAX_TAGS: usize = 50 - 2;
+
+/// Every AWS type that takes tags.
+pub const TAGGABLE: [&str; 9] = [
+    log_group::TYPE,
+    role::TYPE,
+    function::TYPE,
+    global_table::TYPE,
+    certificate::TYPE,
+    hosted_zone::TYPE,
+    apigateway::rest_api::TYPE,
+    apigateway::stage::TYPE,
+    apigateway::domain_name::TYPE,
+];
+
+/// Checks the `tags` input: a map of strings, each tag one AWS accepts and
+/// none of Meridian's or AWS's reserved keys, at most [`MAX_TAGS`] (AWS's
+/// 50 less Meridian's two identity tags).
+pub fn check_tags(inputs: &Value) -> Vec<CheckFailure> {
+    let fail = |reason: String| vec![CheckFailure::new(TAGS, reason)];
+    let tags = match inputs.get(TAGS) {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::String(s)) if s == UNKNOWN => return Vec::new(),
+        Some(Value::Object(tags)) => tags,
+        Some(other) => return fail(format!("must be a map of tag keys to strings, not {other}")),
+    };
+    if tags.len() > MAX_TAGS {
+        return fail(format!(
+            "has {} tags; AWS allows 50 per resource, two of them Meridian's own, so at most {MAX_TAGS}",
+            tags.len()
+        ));
+    }
+    tags.iter()
+        .filter_map(|(k, v)| match v {
+            Value::String(s) if s == UNKNOWN => None,
+            Value::String(s) => check_tag(k, s).err(),
+            other => Some(format!("tag {k:?} must be a string, not {other}")),
+        })
+        .map(|reason| CheckFailure::new(TAGS, reason))
+        .collect()
+}
+
+/// The tags `inputs` asks for.
+fn wanted(inputs: &Value) -> BTreeMap<String, String> {
+    inputs
+        .get(TAGS)
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a tag is the user's (not Meridian's identity tags, not AWS's).
+fn is_users(key: &str) -> bool {
+    !RESERVED_TAG_PREFIXES
+        .iter()
+        .any(|p| key.to_ascii_lowercase().starts_with(p))
+}
+
+/// Where a resource's tags are written: one arm per service's tagging API.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TagTarget {
+    Logs(String),
+    IamRole(String),
+    Lambda(String),
+    DynamoDb(String),
+    Acm(String),
+    Route53Zone(String),
+    ApiGateway(String),
+}
+
+impl TagTarget {
+    /// The tag target of a resource of type `token` with `id` and
+    /// `outputs`; `None` for a type without tags.
+    pub fn of(token: &str, id: &str, outputs: &Value) -> Option<TagTarget> {
+        let output = |key: &str| outputs.get(key).and_then(Value::as_str).map(str::to_string);
+        let arn = || output("arn");
+        Some(match token {
+            t if t == log_group::TYPE => TagTarget::Logs(arn()?),
+            t if t == role::TYPE => TagTarget::IamRole(output(role::output::ROLE_NAME)?),
+            t if t == function::TYPE => TagTarget::Lambda(arn()?),
+            t if t == global_table::TYPE => TagTarget::DynamoDb(arn()?),
+            t if t == certificate::TYPE => TagTarget::Acm(arn().unwrap_or_else(|| id.into())),
+            t if t == hosted_zone::TYPE => {
+                TagTarget::Route53Zone(id.trim_start_matches("/hostedzone/").to_string())
+            }
+            t if t == apigateway::rest_api::TYPE
+                || t == apigateway::stage::TYPE
+                || t == apigateway::domain_name::TYPE =>
+            {
+                TagTarget::ApiGateway(arn()?)
+            }
+            _ => return None,
+        })
+    }
+
+    /// Sets `tags` (adding or overwriting each).
+    async fn set(&self, c: Call<'_>, tags: &BTreeMap<String, String>) -> Result<(), ProviderError> {
+        let Call { aws, ctx } = c;
+        let map: HashMap<String, String> = tags.clone().into_iter().collect();
+        let what = format!("tagging {self:?}");
+        match self {
+            TagTarget::Logs(arn) => {
+                let logs = aws.logs(&ctx.region).await;
+                let send = || {
+                    logs.tag_resource()
+                        .resource_arn(arn)
+                        .set_tags(Some(map.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::Lambda(arn) => {
+                let lambda = aws.lambda(&ctx.region).await;
+                let send = || {
+                    lambda
+                        .tag_resource()
+                        .resource(arn)
+                        .set_tags(Some(map.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::ApiGateway(arn) => {
+                let apigw = aws.apigateway(&ctx.region).await;
+                let send = || {
+                    apigw
+                        .tag_resource()
+                        .resource_arn(arn)
+                        .set_tags(Some(map.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::IamRole(name) => {
+                use aws_sdk_iam::types::Tag;
+                let tags = sdk_tags(tags, |k, v| Tag::builder().key(k).value(v).build())?;
+                let iam = aws.iam().await;
+                let send = || {
+                    iam.tag_role()
+                        .role_name(name)
+                        .set_tags(Some(tags.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::DynamoDb(arn) => {
+                use aws_sdk_dynamodb::types::Tag;
+                let tags = sdk_tags(tags, |k, v| Tag::builder().key(k).value(v).build())?;
+                let ddb = aws.dynamodb(&ctx.region).await;
+                let send = || {
+                    ddb.tag_resource()
+                        .resource_arn(arn)
+                        .set_tags(Some(tags.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::Acm(arn) => {
+                use aws_sdk_acm::types::Tag;
+                let tags = sdk_tags(tags, |k, v| Tag::builder().key(k).value(v).build())?;
+                let acm = aws.acm(&ctx.region).await;
+                let send = || {
+                    let request = acm.add_tags_to_certificate().certificate_arn(arn);
+                    request.set_tags(Some(tags.clone())).send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::Route53Zone(id) => {
+                use aws_sdk_route53::types::{Tag, TagResourceType};
+                let tags = sdk_tags(tags, |k, v| {
+                    Ok::<_, std::convert::Infallible>(Tag::builder().key(k).value(v).build())
+                })?;
+                let route53 = aws.route53().await;
+                let send = || {
+                    let request = route53.change_tags_for_resource();
+                    let request = request.resource_type(TagResourceType::Hostedzone);
+                    request
+                        .resource_id(id)
+                        .set_add_tags(Some(tags.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the tags named `keys`.
+    async fn remove(&self, c: Call<'_>, keys: &[String]) -> Result<(), ProviderError> {
+        let Call { aws, ctx } = c;
+        let keys = keys.to_vec();
+        let what = format!("untagging {self:?}");
+        match self {
+            TagTarget::Logs(arn) => {
+                let logs = aws.logs(&ctx.region).await;
+                let send = || {
+                    logs.untag_resource()
+                        .resource_arn(arn)
+                        .set_tag_keys(Some(keys.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::Lambda(arn) => {
+                let lambda = aws.lambda(&ctx.region).await;
+                let send = || {
+                    lambda
+                        .untag_resource()
+                        .resource(arn)
+                        .set_tag_keys(Some(keys.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::ApiGateway(arn) => {
+                let apigw = aws.apigateway(&ctx.region).await;
+                let send = || {
+                    apigw
+                        .untag_resource()
+                        .resource_arn(arn)
+                        .set_tag_keys(Some(keys.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::IamRole(name) => {
+                let iam = aws.iam().await;
+                let send = || {
+                    iam.untag_role()
+                        .role_name(name)
+                        .set_tag_keys(Some(keys.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::DynamoDb(arn) => {
+                let ddb = aws.dynamodb(&ctx.region).await;
+                let send = || {
+                    ddb.untag_resource()
+                        .resource_arn(arn)
+                        .set_tag_keys(Some(keys.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::Acm(arn) => {
+                use aws_sdk_acm::types::Tag;
+                let tags = keys
+                    .iter()
+                    .map(|k| Tag::builder().key(k).build())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| ProviderError::permanent(format!("building a tag: {e}")))?;
+                let acm = aws.acm(&ctx.region).await;
+                let send = || {
+                    let request = acm.remove_tags_from_certificate().certificate_arn(arn);
+                    request.set_tags(Some(tags.clone())).send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+            TagTarget::Route53Zone(id) => {
+                use aws_sdk_route53::types::TagResourceType;
+                let route53 = aws.route53().await;
+                let send = || {
+                    let request = route53.change_tags_for_resource();
+                    let request = request.resource_type(TagResourceType::Hostedzone);
+                    request
+                        .resource_id(id)
+                        .set_remove_tag_keys(Some(keys.clone()))
+                        .send()
+                };
+                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every tag the resource carries now (Meridian's included).
+    pub async fn list(&self, c: Call<'_>) -> Result<BTreeMap<String, String>, ProviderError> {
+        let Call { aws, ctx } = c;
+        let what = format!("listing the tags of {self:?}");
+        let pairs: Vec<(String, String)> = match self {
+            TagTarget::Logs(arn) => {
+                let logs = aws.logs(&ctx.region).await;
+                let out = call(ctx, || async {
+                    logs.list_tags_for_resource()
+                        .resource_arn(arn)
+                        .send()
+                        .await
+                        .aws(&what)
+                })
+                .await?;
+                out.tags()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect()
+            }
+            TagTarget::Lambda(arn) => {
+                let lambda = aws.lambda(&ctx.region).await;
+                let out = call(ctx, || async {
+                    lambda.list_tags().resource(arn).send().await.aws(&what)
+                })
+                .await?;
+                out.tags()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect()
+            }
+            TagTarget::ApiGateway(arn) => {
+                let apigw = aws.apigateway(&ctx.region).await;
+                let out = call(ctx, || async {
+                    apigw.get_tags().resource_arn(arn).send().await.aws(&what)
+                })
+                .await?;
+                out.tags()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect()
+            }
+            TagTarget::IamRole(name) => {
+                let iam = aws.iam().await;
+                let out = call(ctx, || async {
+                    iam.list_role_tags()
+                        .role_name(name)
+                        .max_items(100)
+                        .send()
+                        .await
+                        .aws(&what)
+                })
+                .await?;
+                out.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect()
+            }
+            TagTarget::DynamoDb(arn) => {
+                let ddb = aws.dynamodb(&ctx.region).await;
+                let out = call(ctx, || async {
+                    ddb.list_tags_of_resource()
+                        .resource_arn(arn)
+                        .send()
+                        .await
+                        .aws(&what)
+                })
+                .await?;
+                out.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect()
+            }
+            TagTarget::Acm(arn) => {
+                let acm = aws.acm(&ctx.region).await;
+                let out = call(ctx, || async {
+                    acm.list_tags_for_certificate()
+                        .certificate_arn(arn)
+                        .send()
+                        .await
+                        .aws(&what)
+                })
+                .await?;
+                out.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().unwrap_or("").to_string()))
+                    .collect()
+            }
+            TagTarget::Route53Zone(id) => {
+                use aws_sdk_route53::types::TagResourceType;
+                let route53 = aws.route53().await;
+                let out = call(ctx, || async {
+                    let request = route53.list_tags_for_resource();
+                    let request = request.resource_type(TagResourceType::Hostedzone);
+                    request.resource_id(id).send().await.aws(&what)
+                })
+                .await?;
+                out.resource_tag_set()
+                    .map(|s| s.tags())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|t| {
+                        Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))
+                    })
+                    .collect()
+            }
+        };
+        Ok(pairs.into_iter().collect())
+    }
+}
+
+/// Where the tags of a resource of type `token` are written, from the
+/// first of `outputs` that says (an update's answer, then the recorded
+/// outputs); `None` for a type without tags. A taggable type whose outputs
+/// do not say is an error, never tags silently left unwritten.
+pub fn target(
+    token: &str,
+    id: &str,
+    outputs: &[&Value],
+) -> Result<Option<TagTarget>, ProviderError> {
+    if !TAGGABLE.contains(&token) {
+        return Ok(None);
+    }
+    outputs
+        .iter()
+        .find_map(|o| TagTarget::of(token, id, o))
+        .map(Some)
+        .ok_or_else(|| {
+            ProviderError::permanent(format!(
+                "cannot tell where to write the tags of {token} {id}: its outputs name no ARN"
+            ))
+        })
+}
+
+/// The tags as one service's SDK tag type: `build` is that service's
+/// `Tag::builder().key(k).value(v).build()`.
+fn sdk_tags<T, E: std::fmt::Display>(
+    tags: &BTreeMap<String, String>,
+    build: impl Fn(&str, &str) -> Result<T, E>,
+) -> Result<Vec<T>, ProviderError> {
+    tags.iter()
+        .map(|(k, v)| {
+            build(k, v).map_err(|e| ProviderError::permanent(format!("building a tag: {e}")))
+        })
+        .collect()
+}
+
+/// Brings the resource's tags from what `old_inputs` asked for to what
+/// `new_inputs` asks for (`Value::Null` after a create): when they differ,
+/// removes the keys no longer wanted and sets every wanted tag (which also
+/// restores one changed outside Meridian). Nothing is called when they are
+/// the same.
+pub async fn apply(
+    c: Call<'_>,
+    target: &TagTarget,
+    old_inputs: &Value,
+    new_inputs: &Value,
+) -> Result<(), ProviderError> {
+    let (old, new) = (wanted(old_inputs), wanted(new_inputs));
+    if old == new {
+        return Ok(());
+    }
+    let gone: Vec<String> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    if !gone.is_empty() {
+        target.remove(c, &gone).await?;
+    }
+    if !new.is_empty() {
+        c.ctx.status(&format!("tagging ({} tags)", new.len()));
+        target.set(c, &new).await?;
+    }
+    Ok(())
+}
+
+/// Adds the resource's own tags, as the cloud has them, to the inputs a
+/// read reports (none: no `tags` input).
+pub async fn read_into(
+    c: Call<'_>,
+    target: &TagTarget,
+    found: &mut ReadResult,
+) -> Result<(), ProviderError> {
+    let Some(Value::Object(inputs)) = found.inputs.as_mut() else {
+        return Ok(());
+    };
+    let tags: Map<String, Value> = target
+        .list(c)
+        .await?
+        .into_iter()
+        .filter(|(k, _)| is_users(k))
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    if tags.is_empty() {
+        inputs.remove(TAGS);
+    } else {
+        inputs.insert(TAGS.into(), Value::Object(tags));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tags_are_a_map_of_valid_strings_without_reserved_keys() {
+        assert!(check_tags(&json!({})).is_empty());
+        assert!(check_tags(&json!({"tags": {"team": "api", "x": UNKNOWN}})).is_empty());
+        assert!(check_tags(&json!({"tags": UNKNOWN})).is_empty());
+        let f = check_tags(&json!({"tags": {"meridian:urn": "x"}}));
+        assert!(f[0].reason.contains("cannot be overridden"), "{f:?}");
+        assert_eq!(check_tags(&json!({"tags": ["a"]})).len(), 1);
+        assert_eq!(check_tags(&json!({"tags": {"n": 1}})).len(), 1);
+        let many: Map<String, Value> = (0..49).map(|i| (format!("k{i}"), json!("v"))).collect();
+        assert!(
+            check_tags(&json!({ "tags": many }))[0]
+                .reason
+                .contains("at most 48")
+        );
+    }
+
+    #[test]
+    fn every_taggable_type_has_a_target_from_its_outputs() {
+        let outputs = json!({"arn": "arn:x", "role_name": "r"});
+        for token in TAGGABLE {
+            assert!(TagTarget::of(token, "Z1", &outputs).is_some(), "{token}");
+        }
+        assert_eq!(
+            TagTarget::of(hosted_zone::TYPE, "/hostedzone/Z1", &outputs),
+            Some(TagTarget::Route53Zone("Z1".into()))
+        );
+        assert_eq!(TagTarget::of("aws:route53:Record", "x", &outputs), None);
+    }
+
+    #[test]
+    fn reserved_keys_are_not_the_users() {
+        assert!(is_users("team"));
+        assert!(!is_users("meridian:urn"));
+        assert!(!is_users("aws:cloudformation:stack-name"));
+    }
+}
