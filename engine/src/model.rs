@@ -136,6 +136,11 @@ pub struct ResourceOptions {
     /// Replace by deleting first, then creating.
     pub delete_before_replace: bool,
     pub timeouts: CustomTimeouts,
+    /// Import this existing cloud resource (by its import id, docs/import.md)
+    /// instead of creating it, when the state has no record of it yet
+    /// (Pulumi's `import` option); ignored once it is recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
 }
 
 /// One declared resource.

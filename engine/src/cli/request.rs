@@ -27,6 +27,8 @@ pub enum Verb {
     },
     State(StateVerb),
     Config(ConfigVerb),
+    /// `import NAME ID` / `import --file FILE`.
+    Import(Vec<crate::import::ImportRequest>),
 }
 
 /// A `config` verb.
@@ -75,6 +77,7 @@ impl Verb {
             Verb::Config(ConfigVerb::Get { .. }) => "config get",
             Verb::Config(ConfigVerb::Rm { .. }) => "config rm",
             Verb::Config(ConfigVerb::List) => "config list",
+            Verb::Import(_) => "import",
         }
     }
 }
@@ -206,6 +209,7 @@ pub fn validate(
             with_plan: !no_plan,
         },
         VerbArg::State { action } => Verb::State(action.verb()),
+        VerbArg::Import(import) => Verb::Import(import.requests()?),
         VerbArg::Config { action } => {
             if !config.is_empty() {
                 return Err(
