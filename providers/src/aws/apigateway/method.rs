@@ -272,13 +272,13 @@ impl ResourceType for Method {
         } = key;
         let authorization = req_str(&inputs, input::AUTHORIZATION_TYPE)?;
         let params = request_parameters(&inputs)?;
-        let exists_hint = "the resource already has this method and this stack did not create it; delete it or declare another http_method";
+        let exists_hint = "the resource already has this method and this stack did not create it: delete it or declare another http_method";
         // AWS answers a second PutMethod for the same method with a conflict;
         // the local emulator overwrites. Check first, so both behave alike.
         if get(c, key).await?.is_some() {
             return Err(
                 ProviderError::permanent(format!("method {} already exists", key.name()))
-                    .with_hint(exists_hint),
+                    .with_hint(crate::aws::kit::refuse_hint(exists_hint, ctx, &key.id())),
             );
         }
         let client = aws.apigateway(&ctx.region).await;

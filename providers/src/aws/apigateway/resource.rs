@@ -142,13 +142,17 @@ fn view(
         .build()
 }
 
-fn exists_error(api: &str, existing: &ApiResource) -> ProviderError {
+fn exists_error(ctx: &meridian_engine::OpContext, api: &str, existing: &ApiResource) -> ProviderError {
     ProviderError::permanent(format!(
         "REST API {api} already has a resource at {} (id {}) that this stack did not create",
         existing.path().unwrap_or("?"),
         existing.id().unwrap_or("?"),
     ))
-    .with_hint("delete that resource, or declare a different path_part")
+    .with_hint(crate::aws::kit::refuse_hint(
+        "delete that resource, or declare a different path_part",
+        ctx,
+        &format!("{api}/{}", existing.id().unwrap_or("?")),
+    ))
 }
 
 #[async_trait]
@@ -184,7 +188,7 @@ impl ResourceType for Resource {
         // AWS rejects a second resource with the same parent and path part;
         // the local emulator accepts it. Check first, so both behave alike.
         if let Some(existing) = find(aws, &ctx.region, api, parent, part).await? {
-            return Err(exists_error(api, &existing));
+            return Err(exists_error(ctx, api, &existing));
         }
         let client = aws.apigateway(&ctx.region).await;
         // Sent at most once in effect: after a failed attempt (its answer

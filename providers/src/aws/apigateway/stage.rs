@@ -144,7 +144,11 @@ impl ResourceType for Stage {
             ProviderError::permanent(format!(
                 "REST API {api} already has a stage {name:?} that this stack did not create"
             ))
-            .with_hint("delete that stage, or declare another stage_name")
+            .with_hint(crate::aws::kit::refuse_hint(
+                "delete that stage, or declare another stage_name",
+                ctx,
+                &format!("{api}/{name}"),
+            ))
         };
         if get(c, api, name).await?.is_some() {
             return Err(exists());

@@ -55,7 +55,7 @@ impl Managed for Table<'_> {
 
     const NOUN: &'static str = "table";
 
-    const REFUSE_HINT: &'static str = "pick another table_name, or import the existing table";
+    const REFUSE_HINT: &'static str = "pick another table_name";
 
     fn create_policy(&self) -> Policy {
         self.policy

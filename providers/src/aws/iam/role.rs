@@ -647,7 +647,7 @@ impl Managed for Roles<'_> {
     }
 
     const REFUSE_HINT: &'static str =
-        "choose another role_name, or delete or import the existing role";
+        "choose another role_name, or delete the existing role";
 
     async fn create(&self, _ctx: &OpContext, name: &str) -> Result<(), AwsError> {
         let sent = self.create.clone().role_name(name).send().await;

@@ -560,7 +560,7 @@ impl Managed for Functions<'_> {
     const NOUN: &'static str = "function";
 
     const REFUSE_HINT: &'static str =
-        "choose another function_name, or delete or import the existing function";
+        "choose another function_name, or delete the existing function";
 
     fn retry_create(&self, e: &AwsError) -> bool {
         is_retryable(e)

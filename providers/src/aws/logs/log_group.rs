@@ -275,7 +275,7 @@ impl Managed for Group<'_> {
 
     const NOUN: &'static str = "log group";
 
-    const REFUSE_HINT: &'static str = "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete or import the existing group";
+    const REFUSE_HINT: &'static str = "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete the existing group";
 
     async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
         let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();

@@ -140,7 +140,11 @@ async fn put_record(
                     new_key.describe(),
                     RecordSpec::from_cloud(&rs).summary()
                 ))
-                .with_hint("delete that record, or give this one another name"));
+                .with_hint(crate::aws::kit::refuse_hint(
+                    "delete that record, or give this one another name",
+                    ctx,
+                    &new_key.id(),
+                )));
             }
             None => changes.push(change(ChangeAction::Create, new.to_sdk()?)?),
         }
