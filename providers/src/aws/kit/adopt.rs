@@ -286,7 +286,10 @@ mod tests {
         assert!(e.message.contains("it belongs to urn:b"), "{e}");
         let hint = e.hint.unwrap_or_default();
         assert!(hint.starts_with("pick another name; "), "{hint}");
-        assert!(hint.ends_with("run the program with `import n t`"), "{hint}");
+        assert!(
+            hint.ends_with("run the program with `import n t`"),
+            "{hint}"
+        );
     }
 
     #[tokio::test]
