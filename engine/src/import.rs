@@ -187,9 +187,11 @@ fn check_requests(
 /// Reads every requested resource by its import id and decides what its
 /// record is and what the next `up` changes. Changes nothing, in the cloud
 /// or in the state.
+/// `reads` holds the data sources' outputs (as the planner takes them).
 pub async fn read(
     graph: &ResourceGraph,
     state: &StackState,
+    reads: &DataSourceReads,
     requests: &[ImportRequest],
 ) -> Result<Vec<Imported>, Vec<ImportError>> {
     let errors = check_requests(graph, state, requests);
@@ -203,7 +205,12 @@ pub async fn read(
     let mut imported: Vec<Imported> = Vec::new();
     let mut errors = Vec::new();
     for &i in graph.order.iter().filter(|i| wanted.contains_key(i)) {
-        match read_one(graph, state, &imported, i, wanted[&i]).await {
+        let known = KnownSoFar {
+            state,
+            reads,
+            before: &imported,
+        };
+        match read_one(graph, &known, i, wanted[&i]).await {
             Ok(found) => imported.push(found),
             Err(e) => errors.push(e),
         }
@@ -219,25 +226,14 @@ pub async fn read(
 /// the state and what this batch imported before it.
 async fn read_one(
     graph: &ResourceGraph,
-    state: &StackState,
-    before: &[Imported],
+    known: &KnownSoFar<'_>,
     i: usize,
     import_id: &str,
 ) -> Result<Imported, ImportError> {
     let n = &graph.nodes[i];
     let (name, type_token, region) = (&n.decl.name, &n.decl.type_token, &n.decl.region);
-    let known = |r: &str| -> Option<Known<'_>> {
-        if let Some(found) = before.iter().find(|f| f.name == r) {
-            return Some(Known::Outputs(&found.record.outputs));
-        }
-        let dep = &graph.nodes[*graph.by_name.get(r)?];
-        state
-            .resources
-            .get(&dep.urn)
-            .filter(|rec| !rec.pending_delete)
-            .map(|rec| Known::Outputs(&rec.outputs))
-    };
-    let inputs = plan::resolve_inputs(graph, i, &known).map_err(ImportError::Plan)?;
+    let inputs =
+        plan::resolve_inputs(graph, i, &|r| known.outputs(graph, r)).map_err(ImportError::Plan)?;
     let ctx = OpContext::new(&n.urn, name, region, "", READ_TIMEOUT);
     let span =
         tracing::info_span!("import", resource = %name, r#type = %type_token, region = %region);
@@ -298,6 +294,34 @@ async fn read_one(
         changes,
         record,
     })
+}
+
+/// The data sources' outputs, by name, as the caller read them.
+pub type DataSourceReads = HashMap<String, Result<Option<Value>, String>>;
+
+/// The outputs known while importing: recorded ones, the data sources'
+/// reads, and those of the resources imported before in the same batch.
+struct KnownSoFar<'a> {
+    state: &'a StackState,
+    reads: &'a DataSourceReads,
+    before: &'a [Imported],
+}
+
+impl<'a> KnownSoFar<'a> {
+    fn outputs(&self, graph: &ResourceGraph, name: &str) -> Option<Known<'a>> {
+        if let Some(found) = self.before.iter().find(|f| f.name == name) {
+            return Some(Known::Outputs(&found.record.outputs));
+        }
+        if let Some(Ok(Some(outputs))) = self.reads.get(name) {
+            return Some(Known::Outputs(outputs));
+        }
+        let dep = &graph.nodes[*graph.by_name.get(name)?];
+        self.state
+            .resources
+            .get(&dep.urn)
+            .filter(|rec| !rec.pending_delete)
+            .map(|rec| Known::Outputs(&rec.outputs))
+    }
 }
 
 /// `state` with `imported` recorded (in memory only), to plan against.

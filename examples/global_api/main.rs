@@ -19,7 +19,11 @@
 //! `examples/global_api/handler`), `log_retention_days` (one of the periods
 //! CloudWatch Logs accepts, default 90), `protect_table` (`false` opts the
 //! table out of its protection: a plan may then replace it and `destroy`
-//! deletes it; default `true`). They are read into `Settings` by
+//! deletes it; default `true`), `log_group_name` (each region's log group;
+//! default `/meridian/<stack>/global-api/<region>`) and
+//! `deployment_description` (default none): the last two let the program
+//! say what an imported CDK deployment has (`log-group`, "Automatically
+//! created by the RestApi construct"; README, "Importing"). They are read into `Settings` by
 //! `stack.config()`, and saved per stack by `config set KEY VALUE` or
 //! `up --config KEY=VALUE` (README, "Configuration").
 //!
@@ -59,6 +63,10 @@ struct Settings {
     log_retention_days: RetentionDays,
     /// False opts the table out of its protection.
     protect_table: bool,
+    /// Each region's log group name (default: per stack and region).
+    log_group_name: Option<String>,
+    /// The API deployments' description (default: none).
+    deployment_description: Option<String>,
 }
 
 impl Default for Settings {
@@ -72,6 +80,8 @@ impl Default for Settings {
             handler_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler"),
             log_retention_days: RetentionDays::ThreeMonths,
             protect_table: true,
+            log_group_name: None,
+            deployment_description: None,
         }
     }
 }
@@ -140,13 +150,14 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
 
         // Named per stack and region so that a destroy and redeploy works
         // (the seed's fixed `log-group` collides with a retained one).
-        let log_group = LogGroup::new(
-            &format!("log-group-{r}"),
-            format!("/meridian/{stack_name}/global-api/{r}"),
-        )
-        .retention(s.log_retention_days)
-        .region(region.clone())
-        .declare(stack);
+        let log_group_name = s
+            .log_group_name
+            .clone()
+            .unwrap_or_else(|| format!("/meridian/{stack_name}/global-api/{r}"));
+        let log_group = LogGroup::new(&format!("log-group-{r}"), log_group_name)
+            .retention(s.log_retention_days)
+            .region(region.clone())
+            .declare(stack);
 
         let role = Role::new(
             &format!("function-role-{r}"),
@@ -185,7 +196,11 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
             function.invoke_arn(),
         )
         .declare(stack);
-        let deployment = Deployment::new(&format!("api-{r}-deployment"), &api).declare(stack);
+        let mut deployment = Deployment::new(&format!("api-{r}-deployment"), &api);
+        if let Some(d) = &s.deployment_description {
+            deployment = deployment.description(d.clone());
+        }
+        let deployment = deployment.declare(stack);
         let prod =
             Stage::new(&format!("api-{r}-stage-prod"), &api, &deployment, "prod").declare(stack);
 

@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod global_api;
 mod handler;
+mod import;
 mod reliability;
 mod state_backend;
 mod support;

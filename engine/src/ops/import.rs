@@ -6,7 +6,7 @@
 use super::{OpsError, reconciled_state};
 use crate::event::EventSink;
 use crate::graph::ResourceGraph;
-use crate::import::{self, ImportRequest, Imported};
+use crate::import::{self, DataSourceReads, ImportRequest, Imported};
 use crate::plan::Plan;
 use crate::provider::ProviderRegistry;
 use meridian_state::{StackState, StateStore};
@@ -16,12 +16,13 @@ use meridian_state::{StackState, StateStore};
 pub async fn declared(
     graph: &ResourceGraph,
     state: &StackState,
+    reads: &DataSourceReads,
 ) -> Result<Vec<Imported>, OpsError> {
     let requests = import::declared_requests(graph, state);
     if requests.is_empty() {
         return Ok(Vec::new());
     }
-    import::read(graph, state, &requests)
+    import::read(graph, state, reads, &requests)
         .await
         .map_err(|e| OpsError::Exec(import::describe(&e)))
 }
@@ -52,7 +53,8 @@ pub async fn import(
     events: &EventSink,
 ) -> Result<Vec<Imported>, OpsError> {
     let state = reconciled_state(store, providers, events).await?;
-    let imported = import::read(graph, &state, requests)
+    let reads = super::read_data_sources(graph).await;
+    let imported = import::read(graph, &state, &reads, requests)
         .await
         .map_err(|e| OpsError::Exec(import::describe(&e)))?;
     import::record(store, &imported).map_err(OpsError::Exec)?;

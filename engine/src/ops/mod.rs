@@ -104,7 +104,7 @@ pub async fn preview(
     targets: Option<&[String]>,
 ) -> Result<Plan, OpsError> {
     let reads = read_data_sources(graph).await;
-    let imports = import::declared(graph, state).await?;
+    let imports = import::declared(graph, state, &reads).await?;
     if imports.is_empty() {
         return plan::plan(graph, state, &reads, targets).map_err(OpsError::Plan);
     }
