@@ -6,12 +6,14 @@
 //! This file holds the harness and the helpers; the tests are by topic:
 //! `apply` (create, update, same, data sources, outputs, preview),
 //! `replace`, `delete` (and protection), `failures` (and reconciliation),
-//! `scheduling`, `properties`; `fake` is the provider.
+//! `scheduling`, `properties`, `import` (existing resources brought under
+//! declarations); `fake` is the provider.
 
 mod apply;
 mod delete;
 mod failures;
 mod fake;
+mod import;
 mod properties;
 mod replace;
 mod scheduling;
