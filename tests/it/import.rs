@@ -57,7 +57,7 @@ async fn the_cdk_deployment_is_imported_whole_then_preview_replaces_nothing_and_
         .collect();
     assert_eq!(names.len(), ids.len(), "{imported:#}");
     let state = app.state();
-    for (name, _) in &ids {
+    for name in ids.keys() {
         assert!(
             state.resources.values().any(|r| &r.name == name),
             "{name} is recorded"

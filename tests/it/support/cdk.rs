@@ -37,7 +37,6 @@ fn compact(region: &str) -> String {
 /// answers the import file: the global_api program's names to import ids.
 pub async fn build(account: &TestAccount, regions: &[&str]) -> BTreeMap<String, String> {
     let mut ids = BTreeMap::new();
-    let home = regions[0];
     global_table(account, regions).await;
     ids.insert("table".to_string(), TABLE.to_string());
     let r53 = zone::route53(account).await;
@@ -60,7 +59,6 @@ pub async fn build(account: &TestAccount, regions: &[&str]) -> BTreeMap<String, 
         "api-zone-delegation".into(),
         format!("{parent}|{DOMAIN}|NS"),
     );
-    let _ = home;
     for region in regions {
         local_stack(account, region, &zone_id, &mut ids).await;
     }
