@@ -334,6 +334,21 @@ pub trait Options: Sized {
     fn parent(self, component: &Component) -> Self {
         with_options(self, |o| o.parent = Some(component.parent_ref().clone()))
     }
+    /// Import the existing cloud resource `id` (its import id: docs/import.md)
+    /// instead of creating one, while the state does not record it yet
+    /// (Pulumi's `import` option): `preview` shows `= import`, `up` records
+    /// it and then applies only in-place changes. Ignored once recorded.
+    ///
+    /// ```
+    /// use meridian_dsl::{Options, Stack, null::NullResource};
+    /// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+    /// NullResource::new("adopted").import_id("existing-id").declare(&mut stack);
+    /// let options = &stack.resources()[0].options;
+    /// assert_eq!(options.import_id.as_deref(), Some("existing-id"));
+    /// ```
+    fn import_id(self, id: &str) -> Self {
+        with_options(self, |o| o.import_id = Some(id.to_string()))
+    }
 }
 
 /// `builder` with its resource options changed by `change`.

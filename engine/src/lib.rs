@@ -20,6 +20,7 @@ pub mod event;
 pub mod exec;
 pub mod graph;
 pub mod graphviz;
+pub mod import;
 pub mod journal;
 pub mod model;
 pub mod ops;

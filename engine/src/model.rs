@@ -164,6 +164,11 @@ pub struct ResourceOptions {
     /// when the graph is built (for types that take tags).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub default_tags: BTreeMap<String, String>,
+    /// Import this existing cloud resource (by its import id, docs/import.md)
+    /// instead of creating it, when the state has no record of it yet
+    /// (Pulumi's `import` option); ignored once it is recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
 }
 
 /// One declared resource.

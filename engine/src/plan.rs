@@ -128,6 +128,10 @@ impl Summary {
 pub struct Plan {
     pub steps: Vec<Step>,
     pub summary: Summary,
+    /// Existing resources recorded before the steps run (`import_id`
+    /// options): their steps then show only what changes in place.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<crate::import::Imported>,
 }
 
 impl Plan {

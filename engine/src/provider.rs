@@ -390,6 +390,29 @@ pub trait Provider: Send + Sync {
         old_outputs: &Value,
     ) -> Result<Value, ProviderError>;
 
+    /// How an import id of `type_token` is spelled (docs/import.md), or
+    /// `None` when the type cannot be imported (the default).
+    fn import_id_format(&self, _type_token: &str) -> Option<String> {
+        None
+    }
+
+    /// Reads a resource Meridian did not make, by its import id (see
+    /// [`Provider::import_id_format`]), whether or not it carries an identity
+    /// tag; `Ok(None)` when there is no such resource. Never mutates.
+    /// `inputs` are the program's, resolved as far as known (they may hold
+    /// [`crate::UNKNOWN`]). The default refuses: the type cannot be imported.
+    async fn import(
+        &self,
+        _ctx: &OpContext,
+        type_token: &str,
+        _import_id: &str,
+        _inputs: &Value,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        Err(ProviderError::permanent(format!(
+            "{type_token} cannot be imported (its provider reads no import id)"
+        )))
+    }
+
     /// Deletes the resource; deleting one that is already gone succeeds.
     async fn delete(
         &self,

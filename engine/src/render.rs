@@ -327,6 +327,7 @@ pub fn plan_text(plan: &Plan, style: Style, view: PlanView, verb: &str) -> Strin
         .map(|s| s.name.as_str())
         .collect();
     let mut out = format!("Plan ({verb}):\n");
+    out.push_str(&imports_text(&plan.imports, style));
     for (region, steps) in by_region {
         out.push_str(&format!("\n  {}\n", style.paint("1", region)));
         if view.tree {
@@ -498,13 +499,40 @@ fn tree_node(
     }
 }
 
+/// Imported resources, `= import NAME (type, region) id ID` each, with
+/// the changes that follow as an update (`~ path: cloud => program`).
+pub fn imports_text(imports: &[crate::import::Imported], style: Style) -> String {
+    let mut out = String::new();
+    for f in imports {
+        let heading = format!(
+            "= import {} ({}, {}) id {}",
+            f.name, f.type_token, f.region, f.import_id
+        );
+        out.push_str(&format!("\n    {}\n", style.paint("36", &heading)));
+        for c in &f.changes {
+            let line = format!(
+                "~ {}: {} => {}",
+                c.path,
+                show_value(c.old.as_ref()),
+                show_value(c.new.as_ref())
+            );
+            out.push_str(&format!("         {}\n", style.paint("33", &line)));
+        }
+    }
+    out
+}
+
 /// `3 to create, 1 to update, ...`.
 pub fn summary_line(plan: &Plan) -> String {
     let s = &plan.summary;
-    if !s.has_changes() {
+    let imports = plan.imports.len();
+    if !s.has_changes() && imports == 0 {
         return format!("No changes. {} unchanged.", s.same + s.read);
     }
     let mut parts = Vec::new();
+    if imports > 0 {
+        parts.push(format!("{imports} to import"));
+    }
     for (n, what) in [
         (s.create, "to create"),
         (s.update, "to update"),
@@ -522,10 +550,14 @@ pub fn summary_line(plan: &Plan) -> String {
 
 /// The plan as the documented JSON document.
 pub fn plan_json(plan: &Plan) -> Value {
-    json!({
+    let mut doc = json!({
         "steps": plan.steps,
         "summary": plan.summary,
-    })
+    });
+    if !plan.imports.is_empty() {
+        doc["imports"] = json!(plan.imports);
+    }
+    doc
 }
 
 /// An error message split from its hint (`ProviderError`'s Display puts

@@ -57,7 +57,11 @@ fn plan_of(steps: Vec<Step>) -> Plan {
             Op::Read => summary.read += 1,
         }
     }
-    Plan { steps, summary }
+    Plan {
+        steps,
+        summary,
+        ..Plan::default()
+    }
 }
 
 /// A small stack in two regions with one step of every kind.

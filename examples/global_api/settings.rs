@@ -29,6 +29,10 @@ pub struct Settings {
     pub parent_zone_role_arn: Option<RoleArn>,
     /// Tags for every resource that takes tags.
     pub tags: Tags,
+    /// Each region's log group name (default: per stack and region).
+    pub log_group_name: Option<String>,
+    /// The API deployments' description (default: none).
+    pub deployment_description: Option<String>,
 }
 
 impl Default for Settings {
@@ -44,6 +48,8 @@ impl Default for Settings {
             protect_table: true,
             parent_zone_role_arn: None,
             tags: Tags::default(),
+            log_group_name: None,
+            deployment_description: None,
         }
     }
 }

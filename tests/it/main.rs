@@ -11,6 +11,7 @@ mod config;
 mod global_api;
 mod handler;
 mod new_project;
+mod import;
 mod reliability;
 mod secrets;
 mod state_backend;

@@ -64,6 +64,7 @@ pub struct RegionalRestApi {
     routes: Vec<Route>,
     stages: Vec<String>,
     adjust_api: Adjust<RestApi>,
+    adjust_deployment: Adjust<Deployment>,
     adjust_stage: AdjustEach<Stage>,
     adjust_permission: AdjustEach<Permission>,
 }
@@ -97,6 +98,7 @@ impl RegionalRestApi {
             routes: Vec::new(),
             stages: vec!["prod".to_string()],
             adjust_api: None,
+            adjust_deployment: None,
             adjust_stage: None,
             adjust_permission: None,
         }
@@ -130,6 +132,9 @@ impl RegionalRestApi {
     adjusters! {
         /// Adjusts the API's builder before it is declared.
         api(adjust_api): FnOnce RestApi;
+        /// Adjusts the deployment's builder (its description, say) before it
+        /// is declared.
+        deployment(adjust_deployment): FnOnce Deployment;
         /// Adjusts each stage's builder before it is declared.
         stage(adjust_stage): Fn Stage;
         /// Adjusts each invoke permission's builder before it is declared.
@@ -145,8 +150,8 @@ impl RegionalRestApi {
         let api =
             RestApi::new(component.name(), self.api_name).endpoint_type(EndpointType::Regional);
         let api = adjusted(self.adjust_api, api).declare(&mut scope);
-        let deployment =
-            Deployment::new(&component.child_name("deployment"), &api).declare(&mut scope);
+        let deployment = Deployment::new(&component.child_name("deployment"), &api);
+        let deployment = adjusted(self.adjust_deployment, deployment).declare(&mut scope);
         let mut methods = Vec::new();
         let mut integrations = Vec::new();
         for route in &self.routes {

@@ -107,6 +107,9 @@ pub enum VerbArg {
         #[arg(long)]
         no_plan: bool,
     },
+    /// Record existing cloud resources under the program's names, changing
+    /// nothing in the cloud: `import NAME ID`, or `import --file FILE`.
+    Import(super::import::ImportArgs),
     /// State maintenance.
     State {
         #[command(subcommand)]

@@ -1,5 +1,5 @@
 //! The one CLI layer: every Meridian program's command line (`preview`,
-//! `up`, `destroy`, `refresh`, `outputs`, `graph`, `state
+//! `up`, `destroy`, `refresh`, `outputs`, `graph`, `import`, `state
 //! check|export|import|unlock`, `config`, `completions`) and the `meridian`
 //! binary's (`new`, `state`, `unlock`, `completions`, `--create-backend`).
 //!
@@ -10,6 +10,7 @@
 
 pub mod args;
 pub mod exit;
+pub mod import;
 pub mod output;
 pub mod request;
 pub mod scaffold;

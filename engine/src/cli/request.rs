@@ -30,6 +30,8 @@ pub enum Verb {
     Config(ConfigVerb),
     /// `completions SHELL`: print the completion script (runs no program).
     Completions(clap_complete::Shell),
+    /// `import NAME ID` / `import --file FILE`.
+    Import(Vec<crate::import::ImportRequest>),
 }
 
 /// A `config` verb.
@@ -91,6 +93,7 @@ impl Verb {
             Verb::Config(ConfigVerb::List) => "config list",
             Verb::Completions(_) => "completions",
             Verb::Config(ConfigVerb::Rekey) => "config rekey",
+            Verb::Import(_) => "import",
         }
     }
 }
@@ -230,6 +233,7 @@ pub fn validate(
             with_plan: !no_plan,
         },
         VerbArg::State { action } => Verb::State(action.verb()),
+        VerbArg::Import(import) => Verb::Import(import.requests()?),
         VerbArg::Config { action } => {
             if !config.is_empty() {
                 return Err(

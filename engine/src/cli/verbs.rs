@@ -183,6 +183,13 @@ pub(super) async fn run_verb(
             Err(e) => out.fail(&e.to_string()),
         },
         Verb::State(StateVerb::Check) => out.check(state::check(store.as_ref())),
+        Verb::Import(requests) => {
+            let events = progress.sink();
+            let imported =
+                ops::import::import(&graph, &providers, store.as_ref(), &requests, &events).await;
+            progress.finish();
+            super::import::report(out, imported)
+        }
         // Handled before the state is opened.
         Verb::Graph { .. } | Verb::State(_) | Verb::Config(_) | Verb::Completions(_) => {
             ExitCode::Success

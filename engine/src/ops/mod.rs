@@ -2,8 +2,10 @@
 //! takes a validated graph, a state store and the providers, and returns a
 //! result; none prints (progress goes to the run's [`EventSink`]). The CLI
 //! verbs ([`crate::cli`]) are thin wrappers. State maintenance (check,
-//! export, import, unlock) is in [`state`].
+//! export, import, unlock) is in [`state`]; importing existing cloud
+//! resources in [`import`].
 
+pub mod import;
 pub mod state;
 
 use crate::event::{EventSink, RunResult};
@@ -103,7 +105,14 @@ pub async fn preview(
     targets: Option<&[String]>,
 ) -> Result<Plan, OpsError> {
     let reads = read_data_sources(graph).await;
-    plan::plan(graph, state, &reads, targets).map_err(OpsError::Plan)
+    let imports = import::declared(graph, state, &reads).await?;
+    if imports.is_empty() {
+        return plan::plan(graph, state, &reads, targets).map_err(OpsError::Plan);
+    }
+    let state = crate::import::with_imported(state, &imports);
+    let mut plan = plan::plan(graph, &state, &reads, targets).map_err(OpsError::Plan)?;
+    plan.imports = imports;
+    Ok(plan)
 }
 
 /// Reconciles interrupted operations, plans, and (if `confirm` agrees)
@@ -121,6 +130,7 @@ pub async fn up(
     if !confirm(&plan) {
         return Ok((plan, None));
     }
+    let state = import::record_planned(store.as_ref(), &state, &plan)?;
     let result = exec::execute(graph, providers, store, &state, &plan, opts).await?;
     Ok((plan, Some(result)))
 }

@@ -163,6 +163,14 @@ impl FakeProvider {
         targets.push((method, ctx.name.clone(), target));
     }
 
+    /// A resource that exists outside Meridian (made by hand): `id` with
+    /// `inputs`, found by no token.
+    pub fn put_existing(&self, id: &str, inputs: Value) {
+        let mut c = self.cloud.lock().unwrap();
+        c.resources
+            .insert(id.to_string(), ("outside".to_string(), inputs));
+    }
+
     fn log(&self, method: &'static str, name: &str, id: &str) {
         self.cloud.lock().unwrap().calls.push(Call {
             method,
@@ -332,6 +340,26 @@ impl Provider for FakeProvider {
         drop(c);
         self.log("read", &ctx.name, req.id.unwrap_or(""));
         Ok(found)
+    }
+
+    fn import_id_format(&self, type_token: &str) -> Option<String> {
+        (type_token != LOOKUP).then(|| "the fake cloud's id".to_string())
+    }
+
+    async fn import(
+        &self,
+        ctx: &OpContext,
+        type_token: &str,
+        import_id: &str,
+        inputs: &Value,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let req = ReadRequest {
+            type_token,
+            id: Some(import_id),
+            inputs,
+            outputs: None,
+        };
+        self.read(ctx, req).await
     }
 
     async fn update(

@@ -6,8 +6,8 @@
 //! This file holds the harness and the helpers; the tests are by topic:
 //! `apply` (create, update, same, data sources, outputs, preview),
 //! `replace`, `delete` (and protection), `failures` (and reconciliation),
-//! `scheduling`, `properties`, `aliases` (renames and moves); `fake` is the
-//! provider.
+//! `scheduling`, `properties`, `aliases` (renames and moves), `import`
+//! (existing resources brought under declarations); `fake` is the provider.
 
 mod aliases;
 mod accounts;
@@ -15,6 +15,7 @@ mod apply;
 mod delete;
 mod failures;
 mod fake;
+mod import;
 mod properties;
 mod replace;
 mod scheduling;

@@ -75,6 +75,29 @@ pub trait ResourceType: Send + Sync {
     async fn delete(&self, _c: Call<'_>, _req: DeleteRequest<'_>) -> StepResult<()> {
         Err(data_source_error(&self.info().token, "delete"))
     }
+    /// How its import id is spelled (the table in docs/import.md); `None`
+    /// (the default, data sources): it cannot be imported.
+    fn import_format(&self) -> Option<&'static str> {
+        None
+    }
+    /// Reads an existing resource by its import id, tagged or not (see
+    /// [`Provider::import`]). The default: the import id is the physical id
+    /// `read` takes, which never checks the identity tag.
+    async fn import(
+        &self,
+        c: Call<'_>,
+        import_id: &str,
+        inputs: &Value,
+    ) -> StepResult<Option<ReadResult>> {
+        let token = self.info().token;
+        let req = ReadRequest {
+            type_token: &token,
+            id: Some(import_id),
+            inputs,
+            outputs: None,
+        };
+        self.read(c, req).await
+    }
 }
 
 /// What a delete is given.
@@ -275,6 +298,29 @@ impl Provider for AwsProvider {
             tagging::apply(call, &target, old_inputs, new_inputs).await?;
         }
         Ok(outputs)
+    }
+
+    fn import_id_format(&self, type_token: &str) -> Option<String> {
+        self.types
+            .get(type_token)
+            .and_then(|t| t.import_format())
+            .map(str::to_string)
+    }
+
+    async fn import(
+        &self,
+        ctx: &OpContext,
+        type_token: &str,
+        import_id: &str,
+        inputs: &Value,
+    ) -> Result<Option<ReadResult>, ProviderError> {
+        let t = self.get(type_token)?;
+        if t.import_format().is_none() {
+            return Err(ProviderError::permanent(format!(
+                "{type_token} cannot be imported"
+            )));
+        }
+        t.import(self.call(ctx), import_id, inputs).await
     }
 
     fn id_after_update(&self, type_token: &str, id: &str, outputs: &Value) -> Option<String> {

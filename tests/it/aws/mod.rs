@@ -6,6 +6,7 @@ mod acm;
 mod apigateway;
 mod dynamodb;
 mod iam;
+mod import;
 mod lambda;
 mod logs;
 mod route53;

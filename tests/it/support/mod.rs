@@ -4,6 +4,7 @@
 //! program under a fault proxy and what it leaves in the cloud.
 
 pub mod app;
+pub mod cdk;
 pub mod cli;
 pub mod inventory;
 pub mod provider;

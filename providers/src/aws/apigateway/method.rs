@@ -220,6 +220,10 @@ impl ResourceType for Method {
         TypeInfo::resource(TYPE)
     }
 
+    fn import_format(&self) -> Option<&'static str> {
+        Some("`API_ID/RESOURCE_ID/HTTP_METHOD`")
+    }
+
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, &[input::REST_API_ID, input::RESOURCE_ID]);
         check_one_of(inputs, input::HTTP_METHOD, HTTP_METHODS, &mut out);
@@ -272,13 +276,13 @@ impl ResourceType for Method {
         } = key;
         let authorization = req_str(&inputs, input::AUTHORIZATION_TYPE)?;
         let params = request_parameters(&inputs)?;
-        let exists_hint = "the resource already has this method and this stack did not create it; delete it or declare another http_method";
+        let exists_hint = "the resource already has this method and this stack did not create it: delete it or declare another http_method";
         // AWS answers a second PutMethod for the same method with a conflict;
         // the local emulator overwrites. Check first, so both behave alike.
         if get(c, key).await?.is_some() {
             return Err(
                 ProviderError::permanent(format!("method {} already exists", key.name()))
-                    .with_hint(exists_hint),
+                    .with_hint(crate::aws::kit::refuse_hint(exists_hint, ctx, &key.id())),
             );
         }
         let client = aws.apigateway(&ctx.region).await;

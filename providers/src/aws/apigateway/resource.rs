@@ -159,19 +159,40 @@ fn view(
         .build()
 }
 
-fn exists_error(api: &str, existing: &ApiResource) -> ProviderError {
+fn exists_error(
+    ctx: &meridian_engine::OpContext,
+    api: &str,
+    existing: &ApiResource,
+) -> ProviderError {
     ProviderError::permanent(format!(
         "REST API {api} already has a resource at {} (id {}) that this stack did not create",
         existing.path().unwrap_or("?"),
         existing.id().unwrap_or("?"),
     ))
-    .with_hint("delete that resource, or declare a different path_part")
+    .with_hint(crate::aws::kit::refuse_hint(
+        "delete that resource, or declare a different path_part",
+        ctx,
+        &format!("{api}/{}", existing.id().unwrap_or("?")),
+    ))
 }
 
 #[async_trait]
 impl ResourceType for Resource {
     fn info(&self) -> TypeInfo {
         TypeInfo::resource(TYPE)
+    }
+
+    fn import_format(&self) -> Option<&'static str> {
+        Some("`API_ID/RESOURCE_ID`")
+    }
+
+    async fn import(
+        &self,
+        c: Call<'_>,
+        import_id: &str,
+        inputs: &Value,
+    ) -> StepResult<Option<ReadResult>> {
+        super::import_under_api(self, c, import_id, inputs, input::REST_API_ID).await
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {

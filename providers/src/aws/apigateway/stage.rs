@@ -99,6 +99,10 @@ impl ResourceType for Stage {
         TypeInfo::resource(TYPE)
     }
 
+    fn import_format(&self) -> Option<&'static str> {
+        Some("`API_ID/STAGE_NAME`")
+    }
+
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(
             inputs,
@@ -144,7 +148,11 @@ impl ResourceType for Stage {
             ProviderError::permanent(format!(
                 "REST API {api} already has a stage {name:?} that this stack did not create"
             ))
-            .with_hint("delete that stage, or declare another stage_name")
+            .with_hint(crate::aws::kit::refuse_hint(
+                "delete that stage, or declare another stage_name",
+                ctx,
+                &format!("{api}/{name}"),
+            ))
         };
         if get(c, api, name).await?.is_some() {
             return Err(exists());

@@ -55,7 +55,7 @@ impl Managed for Table<'_> {
 
     const NOUN: &'static str = "table";
 
-    const REFUSE_HINT: &'static str = "pick another table_name, or import the existing table";
+    const REFUSE_HINT: &'static str = "pick another table_name";
 
     fn create_policy(&self) -> Policy {
         self.policy
@@ -205,6 +205,10 @@ pub(super) async fn create_table(
 
 #[async_trait]
 impl ResourceType for GlobalTable {
+    fn import_format(&self) -> Option<&'static str> {
+        Some("the table's name, in the resource's (primary) region")
+    }
+
     fn info(&self) -> TypeInfo {
         TypeInfo {
             protect_by_default: true,

@@ -490,6 +490,37 @@ fn normalized(inputs: &Value) -> Value {
 
 #[async_trait]
 impl ResourceType for Role {
+    fn import_format(&self) -> Option<&'static str> {
+        Some("the role's name (or its ARN)")
+    }
+
+    async fn import(
+        &self,
+        c: Call<'_>,
+        import_id: &str,
+        inputs: &Value,
+    ) -> StepResult<Option<ReadResult>> {
+        // A role's ARN ends with its path and name: the name is the id.
+        let name = match import_id.split_once(":role/") {
+            Some((prefix, path_and_name)) if prefix.starts_with("arn:") => {
+                path_and_name.rsplit('/').next().unwrap_or(path_and_name)
+            }
+            _ => import_id,
+        };
+        if name.is_empty() || name.contains([':', '/']) {
+            return Err(ProviderError::permanent(format!(
+                "{import_id:?} is not a role name or role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+            )));
+        }
+        let req = ReadRequest {
+            type_token: ROLE,
+            id: Some(name),
+            inputs,
+            outputs: None,
+        };
+        self.read(c, req).await
+    }
+
     fn info(&self) -> TypeInfo {
         resource_with_timeouts(ROLE, 5, 5, 5)
     }
@@ -654,8 +685,7 @@ impl Managed for Roles<'_> {
         "in this account".into()
     }
 
-    const REFUSE_HINT: &'static str =
-        "choose another role_name, or delete or import the existing role";
+    const REFUSE_HINT: &'static str = "choose another role_name, or delete the existing role";
 
     async fn create(&self, _ctx: &OpContext, name: &str) -> Result<(), AwsError> {
         let sent = self.create.clone().role_name(name).send().await;

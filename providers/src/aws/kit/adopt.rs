@@ -134,11 +134,21 @@ pub async fn create_or_adopt<R: Managed>(
                 None => "it has no Meridian tag".to_string(),
             }
         ))
-        .with_hint(R::REFUSE_HINT));
+        .with_hint(refuse_hint(R::REFUSE_HINT, ctx, id)));
     }
     r.check_adoptable(ctx, id, &state)?;
     ctx.status(&format!("adopting {noun} {id} from an interrupted create"));
     Ok(Outcome::Adopted(state))
+}
+
+/// The hint for an id taken by a resource Meridian does not manage here:
+/// the type's own advice, then the command that imports it instead (a
+/// [`Managed`] type's import id is the id it creates by).
+pub fn refuse_hint(advice: &str, ctx: &OpContext, id: &str) -> String {
+    format!(
+        "{advice}; or, if it is the one you mean, adopt it as {name:?} without changing it: run the program with `import {name} {id}`",
+        name = ctx.name
+    )
 }
 
 /// `read` for a [`Managed`] type: by the recorded id when there is one,
@@ -277,7 +287,12 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::Permanent);
         assert!(e.message.contains("thing t already exists"), "{e}");
         assert!(e.message.contains("it belongs to urn:b"), "{e}");
-        assert_eq!(e.hint.as_deref(), Some("pick another name"));
+        let hint = e.hint.unwrap_or_default();
+        assert!(hint.starts_with("pick another name; "), "{hint}");
+        assert!(
+            hint.ends_with("run the program with `import n t`"),
+            "{hint}"
+        );
     }
 
     #[tokio::test]

@@ -402,6 +402,10 @@ async fn reconcile_function(
 
 #[async_trait]
 impl ResourceType for Function {
+    fn import_format(&self) -> Option<&'static str> {
+        Some("the function's name")
+    }
+
     fn info(&self) -> TypeInfo {
         resource_with_timeouts(FUNCTION, 10, 10, 5)
     }
@@ -563,7 +567,7 @@ impl Managed for Functions<'_> {
     const NOUN: &'static str = "function";
 
     const REFUSE_HINT: &'static str =
-        "choose another function_name, or delete or import the existing function";
+        "choose another function_name, or delete the existing function";
 
     fn retry_create(&self, e: &AwsError) -> bool {
         is_retryable(e)

@@ -307,12 +307,25 @@ fn permission_outputs(function: &str, sid: &str, statement: Value) -> Value {
 }
 
 /// `<function>/<statement id>`: function names and ARNs have no `/`.
+/// The function's name, from its name or its (unqualified) ARN
+/// `arn:aws:lambda:REGION:ACCOUNT:function:NAME`.
+fn function_name_of(reference: &str) -> &str {
+    match reference.strip_prefix("arn:") {
+        Some(_) => reference.split(':').nth(6).unwrap_or(reference),
+        None => reference,
+    }
+}
+
 fn permission_id(function: &str, sid: &str) -> String {
     format!("{function}/{sid}")
 }
 
 #[async_trait]
 impl ResourceType for Permission {
+    fn import_format(&self) -> Option<&'static str> {
+        Some("`FUNCTION_NAME/STATEMENT_ID`")
+    }
+
     fn info(&self) -> TypeInfo {
         resource_with_timeouts(PERMISSION, 5, 5, 5)
     }
@@ -379,7 +392,13 @@ impl ResourceType for Permission {
         };
         let found = Grant::from_statement(&statement);
         let mut m = Map::new();
-        m.insert(input::FUNCTION_NAME.into(), json!(function));
+        // Keep the recorded spelling of the same function (its name or ARN;
+        // an import id names it by name).
+        let spelled = match opt_str(req.inputs, input::FUNCTION_NAME) {
+            Some(given) if function_name_of(given) == function_name_of(&function) => given,
+            _ => function.as_str(),
+        };
+        m.insert(input::FUNCTION_NAME.into(), json!(spelled));
         if req
             .inputs
             .get(input::STATEMENT_ID)
@@ -494,6 +513,14 @@ mod tests {
             &json!({"function_name": "f", "principal": "123456789012", "statement_id": "bad id", "action": "InvokeFunction"}),
         );
         assert_eq!(f.len(), 2, "{f:?}");
+    }
+
+    #[test]
+    fn a_function_is_the_same_by_name_or_arn() {
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:f";
+        assert_eq!(function_name_of(arn), "f");
+        assert_eq!(function_name_of("f"), "f");
+        assert_ne!(function_name_of(arn), function_name_of("g"));
     }
 
     #[test]

@@ -177,6 +177,10 @@ fn retention(inputs: &Value) -> Option<i64> {
 
 #[async_trait]
 impl ResourceType for LogGroup {
+    fn import_format(&self) -> Option<&'static str> {
+        Some("the log group's name")
+    }
+
     fn info(&self) -> TypeInfo {
         resource_with_timeouts(LOG_GROUP, 2, 2, 2)
     }
@@ -274,7 +278,7 @@ impl Managed for Group<'_> {
 
     const NOUN: &'static str = "log group";
 
-    const REFUSE_HINT: &'static str = "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete or import the existing group";
+    const REFUSE_HINT: &'static str = "Lambda creates /aws/lambda/<function> by itself on first invoke; choose another name, or delete the existing group";
 
     async fn create(&self, ctx: &OpContext, name: &str) -> Result<(), AwsError> {
         let tags: HashMap<String, String> = identity_tags(ctx).into_iter().collect();

@@ -140,7 +140,11 @@ async fn put_record(
                     new_key.describe(),
                     RecordSpec::from_cloud(&rs).summary()
                 ))
-                .with_hint("delete that record, or give this one another name"));
+                .with_hint(crate::aws::kit::refuse_hint(
+                    "delete that record, or give this one another name",
+                    ctx,
+                    &new_key.id(),
+                )));
             }
             None => changes.push(change(ChangeAction::Create, new.to_sdk()?)?),
         }
@@ -206,6 +210,10 @@ async fn checked_spec(
 
 #[async_trait]
 impl ResourceType for Record {
+    fn import_format(&self) -> Option<&'static str> {
+        Some("`ZONE_ID|NAME|TYPE`, or `ZONE_ID|NAME|TYPE|SET_IDENTIFIER` for a routed record")
+    }
+
     /// A set identifier (or name) changed in place is a new identity.
     fn id_after_update(&self, id: &str, outputs: &Value) -> Option<String> {
         RecordKey::from_outputs(outputs)
