@@ -161,6 +161,10 @@ impl StateStore for MemoryStore {
                 s.resources.insert(key.to_string(), *new);
                 s.resources.insert(old_key, *old);
             }
+            Completion::StateEdit { records } => {
+                s.resources.remove(key);
+                s.resources.extend(records);
+            }
         }
         Ok(())
     }

@@ -117,6 +117,13 @@ pub enum Completion {
         old_key: String,
         old: Box<ResourceRecord>,
     },
+    /// A change to the state alone (`state rm`, `state mv`; nothing
+    /// changed in the cloud): remove the record under the operation's key and write each
+    /// of `records` under its own key (the record under its new name, and
+    /// the records whose dependencies now name it so), all at once.
+    StateEdit {
+        records: Vec<(String, ResourceRecord)>,
+    },
 }
 
 /// Everything stored for one stack.

@@ -406,6 +406,14 @@ fn complete_batch(key: &str, completion: Completion) -> (sled::Batch, usize) {
             bytes += value.len();
             batch.insert(format!("r/{old_key}").into_bytes(), value);
         }
+        Completion::StateEdit { records } => {
+            batch.remove(format!("r/{key}").into_bytes());
+            for (k, rec) in records {
+                let value = encode(&rec);
+                bytes += value.len();
+                batch.insert(format!("r/{k}").into_bytes(), value);
+            }
+        }
     }
     (batch, bytes)
 }

@@ -148,6 +148,37 @@ pub enum StateAction {
         #[arg(long)]
         force: bool,
     },
+    /// List the recorded resources: name, type, region, id.
+    List,
+    /// Show one resource's record: inputs, outputs, dependencies and
+    /// dependents (secrets masked).
+    Show {
+        /// The resource's name (or its URN, when two types share the name).
+        name: String,
+    },
+    /// Forget a resource: remove it from the state, leave it in the cloud.
+    Rm {
+        /// The resource's name (or its URN).
+        name: String,
+        /// Forget it even if others depend on it (their recorded
+        /// dependency on it is dropped).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Rename a resource in the state, or move it into another stack.
+    Mv {
+        /// The resource's name (or its URN).
+        name: String,
+        /// Its new name (optional with --to-stack).
+        new_name: Option<String>,
+        /// Move it into this stack (same state location).
+        #[arg(long, value_name = "STACK")]
+        to_stack: Option<String>,
+        /// With --to-stack: move it even if others in this stack depend on
+        /// it (their recorded dependency on it is dropped).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// The `meridian` binary's command line: state operations that need no
@@ -155,7 +186,7 @@ pub enum StateAction {
 #[derive(Parser, Debug)]
 #[command(
     name = "meridian",
-    about = "Meridian's state tool: export, import and check a stack's state, break a stale lock, create the team backend",
+    about = "Meridian's state tool: list, show, forget and move resources; export, import and check a stack's state; break a stale lock; create the team backend",
     disable_help_subcommand = true
 )]
 pub struct ToolArgs {

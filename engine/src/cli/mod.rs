@@ -1,6 +1,6 @@
 //! The one CLI layer: every Meridian program's command line (`preview`,
 //! `up`, `destroy`, `refresh`, `outputs`, `graph`, `state
-//! check|export|import|unlock`) and the `meridian` binary's (`state`,
+//! check|export|import|unlock|list|show|rm|mv`) and the `meridian` binary's (`state`,
 //! `unlock`, `--create-backend`).
 //!
 //! clap parses the single tree of flags ([`args`]); validation turns it into
@@ -11,6 +11,7 @@
 pub mod args;
 pub mod exit;
 pub mod output;
+mod records;
 pub mod request;
 mod stack_config;
 mod verbs;

@@ -55,6 +55,24 @@ pub enum StateVerb {
     Unlock {
         force: bool,
     },
+    /// `state list` (needs no program; so do the next three).
+    List,
+    /// `state show NAME`.
+    Show {
+        name: String,
+    },
+    /// `state rm NAME [--force]`.
+    Rm {
+        name: String,
+        force: bool,
+    },
+    /// `state mv NAME NEW` (rename) or `state mv NAME [NEW] --to-stack S`.
+    Mv {
+        name: String,
+        new_name: Option<String>,
+        to_stack: Option<String>,
+        force: bool,
+    },
 }
 
 impl Verb {
@@ -71,6 +89,10 @@ impl Verb {
             Verb::State(StateVerb::Export { .. }) => "state export",
             Verb::State(StateVerb::Import { .. }) => "state import",
             Verb::State(StateVerb::Unlock { .. }) => "state unlock",
+            Verb::State(StateVerb::List) => "state list",
+            Verb::State(StateVerb::Show { .. }) => "state show",
+            Verb::State(StateVerb::Rm { .. }) => "state rm",
+            Verb::State(StateVerb::Mv { .. }) => "state mv",
             Verb::Config(ConfigVerb::Set { .. }) => "config set",
             Verb::Config(ConfigVerb::Get { .. }) => "config get",
             Verb::Config(ConfigVerb::Rm { .. }) => "config rm",
@@ -133,8 +155,8 @@ pub struct ToolRequest {
 }
 
 impl StateAction {
-    fn verb(&self) -> StateVerb {
-        match self {
+    fn verb(&self, stack: &str) -> Result<StateVerb, String> {
+        Ok(match self {
             StateAction::Check => StateVerb::Check,
             StateAction::Export { out } => StateVerb::Export { out: out.clone() },
             StateAction::Import { file, force } => StateVerb::Import {
@@ -142,7 +164,44 @@ impl StateAction {
                 force: *force,
             },
             StateAction::Unlock { force } => StateVerb::Unlock { force: *force },
-        }
+            StateAction::List => StateVerb::List,
+            StateAction::Show { name } => StateVerb::Show { name: name.clone() },
+            StateAction::Rm { name, force } => StateVerb::Rm {
+                name: name.clone(),
+                force: *force,
+            },
+            StateAction::Mv {
+                name,
+                new_name,
+                to_stack,
+                force,
+            } => {
+                match (new_name, to_stack) {
+                    (None, None) => {
+                        return Err(format!(
+                            "state mv {name}: give the new name (`state mv {name} NEW`), or the stack to move it into (`--to-stack STACK`)"
+                        ));
+                    }
+                    (_, Some(to)) if to == stack => {
+                        return Err(format!(
+                            "--to-stack {to} is the stack it is in already: give another stack, or a new name without --to-stack"
+                        ));
+                    }
+                    (_, Some(to)) => meridian_state::validate_stack_name(to)
+                        .map_err(|e| format!("--to-stack: {e}"))?,
+                    (Some(_), None) if *force => {
+                        return Err("--force is for `state mv --to-stack`: a rename keeps what depends on it (it follows the new name)".into());
+                    }
+                    _ => {}
+                }
+                StateVerb::Mv {
+                    name: name.clone(),
+                    new_name: new_name.clone(),
+                    to_stack: to_stack.clone(),
+                    force: *force,
+                }
+            }
+        })
     }
 }
 
@@ -205,7 +264,7 @@ pub fn validate(
             out: out.clone(),
             with_plan: !no_plan,
         },
-        VerbArg::State { action } => Verb::State(action.verb()),
+        VerbArg::State { action } => Verb::State(action.verb(&args.store.stack)?),
         VerbArg::Config { action } => {
             if !config.is_empty() {
                 return Err(
@@ -244,12 +303,12 @@ pub fn validate_tool(args: ToolArgs, backends: &Backends) -> Result<ToolRequest,
     args.store.validate_stack()?;
     let store = args.store.request(backends)?;
     let verb = match &args.command {
-        Some(ToolCommand::State { action }) => ToolVerb::State(action.verb()),
+        Some(ToolCommand::State { action }) => ToolVerb::State(action.verb(&args.store.stack)?),
         Some(ToolCommand::Unlock { force }) => ToolVerb::State(StateVerb::Unlock { force: *force }),
         None if store.create_backend => ToolVerb::CreateBackend,
         None => {
             return Err(
-                "say what to do: `state export|import|check`, `unlock`, or --create-backend (see --help)".into(),
+                "say what to do: `state list|show|rm|mv|export|import|check`, `unlock`, or --create-backend (see --help)".into(),
             );
         }
     };

@@ -29,6 +29,9 @@ pub(super) fn maintenance(
     req: &StoreRequest,
     backends: &Backends,
 ) -> Option<ExitCode> {
+    if let Some(code) = super::records::run(verb, req, backends) {
+        return Some(code);
+    }
     let out = Output::new(req.json);
     let (location, stack, create) = (&req.location, req.stack.as_str(), req.create_backend);
     Some(match verb {
@@ -47,7 +50,7 @@ pub(super) fn maintenance(
                 output::announce(m)
             }))
         }
-        StateVerb::Check => return None,
+        _ => return None,
     })
 }
 

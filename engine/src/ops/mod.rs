@@ -2,8 +2,10 @@
 //! takes a validated graph, a state store and the providers, and returns a
 //! result; none prints (progress goes to the run's [`EventSink`]). The CLI
 //! verbs ([`crate::cli`]) are thin wrappers. State maintenance (check,
-//! export, import, unlock) is in [`state`].
+//! export, import, unlock) is in [`state`]; list, show, rm and mv of single
+//! records in [`records`].
 
+pub mod records;
 pub mod state;
 
 use crate::event::{EventSink, RunResult};

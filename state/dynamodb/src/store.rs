@@ -488,6 +488,15 @@ impl StateStore for DynamoState {
                 bytes += doc.len();
                 ops.push((Role::Write(old_sk.clone()), self.put(&old_sk, doc, None)?));
             }
+            Completion::StateEdit { records } => {
+                ops.push((Role::Write(record_sk.clone()), self.delete(&record_sk)?));
+                for (k, rec) in records {
+                    let sk = format!("{RECORD_PREFIX}{k}");
+                    let doc = self.doc(&sk, &rec)?;
+                    bytes += doc.len();
+                    ops.push((Role::Write(sk.clone()), self.put(&sk, doc, None)?));
+                }
+            }
         }
         self.transact(&format!("recording the result for {key}"), ops, bytes)
     }
