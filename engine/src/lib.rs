@@ -11,6 +11,7 @@ pub mod backend;
 mod call;
 pub mod cli;
 pub mod config;
+pub mod drift;
 pub mod event;
 pub mod exec;
 pub mod graph;
@@ -25,6 +26,7 @@ pub mod queue;
 pub mod reconcile;
 pub mod refresh;
 pub mod render;
+pub mod saved_plan;
 
 pub use cli::{run, run_with_backends};
 pub use graph::{GraphError, GraphErrors, ResourceGraph};

@@ -89,6 +89,10 @@ pub struct Step {
     /// Dependencies (names) shown in a tree view.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
+    /// What drifted on the resource since it was recorded (plans made
+    /// with `--refresh`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<crate::drift::Drift>,
 }
 
 /// Counts per operation.
@@ -392,6 +396,7 @@ fn declared_step(graph: &ResourceGraph, i: usize) -> Step {
             .iter()
             .map(|&d| graph.nodes[d].decl.name.clone())
             .collect(),
+        drift: None,
     }
 }
 
@@ -501,6 +506,7 @@ fn push_deletes(
             pinned: false,
             inputs: Some(rec.inputs.clone()),
             depends_on: Vec::new(),
+            drift: None,
         });
     }
 }

@@ -75,9 +75,27 @@ pub struct ProgramArgs {
 #[derive(Subcommand, Debug)]
 pub enum VerbArg {
     /// Show the plan; change nothing.
-    Preview,
+    Preview {
+        /// Read every resource first and plan against what is there;
+        /// drifted properties are marked in the plan.
+        #[arg(long)]
+        refresh: bool,
+        /// Also write the plan to FILE, for `up --plan FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Apply the plan.
-    Up,
+    Up {
+        /// Read every resource first and plan against what is there
+        /// (recorded once the plan is confirmed).
+        #[arg(long)]
+        refresh: bool,
+        /// Apply exactly the plan `preview --out FILE` wrote; refused,
+        /// changing nothing, if the state, the program or the configuration
+        /// changed since.
+        #[arg(long, value_name = "FILE")]
+        plan: Option<PathBuf>,
+    },
     /// Delete everything the stack manages (retained resources are kept).
     Destroy,
     /// Read every resource from the cloud and record what is there.

@@ -130,6 +130,12 @@ pub struct Request {
     /// Show the plan as a tree under dependencies.
     pub tree: bool,
     pub verbose: u8,
+    /// `preview --refresh`, `up --refresh`: plan against the cloud as read.
+    pub refresh: bool,
+    /// `preview --out FILE`: write the plan there.
+    pub plan_out: Option<PathBuf>,
+    /// `up --plan FILE`: apply exactly that saved plan.
+    pub plan_file: Option<PathBuf>,
 }
 
 impl Request {
@@ -249,9 +255,22 @@ pub fn validate(
         return Err("--parallel must be at least 1".into());
     }
     let config = parse_config(&args.config)?;
+    let (mut refresh, mut plan_out, mut plan_file) = (false, None, None);
     let verb = match &args.verb {
-        VerbArg::Preview => Verb::Preview,
-        VerbArg::Up => Verb::Up,
+        VerbArg::Preview { refresh: r, out } => {
+            (refresh, plan_out) = (*r, out.clone());
+            Verb::Preview
+        }
+        VerbArg::Up { refresh: r, plan } => {
+            if plan.is_some() && (*r || !args.target.is_empty()) {
+                return Err(
+                    "--plan applies the saved plan as it was made: --refresh and --target are given to `preview --out` instead"
+                        .into(),
+                );
+            }
+            (refresh, plan_file) = (*r, plan.clone());
+            Verb::Up
+        }
         VerbArg::Destroy => Verb::Destroy,
         VerbArg::Refresh => Verb::Refresh,
         VerbArg::Outputs => Verb::Outputs,
@@ -295,6 +314,9 @@ pub fn validate(
         diff: args.diff,
         tree: args.tree,
         verbose: args.verbose,
+        refresh,
+        plan_out,
+        plan_file,
     })
 }
 
@@ -326,6 +348,8 @@ fn repeated_values(args: &[String]) -> (Vec<String>, Vec<String>) {
         "--parallel",
         "--format",
         "--out",
+        "--plan",
+        "--to-stack",
         "--config-file",
     ];
     let (mut config, mut target) = (Vec::new(), Vec::new());

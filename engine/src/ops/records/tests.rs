@@ -111,7 +111,7 @@ fn mv_renames_and_rewrites_what_depends_on_it() {
     assert_eq!((b2.name.as_str(), b2.id.as_str()), ("b2", "id-b"));
     assert_eq!(
         state.resources[&urn("dev", "null:index:Resource", "c")].dependencies,
-        [b2.urn.clone()]
+        vec![b2.urn.clone()]
     );
     assert!(state.pending.is_empty());
     assert!(meridian_state::check_integrity(&state).is_empty());
