@@ -11,5 +11,6 @@ mod global_api;
 mod handler;
 mod reliability;
 mod state_backend;
+mod state_commands;
 mod support;
 mod ux;
