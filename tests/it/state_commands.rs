@@ -238,15 +238,21 @@ fn state_verbs_list_show_forget_and_move_records_in_the_dynamodb_backend() {
     );
 }
 
-#[test]
-fn a_state_rm_killed_after_its_journal_entry_is_undone_by_the_next_up() {
-    let dir = tempfile::tempdir().unwrap();
+/// A deployed SMALL stack, its state in `dir`'s `.meridian`.
+fn deployed_in_sled(dir: &Path) -> Place<'_> {
     let place = Place {
-        dir: dir.path(),
+        dir,
         account: None,
         location: Vec::new(),
     };
     place.synthetic(&["up", "--yes"]).ok();
+    place
+}
+
+#[test]
+fn a_state_rm_killed_after_its_journal_entry_is_undone_by_the_next_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let place = deployed_in_sled(dir.path());
     let mut rm = command(
         &example("synthetic"),
         dir.path(),
@@ -270,12 +276,7 @@ fn a_state_rm_killed_after_its_journal_entry_is_undone_by_the_next_up() {
 #[test]
 fn up_plan_applies_exactly_the_saved_plan() {
     let dir = tempfile::tempdir().unwrap();
-    let place = Place {
-        dir: dir.path(),
-        account: None,
-        location: Vec::new(),
-    };
-    place.synthetic(&["up", "--yes"]).ok();
+    let place = deployed_in_sled(dir.path());
     let shown = place
         .synthetic(&["preview", "--out", "plan.json", "--config", "version=2"])
         .ok();
@@ -322,12 +323,7 @@ fn refused(place: &Place<'_>, args: &[&str], needle: &str) {
 #[test]
 fn up_plan_refuses_when_the_state_the_program_or_the_configuration_changed() {
     let dir = tempfile::tempdir().unwrap();
-    let place = Place {
-        dir: dir.path(),
-        account: None,
-        location: Vec::new(),
-    };
-    place.synthetic(&["up", "--yes"]).ok();
+    let place = deployed_in_sled(dir.path());
     let save = || {
         place
             .synthetic(&["preview", "--out", "plan.json", "--config", "version=2"])

@@ -133,19 +133,20 @@ fn print_shown(out: Output, s: &Shown) -> ExitCode {
         return ExitCode::Success;
     }
     let yes_no = |b: bool| if b { "yes" } else { "no" };
-    println!("name:      {}", s.name);
-    println!("type:      {}", s.type_token);
-    println!("region:    {}", s.region);
-    println!("id:        {}", s.id);
-    println!("urn:       {}", s.urn);
+    let l = &s.listed;
+    println!("name:      {}", l.name);
+    println!("type:      {}", l.type_token);
+    println!("region:    {}", l.region);
+    println!("id:        {}", l.id);
+    println!("urn:       {}", l.urn);
     println!("provider:  {}", s.provider);
     println!(
         "protect: {}   retain on delete: {}   data source: {}",
         yes_no(s.protect),
         yes_no(s.retain_on_delete),
-        yes_no(s.data_source)
+        yes_no(l.data_source)
     );
-    if let Some(kind) = &s.pending {
+    if let Some(kind) = &s.pending_operation {
         println!("pending:   a {kind} operation (the next up reconciles it)");
     }
     print_value("inputs", &s.inputs);

@@ -61,7 +61,17 @@ pub fn list(store: &dyn StateStore) -> Result<Vec<Listed>, String> {
     let mut out: Vec<Listed> = state
         .resources
         .iter()
-        .map(|(key, r)| Listed {
+        .map(|(key, r)| Listed::of(&state, key, r))
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.name, &a.type_token, a.old_copy).cmp(&(&b.name, &b.type_token, b.old_copy))
+    });
+    Ok(out)
+}
+
+impl Listed {
+    fn of(state: &StackState, key: &str, r: &ResourceRecord) -> Listed {
+        Listed {
             name: r.name.clone(),
             type_token: r.type_token.clone(),
             region: r.region.clone(),
@@ -70,12 +80,8 @@ pub fn list(store: &dyn StateStore) -> Result<Vec<Listed>, String> {
             data_source: r.data_source,
             old_copy: r.pending_delete,
             pending: state.pending.contains_key(key),
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        (&a.name, &a.type_token, a.old_copy).cmp(&(&b.name, &b.type_token, b.old_copy))
-    });
-    Ok(out)
+        }
+    }
 }
 
 /// Another resource, as `state show` names it.
@@ -90,12 +96,9 @@ pub struct Related {
 /// One resource as `state show` prints it; secrets masked.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Shown {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub type_token: String,
-    pub region: String,
-    pub id: String,
-    pub urn: String,
+    /// Name, type, region, id, URN and marks, as `state list` has them.
+    #[serde(flatten)]
+    pub listed: Listed,
     pub provider: String,
     pub inputs: Value,
     pub outputs: Value,
@@ -105,10 +108,9 @@ pub struct Shown {
     pub dependents: Vec<Related>,
     pub protect: bool,
     pub retain_on_delete: bool,
-    pub data_source: bool,
     /// The kind of the journal entry pending on it, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pending: Option<String>,
+    pub pending_operation: Option<String>,
 }
 
 /// The live record `name` designates (its name, or its URN when two types
@@ -165,11 +167,7 @@ pub fn show(store: &dyn StateStore, name: &str) -> Result<Shown, String> {
     let state = store.load().map_err(|e| e.to_string())?;
     let (key, r) = find(&state, name)?;
     Ok(Shown {
-        name: r.name.clone(),
-        type_token: r.type_token.clone(),
-        region: r.region.clone(),
-        id: r.id.clone(),
-        urn: r.urn.clone(),
+        listed: Listed::of(&state, key, r),
         provider: r.provider.clone(),
         inputs: masked(&r.inputs),
         outputs: masked(&r.outputs),
@@ -180,8 +178,7 @@ pub fn show(store: &dyn StateStore, name: &str) -> Result<Shown, String> {
             .collect(),
         protect: r.protect,
         retain_on_delete: r.retain_on_delete,
-        data_source: r.data_source,
-        pending: state
+        pending_operation: state
             .pending
             .get(key)
             .map(|p| format!("{:?}", p.kind).to_lowercase()),
@@ -256,6 +253,31 @@ fn depended_on(rec: &ResourceRecord, deps: &[(&String, &ResourceRecord)], what: 
     )
 }
 
+/// The record `name` designates, to be taken out of `state` (`what`:
+/// forget or move), and the records that depend on it; refused while a
+/// journal entry is pending on it, or while others depend on it unless
+/// `force`.
+type TakenOut<'s> = (
+    &'s String,
+    &'s ResourceRecord,
+    Vec<(&'s String, &'s ResourceRecord)>,
+);
+
+fn to_take_out<'s>(
+    state: &'s StackState,
+    name: &str,
+    force: bool,
+    what: &str,
+) -> Result<TakenOut<'s>, String> {
+    let (key, rec) = find(state, name)?;
+    not_pending(state, key, &rec.name)?;
+    let deps = dependents(state, &rec.urn);
+    if !deps.is_empty() && !force {
+        return Err(depended_on(rec, &deps, what));
+    }
+    Ok((key, rec, deps))
+}
+
 /// `state rm NAME [--force]`: forgets a resource; the cloud is untouched.
 /// Refused while others depend on it, unless `force` (then their recorded
 /// dependency on it is dropped in the same batch).
@@ -266,12 +288,7 @@ pub fn forget(
     force: bool,
 ) -> Result<Report, String> {
     let state = store.load().map_err(|e| e.to_string())?;
-    let (key, rec) = find(&state, name)?;
-    not_pending(&state, key, &rec.name)?;
-    let deps = dependents(&state, &rec.urn);
-    if !deps.is_empty() && !force {
-        return Err(depended_on(rec, &deps, "forget"));
-    }
+    let (key, rec, deps) = to_take_out(&state, name, force, "forget")?;
     let rewritten = without_dependency(&deps, &rec.urn, None);
     journaled_edit(store, stack, key, rec, OperationKind::Delete, rewritten)?;
     let mut report = Report {
@@ -354,12 +371,7 @@ pub fn move_to_stack(
     let new_name = new.unwrap_or(name);
     check_name(new_name)?;
     let source = from.load().map_err(|e| e.to_string())?;
-    let (key, rec) = find(&source, name)?;
-    not_pending(&source, key, &rec.name)?;
-    let deps = dependents(&source, &rec.urn);
-    if !deps.is_empty() && !force {
-        return Err(depended_on(rec, &deps, "move"));
-    }
+    let (key, rec, deps) = to_take_out(&source, name, force, "move")?;
     let dest = to.load().map_err(|e| e.to_string())?;
     let new_urn = urn(to_stack, &rec.type_token, new_name);
     not_pending(&dest, &new_urn, new_name)?;

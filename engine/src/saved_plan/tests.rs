@@ -1,6 +1,5 @@
 use super::*;
 use crate::model::Input;
-use crate::plan::{Op, Step};
 use crate::provider::ProviderRegistry;
 use meridian_state::ResourceRecord;
 use serde_json::json;
@@ -22,6 +21,7 @@ fn state(id: &str) -> StackState {
         ResourceRecord {
             urn,
             name: "a".into(),
+            type_token: "null:index:Resource".into(),
             id: id.into(),
             ..Default::default()
         },
@@ -33,31 +33,15 @@ fn config(v: &str) -> BTreeMap<String, String> {
     BTreeMap::from([("token".to_string(), v.to_string())])
 }
 
-fn plan(op: Op) -> Plan {
-    let mut p = Plan::default();
-    p.steps.push(Step {
-        name: "a".into(),
-        urn: "urn:meridian:dev::null:index:Resource::a".into(),
-        key: "urn:meridian:dev::null:index:Resource::a".into(),
-        type_token: "null:index:Resource".into(),
-        region: "us-east-1".into(),
-        op,
-        changes: Vec::new(),
-        replace_order: None,
-        retain: false,
-        node: None,
-        pinned: false,
-        inputs: None,
-        depends_on: Vec::new(),
-        drift: None,
-    });
-    p
+/// Deleting everything `state` records (a plan made without a provider).
+fn plan(state: &StackState) -> Plan {
+    crate::plan::plan_destroy(state, None).unwrap()
 }
 
 fn saved() -> SavedPlan {
     let g = graph(&[("url", json!("x"))]);
     let f = Fingerprints::of(&state("id-1"), &g, &config("s3cr3t-value"));
-    SavedPlan::new("dev", &plan(Op::Update), f, false, None)
+    SavedPlan::new("dev", &plan(&state("id-1")), f, false, None)
 }
 
 #[test]
@@ -70,7 +54,7 @@ fn a_plan_file_round_trips_and_holds_no_configuration_value() {
     assert!(!text.contains("s3cr3t-value"), "{text}");
     let doc: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["format"], "meridian-plan");
-    assert_eq!(doc["plan"]["steps"][0]["op"], "update");
+    assert_eq!(doc["plan"]["steps"][0]["op"], "delete");
 }
 
 #[test]
@@ -92,7 +76,7 @@ fn nothing_changed_means_the_plan_applies() {
     let g = graph(&[("url", json!("x"))]);
     let now = Fingerprints::of(&state("id-1"), &g, &config("s3cr3t-value"));
     assert_eq!(saved().stale("dev", &now), None);
-    assert_eq!(saved().differs(&plan(Op::Update)), None);
+    assert_eq!(saved().differs(&plan(&state("id-1"))), None);
 }
 
 #[test]
@@ -121,9 +105,9 @@ fn a_changed_record_program_or_configuration_is_named() {
 
 #[test]
 fn a_plan_made_now_that_differs_is_refused_naming_the_step() {
-    let e = saved().differs(&plan(Op::Replace)).unwrap();
+    let e = saved().differs(&plan(&StackState::default())).unwrap();
     assert!(
-        e.contains("a (null:index:Resource): update then, replace now"),
+        e.contains("a (null:index:Resource): delete then, nothing now"),
         "{e}"
     );
 }

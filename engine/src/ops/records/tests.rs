@@ -58,7 +58,7 @@ fn secrets_are_masked_wherever_they_are_nested() {
 fn show_names_dependencies_and_dependents_and_masks_secrets() {
     let (_dir, [dev, _]) = chain();
     let s = show(dev.as_ref(), "b").unwrap();
-    assert_eq!(s.id, "id-b");
+    assert_eq!(s.listed.id, "id-b");
     assert_eq!(s.inputs, json!({"n": "b", "token": "[secret]"}));
     assert_eq!(s.outputs, json!({"out": [1, "[secret]"]}));
     assert_eq!(s.dependencies.len(), 1);
