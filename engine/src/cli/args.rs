@@ -166,6 +166,14 @@ pub enum StateAction {
         #[arg(long)]
         force: bool,
     },
+    #[command(flatten)]
+    Record(RecordAction),
+}
+
+/// The `state` verbs about single records: they read or edit the state
+/// alone, never the cloud.
+#[derive(Subcommand, Clone, Debug, PartialEq)]
+pub enum RecordAction {
     /// List the recorded resources: name, type, region, id.
     List,
     /// Show one resource's record: inputs, outputs, dependencies and

@@ -3,6 +3,7 @@
 //! operation in [`crate::ops::records`], print the answer (text, or one JSON
 //! document with `--json`).
 
+use super::args::RecordAction;
 use super::exit::ExitCode;
 use super::output::{Output, print_json};
 use super::request::{StateVerb, StoreRequest};
@@ -13,6 +14,9 @@ use serde_json::{Value, json};
 
 /// Carries out a record verb; `None` for any other state verb.
 pub(super) fn run(verb: &StateVerb, req: &StoreRequest, backends: &Backends) -> Option<ExitCode> {
+    let StateVerb::Record(verb) = verb else {
+        return None;
+    };
     let out = Output::new(req.json);
     let stack = req.stack.as_str();
     let open = |name: &str| {
@@ -25,20 +29,20 @@ pub(super) fn run(verb: &StateVerb, req: &StoreRequest, backends: &Backends) -> 
         )
     };
     Some(match verb {
-        StateVerb::List => match open("state list").and_then(|s| records::list(s.as_ref())) {
+        RecordAction::List => match open("state list").and_then(|s| records::list(s.as_ref())) {
             Ok(listed) => print_list(out, stack, &listed),
             Err(e) => out.fail(&e),
         },
-        StateVerb::Show { name } => {
+        RecordAction::Show { name } => {
             match open("state show").and_then(|s| records::show(s.as_ref(), name)) {
                 Ok(shown) => print_shown(out, &shown),
                 Err(e) => out.fail(&e),
             }
         }
-        StateVerb::Rm { name, force } => out.report(
+        RecordAction::Rm { name, force } => out.report(
             open("state rm").and_then(|s| records::forget(s.as_ref(), stack, name, *force)),
         ),
-        StateVerb::Mv {
+        RecordAction::Mv {
             name,
             new_name,
             to_stack: None,
@@ -47,7 +51,7 @@ pub(super) fn run(verb: &StateVerb, req: &StoreRequest, backends: &Backends) -> 
             let new = new_name.as_deref().unwrap_or(name);
             out.report(open("state mv").and_then(|s| records::rename(s.as_ref(), stack, name, new)))
         }
-        StateVerb::Mv {
+        RecordAction::Mv {
             name,
             new_name,
             to_stack: Some(to),
@@ -75,7 +79,6 @@ pub(super) fn run(verb: &StateVerb, req: &StoreRequest, backends: &Backends) -> 
                     )
                 }),
         ),
-        _ => return None,
     })
 }
 

@@ -3,7 +3,7 @@
 //! before anything runs, or a usage error naming the flag.
 
 use super::args::{
-    ConfigAction, ProgramArgs, StateAction, StoreArgs, ToolArgs, ToolCommand, VerbArg,
+    ConfigAction, ProgramArgs, RecordAction, StateAction, StoreArgs, ToolArgs, ToolCommand, VerbArg,
 };
 use crate::backend::{BACKEND_ENV, Backends, Location};
 use crate::graphviz;
@@ -55,24 +55,8 @@ pub enum StateVerb {
     Unlock {
         force: bool,
     },
-    /// `state list` (needs no program; so do the next three).
-    List,
-    /// `state show NAME`.
-    Show {
-        name: String,
-    },
-    /// `state rm NAME [--force]`.
-    Rm {
-        name: String,
-        force: bool,
-    },
-    /// `state mv NAME NEW` (rename) or `state mv NAME [NEW] --to-stack S`.
-    Mv {
-        name: String,
-        new_name: Option<String>,
-        to_stack: Option<String>,
-        force: bool,
-    },
+    /// `state list|show|rm|mv` (need no program).
+    Record(RecordAction),
 }
 
 impl Verb {
@@ -89,10 +73,10 @@ impl Verb {
             Verb::State(StateVerb::Export { .. }) => "state export",
             Verb::State(StateVerb::Import { .. }) => "state import",
             Verb::State(StateVerb::Unlock { .. }) => "state unlock",
-            Verb::State(StateVerb::List) => "state list",
-            Verb::State(StateVerb::Show { .. }) => "state show",
-            Verb::State(StateVerb::Rm { .. }) => "state rm",
-            Verb::State(StateVerb::Mv { .. }) => "state mv",
+            Verb::State(StateVerb::Record(RecordAction::List)) => "state list",
+            Verb::State(StateVerb::Record(RecordAction::Show { .. })) => "state show",
+            Verb::State(StateVerb::Record(RecordAction::Rm { .. })) => "state rm",
+            Verb::State(StateVerb::Record(RecordAction::Mv { .. })) => "state mv",
             Verb::Config(ConfigVerb::Set { .. }) => "config set",
             Verb::Config(ConfigVerb::Get { .. }) => "config get",
             Verb::Config(ConfigVerb::Rm { .. }) => "config rm",
@@ -170,44 +154,43 @@ impl StateAction {
                 force: *force,
             },
             StateAction::Unlock { force } => StateVerb::Unlock { force: *force },
-            StateAction::List => StateVerb::List,
-            StateAction::Show { name } => StateVerb::Show { name: name.clone() },
-            StateAction::Rm { name, force } => StateVerb::Rm {
-                name: name.clone(),
-                force: *force,
-            },
-            StateAction::Mv {
-                name,
-                new_name,
-                to_stack,
-                force,
-            } => {
-                match (new_name, to_stack) {
-                    (None, None) => {
-                        return Err(format!(
-                            "state mv {name}: give the new name (`state mv {name} NEW`), or the stack to move it into (`--to-stack STACK`)"
-                        ));
-                    }
-                    (_, Some(to)) if to == stack => {
-                        return Err(format!(
-                            "--to-stack {to} is the stack it is in already: give another stack, or a new name without --to-stack"
-                        ));
-                    }
-                    (_, Some(to)) => meridian_state::validate_stack_name(to)
-                        .map_err(|e| format!("--to-stack: {e}"))?,
-                    (Some(_), None) if *force => {
-                        return Err("--force is for `state mv --to-stack`: a rename keeps what depends on it (it follows the new name)".into());
-                    }
-                    _ => {}
-                }
-                StateVerb::Mv {
-                    name: name.clone(),
-                    new_name: new_name.clone(),
-                    to_stack: to_stack.clone(),
-                    force: *force,
-                }
+            StateAction::Record(record) => {
+                record.check(stack)?;
+                StateVerb::Record(record.clone())
             }
         })
+    }
+}
+
+impl RecordAction {
+    /// What clap cannot check: `state mv` needs a new name or another
+    /// stack, and `--force` only means something with `--to-stack`.
+    fn check(&self, stack: &str) -> Result<(), String> {
+        let RecordAction::Mv {
+            name,
+            new_name,
+            to_stack,
+            force,
+        } = self
+        else {
+            return Ok(());
+        };
+        match (new_name, to_stack) {
+            (None, None) => Err(format!(
+                "state mv {name}: give the new name (`state mv {name} NEW`), or the stack to move it into (`--to-stack STACK`)"
+            )),
+            (_, Some(to)) if to == stack => Err(format!(
+                "--to-stack {to} is the stack it is in already: give another stack, or a new name without --to-stack"
+            )),
+            (_, Some(to)) => {
+                meridian_state::validate_stack_name(to).map_err(|e| format!("--to-stack: {e}"))
+            }
+            (Some(_), None) if *force => Err(
+                "--force is for `state mv --to-stack`: a rename keeps what depends on it (it follows the new name)"
+                    .into(),
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
