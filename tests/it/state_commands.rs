@@ -440,6 +440,40 @@ async fn preview_refresh_marks_what_drifted_and_up_refresh_repairs_it() {
         "{doc}"
     );
 
+    // A plan saved with --refresh: refused when the cloud moved on since
+    // (naming the step), applied exactly otherwise.
+    let drift_to = |days: i32| {
+        logs.put_retention_policy()
+            .log_group_name(&group)
+            .retention_in_days(days)
+            .send()
+    };
+    drift_to(7).await.unwrap();
+    global_api(
+        dir.path(),
+        &account,
+        &["preview", "--refresh", "--out", "plan.json"],
+    )
+    .ok();
+    drift_to(30).await.unwrap();
+    let r = global_api(
+        dir.path(),
+        &account,
+        &["up", "--plan", "plan.json", "--yes"],
+    );
+    assert_eq!(r.code, 1, "{}", r.show());
+    r.assert_stderr_has("the cloud changed since the plan was made");
+    r.assert_stderr_has("log-group-us-east-1 (aws:logs:LogGroup)");
+    assert_eq!(retention(&logs).await.1, Some(30));
+    drift_to(7).await.unwrap();
+    global_api(
+        dir.path(),
+        &account,
+        &["up", "--plan", "plan.json", "--yes"],
+    )
+    .ok();
+    assert_eq!(retention(&logs).await.1, Some(90));
+
     // state rm forgets the log group and leaves it in the cloud.
     let rm = global_api(
         dir.path(),
@@ -448,4 +482,55 @@ async fn preview_refresh_marks_what_drifted_and_up_refresh_repairs_it() {
     );
     rm.ok().assert_stderr_has("still exists in the cloud");
     assert_eq!(retention(&logs).await.0, group);
+}
+
+#[test]
+fn bad_state_verb_and_plan_file_inputs_are_named_before_anything_is_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let place = Place {
+        dir: dir.path(),
+        account: None,
+        location: Vec::new(),
+    };
+    let cases: [(&[&str], i32, &str); 5] = [
+        (&["state", "mv", "r0"], 2, "give the new name"),
+        (
+            &["state", "mv", "r0", "--to-stack", "dev"],
+            2,
+            "is the stack it is in already",
+        ),
+        (
+            &["state", "mv", "r0", "--to-stack", "no/slash"],
+            2,
+            "--to-stack: invalid stack name",
+        ),
+        (
+            &["state", "mv", "r0", "r9", "--force"],
+            2,
+            "--force is for `state mv --to-stack`",
+        ),
+        (&["state", "rm"], 2, "NAME"),
+    ];
+    for (args, code, needle) in cases {
+        let r = place.meridian(args);
+        assert_eq!(r.code, code, "{args:?}: {}", r.show());
+        r.assert_stderr_has(needle);
+    }
+    std::fs::write(
+        dir.path().join("bad.json"),
+        "{\"format\": \"meridian-state\"}",
+    )
+    .unwrap();
+    for (file, needle) in [
+        ("missing.json", "missing.json: cannot read it"),
+        ("bad.json", "not a Meridian plan file"),
+    ] {
+        let r = place.synthetic(&["up", "--plan", file, "--yes"]);
+        assert_eq!(r.code, 1, "{}", r.show());
+        r.assert_stderr_has(needle);
+    }
+    assert!(
+        !dir.path().join(".meridian").exists(),
+        "a state directory was created"
+    );
 }
