@@ -170,6 +170,10 @@ impl StateStore for MemoryStore {
                 s.resources.insert(key.to_string(), *record);
                 s.resources.extend(rewritten);
             }
+            Completion::StateEdit { records } => {
+                s.resources.remove(key);
+                s.resources.extend(records);
+            }
         }
         Ok(())
     }

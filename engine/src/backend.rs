@@ -190,6 +190,30 @@ impl Backends {
         }
     }
 
+    /// Opens two stacks at one location (`state mv --to-stack`): a sled
+    /// directory is opened once (its lock is per directory), a backend URL
+    /// once per stack (its lease is per stack).
+    pub fn open_two(
+        &self,
+        location: &Location,
+        stacks: [&str; 2],
+        opts: &OpenOptions,
+    ) -> Result<[Arc<dyn StateStore>; 2], StateError> {
+        match location {
+            Location::Sled(dir) => {
+                let backend = SledBackend::open(dir, &opts.command)?;
+                Ok([
+                    Arc::new(backend.stack(stacks[0])?),
+                    Arc::new(backend.stack(stacks[1])?),
+                ])
+            }
+            Location::Url(_) => Ok([
+                self.open(location, stacks[0], opts)?,
+                self.open(location, stacks[1], opts)?,
+            ]),
+        }
+    }
+
     /// Breaks `stack`'s lock at `location` (see [`BackendOpener::unlock`]).
     pub fn unlock(
         &self,

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod component;
 pub mod config;
 pub mod default_tags;
+pub mod drift;
 pub mod event;
 pub mod exec;
 pub mod graph;
@@ -32,6 +33,7 @@ pub mod queue;
 pub mod reconcile;
 pub mod refresh;
 pub mod render;
+pub mod saved_plan;
 
 pub use cli::{run, run_with_backends};
 pub use component::{Alias, AliasParent, ParentRef};

@@ -278,6 +278,12 @@ impl Stack {
         })
     }
 
+    /// The configuration the program was given (saved, then `--config`
+    /// overrides), every key; what a saved plan fingerprints.
+    pub fn config_values(&self) -> &BTreeMap<String, String> {
+        &self.config
+    }
+
     /// Every configuration key the program read (sorted, once each).
     pub fn known_config(&self) -> Vec<String> {
         let mut read = self.config_read.borrow().clone();

@@ -96,6 +96,10 @@ pub struct Step {
     /// renamed or moved, and its record moves with it before it is applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<String>,
+    /// What drifted on the resource since it was recorded (plans made
+    /// with `--refresh`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<crate::drift::Drift>,
 }
 
 /// Counts per operation.
@@ -425,6 +429,7 @@ fn declared_step(graph: &ResourceGraph, i: usize) -> Step {
             .collect(),
         parent: n.decl.options.parent.as_ref().map(|p| p.name.clone()),
         moved_from: None,
+        drift: None,
     }
 }
 
@@ -565,6 +570,7 @@ fn push_deletes(
             depends_on: Vec::new(),
             parent: None,
             moved_from: None,
+            drift: None,
         });
     }
 }

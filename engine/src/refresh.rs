@@ -1,7 +1,8 @@
-//! Refresh: read every recorded resource and record what the cloud says
-//! now. Each resource is read on its own task (bounded by `parallel`); a
-//! read that finds drift rewrites the record, one that finds nothing
-//! removes it, one that fails leaves it as it was.
+//! Refresh: read every recorded resource ([`read_all`], which writes
+//! nothing; also what `preview --refresh` plans against) and record what
+//! the cloud says now ([`refresh`]). Each resource is read on its own task
+//! (bounded by `parallel`); a read that finds drift rewrites the record, one
+//! that finds nothing removes it, one that fails leaves it as it was.
 
 use crate::call::{READ_TIMEOUT, bounded, reporting_context};
 use crate::event::{Event, EventSink, Outcome, StepResult};
@@ -25,19 +26,39 @@ pub struct RefreshResult {
     pub error: Option<String>,
 }
 
-/// Reads every recorded resource and records what the cloud says now.
-pub async fn refresh(
+/// What reading one record found in the cloud.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Found {
+    /// As recorded.
+    Same,
+    /// Different from the record: the record as the cloud has it now.
+    Drifted(Box<ResourceRecord>),
+    /// Gone from the cloud.
+    Gone,
+}
+
+/// One record read back: its key, the record, and what the read found (or
+/// why it failed).
+#[derive(Clone, Debug)]
+pub struct ReadBack {
+    pub key: String,
+    pub record: ResourceRecord,
+    pub found: Result<Found, String>,
+}
+
+/// Reads every recorded resource (each on its own task, at most `parallel`
+/// at once), reporting each to the progress display; writes nothing.
+/// Sorted by key.
+pub async fn read_all(
     providers: &ProviderRegistry,
-    store: Arc<dyn StateStore>,
     state: &StackState,
     parallel: usize,
     events: &EventSink,
-) -> Vec<RefreshResult> {
+) -> Vec<ReadBack> {
     let sem = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
     let mut join = tokio::task::JoinSet::new();
     for (key, rec) in state.resources.clone() {
         let provider = providers.by_name(&rec.provider).cloned();
-        let store = store.clone();
         let sem = sem.clone();
         let events = events.clone();
         let span = tracing::info_span!("refresh", resource = %rec.name, r#type = %rec.type_token, region = %rec.region);
@@ -50,9 +71,13 @@ pub async fn refresh(
                 op: Op::Read,
             });
             let started = Instant::now();
-            let result = refresh_one(provider, store.as_ref(), &key, &rec, &events).await;
-            report(&events, &result, started);
-            result
+            let found = read_one(provider, &rec, &events).await;
+            report(&events, &rec, &found, started);
+            ReadBack {
+                key,
+                record: rec,
+                found,
+            }
         };
         join.spawn(tracing::Instrument::instrument(task, span));
     }
@@ -62,29 +87,68 @@ pub async fn refresh(
             out.push(r);
         }
     }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
+}
+
+/// Reads every recorded resource and records what the cloud says now: a
+/// drifted record is rewritten, a gone one removed, a failed read leaves it
+/// as it was.
+pub async fn refresh(
+    providers: &ProviderRegistry,
+    store: Arc<dyn StateStore>,
+    state: &StackState,
+    parallel: usize,
+    events: &EventSink,
+) -> Vec<RefreshResult> {
+    let mut out: Vec<RefreshResult> = read_all(providers, state, parallel, events)
+        .await
+        .into_iter()
+        .map(|r| {
+            let rec = &r.record;
+            let mut result = RefreshResult {
+                name: rec.name.clone(),
+                type_token: rec.type_token.clone(),
+                region: rec.region.clone(),
+                status: "same",
+                error: None,
+            };
+            let written = match r.found {
+                Ok(Found::Same) => Ok(()),
+                Ok(Found::Drifted(updated)) => {
+                    result.status = "updated";
+                    store.put_record(&r.key, Some(updated.as_ref()))
+                }
+                Ok(Found::Gone) => {
+                    result.status = "deleted";
+                    store.put_record(&r.key, None)
+                }
+                Err(e) => {
+                    result.status = "failed";
+                    result.error = Some(e);
+                    Ok(())
+                }
+            };
+            if let Err(e) = written {
+                result.status = "failed";
+                result.error = Some(e.to_string());
+            }
+            result
+        })
+        .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }
 
-/// Reads one record and writes what changed.
-async fn refresh_one(
+/// Reads one record: as recorded, drifted (the record as the cloud has
+/// it), or gone.
+async fn read_one(
     provider: Option<Arc<dyn Provider>>,
-    store: &dyn StateStore,
-    key: &str,
     rec: &ResourceRecord,
     events: &EventSink,
-) -> RefreshResult {
-    let mut result = RefreshResult {
-        name: rec.name.clone(),
-        type_token: rec.type_token.clone(),
-        region: rec.region.clone(),
-        status: "same",
-        error: None,
-    };
+) -> Result<Found, String> {
     let Some(provider) = provider else {
-        result.status = "failed";
-        result.error = Some(format!("no provider named {:?}", rec.provider));
-        return result;
+        return Err(format!("no provider named {:?}", rec.provider));
     };
     let ctx = reporting_context(events, &rec.name, &rec.urn, &rec.region, "", READ_TIMEOUT)
         .with_provider_config(rec.provider_config.as_deref().cloned());
@@ -99,7 +163,7 @@ async fn refresh_one(
         inputs: &rec.inputs,
         outputs: Some(&rec.outputs),
     };
-    let written = match bounded(READ_TIMEOUT, provider.read(&ctx, request)).await {
+    match bounded(READ_TIMEOUT, provider.read(&ctx, request)).await {
         Ok(Some(r)) => {
             let mut updated = rec.clone();
             updated.id = r.id;
@@ -107,60 +171,52 @@ async fn refresh_one(
             if let Some(i) = r.inputs {
                 updated.inputs = i;
             }
-            if updated == *rec {
-                return result;
+            Ok(match updated == *rec {
+                true => Found::Same,
+                false => Found::Drifted(Box::new(updated)),
+            })
+        }
+        Ok(None) => Ok(Found::Gone),
+        Err(e) => Err(match e.kind {
+            ErrorKind::Permanent => e.to_string(),
+            // Before the hint, which the display puts on a line of its own.
+            _ => ProviderError {
+                message: format!("{} (try again)", e.message),
+                ..e
             }
-            result.status = "updated";
-            store.put_record(key, Some(&updated))
-        }
-        Ok(None) => {
-            result.status = "deleted";
-            store.put_record(key, None)
-        }
-        Err(e) => {
-            result.status = "failed";
-            result.error = Some(match e.kind {
-                ErrorKind::Permanent => e.to_string(),
-                // Before the hint, which the display puts on a line of its own.
-                _ => ProviderError {
-                    message: format!("{} (try again)", e.message),
-                    ..e
-                }
-                .to_string(),
-            });
-            return result;
-        }
-    };
-    if let Err(e) = written {
-        result.status = "failed";
-        result.error = Some(e.to_string());
+            .to_string(),
+        }),
     }
-    result
 }
 
-/// Reports a refreshed resource to the progress display.
-fn report(events: &EventSink, result: &RefreshResult, started: Instant) {
-    let detail = match result.status {
-        "updated" => Some("drift: recorded what the cloud has now"),
-        "deleted" => Some("gone from the cloud: removed from state"),
+/// Reports a resource read to the progress display.
+fn report(
+    events: &EventSink,
+    rec: &ResourceRecord,
+    found: &Result<Found, String>,
+    started: Instant,
+) {
+    let detail = match found {
+        Ok(Found::Drifted(_)) => Some("drift: the cloud differs from the record"),
+        Ok(Found::Gone) => Some("gone from the cloud"),
         _ => None,
     };
     if let Some(message) = detail {
         events(Event::Status {
-            name: result.name.clone(),
+            name: rec.name.clone(),
             message: message.into(),
         });
     }
     events(Event::Finished(StepResult {
-        name: result.name.clone(),
-        type_token: result.type_token.clone(),
-        region: result.region.clone(),
+        name: rec.name.clone(),
+        type_token: rec.type_token.clone(),
+        region: rec.region.clone(),
         op: Op::Read,
-        outcome: match &result.error {
-            Some(error) => Outcome::Failed {
+        outcome: match found {
+            Err(error) => Outcome::Failed {
                 error: error.clone(),
             },
-            None => Outcome::Done,
+            Ok(_) => Outcome::Done,
         },
         elapsed_ms: started.elapsed().as_millis() as u64,
     }));

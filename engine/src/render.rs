@@ -214,11 +214,14 @@ fn property_lines(step: &Step, all: bool, indent: &str, style: Style) -> String 
             let changed: HashSet<&str> = step.changes.iter().map(|c| c.path.as_str()).collect();
             let mut lines: Vec<(&str, String)> = Vec::new();
             for c in &step.changes {
-                let mark = if c.forces_replacement {
+                let mut mark = if c.forces_replacement {
                     style.paint("35", " (forces replacement)")
                 } else {
                     String::new()
                 };
+                if step.drift.as_ref().is_some_and(|d| d.covers(&c.path)) {
+                    mark.push_str(&style.paint("36", " (drifted)"));
+                }
                 let text = if is_long(c.old.as_ref()) || is_long(c.new.as_ref()) {
                     format!(
                         "{indent}{}{mark}\n{}",
@@ -301,6 +304,11 @@ fn step_heading(step: &Step, style: Style, branch: &str) -> String {
         Some(ReplaceOrder::CreateBeforeDelete) => line.push_str(" [create, then delete]"),
         None => {}
     }
+    match &step.drift {
+        Some(d) if d.gone => line.push_str(" [drifted: gone from the cloud]"),
+        Some(d) => line.push_str(&format!(" [drifted: {}]", d.properties.join(", "))),
+        None => {}
+    }
     let code = color_of(step.op);
     format!(
         "{} {}{}",
@@ -316,7 +324,8 @@ fn step_heading(step: &Step, style: Style, branch: &str) -> String {
 pub fn plan_text(plan: &Plan, style: Style, view: PlanView, verb: &str) -> String {
     let mut by_region: BTreeMap<&str, Vec<&Step>> = BTreeMap::new();
     for s in &plan.steps {
-        if s.op == Op::Same && s.moved_from.is_none() && !view.diff {
+        // Unchanged steps only with `--diff`, or when they moved or drifted.
+        if s.op == Op::Same && s.moved_from.is_none() && !view.diff && s.drift.is_none() {
             continue;
         }
         by_region.entry(s.region.as_str()).or_default().push(s);

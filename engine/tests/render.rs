@@ -33,6 +33,7 @@ fn step(name: &str, ty: &str, region: &str, op: Op) -> Step {
         depends_on: Vec::new(),
         parent: None,
         moved_from: None,
+        drift: None,
     }
 }
 
@@ -562,4 +563,49 @@ fn pictures_draw_a_cluster_per_component() {
     );
     let doc = graphviz::graph_json(&graph, Some(&plan));
     assert_eq!(doc["resources"][1]["parent"], "api");
+}
+
+#[test]
+fn drifted_properties_are_marked_in_the_list_the_tree_and_the_json() {
+    let mut logs = step("logs", "aws:logs:LogGroup", "us-east-1", Op::Update);
+    logs.changes = vec![change("retention_in_days", json!(7), json!(14), false)];
+    logs.drift = Some(meridian_engine::drift::Drift {
+        properties: vec!["retention_in_days".into()],
+        gone: false,
+    });
+    let mut fun = step("fn", "aws:lambda:Function", "us-east-1", Op::Create);
+    fun.drift = Some(meridian_engine::drift::Drift {
+        properties: Vec::new(),
+        gone: true,
+    });
+    // Drifted to what the program says: nothing to do, but still shown.
+    let mut role = step("role", "aws:iam:Role", "us-east-1", Op::Same);
+    role.drift = Some(meridian_engine::drift::Drift {
+        properties: vec!["description".into()],
+        gone: false,
+    });
+    let plan = plan_of(vec![logs, fun, role]);
+    for view in [PlanView::default(), TREE] {
+        let text = plain(&plan, view, "preview");
+        assert!(
+            text.contains("logs (aws:logs:LogGroup) [drifted: retention_in_days]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("~ retention_in_days: 7 => 14 (drifted)"),
+            "{text}"
+        );
+        assert!(text.contains("[drifted: gone from the cloud]"), "{text}");
+        assert!(
+            text.contains("role (aws:iam:Role) [drifted: description]"),
+            "{text}"
+        );
+    }
+    let doc = render::plan_json(&plan);
+    assert_eq!(
+        doc["steps"][0]["drift"],
+        json!({"properties": ["retention_in_days"]})
+    );
+    assert_eq!(doc["steps"][1]["drift"], json!({"gone": true}));
+    assert!(doc["steps"][2].get("changes").is_none());
 }

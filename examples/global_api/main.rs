@@ -27,7 +27,6 @@
 //! `examples/global_api/handler`), `log_retention_days` (one of the periods
 //! CloudWatch Logs accepts, default 90), `protect_table` (`false` opts the
 //! table out of its protection: a plan may then replace it and `destroy`
-<<<<<<< HEAD
 //! deletes it; default `true`), `parent_zone_role_arn` (a role in the
 //! account that holds the parent zone: the parent-zone lookup and the NS
 //! delegation record go through it, everything else stays in the default
@@ -38,13 +37,6 @@
 //! (default none): the last two let the program say what an imported CDK
 //! deployment has (`log-group`, "Automatically created by the RestApi
 //! construct"; README, "Importing"). They are read into `Settings` by
-=======
-//! deletes it; default `true`), `log_group_name` (each region's log group;
-//! default `/meridian/<stack>/global-api/<region>`) and
-//! `deployment_description` (default none): the last two let the program
-//! say what an imported CDK deployment has (`log-group`, "Automatically
-//! created by the RestApi construct"; README, "Importing"). They are read into `Settings` by
->>>>>>> import
 //! `stack.config()`, and saved per stack by `config set KEY VALUE` or
 //! `up --config KEY=VALUE` (README, "Configuration").
 //!
@@ -62,71 +54,7 @@ use meridian::dsl::aws::provider::assume_role;
 use meridian::dsl::{Alias, Input, Options, Scope, Stack, WithProvider};
 use settings::Settings;
 
-<<<<<<< HEAD
 mod settings;
-=======
-/// The seed's configuration: each value checked as it is read (a bad one
-/// is an error naming the key, the value and what is accepted), an absent
-/// one defaulted.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct Settings {
-    /// The first is the primary region.
-    regions: Vec<Region>,
-    domain: DnsName,
-    parent_zone: DnsName,
-    table_name: String,
-    /// The Lambda handler's source directory (default: the bundled one).
-    handler_dir: PathBuf,
-    log_retention_days: RetentionDays,
-    /// False opts the table out of its protection.
-    protect_table: bool,
-    /// Each region's log group name (default: per stack and region).
-    log_group_name: Option<String>,
-    /// The API deployments' description (default: none).
-    deployment_description: Option<String>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        let dns = |name| DnsName::parse(name).expect("a valid default");
-        Settings {
-            regions: vec![Region::US_EAST_1, Region::EU_WEST_1, Region::SA_EAST_1],
-            domain: dns("api.example.com"),
-            parent_zone: dns("example.com"),
-            table_name: "global-table".into(),
-            handler_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/global_api/handler"),
-            log_retention_days: RetentionDays::ThreeMonths,
-            protect_table: true,
-            log_group_name: None,
-            deployment_description: None,
-        }
-    }
-}
-
-impl Settings {
-    /// What no single value says: the regions together, the domain inside
-    /// the parent zone.
-    fn read(stack: &Stack) -> Result<Settings, String> {
-        let s: Settings = stack.config().map_err(|e| e.to_string())?;
-        if s.regions.is_empty() {
-            return Err("--config regions must name at least one region".into());
-        }
-        for (i, r) in s.regions.iter().enumerate() {
-            if s.regions[..i].contains(r) {
-                return Err(format!("--config regions names {r} twice"));
-            }
-        }
-        if !s.domain.is_subdomain_of(&s.parent_zone) {
-            return Err(format!(
-                "--config domain={} is not inside the parent zone {}: the delegation record must live in the parent zone, so the domain must be a subdomain of it",
-                s.domain, s.parent_zone
-            ));
-        }
-        Ok(s)
-    }
-}
->>>>>>> import
 
 fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
     let s = Settings::read(stack)?;
@@ -173,35 +101,9 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
             s.domain.as_str(),
             zone.zone_id(),
         )
-<<<<<<< HEAD
         .depends_on(delegation.name())
         .declare(&mut scope);
         let (old_role, old_logs) = (format!("function-role-{r}"), format!("log-group-{r}"));
-=======
-        .region(region.clone())
-        .declare(stack);
-
-        // Named per stack and region so that a destroy and redeploy works
-        // (the seed's fixed `log-group` collides with a retained one).
-        let log_group_name = s
-            .log_group_name
-            .clone()
-            .unwrap_or_else(|| format!("/meridian/{stack_name}/global-api/{r}"));
-        let log_group = LogGroup::new(&format!("log-group-{r}"), log_group_name)
-            .retention(s.log_retention_days)
-            .region(region.clone())
-            .declare(stack);
-
-        let role = Role::new(
-            &format!("function-role-{r}"),
-            assume_role_policy_for_service("lambda.amazonaws.com"),
-        )
-        .managed_policy_arn(LAMBDA_BASIC_EXECUTION_ROLE)
-        .inline_policy("table-read", grant_table_read(table.arn_in(region)))
-        .region(region.clone())
-        .declare(stack);
-
->>>>>>> import
         let function = Function::new(
             &format!("function-{r}"),
             code.clone(),
@@ -210,7 +112,6 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
         )
         .architecture(Architecture::Arm64)
         .env("TABLE_NAME", table.table_name())
-<<<<<<< HEAD
         .log_group_name(s.log_group_name.clone().unwrap_or_else(|| format!("/meridian/{stack_name}/global-api/{r}")))
         .log_retention(s.log_retention_days)
         .role(move |role| role.aliases([Alias::root_named(&old_role)]))
@@ -228,64 +129,6 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
         let old_record = format!("latency-record-{r}");
         CustomDomain::new(
             &format!("domain-{r}"),
-=======
-        .log_group(&log_group)
-        .region(region.clone())
-        .depends_on(role.name())
-        .declare(stack);
-
-        let api = RestApi::new(&format!("api-{r}"), "Api")
-            .endpoint_type(EndpointType::Regional)
-            .region(region.clone())
-            .declare(stack);
-        let item = resource_for_path(stack, &api, "/object/{id}");
-        let get = Method::new(&format!("api-{r}-get-object"), &api, &item)
-            .http_method(HttpMethod::Get)
-            .declare(stack);
-        Integration::new(
-            &format!("api-{r}-get-object-integration"),
-            &get,
-            function.invoke_arn(),
-        )
-        .declare(stack);
-        let mut deployment = Deployment::new(&format!("api-{r}-deployment"), &api);
-        if let Some(d) = &s.deployment_description {
-            deployment = deployment.description(d.clone());
-        }
-        let deployment = deployment.declare(stack);
-        let prod =
-            Stage::new(&format!("api-{r}-stage-prod"), &api, &deployment, "prod").declare(stack);
-
-        // The two permissions the CDK's LambdaIntegration grants: the prod
-        // stage, and the console's test invocations.
-        Permission::new(
-            &format!("function-{r}-invoke-prod"),
-            function.arn(),
-            "apigateway.amazonaws.com",
-            prod.source_arn(HttpMethod::Get, "/object/*"),
-        )
-        .region(region.clone())
-        .declare(stack);
-        Permission::new(
-            &format!("function-{r}-invoke-test"),
-            function.arn(),
-            "apigateway.amazonaws.com",
-            interpolate([
-                api.execution_arn().input(),
-                Input::from("/test-invoke-stage/GET/object/*"),
-            ]),
-        )
-        .region(region.clone())
-        .declare(stack);
-
-        let domain = DomainName::new(&format!("domain-{r}"), s.domain.as_str(), certificate.arn())
-            .region(region.clone())
-            .declare(stack);
-        BasePathMapping::new(&format!("domain-{r}-mapping"), &domain, &prod).declare(stack);
-        Record::new(
-            &format!("latency-record-{r}"),
-            zone.zone_id(),
->>>>>>> import
             s.domain.as_str(),
             certificate.arn(),
             zone.zone_id(),

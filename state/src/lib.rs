@@ -144,15 +144,14 @@ pub enum Completion {
         old_key: String,
         old: Box<ResourceRecord>,
     },
-    /// A resource was renamed or moved into another component (an alias):
-    /// store `record` under the operation's key, remove `from_key`, and
-    /// store `rewritten` (other records whose recorded dependencies named
-    /// the old URN, by key), all in one batch. Written without a journal
-    /// entry: no cloud call is made, and the batch is all or nothing.
-    Moved {
-        record: Box<ResourceRecord>,
-        from_key: String,
-        rewritten: Vec<(String, ResourceRecord)>,
+    /// A change to the state alone, no cloud call made (`state rm`, `state
+    /// mv`, a resource renamed or moved into a component through an alias):
+    /// remove the record under `remove`, and write each of `records` under
+    /// its key (the record under its new name, and the records whose
+    /// dependencies now name it so), all in one batch.
+    StateEdit {
+        remove: String,
+        records: Vec<(String, ResourceRecord)>,
     },
 }
 

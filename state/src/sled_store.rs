@@ -406,13 +406,9 @@ fn complete_batch(key: &str, completion: Completion) -> (sled::Batch, usize) {
             bytes += value.len();
             batch.insert(format!("r/{old_key}").into_bytes(), value);
         }
-        Completion::Moved {
-            record,
-            from_key,
-            rewritten,
-        } => {
-            batch.remove(format!("r/{from_key}").into_bytes());
-            for (k, rec) in std::iter::once((key.to_string(), *record)).chain(rewritten) {
+        Completion::StateEdit { remove, records } => {
+            batch.remove(format!("r/{remove}").into_bytes());
+            for (k, rec) in records {
                 let value = encode(&rec);
                 bytes += value.len();
                 batch.insert(format!("r/{k}").into_bytes(), value);

@@ -15,6 +15,7 @@ mod import;
 mod reliability;
 mod secrets;
 mod state_backend;
+mod state_commands;
 mod support;
 mod upgrade;
 mod ux;

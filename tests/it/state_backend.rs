@@ -373,10 +373,12 @@ async fn a_move_takes_the_record_and_the_dependencies_on_it_to_the_new_key_at_on
     store
         .complete(
             "new",
-            Completion::Moved {
-                record: Box::new(moved.clone()),
-                from_key: "old".into(),
-                rewritten: vec![("dependent".into(), dependent.clone())],
+            Completion::StateEdit {
+                remove: "old".into(),
+                records: vec![
+                    ("new".into(), moved.clone()),
+                    ("dependent".into(), dependent.clone()),
+                ],
             },
         )
         .unwrap();

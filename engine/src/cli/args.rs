@@ -84,9 +84,27 @@ pub struct ProgramArgs {
 #[derive(Subcommand, Debug)]
 pub enum VerbArg {
     /// Show the plan; change nothing.
-    Preview,
+    Preview {
+        /// Read every resource first and plan against what is there;
+        /// drifted properties are marked in the plan.
+        #[arg(long)]
+        refresh: bool,
+        /// Also write the plan to FILE, for `up --plan FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Apply the plan.
-    Up,
+    Up {
+        /// Read every resource first and plan against what is there
+        /// (recorded once the plan is confirmed).
+        #[arg(long)]
+        refresh: bool,
+        /// Apply exactly the plan `preview --out FILE` wrote; refused,
+        /// changing nothing, if the state, the program or the configuration
+        /// changed since.
+        #[arg(long, value_name = "FILE")]
+        plan: Option<PathBuf>,
+    },
     /// Delete everything the stack manages (retained resources are kept).
     Destroy,
     /// Read every resource from the cloud and record what is there.
@@ -177,6 +195,45 @@ pub enum StateAction {
         #[arg(long)]
         force: bool,
     },
+    #[command(flatten)]
+    Record(RecordAction),
+}
+
+/// The `state` verbs about single records: they read or edit the state
+/// alone, never the cloud.
+#[derive(Subcommand, Clone, Debug, PartialEq)]
+pub enum RecordAction {
+    /// List the recorded resources: name, type, region, id.
+    List,
+    /// Show one resource's record: inputs, outputs, dependencies and
+    /// dependents (secrets masked).
+    Show {
+        /// The resource's name (or its URN, when two types share the name).
+        name: String,
+    },
+    /// Forget a resource: remove it from the state, leave it in the cloud.
+    Rm {
+        /// The resource's name (or its URN).
+        name: String,
+        /// Forget it even if others depend on it (their recorded
+        /// dependency on it is dropped).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Rename a resource in the state, or move it into another stack.
+    Mv {
+        /// The resource's name (or its URN).
+        name: String,
+        /// Its new name (optional with --to-stack).
+        new_name: Option<String>,
+        /// Move it into this stack (same state location).
+        #[arg(long, value_name = "STACK")]
+        to_stack: Option<String>,
+        /// With --to-stack: move it even if others in this stack depend on
+        /// it (their recorded dependency on it is dropped).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// The `meridian` binary's command line: state operations that need no
@@ -184,7 +241,7 @@ pub enum StateAction {
 #[derive(Parser, Debug)]
 #[command(
     name = "meridian",
-    about = "Meridian's tool: create a program (`new`), export, import and check a stack's state, break a stale lock, create the team backend",
+    about = "Meridian's tool: create a program (`new`); list, show, forget and move resources; export, import and check a stack's state; break a stale lock; create the team backend",
     disable_help_subcommand = true
 )]
 pub struct ToolArgs {

@@ -1,7 +1,8 @@
 //! The one CLI layer: every Meridian program's command line (`preview`,
 //! `up`, `destroy`, `refresh`, `outputs`, `graph`, `import`, `state
-//! check|export|import|unlock`, `config`, `completions`) and the `meridian`
-//! binary's (`new`, `state`, `unlock`, `completions`, `--create-backend`).
+//! check|export|import|unlock|list|show|rm|mv`, `config`, `completions`)
+//! and the `meridian` binary's (`new`, `state`, `unlock`, `completions`,
+//! `--create-backend`).
 //!
 //! clap parses the single tree of flags ([`args`]); validation turns it into
 //! a typed request before anything runs ([`request`]); each verb is a thin
@@ -12,6 +13,7 @@ pub mod args;
 pub mod exit;
 pub mod import;
 pub mod output;
+mod records;
 pub mod request;
 pub mod scaffold;
 mod secrets;

@@ -3,7 +3,7 @@
 //! before anything runs, or a usage error naming the flag.
 
 use super::args::{
-    ConfigAction, ProgramArgs, StateAction, StoreArgs, ToolArgs, ToolCommand, VerbArg,
+    ConfigAction, ProgramArgs, RecordAction, StateAction, StoreArgs, ToolArgs, ToolCommand, VerbArg,
 };
 use super::scaffold::{MeridianSource, NewProject};
 use crate::backend::{BACKEND_ENV, Backends, Location};
@@ -71,6 +71,8 @@ pub enum StateVerb {
     Unlock {
         force: bool,
     },
+    /// `state list|show|rm|mv` (need no program).
+    Record(RecordAction),
 }
 
 impl Verb {
@@ -87,6 +89,10 @@ impl Verb {
             Verb::State(StateVerb::Export { .. }) => "state export",
             Verb::State(StateVerb::Import { .. }) => "state import",
             Verb::State(StateVerb::Unlock { .. }) => "state unlock",
+            Verb::State(StateVerb::Record(RecordAction::List)) => "state list",
+            Verb::State(StateVerb::Record(RecordAction::Show { .. })) => "state show",
+            Verb::State(StateVerb::Record(RecordAction::Rm { .. })) => "state rm",
+            Verb::State(StateVerb::Record(RecordAction::Mv { .. })) => "state mv",
             Verb::Config(ConfigVerb::Set { .. }) => "config set",
             Verb::Config(ConfigVerb::Get { .. }) => "config get",
             Verb::Config(ConfigVerb::Rm { .. }) => "config rm",
@@ -131,6 +137,12 @@ pub struct Request {
     pub show_secrets: bool,
     /// `--secrets-provider URL`.
     pub secrets_provider: Option<String>,
+    /// `preview --refresh`, `up --refresh`: plan against the cloud as read.
+    pub refresh: bool,
+    /// `preview --out FILE`: write the plan there.
+    pub plan_out: Option<PathBuf>,
+    /// `up --plan FILE`: apply exactly that saved plan.
+    pub plan_file: Option<PathBuf>,
 }
 
 impl Request {
@@ -160,8 +172,8 @@ pub struct ToolRequest {
 }
 
 impl StateAction {
-    fn verb(&self) -> StateVerb {
-        match self {
+    fn verb(&self, stack: &str) -> Result<StateVerb, String> {
+        Ok(match self {
             StateAction::Check => StateVerb::Check,
             StateAction::Export { out } => StateVerb::Export { out: out.clone() },
             StateAction::Import { file, force } => StateVerb::Import {
@@ -169,6 +181,42 @@ impl StateAction {
                 force: *force,
             },
             StateAction::Unlock { force } => StateVerb::Unlock { force: *force },
+            StateAction::Record(record) => {
+                record.check(stack)?;
+                StateVerb::Record(record.clone())
+            }
+        })
+    }
+}
+
+impl RecordAction {
+    /// What clap cannot check: `state mv` needs a new name or another
+    /// stack, and `--force` only means something with `--to-stack`.
+    fn check(&self, stack: &str) -> Result<(), String> {
+        let RecordAction::Mv {
+            name,
+            new_name,
+            to_stack,
+            force,
+        } = self
+        else {
+            return Ok(());
+        };
+        match (new_name, to_stack) {
+            (None, None) => Err(format!(
+                "state mv {name}: give the new name (`state mv {name} NEW`), or the stack to move it into (`--to-stack STACK`)"
+            )),
+            (_, Some(to)) if to == stack => Err(format!(
+                "--to-stack {to} is the stack it is in already: give another stack, or a new name without --to-stack"
+            )),
+            (_, Some(to)) => {
+                meridian_state::validate_stack_name(to).map_err(|e| format!("--to-stack: {e}"))
+            }
+            (Some(_), None) if *force => Err(
+                "--force is for `state mv --to-stack`: a rename keeps what depends on it (it follows the new name)"
+                    .into(),
+            ),
+            _ => Ok(()),
         }
     }
 }
@@ -217,9 +265,22 @@ pub fn validate(
         return Err("--parallel must be at least 1".into());
     }
     let config = parse_config(&args.config)?;
+    let (mut refresh, mut plan_out, mut plan_file) = (false, None, None);
     let verb = match &args.verb {
-        VerbArg::Preview => Verb::Preview,
-        VerbArg::Up => Verb::Up,
+        VerbArg::Preview { refresh: r, out } => {
+            (refresh, plan_out) = (*r, out.clone());
+            Verb::Preview
+        }
+        VerbArg::Up { refresh: r, plan } => {
+            if plan.is_some() && (*r || !args.target.is_empty()) {
+                return Err(
+                    "--plan applies the saved plan as it was made: --refresh and --target are given to `preview --out` instead"
+                        .into(),
+                );
+            }
+            (refresh, plan_file) = (*r, plan.clone());
+            Verb::Up
+        }
         VerbArg::Destroy => Verb::Destroy,
         VerbArg::Refresh => Verb::Refresh,
         VerbArg::Outputs => Verb::Outputs,
@@ -232,7 +293,7 @@ pub fn validate(
             out: out.clone(),
             with_plan: !no_plan,
         },
-        VerbArg::State { action } => Verb::State(action.verb()),
+        VerbArg::State { action } => Verb::State(action.verb(&args.store.stack)?),
         VerbArg::Import(import) => Verb::Import(import.requests()?),
         VerbArg::Config { action } => {
             if !config.is_empty() {
@@ -269,6 +330,9 @@ pub fn validate(
         verbose: args.verbose,
         show_secrets: args.show_secrets,
         secrets_provider: args.secrets_provider,
+        refresh,
+        plan_out,
+        plan_file,
     })
 }
 
@@ -277,7 +341,7 @@ pub fn validate_tool(args: ToolArgs, backends: &Backends) -> Result<ToolRequest,
     args.store.validate_stack()?;
     let store = args.store.request(backends)?;
     let verb = match &args.command {
-        Some(ToolCommand::State { action }) => ToolVerb::State(action.verb()),
+        Some(ToolCommand::State { action }) => ToolVerb::State(action.verb(&args.store.stack)?),
         Some(ToolCommand::Unlock { force }) => ToolVerb::State(StateVerb::Unlock { force: *force }),
         Some(ToolCommand::New { dir, template, git }) => ToolVerb::New(NewProject {
             dir: dir.clone(),
@@ -291,7 +355,7 @@ pub fn validate_tool(args: ToolArgs, backends: &Backends) -> Result<ToolRequest,
         None if store.create_backend => ToolVerb::CreateBackend,
         None => {
             return Err(
-                "say what to do: `new DIR`, `state export|import|check`, `unlock`, `completions SHELL`, or --create-backend (see --help)".into(),
+                "say what to do: `new DIR`, `state list|show|rm|mv|export|import|check`, `unlock`, `completions SHELL`, or --create-backend (see --help)".into(),
             );
         }
     };
@@ -325,6 +389,8 @@ fn repeated_values(args: &[String]) -> (Vec<String>, Vec<String>) {
         "--parallel",
         "--format",
         "--out",
+        "--plan",
+        "--to-stack",
         "--config-file",
     ];
     let (mut config, mut target) = (Vec::new(), Vec::new());

@@ -16,8 +16,9 @@ use crate::plan::{self, Plan};
 use crate::progress::Progress;
 use crate::provider::ProviderRegistry;
 use crate::render::PlanView;
+use crate::saved_plan::{Fingerprints, SavedPlan};
 use meridian_state::{StackState, StateStore};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +30,9 @@ pub(super) fn maintenance(
     req: &StoreRequest,
     backends: &Backends,
 ) -> Option<ExitCode> {
+    if let Some(code) = super::records::run(verb, req, backends) {
+        return Some(code);
+    }
     let out = Output::new(req.json);
     let (location, stack, create) = (&req.location, req.stack.as_str(), req.create_backend);
     Some(match verb {
@@ -47,7 +51,7 @@ pub(super) fn maintenance(
                 output::announce(m)
             }))
         }
-        StateVerb::Check => return None,
+        _ => return None,
     })
 }
 
@@ -99,6 +103,7 @@ pub(super) async fn run_verb(
 ) -> ExitCode {
     let out = Output::new(req.store.json);
     let stack_name = stack.name().to_string();
+    let config = stack.config_values().clone();
     let (decls, outputs) = stack.into_parts();
     let graph = match ResourceGraph::build(&stack_name, decls, outputs, &providers) {
         Ok(g) => Arc::new(g),
@@ -133,6 +138,11 @@ pub(super) async fn run_verb(
             req.verb.name()
         ));
     }
+    // A saved plan is read before the state is opened or any call made.
+    let saved = match req.plan_file.as_deref().map(SavedPlan::read).transpose() {
+        Ok(s) => s,
+        Err(e) => return out.fail(&e),
+    };
     let store = match open_store(&req.store, req.verb.name(), backends) {
         Ok(s) => secret_store(s),
         Err(e) => return out.fail(&e),
@@ -143,18 +153,30 @@ pub(super) async fn run_verb(
     let cancel = Arc::new(AtomicBool::new(false));
     install_interrupt_handler(cancel.clone(), progress.clone());
     match req.verb {
-        Verb::Preview => preview(&req, out, &graph, store.as_ref()).await,
+        Verb::Preview => {
+            let planned = PlanInputs {
+                providers: &providers,
+                config: &config,
+                saved: None,
+            };
+            preview(&req, out, &graph, store.as_ref(), planned, &progress).await
+        }
         Verb::Up | Verb::Destroy => {
             let opts = RunOptions {
                 parallel: req.parallel,
                 cancel,
                 events: progress.sink(),
             };
+            let planned = PlanInputs {
+                providers: &providers,
+                config: &config,
+                saved: saved.as_ref(),
+            };
             apply(
                 &req,
                 out,
                 graph,
-                providers,
+                planned,
                 store,
                 opts,
                 progress,
@@ -197,19 +219,79 @@ pub(super) async fn run_verb(
     }
 }
 
+/// What a plan is made with besides the graph and the state: the
+/// providers (to read the cloud with `--refresh`), the configuration the
+/// program was given (fingerprinted in a saved plan), and `up --plan`'s
+/// saved plan.
+struct PlanInputs<'a> {
+    providers: &'a ProviderRegistry,
+    config: &'a BTreeMap<String, String>,
+    saved: Option<&'a SavedPlan>,
+}
+
+impl PlanInputs<'_> {
+    /// How `req` plans: as the saved plan was made, if there is one.
+    fn planning<'r>(&'r self, req: &'r Request) -> ops::Planning<'r> {
+        match self.saved {
+            Some(saved) => ops::Planning {
+                targets: (!saved.targets.is_empty()).then_some(saved.targets.as_slice()),
+                refresh: saved.refresh,
+                parallel: req.parallel,
+                saved: Some((saved, self.config)),
+            },
+            None => ops::Planning {
+                targets: req.targets(),
+                refresh: req.refresh,
+                parallel: req.parallel,
+                saved: None,
+            },
+        }
+    }
+}
+
 async fn preview(
     req: &Request,
     out: Output,
     graph: &ResourceGraph,
     store: &dyn StateStore,
+    inputs: PlanInputs<'_>,
+    progress: &Arc<Progress>,
 ) -> ExitCode {
     let state = match store.load() {
         Ok(s) => s,
         Err(e) => return out.fail(&e.to_string()),
     };
-    match ops::preview(graph, &state, req.targets()).await {
-        Ok(plan) => {
+    if req.plan_out.is_some() && !state.pending.is_empty() {
+        return out.fail(&format!(
+            "{} operation(s) of an interrupted run are not reconciled yet, and `up --plan` would reconcile them first, which changes the state: run `up` or `refresh`, then make the plan",
+            state.pending.len()
+        ));
+    }
+    let planning = inputs.planning(req);
+    let planned =
+        ops::plan_with(graph, inputs.providers, &state, &planning, &progress.sink()).await;
+    progress.finish();
+    match planned {
+        Ok((plan, _)) => {
             out.preview(&plan, &state, view(req));
+            if let Some(path) = &req.plan_out {
+                let fingerprints = Fingerprints::of(&state, graph, inputs.config);
+                let saved = SavedPlan::new(
+                    &graph.stack,
+                    &plan,
+                    fingerprints,
+                    req.refresh,
+                    req.targets(),
+                );
+                if let Err(e) = saved.write(path) {
+                    return out.fail(&e);
+                }
+                output::note(&format!(
+                    "wrote the plan to {}: `up --plan {}` applies exactly this plan",
+                    path.display(),
+                    path.display()
+                ));
+            }
             if req.expect_no_changes && plan.summary.has_changes() {
                 output::changes_present("has");
                 return ExitCode::ChangesPresent;
@@ -236,12 +318,13 @@ async fn apply(
     req: &Request,
     out: Output,
     graph: Arc<ResourceGraph>,
-    providers: ProviderRegistry,
+    inputs: PlanInputs<'_>,
     store: Arc<dyn StateStore>,
     opts: RunOptions,
     progress: Arc<Progress>,
     saved_by_up: Option<ConfigFile>,
 ) -> ExitCode {
+    let providers = inputs.providers.clone();
     let verb = req.verb.name();
     let confirm_progress = progress.clone();
     let mut save_error = None;
@@ -260,7 +343,16 @@ async fn apply(
     };
     let targets = req.targets();
     let outcome = if req.verb == Verb::Up {
-        ops::up(graph, providers, store.clone(), targets, opts, &mut confirm).await
+        let planning = inputs.planning(req);
+        ops::up_with(
+            graph,
+            providers,
+            store.clone(),
+            planning,
+            opts,
+            &mut confirm,
+        )
+        .await
     } else {
         let stack = &req.store.stack;
         ops::destroy(stack, providers, store.clone(), targets, opts, &mut confirm).await

@@ -41,10 +41,11 @@ pub(super) fn apply_moves(
             .collect();
         store.complete(
             &step.key,
-            Completion::Moved {
-                record: Box::new(record.clone()),
-                from_key: old.clone(),
-                rewritten: rewritten.clone(),
+            Completion::StateEdit {
+                remove: old.clone(),
+                records: std::iter::once((step.key.clone(), record.clone()))
+                    .chain(rewritten.iter().cloned())
+                    .collect(),
             },
         )?;
         state.resources.remove(old);

@@ -2,12 +2,14 @@
 //! takes a validated graph, a state store and the providers, and returns a
 //! result; none prints (progress goes to the run's [`EventSink`]). The CLI
 //! verbs ([`crate::cli`]) are thin wrappers. State maintenance (check,
-//! export, import, unlock) is in [`state`]; importing existing cloud
-//! resources in [`import`].
+//! export, import, unlock) is in [`state`]; list, show, rm and mv of single
+//! records in [`records`]; importing existing cloud resources in [`import`].
 
 pub mod import;
+pub mod records;
 pub mod state;
 
+use crate::drift::{self, ReadState};
 use crate::event::{EventSink, RunResult};
 use crate::exec::{self, ExecError, RunOptions};
 use crate::graph::{GraphErrors, ResourceGraph};
@@ -16,6 +18,7 @@ use crate::plan::{self, Plan, PlanError};
 use crate::provider::{OpContext, ProviderRegistry, ReadRequest};
 use crate::reconcile::reconcile_pending;
 use crate::refresh::RefreshResult;
+use crate::saved_plan::{Fingerprints, SavedPlan};
 use meridian_state::{StackState, StateError, StateStore};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -36,6 +39,10 @@ pub enum OpsError {
     Exec(String),
     #[error(transparent)]
     Panicked(#[from] exec::StepPanic),
+    /// `up --plan`: what the plan was made from changed (the message names
+    /// it); nothing was done.
+    #[error("{0}")]
+    Stale(String),
 }
 
 impl From<ExecError> for OpsError {
@@ -115,6 +122,43 @@ pub async fn preview(
     Ok(plan)
 }
 
+/// How a plan is made (`preview` and `up`): limited to `targets`, against
+/// the cloud as read (`refresh`), and for `up --plan` checked against a
+/// saved plan.
+#[derive(Clone, Copy, Default)]
+pub struct Planning<'a> {
+    pub targets: Option<&'a [String]>,
+    /// Read every resource first and plan against what is there, marking
+    /// what drifted ([`crate::drift`]).
+    pub refresh: bool,
+    /// At most this many reads at once (with `refresh`).
+    pub parallel: usize,
+    /// `up --plan`: the saved plan, and the configuration the program was
+    /// given now; it is applied only if nothing it was made from changed.
+    pub saved: Option<(&'a SavedPlan, &'a BTreeMap<String, String>)>,
+}
+
+/// Plans `graph` against `state` as `planning` says, writing nothing: with
+/// `refresh`, against the cloud as read (returned, with what recording it
+/// takes), each step marked with its drift.
+pub async fn plan_with(
+    graph: &ResourceGraph,
+    providers: &ProviderRegistry,
+    state: &StackState,
+    planning: &Planning<'_>,
+    events: &EventSink,
+) -> Result<(Plan, Option<ReadState>), OpsError> {
+    if !planning.refresh {
+        return Ok((preview(graph, state, planning.targets).await?, None));
+    }
+    let read = drift::read_state(providers, state, planning.parallel, events)
+        .await
+        .map_err(OpsError::Exec)?;
+    let mut plan = preview(graph, &read.state, planning.targets).await?;
+    drift::mark(&mut plan, &read.drift);
+    Ok((plan, Some(read)))
+}
+
 /// Reconciles interrupted operations, plans, and (if `confirm` agrees)
 /// applies the plan.
 pub async fn up(
@@ -125,12 +169,51 @@ pub async fn up(
     opts: RunOptions,
     confirm: &mut dyn FnMut(&Plan) -> bool,
 ) -> Result<(Plan, Option<RunResult>), OpsError> {
+    let planning = Planning {
+        targets,
+        ..Planning::default()
+    };
+    up_with(graph, providers, store, planning, opts, confirm).await
+}
+
+/// [`up`], planning as `planning` says. With `refresh`, what was read is
+/// recorded once the plan is confirmed, just before it is applied. With a
+/// saved plan, refuses before anything changes if the state (after
+/// reconciling), the program or the configuration differ from what it was
+/// made from, or if the plan made now is not the saved one.
+pub async fn up_with(
+    graph: Arc<ResourceGraph>,
+    providers: ProviderRegistry,
+    store: Arc<dyn StateStore>,
+    planning: Planning<'_>,
+    opts: RunOptions,
+    confirm: &mut dyn FnMut(&Plan) -> bool,
+) -> Result<(Plan, Option<RunResult>), OpsError> {
     let state = reconciled_state(store.as_ref(), &providers, &opts.events).await?;
-    let plan = preview(&graph, &state, targets).await?;
+    if let Some((saved, config)) = planning.saved
+        && let Some(why) = saved.stale(&graph.stack, &Fingerprints::of(&state, &graph, config))
+    {
+        return Err(OpsError::Stale(why));
+    }
+    let (plan, read) = plan_with(&graph, &providers, &state, &planning, &opts.events).await?;
+    if let Some((saved, _)) = planning.saved
+        && let Some(why) = saved.differs(&plan)
+    {
+        return Err(OpsError::Stale(why));
+    }
     if !confirm(&plan) {
         return Ok((plan, None));
     }
-    let state = import::record_planned(store.as_ref(), &state, &plan)?;
+    let planned_against = match &read {
+        Some(read) => {
+            for (key, record) in &read.writes {
+                store.put_record(key, record.as_ref())?;
+            }
+            &read.state
+        }
+        None => &state,
+    };
+    let state = import::record_planned(store.as_ref(), planned_against, &plan)?;
     let result = exec::execute(graph, providers, store, &state, &plan, opts).await?;
     Ok((plan, Some(result)))
 }

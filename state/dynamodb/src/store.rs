@@ -488,14 +488,10 @@ impl StateStore for DynamoState {
                 bytes += doc.len();
                 ops.push((Role::Write(old_sk.clone()), self.put(&old_sk, doc, None)?));
             }
-            Completion::Moved {
-                record,
-                from_key,
-                rewritten,
-            } => {
-                let from_sk = format!("{RECORD_PREFIX}{from_key}");
-                ops.push((Role::Write(from_sk.clone()), self.delete(&from_sk)?));
-                for (k, rec) in std::iter::once((key.to_string(), *record)).chain(rewritten) {
+            Completion::StateEdit { remove, records } => {
+                let remove_sk = format!("{RECORD_PREFIX}{remove}");
+                ops.push((Role::Write(remove_sk.clone()), self.delete(&remove_sk)?));
+                for (k, rec) in records {
                     let sk = format!("{RECORD_PREFIX}{k}");
                     let doc = self.doc(&sk, &rec)?;
                     bytes += doc.len();
