@@ -161,17 +161,8 @@ impl StateStore for MemoryStore {
                 s.resources.insert(key.to_string(), *new);
                 s.resources.insert(old_key, *old);
             }
-            Completion::Moved {
-                record,
-                from_key,
-                rewritten,
-            } => {
-                s.resources.remove(&from_key);
-                s.resources.insert(key.to_string(), *record);
-                s.resources.extend(rewritten);
-            }
-            Completion::StateEdit { records } => {
-                s.resources.remove(key);
+            Completion::StateEdit { remove, records } => {
+                s.resources.remove(&remove);
                 s.resources.extend(records);
             }
         }

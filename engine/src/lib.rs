@@ -40,8 +40,7 @@ pub use component::{Alias, AliasParent, ParentRef};
 pub use graph::{GraphError, GraphErrors, ResourceGraph};
 pub use model::{
     CustomTimeouts, DeclDefaults, Input, ProviderConfig, ResourceDecl, ResourceOptions, Stack,
-    UNKNOWN,
-    contains_unknown, urn, value_at_path,
+    UNKNOWN, contains_unknown, urn, value_at_path,
 };
 pub use plan::{Op, Plan, PlanError, ReplaceOrder, Step, Summary};
 pub use provider::{

@@ -48,9 +48,9 @@ use meridian::dsl::aws::acm::Certificate;
 use meridian::dsl::aws::apigateway::HttpMethod;
 use meridian::dsl::aws::dynamodb::{GlobalTable, Key};
 use meridian::dsl::aws::lambda::{Architecture, Code, Runtime};
+use meridian::dsl::aws::provider::assume_role;
 use meridian::dsl::aws::route53::{HostedZone, Record, RecordType, ZoneLookup};
 use meridian::dsl::constructs::{CustomDomain, Function, RegionalRestApi};
-use meridian::dsl::aws::provider::assume_role;
 use meridian::dsl::{Alias, Input, Options, Scope, Stack, WithProvider};
 use settings::Settings;
 
@@ -72,7 +72,10 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
     stack.default_tags(s.tags.0.clone());
     // The parent zone may live in another (DNS) account, reached through a
     // role there: only the lookup and the delegation record go through it.
-    let dns = s.parent_zone_role_arn.as_ref().map(|arn| assume_role("dns", arn));
+    let dns = s
+        .parent_zone_role_arn
+        .as_ref()
+        .map(|arn| assume_role("dns", arn));
     let parent = ZoneLookup::by_name("parent-zone", s.parent_zone.as_str())
         .provider_opt(dns.as_ref())
         .declare(stack);
@@ -112,7 +115,11 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
         )
         .architecture(Architecture::Arm64)
         .env("TABLE_NAME", table.table_name())
-        .log_group_name(s.log_group_name.clone().unwrap_or_else(|| format!("/meridian/{stack_name}/global-api/{r}")))
+        .log_group_name(
+            s.log_group_name
+                .clone()
+                .unwrap_or_else(|| format!("/meridian/{stack_name}/global-api/{r}")),
+        )
         .log_retention(s.log_retention_days)
         .role(move |role| role.aliases([Alias::root_named(&old_role)]))
         .log_group(move |group| group.aliases([Alias::root_named(&old_logs)]))

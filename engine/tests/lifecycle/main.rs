@@ -9,8 +9,8 @@
 //! `scheduling`, `properties`, `aliases` (renames and moves), `import`
 //! (existing resources brought under declarations); `fake` is the provider.
 
-mod aliases;
 mod accounts;
+mod aliases;
 mod apply;
 mod delete;
 mod failures;

@@ -320,7 +320,8 @@ impl Provider for AwsProvider {
                 "{type_token} cannot be imported"
             )));
         }
-        t.import(self.call(ctx), import_id, inputs).await
+        let aws = self.clients_for(ctx).await?;
+        t.import(Call { aws: &aws, ctx }, import_id, inputs).await
     }
 
     fn id_after_update(&self, type_token: &str, id: &str, outputs: &Value) -> Option<String> {

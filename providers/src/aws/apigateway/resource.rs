@@ -251,7 +251,7 @@ impl ResourceType for Resource {
                         )),
                         Err(e) if is_already_exists(&e) => {
                             Err(match find(ctx, aws, api, parent, part).await? {
-                                Some(existing) => exists_error(api, &existing),
+                                Some(existing) => exists_error(ctx, api, &existing),
                                 None => api_error(&what, e),
                             })
                         }

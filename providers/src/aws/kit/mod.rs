@@ -38,9 +38,8 @@ pub use account::caller_account_id;
 pub use adopt::{
     Managed, Outcome, create_once, create_or_adopt, read_by_id_or_identity, refuse_hint,
 };
-pub use clients::{Clients, http_client};
-pub use consistency::read_after_create;
 pub use clients::{Clients, env_loader, http_client};
+pub use consistency::read_after_create;
 pub use error::{
     AwsError, Failure, NotFoundExt, SdkResultExt, error_code, sdk_error, transient_when,
 };
