@@ -18,7 +18,7 @@
 //! (`tests/fixtures/global_api_v1`) upgrades to this one with nothing
 //! replaced: the region scope's `Alias::root()` says every resource used to
 //! be under no component, and the parts whose names changed carry their old
-//! name. Only the console's test-invoke permissions are deleted.
+//! name. Nothing is deleted.
 //!
 //! Config: `regions` (comma-separated; the first is the primary; default
 //! `us-east-1,eu-west-1,sa-east-1`), `domain` (default `api.example.com`),

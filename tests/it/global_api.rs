@@ -84,8 +84,8 @@ async fn check_region(account: &TestAccount, region: &str, zone_id: &str) {
     let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
     assert_eq!(
         policy["Statement"].as_array().unwrap().len(),
-        1,
-        "{region}: one invoke permission (the prod stage's)"
+        2,
+        "{region}: two invoke permissions (the prod stage's, the console's test invocations')"
     );
 
     // The API: /object/{id} GET -> this region's function; a prod stage.
@@ -388,7 +388,7 @@ async fn global_api_deploys_changes_and_destroys() {
             .all(|(n, op)| n == "table" || (n.contains("ap-southeast-2") && op == "create")),
         "{c:?}"
     );
-    assert_eq!(c.len(), 16, "{c:?}");
+    assert_eq!(c.len(), 17, "{c:?}");
     run(with(&["up", "--yes", "--config", four])).ok();
     assert_eq!(
         replicas(&account).await,

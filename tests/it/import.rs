@@ -87,7 +87,7 @@ async fn a_wrong_id_an_id_of_another_type_or_a_replacing_difference_changes_noth
     let before = app.state();
 
     // Nothing there by that name.
-    let r = app.run(&["import", "log-group-us-east-1", "no-such-group"]);
+    let r = app.run(&["import", "function-us-east-1-logs", "no-such-group"]);
     assert_eq!(r.code, 1, "{}", r.show());
     r.assert_stderr_has("no aws:logs:LogGroup with import id \"no-such-group\" in us-east-1");
     r.assert_stderr_has("the log group's name");
@@ -100,7 +100,7 @@ async fn a_wrong_id_an_id_of_another_type_or_a_replacing_difference_changes_noth
 
     // A difference that would replace: the CDK's log group under the
     // program's own name.
-    let r = app.run(&["import", "log-group-us-east-1", cdk::LOG_GROUP]);
+    let r = app.run(&["import", "function-us-east-1-logs", cdk::LOG_GROUP]);
     assert_eq!(r.code, 1, "{}", r.show());
     r.assert_stderr_has("log_group_name");
     r.assert_stderr_has("forces replacement");

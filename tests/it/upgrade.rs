@@ -1,8 +1,7 @@
 //! Upgrading a stack from the global_api program before components and
 //! constructs (`tests/fixtures/global_api_v1`) to today's example: the
-//! aliases move every record to its component, nothing is replaced, and the
-//! only deletes are what the constructs deliberately drop (the console's
-//! test-invoke permissions: one invoke permission per function and stage).
+//! aliases move every record to its component, and nothing is replaced or
+//! deleted.
 
 use crate::support::app::App;
 use crate::support::cli::run;
@@ -29,20 +28,12 @@ async fn a_stack_of_the_old_program_upgrades_to_constructs_replacing_nothing() {
 
     let plan = app.ok(&["preview", "--json"]).json();
     let planned = steps(&plan);
-    let dropped: Vec<String> = REGIONS
-        .iter()
-        .map(|r| format!("function-{r}-invoke-test"))
-        .collect();
     for (name, step) in &planned {
         let op = step["op"].as_str().unwrap_or_default();
         assert_ne!(op, "replace", "{name} would be replaced: {plan:#}");
         assert_ne!(op, "create", "{name} would be created: {plan:#}");
-        if op == "delete" {
-            assert!(dropped.contains(name), "{name} would be deleted: {plan:#}");
-        }
+        assert_ne!(op, "delete", "{name} would be deleted: {plan:#}");
     }
-    let deletes = planned.values().filter(|s| s["op"] == "delete").count();
-    assert_eq!(deletes, dropped.len(), "{plan:#}");
     // Renamed parts and parts moved into a component show where they were.
     for r in REGIONS {
         let role = &planned[&format!("function-{r}-role")];
@@ -66,19 +57,18 @@ async fn a_stack_of_the_old_program_upgrades_to_constructs_replacing_nothing() {
     }
     // Root resources keep their identity.
     assert!(planned["table"].get("moved_from").is_none());
-    assert_eq!(plan["summary"]["moved"], 3 * 14, "{:#}", plan["summary"]);
+    assert_eq!(plan["summary"]["moved"], 3 * 15, "{:#}", plan["summary"]);
 
     app.ok(&["up", "--yes"]);
     app.assert_deployed().await;
 
     // The state follows: every resource of before is still there, with the
-    // same cloud id, under its new URN (except the dropped permissions).
+    // same cloud id, under its new URN.
     let after = app.state();
     let ids = |state: &meridian::state::StackState| -> Vec<(String, String)> {
         let mut ids: Vec<_> = state
             .resources
             .values()
-            .filter(|r| !dropped.contains(&r.name))
             .map(|r| (r.type_token.clone(), r.id.clone()))
             .collect();
         ids.sort();
@@ -97,8 +87,5 @@ async fn a_stack_of_the_old_program_upgrades_to_constructs_replacing_nothing() {
             after.resources[&urn].dependencies
         );
     }
-    assert_eq!(
-        after.resources.len() + dropped.len(),
-        before.resources.len()
-    );
+    assert_eq!(after.resources.len(), before.resources.len());
 }

@@ -31,7 +31,9 @@ struct Route {
 /// and stage one invoke permission `<function>-invoke-<stage>` (for
 /// API Gateway, on that stage's routes of the function only: one statement,
 /// however many routes, so large APIs stay within Lambda's policy size
-/// limit). The console's test invocations get no permission.
+/// limit); and per function one more, `<function>-invoke-test`, for the
+/// console's test invocations (the `test-invoke-stage` pseudo-stage), as
+/// the CDK's `LambdaIntegration` grants.
 ///
 /// ```
 /// use meridian_dsl::aws::apigateway::HttpMethod;
@@ -55,7 +57,8 @@ struct Route {
 ///     .filter(|d| d.type_token == "aws:lambda:Permission")
 ///     .map(|d| d.name.as_str())
 ///     .collect();
-/// assert_eq!(permissions, ["handler-invoke-prod"]); // one for both routes
+/// // One per stage for both routes, and the console's test invocations.
+/// assert_eq!(permissions, ["handler-invoke-prod", "handler-invoke-test"]);
 /// assert_eq!(api.methods.len(), 2);
 /// ```
 pub struct RegionalRestApi {
@@ -185,6 +188,17 @@ impl RegionalRestApi {
             }
             stages.push(stage);
         }
+        for (function, routes) in &by_function {
+            let source_arn = test_invoke_source_arn(&api, routes);
+            let name = format!("{}-invoke-test", function.name());
+            let permission = Permission::new(
+                &name,
+                function.arn(),
+                "apigateway.amazonaws.com",
+                source_arn,
+            );
+            permissions.push(each(&self.adjust_permission, permission).declare(&mut scope));
+        }
         drop(scope);
         RegionalRestApiRef {
             component,
@@ -229,6 +243,20 @@ fn stage_source_arn(stage: &StageRef, routes: &[&Route]) -> Val<String> {
         [route] => stage.source_arn(route.method, &route_source_path(&route.path)),
         _ => interpolate([stage.execution_arn().input(), Input::from("/*/*")]),
     }
+}
+
+/// The source ARN of a function's permission for the console's test
+/// invocations: as [`stage_source_arn`], on the `test-invoke-stage`.
+fn test_invoke_source_arn(api: &RestApiRef, routes: &[&Route]) -> Val<String> {
+    let tail = match routes {
+        [route] if route.method != HttpMethod::Any => format!(
+            "/test-invoke-stage/{}{}",
+            route.method.as_str(),
+            route_source_path(&route.path)
+        ),
+        _ => "/test-invoke-stage/*/*".to_string(),
+    };
+    interpolate([api.execution_arn().input(), Input::from(tail)])
 }
 
 /// A route's path as a source ARN matches it: each path parameter

@@ -173,10 +173,10 @@ async fn local_stack(
         .send()
         .await
         .expect("PutRetentionPolicy");
-    ids.insert(format!("log-group-{region}"), LOG_GROUP.into());
+    ids.insert(format!("function-{region}-logs"), LOG_GROUP.into());
 
     let role = role(account, region).await;
-    ids.insert(format!("function-role-{region}"), role.0.clone());
+    ids.insert(format!("function-{region}-role"), role.0.clone());
     let function = function(account, region, &role.1).await;
     ids.insert(format!("function-{region}"), function.0.clone());
 
@@ -275,7 +275,7 @@ async fn local_stack(
     let r53 = zone::route53(account).await;
     zone::change(&r53, zone_id, ChangeAction::Create, latency).await;
     ids.insert(
-        format!("latency-record-{region}"),
+        format!("domain-{region}-record"),
         format!("{zone_id}|{DOMAIN}|A|{region}"),
     );
 }

@@ -123,7 +123,7 @@ impl Inventory {
                 stages: 1,
                 certificates: r.certificates.clone(),
                 functions: r.functions.clone(),
-                permissions: 1,
+                permissions: 2,
                 log_groups: r.log_groups.clone(),
                 domains: vec![DOMAIN.to_string()],
                 mappings: 1,
