@@ -3,7 +3,9 @@
 //! for the record and for ISSUED), read by ARN and by idempotency token,
 //! drift, and three regional certificates sharing one validation record.
 
-use crate::support::provider::{HOME, Harness, assert_message, recording};
+use crate::support::provider::{
+    HOME, Harness, assert_final_quota_error, assert_message, recording,
+};
 use crate::support::zone;
 use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet, RrType};
 use meridian_engine::{OpContext, Provider};
@@ -325,14 +327,5 @@ async fn a_certificate_beyond_the_quota_fails_at_once() {
     let c = e.ctx_with_timeout(CERT, "two", Duration::from_secs(40));
     let started = std::time::Instant::now();
     let err = e.create_err(&c, CERT, &two).await;
-    assert_eq!(err.kind, meridian_engine::ErrorKind::Permanent, "{err}");
-    assert_message(&err, "LimitExceededException");
-    assert!(
-        err.hint.as_deref().is_some_and(|h| h.contains("quota")),
-        "{err:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "not retried to the deadline"
-    );
+    assert_final_quota_error(&err, started);
 }

@@ -3,7 +3,9 @@
 //! with a replica, read by name, add and remove replicas (each waited for),
 //! drift, adoption rules and delete. Checked with the SDK in every region.
 
-use crate::support::provider::{HOME, Harness, assert_message, recording};
+use crate::support::provider::{
+    HOME, Harness, assert_final_quota_error, assert_message, recording,
+};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, DeleteReplicationGroupMemberAction, KeySchemaElement,
     KeyType, ReplicationGroupUpdate, ScalarAttributeType, Tag,
@@ -388,14 +390,5 @@ async fn the_table_quota_is_final_but_simultaneous_creates_are_retried() {
     let c = e.ctx_with_timeout(TABLE, "third", Duration::from_secs(40));
     let started = Instant::now();
     let err = e.create_err(&c, TABLE, &table("third")).await;
-    assert_eq!(err.kind, meridian_engine::ErrorKind::Permanent, "{err}");
-    assert_message(&err, "LimitExceededException");
-    assert!(
-        err.hint.as_deref().is_some_and(|h| h.contains("quota")),
-        "{err:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "not retried to the deadline"
-    );
+    assert_final_quota_error(&err, started);
 }
