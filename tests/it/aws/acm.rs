@@ -317,8 +317,7 @@ async fn a_create_sent_again_for_the_same_declaration_gets_the_same_certificate(
 /// once, with a hint, instead of being retried until the deadline.
 #[tokio::test]
 async fn a_certificate_beyond_the_quota_fails_at_once() {
-    let e = Harness::new(HOME).await;
-    e.account.set_strict(json!(["acm_quota"])).await;
+    let e = Harness::strict(HOME, &["acm_quota"]).await;
     e.account.set_delays(json!({"acm_certificates": 1})).await;
     let zone_id = zone::hosted_zone(&e.r53(), "quota.example.com").await;
     let one = json!({"domain_name": "one.quota.example.com", "validation_zone_id": zone_id});

@@ -369,8 +369,7 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
 /// being created at once is the retryable LimitExceededException.
 #[tokio::test]
 async fn the_table_quota_is_final_but_simultaneous_creates_are_retried() {
-    let e = Harness::new(HOME).await;
-    e.account.set_strict(json!(["dynamodb_quota"])).await;
+    let e = Harness::strict(HOME, &["dynamodb_quota"]).await;
     e.account
         .set_delays(
             json!({"dynamodb_tables": 2, "dynamodb_table_operations": 1, "table_create": 1.0}),

@@ -575,10 +575,7 @@ async fn permission_drift_is_seen_and_repaired() {
 
 #[tokio::test]
 async fn a_function_with_environment_variables_waits_out_the_kms_grant_error_of_a_new_role() {
-    let e = Harness::new(REGION).await;
-    e.account
-        .set_strict(json!(["lambda_role_propagation"]))
-        .await;
+    let e = Harness::strict(REGION, &["lambda_role_propagation"]).await;
     // The role is brand new: for a moment Lambda's KMS grant for the
     // environment variables does not know it as a principal.
     let (role_arn, src) = role_and_source(&e).await;

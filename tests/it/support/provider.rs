@@ -65,6 +65,14 @@ impl Harness {
         }
     }
 
+    /// [`Harness::new`] in an account where AWS's quirks `quirks` are on
+    /// (strict mode; the names are listed in tests/testcloud/README.md).
+    pub async fn strict(region: &'static str, quirks: &[&str]) -> Harness {
+        let harness = Harness::new(region).await;
+        harness.account.set_strict(serde_json::json!(quirks)).await;
+        harness
+    }
+
     /// Every step gets the same token (and a minute), as the steps of one
     /// resource across runs do: what one step tagged, the next recognises.
     pub fn fixed_token(self) -> Harness {
