@@ -3,7 +3,9 @@
 //! for the record and for ISSUED), read by ARN and by idempotency token,
 //! drift, and three regional certificates sharing one validation record.
 
-use crate::support::provider::{HOME, Harness, assert_message, recording};
+use crate::support::provider::{
+    HOME, Harness, assert_final_quota_error, assert_message, recording,
+};
 use crate::support::zone;
 use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet, RrType};
 use meridian_engine::{OpContext, Provider};
@@ -315,8 +317,7 @@ async fn a_create_sent_again_for_the_same_declaration_gets_the_same_certificate(
 /// once, with a hint, instead of being retried until the deadline.
 #[tokio::test]
 async fn a_certificate_beyond_the_quota_fails_at_once() {
-    let e = Harness::new(HOME).await;
-    e.account.set_strict(json!(["acm_quota"])).await;
+    let e = Harness::strict(HOME, &["acm_quota"]).await;
     e.account.set_delays(json!({"acm_certificates": 1})).await;
     let zone_id = zone::hosted_zone(&e.r53(), "quota.example.com").await;
     let one = json!({"domain_name": "one.quota.example.com", "validation_zone_id": zone_id});
@@ -325,14 +326,5 @@ async fn a_certificate_beyond_the_quota_fails_at_once() {
     let c = e.ctx_with_timeout(CERT, "two", Duration::from_secs(40));
     let started = std::time::Instant::now();
     let err = e.create_err(&c, CERT, &two).await;
-    assert_eq!(err.kind, meridian_engine::ErrorKind::Permanent, "{err}");
-    assert_message(&err, "LimitExceededException");
-    assert!(
-        err.hint.as_deref().is_some_and(|h| h.contains("quota")),
-        "{err:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "not retried to the deadline"
-    );
+    assert_final_quota_error(&err, started);
 }

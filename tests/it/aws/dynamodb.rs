@@ -3,7 +3,9 @@
 //! with a replica, read by name, add and remove replicas (each waited for),
 //! drift, adoption rules and delete. Checked with the SDK in every region.
 
-use crate::support::provider::{HOME, Harness, assert_message, recording};
+use crate::support::provider::{
+    HOME, Harness, assert_final_quota_error, assert_message, recording,
+};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, DeleteReplicationGroupMemberAction, KeySchemaElement,
     KeyType, ReplicationGroupUpdate, ScalarAttributeType, Tag,
@@ -367,8 +369,7 @@ async fn a_table_of_that_name_made_elsewhere_is_never_adopted() {
 /// being created at once is the retryable LimitExceededException.
 #[tokio::test]
 async fn the_table_quota_is_final_but_simultaneous_creates_are_retried() {
-    let e = Harness::new(HOME).await;
-    e.account.set_strict(json!(["dynamodb_quota"])).await;
+    let e = Harness::strict(HOME, &["dynamodb_quota"]).await;
     e.account
         .set_delays(
             json!({"dynamodb_tables": 2, "dynamodb_table_operations": 1, "table_create": 1.0}),
@@ -388,14 +389,5 @@ async fn the_table_quota_is_final_but_simultaneous_creates_are_retried() {
     let c = e.ctx_with_timeout(TABLE, "third", Duration::from_secs(40));
     let started = Instant::now();
     let err = e.create_err(&c, TABLE, &table("third")).await;
-    assert_eq!(err.kind, meridian_engine::ErrorKind::Permanent, "{err}");
-    assert_message(&err, "LimitExceededException");
-    assert!(
-        err.hint.as_deref().is_some_and(|h| h.contains("quota")),
-        "{err:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "not retried to the deadline"
-    );
+    assert_final_quota_error(&err, started);
 }

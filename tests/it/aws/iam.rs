@@ -330,8 +330,7 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
 /// never takes the unique id for the ARN.
 #[tokio::test]
 async fn a_new_role_is_read_back_with_its_arn_through_iams_propagation() {
-    let e = Harness::new(HOME).await;
-    e.account.set_strict(json!(["iam_read_after_create"])).await;
+    let e = Harness::strict(HOME, &["iam_read_after_create"]).await;
     let c = e.ctx(ROLE, "propagating-role");
     let inputs = json!({"assume_role_policy": trust("lambda.amazonaws.com")});
     let created = e.create(&c, ROLE, &inputs).await;

@@ -6,7 +6,7 @@
 //! assume, delete. Permissions: create, no duplicate on re-apply, update by
 //! remove+add, drift, delete. Checked with the SDK.
 
-use crate::support::provider::{Harness, assert_hint, assert_message, recording};
+use crate::support::provider::{Harness, assert_hint, assert_message, assert_reported, recording};
 use meridian_dsl::aws::lambda::Code;
 use meridian_engine::Provider;
 use serde_json::{Value, json};
@@ -575,10 +575,7 @@ async fn permission_drift_is_seen_and_repaired() {
 
 #[tokio::test]
 async fn a_function_with_environment_variables_waits_out_the_kms_grant_error_of_a_new_role() {
-    let e = Harness::new(REGION).await;
-    e.account
-        .set_strict(json!(["lambda_role_propagation"]))
-        .await;
+    let e = Harness::strict(REGION, &["lambda_role_propagation"]).await;
     // The role is brand new: for a moment Lambda's KMS grant for the
     // environment variables does not know it as a principal.
     let (role_arn, src) = role_and_source(&e).await;
@@ -587,12 +584,7 @@ async fn a_function_with_environment_variables_waits_out_the_kms_grant_error_of_
     let (c, seen) = recording(e.ctx(FUNCTION, "new-role-fn"));
     let created = e.create(&c, FUNCTION, &inputs).await;
     assert!(sdk_function(&e, &created.id).await.is_some());
-    let seen = seen.lock().expect("lock").clone();
-    assert!(
-        seen.iter()
-            .any(|m| m.contains("waiting for the IAM role to become assumable")),
-        "retried as IAM propagation: {seen:?}"
-    );
+    assert_reported(&seen, "waiting for the IAM role to become assumable");
 }
 
 #[tokio::test]
@@ -606,9 +598,5 @@ async fn a_function_not_readable_right_after_its_create_is_read_again() {
     let (c, seen) = recording(e.ctx(FUNCTION, "unread-fn"));
     let created = e.create(&c, FUNCTION, &inputs).await;
     assert_eq!(created.outputs["function_name"], json!(created.id));
-    let seen = seen.lock().expect("lock").clone();
-    assert!(
-        seen.iter().any(|m| m.contains("to be readable")),
-        "waited for GetFunction: {seen:?}"
-    );
+    assert_reported(&seen, "to be readable");
 }

@@ -173,10 +173,7 @@ async fn invalid_retention_is_refused_before_any_call() {
 /// create; the create reads again rather than failing.
 #[tokio::test]
 async fn a_new_group_not_listed_yet_is_read_again() {
-    let e = Harness::new(REGION).await;
-    e.account
-        .set_strict(json!(["logs_read_after_create"]))
-        .await;
+    let e = Harness::strict(REGION, &["logs_read_after_create"]).await;
     let c = e.ctx(LOG_GROUP, "late-logs");
     let inputs = json!({"log_group_name": "late-group", "retention_in_days": 7});
     let created = e.create(&c, LOG_GROUP, &inputs).await;
@@ -190,8 +187,7 @@ async fn a_new_group_not_listed_yet_is_read_again() {
 /// still recognised as ours.
 #[tokio::test]
 async fn an_unusual_urn_is_tagged_validly_and_old_full_urn_tags_still_match() {
-    let e = Harness::new(REGION).await.fixed_token();
-    e.account.set_strict(json!(["tag_rules"])).await;
+    let e = Harness::strict(REGION, &["tag_rules"]).await.fixed_token();
     let long = "x".repeat(240);
     for name in ["api (v2)", long.as_str()] {
         let c = e.ctx(LOG_GROUP, name);

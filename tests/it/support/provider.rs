@@ -9,7 +9,7 @@ use meridian_testkit::{TestAccount, TestCloud};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use meridian_engine::Created;
 pub use meridian_providers::AwsProvider;
@@ -63,6 +63,14 @@ impl Harness {
             fixed_token: false,
             timeout: Duration::from_secs(120),
         }
+    }
+
+    /// [`Harness::new`] in an account where AWS's quirks `quirks` are on
+    /// (strict mode; the names are listed in tests/testcloud/README.md).
+    pub async fn strict(region: &'static str, quirks: &[&str]) -> Harness {
+        let harness = Harness::new(region).await;
+        harness.account.set_strict(serde_json::json!(quirks)).await;
+        harness
     }
 
     /// Every step gets the same token (and a minute), as the steps of one
@@ -353,5 +361,29 @@ pub fn assert_hint(err: &meridian_engine::ProviderError, needle: &str) {
     assert!(
         err.hint.as_deref().is_some_and(|h| h.contains(needle)),
         "{err}"
+    );
+}
+
+/// Some progress report collected by [`recording`] contains `needle`.
+#[track_caller]
+pub fn assert_reported(seen: &Mutex<Vec<String>>, needle: &str) {
+    let seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+    assert!(
+        seen.iter().any(|m| m.contains(needle)),
+        "{needle:?} in {seen:?}"
+    );
+}
+
+/// `err` is the final error of an AWS quota (`LimitExceededException`, with
+/// a hint naming the quota), given at once rather than after retrying until
+/// the step's deadline (the step started at `started`).
+#[track_caller]
+pub fn assert_final_quota_error(err: &meridian_engine::ProviderError, started: Instant) {
+    assert_eq!(err.kind, meridian_engine::ErrorKind::Permanent, "{err}");
+    assert_message(err, "LimitExceededException");
+    assert_hint(err, "quota");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "retried: {err}"
     );
 }

@@ -46,13 +46,13 @@ def test_dynamodb_create_table_beyond_the_table_quota_is_limit_exceeded(account)
 
 def test_dynamodb_too_many_simultaneous_table_operations_is_limit_exceeded_until_one_finishes(account):
     account.set_strict(["dynamodb_quota"])
-    account.set_delays(dynamodb_table_operations=1, table_create=1.0)
+    account.set_delays(dynamodb_table_operations=1, table_create=3.0)
     ddb = account.client("dynamodb")
     create_table(ddb, "a")
     code, message = error(lambda: create_table(ddb, "b"))
     assert code == "LimitExceededException"
     assert message == "Subscriber limit exceeded: Only 1 tables can be created, updated, or deleted simultaneously"
-    ddb.get_waiter("table_exists").wait(TableName="a", WaiterConfig={"Delay": 0.5, "MaxAttempts": 10})
+    ddb.get_waiter("table_exists").wait(TableName="a", WaiterConfig={"Delay": 0.5, "MaxAttempts": 30})
     assert create_table(ddb, "b")["TableDescription"]["TableName"] == "b"
 
 

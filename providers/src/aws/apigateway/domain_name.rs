@@ -376,12 +376,7 @@ impl ResourceType for DomainName {
             return Ok(None);
         };
         // Found by name only: it is this resource's only if it carries its URN.
-        if req.id.is_none()
-            && !crate::aws::kit::is_ours(
-                ctx,
-                out.tags().and_then(|t| t.get(URN_TAG)).map(String::as_str),
-            )
-        {
+        if req.id.is_none() && !crate::aws::kit::tags_are_ours(ctx, out.tags()) {
             return Ok(None);
         }
         Ok(Some(ReadResult {

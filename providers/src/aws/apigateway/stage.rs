@@ -8,9 +8,7 @@ use super::{
     delete_in_api, execute_api_arn, found, is_already_exists, map_patch, mutate_api, partition,
     patch, required, sorted, str_map,
 };
-use crate::aws::kit::{
-    Clients, TOKEN_TAG, URN_TAG, caller_account_id, identity_tags, opt_str, req_str,
-};
+use crate::aws::kit::{Clients, TOKEN_TAG, caller_account_id, identity_tags, opt_str, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
@@ -217,12 +215,7 @@ impl ResourceType for Stage {
             return Ok(None);
         };
         // Found by name only: it is this resource's only if it carries its URN.
-        if req.id.is_none()
-            && !crate::aws::kit::is_ours(
-                ctx,
-                out.tags().and_then(|t| t.get(URN_TAG)).map(String::as_str),
-            )
-        {
+        if req.id.is_none() && !crate::aws::kit::tags_are_ours(ctx, out.tags()) {
             return Ok(None);
         }
         let account_id = account_for(aws, req.outputs).await?;

@@ -48,7 +48,7 @@ pub use naming::generated_name;
 pub use retry::{Backoff, Policy, Transience, call, retry, retry_reporting, transient_or_code};
 pub use tags::{
     MAX_TAG_VALUE, TOKEN_TAG, URN_TAG, identity_sdk_tags, identity_tags, is_ours, tag_names_urn,
-    urn_tag_value,
+    tags_are_ours, urn_tag_value,
 };
 pub use type_info::resource_with_timeouts;
 pub use waiter::{fmt_duration, wait_for};

@@ -75,6 +75,14 @@ pub fn is_ours(ctx: &OpContext, owner: Option<&str>) -> bool {
     owner.is_some_and(|tag| tag_names_urn(tag, &ctx.urn))
 }
 
+/// [`is_ours`] for a tag map, as API Gateway answers its tags.
+pub fn tags_are_ours(
+    ctx: &OpContext,
+    tags: Option<&std::collections::HashMap<String, String>>,
+) -> bool {
+    is_ours(ctx, tags.and_then(|t| t.get(URN_TAG)).map(String::as_str))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,10 +38,11 @@ pub async fn submit_batch(
     let r53 = aws.route53().await;
     let batch = ChangeBatch::builder()
         .set_changes(Some(changes))
-        .comment(format!(
+        // At most 256 characters, as a tag value.
+        .comment(crate::aws::kit::urn_tag_value(&format!(
             "meridian {}",
-            crate::aws::kit::urn_tag_value(&ctx.urn)
-        ))
+            ctx.urn
+        )))
         .build()
         .map_err(|e| ProviderError::permanent(format!("building a Route 53 change batch: {e}")))?;
     let records = describe_changes(batch.changes());
