@@ -338,3 +338,39 @@ fn global_api_config_errors_name_key_value_and_accepted_values_before_any_call()
     );
     assert_eq!(app.proxy.stats().requests, 0);
 }
+
+/// The `meridian` binary's state commands say so too when they tighten a
+/// state directory (export, import, check).
+#[test]
+fn the_state_tool_notes_a_tightened_state_directory() {
+    use crate::support::cli::meridian_bin;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "up",
+            "--yes",
+            "--config",
+            "resources=2",
+            "--config",
+            "layers=1",
+        ],
+    );
+    let state = d.join(".meridian");
+    let loosen =
+        || std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let export = d.join("dev.json");
+    let export = export.to_str().unwrap();
+    for args in [
+        &["state", "export", "--out", export][..],
+        &["state", "import", export, "--force"],
+        &["state", "check"],
+    ] {
+        loosen();
+        let r = run(&mut command(&meridian_bin(), d, None, args));
+        assert_eq!(r.code, 0, "{args:?}\n{}", r.show());
+        r.assert_stderr_has("note: tightened the permissions of the state directory");
+    }
+}

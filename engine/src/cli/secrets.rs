@@ -44,6 +44,13 @@ pub(super) fn open(
 ) -> Result<Opened, String> {
     if let Some(url) = &req.secrets_provider {
         providers.check(url)?;
+        let recorded = file.secrets_provider.as_deref();
+        if recorded.is_some_and(|r| r != url) && req.verb != Verb::Config(ConfigVerb::Rekey) {
+            return Err(format!(
+                "--secrets-provider {url}: the stack's secrets are encrypted by {}; change that with `config rekey --secrets-provider {url}`",
+                recorded.unwrap_or(PASSPHRASE)
+            ));
+        }
     }
     if let Verb::Config(ConfigVerb::Set { key, value, secret }) = &req.verb
         && (*secret || file.secure.contains_key(key))
