@@ -299,7 +299,7 @@ fn global_api_config_errors_name_key_value_and_accepted_values_before_any_call()
             2,
             &[
                 "colour",
-                "it reads: domain, handler_dir, log_retention_days, parent_zone, protect_table, regions, table_name",
+                "it reads: deployment_description, domain, handler_dir, log_group_name, log_retention_days, parent_zone, protect_table, regions, table_name",
             ],
         ),
     ];

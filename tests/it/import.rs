@@ -7,6 +7,7 @@
 use crate::support::app::App;
 use crate::support::cdk;
 use crate::support::inventory::REGIONS;
+use crate::support::zone;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -43,8 +44,9 @@ fn steps_with<'a>(doc: &'a Value, op: &str) -> Vec<&'a str> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cdk_deployment_is_imported_whole_then_preview_replaces_nothing_and_up_converges() {
-    let app = App::start(|p| p).await;
-    let ids = cdk::build(&app.account, &REGIONS).await;
+    let app = App::without_parent_zone(|p| p);
+    let parent = zone::parent_zone(&app.account).await;
+    let ids = cdk::build(&app.account, &parent, &REGIONS).await;
     configure_like_the_cdk(&app);
     let file = write_import_file(&app, &ids);
 
@@ -82,8 +84,9 @@ async fn the_cdk_deployment_is_imported_whole_then_preview_replaces_nothing_and_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_id_an_id_of_another_type_or_a_replacing_difference_changes_nothing() {
-    let app = App::start(|p| p).await;
-    let ids = cdk::build(&app.account, &REGIONS[..1]).await;
+    let app = App::without_parent_zone(|p| p);
+    let parent = zone::parent_zone(&app.account).await;
+    let ids = cdk::build(&app.account, &parent, &REGIONS[..1]).await;
     let before = app.state();
 
     // Nothing there by that name.

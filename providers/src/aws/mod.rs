@@ -16,6 +16,7 @@ pub mod acm;
 pub mod apigateway;
 pub mod dynamodb;
 pub mod iam;
+pub mod import;
 pub mod kit;
 pub mod kms;
 pub mod lambda;
@@ -74,29 +75,6 @@ pub trait ResourceType: Send + Sync {
     }
     async fn delete(&self, _c: Call<'_>, _req: DeleteRequest<'_>) -> StepResult<()> {
         Err(data_source_error(&self.info().token, "delete"))
-    }
-    /// How its import id is spelled (the table in docs/import.md); `None`
-    /// (the default, data sources): it cannot be imported.
-    fn import_format(&self) -> Option<&'static str> {
-        None
-    }
-    /// Reads an existing resource by its import id, tagged or not (see
-    /// [`Provider::import`]). The default: the import id is the physical id
-    /// `read` takes, which never checks the identity tag.
-    async fn import(
-        &self,
-        c: Call<'_>,
-        import_id: &str,
-        inputs: &Value,
-    ) -> StepResult<Option<ReadResult>> {
-        let token = self.info().token;
-        let req = ReadRequest {
-            type_token: &token,
-            id: Some(import_id),
-            inputs,
-            outputs: None,
-        };
-        self.read(c, req).await
     }
 }
 
@@ -301,10 +279,7 @@ impl Provider for AwsProvider {
     }
 
     fn import_id_format(&self, type_token: &str) -> Option<String> {
-        self.types
-            .get(type_token)
-            .and_then(|t| t.import_format())
-            .map(str::to_string)
+        import::format(type_token).map(str::to_string)
     }
 
     async fn import(
@@ -315,13 +290,15 @@ impl Provider for AwsProvider {
         inputs: &Value,
     ) -> Result<Option<ReadResult>, ProviderError> {
         let t = self.get(type_token)?;
-        if t.import_format().is_none() {
-            return Err(ProviderError::permanent(format!(
-                "{type_token} cannot be imported"
-            )));
-        }
+        let (id, inputs) = import::recorded(type_token, import_id, &ctx.region, inputs)?;
+        let req = ReadRequest {
+            type_token,
+            id: Some(&id),
+            inputs: &inputs,
+            outputs: None,
+        };
         let aws = self.clients_for(ctx).await?;
-        t.import(Call { aws: &aws, ctx }, import_id, inputs).await
+        t.read(Call { aws: &aws, ctx }, req).await
     }
 
     fn id_after_update(&self, type_token: &str, id: &str, outputs: &Value) -> Option<String> {

@@ -37,8 +37,8 @@ fn type_of(name: &str) -> &'static str {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_seed_type_is_read_by_its_import_id_and_by_no_other_types_id() {
     let h = Harness::new(HOME).await;
-    zone::parent_zone(&h.account).await;
-    let ids = cdk::build(&h.account, &[HOME]).await;
+    let parent = zone::parent_zone(&h.account).await;
+    let ids = cdk::build(&h.account, &parent, &[HOME]).await;
     let mut types: Vec<&str> = ids.keys().map(|n| type_of(n)).collect();
     types.sort();
     types.dedup();

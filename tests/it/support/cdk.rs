@@ -5,7 +5,7 @@
 //! CloudFormation plumbing the seed's graph does not have). Answers the
 //! import file that brings it all under the global_api program.
 
-use crate::support::zone::{self, bare_id};
+use crate::support::zone;
 use aws_sdk_route53::types::{
     AliasTarget, ChangeAction, ResourceRecordSet, ResourceRecordSetRegion, RrType,
 };
@@ -33,28 +33,26 @@ fn compact(region: &str) -> String {
 }
 
 /// Builds the CDK's resources for `regions` (the first holds the table,
-/// the zone and the delegation; the parent zone `example.com` must exist);
-/// answers the import file: the global_api program's names to import ids.
-pub async fn build(account: &TestAccount, regions: &[&str]) -> BTreeMap<String, String> {
+/// the zone and the delegation from the parent zone `parent`, which must
+/// exist); answers the import file: the global_api program's names to
+/// import ids.
+pub async fn build(
+    account: &TestAccount,
+    parent: &str,
+    regions: &[&str],
+) -> BTreeMap<String, String> {
     let mut ids = BTreeMap::new();
     global_table(account, regions).await;
     ids.insert("table".to_string(), TABLE.to_string());
     let r53 = zone::route53(account).await;
     let zone_id = zone::hosted_zone(&r53, DOMAIN).await;
     ids.insert("api-zone".into(), zone_id.clone());
-    let parent = parent_zone_id(&r53).await;
-    let ns = r53
-        .get_hosted_zone()
-        .id(&zone_id)
-        .send()
-        .await
-        .expect("GetHostedZone");
-    let servers: Vec<&str> = ns
-        .delegation_set()
-        .map(|d| d.name_servers().iter().map(String::as_str).collect())
-        .unwrap_or_default();
+    // The zone's own NS record names its name servers.
+    let ns = zone::record_set(&r53, &zone_id, DOMAIN, RrType::Ns).await;
+    let servers = zone::values_of(&ns.expect("the zone's NS record"));
+    let servers: Vec<&str> = servers.iter().map(String::as_str).collect();
     let delegation = zone::rrset(&format!("{DOMAIN}."), RrType::Ns, 1800, &servers);
-    zone::change(&r53, &parent, ChangeAction::Create, delegation).await;
+    zone::change(&r53, parent, ChangeAction::Create, delegation).await;
     ids.insert(
         "api-zone-delegation".into(),
         format!("{parent}|{DOMAIN}|NS"),
@@ -63,22 +61,6 @@ pub async fn build(account: &TestAccount, regions: &[&str]) -> BTreeMap<String, 
         local_stack(account, region, &zone_id, &mut ids).await;
     }
     ids
-}
-
-/// The id of the parent zone `example.com`.
-async fn parent_zone_id(r53: &aws_sdk_route53::Client) -> String {
-    let zones = r53
-        .list_hosted_zones_by_name()
-        .dns_name("example.com")
-        .send()
-        .await
-        .expect("ListHostedZonesByName");
-    let parent = zones
-        .hosted_zones()
-        .iter()
-        .find(|z| z.name() == "example.com.")
-        .expect("the parent zone exists");
-    bare_id(parent.id())
 }
 
 /// The TableV2: `id` (S) as the key, on demand, streams on, a replica in

@@ -400,46 +400,6 @@ async fn find_by_token(
 
 #[async_trait]
 impl ResourceType for Certificate {
-    fn import_format(&self) -> Option<&'static str> {
-        Some(
-            "the certificate's ARN (`arn:aws:acm:REGION:ACCOUNT:certificate/ID`), in the resource's region",
-        )
-    }
-
-    async fn import(
-        &self,
-        c: Call<'_>,
-        import_id: &str,
-        inputs: &Value,
-    ) -> StepResult<Option<ReadResult>> {
-        let parts: Vec<&str> = import_id.splitn(6, ':').collect();
-        let Some(["arn", _, "acm", region, _, resource]) =
-            parts.get(..6).map(|p| [p[0], p[1], p[2], p[3], p[4], p[5]])
-        else {
-            return Err(ProviderError::permanent(format!(
-                "{import_id:?} is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)"
-            )));
-        };
-        if !resource.starts_with("certificate/") {
-            return Err(ProviderError::permanent(format!(
-                "{import_id:?} is not an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)"
-            )));
-        }
-        if region != c.ctx.region {
-            return Err(ProviderError::permanent(format!(
-                "certificate {import_id} is in {region}, but the program declares it in {}: declare it in {region}, or import that region's certificate",
-                c.ctx.region
-            )));
-        }
-        let req = ReadRequest {
-            type_token: CERTIFICATE,
-            id: Some(import_id),
-            inputs,
-            outputs: None,
-        };
-        self.read(c, req).await
-    }
-
     fn info(&self) -> TypeInfo {
         // ACM can take over an hour to validate (Terraform allows 75 min);
         // a certificate an API Gateway domain just released can stay "in

@@ -128,10 +128,6 @@ impl ResourceType for BasePathMapping {
         TypeInfo::resource(TYPE)
     }
 
-    fn import_format(&self) -> Option<&'static str> {
-        Some("`DOMAIN/BASE_PATH`, `DOMAIN/(none)` for the domain's root")
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(
             inputs,

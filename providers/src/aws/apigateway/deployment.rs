@@ -120,19 +120,6 @@ impl ResourceType for Deployment {
         }
     }
 
-    fn import_format(&self) -> Option<&'static str> {
-        Some("`API_ID/DEPLOYMENT_ID`")
-    }
-
-    async fn import(
-        &self,
-        c: Call<'_>,
-        import_id: &str,
-        inputs: &Value,
-    ) -> StepResult<Option<ReadResult>> {
-        super::import_under_api(self, c, import_id, inputs, input::REST_API_ID).await
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, &[input::REST_API_ID]);
         check_optional_str(inputs, input::DESCRIPTION, &mut out);

@@ -285,10 +285,6 @@ impl ResourceType for DomainName {
         resource_with_timeouts(TYPE, 60, 60, 20)
     }
 
-    fn import_format(&self) -> Option<&'static str> {
-        Some("the domain name (`api.example.com`)")
-    }
-
     fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(
             inputs,

@@ -176,10 +176,6 @@ impl ResourceType for Integration {
         TypeInfo::resource(TYPE)
     }
 
-    fn import_format(&self) -> Option<&'static str> {
-        Some("`API_ID/RESOURCE_ID/HTTP_METHOD` (its method's)")
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, REPLACE_KEYS);
         check_one_of(inputs, input::HTTP_METHOD, HTTP_METHODS, &mut out);

@@ -220,10 +220,6 @@ impl ResourceType for Method {
         TypeInfo::resource(TYPE)
     }
 
-    fn import_format(&self) -> Option<&'static str> {
-        Some("`API_ID/RESOURCE_ID/HTTP_METHOD`")
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, &[input::REST_API_ID, input::RESOURCE_ID]);
         check_one_of(inputs, input::HTTP_METHOD, HTTP_METHODS, &mut out);

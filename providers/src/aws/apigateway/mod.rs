@@ -494,39 +494,6 @@ pub(crate) fn str_or<'a>(inputs: &'a Value, key: &str, default: &'a str) -> &'a 
     inputs.get(key).and_then(Value::as_str).unwrap_or(default)
 }
 
-/// Imports a thing that lives under a REST API (a resource, a deployment)
-/// by `API_ID/ID`: `t`'s own read, with its id and the API's id among the
-/// inputs (at `api_key`), as a recorded one is read.
-pub(crate) async fn import_under_api<T: ResourceType + ?Sized>(
-    t: &T,
-    c: Call<'_>,
-    import_id: &str,
-    inputs: &Value,
-    api_key: &str,
-) -> super::StepResult<Option<meridian_engine::ReadResult>> {
-    let info = t.info();
-    let Some((api, id)) = import_id
-        .split_once('/')
-        .filter(|(a, i)| !a.is_empty() && !i.is_empty() && !i.contains('/'))
-    else {
-        return Err(ProviderError::permanent(format!(
-            "{import_id:?} is not an import id of {} (expected {})",
-            info.token,
-            t.import_format().unwrap_or("API_ID/ID")
-        )));
-    };
-    let mut with_api = inputs.as_object().cloned().unwrap_or_default();
-    with_api.insert(api_key.into(), Value::String(api.to_string()));
-    let with_api = Value::Object(with_api);
-    let req = ReadRequest {
-        type_token: &info.token,
-        id: Some(id),
-        inputs: &with_api,
-        outputs: None,
-    };
-    t.read(c, req).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

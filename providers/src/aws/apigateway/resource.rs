@@ -182,19 +182,6 @@ impl ResourceType for Resource {
         TypeInfo::resource(TYPE)
     }
 
-    fn import_format(&self) -> Option<&'static str> {
-        Some("`API_ID/RESOURCE_ID`")
-    }
-
-    async fn import(
-        &self,
-        c: Call<'_>,
-        import_id: &str,
-        inputs: &Value,
-    ) -> StepResult<Option<ReadResult>> {
-        super::import_under_api(self, c, import_id, inputs, input::REST_API_ID).await
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, REPLACE_KEYS);
         if let Some(part) = inputs.get(input::PATH_PART).and_then(Value::as_str)

@@ -149,10 +149,6 @@ impl ResourceType for RestApi {
         TypeInfo::resource(TYPE)
     }
 
-    fn import_format(&self) -> Option<&'static str> {
-        Some("the REST API's id (`a1b2c3d4e5`)")
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, &[input::NAME]);
         check_optional_str(inputs, input::DESCRIPTION, &mut out);

@@ -97,10 +97,6 @@ impl ResourceType for Stage {
         TypeInfo::resource(TYPE)
     }
 
-    fn import_format(&self) -> Option<&'static str> {
-        Some("`API_ID/STAGE_NAME`")
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(
             inputs,

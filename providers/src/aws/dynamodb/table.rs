@@ -205,10 +205,6 @@ pub(super) async fn create_table(
 
 #[async_trait]
 impl ResourceType for GlobalTable {
-    fn import_format(&self) -> Option<&'static str> {
-        Some("the table's name, in the resource's (primary) region")
-    }
-
     fn info(&self) -> TypeInfo {
         TypeInfo {
             protect_by_default: true,

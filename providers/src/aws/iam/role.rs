@@ -490,37 +490,6 @@ fn normalized(inputs: &Value) -> Value {
 
 #[async_trait]
 impl ResourceType for Role {
-    fn import_format(&self) -> Option<&'static str> {
-        Some("the role's name (or its ARN)")
-    }
-
-    async fn import(
-        &self,
-        c: Call<'_>,
-        import_id: &str,
-        inputs: &Value,
-    ) -> StepResult<Option<ReadResult>> {
-        // A role's ARN ends with its path and name: the name is the id.
-        let name = match import_id.split_once(":role/") {
-            Some((prefix, path_and_name)) if prefix.starts_with("arn:") => {
-                path_and_name.rsplit('/').next().unwrap_or(path_and_name)
-            }
-            _ => import_id,
-        };
-        if name.is_empty() || name.contains([':', '/']) {
-            return Err(ProviderError::permanent(format!(
-                "{import_id:?} is not a role name or role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
-            )));
-        }
-        let req = ReadRequest {
-            type_token: ROLE,
-            id: Some(name),
-            inputs,
-            outputs: None,
-        };
-        self.read(c, req).await
-    }
-
     fn info(&self) -> TypeInfo {
         resource_with_timeouts(ROLE, 5, 5, 5)
     }

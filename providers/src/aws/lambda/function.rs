@@ -402,10 +402,6 @@ async fn reconcile_function(
 
 #[async_trait]
 impl ResourceType for Function {
-    fn import_format(&self) -> Option<&'static str> {
-        Some("the function's name")
-    }
-
     fn info(&self) -> TypeInfo {
         resource_with_timeouts(FUNCTION, 10, 10, 5)
     }

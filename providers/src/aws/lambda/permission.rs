@@ -322,10 +322,6 @@ fn permission_id(function: &str, sid: &str) -> String {
 
 #[async_trait]
 impl ResourceType for Permission {
-    fn import_format(&self) -> Option<&'static str> {
-        Some("`FUNCTION_NAME/STATEMENT_ID`")
-    }
-
     fn info(&self) -> TypeInfo {
         resource_with_timeouts(PERMISSION, 5, 5, 5)
     }

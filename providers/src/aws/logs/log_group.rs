@@ -177,10 +177,6 @@ fn retention(inputs: &Value) -> Option<i64> {
 
 #[async_trait]
 impl ResourceType for LogGroup {
-    fn import_format(&self) -> Option<&'static str> {
-        Some("the log group's name")
-    }
-
     fn info(&self) -> TypeInfo {
         resource_with_timeouts(LOG_GROUP, 2, 2, 2)
     }

@@ -210,10 +210,6 @@ async fn checked_spec(
 
 #[async_trait]
 impl ResourceType for Record {
-    fn import_format(&self) -> Option<&'static str> {
-        Some("`ZONE_ID|NAME|TYPE`, or `ZONE_ID|NAME|TYPE|SET_IDENTIFIER` for a routed record")
-    }
-
     /// A set identifier (or name) changed in place is a new identity.
     fn id_after_update(&self, id: &str, outputs: &Value) -> Option<String> {
         RecordKey::from_outputs(outputs)

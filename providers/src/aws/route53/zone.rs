@@ -183,36 +183,6 @@ impl ResourceType for HostedZone {
         resource_with_timeouts(HOSTED_ZONE, 30, 30, 30)
     }
 
-    fn import_format(&self) -> Option<&'static str> {
-        Some("the zone's id (`Z0123456789ABC`, `/hostedzone/` before it allowed)")
-    }
-
-    async fn import(
-        &self,
-        c: Call<'_>,
-        import_id: &str,
-        inputs: &Value,
-    ) -> StepResult<Option<ReadResult>> {
-        let id = bare_zone_id(import_id);
-        if id.is_empty()
-            || !id
-                .chars()
-                .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit())
-        {
-            return Err(ProviderError::permanent(format!(
-                "{import_id:?} is not a hosted zone id (Route 53 zone ids look like Z0123456789ABC; \
-                 `aws route53 list-hosted-zones-by-name` shows a zone's id)"
-            )));
-        }
-        let req = ReadRequest {
-            type_token: HOSTED_ZONE,
-            id: Some(id),
-            inputs,
-            outputs: None,
-        };
-        self.read(c, req).await
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = Vec::new();
         check_required_str(inputs, input::ZONE_NAME, &mut out);
