@@ -294,12 +294,32 @@ fn global_api_config_errors_name_key_value_and_accepted_values_before_any_call()
             &["--config protect_table", "\"maybe\"", "true or false"],
         ),
         (
+            "parent_zone_role_arn",
+            "arn:aws:iam::1234:role/dns",
+            1,
+            &[
+                "--config parent_zone_role_arn",
+                "not an IAM role ARN",
+                "12 digits",
+            ],
+        ),
+        (
+            "tags",
+            "meridian:urn=mine",
+            1,
+            &[
+                "--config tags",
+                "\"meridian:urn\" is reserved",
+                "cannot be overridden",
+            ],
+        ),
+        (
             "colour",
             "blue",
             2,
             &[
                 "colour",
-                "it reads: deployment_description, domain, handler_dir, log_group_name, log_retention_days, parent_zone, protect_table, regions, table_name",
+                "it reads: deployment_description, domain, handler_dir, log_group_name, log_retention_days, parent_zone, parent_zone_role_arn, protect_table, regions, table_name, tags",
             ],
         ),
     ];

@@ -120,182 +120,99 @@ impl TagTarget {
         })
     }
 
-    /// Sets `tags` (adding or overwriting each).
-    async fn set(&self, c: Call<'_>, tags: &BTreeMap<String, String>) -> Result<(), ProviderError> {
+    /// Removes the tags named `remove`, then sets `set` (adding or
+    /// overwriting each): one retried call per change, per service.
+    async fn write(
+        &self,
+        c: Call<'_>,
+        set: &BTreeMap<String, String>,
+        remove: &[String],
+    ) -> Result<(), ProviderError> {
         let Call { aws, ctx } = c;
-        let map: HashMap<String, String> = tags.clone().into_iter().collect();
+        let map: HashMap<String, String> = set.clone().into_iter().collect();
+        let keys = Some(remove.to_vec());
         let what = format!("tagging {self:?}");
+        // Sends the request `$r` (built anew for each attempt), retried.
+        macro_rules! send {
+            ($r:expr) => {
+                call(ctx, || async { $r.send().await.map(drop).aws(&what) }).await?
+            };
+        }
+        let (removing, setting) = (!remove.is_empty(), !set.is_empty());
         match self {
             TagTarget::Logs(arn) => {
                 let logs = aws.logs(&ctx.region).await;
-                let send = || {
-                    logs.tag_resource()
-                        .resource_arn(arn)
-                        .set_tags(Some(map.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+                if removing {
+                    send! { logs.untag_resource().resource_arn(arn).set_tag_keys(keys.clone()) }
+                }
+                if setting {
+                    send! { logs.tag_resource().resource_arn(arn).set_tags(Some(map.clone())) }
+                }
             }
             TagTarget::Lambda(arn) => {
                 let lambda = aws.lambda(&ctx.region).await;
-                let send = || {
-                    lambda
-                        .tag_resource()
-                        .resource(arn)
-                        .set_tags(Some(map.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+                if removing {
+                    send! { lambda.untag_resource().resource(arn).set_tag_keys(keys.clone()) }
+                }
+                if setting {
+                    send! { lambda.tag_resource().resource(arn).set_tags(Some(map.clone())) }
+                }
             }
             TagTarget::ApiGateway(arn) => {
                 let apigw = aws.apigateway(&ctx.region).await;
-                let send = || {
-                    apigw
-                        .tag_resource()
-                        .resource_arn(arn)
-                        .set_tags(Some(map.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+                if removing {
+                    send! { apigw.untag_resource().resource_arn(arn).set_tag_keys(keys.clone()) }
+                }
+                if setting {
+                    send! { apigw.tag_resource().resource_arn(arn).set_tags(Some(map.clone())) }
+                }
             }
             TagTarget::IamRole(name) => {
                 use aws_sdk_iam::types::Tag;
-                let tags = sdk_tags(tags, |k, v| Tag::builder().key(k).value(v).build())?;
+                let tags = sdk_tags(set, |k, v| Tag::builder().key(k).value(v).build())?;
                 let iam = aws.iam().await;
-                let send = || {
-                    iam.tag_role()
-                        .role_name(name)
-                        .set_tags(Some(tags.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+                if removing {
+                    send! { iam.untag_role().role_name(name).set_tag_keys(keys.clone()) }
+                }
+                if setting {
+                    send! { iam.tag_role().role_name(name).set_tags(Some(tags.clone())) }
+                }
             }
             TagTarget::DynamoDb(arn) => {
                 use aws_sdk_dynamodb::types::Tag;
-                let tags = sdk_tags(tags, |k, v| Tag::builder().key(k).value(v).build())?;
+                let tags = sdk_tags(set, |k, v| Tag::builder().key(k).value(v).build())?;
                 let ddb = aws.dynamodb(&ctx.region).await;
-                let send = || {
-                    ddb.tag_resource()
-                        .resource_arn(arn)
-                        .set_tags(Some(tags.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+                if removing {
+                    send! { ddb.untag_resource().resource_arn(arn).set_tag_keys(keys.clone()) }
+                }
+                if setting {
+                    send! { ddb.tag_resource().resource_arn(arn).set_tags(Some(tags.clone())) }
+                }
             }
             TagTarget::Acm(arn) => {
                 use aws_sdk_acm::types::Tag;
-                let tags = sdk_tags(tags, |k, v| Tag::builder().key(k).value(v).build())?;
-                let acm = aws.acm(&ctx.region).await;
-                let send = || {
-                    let request = acm.add_tags_to_certificate().certificate_arn(arn);
-                    request.set_tags(Some(tags.clone())).send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
-            }
-            TagTarget::Route53Zone(id) => {
-                use aws_sdk_route53::types::{Tag, TagResourceType};
-                let tags = sdk_tags(tags, |k, v| {
-                    Ok::<_, std::convert::Infallible>(Tag::builder().key(k).value(v).build())
-                })?;
-                let route53 = aws.route53().await;
-                let send = || {
-                    let request = route53.change_tags_for_resource();
-                    let request = request.resource_type(TagResourceType::Hostedzone);
-                    request
-                        .resource_id(id)
-                        .set_add_tags(Some(tags.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Removes the tags named `keys`.
-    async fn remove(&self, c: Call<'_>, keys: &[String]) -> Result<(), ProviderError> {
-        let Call { aws, ctx } = c;
-        let keys = keys.to_vec();
-        let what = format!("untagging {self:?}");
-        match self {
-            TagTarget::Logs(arn) => {
-                let logs = aws.logs(&ctx.region).await;
-                let send = || {
-                    logs.untag_resource()
-                        .resource_arn(arn)
-                        .set_tag_keys(Some(keys.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
-            }
-            TagTarget::Lambda(arn) => {
-                let lambda = aws.lambda(&ctx.region).await;
-                let send = || {
-                    lambda
-                        .untag_resource()
-                        .resource(arn)
-                        .set_tag_keys(Some(keys.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
-            }
-            TagTarget::ApiGateway(arn) => {
-                let apigw = aws.apigateway(&ctx.region).await;
-                let send = || {
-                    apigw
-                        .untag_resource()
-                        .resource_arn(arn)
-                        .set_tag_keys(Some(keys.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
-            }
-            TagTarget::IamRole(name) => {
-                let iam = aws.iam().await;
-                let send = || {
-                    iam.untag_role()
-                        .role_name(name)
-                        .set_tag_keys(Some(keys.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
-            }
-            TagTarget::DynamoDb(arn) => {
-                let ddb = aws.dynamodb(&ctx.region).await;
-                let send = || {
-                    ddb.untag_resource()
-                        .resource_arn(arn)
-                        .set_tag_keys(Some(keys.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
-            }
-            TagTarget::Acm(arn) => {
-                use aws_sdk_acm::types::Tag;
-                let tags = keys
+                let tags = sdk_tags(set, |k, v| Tag::builder().key(k).value(v).build())?;
+                let gone = remove
                     .iter()
                     .map(|k| Tag::builder().key(k).build())
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| ProviderError::permanent(format!("building a tag: {e}")))?;
                 let acm = aws.acm(&ctx.region).await;
-                let send = || {
-                    let request = acm.remove_tags_from_certificate().certificate_arn(arn);
-                    request.set_tags(Some(tags.clone())).send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+                if removing {
+                    send! { acm.remove_tags_from_certificate().certificate_arn(arn).set_tags(Some(gone.clone())) }
+                }
+                if setting {
+                    send! { acm.add_tags_to_certificate().certificate_arn(arn).set_tags(Some(tags.clone())) }
+                }
             }
             TagTarget::Route53Zone(id) => {
-                use aws_sdk_route53::types::TagResourceType;
+                use aws_sdk_route53::types::{Tag, TagResourceType};
+                let tags = sdk_tags(set, |k, v| {
+                    Ok::<_, std::convert::Infallible>(Tag::builder().key(k).value(v).build())
+                })?;
                 let route53 = aws.route53().await;
-                let send = || {
-                    let request = route53.change_tags_for_resource();
-                    let request = request.resource_type(TagResourceType::Hostedzone);
-                    request
-                        .resource_id(id)
-                        .set_remove_tag_keys(Some(keys.clone()))
-                        .send()
-                };
-                call(ctx, || async { send().await.map(drop).aws(&what) }).await?;
+                // One call does both: ChangeTagsForResource adds and removes.
+                send! { route53.change_tags_for_resource().resource_type(TagResourceType::Hostedzone).resource_id(id).set_add_tags(setting.then(|| tags.clone())).set_remove_tag_keys(keys.clone().filter(|_| removing)) }
             }
         }
         Ok(())
@@ -471,14 +388,8 @@ pub async fn apply(
         .filter(|k| !new.contains_key(*k))
         .cloned()
         .collect();
-    if !gone.is_empty() {
-        target.remove(c, &gone).await?;
-    }
-    if !new.is_empty() {
-        c.ctx.status(&format!("tagging ({} tags)", new.len()));
-        target.set(c, &new).await?;
-    }
-    Ok(())
+    c.ctx.status(&format!("tagging ({} tags)", new.len()));
+    target.write(c, &new, &gone).await
 }
 
 /// Adds the resource's own tags, as the cloud has them, to the inputs a

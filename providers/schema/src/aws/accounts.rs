@@ -84,31 +84,37 @@ impl<'de> Deserialize<'de> for RoleArn {
     }
 }
 
+/// Whether `value` has a length in `len` and only letters, digits and
+/// `extra`; else `refusal`.
+fn check_sts_value(
+    value: &str,
+    len: std::ops::RangeInclusive<usize>,
+    extra: &str,
+    refusal: String,
+) -> Result<(), String> {
+    let chars_ok = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
+    (len.contains(&value.len()) && chars_ok)
+        .then_some(())
+        .ok_or(refusal)
+}
+
 /// Whether `name` is a session name STS accepts: 2-64 characters of
 /// letters, digits and `+=,.@-_`.
 pub fn check_session_name(name: &str) -> Result<(), String> {
-    let ok = (2..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@-_".contains(c));
-    ok.then_some(()).ok_or_else(|| {
-        format!(
-            "session name {name:?} is not valid: 2-64 characters of letters, digits and +=,.@-_"
-        )
-    })
+    let refusal = format!(
+        "session name {name:?} is not valid: 2-64 characters of letters, digits and +=,.@-_"
+    );
+    check_sts_value(name, 2..=64, "+=,.@-_", refusal)
 }
 
 /// Whether `id` is an external id STS accepts: 2-1224 characters of
 /// letters, digits and `+=,.@:/-_`.
 pub fn check_external_id(id: &str) -> Result<(), String> {
-    let ok = (2..=1224).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@:/-_".contains(c));
-    ok.then_some(()).ok_or_else(|| {
-        "the external id is not valid: 2-1224 characters of letters, digits and +=,.@:/-_"
-            .to_string()
-    })
+    let refusal =
+        "the external id is not valid: 2-1224 characters of letters, digits and +=,.@:/-_";
+    check_sts_value(id, 2..=1224, "+=,.@:/-_", refusal.to_string())
 }
 
 /// The prefixes no user tag key may start with: `aws:` is AWS's own, and
