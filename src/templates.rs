@@ -30,6 +30,11 @@ pub const TEMPLATES: &[Template] = &[
                 ],
             },
             TemplateFile {
+                path: "src/settings.rs",
+                contents: include_str!("../examples/global_api/settings.rs"),
+                rewrite: &[("examples/global_api/handler", "handler")],
+            },
+            TemplateFile {
                 path: "handler/index.mjs",
                 contents: include_str!("../examples/global_api/handler/index.mjs"),
                 rewrite: &[],

@@ -232,8 +232,8 @@ async fn tags_of(account: &TestAccount, r: &ResourceRecord) -> BTreeMap<String, 
     };
     let mut tags: BTreeMap<String, String> = pairs.into_iter().collect();
     assert_eq!(
-        tags.remove("meridian:urn").as_deref(),
-        Some(r.urn.as_str()),
+        tags.remove("meridian:urn"),
+        Some(meridian::providers::aws::kit::urn_tag_value(&r.urn)),
         "{}: Meridian's identity tag stays beside the user's",
         r.name
     );

@@ -397,13 +397,13 @@ async fn preview_refresh_marks_what_drifted_and_up_refresh_repairs_it() {
         .json();
     assert_eq!(
         changed(&doc),
-        [("log-group-us-east-1".to_string(), "update".to_string())]
+        [("function-us-east-1-logs".to_string(), "update".to_string())]
     );
     let step = doc["steps"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["name"] == "log-group-us-east-1")
+        .find(|s| s["name"] == "function-us-east-1-logs")
         .unwrap();
     assert_eq!(
         step["drift"]["properties"],
@@ -463,7 +463,7 @@ async fn preview_refresh_marks_what_drifted_and_up_refresh_repairs_it() {
     );
     assert_eq!(r.code, 1, "{}", r.show());
     r.assert_stderr_has("the cloud changed since the plan was made");
-    r.assert_stderr_has("log-group-us-east-1 (aws:logs:LogGroup)");
+    r.assert_stderr_has("function-us-east-1-logs (aws:logs:LogGroup)");
     assert_eq!(retention(&logs).await.1, Some(30));
     drift_to(7).await.unwrap();
     global_api(
@@ -478,7 +478,7 @@ async fn preview_refresh_marks_what_drifted_and_up_refresh_repairs_it() {
     let rm = global_api(
         dir.path(),
         &account,
-        &["state", "rm", "log-group-us-east-1", "--force"],
+        &["state", "rm", "function-us-east-1-logs", "--force"],
     );
     rm.ok().assert_stderr_has("still exists in the cloud");
     assert_eq!(retention(&logs).await.0, group);

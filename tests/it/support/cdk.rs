@@ -371,24 +371,38 @@ async fn function(account: &TestAccount, region: &str, role_arn: &str) -> (Strin
     let code = meridian_asset::pack(src.path()).expect("pack").zip;
     let lambda = aws_sdk_lambda::Client::new(&account.sdk_config(region).await);
     let name = format!("{}-Function76856677-F{}", stack(region), compact(region));
-    let out = lambda
-        .create_function()
-        .function_name(&name)
-        .runtime(Runtime::Nodejs20x)
-        .architectures(Architecture::Arm64)
-        .handler("index.main")
-        .role(role_arn)
-        .code(FunctionCode::builder().zip_file(code.into()).build())
-        .environment(
-            Environment::builder()
-                .variables("TABLE_NAME", TABLE)
-                .variables("AWS_NODEJS_CONNECTION_REUSE_ENABLED", "1")
-                .build(),
-        )
-        .logging_config(LoggingConfig::builder().log_group(LOG_GROUP).build())
-        .send()
-        .await
-        .expect("CreateFunction");
+    // CloudFormation retries while a new role propagates to Lambda (AWS,
+    // and the strict test cloud, refuse the role for a few seconds).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let out = loop {
+        let sent = lambda
+            .create_function()
+            .function_name(&name)
+            .runtime(Runtime::Nodejs20x)
+            .architectures(Architecture::Arm64)
+            .handler("index.main")
+            .role(role_arn)
+            .code(FunctionCode::builder().zip_file(code.clone().into()).build())
+            .environment(
+                Environment::builder()
+                    .variables("TABLE_NAME", TABLE)
+                    .variables("AWS_NODEJS_CONNECTION_REUSE_ENABLED", "1")
+                    .build(),
+            )
+            .logging_config(LoggingConfig::builder().log_group(LOG_GROUP).build())
+            .send()
+            .await;
+        match sent {
+            Err(e)
+                if std::time::Instant::now() < deadline
+                    && e.as_service_error()
+                        .is_some_and(|e| e.is_invalid_parameter_value_exception()) =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            other => break other.expect("CreateFunction"),
+        }
+    };
     (name, out.function_arn().expect("arn").to_string())
 }
 
