@@ -4,7 +4,7 @@
 //! into it as into the stack; closing it (dropping it) restores the outer
 //! defaults.
 
-use crate::{Alias, Region, ResourceOptions, Stack};
+use crate::{Alias, ProviderConfig, Region, ResourceOptions, Stack};
 use meridian_engine::DeclDefaults;
 use std::ops::{Deref, DerefMut};
 
@@ -96,6 +96,42 @@ impl<'a> Scope<'a> {
         self.with_options(|o| o.depends_on.push(resource.to_string()))
     }
 
+    /// Tags every resource of the scope whose type takes tags, under the
+    /// resource's own tags; an outer scope's tags and the stack's default
+    /// tags ([`Stack::default_tags`]) come under these.
+    ///
+    /// ```
+    /// use meridian_dsl::{Scope, Stack, null::NullResource};
+    /// let mut stack = Stack::new("dev", Default::default(), "us-east-1");
+    /// stack.default_tags([("team", "platform"), ("cost-centre", "42")]);
+    /// {
+    ///     let mut api = Scope::new(&mut stack).tags([("team", "api")]);
+    ///     NullResource::new("a").declare(&mut api);
+    /// }
+    /// NullResource::new("b").declare(&mut stack);
+    /// let (decls, _) = stack.into_parts();
+    /// assert_eq!(decls[0].options.default_tags["team"], "api"); // the scope's win
+    /// assert_eq!(decls[0].options.default_tags["cost-centre"], "42");
+    /// assert_eq!(decls[1].options.default_tags["team"], "platform");
+    /// ```
+    pub fn tags<K: Into<String>, V: Into<String>>(
+        self,
+        tags: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let tags: Vec<(String, String)> = tags
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        self.with_options(|o| o.default_tags.extend(tags))
+    }
+
+    /// Manages every resource of the scope that names no provider
+    /// configuration through `config` (another account, say).
+    pub fn provider(self, config: impl Into<ProviderConfig>) -> Self {
+        let config = config.into();
+        self.with_options(|o| o.provider = Some(config))
+    }
+
     /// Every resource in the scope had this identity before (typically
     /// [`Alias::root`]: the resources used to be declared under no
     /// component), so moving them into a component replaces nothing.
@@ -143,6 +179,14 @@ pub(crate) fn apply_defaults(own: ResourceOptions, defaults: &ResourceOptions) -
     out.delete_before_replace |= defaults.delete_before_replace;
     if out.parent.is_none() {
         out.parent = defaults.parent.clone();
+    }
+    if out.provider.is_none() {
+        out.provider = defaults.provider.clone();
+    }
+    for (key, value) in &defaults.default_tags {
+        out.default_tags
+            .entry(key.clone())
+            .or_insert_with(|| value.clone());
     }
     let own_aliases = std::mem::take(&mut out.aliases);
     out.aliases = defaults

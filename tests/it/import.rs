@@ -36,6 +36,9 @@ fn configure_like_the_cdk(app: &App) {
 async fn cdk_deployment(app: &App, parent: &str, regions: &[&str]) -> BTreeMap<String, String> {
     app.account.set_strict(json!(false)).await;
     let ids = cdk::build(&app.account, parent, regions).await;
+    // A deployment is imported long after it was made: past the strict
+    // cloud's read-after-create windows (2 s by default).
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     app.account.set_strict(json!(true)).await;
     ids
 }

@@ -382,7 +382,11 @@ async fn function(account: &TestAccount, region: &str, role_arn: &str) -> (Strin
             .architectures(Architecture::Arm64)
             .handler("index.main")
             .role(role_arn)
-            .code(FunctionCode::builder().zip_file(code.clone().into()).build())
+            .code(
+                FunctionCode::builder()
+                    .zip_file(code.clone().into())
+                    .build(),
+            )
             .environment(
                 Environment::builder()
                     .variables("TABLE_NAME", TABLE)
