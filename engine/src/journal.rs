@@ -5,7 +5,7 @@
 //! removal (`complete`, one [`Completion`]) are durable before any dependent
 //! starts. This module builds those entries and results — every
 //! [`ResourceRecord`] and [`PendingOperation`] the engine writes comes from
-//! one [`Subject`] — and holds the crash-test failpoints between the writes.
+//! one `Subject` — and holds the crash-test failpoints between the writes.
 
 use crate::graph::ResourceGraph;
 use meridian_state::{

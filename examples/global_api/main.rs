@@ -51,15 +51,14 @@ use meridian::dsl::aws::lambda::{Architecture, Code, Runtime};
 use meridian::dsl::aws::provider::assume_role;
 use meridian::dsl::aws::route53::{HostedZone, Record, RecordType, ZoneLookup};
 use meridian::dsl::constructs::{CustomDomain, Function, RegionalRestApi};
-use meridian::dsl::{Alias, Input, Options, Scope, Stack, WithProvider};
+use meridian::dsl::{Alias, Options, Scope, Stack, WithProvider};
 use settings::Settings;
 
 mod settings;
 
 fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
     let s = Settings::read(stack)?;
-    let primary = s.regions[0].clone();
-    stack.set_default_region(primary.as_str());
+    stack.set_default_region(s.regions[0].as_str());
     let stack_name = stack.name().to_string();
 
     // Global resources, in the primary region. The table is protected and
@@ -72,10 +71,7 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
     stack.default_tags(s.tags.0.clone());
     // The parent zone may live in another (DNS) account, reached through a
     // role there: only the lookup and the delegation record go through it.
-    let dns = s
-        .parent_zone_role_arn
-        .as_ref()
-        .map(|arn| assume_role("dns", arn));
+    let dns = s.parent_zone_role_arn.map(|arn| assume_role("dns", &arn));
     let parent = ZoneLookup::by_name("parent-zone", s.parent_zone.as_str())
         .provider_opt(dns.as_ref())
         .declare(stack);
@@ -128,10 +124,7 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
         let description = s.deployment_description.clone();
         let api = RegionalRestApi::new(&format!("api-{r}"), "Api")
             .route("get-object", HttpMethod::Get, "/object/{id}", &function)
-            .deployment(move |d| match description {
-                Some(text) => d.description(text),
-                None => d,
-            })
+            .deployment(move |d| description.into_iter().fold(d, |d, t| d.description(t)))
             .declare(&mut scope);
         let old_record = format!("latency-record-{r}");
         CustomDomain::new(
@@ -146,10 +139,7 @@ fn program(stack: &mut Stack) -> Result<(), Box<dyn std::error::Error>> {
         scope.export(&format!("endpoint_{r}"), api.stages[0].invoke_url());
     }
 
-    stack.export(
-        "api_url",
-        Input::from(format!("https://{}/object/{{id}}", s.domain)),
-    );
+    stack.export("api_url", format!("https://{}/object/{{id}}", s.domain));
     stack.export("table_name", table.table_name());
     Ok(())
 }

@@ -161,7 +161,7 @@ pub enum ConfigAction {
     Get { key: String },
     /// Remove KEY (the program's default applies again).
     Rm { key: String },
-    /// Print every saved key and value (secrets as [secret] unless
+    /// Print every saved key and value (secrets as `[secret]` unless
     /// --show-secrets).
     List,
     /// Encrypt the stack's data key anew: with the passphrase in

@@ -6,7 +6,7 @@
 //!
 //! clap parses the single tree of flags ([`args`]); validation turns it into
 //! a typed request before anything runs ([`request`]); each verb is a thin
-//! wrapper over an operation in [`crate::ops`] ([`verbs`]); everything
+//! wrapper over an operation in [`crate::ops`] (`verbs`); everything
 //! printed is in [`output`]; exit statuses are [`ExitCode`]s.
 
 pub mod args;

@@ -244,7 +244,7 @@ impl StoreArgs {
 }
 
 /// Validates a program's command line. `raw` is the command line itself
-/// (see [`repeated_values`]).
+/// (see `repeated_values`).
 pub fn validate(
     mut args: ProgramArgs,
     raw: &[String],

@@ -3,7 +3,7 @@
 //!
 //! # How a run goes
 //!
-//! 1. [`units`] turns the plan into *units* — declared resources, deletes,
+//! 1. `units` turns the plan into *units* — declared resources, deletes,
 //!    and the old copies of replacements — and says what each waits for.
 //! 2. The units go into a [`DependencyQueue`]. The scheduler hands out
 //!    ready units, at most `--parallel` in flight, each on its own task,
@@ -11,7 +11,7 @@
 //! 3. A unit that finishes releases its dependents; a unit that fails skips
 //!    exactly its transitive dependents; everything else goes on.
 //! 4. Each declared unit decides its step again just before it runs, from
-//!    its dependencies' real outputs, and applies it ([`step`]). Mutating
+//!    its dependencies' real outputs, and applies it (`step`). Mutating
 //!    calls are journaled ([`crate::journal`]): the start is durable before
 //!    the call, the result before any dependent starts; a failed call is
 //!    reconciled at once by reading the cloud ([`crate::reconcile`]).

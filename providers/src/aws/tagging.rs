@@ -37,7 +37,7 @@ pub const TAGGABLE: [&str; 9] = [
 ];
 
 /// Checks the `tags` input: a map of strings, each tag one AWS accepts and
-/// none of Meridian's or AWS's reserved keys, at most [`MAX_TAGS`] (AWS's
+/// none of Meridian's or AWS's reserved keys, at most `MAX_TAGS` (AWS's
 /// 50 less Meridian's two identity tags).
 pub fn check_tags(inputs: &Value) -> Vec<CheckFailure> {
     let fail = |reason: String| vec![CheckFailure::new(TAGS, reason)];

@@ -1,5 +1,5 @@
 //! What a global table is, as Meridian reads it: the spec the inputs ask
-//! for ([`TableSpec`]), the checks AWS would apply before any call, and the
+//! for (`TableSpec`), the checks AWS would apply before any call, and the
 //! outputs and inputs read back from a `TableDescription`.
 
 use crate::aws::kit::{check_required_str, opt_str, req_str};

@@ -3,7 +3,7 @@
 //! - [`clients`]: one SDK client per service and region ([`Clients`]);
 //! - [`error`]: [`AwsError`], the SDK's error classified once (code, HTTP
 //!   status, request id), and its conversion into the engine's error;
-//! - [`retry`]: the one backoff loop with named [`Policy`]s and predicates;
+//! - [`retry`](mod@retry): the one backoff loop with named [`Policy`]s and predicates;
 //! - [`waiter`]: the one waiter ([`wait_for`]), reporting to the progress
 //!   line and honouring the step's deadline;
 //! - [`consistency`]: reading what was just created ([`read_after_create`]);
@@ -13,7 +13,7 @@
 //!   tags, generated names, the caller's account id, input accessors, a
 //!   type's default timeouts;
 //! - [`provider_config`]: the clients of a provider configuration (an
-//!   assumed role, a profile); [`user_tags`]: a resource's own tags (the
+//!   assumed role, a profile); `user_tags`: a resource's own tags (the
 //!   stack's default tags merged in), checked, written and read back.
 //!
 //! A new resource type is one file: a [`ResourceType`](super::ResourceType)

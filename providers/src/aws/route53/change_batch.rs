@@ -87,7 +87,7 @@ const STALE_BATCH: &[&str] = &[
 ];
 
 /// Whether an `InvalidChangeBatch` message only says the batch was stale
-/// (see [`STALE_BATCH`]): each of its reasons (AWS lists them `[...]`,
+/// (see `STALE_BATCH`): each of its reasons (AWS lists them `[...]`,
 /// comma-joined) starts "Tried to" and ends with a stale phrase.
 pub fn is_stale_batch(message: &str) -> bool {
     let body = message.trim();
