@@ -176,27 +176,19 @@ impl RegionalRestApi {
             let stage = Stage::new(&name, &api, &deployment, stage_name);
             let stage = each(&self.adjust_stage, stage).declare(&mut scope);
             for (function, routes) in &by_function {
-                let source_arn = stage_source_arn(&stage, routes);
-                let name = format!("{}-invoke-{stage_name}", function.name());
-                let permission = Permission::new(
-                    &name,
-                    function.arn(),
-                    "apigateway.amazonaws.com",
-                    source_arn,
-                );
+                let stage_arn = vec![stage.execution_arn().input()];
+                let permission = invoke_permission(function, stage_name, stage_arn, routes);
                 permissions.push(each(&self.adjust_permission, permission).declare(&mut scope));
             }
             stages.push(stage);
         }
+        // The console's test invocations, on the `test-invoke-stage`.
         for (function, routes) in &by_function {
-            let source_arn = test_invoke_source_arn(&api, routes);
-            let name = format!("{}-invoke-test", function.name());
-            let permission = Permission::new(
-                &name,
-                function.arn(),
-                "apigateway.amazonaws.com",
-                source_arn,
-            );
+            let stage_arn = vec![
+                api.execution_arn().input(),
+                Input::from("/test-invoke-stage"),
+            ];
+            let permission = invoke_permission(function, "test", stage_arn, routes);
             permissions.push(each(&self.adjust_permission, permission).declare(&mut scope));
         }
         drop(scope);
@@ -235,28 +227,32 @@ fn each<T>(adjust: &AdjustEach<T>, builder: T) -> T {
     }
 }
 
-/// The source ARN a function's permission for `stage` allows: its one
-/// route's (`<execution arn>/<stage>/GET/object/*`), or every route of the
-/// stage (`<execution arn>/<stage>/*/*`) when the function serves several.
-fn stage_source_arn(stage: &StageRef, routes: &[&Route]) -> Val<String> {
-    match routes {
-        [route] => stage.source_arn(route.method, &route_source_path(&route.path)),
-        _ => interpolate([stage.execution_arn().input(), Input::from("/*/*")]),
-    }
-}
-
-/// The source ARN of a function's permission for the console's test
-/// invocations: as [`stage_source_arn`], on the `test-invoke-stage`.
-fn test_invoke_source_arn(api: &RestApiRef, routes: &[&Route]) -> Val<String> {
+/// `function`'s invoke permission `<function>-invoke-<label>` for API
+/// Gateway on the stage whose ARN is `stage_arn` (`<execution arn>/<stage>`,
+/// in parts): its one route's (`<stage arn>/GET/object/*`), or every route
+/// (`<stage arn>/*/*`) when the function serves several.
+fn invoke_permission(
+    function: &FunctionRef,
+    label: &str,
+    mut stage_arn: Vec<Input>,
+    routes: &[&Route],
+) -> Permission {
     let tail = match routes {
         [route] if route.method != HttpMethod::Any => format!(
-            "/test-invoke-stage/{}{}",
+            "/{}{}",
             route.method.as_str(),
             route_source_path(&route.path)
         ),
-        _ => "/test-invoke-stage/*/*".to_string(),
+        [route] => format!("/*{}", route_source_path(&route.path)),
+        _ => "/*/*".to_string(),
     };
-    interpolate([api.execution_arn().input(), Input::from(tail)])
+    stage_arn.push(Input::from(tail));
+    Permission::new(
+        &format!("{}-invoke-{label}", function.name()),
+        function.arn(),
+        "apigateway.amazonaws.com",
+        interpolate(stage_arn),
+    )
 }
 
 /// A route's path as a source ARN matches it: each path parameter
