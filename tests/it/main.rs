@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod config;
 mod global_api;
+mod guide;
 mod handler;
 mod import;
 mod new_project;
