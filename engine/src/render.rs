@@ -1,6 +1,6 @@
 //! Turning plans and results into text for people, and JSON for scripts.
 //! Colour only on a terminal and never with `NO_COLOR`; the JSON documents
-//! built here are the one schema README.md documents ("`--json` schema").
+//! built here are the one schema docs/guide/json.md documents.
 
 use crate::event::{Event, Outcome, RunResult};
 use crate::model::UNKNOWN;

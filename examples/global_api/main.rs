@@ -36,9 +36,9 @@
 //! `/meridian/<stack>/global-api/<region>`) and `deployment_description`
 //! (default none): the last two let the program say what an imported CDK
 //! deployment has (`log-group`, "Automatically created by the RestApi
-//! construct"; README, "Importing"). They are read into `Settings` by
+//! construct"; docs/guide/state.md, "Importing"). They are read into `Settings` by
 //! `stack.config()`, and saved per stack by `config set KEY VALUE` or
-//! `up --config KEY=VALUE` (README, "Configuration").
+//! `up --config KEY=VALUE` (docs/guide/configuration.md).
 //!
 //! ```text
 //! scripts/with-local-aws cargo run --example global_api -- up --yes

@@ -138,8 +138,8 @@ pub enum VerbArg {
         #[command(subcommand)]
         action: ConfigAction,
     },
-    /// Print a shell completion script for this program (see the README:
-    /// the line to add to your shell's startup file).
+    /// Print a shell completion script for this program (see
+    /// docs/guide/cli.md: the line to add to your shell's startup file).
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,

@@ -1,5 +1,5 @@
 //! Everything the CLI prints: plans, results, reports, errors, the JSON
-//! documents of `--json` (README.md's schema), and the confirmation
+//! documents of `--json` (docs/guide/json.md's schema), and the confirmation
 //! prompt. Stdout carries the answer (one JSON document with `--json`);
 //! stderr carries errors, notes and progress.
 
@@ -232,7 +232,7 @@ pub fn print_json(v: &Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
-/// `{"error": "..."}`, the one error document of `--json` (README.md).
+/// `{"error": "..."}`, the one error document of `--json` (docs/guide/json.md).
 pub fn error_json(message: &str) -> Value {
     json!({ "error": message })
 }
