@@ -14,7 +14,8 @@
 //! - Any other shell fence (`bash`, `console`, `shell`) is refused: a command
 //!   shown is either run or marked.
 //!
-//! The scratch directory stands in for the checkout: `cargo run --example NAME
+//! A directory `checkout/` in the scratch directory stands in for the
+//! checkout (so `../` is still the scratch directory): `cargo run --example NAME
 //! --` and `cargo run --bin meridian --` run the binaries cargo built for this
 //! test, `meridian` is that binary, `scripts/with-local-aws CMD` runs CMD (the
 //! environment already points at the page's account, whose parent zone
@@ -260,7 +261,7 @@ async fn run_page(path: &str) {
     let status = std::process::Command::new("/bin/bash")
         .arg("-c")
         .arg(&script)
-        .current_dir(scratch.path())
+        .current_dir(scratch.path().join("checkout"))
         .env_clear()
         .envs(page_env(scratch.path(), &bin, &account))
         .stdin(std::process::Stdio::null())
@@ -284,13 +285,14 @@ fn page_script(steps: &[Step]) -> String {
     script
 }
 
-/// Makes the scratch directory the page's checkout; returns its `bin`.
+/// Makes `checkout/` in the scratch directory the page's checkout, with the
+/// runner's files beside it in `.guide/`; returns the directory of its tools.
 fn install_tools(scratch: &Path, steps: &[Step]) -> PathBuf {
     use std::os::unix::fs::{PermissionsExt, symlink};
     let bin = scratch.join(".guide/bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::create_dir_all(scratch.join(".guide/out")).unwrap();
-    std::fs::create_dir_all(scratch.join("scripts")).unwrap();
+    std::fs::create_dir_all(scratch.join("checkout/scripts")).unwrap();
     std::fs::create_dir_all(scratch.join(".guide/home")).unwrap();
     let path = std::env::var("PATH").unwrap_or_default();
     for tool in TOOLS {
@@ -304,7 +306,10 @@ fn install_tools(scratch: &Path, steps: &[Step]) -> PathBuf {
     symlink(meridian_bin(), bin.join("meridian")).unwrap();
     for (file, text) in [
         (bin.join("cargo"), CARGO),
-        (scratch.join("scripts/with-local-aws"), WITH_LOCAL_AWS),
+        (
+            scratch.join("checkout/scripts/with-local-aws"),
+            WITH_LOCAL_AWS,
+        ),
     ] {
         std::fs::write(&file, text).unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
