@@ -21,6 +21,8 @@
 //! environment already points at the page's account, whose parent zone
 //! `example.com` exists), and `PATH` holds only those and a few standard
 //! tools: anything else fails with exit 127 and the runner says to mark it.
+//! A command that touches the AWS endpoint or credentials variables is
+//! refused before the page runs: it could reach real AWS.
 
 use crate::support::cli::{example, meridian_bin};
 use crate::support::zone;
@@ -218,6 +220,22 @@ fn line_matches(pattern: &str, line: &str) -> bool {
     rest.ends_with(last)
 }
 
+/// Whether a command sets or unsets what points the SDK at the test cloud
+/// and its account (the endpoint, credentials, a profile).
+fn leaves_the_test_cloud(text: &str) -> bool {
+    [
+        "AWS_ENDPOINT_URL",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+    ]
+    .iter()
+    .any(|var| text.contains(var))
+}
+
 /// Standard tools a page may use besides Meridian's own commands.
 const TOOLS: &[&str] = &[
     "bash", "sh", "cat", "cp", "echo", "env", "false", "grep", "head", "jq", "ls", "mkdir", "mv",
@@ -253,6 +271,12 @@ async fn run_page(path: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let markdown = std::fs::read_to_string(root.join(path)).expect("the page exists");
     let steps = extract(&markdown).unwrap_or_else(|e| panic!("{path}: {e}"));
+    if let Some(step) = steps.iter().find(|s| leaves_the_test_cloud(&s.text)) {
+        panic!(
+            "{path}:{}: {}\nchanges where the AWS credentials or endpoint come from, so it could reach real AWS: mark its block ```sh no-run REASON",
+            step.line, step.text
+        );
+    }
     let account = TestCloud::shared().account();
     zone::parent_zone(&account).await;
     let scratch = tempfile::tempdir().expect("a scratch directory");
@@ -499,6 +523,15 @@ mod extractor {
         );
         let err = extract("Text\n```text output\nx\n```\n").unwrap_err();
         assert!(err.contains("must follow"), "{err}");
+    }
+
+    #[test]
+    fn commands_that_could_reach_real_aws_are_recognised() {
+        assert!(leaves_the_test_cloud("unset AWS_ENDPOINT_URL"));
+        assert!(leaves_the_test_cloud("AWS_PROFILE=prod $A up --yes"));
+        assert!(!leaves_the_test_cloud(
+            "$A up --yes --config protect_table=false"
+        ));
     }
 
     #[test]
