@@ -16,6 +16,10 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// The two regions of the plans drawn here.
+const US: &str = "us-east-1";
+const EU: &str = "eu-west-1";
+
 fn step(name: &str, ty: &str, region: &str, op: Op) -> Step {
     Step {
         name: name.into(),
@@ -81,33 +85,23 @@ const TREE: PlanView = PlanView {
 };
 
 fn mixed_plan() -> Plan {
-    let mut zone_lookup = step("parent", "aws:route53:ZoneLookup", "us-east-1", Op::Read);
+    let mut zone_lookup = step("parent", "aws:route53:ZoneLookup", US, Op::Read);
     zone_lookup.inputs = Some(json!({"name": "example.com"}));
-    let mut zone = step("zone", "aws:route53:Zone", "us-east-1", Op::Same);
+    let mut zone = step("zone", "aws:route53:Zone", US, Op::Same);
     zone.inputs = Some(json!({"name": "api.example.com"}));
-    let mut table = step("table", "aws:dynamodb:GlobalTable", "us-east-1", Op::Update);
+    let mut table = step("table", "aws:dynamodb:GlobalTable", US, Op::Update);
     table.changes = vec![change(
         "replica_regions",
-        json!(["eu-west-1"]),
-        json!(["eu-west-1", "sa-east-1"]),
+        json!([EU]),
+        json!([EU, "sa-east-1"]),
         false,
     )];
     table.inputs = Some(json!({"name": "items", "billing_mode": "PAY_PER_REQUEST",
-        "replica_regions": ["eu-west-1", "sa-east-1"]}));
-    let mut cert = step(
-        "cert-us-east-1",
-        "aws:acm:Certificate",
-        "us-east-1",
-        Op::Create,
-    );
+        "replica_regions": [EU, "sa-east-1"]}));
+    let mut cert = step("cert-us-east-1", "aws:acm:Certificate", US, Op::Create);
     cert.inputs = Some(json!({"domain_name": "api.example.com", "zone_id": UNKNOWN}));
     cert.depends_on = vec!["zone".into()];
-    let mut func = step(
-        "fn-eu-west-1",
-        "aws:lambda:Function",
-        "eu-west-1",
-        Op::Replace,
-    );
+    let mut func = step("fn-eu-west-1", "aws:lambda:Function", EU, Op::Replace);
     func.replace_order = Some(ReplaceOrder::CreateBeforeDelete);
     func.changes = vec![
         change("runtime", json!("nodejs18.x"), json!("nodejs20.x"), true),
@@ -121,7 +115,7 @@ fn mixed_plan() -> Plan {
     let mut domain = step(
         "domain-eu-west-1",
         "aws:apigateway:DomainName",
-        "eu-west-1",
+        EU,
         Op::Replace,
     );
     domain.replace_order = Some(ReplaceOrder::DeleteBeforeCreate);
@@ -131,18 +125,8 @@ fn mixed_plan() -> Plan {
         json!("api.example.com"),
         true,
     )];
-    let old = step(
-        "old-log-group",
-        "aws:logs:LogGroup",
-        "eu-west-1",
-        Op::Delete,
-    );
-    let mut kept = step(
-        "archive",
-        "aws:dynamodb:GlobalTable",
-        "eu-west-1",
-        Op::Delete,
-    );
+    let old = step("old-log-group", "aws:logs:LogGroup", EU, Op::Delete);
+    let mut kept = step("archive", "aws:dynamodb:GlobalTable", EU, Op::Delete);
     kept.retain = true;
     plan_of(vec![
         zone_lookup,
@@ -156,10 +140,22 @@ fn mixed_plan() -> Plan {
     ])
 }
 
-#[test]
-fn plan_lists_steps_by_region_with_symbols_changes_and_a_summary() {
-    let text = plain(&mixed_plan(), PlanView::default(), "up");
-    insta::assert_snapshot!(text);
+/// One snapshot test per row: `plan` rendered plain in `view` for `verb`.
+macro_rules! plan_snapshots {
+    ($($name:ident: $plan:expr, $view:expr, $verb:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let text = plain(&$plan, $view, $verb);
+            insta::assert_snapshot!(text);
+        }
+    )*};
+}
+
+plan_snapshots! {
+    plan_lists_steps_by_region_with_symbols_changes_and_a_summary: mixed_plan(), PlanView::default(), "up";
+    diff_shows_every_property_and_unchanged_resources: mixed_plan(), DIFF, "preview";
+    tree_nests_each_resource_under_its_latest_dependency: chain_plan(), TREE, "up";
+    tree_groups_a_components_children_under_it_and_shows_moves: component_plan(), TREE, "up";
 }
 
 #[test]
@@ -170,14 +166,8 @@ fn plan_shows_unknown_values_as_computed() {
 }
 
 #[test]
-fn diff_shows_every_property_and_unchanged_resources() {
-    let text = plain(&mixed_plan(), DIFF, "preview");
-    insta::assert_snapshot!(text);
-}
-
-#[test]
 fn a_plan_without_changes_says_so() {
-    let mut zone = step("zone", "aws:route53:Zone", "us-east-1", Op::Same);
+    let mut zone = step("zone", "aws:route53:Zone", US, Op::Same);
     zone.inputs = Some(json!({"name": "api.example.com"}));
     let text = plain(&plan_of(vec![zone]), PlanView::default(), "preview");
     insta::assert_snapshot!(text);
@@ -191,7 +181,7 @@ fn a_changed_policy_is_shown_as_a_line_diff() {
     let new = json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
          "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/items"}]});
-    let mut role = step("role", "aws:iam:Role", "us-east-1", Op::Update);
+    let mut role = step("role", "aws:iam:Role", US, Op::Update);
     // IAM policies are JSON documents inside strings.
     role.changes = vec![change(
         "inline_policies.data",
@@ -205,7 +195,7 @@ fn a_changed_policy_is_shown_as_a_line_diff() {
 
 #[test]
 fn a_changed_long_hash_shows_old_and_new_on_lines_of_their_own() {
-    let mut func = step("fn", "aws:lambda:Function", "us-east-1", Op::Update);
+    let mut func = step("fn", "aws:lambda:Function", US, Op::Update);
     func.changes = vec![change(
         "code",
         json!({"path": "handler.zip", "sha256": "a".repeat(64)}),
@@ -218,31 +208,20 @@ fn a_changed_long_hash_shows_old_and_new_on_lines_of_their_own() {
 
 /// A region's resources in dependency order, as the planner emits them.
 fn chain_plan() -> Plan {
-    let mut zone = step("zone", "aws:route53:Zone", "us-east-1", Op::Create);
+    let mut zone = step("zone", "aws:route53:Zone", US, Op::Create);
     zone.inputs = Some(json!({"name": "api.example.com"}));
-    let mut cert = step("cert", "aws:acm:Certificate", "us-east-1", Op::Create);
+    let mut cert = step("cert", "aws:acm:Certificate", US, Op::Create);
     cert.depends_on = vec!["zone".into()];
-    let mut role = step("role", "aws:iam:Role", "us-east-1", Op::Create);
+    let mut role = step("role", "aws:iam:Role", US, Op::Create);
     role.depends_on = vec![];
-    let mut func = step("fn", "aws:lambda:Function", "us-east-1", Op::Create);
+    let mut func = step("fn", "aws:lambda:Function", US, Op::Create);
     func.depends_on = vec!["role".into()];
-    let mut domain = step(
-        "domain",
-        "aws:apigateway:DomainName",
-        "us-east-1",
-        Op::Create,
-    );
+    let mut domain = step("domain", "aws:apigateway:DomainName", US, Op::Create);
     domain.depends_on = vec!["cert".into()];
-    let mut record = step("record", "aws:route53:Record", "us-east-1", Op::Update);
+    let mut record = step("record", "aws:route53:Record", US, Op::Update);
     record.depends_on = vec!["zone".into(), "domain".into(), "fn".into()];
     record.changes = vec![change("ttl", json!(60), json!(300), false)];
     plan_of(vec![zone, cert, role, func, domain, record])
-}
-
-#[test]
-fn tree_nests_each_resource_under_its_latest_dependency() {
-    let text = plain(&chain_plan(), TREE, "up");
-    insta::assert_snapshot!(text);
 }
 
 #[test]
@@ -272,11 +251,17 @@ fn result(name: &str, ty: &str, region: &str, op: Op, outcome: Outcome, ms: u64)
     }
 }
 
+/// The table created in 2m10s.
+fn created_table() -> StepResult {
+    let table = "aws:dynamodb:GlobalTable";
+    result("table", table, US, Op::Create, Outcome::Done, 130_400)
+}
+
 fn failed_cert() -> StepResult {
     result(
         "cert-eu-west-1",
         "aws:acm:Certificate",
-        "eu-west-1",
+        EU,
         Op::Create,
         Outcome::Failed {
             error: "timed out after 45m waiting for certificate arn:aws:acm:eu-west-1:123:certificate/abc to be ISSUED (hint: ACM validates through public DNS: delegate the zone)".into(),
@@ -291,26 +276,19 @@ fn progress_lines_name_the_resource_its_type_and_region() {
         Event::Started {
             name: "table".into(),
             type_token: "aws:dynamodb:GlobalTable".into(),
-            region: "us-east-1".into(),
+            region: US.into(),
             op: Op::Create,
         },
         Event::Status {
             name: "table".into(),
             message: "waiting for the eu-west-1 replica to be ACTIVE, 2m10s".into(),
         },
-        Event::Finished(result(
-            "table",
-            "aws:dynamodb:GlobalTable",
-            "us-east-1",
-            Op::Create,
-            Outcome::Done,
-            130_400,
-        )),
+        Event::Finished(created_table()),
         Event::Finished(failed_cert()),
         Event::Finished(result(
             "domain-eu-west-1",
             "aws:apigateway:DomainName",
-            "eu-west-1",
+            EU,
             Op::Create,
             Outcome::Skipped {
                 reason: "depends on cert-eu-west-1, which did not complete".into(),
@@ -333,19 +311,12 @@ fn progress_lines_name_the_resource_its_type_and_region() {
 fn the_run_summary_counts_steps_and_lists_failures_with_hints() {
     let run = RunResult {
         steps: vec![
-            result(
-                "table",
-                "aws:dynamodb:GlobalTable",
-                "us-east-1",
-                Op::Create,
-                Outcome::Done,
-                130_400,
-            ),
+            created_table(),
             failed_cert(),
             result(
                 "archive",
                 "aws:dynamodb:GlobalTable",
-                "eu-west-1",
+                EU,
                 Op::Delete,
                 Outcome::Retained,
                 10,
@@ -459,21 +430,21 @@ fn two_region_graph() -> (ResourceGraph, Plan) {
     let graph = ResourceGraph::build(
         "dev",
         vec![
-            decl("zone", "us-east-1", &[]),
-            decl("api-us", "us-east-1", &["zone"]),
-            decl("api-eu", "eu-west-1", &["zone"]),
+            decl("zone", US, &[]),
+            decl("api-us", US, &["zone"]),
+            decl("api-eu", EU, &["zone"]),
         ],
         BTreeMap::new(),
         &providers,
     )
     .unwrap();
-    let mut zone = step("zone", "inert:Thing", "us-east-1", Op::Same);
+    let mut zone = step("zone", "inert:Thing", US, Op::Same);
     zone.node = Some(0);
-    let mut us = step("api-us", "inert:Thing", "us-east-1", Op::Update);
+    let mut us = step("api-us", "inert:Thing", US, Op::Update);
     us.node = Some(1);
-    let mut eu = step("api-eu", "inert:Thing", "eu-west-1", Op::Create);
+    let mut eu = step("api-eu", "inert:Thing", EU, Op::Create);
     eu.node = Some(2);
-    let gone = step("old", "inert:Thing", "eu-west-1", Op::Delete);
+    let gone = step("old", "inert:Thing", EU, Op::Delete);
     (graph, plan_of(vec![zone, us, eu, gone]))
 }
 
@@ -495,7 +466,7 @@ fn graph_json_lists_resources_with_dependencies_and_operations() {
     let doc = graphviz::graph_json(&graph, Some(&plan));
     assert_eq!(
         doc["resources"][2],
-        json!({"name": "api-eu", "type": "inert:Thing", "region": "eu-west-1",
+        json!({"name": "api-eu", "type": "inert:Thing", "region": EU,
                "depends_on": ["zone"], "op": "create"})
     );
     assert_eq!(doc["resources"][3]["op"], "delete");
@@ -519,12 +490,6 @@ fn component_plan() -> Plan {
     plan.summary.same += 1;
     plan.summary.moved = 1;
     plan
-}
-
-#[test]
-fn tree_groups_a_components_children_under_it_and_shows_moves() {
-    let text = plain(&component_plan(), TREE, "up");
-    insta::assert_snapshot!(text);
 }
 
 #[test]
@@ -567,19 +532,19 @@ fn pictures_draw_a_cluster_per_component() {
 
 #[test]
 fn drifted_properties_are_marked_in_the_list_the_tree_and_the_json() {
-    let mut logs = step("logs", "aws:logs:LogGroup", "us-east-1", Op::Update);
+    let mut logs = step("logs", "aws:logs:LogGroup", US, Op::Update);
     logs.changes = vec![change("retention_in_days", json!(7), json!(14), false)];
     logs.drift = Some(meridian_engine::drift::Drift {
         properties: vec!["retention_in_days".into()],
         gone: false,
     });
-    let mut fun = step("fn", "aws:lambda:Function", "us-east-1", Op::Create);
+    let mut fun = step("fn", "aws:lambda:Function", US, Op::Create);
     fun.drift = Some(meridian_engine::drift::Drift {
         properties: Vec::new(),
         gone: true,
     });
     // Drifted to what the program says: nothing to do, but still shown.
-    let mut role = step("role", "aws:iam:Role", "us-east-1", Op::Same);
+    let mut role = step("role", "aws:iam:Role", US, Op::Same);
     role.drift = Some(meridian_engine::drift::Drift {
         properties: vec!["description".into()],
         gone: false,

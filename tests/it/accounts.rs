@@ -6,6 +6,7 @@
 use crate::support::app::App;
 use crate::support::cli::Run;
 use crate::support::inventory::{DOMAIN, Inventory};
+use crate::support::sdk::{self, Tagged};
 use crate::support::zone;
 use meridian::state::ResourceRecord;
 use meridian_testkit::{TestAccount, TestCloud};
@@ -22,14 +23,7 @@ async fn role_trusting(account: &TestAccount, name: &str, trusted: &str) -> Stri
     let trust = json!({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{trusted}:root")},
         "Action": "sts:AssumeRole"}]});
-    let out = iam
-        .create_role()
-        .role_name(name)
-        .assume_role_policy_document(trust.to_string())
-        .send()
-        .await
-        .expect("CreateRole");
-    out.role().expect("role").arn().to_string()
+    sdk::create_role(&iam, name, &trust.to_string()).await
 }
 
 /// NS records for the API's domain in `zone_id`.
@@ -132,105 +126,21 @@ async fn a_role_that_does_not_trust_the_stacks_account_fails_naming_it_before_an
 /// identity tags checked to be there beside them).
 async fn tags_of(account: &TestAccount, r: &ResourceRecord) -> BTreeMap<String, String> {
     let conf = account.sdk_config(&r.region).await;
-    let out = |key: &str| r.outputs[key].as_str().expect("output").to_string();
-    let pairs: Vec<(String, String)> = match r.type_token.as_str() {
-        "aws:route53:HostedZone" => {
-            let r53 = aws_sdk_route53::Client::new(&conf);
-            let listed = r53
-                .list_tags_for_resource()
-                .resource_type(aws_sdk_route53::types::TagResourceType::Hostedzone)
-                .resource_id(zone::bare_id(&r.id))
-                .send()
-                .await
-                .expect("ListTagsForResource");
-            let set = listed.resource_tag_set().expect("tag set");
-            set.tags()
-                .iter()
-                .map(|t| (t.key().unwrap().into(), t.value().unwrap_or("").into()))
-                .collect()
-        }
-        "aws:acm:Certificate" => {
-            let acm = aws_sdk_acm::Client::new(&conf);
-            let listed = acm
-                .list_tags_for_certificate()
-                .certificate_arn(&r.id)
-                .send()
-                .await;
-            let listed = listed.expect("ListTagsForCertificate");
-            listed
-                .tags()
-                .iter()
-                .map(|t| (t.key().into(), t.value().unwrap_or("").into()))
-                .collect()
-        }
-        "aws:dynamodb:GlobalTable" => {
-            let ddb = aws_sdk_dynamodb::Client::new(&conf);
-            let listed = ddb
-                .list_tags_of_resource()
-                .resource_arn(out("arn"))
-                .send()
-                .await;
-            let listed = listed.expect("ListTagsOfResource");
-            listed
-                .tags()
-                .iter()
-                .map(|t| (t.key().into(), t.value().into()))
-                .collect()
-        }
-        "aws:iam:Role" => {
-            let iam = aws_sdk_iam::Client::new(&conf);
-            let listed = iam
-                .list_role_tags()
-                .role_name(out("role_name"))
-                .send()
-                .await;
-            let listed = listed.expect("ListRoleTags");
-            listed
-                .tags()
-                .iter()
-                .map(|t| (t.key().into(), t.value().into()))
-                .collect()
-        }
-        "aws:logs:LogGroup" => {
-            let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
-            let listed = logs
-                .list_tags_for_resource()
-                .resource_arn(out("arn"))
-                .send()
-                .await;
-            let listed = listed.expect("ListTagsForResource");
-            listed
-                .tags()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .collect()
-        }
-        "aws:lambda:Function" => {
-            let lambda = aws_sdk_lambda::Client::new(&conf);
-            let listed = lambda.list_tags().resource(out("arn")).send().await;
-            let listed = listed.expect("ListTags");
-            listed
-                .tags()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .collect()
-        }
+    let out = |key: &str| r.outputs[key].as_str().expect("output");
+    let zone_id = zone::bare_id(&r.id);
+    let resource = match r.type_token.as_str() {
+        "aws:route53:HostedZone" => Tagged::Zone(&zone_id),
+        "aws:acm:Certificate" => Tagged::Certificate(&r.id),
+        "aws:dynamodb:GlobalTable" => Tagged::Table(out("arn")),
+        "aws:iam:Role" => Tagged::Role(out("role_name")),
+        "aws:logs:LogGroup" => Tagged::LogGroup(out("arn")),
+        "aws:lambda:Function" => Tagged::Function(out("arn")),
         "aws:apigateway:RestApi" | "aws:apigateway:Stage" | "aws:apigateway:DomainName" => {
-            let apigw = aws_sdk_apigateway::Client::new(&conf);
-            let listed = apigw.get_tags().resource_arn(out("arn")).send().await;
-            let listed = listed.expect("GetTags");
-            listed
-                .tags()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .collect()
+            Tagged::ApiGateway(out("arn"))
         }
         other => panic!("{other} takes no tags"),
     };
-    let mut tags: BTreeMap<String, String> = pairs.into_iter().collect();
+    let mut tags = sdk::tags(&conf, resource).await;
     assert_eq!(
         tags.remove("meridian:urn"),
         Some(meridian::providers::aws::kit::urn_tag_value(&r.urn)),

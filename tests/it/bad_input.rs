@@ -73,6 +73,26 @@ fn bad_config(what: &'static str, config: &str, message: &str) -> Case {
     )
 }
 
+/// A command line refused as a usage error (exit 2) on a valid state.
+fn bad_usage(what: &'static str, args: &[&str], message: &str) -> Case {
+    case(what, args, Setup::ValidState, 2, message)
+}
+
+/// `up --yes` with `flags` refused as a usage error (exit 2) on a valid state.
+fn bad_up_flags(what: &'static str, flags: &[&str], message: &str) -> Case {
+    bad_usage(what, &[&["up", "--yes"], flags].concat(), message)
+}
+
+/// A command that fails (exit 1) with the directory set up as `setup`.
+fn refused(what: &'static str, args: &[&str], setup: Setup, message: &str) -> Case {
+    case(what, args, setup, 1, message)
+}
+
+/// `up --yes` on a directory set up as `setup`: exit 1 with `message`.
+fn bad_state(what: &'static str, setup: Setup, message: &str) -> Case {
+    refused(what, &["up", "--yes"], setup, message)
+}
+
 fn catalogue() -> Vec<Case> {
     use Setup::*;
     let long_table = format!("table_name={}", "t".repeat(256));
@@ -161,64 +181,36 @@ fn catalogue() -> Vec<Case> {
             "handler_dir=/nonexistent/handler",
             "--config handler_dir",
         ),
-        case(
+        bad_up_flags(
             "unknown config key",
-            &["up", "--yes", "--config", "colour=blue"],
-            ValidState,
-            2,
+            &["--config", "colour=blue"],
             "unknown --config key(s): colour",
         ),
         // Flags.
-        case(
-            "unknown flag",
-            &["up", "--yes", "--frobnicate"],
-            ValidState,
-            2,
-            "--frobnicate",
-        ),
-        case(
-            "unknown verb",
-            &["deploy", "--yes"],
-            ValidState,
-            2,
-            "deploy",
-        ),
-        case(
-            "unknown state action",
-            &["state", "repair"],
-            ValidState,
-            2,
-            "repair",
-        ),
-        case(
+        bad_up_flags("unknown flag", &["--frobnicate"], "--frobnicate"),
+        bad_usage("unknown verb", &["deploy", "--yes"], "deploy"),
+        bad_usage("unknown state action", &["state", "repair"], "repair"),
+        bad_up_flags(
             "zero parallelism",
-            &["up", "--yes", "--parallel", "0"],
-            ValidState,
-            2,
+            &["--parallel", "0"],
             "--parallel must be at least 1",
         ),
-        case(
+        bad_up_flags(
             "parallelism that is not a number",
-            &["up", "--yes", "--parallel", "many"],
-            ValidState,
-            2,
+            &["--parallel", "many"],
             "invalid value 'many'",
         ),
-        case(
+        bad_up_flags(
             "config without '='",
-            &["up", "--yes", "--config", "regions"],
-            ValidState,
-            2,
+            &["--config", "regions"],
             "is not key=value",
         ),
-        case(
+        bad_up_flags(
             "config with an empty key",
-            &["up", "--yes", "--config", "=us-east-1"],
-            ValidState,
-            2,
+            &["--config", "=us-east-1"],
             "has an empty key",
         ),
-        case(
+        bad_usage(
             "config key given twice",
             &[
                 "up",
@@ -228,11 +220,9 @@ fn catalogue() -> Vec<Case> {
                 "--config",
                 "domain=b.example.com",
             ],
-            ValidState,
-            2,
             "--config domain is given twice",
         ),
-        case(
+        bad_usage(
             "config key given on both sides of the verb",
             &[
                 "--config",
@@ -242,135 +232,93 @@ fn catalogue() -> Vec<Case> {
                 "--config",
                 "domain=b.example.com",
             ],
-            ValidState,
-            2,
             "--config domain is given twice",
         ),
-        case(
+        bad_up_flags(
             "stack name with a slash",
-            &["up", "--yes", "--stack", "prod/eu"],
-            ValidState,
-            2,
+            &["--stack", "prod/eu"],
             "invalid stack name",
         ),
-        case(
-            "empty stack name",
-            &["up", "--yes", "--stack", ""],
-            ValidState,
-            2,
-            "invalid stack name",
-        ),
-        case(
+        bad_up_flags("empty stack name", &["--stack", ""], "invalid stack name"),
+        bad_usage(
             "unsupported graph format",
             &["graph", "--format", "jpeg"],
-            ValidState,
-            2,
             "--format \"jpeg\" is not supported",
         ),
-        case(
+        refused(
             "target that is not declared",
             &["up", "--yes", "--target", "no-such-resource"],
             ValidState,
-            1,
             "--target \"no-such-resource\" is not a declared resource",
         ),
-        case(
+        refused(
             "up without --yes and no terminal",
             &["up"],
             ValidState,
-            1,
             "pass --yes",
         ),
-        case(
+        refused(
             "destroy without --yes and no terminal",
             &["destroy"],
             ValidState,
-            1,
             "pass --yes",
         ),
-        case(
+        refused(
             "refresh without --yes and no terminal",
             &["refresh"],
             ValidState,
-            1,
             "pass --yes",
         ),
-        case(
+        refused(
             "up without --yes creates no state",
             &["up"],
             Nothing,
-            1,
             "pass --yes",
         ),
         // State directories.
-        case(
+        bad_state(
             "state directory that is a file",
-            &["up", "--yes"],
             StateIsAFile,
-            1,
             "cannot use state directory",
         ),
-        case(
+        refused(
             "state directory under a file",
             &["up", "--yes", "--state", "afile/state"],
             AFile,
-            1,
             "cannot use state directory afile/state",
         ),
-        case(
+        bad_state(
             "state from a newer format",
-            &["up", "--yes"],
             NewerFormat,
-            1,
             "written by a newer Meridian (format 99",
         ),
-        case(
+        refused(
             "destroy on a state from a newer format",
             &["destroy", "--yes"],
             NewerFormat,
-            1,
             "upgrade Meridian",
         ),
-        case(
-            "record that is not JSON",
-            &["up", "--yes"],
-            CorruptRecord,
-            1,
-            "is corrupt",
-        ),
-        case(
+        bad_state("record that is not JSON", CorruptRecord, "is corrupt"),
+        refused(
             "destroy on a record that is not JSON",
             &["destroy", "--yes"],
             CorruptRecord,
-            1,
             "is corrupt",
         ),
-        case(
-            "unknown state entry",
-            &["up", "--yes"],
-            UnknownEntry,
-            1,
-            "unknown entry",
-        ),
-        case(
+        bad_state("unknown state entry", UnknownEntry, "unknown entry"),
+        bad_state(
             "sequence number of the wrong size",
-            &["up", "--yes"],
             BadSequence,
-            1,
             "sequence is not 8 bytes",
         ),
-        case(
+        bad_state(
             "data without a format marker",
-            &["up", "--yes"],
             NoFormatMarker,
-            1,
             "data without a format marker",
         ),
-        case(
+        bad_state(
             "database files overwritten with garbage",
-            &["up", "--yes"],
             GarbageFiles,
-            1,
             "is corrupt",
         ),
     ]
@@ -604,6 +552,11 @@ fn reference(resource: &str, output: &str) -> Input {
     }
 }
 
+/// Declares log group `name` with `inputs`, raw (as no builder would).
+fn log_group(stack: &mut Stack, name: &str, inputs: &[(&str, Input)]) {
+    stack.declare(decl(name, "aws:logs:LogGroup", inputs))
+}
+
 fn role(stack: &mut Stack, name: &str) {
     Role::new(name, assume_role_policy_for_service("lambda.amazonaws.com")).declare(stack);
 }
@@ -639,27 +592,19 @@ async fn graph_errors_are_rejected_before_any_cloud_call() {
         (
             "reference to an undeclared resource",
             Box::new(|s| {
-                s.declare(decl(
+                log_group(
+                    s,
                     "group",
-                    "aws:logs:LogGroup",
                     &[("log_group_name", reference("ghost", "name"))],
-                ))
+                )
             }),
             "references \"ghost\", which is not declared",
         ),
         (
             "cycle",
             Box::new(|s| {
-                s.declare(decl(
-                    "a",
-                    "aws:logs:LogGroup",
-                    &[("log_group_name", reference("b", "name"))],
-                ));
-                s.declare(decl(
-                    "b",
-                    "aws:logs:LogGroup",
-                    &[("log_group_name", reference("a", "name"))],
-                ));
+                log_group(s, "a", &[("log_group_name", reference("b", "name"))]);
+                log_group(s, "b", &[("log_group_name", reference("a", "name"))]);
             }),
             "dependency cycle: ",
         ),
@@ -685,14 +630,11 @@ async fn graph_errors_are_rejected_before_any_cloud_call() {
         (
             "inputs the provider rejects",
             Box::new(|s| {
-                s.declare(decl(
-                    "group",
-                    "aws:logs:LogGroup",
-                    &[
-                        ("log_group_name", Input::from("/x")),
-                        ("retention_in_days", Input::from(json!(45))),
-                    ],
-                ))
+                let inputs = [
+                    ("log_group_name", Input::from("/x")),
+                    ("retention_in_days", Input::from(json!(45))),
+                ];
+                log_group(s, "group", &inputs)
             }),
             "not a retention CloudWatch Logs accepts",
         ),

@@ -4,15 +4,25 @@
 //! test cloud; and the completion scripts.
 
 use crate::support::cli::{Run, command, meridian_bin, run};
-use crate::support::zone;
+use crate::support::{sdk, zone};
 use meridian_testkit::{TestAccount, TestCloud};
 use std::path::{Path, PathBuf};
 
-/// `meridian new DIR ARGS...`, checked.
-fn new_project(dir: &Path, args: &[&str]) -> Run {
+/// `program ARGS...` run here, with no account.
+fn run_here(program: &Path, args: &[&str]) -> Run {
+    run(&mut command(program, Path::new("."), None, args))
+}
+
+/// `meridian new DIR ARGS...`.
+fn meridian_new(dir: &Path, args: &[&str]) -> Run {
     let mut all = vec!["new", dir.to_str().expect("a UTF-8 path")];
     all.extend_from_slice(args);
-    run(&mut command(&meridian_bin(), Path::new("."), None, &all)).ok()
+    run_here(&meridian_bin(), &all)
+}
+
+/// `meridian new DIR ARGS...`, checked.
+fn new_project(dir: &Path, args: &[&str]) -> Run {
+    meridian_new(dir, args).ok()
 }
 
 /// `cargo run --quiet -- ARGS` in the generated crate, in `account`.
@@ -68,13 +78,8 @@ async fn a_new_minimal_program_previews_and_deploys_as_printed() {
     assert!(preview.stdout.contains("1 to create"), "{}", preview.show());
     cargo_run(&dir, &account, &["up", "--yes"]).ok();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&account.sdk_config("us-east-1").await);
-    let groups = logs
-        .describe_log_groups()
-        .log_group_name_prefix("/meridian/dev/app")
-        .send()
-        .await
-        .expect("DescribeLogGroups");
-    let group = &groups.log_groups()[0];
+    let groups = sdk::log_groups(&logs, "/meridian/dev/app").await;
+    let group = &groups[0];
     assert_eq!(
         group.retention_in_days(),
         Some(30),
@@ -111,25 +116,14 @@ async fn a_new_global_api_program_previews_the_seed() {
 
 #[test]
 fn new_refuses_a_directory_that_is_not_empty_and_an_unknown_template() {
-    let tmp = tempfile::tempdir().unwrap();
-    let busy_dir = tmp.path().join("busy");
-    std::fs::create_dir(&busy_dir).unwrap();
-    std::fs::write(busy_dir.join("notes.txt"), "mine").unwrap();
-    let busy = run(&mut command(
-        &meridian_bin(),
-        Path::new("."),
-        None,
-        &["new", busy_dir.to_str().unwrap()],
-    ));
+    // Named like a crate (`busy…`), so that only its contents are wrong.
+    let busy_dir = tempfile::Builder::new().prefix("busy").tempdir().unwrap();
+    std::fs::write(busy_dir.path().join("notes.txt"), "mine").unwrap();
+    let busy = meridian_new(busy_dir.path(), &[]);
     assert_eq!(busy.code, 1, "{}", busy.show());
     busy.assert_stderr_has("is not empty");
-    let fresh = tmp.path().join("fresh");
-    let unknown = run(&mut command(
-        &meridian_bin(),
-        Path::new("."),
-        None,
-        &["new", fresh.to_str().unwrap(), "--template", "nope"],
-    ));
+    let fresh = busy_dir.path().join("fresh");
+    let unknown = meridian_new(&fresh, &["--template", "nope"]);
     assert_eq!(unknown.code, 1, "{}", unknown.show());
     unknown.assert_stderr_has("unknown template \"nope\"; known: minimal, global_api");
     assert!(!fresh.exists(), "nothing written");
@@ -138,24 +132,12 @@ fn new_refuses_a_directory_that_is_not_empty_and_an_unknown_template() {
 #[test]
 fn completion_scripts_name_the_verbs_for_every_shell() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
-        let tool = run(&mut command(
-            &meridian_bin(),
-            Path::new("."),
-            None,
-            &["completions", shell],
-        ))
-        .ok();
+        let tool = run_here(&meridian_bin(), &["completions", shell]).ok();
         assert!(tool.stdout.contains("meridian"), "{shell}: {}", tool.show());
         assert!(tool.stdout.contains("new"), "{shell}: {}", tool.show());
     }
     let program = crate::support::cli::example("synthetic");
-    let bash = run(&mut command(
-        &program,
-        Path::new("."),
-        None,
-        &["completions", "bash"],
-    ))
-    .ok();
+    let bash = run_here(&program, &["completions", "bash"]).ok();
     for verb in ["preview", "destroy", "config"] {
         assert!(bash.stdout.contains(verb), "{verb}: {}", bash.show());
     }

@@ -65,6 +65,22 @@ fn spawn_synthetic(dir: &Path, account: &TestAccount, args: &[String]) -> Watche
     ))
 }
 
+/// A slow `up` of `n` resources on `stack` (1 s a call) running in the
+/// background against a backend whose leases last `lease_ttl_secs`: it holds
+/// the stack's lease. Its backend URL, arguments and process.
+fn slow_holder(
+    dir: &Path,
+    account: &TestAccount,
+    lease_ttl_secs: u64,
+    stack: &str,
+    n: usize,
+) -> (String, Vec<String>, Watched) {
+    let url = backend_url(lease_ttl_secs);
+    let args = slow_up_args(&url, stack, n, 1000);
+    let holder = spawn_synthetic(dir, account, &args);
+    (url, args, holder)
+}
+
 /// A fresh account holding the backend table, and a directory to run in.
 fn account_with_backend() -> (TestAccount, tempfile::TempDir) {
     let account = TestCloud::shared().account();
@@ -206,9 +222,7 @@ async fn two_racing_ups_exactly_one_wins_and_the_other_fails_fast_naming_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_holders_lease_expires_and_the_next_up_reconciles_its_pending_operations() {
     let (account, dir) = account_with_backend();
-    let url = backend_url(5);
-    let args = slow_up_args(&url, "killed", 6, 1000);
-    let holder = spawn_synthetic(dir.path(), &account, &args);
+    let (url, args, holder) = slow_holder(dir.path(), &account, 5, "killed", 6);
     // Kill it while an operation is journaled and its call runs (1 s).
     wait_until("a journal entry of the running up", || async {
         journal_entries(&account, "killed").await > 0
@@ -262,9 +276,7 @@ async fn a_killed_holders_lease_expires_and_the_next_up_reconciles_its_pending_o
 #[tokio::test(flavor = "multi_thread")]
 async fn unlock_refuses_a_live_lease_without_force_and_the_broken_holder_writes_nothing_more() {
     let (account, dir) = account_with_backend();
-    let url = backend_url(3);
-    let args = slow_up_args(&url, "held", 10, 1000);
-    let holder = spawn_synthetic(dir.path(), &account, &args);
+    let (url, args, holder) = slow_holder(dir.path(), &account, 3, "held", 10);
     wait_until("the running up's lease", || async {
         lease_holder(&account, "held").await.is_some()
     })
@@ -297,6 +309,20 @@ async fn unlock_refuses_a_live_lease_without_force_and_the_broken_holder_writes_
     state_ok(dir.path(), &account, &url, "held");
 }
 
+/// A fresh account's SDK configuration and the URL of a backend in it
+/// (leases of 30 s), not created yet.
+async fn fresh_backend_url() -> (aws_config::SdkConfig, String) {
+    let account = TestCloud::shared().account();
+    (account.sdk_config("us-east-1").await, backend_url(30))
+}
+
+/// [`fresh_backend_url`] with the backend created.
+async fn created_backend() -> (aws_config::SdkConfig, String) {
+    let (config, url) = fresh_backend_url().await;
+    meridian_state_dynamodb::create_backend_with_config(&url, Some(config.clone())).unwrap();
+    (config, url)
+}
+
 fn record(urn: &str, filler: usize) -> ResourceRecord {
     let id = format!("id-{urn}");
     let inputs = json!({"filler": "x".repeat(filler), "n": 1.5, "big": u64::MAX});
@@ -310,10 +336,7 @@ fn pending(key: &str) -> PendingOperation {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_store_whose_lease_was_broken_writes_nothing_and_the_new_holder_is_untouched() {
-    let account = TestCloud::shared().account();
-    let config = account.sdk_config("us-east-1").await;
-    let url = backend_url(30);
-    meridian_state_dynamodb::create_backend_with_config(&url, Some(config.clone())).unwrap();
+    let (config, url) = created_backend().await;
     let open = |who: &str| {
         meridian_state_dynamodb::open_with_config(&url, "fence", who, false, Some(config.clone()))
     };
@@ -355,10 +378,7 @@ async fn a_store_whose_lease_was_broken_writes_nothing_and_the_new_holder_is_unt
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_move_takes_the_record_and_the_dependencies_on_it_to_the_new_key_at_once() {
-    let account = TestCloud::shared().account();
-    let config = account.sdk_config("us-east-1").await;
-    let url = backend_url(30);
-    meridian_state_dynamodb::create_backend_with_config(&url, Some(config.clone())).unwrap();
+    let (config, url) = created_backend().await;
     let store =
         meridian_state_dynamodb::open_with_config(&url, "moves", "mover", false, Some(config))
             .unwrap();
@@ -394,9 +414,7 @@ async fn a_move_takes_the_record_and_the_dependencies_on_it_to_the_new_key_at_on
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_import_larger_than_a_transaction_and_a_page_reads_back_exactly() {
-    let account = TestCloud::shared().account();
-    let config = account.sdk_config("us-east-1").await;
-    let url = backend_url(30);
+    let (config, url) = fresh_backend_url().await;
     let store =
         meridian_state_dynamodb::open_with_config(&url, "big", "test", true, Some(config)).unwrap();
     // 150 records of ~10 KB: two transactions (100 items each at most),
@@ -429,9 +447,7 @@ async fn an_import_larger_than_a_transaction_and_a_page_reads_back_exactly() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_import_cut_short_refuses_to_load_until_imported_again_with_force() {
-    let account = TestCloud::shared().account();
-    let config = account.sdk_config("us-east-1").await;
-    let url = backend_url(30);
+    let (config, url) = fresh_backend_url().await;
     let store =
         meridian_state_dynamodb::open_with_config(&url, "cut", "test", true, Some(config.clone()))
             .unwrap();

@@ -376,25 +376,23 @@ async fn preview_refresh_marks_what_drifted_and_up_refresh_repairs_it() {
     let account = TestCloud::shared().account();
     zone::parent_zone(&account).await;
     let dir = tempfile::tempdir().unwrap();
-    global_api(dir.path(), &account, &["up", "--yes"]).ok();
+    let program = |args: &[&str]| global_api(dir.path(), &account, args);
+    program(&["up", "--yes"]).ok();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&account.sdk_config("us-east-1").await);
     let (group, days) = retention(&logs).await;
     assert_eq!(days, Some(90));
-    logs.put_retention_policy()
-        .log_group_name(&group)
-        .retention_in_days(7)
-        .send()
-        .await
-        .unwrap();
+    let drift_to = |days: i32| {
+        logs.put_retention_policy()
+            .log_group_name(&group)
+            .retention_in_days(days)
+            .send()
+    };
+    drift_to(7).await.unwrap();
 
     // Without --refresh the plan does not see it.
-    let plain = global_api(dir.path(), &account, &["preview", "--json"])
-        .ok()
-        .json();
+    let plain = program(&["preview", "--json"]).ok().json();
     assert!(changed(&plain).is_empty(), "{plain}");
-    let doc = global_api(dir.path(), &account, &["preview", "--refresh", "--json"])
-        .ok()
-        .json();
+    let doc = program(&["preview", "--refresh", "--json"]).ok().json();
     assert_eq!(
         changed(&doc),
         [("function-us-east-1-logs".to_string(), "update".to_string())]
@@ -410,7 +408,7 @@ async fn preview_refresh_marks_what_drifted_and_up_refresh_repairs_it() {
         serde_json::json!(["retention_in_days"])
     );
     assert_eq!(step["changes"][0]["old"], 7);
-    let text = global_api(dir.path(), &account, &["preview", "--refresh", "--tree"]).ok();
+    let text = program(&["preview", "--refresh", "--tree"]).ok();
     assert!(
         text.stdout.contains("[drifted: retention_in_days]")
             && text
@@ -420,16 +418,12 @@ async fn preview_refresh_marks_what_drifted_and_up_refresh_repairs_it() {
         text.stdout
     );
     // preview wrote nothing: a plain preview still sees no drift.
-    let plain = global_api(dir.path(), &account, &["preview", "--json"])
-        .ok()
-        .json();
+    let plain = program(&["preview", "--json"]).ok().json();
     assert!(changed(&plain).is_empty(), "{plain}");
 
-    global_api(dir.path(), &account, &["up", "--refresh", "--yes"]).ok();
+    program(&["up", "--refresh", "--yes"]).ok();
     assert_eq!(retention(&logs).await.1, Some(90));
-    let doc = global_api(dir.path(), &account, &["preview", "--refresh", "--json"])
-        .ok()
-        .json();
+    let doc = program(&["preview", "--refresh", "--json"]).ok().json();
     assert!(changed(&doc).is_empty(), "{doc}");
     assert!(
         doc["steps"]
@@ -442,44 +436,20 @@ async fn preview_refresh_marks_what_drifted_and_up_refresh_repairs_it() {
 
     // A plan saved with --refresh: refused when the cloud moved on since
     // (naming the step), applied exactly otherwise.
-    let drift_to = |days: i32| {
-        logs.put_retention_policy()
-            .log_group_name(&group)
-            .retention_in_days(days)
-            .send()
-    };
     drift_to(7).await.unwrap();
-    global_api(
-        dir.path(),
-        &account,
-        &["preview", "--refresh", "--out", "plan.json"],
-    )
-    .ok();
+    program(&["preview", "--refresh", "--out", "plan.json"]).ok();
     drift_to(30).await.unwrap();
-    let r = global_api(
-        dir.path(),
-        &account,
-        &["up", "--plan", "plan.json", "--yes"],
-    );
+    let r = program(&["up", "--plan", "plan.json", "--yes"]);
     assert_eq!(r.code, 1, "{}", r.show());
     r.assert_stderr_has("the cloud changed since the plan was made");
     r.assert_stderr_has("function-us-east-1-logs (aws:logs:LogGroup)");
     assert_eq!(retention(&logs).await.1, Some(30));
     drift_to(7).await.unwrap();
-    global_api(
-        dir.path(),
-        &account,
-        &["up", "--plan", "plan.json", "--yes"],
-    )
-    .ok();
+    program(&["up", "--plan", "plan.json", "--yes"]).ok();
     assert_eq!(retention(&logs).await.1, Some(90));
 
     // state rm forgets the log group and leaves it in the cloud.
-    let rm = global_api(
-        dir.path(),
-        &account,
-        &["state", "rm", "function-us-east-1-logs", "--force"],
-    );
+    let rm = program(&["state", "rm", "function-us-east-1-logs", "--force"]);
     rm.ok().assert_stderr_has("still exists in the cloud");
     assert_eq!(retention(&logs).await.0, group);
 }

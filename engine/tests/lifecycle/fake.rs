@@ -156,11 +156,13 @@ impl FakeProvider {
         }
     }
 
-    /// Notes which provider configuration a call came through.
-    fn saw_target(&self, method: &'static str, ctx: &OpContext) {
+    /// Starts a mutating call: notes which provider configuration it came
+    /// through, then holds it in flight for the latency.
+    async fn start(&self, method: &'static str, ctx: &OpContext) -> InFlight {
         let target = ctx.provider_config.as_ref().map(|c| c.target.clone());
-        let mut targets = self.targets.lock().unwrap();
-        targets.push((method, ctx.name.clone(), target));
+        let call = (method, ctx.name.clone(), target);
+        self.targets.lock().unwrap().push(call);
+        self.pause().await
     }
 
     /// A resource that exists outside Meridian (made by hand): `id` with
@@ -254,8 +256,7 @@ impl Provider for FakeProvider {
         type_token: &str,
         inputs: &Value,
     ) -> Result<Created, ProviderError> {
-        self.saw_target("create", ctx);
-        let _in_flight = self.pause().await;
+        let _in_flight = self.start("create", ctx).await;
         if self.panic_on_create.lock().unwrap().contains(&ctx.name) {
             panic!("injected panic creating {}", ctx.name);
         }
@@ -378,8 +379,7 @@ impl Provider for FakeProvider {
         new: &Value,
         _old_outputs: &Value,
     ) -> Result<Value, ProviderError> {
-        self.saw_target("update", ctx);
-        let _in_flight = self.pause().await;
+        let _in_flight = self.start("update", ctx).await;
         if let Some(e) = self.should_fail(&ctx.name) {
             self.log("update-failed", &ctx.name, id);
             return Err(e);
@@ -420,8 +420,7 @@ impl Provider for FakeProvider {
         _inputs: &Value,
         _outputs: &Value,
     ) -> Result<(), ProviderError> {
-        self.saw_target("delete", ctx);
-        let _in_flight = self.pause().await;
+        let _in_flight = self.start("delete", ctx).await;
         if let Some(e) = self.should_fail(&ctx.name) {
             self.log("delete-failed", &ctx.name, id);
             return Err(e);

@@ -6,6 +6,7 @@
 use crate::support::provider::{
     HOME, Harness, assert_final_quota_error, assert_message, recording,
 };
+use crate::support::sdk::{self, Tagged};
 use crate::support::zone;
 use aws_sdk_route53::types::{ChangeAction, ResourceRecordSet, RrType};
 use meridian_engine::{OpContext, Provider};
@@ -36,6 +37,14 @@ async fn refs(e: &Harness, zone_id: &str, cname: &str) -> Vec<String> {
     arns
 }
 
+/// A hosted zone for `domain` in `e`'s account, and the inputs of a
+/// certificate for `domain` validated through it.
+async fn zone_and_inputs(e: &Harness, domain: &str) -> (String, Value) {
+    let zone_id = zone::hosted_zone(&e.r53(), domain).await;
+    let inputs = json!({"domain_name": domain, "validation_zone_id": zone_id});
+    (zone_id, inputs)
+}
+
 fn cname_of(outputs: &Value) -> String {
     outputs["validation_records"][0]["name"]
         .as_str()
@@ -45,12 +54,9 @@ fn cname_of(outputs: &Value) -> String {
 
 #[tokio::test]
 async fn certificate_create_read_drift_and_delete() {
-    let e = Harness::new(HOME).await;
-    let zone_id = zone::hosted_zone(&e.r53(), "api.example.com").await;
     // Make the waiters wait: the record and the issue take a moment.
-    e.account
-        .set_delays(json!({"acm_record": 0.3, "acm_issue": 0.3}))
-        .await;
+    let e = Harness::slowed(HOME, json!({"acm_record": 0.3, "acm_issue": 0.3})).await;
+    let zone_id = zone::hosted_zone(&e.r53(), "api.example.com").await;
     let (c, statuses) = recording(e.ctx_in(CERT, "cert", "us-east-1"));
     let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id,
         "subject_alternative_names": ["*.api.example.com"]});
@@ -72,22 +78,10 @@ async fn certificate_create_read_drift_and_delete() {
 
     // ACM and Route 53 agree.
     let acm = e.acm_in("us-east-1").await;
-    let detail = acm
-        .describe_certificate()
-        .certificate_arn(&arn)
-        .send()
-        .await
-        .expect("describe");
-    let detail = detail.certificate().expect("certificate");
+    let detail = sdk::certificate(&acm, &arn).await;
     assert_eq!(detail.status().map(|s| s.as_str()), Some("ISSUED"));
-    let tags = acm.list_tags_for_certificate().certificate_arn(&arn).send();
-    let tags = tags.await.expect("tags");
-    let token = Some(c.token.as_str());
-    assert!(
-        tags.tags()
-            .iter()
-            .any(|t| t.key() == "meridian:token" && t.value() == token)
-    );
+    let tags = sdk::tags(&e.config(HOME).await, Tagged::Certificate(&arn)).await;
+    assert_eq!(tags.get("meridian:token"), Some(&c.token));
     let cname = cname_of(&created.outputs);
     let rs = validation_cname(&e, &zone_id, &cname)
         .await
@@ -160,9 +154,8 @@ async fn certificate_create_read_drift_and_delete() {
 #[tokio::test]
 async fn a_certificate_deleted_behind_meridians_back_is_seen_and_its_record_released() {
     let e = Harness::new(HOME).await;
-    let zone_id = zone::hosted_zone(&e.r53(), "drift.example.com").await;
+    let (zone_id, inputs) = zone_and_inputs(&e, "drift.example.com").await;
     let c = e.ctx_in(CERT, "drift", "eu-west-1");
-    let inputs = json!({"domain_name": "drift.example.com", "validation_zone_id": zone_id});
     let created = e.create(&c, CERT, &inputs).await;
     let cname = cname_of(&created.outputs);
     e.acm_in("eu-west-1")
@@ -203,13 +196,9 @@ async fn a_validation_zone_that_does_not_hold_the_domain_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn regional_certificates_share_one_validation_record_until_the_last_goes() {
-    let e = Harness::new(HOME).await;
-    let zone_id = zone::hosted_zone(&e.r53(), "api.example.com").await;
     // Slow INSYNC so the three writers overlap for real.
-    e.account
-        .set_delays(json!({"route53_change": 0.3, "acm_issue": 0.2}))
-        .await;
-    let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
+    let e = Harness::slowed(HOME, json!({"route53_change": 0.3, "acm_issue": 0.2})).await;
+    let (zone_id, inputs) = zone_and_inputs(&e, "api.example.com").await;
     let ctxs: Vec<OpContext> = REGIONS
         .iter()
         .map(|r| e.ctx_in(CERT, &format!("cert-{r}"), r))
@@ -247,19 +236,8 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
     left.sort();
     assert_eq!(refs(&e, &zone_id, &cname).await, left);
     let us = e.acm_in("us-east-1").await;
-    let still = us
-        .describe_certificate()
-        .certificate_arn(&certs[0].id)
-        .send()
-        .await
-        .expect("describe");
-    assert_eq!(
-        still
-            .certificate()
-            .and_then(|c| c.status())
-            .map(|s| s.as_str()),
-        Some("ISSUED")
-    );
+    let still = sdk::certificate(&us, &certs[0].id).await;
+    assert_eq!(still.status().map(|s| s.as_str()), Some("ISSUED"));
 
     // The other two go at once: then the record and its reference set go.
     let (x, y) = tokio::join!(
@@ -277,12 +255,10 @@ async fn regional_certificates_share_one_validation_record_until_the_last_goes()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_certificate_never_issued_by_its_deadline_hints_at_zone_delegation() {
-    let e = Harness::new(HOME).await;
     // ACM never sees the record in time: as with a zone not delegated.
-    e.account.set_delays(json!({"acm_issue": 600})).await;
-    let zone_id = zone::hosted_zone(&e.r53(), "api.example.com").await;
+    let e = Harness::slowed(HOME, json!({"acm_issue": 600})).await;
+    let (zone_id, inputs) = zone_and_inputs(&e, "api.example.com").await;
     let c = e.ctx_with_timeout(CERT, "undelegated", Duration::from_secs(8));
-    let inputs = json!({"domain_name": "api.example.com", "validation_zone_id": zone_id});
     let err = e.create_err(&c, CERT, &inputs).await;
     assert_message(&err, "to be ISSUED");
     let hint = err.hint.unwrap_or_default();
@@ -302,8 +278,7 @@ async fn a_certificate_never_issued_by_its_deadline_hints_at_zone_delegation() {
 #[tokio::test]
 async fn a_create_sent_again_for_the_same_declaration_gets_the_same_certificate() {
     let e = Harness::new(HOME).await;
-    let zone_id = zone::hosted_zone(&e.r53(), "again.example.com").await;
-    let inputs = json!({"domain_name": "again.example.com", "validation_zone_id": zone_id});
+    let (_, inputs) = zone_and_inputs(&e, "again.example.com").await;
     // Each step has its own engine token, as a later run's create would.
     let first = e.create(&e.ctx(CERT, "cert"), CERT, &inputs).await;
     let second = e.create(&e.ctx(CERT, "cert"), CERT, &inputs).await;

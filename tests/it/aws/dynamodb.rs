@@ -6,10 +6,8 @@
 use crate::support::provider::{
     HOME, Harness, assert_final_quota_error, assert_message, recording,
 };
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, DeleteReplicationGroupMemberAction, KeySchemaElement,
-    KeyType, ReplicationGroupUpdate, ScalarAttributeType, Tag,
-};
+use crate::support::sdk::{self, Tagged};
+use aws_sdk_dynamodb::types::{DeleteReplicationGroupMemberAction, ReplicationGroupUpdate, Tag};
 use meridian_engine::Provider;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -19,17 +17,8 @@ const TABLE: &str = "aws:dynamodb:GlobalTable";
 /// Replica regions (other than the primary) and their status, as the
 /// primary region's DescribeTable shows them.
 async fn replicas(e: &Harness, name: &str) -> Vec<(String, String)> {
-    let out = e
-        .ddb_in("us-east-1")
-        .await
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .expect("DescribeTable");
-    let mut r: Vec<(String, String)> = out
-        .table()
-        .expect("table")
+    let table = sdk::table(&e.ddb_in("us-east-1").await, name).await;
+    let mut r: Vec<(String, String)> = table
         .replicas()
         .iter()
         .filter(|r| r.region_name() != Some("us-east-1"))
@@ -68,25 +57,7 @@ async fn sdk_table(e: &Harness, name: &str, owner_urn: Option<&str>) {
                 .expect("tag"),
         ]
     });
-    e.ddb_in("us-east-1")
-        .await
-        .create_table()
-        .table_name(name)
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attr"),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
+    sdk::id_keyed_table(&e.ddb_in("us-east-1").await, name)
         .set_tags(tags)
         .send()
         .await
@@ -95,10 +66,8 @@ async fn sdk_table(e: &Harness, name: &str, owner_urn: Option<&str>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn global_table_create_read_update_drift_and_delete() {
-    let e = Harness::new(HOME).await;
-    e.account
-        .set_delays(json!({"table_create": 0.3, "replica_create": 0.3, "replica_delete": 0.3}))
-        .await;
+    let delays = json!({"table_create": 0.3, "replica_create": 0.3, "replica_delete": 0.3});
+    let e = Harness::slowed(HOME, delays).await;
     let c = e.ctx(TABLE, "table");
     let inputs = json!({
         "table_name": "global-table",
@@ -141,27 +110,14 @@ async fn global_table_create_read_update_drift_and_delete() {
     );
     assert!(exists_in(&e, "eu-west-1", "global-table").await);
     let primary = e.ddb_in("us-east-1").await;
-    let desc = primary
-        .describe_table()
-        .table_name("global-table")
-        .send()
-        .await
-        .expect("describe");
-    let stream = desc
-        .table()
-        .and_then(|t| t.stream_specification())
-        .expect("stream");
+    let table = sdk::table(&primary, "global-table").await;
+    let stream = table.stream_specification().expect("stream");
     assert_eq!(
         stream.stream_view_type().map(|v| v.as_str()),
         Some("NEW_AND_OLD_IMAGES")
     );
-    let tags = primary.list_tags_of_resource().resource_arn(&arn).send();
-    let tags = tags.await.expect("tags");
-    assert!(
-        tags.tags()
-            .iter()
-            .any(|t| t.key() == "meridian:urn" && t.value() == c.urn)
-    );
+    let tags = sdk::tags(&e.config("us-east-1").await, Tagged::Table(&arn)).await;
+    assert_eq!(tags.get("meridian:urn"), Some(&c.urn));
 
     // Read by name (id), and by identity: the name plus our URN tag.
     let read = e
@@ -269,10 +225,7 @@ async fn global_table_create_read_update_drift_and_delete() {
 
 #[tokio::test]
 async fn adding_then_removing_a_replica_waits_for_each_change() {
-    let e = Harness::new(HOME).await;
-    e.account
-        .set_delays(json!({"replica_create": 1.0, "replica_delete": 0.6}))
-        .await;
+    let e = Harness::slowed(HOME, json!({"replica_create": 1.0, "replica_delete": 0.6})).await;
     let c = e.ctx(TABLE, "waited");
     let alone = json!({"table_name": "waited", "partition_key": {"name": "id", "type": "S"}});
     let created = e.create(&c, TABLE, &alone).await;

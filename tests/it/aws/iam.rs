@@ -6,6 +6,7 @@
 use crate::support::provider::{
     HOME, Harness, assert_message, decode_policy_document, role_name_for,
 };
+use crate::support::sdk;
 use meridian_engine::Provider;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -85,6 +86,22 @@ async fn sdk_detach(e: &Harness, role: &str, policy: &str) {
         .role_name(role)
         .policy_arn(policy);
     detach.send().await.expect("DetachRolePolicy");
+}
+
+/// Deletes role `role` by hand: its inline policies, its attachments,
+/// then the role.
+async fn sdk_delete_role(e: &Harness, role: &str) {
+    let (inline, attached) = sdk_policies(e, role).await;
+    for (name, _) in inline {
+        let request = e.iam().delete_role_policy().role_name(role);
+        let deleted = request.policy_name(name).send().await;
+        deleted.expect("DeleteRolePolicy");
+    }
+    for policy in attached {
+        sdk_detach(e, role, &policy).await;
+    }
+    let deleted = e.iam().delete_role().role_name(role).send().await;
+    deleted.expect("DeleteRole");
 }
 
 /// The role as the SDK sees it.
@@ -200,14 +217,8 @@ async fn role_drift_is_seen_and_repaired() {
     assert_eq!(created.id, "drifting-role");
 
     // Behind Meridian's back: another inline policy, a detach, a new trust policy.
-    e.iam()
-        .put_role_policy()
-        .role_name("drifting-role")
-        .policy_name("sneaky")
-        .policy_document(table_read("222222222222").to_string())
-        .send()
-        .await
-        .expect("PutRolePolicy");
+    let sneaky = table_read("222222222222").to_string();
+    sdk::put_role_policy(&e.iam(), "drifting-role", "sneaky", &sneaky).await;
     sdk_detach(&e, "drifting-role", BASIC).await;
     e.iam()
         .update_assume_role_policy()
@@ -245,20 +256,7 @@ async fn role_drift_is_seen_and_repaired() {
     assert_eq!(attached, BTreeSet::from([BASIC.to_string()]));
 
     // Deleted behind Meridian's back: read says it is gone.
-    e.iam()
-        .delete_role_policy()
-        .role_name("drifting-role")
-        .policy_name("read-table")
-        .send()
-        .await
-        .expect("DeleteRolePolicy");
-    sdk_detach(&e, "drifting-role", BASIC).await;
-    e.iam()
-        .delete_role()
-        .role_name("drifting-role")
-        .send()
-        .await
-        .expect("DeleteRole");
+    sdk_delete_role(&e, "drifting-role").await;
     e.assert_not_found(&c, ROLE, "drifting-role", &inputs).await;
 }
 
@@ -311,13 +309,8 @@ async fn an_interrupted_create_is_adopted_and_a_foreign_role_is_not() {
     );
 
     // A role someone else made under the same fixed name is neither found nor taken over.
-    e.iam()
-        .create_role()
-        .role_name("someone-elses")
-        .assume_role_policy_document(trust("lambda.amazonaws.com").to_string())
-        .send()
-        .await
-        .expect("CreateRole");
+    let lambda_trust = trust("lambda.amazonaws.com").to_string();
+    sdk::create_role(&e.iam(), "someone-elses", &lambda_trust).await;
     let theirs =
         json!({"role_name": "someone-elses", "assume_role_policy": trust("lambda.amazonaws.com")});
     assert!(e.read(&c, ROLE, None, &theirs, None).await.is_none());

@@ -7,6 +7,7 @@
 //! remove+add, drift, delete. Checked with the SDK.
 
 use crate::support::provider::{Harness, assert_hint, assert_message, assert_reported, recording};
+use crate::support::sdk;
 use meridian_dsl::aws::lambda::Code;
 use meridian_engine::Provider;
 use serde_json::{Value, json};
@@ -33,15 +34,7 @@ async fn lambda_role(e: &Harness, name: &str) -> String {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
     });
-    let out = e
-        .iam()
-        .create_role()
-        .role_name(name)
-        .assume_role_policy_document(trust.to_string())
-        .send()
-        .await
-        .expect("CreateRole");
-    out.role().expect("role").arn().to_string()
+    sdk::create_role(&e.iam(), name, &trust.to_string()).await
 }
 
 fn write_handler(dir: &Path, body: &str) {
@@ -88,11 +81,9 @@ async fn role_and_source(e: &Harness) -> (String, tempfile::TempDir) {
 
 #[tokio::test]
 async fn function_lifecycle_from_a_code_asset() {
-    let e = Harness::new(REGION).await.fixed_token();
     // Pending for a second after create, InProgress for a second after each update.
-    e.account
-        .set_delays(json!({"lambda_create": 1.0, "lambda_update": 1.0}))
-        .await;
+    let delays = json!({"lambda_create": 1.0, "lambda_update": 1.0});
+    let e = Harness::slowed(REGION, delays).await.fixed_token();
     let role_arn = lambda_role(&e, "fn-role").await;
     let src = tempfile::tempdir().expect("tempdir");
     write_handler(

@@ -4,6 +4,7 @@
 //! refusal of a foreign one, delete. Checked with the SDK.
 
 use crate::support::provider::{Harness, assert_message};
+use crate::support::sdk::{self, Tagged};
 use meridian_engine::Provider;
 use serde_json::json;
 
@@ -12,14 +13,8 @@ const REGION: &str = "sa-east-1";
 
 /// The group's retention per the SDK; `None` if the group does not exist.
 async fn sdk_retention(e: &Harness, name: &str) -> Option<Option<i32>> {
-    let out = e
-        .logs()
-        .describe_log_groups()
-        .log_group_name_prefix(name)
-        .send()
-        .await
-        .expect("DescribeLogGroups");
-    out.log_groups()
+    let groups = sdk::log_groups(&e.logs(), name).await;
+    groups
         .iter()
         .find(|g| g.log_group_name() == Some(name))
         .map(|g| g.retention_in_days())
@@ -43,12 +38,8 @@ async fn log_group_lifecycle() {
         json!({"log_group_name": "log-group", "arn": arn})
     );
     assert_eq!(sdk_retention(&e, "log-group").await, Some(Some(90)));
-    let tags = e.logs().list_tags_for_resource().resource_arn(&arn).send();
-    let tags = tags.await.expect("ListTagsForResource");
-    assert_eq!(
-        tags.tags().and_then(|t| t.get("meridian:urn")),
-        Some(&c.urn)
-    );
+    let tags = sdk::tags(&e.config(REGION).await, Tagged::LogGroup(&arn)).await;
+    assert_eq!(tags.get("meridian:urn"), Some(&c.urn));
 
     // Read back: by id, then by identity; no drift means an empty diff.
     let read = e.found(&c, LOG_GROUP, "log-group", &inputs).await;
@@ -195,10 +186,8 @@ async fn an_unusual_urn_is_tagged_validly_and_old_full_urn_tags_still_match() {
         let inputs = json!({"log_group_name": group});
         let created = e.create(&c, LOG_GROUP, &inputs).await;
         let arn = created.outputs["arn"].as_str().expect("arn").to_string();
-        let tags = e.logs().list_tags_for_resource().resource_arn(&arn).send();
-        let tags = tags.await.expect("ListTagsForResource");
-        let tag = tags.tags().and_then(|t| t.get("meridian:urn")).cloned();
-        let tag = tag.expect("a URN tag");
+        let tags = sdk::tags(&e.config(REGION).await, Tagged::LogGroup(&arn)).await;
+        let tag = tags.get("meridian:urn").cloned().expect("a URN tag");
         assert!(tag.len() <= 256 && tag != c.urn, "{tag}");
         e.assert_found_by_identity(&c, LOG_GROUP, &group, &inputs)
             .await;

@@ -3,11 +3,10 @@
 //! zone lookup data source, and records (simple and latency alias records,
 //! adoption, drift, renames in one change batch). Checked with the SDK.
 
-use crate::support::provider::{HOME, Harness, assert_message, read_req};
+use crate::support::provider::{Created, HOME, Harness, assert_message, read_req};
+use crate::support::sdk::{self, Tagged};
 use crate::support::zone;
-use aws_sdk_route53::types::{
-    AliasTarget, ChangeAction, ResourceRecordSetRegion, RrType, TagResourceType,
-};
+use aws_sdk_route53::types::{AliasTarget, ChangeAction, ResourceRecordSetRegion, RrType};
 use meridian_engine::{OpContext, Provider};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -24,6 +23,15 @@ async fn sdk_zone(
     id: &str,
 ) -> aws_sdk_route53::operation::get_hosted_zone::GetHostedZoneOutput {
     e.r53().get_hosted_zone().id(id).send().await.expect("zone")
+}
+
+/// Hosted zone `zone_name` created through the provider as step `step`:
+/// the step's context, its inputs and what the create answered.
+async fn created_zone(e: &Harness, step: &str, zone_name: &str) -> (OpContext, Value, Created) {
+    let c = e.ctx(ZONE, step);
+    let inputs = json!({"zone_name": zone_name});
+    let created = e.create(&c, ZONE, &inputs).await;
+    (c, inputs, created)
 }
 
 #[tokio::test]
@@ -43,19 +51,8 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
     let hz = z.hosted_zone().expect("zone");
     assert_eq!(hz.name(), "api.example.com.");
     assert_eq!(hz.config().and_then(|c| c.comment()), Some("first"));
-    let tags = e
-        .r53()
-        .list_tags_for_resource()
-        .resource_type(TagResourceType::Hostedzone)
-        .resource_id(&created.id)
-        .send()
-        .await
-        .expect("tags");
-    let tags = tags.resource_tag_set().expect("tag set").tags();
-    assert!(
-        tags.iter()
-            .any(|t| t.key() == Some("meridian:urn") && t.value() == Some(c.urn.as_str()))
-    );
+    let tags = sdk::tags(&e.config(HOME).await, Tagged::Zone(&created.id)).await;
+    assert_eq!(tags.get("meridian:urn"), Some(&c.urn));
 
     // Read by id and by identity (the interrupted-create path).
     let by_id = e
@@ -126,9 +123,7 @@ async fn hosted_zone_create_read_update_drift_and_delete() {
 #[tokio::test]
 async fn a_retried_zone_create_adopts_the_zone_instead_of_making_a_second() {
     let e = Harness::new(HOME).await;
-    let c = e.ctx(ZONE, "retried-zone");
-    let inputs = json!({"zone_name": "retry.example.com"});
-    let first = e.create(&c, ZONE, &inputs).await;
+    let (c, inputs, first) = created_zone(&e, "retried-zone", "retry.example.com").await;
     // The same step again (as after a crash between the call and the
     // journal): same caller reference, so AWS refuses a second zone.
     let again = e.create(&c, ZONE, &inputs).await;
@@ -151,9 +146,7 @@ async fn a_retried_zone_create_adopts_the_zone_instead_of_making_a_second() {
 #[tokio::test]
 async fn zone_delete_refuses_foreign_records_and_names_them() {
     let e = Harness::new(HOME).await;
-    let c = e.ctx(ZONE, "busy-zone");
-    let inputs = json!({"zone_name": "busy.example.com"});
-    let created = e.create(&c, ZONE, &inputs).await;
+    let (c, inputs, created) = created_zone(&e, "busy-zone", "busy.example.com").await;
     let zone_id = created.id.clone();
     // A record someone else made, and a validation CNAME with its
     // Meridian reference set (a leftover Meridian manages).

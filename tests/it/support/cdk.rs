@@ -5,7 +5,7 @@
 //! CloudFormation plumbing the seed's graph does not have). Answers the
 //! import file that brings it all under the global_api program.
 
-use crate::support::zone;
+use crate::support::{sdk, zone};
 use aws_sdk_route53::types::{
     AliasTarget, ChangeAction, ResourceRecordSet, ResourceRecordSetRegion, RrType,
 };
@@ -67,27 +67,11 @@ pub async fn build(
 /// every region.
 async fn global_table(account: &TestAccount, regions: &[&str]) {
     use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, CreateReplicationGroupMemberAction, KeySchemaElement,
-        KeyType, ReplicationGroupUpdate, ScalarAttributeType, StreamSpecification, StreamViewType,
+        CreateReplicationGroupMemberAction, ReplicationGroupUpdate, StreamSpecification,
+        StreamViewType,
     };
     let ddb = aws_sdk_dynamodb::Client::new(&account.sdk_config(regions[0]).await);
-    ddb.create_table()
-        .table_name(TABLE)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
+    sdk::id_keyed_table(&ddb, TABLE)
         .stream_specification(
             StreamSpecification::builder()
                 .stream_enabled(true)
@@ -117,9 +101,7 @@ async fn global_table(account: &TestAccount, regions: &[&str]) {
 /// Waits until the table and its replicas are ACTIVE.
 async fn table_settled(ddb: &aws_sdk_dynamodb::Client) {
     for _ in 0..600 {
-        let t = ddb.describe_table().table_name(TABLE).send().await;
-        let t = t.expect("DescribeTable");
-        let t = t.table().expect("table");
+        let t = sdk::table(ddb, TABLE).await;
         let active = t.table_status().map(|s| s.as_str()) == Some("ACTIVE")
             && t.replicas()
                 .iter()
@@ -286,13 +268,7 @@ async fn certificate(account: &TestAccount, region: &str, zone_id: &str) -> Stri
         .to_string();
     let r53 = zone::route53(account).await;
     for _ in 0..600 {
-        let d = acm
-            .describe_certificate()
-            .certificate_arn(&arn)
-            .send()
-            .await
-            .expect("DescribeCertificate");
-        let c = d.certificate().expect("certificate");
+        let c = sdk::certificate(&acm, &arn).await;
         if c.status().map(|s| s.as_str()) == Some("ISSUED") {
             return arn;
         }
@@ -318,17 +294,7 @@ async fn role(account: &TestAccount, region: &str) -> (String, String) {
         stack(region),
         compact(region)
     );
-    let arn = iam
-        .create_role()
-        .role_name(&name)
-        .assume_role_policy_document(TRUST)
-        .send()
-        .await
-        .expect("CreateRole")
-        .role()
-        .expect("role")
-        .arn()
-        .to_string();
+    let arn = sdk::create_role(&iam, &name, TRUST).await;
     iam.attach_role_policy()
         .role_name(&name)
         .policy_arn(LAMBDA_BASIC)
@@ -348,13 +314,8 @@ async fn role(account: &TestAccount, region: &str) -> (String, String) {
             "Resource": table_arn,
         }],
     });
-    iam.put_role_policy()
-        .role_name(&name)
-        .policy_name("FunctionServiceRoleDefaultPolicy2F49994A")
-        .policy_document(policy.to_string())
-        .send()
-        .await
-        .expect("PutRolePolicy");
+    let policy_name = "FunctionServiceRoleDefaultPolicy2F49994A";
+    sdk::put_role_policy(&iam, &name, policy_name, &policy.to_string()).await;
     (name, arn)
 }
 

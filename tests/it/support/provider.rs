@@ -73,6 +73,14 @@ impl Harness {
         harness
     }
 
+    /// [`Harness::new`] in an account where the test cloud's transitions
+    /// named in `delays` take that many seconds (tests/testcloud/README.md).
+    pub async fn slowed(region: &'static str, delays: Value) -> Harness {
+        let harness = Harness::new(region).await;
+        harness.account.set_delays(delays).await;
+        harness
+    }
+
     /// Every step gets the same token (and a minute), as the steps of one
     /// resource across runs do: what one step tagged, the next recognises.
     pub fn fixed_token(self) -> Harness {
@@ -170,6 +178,20 @@ impl Harness {
         self.read(c, ty, Some(id), inputs, None)
             .await
             .unwrap_or_else(|| panic!("{ty} {id} is not found"))
+    }
+
+    /// Reads `id` (which must exist) back; the cloud's value of its input
+    /// `key`.
+    pub async fn cloud_input(
+        &self,
+        c: &OpContext,
+        ty: &str,
+        id: &str,
+        inputs: &Value,
+        key: &str,
+    ) -> Value {
+        let read = self.found(c, ty, id, inputs).await;
+        read.inputs.expect("the cloud's inputs")[key].clone()
     }
 
     /// Reads by `id` (or by identity without one); panics on an error.

@@ -21,8 +21,7 @@ async fn sdk_stage(
 
 #[tokio::test]
 async fn deployment_and_stage_lifecycle() {
-    let e = Harness::new(REGION).await;
-    let api = api_with_get(&e, "Api").await;
+    let (e, api) = harness_with_api().await;
 
     // A deployment of the API; it carries its triggers only in Meridian.
     let c_dep = e.ctx(DEPLOYMENT, "deployment");
@@ -130,11 +129,8 @@ async fn deployment_and_stage_lifecycle() {
         .send()
         .await
         .expect("UpdateStage");
-    let drifted = e.found(&c_stage, STAGE, &stage, &stage_in2).await;
-    assert_eq!(
-        drifted.inputs.expect("inputs")["deployment_id"],
-        json!(other_id)
-    );
+    let served = e.cloud_input(&c_stage, STAGE, &stage, &stage_in2, "deployment_id");
+    assert_eq!(served.await, json!(other_id));
     // ...and is moved back by an update.
     e.update(&c_stage, STAGE, &stage, &stage_in2, &stage_in2, &stage_out)
         .await;
@@ -176,9 +172,8 @@ async fn a_deployment_of_an_api_without_methods_fails_with_a_hint() {
 
 #[tokio::test]
 async fn the_whole_chain_then_a_new_method_gets_a_new_deployment_and_the_stage_moves() {
-    let e = Harness::new(REGION).await;
     // REST API → /object → /{id} → GET → Lambda proxy integration.
-    let api = api_with_get(&e, "Api").await;
+    let (e, api) = harness_with_api().await;
     assert_ne!(api.object.0, api.root);
     let triggers_v1 = json!({"content": {"get": api.get.1, "get-int": api.integration.1,
         "object": api.object.1, "item": api.item.1}});

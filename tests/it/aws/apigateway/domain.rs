@@ -4,24 +4,31 @@
 //! lifecycle.
 
 use super::*;
+use aws_sdk_apigateway::error::SdkError;
+use aws_sdk_apigateway::operation::get_domain_name::{GetDomainNameError, GetDomainNameOutput};
 
-/// GetDomainName for `api.example.com`, ready to send.
-fn get_domain(
-    e: &Harness,
-) -> aws_sdk_apigateway::operation::get_domain_name::builders::GetDomainNameFluentBuilder {
-    e.apigw().get_domain_name().domain_name("api.example.com")
+/// GetDomainName for `api.example.com`: the domain, or the error AWS gives.
+async fn get_domain(e: &Harness) -> Result<GetDomainNameOutput, SdkError<GetDomainNameError>> {
+    e.apigw()
+        .get_domain_name()
+        .domain_name("api.example.com")
+        .send()
+        .await
+}
+
+/// `api.example.com` does not exist (`when` says at which point).
+async fn assert_no_domain(e: &Harness, when: &str) {
+    let err = get_domain(e).await.expect_err(when);
+    assert_eq!(err.code(), Some("NotFoundException"));
 }
 
 // ---------------------------------------------------------------- DomainName
 
 #[tokio::test]
 async fn domain_name_waits_for_its_certificate_and_is_read_adopted_and_deleted() {
-    let e = Harness::new(REGION).await;
     // Slow transitions, to see the waits: the certificate issues 1.5 s after
     // its CNAME exists, the domain is PENDING for 1 s.
-    e.account
-        .set_delays(json!({"acm_issue": 1.5, "apigw_domain": 1.0}))
-        .await;
+    let e = Harness::slowed(REGION, json!({"acm_issue": 1.5, "apigw_domain": 1.0})).await;
     let cert = certificate(&e, "api.example.com", true).await;
     let (c, seen) = recording(e.ctx(DOMAIN, "domain"));
     let inputs = json!({"domain_name": "api.example.com", "regional_certificate_arn": cert});
@@ -48,7 +55,7 @@ async fn domain_name_waits_for_its_certificate_and_is_read_adopted_and_deleted()
             .as_str()
             .is_some_and(|d| d.ends_with(&format!(".execute-api.{REGION}.amazonaws.com")))
     );
-    let d = get_domain(&e).send().await.expect("GetDomainName");
+    let d = get_domain(&e).await.expect("GetDomainName");
     assert_eq!(d.regional_certificate_arn(), Some(cert.as_str()));
     assert_eq!(d.security_policy().map(|p| p.as_str()), Some("TLS_1_2"));
     assert_eq!(d.tags().and_then(|t| t.get("meridian:urn")), Some(&c.urn));
@@ -79,8 +86,7 @@ async fn domain_name_waits_for_its_certificate_and_is_read_adopted_and_deleted()
 
     // Delete, twice; then gone (drift by deletion reads as None).
     e.assert_deletes_twice(&c, DOMAIN, &id, &inputs, &out).await;
-    let err = get_domain(&e).send().await.expect_err("gone");
-    assert_eq!(err.code(), Some("NotFoundException"));
+    assert_no_domain(&e, "gone").await;
 }
 
 #[tokio::test]
@@ -110,8 +116,7 @@ async fn a_domain_whose_certificate_never_validates_times_out_naming_the_certifi
     let reports = seen.lock().map(|s| s.clone()).unwrap_or_default();
     assert!(!reports.is_empty(), "the wait was reported");
     // Nothing was created.
-    let err = get_domain(&e).send().await.expect_err("none");
-    assert_eq!(err.code(), Some("NotFoundException"));
+    assert_no_domain(&e, "none").await;
 }
 
 #[tokio::test]
@@ -128,7 +133,7 @@ async fn a_new_certificate_is_patched_into_the_domain_in_place() {
     let new_out = e.update(&c, DOMAIN, &id, &inputs, &new_inputs, &out).await;
     assert_eq!(new_out["regional_certificate_arn"], json!(second));
     assert_eq!(new_out["regional_domain_name"], out["regional_domain_name"]);
-    let d = get_domain(&e).send().await.expect("GetDomainName");
+    let d = get_domain(&e).await.expect("GetDomainName");
     assert_eq!(d.regional_certificate_arn(), Some(second.as_str()));
 }
 
@@ -136,8 +141,7 @@ async fn a_new_certificate_is_patched_into_the_domain_in_place() {
 
 #[tokio::test]
 async fn base_path_mapping_create_read_adopt_update_replace_drift_and_delete() {
-    let e = Harness::new(REGION).await;
-    let api = api_with_get(&e, "Api").await;
+    let (e, api) = harness_with_api().await;
     let dep_in = json!({"rest_api_id": api.id});
     let (dep, _) = e
         .create_checked(&e.ctx(DEPLOYMENT, "d"), DEPLOYMENT, &dep_in)
@@ -188,8 +192,8 @@ async fn base_path_mapping_create_read_adopt_update_replace_drift_and_delete() {
         .send()
         .await
         .expect("UpdateBasePathMapping");
-    let drifted = e.found(&c, MAPPING, &id, &beta).await;
-    assert_eq!(drifted.inputs.expect("inputs")["stage"], json!("prod"));
+    let stage = e.cloud_input(&c, MAPPING, &id, &beta, "stage").await;
+    assert_eq!(stage, json!("prod"));
 
     // Delete, twice; gone.
     e.assert_deletes_twice(&c, MAPPING, &id, &beta, &new_out)

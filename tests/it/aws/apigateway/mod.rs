@@ -7,7 +7,7 @@
 //! and the custom domain's waits for its certificate. Checked with the SDK.
 
 use crate::support::provider::{AwsProvider, Harness, assert_hint, assert_message, recording};
-use crate::support::zone;
+use crate::support::{sdk, zone};
 use aws_sdk_apigateway::error::ProvideErrorMetadata;
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, Op, PatchOperation};
 use aws_sdk_route53::types::{ChangeAction, RrType};
@@ -79,6 +79,13 @@ struct Api {
     integration: (String, Value),
 }
 
+/// A fresh harness in [`REGION`] and the API `Api` made in it.
+async fn harness_with_api() -> (Harness, Api) {
+    let e = Harness::new(REGION).await;
+    let api = api_with_get(&e, "Api").await;
+    (e, api)
+}
+
 async fn api_with_get(e: &Harness, name: &str) -> Api {
     let (id, root) = rest_api(e, name).await;
     let object_in = json!({"rest_api_id": id, "parent_id": root, "path_part": "object"});
@@ -129,11 +136,10 @@ async fn certificate(e: &Harness, domain: &str, validate: bool) -> String {
         return arn;
     }
     let record = loop {
-        let out = e.acm().describe_certificate().certificate_arn(&arn).send();
-        let out = out.await.expect("DescribeCertificate");
-        let rr = out
-            .certificate()
-            .and_then(|c| c.domain_validation_options().first())
+        let described = sdk::certificate(&e.acm(), &arn).await;
+        let rr = described
+            .domain_validation_options()
+            .first()
             .and_then(|o| o.resource_record())
             .map(|r| (r.name().to_string(), r.value().to_string()));
         match rr {

@@ -163,11 +163,8 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
         .send()
         .await
         .expect("PutMethod");
-    let drifted = e.found(&c, METHOD, &id, &inputs).await;
-    assert_eq!(
-        drifted.inputs.expect("inputs")["authorization_type"],
-        json!("AWS_IAM")
-    );
+    let authorization = e.cloud_input(&c, METHOD, &id, &inputs, "authorization_type");
+    assert_eq!(authorization.await, json!("AWS_IAM"));
 
     // Delete, twice; then it is gone.
     e.delete(&c, METHOD, &id, &inputs, &out).await;
@@ -179,8 +176,7 @@ async fn method_create_read_adopt_replace_drift_and_delete() {
 
 #[tokio::test]
 async fn method_update_patches_authorization_and_parameters() {
-    let e = Harness::new(REGION).await;
-    let api = api_with_get(&e, "Api").await;
+    let (e, api) = harness_with_api().await;
     let (id, inputs) = (&api.get.0, &api.get.1);
     let c = e.ctx(METHOD, "get");
     let new_inputs = json!({"rest_api_id": api.id, "resource_id": api.item.0, "http_method": "GET",
@@ -205,8 +201,7 @@ async fn method_update_patches_authorization_and_parameters() {
 
 #[tokio::test]
 async fn integration_create_read_update_in_place_drift_and_delete() {
-    let e = Harness::new(REGION).await;
-    let api = api_with_get(&e, "Api").await;
+    let (e, api) = harness_with_api().await;
     let (id, inputs) = (&api.integration.0, &api.integration.1);
     let c = e.ctx(INTEGRATION, "get-int");
     assert_eq!(*id, format!("{}/{}/GET", api.id, api.item.0));
