@@ -133,9 +133,9 @@ macro_rules! enumeration {
 
         impl $name {
             /// Every value, in declaration order.
-            pub const ALL: [$name; [$($form),+].len()] = [$($name::$variant),+];
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
             $(#[$forms_meta])*
-            pub const $forms: [$form_ty; [$($form),+].len()] = [$($form),+];
+            pub const $forms: &'static [$form_ty] = &[$($form),+];
 
             $(#[$get_meta])*
             pub const fn $get(self) -> $form_ty {
@@ -146,7 +146,7 @@ macro_rules! enumeration {
 
             $(#[$find_meta])*
             pub fn $find($key: $key_ty) -> Option<$name> {
-                $name::ALL.into_iter().find(|v| v.$get() == $key)
+                $name::ALL.iter().copied().find(|v| v.$get() == $key)
             }
         }
     };

@@ -22,7 +22,7 @@ fn all_known(what: &str, names: &[&str], known: &[&str]) {
 /// `all_known` against the values of the SDK enum `$sdk`.
 macro_rules! known_to_sdk {
     ($names:expr, $sdk:ty) => {
-        all_known(stringify!($sdk), &$names, <$sdk>::values())
+        all_known(stringify!($sdk), $names, <$sdk>::values())
     };
 }
 
@@ -36,7 +36,7 @@ fn retention_periods_are_the_22_cloudwatch_logs_accepts() {
     assert_eq!(logs::RetentionDays::DAYS, aws);
     let days: Vec<i64> = logs::RetentionDays::ALL.iter().map(|r| r.days()).collect();
     assert_eq!(days, aws);
-    for r in logs::RetentionDays::ALL {
+    for &r in logs::RetentionDays::ALL {
         assert_eq!(logs::RetentionDays::from_days(r.days()), Some(r));
     }
     assert_eq!(logs::RetentionDays::from_days(91), None);
@@ -75,9 +75,9 @@ fn api_gateway_names_are_ones_api_gateway_knows() {
     let methods = [
         "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
     ];
-    all_known("HTTP methods", &HttpMethod::NAMES, &methods);
+    all_known("HTTP methods", HttpMethod::NAMES, &methods);
     let authorizations = ["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"];
-    all_known("authorizations", &AuthorizationType::NAMES, &authorizations);
+    all_known("authorizations", AuthorizationType::NAMES, &authorizations);
 }
 
 #[test]
