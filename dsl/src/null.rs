@@ -25,6 +25,7 @@ declared! {
     pub struct NullResource => NullResourceRef = resource {
         id: String;
     }
+
     /// A null resource named `name`, with no inputs.
     pub fn new();
 }

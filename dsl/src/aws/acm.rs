@@ -46,6 +46,7 @@ declared! {
         status: String;
         validation_records: Vec<ValidationRecord>;
     }
+
     /// A certificate for `domain_name`, validated in zone `validation_zone_id`
     /// (which must hold every name the certificate covers).
     pub fn new(domain_name = input::DOMAIN_NAME, validation_zone_id = input::VALIDATION_ZONE_ID);

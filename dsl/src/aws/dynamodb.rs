@@ -28,14 +28,17 @@ impl Key {
             attribute_type,
         }
     }
+
     /// A string key (`S`).
     pub fn string(name: &str) -> Self {
         Key::new(name, AttributeType::String)
     }
+
     /// A number key (`N`).
     pub fn number(name: &str) -> Self {
         Key::new(name, AttributeType::Number)
     }
+
     /// A binary key (`B`).
     pub fn binary(name: &str) -> Self {
         Key::new(name, AttributeType::Binary)

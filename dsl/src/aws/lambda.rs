@@ -180,6 +180,7 @@ declared! {
         statement_id: String;
         function_name: String;
     }
+
     /// `function` is the function's name or ARN; `source_arn` the resource
     /// that may invoke it (an ARN pattern, like an API stage's methods).
     pub fn new(

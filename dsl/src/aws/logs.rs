@@ -28,6 +28,7 @@ declared! {
         /// The group's ARN, without the `:*` that DescribeLogGroups appends.
         arn: String;
     }
+
     /// A log group named `log_group_name`.
     pub fn new(log_group_name = input::LOG_GROUP_NAME);
 }

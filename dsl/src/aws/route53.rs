@@ -39,6 +39,7 @@ declared! {
         /// The name servers to delegate to.
         name_servers: Vec<String>;
     }
+
     /// A zone for `zone_name` (e.g. `api.example.com`; changing it replaces
     /// the zone).
     pub fn new(zone_name = hosted_zone::input::ZONE_NAME);

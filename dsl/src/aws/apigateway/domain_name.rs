@@ -33,6 +33,7 @@ declared! {
         regional_hosted_zone_id: String;
         arn: String;
     }
+
     /// The custom domain `domain_name`, served with the ACM certificate
     /// `regional_certificate_arn` (of the same region).
     pub fn new(

@@ -32,6 +32,7 @@ declared! {
         arn: String;
         api_name: String = rest_api::output::NAME;
     }
+
     /// An API named `api_name` (the name shown in the console).
     pub fn new(api_name = input::NAME);
 }
