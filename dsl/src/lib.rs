@@ -285,45 +285,37 @@ pub trait Options: Sized {
         self.common().region = Some(region);
         self
     }
-
     /// Depend on another resource without referencing its outputs.
     fn depends_on(self, resource: &str) -> Self {
         with_options(self, |o| o.depends_on.push(resource.to_string()))
     }
-
     /// Refuse any plan that would delete or replace it (`false` opts out of
     /// a data-bearing type's default protection).
     fn protect(self, protect: bool) -> Self {
         with_options(self, |o| o.protect = Some(protect))
     }
-
     /// Forget instead of deleting it in the cloud on delete.
     fn retain_on_delete(self, retain: bool) -> Self {
         with_options(self, |o| o.retain_on_delete = Some(retain))
     }
-
     /// Ignore changes to input `property` (and anything under it) when
     /// diffing.
     fn ignore_changes(self, property: &str) -> Self {
         with_options(self, |o| o.ignore_changes.push(property.to_string()))
     }
-
     /// Replace the resource (instead of updating it) when input `property`
     /// (or anything under it) changes.
     fn replace_on_changes(self, property: &str) -> Self {
         with_options(self, |o| o.replace_on_changes.push(property.to_string()))
     }
-
     /// Replace by deleting first, then creating.
     fn delete_before_replace(self) -> Self {
         with_options(self, |o| o.delete_before_replace = true)
     }
-
     /// Time limits for the resource's operations.
     fn timeouts(self, timeouts: CustomTimeouts) -> Self {
         with_options(self, |o| o.timeouts = timeouts)
     }
-
     /// Identities the resource had before (old names, old parents): its
     /// record is taken over, so a rename or a move into a component replaces
     /// nothing. The plan shows the move (`[moved from <old URN>]`).
@@ -337,13 +329,11 @@ pub trait Options: Sized {
     fn aliases(self, aliases: impl IntoIterator<Item = Alias>) -> Self {
         with_options(self, |o| o.aliases.extend(aliases))
     }
-
     /// Declares the resource as a child of `component` (usually done by
     /// declaring it in [`Component::scope`]).
     fn parent(self, component: &Component) -> Self {
         with_options(self, |o| o.parent = Some(component.parent_ref().clone()))
     }
-
     /// Import the existing cloud resource `id` (its import id: docs/import.md)
     /// instead of creating one, while the state does not record it yet
     /// (Pulumi's `import` option): `preview` shows `= import`, `up` records

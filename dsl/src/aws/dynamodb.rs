@@ -28,17 +28,14 @@ impl Key {
             attribute_type,
         }
     }
-
     /// A string key (`S`).
     pub fn string(name: &str) -> Self {
         Key::new(name, AttributeType::String)
     }
-
     /// A number key (`N`).
     pub fn number(name: &str) -> Self {
         Key::new(name, AttributeType::Number)
     }
-
     /// A binary key (`B`).
     pub fn binary(name: &str) -> Self {
         Key::new(name, AttributeType::Binary)
