@@ -343,9 +343,11 @@ macro_rules! declared {
             )+
         }
     };
-    (@key $output:ident () $schema:ident) => {
-        const { $crate::builder::output_key(stringify!($output), $schema::output::KEYS) }
-    };
+    (@key $output:ident () $schema:ident) => {{
+        // A constant item, so that checking the crate evaluates it.
+        const KEY: &str = $crate::builder::output_key(stringify!($output), $schema::output::KEYS);
+        KEY
+    }};
     (@key $output:ident ($key:expr) $schema:ident) => { $key };
     (@param_type) => { impl Into<$crate::Val<String>> };
     (@param_type $param_ty:ty) => { $param_ty };
