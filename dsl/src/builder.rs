@@ -110,6 +110,27 @@ pub(crate) fn last_region(stack: &Stack) -> Option<Region> {
         .and_then(|d| Region::parse(&d.region).ok())
 }
 
+/// The output key `name` of a resource type whose output keys are `keys`;
+/// evaluated when compiling [`declared!`]'s accessors, where a name that is
+/// not a key stops the build.
+pub(crate) const fn output_key(name: &'static str, keys: &[&'static str]) -> &'static str {
+    let mut i = 0;
+    while i < keys.len() {
+        if keys[i].len() == name.len() {
+            let (key, wanted) = (keys[i].as_bytes(), name.as_bytes());
+            let mut j = 0;
+            while j < key.len() && key[j] == wanted[j] {
+                j += 1;
+            }
+            if j == key.len() {
+                return keys[i];
+            }
+        }
+        i += 1;
+    }
+    panic!("an output accessor is named as none of its type's output keys")
+}
+
 /// Setters of a builder that chain: `self.with(key, value)`.
 pub(crate) trait HasBuilder: Sized {
     fn builder(&mut self) -> &mut Builder;
@@ -133,102 +154,95 @@ pub(crate) trait HasBuilder: Sized {
     }
 }
 
-/// Writes a builder type and its handle. The builder `$builder` is a struct
-/// with a `core: Builder` field plus the fields in braces (what it collects
-/// before declaring), with its `Options` and chained setters. The handle
-/// `$handle`, the declared resource, is a struct with the resource's `name`
-/// (plus the fields in parentheses, which the builder's `declare` fills),
-/// `name()`, and one method per output returning the typed `Output` at
-/// `$key`. A builder without fields (`pub struct X;`) also gets
-/// `from_core`, the builder of a given core; with `= TYPE` after a handle
-/// without fields or with only `(region: Option<Region>)`, `declare` too,
-/// which declares the inputs as they are (and keeps the region the
-/// resource resolved to). Attributes go to the type they precede.
+/// Writes a builder type and its handle: everything of a resource type's
+/// builder that has the same shape in every type, so that a type's file says
+/// only what is its own (its outputs, constructors and setters).
+///
+/// `pub struct $builder { fields } => $handle (fields) in $schema { outputs }`:
+/// the builder `$builder` is a struct with a `core: Builder` field plus the
+/// fields in braces (what it collects before declaring), with its `Options`
+/// and chained setters. The handle `$handle`, the declared resource, is a
+/// struct with the resource's `name` (plus the fields in parentheses, which
+/// the builder's `declare` fills), `name()`, and one method per output
+/// returning the typed `Output`. An output is named as its key in the
+/// schema's module `$schema` (`$schema::output`; a name that is not one of
+/// its keys does not compile), or given its key (`api_name: String =
+/// output::NAME;`). A builder without fields also gets `from_core`, the
+/// builder of a given core; with `= $schema` instead of `in $schema` after
+/// a handle without fields or with only `(region: Option<Region>)`,
+/// `declare` too, which declares the inputs as they are (and keeps the
+/// region the resource resolved to). `pub struct $builder => $handle =
+/// $schema;` is a builder whose handle is another type's (the same outputs).
+///
+/// After it, constructors whose inputs are set as given: `pub fn
+/// by_name(zone_name = KEY, ...);` takes the logical name and then, per
+/// input, `impl Into<Val<String>>` (or the type written, `principal: &str
+/// = KEY`, which must be `Into<Input>`); after a `;`, `KEY = value` inputs
+/// every such resource has. Attributes go to the item they precede.
 ///
 /// ```text
 /// declared! {
 ///     /// An `aws:logs:LogGroup`.
-///     pub struct LogGroup;
-///     /// A declared log group.
-///     LogGroupRef = TYPE {
-///         log_group_name: String = output::LOG_GROUP_NAME;
+///     pub struct LogGroup => LogGroupRef = log_group {
+///         log_group_name: String;
 ///         /// The group's ARN.
-///         arn: String = output::ARN;
+///         arn: String;
 ///     }
+///     /// A log group named `log_group_name`.
+///     pub fn new(log_group_name = input::LOG_GROUP_NAME);
 /// }
 /// ```
 macro_rules! declared {
     (
         $(#[$builder_meta:meta])*
-        pub struct $builder:ident;
-        $(#[$handle_meta:meta])*
-        $handle:ident = $type_token:path { $($outputs:tt)* }
+        pub struct $builder:ident => $handle:ident = $schema:ident;
+        $($ctors:tt)*
     ) => {
-        $crate::builder::declared! {
-            $(#[$builder_meta])*
-            pub struct $builder;
-            $(#[$handle_meta])*
-            $handle { $($outputs)* }
-        }
-
-        impl $builder {
-            /// Adds the resource to `stack`; returns its handle.
-            pub fn declare(self, stack: &mut $crate::Stack) -> $handle {
-                $handle {
-                    name: self.core.declare(stack, $type_token),
-                }
-            }
-        }
+        $crate::builder::declared!(@builder $(#[$builder_meta])* $builder {});
+        $crate::builder::declared!(@from_core $builder);
+        $crate::builder::declared!(@declare $builder $handle () $schema::TYPE);
+        $crate::builder::declared!(@constructors $builder $($ctors)*);
     };
     (
         $(#[$builder_meta:meta])*
-        pub struct $builder:ident;
-        $(#[$handle_meta:meta])*
-        $handle:ident (region: Option<Region>) = $type_token:path { $($outputs:tt)* }
+        pub struct $builder:ident => $handle:ident $(($($field:ident: $field_ty:ty),+ $(,)?))?
+            = $schema:ident { $($outputs:tt)* }
+        $($ctors:tt)*
     ) => {
         $crate::builder::declared! {
             $(#[$builder_meta])*
-            pub struct $builder;
-            $(#[$handle_meta])*
-            $handle (region: Option<$crate::Region>) { $($outputs)* }
+            pub struct $builder => $handle $(($($field: $field_ty),+))? in $schema { $($outputs)* }
+            $($ctors)*
         }
-
-        impl $builder {
-            /// Adds the resource to `stack`; returns its handle.
-            pub fn declare(self, stack: &mut $crate::Stack) -> $handle {
-                let name = self.core.declare(stack, $type_token);
-                $handle {
-                    name,
-                    region: $crate::builder::last_region(stack),
-                }
-            }
-        }
+        $crate::builder::declared!(@declare $builder $handle ($($($field),+)?) $schema::TYPE);
     };
     (
         $(#[$builder_meta:meta])*
-        pub struct $builder:ident;
-        $($handle:tt)*
+        pub struct $builder:ident => $handle:ident $(($($field:ident: $field_ty:ty),+ $(,)?))?
+            in $schema:ident { $($outputs:tt)* }
+        $($ctors:tt)*
     ) => {
-        $crate::builder::declared! {
-            $(#[$builder_meta])*
-            pub struct $builder {}
-            $($handle)*
-        }
-
-        impl $builder {
-            fn from_core(core: $crate::builder::Builder) -> Self {
-                $builder { core }
-            }
-        }
+        $crate::builder::declared!(@builder $(#[$builder_meta])* $builder {});
+        $crate::builder::declared!(
+            @handle $builder $handle ($($($field: $field_ty),+)?) $schema { $($outputs)* }
+        );
+        $crate::builder::declared!(@from_core $builder);
+        $crate::builder::declared!(@constructors $builder $($ctors)*);
     };
     (
         $(#[$builder_meta:meta])*
         pub struct $builder:ident { $($builder_field:ident: $builder_field_ty:ty),* $(,)? }
-        $(#[$handle_meta:meta])*
-        $handle:ident $(($($field:ident: $field_ty:ty),+ $(,)?))? {
-            $($(#[$output_meta:meta])* $output:ident: $output_ty:ty = $key:expr;)*
-        }
+            => $handle:ident $(($($field:ident: $field_ty:ty),+ $(,)?))?
+            in $schema:ident { $($outputs:tt)* }
     ) => {
+        $crate::builder::declared!(
+            @builder $(#[$builder_meta])* $builder { $($builder_field: $builder_field_ty),* }
+        );
+        $crate::builder::declared!(
+            @handle $builder $handle ($($($field: $field_ty),+)?) $schema { $($outputs)* }
+        );
+    };
+    (@builder $(#[$builder_meta:meta])* $builder:ident { $($builder_field:ident: $builder_field_ty:ty),* }) => {
         $(#[$builder_meta])*
         pub struct $builder {
             core: $crate::builder::Builder,
@@ -246,12 +260,17 @@ macro_rules! declared {
                 &mut self.core
             }
         }
-
-        $(#[$handle_meta])*
+    };
+    (
+        @handle $builder:ident $handle:ident ($($field:ident: $field_ty:ty),*) $schema:ident {
+            $($(#[$output_meta:meta])* $output:ident: $output_ty:ty $(= $key:expr)?;)*
+        }
+    ) => {
+        #[doc = concat!("A declared [`", stringify!($builder), "`]: its logical name and typed outputs.")]
         #[derive(Clone, Debug)]
         pub struct $handle {
             pub(crate) name: String,
-            $($(pub(crate) $field: $field_ty,)+)?
+            $(pub(crate) $field: $field_ty,)*
         }
 
         impl $handle {
@@ -263,10 +282,94 @@ macro_rules! declared {
                 $(#[$output_meta])*
                 #[doc = concat!("\n\nThe `", stringify!($output), "` output.")]
                 pub fn $output(&self) -> $crate::Output<$output_ty> {
-                    $crate::Output::new(&self.name, $key)
+                    let key = $crate::builder::declared!(@key $output ($($key)?) $schema);
+                    $crate::Output::new(&self.name, key)
                 }
             )*
         }
     };
+    (@from_core $builder:ident) => {
+        impl $builder {
+            fn from_core(core: $crate::builder::Builder) -> Self {
+                $builder { core }
+            }
+        }
+    };
+    (@declare $builder:ident $handle:ident () $type_token:path) => {
+        impl $builder {
+            /// Adds the resource to `stack`; returns its handle.
+            pub fn declare(self, stack: &mut $crate::Stack) -> $handle {
+                $handle {
+                    name: self.core.declare(stack, $type_token),
+                }
+            }
+        }
+    };
+    (@declare $builder:ident $handle:ident (region) $type_token:path) => {
+        impl $builder {
+            /// Adds the resource to `stack`; returns its handle.
+            pub fn declare(self, stack: &mut $crate::Stack) -> $handle {
+                let name = self.core.declare(stack, $type_token);
+                $handle {
+                    name,
+                    region: $crate::builder::last_region(stack),
+                }
+            }
+        }
+    };
+    (@constructors $builder:ident) => {};
+    (
+        @constructors $builder:ident
+        $(
+            $(#[$ctor_meta:meta])*
+            pub fn $ctor:ident(
+                $($param:ident $(: $param_ty:ty)? = $key:expr),* $(,)?
+                $(; $($fixed_key:path = $fixed_value:expr),+ $(,)?)?
+            );
+        )+
+    ) => {
+        impl $builder {
+            $(
+                $(#[$ctor_meta])*
+                pub fn $ctor(
+                    name: &str,
+                    $($param: $crate::builder::declared!(@param_type $($param_ty)?)),*
+                ) -> Self {
+                    let core = $crate::builder::Builder::new(name)
+                        $(.with($key, $crate::builder::declared!(@param_input $param $($param_ty)?)))*
+                        $($(.with($fixed_key, $fixed_value))+)?;
+                    Self::from_core(core)
+                }
+            )+
+        }
+    };
+    (@key $output:ident () $schema:ident) => {{
+        // A constant item, so that checking the crate evaluates it.
+        const KEY: &str = $crate::builder::output_key(stringify!($output), $schema::output::KEYS);
+        KEY
+    }};
+    (@key $output:ident ($key:expr) $schema:ident) => { $key };
+    (@param_type) => { impl Into<$crate::Val<String>> };
+    (@param_type $param_ty:ty) => { $param_ty };
+    (@param_input $param:ident) => { Into::<$crate::Val<String>>::into($param) };
+    (@param_input $param:ident $param_ty:ty) => { $param };
 }
 pub(crate) use declared;
+
+#[cfg(test)]
+mod tests {
+    use super::output_key;
+
+    #[test]
+    fn an_output_accessor_is_named_as_one_of_its_types_keys() {
+        let keys = ["id", "arn", "arns"];
+        assert_eq!(output_key("arn", &keys), "arn");
+        assert_eq!(output_key("arns", &keys), "arns");
+    }
+
+    #[test]
+    #[should_panic(expected = "named as none of its type's output keys")]
+    fn a_name_that_is_no_key_is_refused() {
+        output_key("ar", &["id", "arn"]);
+    }
+}

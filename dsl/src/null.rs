@@ -1,8 +1,8 @@
 //! Builder for the `null` provider's resource (no cloud; outputs echo inputs).
 
-use crate::builder::{Builder, HasBuilder, declared};
+use crate::builder::{HasBuilder, declared};
 use crate::{Input, Options, Output, Stack};
-use meridian_schema::null::resource::{TYPE, input, output};
+use meridian_schema::null::resource::{self, input};
 
 declared! {
     /// A `null:index:Resource`: free-form inputs, echoed as outputs. No cloud
@@ -22,19 +22,15 @@ declared! {
     /// stack.export("b_greeting", b.output::<String>("from_a"));
     /// assert_eq!(stack.resources()[1].dependencies(), ["a"]);
     /// ```
-    pub struct NullResource;
-    /// A declared null resource.
-    NullResourceRef = TYPE {
-        id: String = output::ID;
+    pub struct NullResource => NullResourceRef = resource {
+        id: String;
     }
+
+    /// A null resource named `name`, with no inputs.
+    pub fn new();
 }
 
 impl NullResource {
-    /// A null resource named `name`, with no inputs.
-    pub fn new(name: &str) -> Self {
-        Self::from_core(Builder::new(name))
-    }
-
     /// Sets an input (a literal or another resource's output).
     pub fn input(self, key: &str, value: impl Into<Input>) -> Self {
         self.with(key, value)

@@ -111,6 +111,12 @@ impl<'a> Picture<'a> {
         Picture { nodes }
     }
 
+    /// The dependency edges, as (dependency, dependent) node indexes.
+    fn edges(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let nodes = self.nodes.iter().enumerate();
+        nodes.flat_map(|(i, n)| n.deps.iter().map(move |&d| (d, i)))
+    }
+
     fn regions(&self) -> BTreeMap<&'a str, Vec<usize>> {
         let mut regions: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, n) in self.nodes.iter().enumerate() {
@@ -202,10 +208,8 @@ pub fn render(graph: &ResourceGraph, plan: Option<&Plan>, format: Format) -> Str
         out.push_str(&pic.clustered(nodes, open, "    }\n", dot_node));
         out.push_str("  }\n");
     }
-    for (i, n) in pic.nodes.iter().enumerate() {
-        for d in &n.deps {
-            out.push_str(&format!("  n{d} -> n{i};\n"));
-        }
+    for (d, i) in pic.edges() {
+        out.push_str(&format!("  n{d} -> n{i};\n"));
     }
     if plan.is_some() {
         out.push_str("  subgraph cluster_legend {\n    label=\"planned operation\";\n    style=\"rounded\";\n    color=\"#999999\";\n    node [fontsize=10];\n");
@@ -281,10 +285,8 @@ fn mermaid(pic: &Picture, plan: Option<&Plan>) -> String {
         out.push_str(&pic.clustered(nodes, open, "    end\n", mermaid_node));
         out.push_str("  end\n");
     }
-    for (i, n) in pic.nodes.iter().enumerate() {
-        for d in &n.deps {
-            out.push_str(&format!("  n{d} --> n{i}\n"));
-        }
+    for (d, i) in pic.edges() {
+        out.push_str(&format!("  n{d} --> n{i}\n"));
     }
     if plan.is_some() {
         for op in [Op::Create, Op::Update, Op::Replace, Op::Delete, Op::Read] {

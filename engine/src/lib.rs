@@ -34,6 +34,8 @@ pub mod reconcile;
 pub mod refresh;
 pub mod render;
 pub mod saved_plan;
+#[cfg(test)]
+mod test_support;
 
 pub use cli::{run, run_with_backends};
 pub use component::{Alias, AliasParent, ParentRef};

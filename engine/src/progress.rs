@@ -130,12 +130,7 @@ impl Progress {
         };
         let mut t = self.lock();
         match e {
-            Event::Started {
-                name,
-                type_token,
-                region,
-                op,
-            } => {
+            Event::Started { name, op, .. } => {
                 // The first step starts the footer (not earlier: the plan and
                 // the confirmation prompt come first).
                 let footer = t
@@ -151,11 +146,7 @@ impl Progress {
                 // draw on stderr behind the display's back and leave a line.
                 let bar = ProgressBar::hidden();
                 bar.set_style(step_style());
-                bar.set_prefix(format!(
-                    "{} {name} ({type_token}, {region})",
-                    self.style
-                        .paint(render::color_of(*op), render::symbol_for_op(*op))
-                ));
+                bar.set_prefix(render::started_head(e, self.style));
                 bar.set_message(format!("{}...", render::op_verb(*op)));
                 let bar = multi.insert_before(&footer, bar);
                 bar.enable_steady_tick(TICK);

@@ -606,19 +606,28 @@ pub fn fmt_elapsed(d: Duration) -> String {
     }
 }
 
+/// The head of a started step's line, in the plain and the live display
+/// alike: `<symbol> <name> (<type>, <region>)` (empty for another event).
+pub fn started_head(e: &Event, style: Style) -> String {
+    let Event::Started {
+        name,
+        type_token,
+        region,
+        op,
+    } = e
+    else {
+        return String::new();
+    };
+    let symbol = style.paint(color_of(*op), symbol_for_op(*op));
+    format!("{symbol} {name} ({type_token}, {region})")
+}
+
 /// A progress event as one plain line (no redraws), for logs and CI.
 pub fn event_line(e: &Event, style: Style) -> Option<String> {
     match e {
-        Event::Started {
-            name,
-            type_token,
-            region,
-            op,
-        } => Some(format!(
-            "{} {name} ({type_token}, {region}): {}...",
-            style.paint(color_of(*op), symbol_for_op(*op)),
-            op_verb(*op)
-        )),
+        Event::Started { op, .. } => {
+            Some(format!("{}: {}...", started_head(e, style), op_verb(*op)))
+        }
         Event::Status { name, message } => Some(format!("   {name}: {message}")),
         Event::Finished(r) => match &r.outcome {
             Outcome::Done if r.op == Op::Same => None,

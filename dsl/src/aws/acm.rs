@@ -3,8 +3,8 @@
 //! share one validation record, which Meridian keeps until the last goes.
 
 use crate::Val;
-use crate::builder::{Builder, HasBuilder, declared};
-use meridian_schema::aws::acm::certificate::{TYPE, input, output};
+use crate::builder::{HasBuilder, declared};
+use meridian_schema::aws::acm::certificate::{self, input};
 use serde::{Deserialize, Serialize};
 
 /// A DNS-validation record ACM asked for.
@@ -39,32 +39,20 @@ declared! {
     /// }
     /// assert_eq!(stack.resources().len(), 4);
     /// ```
-    pub struct Certificate;
-    /// A declared certificate.
-    CertificateRef = TYPE {
-        arn: String = output::ARN;
-        domain_name: String = output::DOMAIN_NAME;
+    pub struct Certificate => CertificateRef = certificate {
+        arn: String;
+        domain_name: String;
         /// `ISSUED` once created; a later refresh may see `EXPIRED` etc.
-        status: String = output::STATUS;
-        validation_records: Vec<ValidationRecord> = output::VALIDATION_RECORDS;
+        status: String;
+        validation_records: Vec<ValidationRecord>;
     }
+
+    /// A certificate for `domain_name`, validated in zone `validation_zone_id`
+    /// (which must hold every name the certificate covers).
+    pub fn new(domain_name = input::DOMAIN_NAME, validation_zone_id = input::VALIDATION_ZONE_ID);
 }
 
 impl Certificate {
-    /// A certificate for `domain_name`, validated in zone `validation_zone_id`
-    /// (which must hold every name the certificate covers).
-    pub fn new(
-        name: &str,
-        domain_name: impl Into<Val<String>>,
-        validation_zone_id: impl Into<Val<String>>,
-    ) -> Self {
-        Self::from_core(
-            Builder::new(name)
-                .with(input::DOMAIN_NAME, domain_name.into())
-                .with(input::VALIDATION_ZONE_ID, validation_zone_id.into()),
-        )
-    }
-
     /// Adds a subject alternative name (e.g. `*.api.example.com`).
     pub fn subject_alternative_name(self, san: impl Into<Val<String>>) -> Self {
         self.with_item(input::SUBJECT_ALTERNATIVE_NAMES, san.into().input())

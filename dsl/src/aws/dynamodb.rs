@@ -5,7 +5,7 @@
 use crate::builder::{Builder, HasBuilder, declared};
 use crate::{Input, Output, Region, Stack, Val};
 use meridian_schema::aws::dynamodb::BillingMode;
-use meridian_schema::aws::dynamodb::global_table::{TYPE, input, output};
+use meridian_schema::aws::dynamodb::global_table::{self, TYPE, input, output};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -81,18 +81,16 @@ declared! {
     /// stack.export("eu_arn", table.arn_in(&Region::EU_WEST_1));
     /// assert_eq!(stack.resources()[0].type_token, "aws:dynamodb:GlobalTable");
     /// ```
-    pub struct GlobalTable { replicas: Vec<Region> }
-    /// A declared global table.
-    GlobalTableRef {
-        table_name: String = output::TABLE_NAME;
+    pub struct GlobalTable { replicas: Vec<Region> } => GlobalTableRef in global_table {
+        table_name: String;
         /// The primary table's ARN.
-        arn: String = output::ARN;
+        arn: String;
         /// The table's ARN in each region (primary included), by region name.
-        arns: BTreeMap<String, String> = output::ARNS;
+        arns: BTreeMap<String, String>;
         /// The primary table's stream ARN.
-        stream_arn: String = output::STREAM_ARN;
+        stream_arn: String;
         /// Every region holding the table, primary first.
-        regions: Vec<String> = output::REGIONS;
+        regions: Vec<String>;
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::builder::{Builder, HasBuilder, declared};
 use crate::{Input, Val};
-use meridian_schema::aws::iam::role::{TYPE, input, output};
+use meridian_schema::aws::iam::role::{self, input};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -43,13 +43,11 @@ declared! {
     /// stack.export("role_arn", role.arn());
     /// assert_eq!(stack.resources()[0].type_token, "aws:iam:Role");
     /// ```
-    pub struct Role;
-    /// A declared role.
-    RoleRef = TYPE {
-        role_name: String = output::ROLE_NAME;
-        arn: String = output::ARN;
+    pub struct Role => RoleRef = role {
+        role_name: String;
+        arn: String;
         /// The stable unique id IAM gives the role (`AROA...`).
-        role_id: String = output::ROLE_ID;
+        role_id: String;
     }
 }
 

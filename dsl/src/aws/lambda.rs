@@ -80,16 +80,14 @@ declared! {
     /// assert_eq!(stack.resources()[2].dependencies(), vec!["fn-logs".to_string(), "fn-role".to_string()]);
     /// # std::fs::remove_dir_all(&dir).expect("cleanup");
     /// ```
-    pub struct Function;
-    /// A declared function.
-    FunctionRef = function::TYPE {
-        function_name: String = function::output::FUNCTION_NAME;
-        arn: String = function::output::ARN;
+    pub struct Function => FunctionRef = function {
+        function_name: String;
+        arn: String;
         /// The URI an API Gateway Lambda integration invokes.
-        invoke_arn: String = function::output::INVOKE_ARN;
-        code_sha256: String = function::output::CODE_SHA256;
+        invoke_arn: String;
+        code_sha256: String;
         /// `$LATEST`, or the newest published version when publishing.
-        version: String = function::output::VERSION;
+        version: String;
     }
 }
 
@@ -178,32 +176,21 @@ declared! {
     ///     .declare(&mut stack);
     /// assert_eq!(permission.name(), "invoke-from-prod");
     /// ```
-    pub struct Permission;
-    /// A declared permission.
-    PermissionRef = permission::TYPE {
-        statement_id: String = permission::output::STATEMENT_ID;
-        function_name: String = permission::output::FUNCTION_NAME;
+    pub struct Permission => PermissionRef = permission {
+        statement_id: String;
+        function_name: String;
     }
-}
 
-impl Permission {
     /// `function` is the function's name or ARN; `source_arn` the resource
     /// that may invoke it (an ARN pattern, like an API stage's methods).
     pub fn new(
-        name: &str,
-        function: impl Into<Val<String>>,
-        principal: &str,
-        source_arn: impl Into<Val<String>>,
-    ) -> Self {
-        use permission::input::*;
-        Self::from_core(
-            Builder::new(name)
-                .with(FUNCTION_NAME, function.into())
-                .with(PRINCIPAL, principal)
-                .with(SOURCE_ARN, source_arn.into()),
-        )
-    }
+        function = permission::input::FUNCTION_NAME,
+        principal: &str = permission::input::PRINCIPAL,
+        source_arn = permission::input::SOURCE_ARN,
+    );
+}
 
+impl Permission {
     /// The action granted (default `lambda:InvokeFunction`).
     pub fn action(self, action: &str) -> Self {
         self.with(permission::input::ACTION, action)

@@ -2,9 +2,8 @@
 //! Logs accepts as a type (so an invalid one does not compile).
 
 use crate::Input;
-use crate::Val;
-use crate::builder::{Builder, HasBuilder, declared};
-use meridian_schema::aws::logs::log_group::{TYPE, input, output};
+use crate::builder::{HasBuilder, declared};
+use meridian_schema::aws::logs::log_group::{self, input};
 
 pub use meridian_schema::aws::logs::RetentionDays;
 
@@ -24,21 +23,17 @@ declared! {
     /// stack.export("log_group_arn", logs.arn());
     /// assert_eq!(stack.resources()[0].region, "sa-east-1");
     /// ```
-    pub struct LogGroup;
-    /// A declared log group.
-    LogGroupRef = TYPE {
-        log_group_name: String = output::LOG_GROUP_NAME;
+    pub struct LogGroup => LogGroupRef = log_group {
+        log_group_name: String;
         /// The group's ARN, without the `:*` that DescribeLogGroups appends.
-        arn: String = output::ARN;
+        arn: String;
     }
+
+    /// A log group named `log_group_name`.
+    pub fn new(log_group_name = input::LOG_GROUP_NAME);
 }
 
 impl LogGroup {
-    /// A log group named `log_group_name`.
-    pub fn new(name: &str, log_group_name: impl Into<Val<String>>) -> Self {
-        Self::from_core(Builder::new(name).with(input::LOG_GROUP_NAME, log_group_name.into()))
-    }
-
     /// How long the group keeps events (default: forever).
     pub fn retention(self, retention: RetentionDays) -> Self {
         self.with(

@@ -31,25 +31,21 @@ declared! {
     /// stack.export("zone_id", zone.zone_id());
     /// assert_eq!(stack.resources().len(), 3);
     /// ```
-    pub struct HostedZone;
-    /// A declared hosted zone.
-    HostedZoneRef = hosted_zone::TYPE {
+    pub struct HostedZone => HostedZoneRef = hosted_zone {
         /// The zone id, without the `/hostedzone/` prefix.
-        zone_id: String = hosted_zone::output::ZONE_ID;
+        zone_id: String;
         /// The zone's name, lowercase, without the trailing dot.
-        zone_name: String = hosted_zone::output::ZONE_NAME;
+        zone_name: String;
         /// The name servers to delegate to.
-        name_servers: Vec<String> = hosted_zone::output::NAME_SERVERS;
+        name_servers: Vec<String>;
     }
+
+    /// A zone for `zone_name` (e.g. `api.example.com`; changing it replaces
+    /// the zone).
+    pub fn new(zone_name = hosted_zone::input::ZONE_NAME);
 }
 
 impl HostedZone {
-    /// A zone for `zone_name` (e.g. `api.example.com`; changing it replaces
-    /// the zone).
-    pub fn new(name: &str, zone_name: impl Into<Val<String>>) -> Self {
-        Self::from_core(Builder::new(name).with(hosted_zone::input::ZONE_NAME, zone_name.into()))
-    }
-
     /// A comment on the zone.
     pub fn comment(self, comment: &str) -> Self {
         self.with(hosted_zone::input::COMMENT, comment)
@@ -69,26 +65,18 @@ declared! {
     /// stack.export("parent_ns", parent.name_servers());
     /// assert_eq!(stack.resources()[0].type_token, "aws:route53:ZoneLookup");
     /// ```
-    pub struct ZoneLookup;
-    /// A looked-up zone.
-    ZoneLookupRef = zone_lookup::TYPE {
-        zone_id: String = zone_lookup::output::ZONE_ID;
-        zone_name: String = zone_lookup::output::ZONE_NAME;
-        name_servers: Vec<String> = zone_lookup::output::NAME_SERVERS;
-    }
+    pub struct ZoneLookup => ZoneLookupRef = zone_lookup;
+    /// The zone named `zone_name`.
+    pub fn by_name(zone_name = zone_lookup::input::ZONE_NAME);
+    /// The zone with id `zone_id` (with or without `/hostedzone/`).
+    pub fn by_id(zone_id = zone_lookup::input::ZONE_ID);
 }
 
+/// A looked-up zone: its handle is a hosted zone's, for its outputs are
+/// ([`zone_lookup::output`] is [`hosted_zone::output`]).
+pub type ZoneLookupRef = HostedZoneRef;
+
 impl ZoneLookup {
-    /// The zone named `zone_name`.
-    pub fn by_name(name: &str, zone_name: impl Into<Val<String>>) -> Self {
-        Self::from_core(Builder::new(name).with(zone_lookup::input::ZONE_NAME, zone_name.into()))
-    }
-
-    /// The zone with id `zone_id` (with or without `/hostedzone/`).
-    pub fn by_id(name: &str, zone_id: impl Into<Val<String>>) -> Self {
-        Self::from_core(Builder::new(name).with(zone_lookup::input::ZONE_ID, zone_id.into()))
-    }
-
     /// Look among private zones (by name, the default is public zones only,
     /// as the CDK's `privateZone: false`); with an id, require that kind.
     pub fn private_zone(self, private: bool) -> Self {
@@ -156,14 +144,12 @@ declared! {
     ///     .declare(&mut stack);
     /// assert_eq!(stack.resources().len(), 3);
     /// ```
-    pub struct Record { values: Vec<Input> }
-    /// A declared record.
-    RecordRef {
+    pub struct Record { values: Vec<Input> } => RecordRef in record {
         /// The record's full name, lowercase, without the trailing dot.
-        fqdn: String = record::output::FQDN;
-        zone_id: String = record::output::ZONE_ID;
+        fqdn: String;
+        zone_id: String;
         record_type: String = record::output::TYPE;
-        set_identifier: String = record::output::SET_IDENTIFIER;
+        set_identifier: String;
     }
 }
 

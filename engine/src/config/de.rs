@@ -2,10 +2,8 @@
 //! program's own `#[derive(Deserialize)]` type: numbers, booleans and
 //! comma-separated lists from strings, and every refusal naming the key.
 
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
-    value::StrDeserializer,
-};
+use serde::de::value::{SeqDeserializer, StrDeserializer};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -189,13 +187,8 @@ impl<'de> de::Deserializer<'de> for Value<'_> {
 
     /// A comma-separated list: items trimmed, empty ones dropped.
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ConfigError> {
-        let items: Vec<&str> = self
-            .0
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        visitor.visit_seq(Items(items.into_iter()))
+        let items = self.0.split(',').map(str::trim).filter(|s| !s.is_empty());
+        visitor.visit_seq(SeqDeserializer::new(items.map(Value)))
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -214,19 +207,12 @@ impl<'de> de::Deserializer<'de> for Value<'_> {
     }
 }
 
-struct Items<'a>(std::vec::IntoIter<&'a str>);
+/// A list's items are values too (serde's `SeqDeserializer` walks them).
+impl<'de, 'a> IntoDeserializer<'de, ConfigError> for Value<'a> {
+    type Deserializer = Value<'a>;
 
-impl<'de> SeqAccess<'de> for Items<'_> {
-    type Error = ConfigError;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, ConfigError> {
-        self.0
-            .next()
-            .map(|item| seed.deserialize(Value(item)))
-            .transpose()
+    fn into_deserializer(self) -> Value<'a> {
+        self
     }
 }
 

@@ -355,17 +355,11 @@ mod tests {
 
     fn record(urn: &str) -> ResourceRecord {
         ResourceRecord {
-            urn: urn.into(),
-            name: "n".into(),
-            type_token: "null:index:Resource".into(),
-            region: "us-east-1".into(),
-            provider: "null".into(),
-            id: "id-1".into(),
             inputs: json!({"a": 1, "f": 0.1, "big": u64::MAX, "nested": {"z": [1, "x", null]}}),
             outputs: json!({"b": "two"}),
             dependencies: vec!["urn:other".into()],
             protect: true,
-            ..Default::default()
+            ..crate::test_support::null_record(urn.into(), "n", "id-1".into())
         }
     }
 

@@ -2,8 +2,9 @@
 //! format): each deserializes with the same validation as its constructor,
 //! and a refusal names the value and what is accepted.
 
-use crate::Region;
+use crate::aws::accounts::{RoleArn, Tags};
 use crate::aws::logs::RetentionDays;
+use crate::{DnsName, Region};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use std::fmt;
 
@@ -21,6 +22,22 @@ impl<'de> Deserialize<'de> for Region {
         Ok(region)
     }
 }
+
+/// Deserializes each type from a string, checked as its `parse` checks it
+/// (a refusal is `parse`'s message).
+macro_rules! parsed_from_string {
+    ($($value:ty),+) => {$(
+        impl<'de> Deserialize<'de> for $value {
+            #[doc = concat!("A string, checked as [`", stringify!($value), "::parse`] does.")]
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <$value>::parse(&String::deserialize(d)?).map_err(de::Error::custom)
+            }
+        }
+    )+};
+}
+
+// A DNS name (normalized), a role ARN, `key=value` tags separated by commas.
+parsed_from_string!(DnsName, RoleArn, Tags);
 
 impl<'de> Deserialize<'de> for RetentionDays {
     /// A number of days CloudWatch Logs accepts, as a number or a string.
@@ -78,39 +95,44 @@ mod tests {
         T::deserialize(d).map_err(|e| e.to_string())
     }
 
+    /// `good` reads as `expected`; each of `bad` is refused with a message
+    /// that holds every fragment given with it.
+    fn reads<'a, T>(good: &'a str, expected: T, bad: &[(&'a str, &[&str])])
+    where
+        T: Deserialize<'a> + std::fmt::Debug + PartialEq,
+    {
+        assert_eq!(from_str::<T>(good).unwrap(), expected);
+        for (input, fragments) in bad {
+            let e = from_str::<T>(input).unwrap_err();
+            for fragment in *fragments {
+                assert!(e.contains(fragment), "{input:?}: {e}");
+            }
+        }
+    }
+
     #[test]
-    fn values_deserialize_with_validation() {
-        assert_eq!(from_str::<Region>("eu-west-1").unwrap(), Region::EU_WEST_1);
-        let e = from_str::<Region>("mars-west-1").unwrap_err();
-        assert!(e.contains("unknown AWS region \"mars-west-1\""), "{e}");
-        assert!(e.contains("us-east-1"), "{e}");
-        assert!(
-            from_str::<Region>("US_EAST_1")
-                .unwrap_err()
-                .contains("is not a region name")
-        );
-        assert_eq!(
-            from_str::<RetentionDays>("30").unwrap(),
-            RetentionDays::OneMonth
-        );
+    fn regions_deserialize_with_validation() {
+        let unknown: &[&str] = &["unknown AWS region \"mars-west-1\"", "us-east-1"];
+        let bad = [
+            ("mars-west-1", unknown),
+            ("US_EAST_1", &["is not a region name"]),
+        ];
+        reads("eu-west-1", Region::EU_WEST_1, &bad);
+    }
+
+    #[test]
+    fn retention_periods_deserialize_from_numbers_cloudwatch_logs_accepts() {
+        let bad: [(&str, &[&str]); 2] = [("45", &["1, 3, 5, 7"]), ("x", &["not a number of days"])];
+        reads("30", RetentionDays::OneMonth, &bad);
         let e = from_str::<RetentionDays>("45").unwrap_err();
         assert!(e.starts_with("45 is not a retention"), "{e}");
-        assert!(e.contains("1, 3, 5, 7"), "{e}");
-        assert!(
-            from_str::<RetentionDays>("x")
-                .unwrap_err()
-                .contains("not a number of days")
-        );
+    }
+
+    #[test]
+    fn aws_names_deserialize_exactly() {
         use crate::aws::lambda::{Architecture, Runtime};
-        assert_eq!(
-            from_str::<Architecture>("x86_64").unwrap(),
-            Architecture::X86_64
-        );
-        assert_eq!(
-            from_str::<Runtime>("nodejs20.x").unwrap(),
-            Runtime::Nodejs20x
-        );
-        let e = from_str::<Runtime>("cobol").unwrap_err();
-        assert!(e.contains("\"cobol\" is not one of nodejs18.x"), "{e}");
+        reads("x86_64", Architecture::X86_64, &[]);
+        let unknown: &[&str] = &["\"cobol\" is not one of nodejs18.x"];
+        reads("nodejs20.x", Runtime::Nodejs20x, &[("cobol", unknown)]);
     }
 }

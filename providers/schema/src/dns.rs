@@ -1,8 +1,6 @@
 //! DNS names as Route 53 takes them: [`DnsName`], a fully qualified name,
 //! lower case, without the trailing dot, every label checked.
 
-use serde::de::{self, Deserialize, Deserializer};
-
 /// A fully qualified DNS name (`api.example.com`): lower-cased, trailing dot
 /// dropped, 253 characters at most, labels of 1 to 63 letters, digits and
 /// hyphens, not starting or ending with a hyphen.
@@ -55,12 +53,6 @@ impl DnsName {
 impl std::fmt::Display for DnsName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for DnsName {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        DnsName::parse(&String::deserialize(d)?).map_err(de::Error::custom)
     }
 }
 

@@ -7,7 +7,7 @@ resource_type! {
     /// `triggers` replaces the resource, `latency_ms` simulates the latency
     /// of each operation; the output `secret` is marked secret.
     pub mod resource = "null:index:Resource" {
-        input { TRIGGERS: "triggers", LATENCY_MS: "latency_ms" }
-        output { ID: "id", SECRET: "secret" }
+        input { TRIGGERS, LATENCY_MS }
+        output { ID, SECRET }
     }
 }

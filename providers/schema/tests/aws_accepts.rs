@@ -36,7 +36,7 @@ fn retention_periods_are_the_22_cloudwatch_logs_accepts() {
     assert_eq!(logs::RetentionDays::DAYS, aws);
     let days: Vec<i64> = logs::RetentionDays::ALL.iter().map(|r| r.days()).collect();
     assert_eq!(days, aws);
-    for r in logs::RetentionDays::ALL {
+    for &r in logs::RetentionDays::ALL {
         assert_eq!(logs::RetentionDays::from_days(r.days()), Some(r));
     }
     assert_eq!(logs::RetentionDays::from_days(91), None);

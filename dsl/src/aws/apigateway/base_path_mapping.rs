@@ -2,7 +2,7 @@
 
 use super::{DomainNameRef, StageRef};
 use crate::builder::{Builder, HasBuilder, declared};
-use meridian_schema::aws::apigateway::base_path_mapping::{TYPE, input, output};
+use meridian_schema::aws::apigateway::base_path_mapping::{self, input};
 
 declared! {
     /// An `aws:apigateway:BasePathMapping`: serves a stage at the custom domain's
@@ -24,13 +24,11 @@ declared! {
     /// let v1 = BasePathMapping::new("v1", &domain, &prod).base_path("v1").declare(&mut stack);
     /// stack.export("v1_url", v1.url());
     /// ```
-    pub struct BasePathMapping;
-    /// A declared base path mapping.
-    BasePathMappingRef = TYPE {
+    pub struct BasePathMapping => BasePathMappingRef = base_path_mapping {
         /// As AWS shows it: `(none)` for the root.
-        base_path: String = output::BASE_PATH;
+        base_path: String;
         /// `https://<domain>/<base path>`.
-        url: String = output::URL;
+        url: String;
     }
 }
 

@@ -4,7 +4,7 @@
 use super::RestApiRef;
 use crate::builder::{HasBuilder, declared};
 use crate::{Input, Output, ResourceDecl, Stack, Val};
-use meridian_schema::aws::apigateway::deployment::{TYPE, input, output};
+use meridian_schema::aws::apigateway::deployment::{self, TYPE, input};
 use meridian_schema::aws::apigateway::{integration, method, resource};
 use std::collections::BTreeMap;
 
@@ -36,10 +36,8 @@ declared! {
     /// let decl = stack.resources().iter().find(|r| r.name == "deployment").unwrap();
     /// assert_eq!(decl.options.depends_on.len(), 4); // 2 resources, the method, the integration
     /// ```
-    pub struct Deployment { api: String, extra: BTreeMap<String, Input> }
-    /// A declared deployment.
-    DeploymentRef {
-        id: String = output::ID;
+    pub struct Deployment { api: String, extra: BTreeMap<String, Input> } => DeploymentRef in deployment {
+        id: String;
     }
 }
 

@@ -1,10 +1,10 @@
 //! `aws:apigateway:DomainName`: a regional custom domain.
 
 use super::SecurityPolicy;
-use crate::Val;
-use crate::builder::{Builder, HasBuilder, declared};
+use crate::Region;
+use crate::builder::{HasBuilder, declared};
 use meridian_schema::aws::apigateway::EndpointType;
-use meridian_schema::aws::apigateway::domain_name::{TYPE, input, output};
+use meridian_schema::aws::apigateway::domain_name::{self, input};
 
 declared! {
     /// An `aws:apigateway:DomainName`: a REGIONAL custom domain with an ACM
@@ -25,36 +25,25 @@ declared! {
     /// // What a Route 53 latency alias record points at:
     /// let (_target, _zone) = (domain.regional_domain_name(), domain.regional_hosted_zone_id());
     /// ```
-    pub struct DomainName;
-    /// A declared custom domain.
-    DomainNameRef (region: Option<Region>) = TYPE {
-        domain_name: String = output::DOMAIN_NAME;
+    pub struct DomainName => DomainNameRef (region: Option<Region>) = domain_name {
+        domain_name: String;
         /// `d-xxxxxxxxxx.execute-api.<region>.amazonaws.com`: the alias target.
-        regional_domain_name: String = output::REGIONAL_DOMAIN_NAME;
+        regional_domain_name: String;
         /// API Gateway's hosted zone in the region: the alias target's zone.
-        regional_hosted_zone_id: String = output::REGIONAL_HOSTED_ZONE_ID;
-        arn: String = output::ARN;
+        regional_hosted_zone_id: String;
+        arn: String;
     }
+
+    /// The custom domain `domain_name`, served with the ACM certificate
+    /// `regional_certificate_arn` (of the same region).
+    pub fn new(
+        domain_name = input::DOMAIN_NAME,
+        regional_certificate_arn = input::REGIONAL_CERTIFICATE_ARN;
+        input::ENDPOINT_TYPE = EndpointType::Regional.as_str()
+    );
 }
 
 impl DomainName {
-    /// The custom domain `domain_name`, served with the ACM certificate `regional_certificate_arn` (of the same region).
-    pub fn new(
-        name: &str,
-        domain_name: impl Into<Val<String>>,
-        regional_certificate_arn: impl Into<Val<String>>,
-    ) -> Self {
-        Self::from_core(
-            Builder::new(name)
-                .with(input::DOMAIN_NAME, domain_name.into())
-                .with(
-                    input::REGIONAL_CERTIFICATE_ARN,
-                    regional_certificate_arn.into(),
-                )
-                .with(input::ENDPOINT_TYPE, EndpointType::Regional.as_str()),
-        )
-    }
-
     /// Default: [`SecurityPolicy::Tls12`].
     pub fn security_policy(self, policy: SecurityPolicy) -> Self {
         self.with(input::SECURITY_POLICY, policy.as_str())

@@ -3,7 +3,7 @@
 use super::{HttpMethod, IntegrationType, MethodRef};
 use crate::builder::{Builder, HasBuilder, declared};
 use crate::{Output, Stack, Val};
-use meridian_schema::aws::apigateway::integration::{TYPE, input, output};
+use meridian_schema::aws::apigateway::integration::{self, TYPE, input};
 
 declared! {
     /// An `aws:apigateway:Integration`: what a method calls. By default a Lambda
@@ -23,11 +23,9 @@ declared! {
     /// Integration::new("get-object-lambda", &get, lambda_invoke_uri(&Region::US_EAST_1, function_arn))
     ///     .declare(&mut stack);
     /// ```
-    pub struct Integration;
-    /// A declared integration.
-    IntegrationRef {
-        id: String = output::ID;
-        uri: String = output::URI;
+    pub struct Integration => IntegrationRef in integration {
+        id: String;
+        uri: String;
     }
 }
 

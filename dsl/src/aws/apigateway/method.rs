@@ -3,7 +3,7 @@
 use super::{AuthorizationType, HttpMethod, RestApiRef};
 use crate::builder::{HasBuilder, declared, last_region};
 use crate::{Input, Region, Stack, Val};
-use meridian_schema::aws::apigateway::method::{TYPE, input, output};
+use meridian_schema::aws::apigateway::method::{self, TYPE, input};
 use serde_json::Value;
 
 declared! {
@@ -25,13 +25,11 @@ declared! {
     ///     .declare(&mut stack);
     /// assert_eq!(delete.name(), "delete-object");
     /// ```
-    pub struct Method { api: String }
-    /// A declared method.
-    MethodRef (api: String, resource_id: Input, region: Option<Region>) {
+    pub struct Method { api: String } => MethodRef (api: String, resource_id: Input, region: Option<Region>) in method {
         /// `<api id>/<resource id>/<HTTP method>`.
-        id: String = output::ID;
-        http_method: String = output::HTTP_METHOD;
-        resource_id: String = output::RESOURCE_ID;
+        id: String;
+        http_method: String;
+        resource_id: String;
     }
 }
 

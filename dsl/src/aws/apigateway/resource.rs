@@ -4,7 +4,7 @@
 use super::RestApiRef;
 use crate::builder::declared;
 use crate::{Stack, Val};
-use meridian_schema::aws::apigateway::resource::{TYPE, input, output};
+use meridian_schema::aws::apigateway::resource::{self, TYPE, input};
 
 declared! {
     /// An `aws:apigateway:Resource`: one path segment. Any change replaces it.
@@ -20,12 +20,10 @@ declared! {
     /// let item = ApiResource::new("object-id", &api, &object, "{id}").declare(&mut stack);
     /// stack.export("item_path", item.path());
     /// ```
-    pub struct ApiResource;
-    /// A declared resource (path segment).
-    ApiResourceRef {
-        id: String = output::ID;
+    pub struct ApiResource => ApiResourceRef in resource {
+        id: String;
         /// The full path (`/object/{id}`).
-        path: String = output::PATH;
+        path: String;
     }
 }
 

@@ -4,7 +4,7 @@
 use super::EndpointType;
 use crate::builder::{Builder, HasBuilder, declared};
 use crate::{Input, Region, Val};
-use meridian_schema::aws::apigateway::rest_api::{TYPE, input, output};
+use meridian_schema::aws::apigateway::rest_api::{self, input};
 
 declared! {
     /// An `aws:apigateway:RestApi`. REST API names need not be unique; Meridian
@@ -21,27 +21,23 @@ declared! {
     ///     .declare(&mut stack);
     /// stack.export("api_id", api.id());
     /// ```
-    pub struct RestApi;
-    /// A declared REST API.
-    RestApiRef (region: Option<Region>) = TYPE {
-        id: String = output::ID;
+    pub struct RestApi => RestApiRef (region: Option<Region>) = rest_api {
+        id: String;
         /// The id of the API's `/` resource (the parent of top-level paths).
-        root_resource_id: String = output::ROOT_RESOURCE_ID;
+        root_resource_id: String;
         /// `arn:aws:execute-api:<region>:<account>:<api id>`.
-        execution_arn: String = output::EXECUTION_ARN;
-        account_id: String = output::ACCOUNT_ID;
+        execution_arn: String;
+        account_id: String;
         /// The management ARN (`arn:aws:apigateway:<region>::/restapis/<id>`).
-        arn: String = output::ARN;
-        api_name: String = output::NAME;
+        arn: String;
+        api_name: String = rest_api::output::NAME;
     }
+
+    /// An API named `api_name` (the name shown in the console).
+    pub fn new(api_name = input::NAME);
 }
 
 impl RestApi {
-    /// An API named `api_name` (the name shown in the console).
-    pub fn new(name: &str, api_name: impl Into<Val<String>>) -> Self {
-        Self::from_core(Builder::new(name).with(input::NAME, api_name.into()))
-    }
-
     /// A description of the API.
     pub fn description(self, description: impl Into<Val<String>>) -> Self {
         self.with(input::DESCRIPTION, description.into())

@@ -3,8 +3,8 @@
 
 use super::{DeploymentRef, HttpMethod, RestApiRef};
 use crate::builder::{HasBuilder, declared};
-use crate::{Input, Val, interpolate};
-use meridian_schema::aws::apigateway::stage::{TYPE, input, output};
+use crate::{Input, Region, Val, interpolate};
+use meridian_schema::aws::apigateway::stage::{self, input};
 
 declared! {
     /// An `aws:apigateway:Stage` (`prod`) serving a deployment. A new deployment
@@ -24,18 +24,16 @@ declared! {
     ///     .declare(&mut stack);
     /// stack.export("url", prod.invoke_url());
     /// ```
-    pub struct Stage;
-    /// A declared stage.
-    StageRef (region: Option<Region>) = TYPE {
-        stage_name: String = output::STAGE_NAME;
-        rest_api_id: String = output::REST_API_ID;
-        deployment_id: String = output::DEPLOYMENT_ID;
+    pub struct Stage => StageRef (region: Option<Region>) = stage {
+        stage_name: String;
+        rest_api_id: String;
+        deployment_id: String;
         /// `https://<api id>.execute-api.<region>.amazonaws.com/<stage>/`.
-        invoke_url: String = output::INVOKE_URL;
+        invoke_url: String;
         /// `arn:aws:execute-api:<region>:<account>:<api id>/<stage>`.
-        execution_arn: String = output::EXECUTION_ARN;
+        execution_arn: String;
         /// The management ARN (`arn:aws:apigateway:<region>::/restapis/<id>/stages/<stage>`).
-        arn: String = output::ARN;
+        arn: String;
     }
 }
 

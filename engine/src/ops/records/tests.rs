@@ -4,20 +4,12 @@ use serde_json::json;
 use std::sync::Arc;
 
 fn record(stack: &str, name: &str, deps: &[&str]) -> ResourceRecord {
+    let urn_of = |name: &str| urn(stack, "null:index:Resource", name);
     ResourceRecord {
-        urn: urn(stack, "null:index:Resource", name),
-        name: name.into(),
-        type_token: "null:index:Resource".into(),
-        region: "us-east-1".into(),
-        provider: "null".into(),
-        id: format!("id-{name}"),
         inputs: json!({"n": name, "token": {SECRET_ENVELOPE: "c1ph3r"}}),
         outputs: json!({"out": [1, {SECRET_ENVELOPE: "x"}]}),
-        dependencies: deps
-            .iter()
-            .map(|d| urn(stack, "null:index:Resource", d))
-            .collect(),
-        ..Default::default()
+        dependencies: deps.iter().map(|&d| urn_of(d)).collect(),
+        ..crate::test_support::null_record(urn_of(name), name, format!("id-{name}"))
     }
 }
 

@@ -3,7 +3,6 @@
 //! Meridian accept. The DSL writes these and the provider reads them; a
 //! stack's configuration reads [`RoleArn`] and [`Tags`] with validation.
 
-use serde::de::{self, Deserialize, Deserializer};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -74,13 +73,6 @@ impl RoleArn {
 impl fmt::Display for RoleArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for RoleArn {
-    /// A role ARN, checked as [`RoleArn::parse`] does.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        RoleArn::parse(&String::deserialize(d)?).map_err(de::Error::custom)
     }
 }
 
@@ -176,13 +168,6 @@ impl Tags {
             }
         }
         Ok(Tags(tags))
-    }
-}
-
-impl<'de> Deserialize<'de> for Tags {
-    /// `key=value` pairs separated by commas, as [`Tags::parse`].
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Tags::parse(&String::deserialize(d)?).map_err(de::Error::custom)
     }
 }
 

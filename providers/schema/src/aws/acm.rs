@@ -6,17 +6,14 @@ resource_type! {
     /// the Route 53 zone `validation_zone_id`. `validation_records` is a list
     /// of objects with the keys of [`certificate::output::validation_record`].
     pub mod certificate = "aws:acm:Certificate" {
-        input {
-            DOMAIN_NAME: "domain_name", VALIDATION_ZONE_ID: "validation_zone_id",
-            SUBJECT_ALTERNATIVE_NAMES: "subject_alternative_names",
-        }
+        input { DOMAIN_NAME, VALIDATION_ZONE_ID, SUBJECT_ALTERNATIVE_NAMES }
         output {
-            ARN: "arn", DOMAIN_NAME: "domain_name", STATUS: "status",
-            VALIDATION_RECORDS: "validation_records";
+            ARN, DOMAIN_NAME, STATUS,
+            VALIDATION_RECORDS;
 
             keys! {
                 /// The keys of one validation record (`TYPE`: the DNS record type).
-                pub mod validation_record { NAME: "name", TYPE: "type", VALUE: "value" }
+                pub mod validation_record { NAME, TYPE, VALUE }
             }
         }
     }

@@ -10,12 +10,8 @@ resource_type! {
     /// `execution_arn` is `arn:aws:execute-api:<region>:<account>:<api id>`,
     /// `root_resource_id` the id of the API's `/` resource.
     pub mod rest_api = "aws:apigateway:RestApi" {
-        input { NAME: "name", DESCRIPTION: "description", ENDPOINT_TYPE: "endpoint_type" }
-        output {
-            ID: "id", NAME: "name", ROOT_RESOURCE_ID: "root_resource_id",
-            ENDPOINT_TYPE: "endpoint_type", ARN: "arn", ACCOUNT_ID: "account_id",
-            EXECUTION_ARN: "execution_arn",
-        }
+        input { NAME, DESCRIPTION, ENDPOINT_TYPE }
+        output { ID, NAME, ROOT_RESOURCE_ID, ENDPOINT_TYPE, ARN, ACCOUNT_ID, EXECUTION_ARN }
     }
 }
 
@@ -25,11 +21,8 @@ resource_type! {
     /// or another resource's `id`). The `path` output is the full path
     /// (`/object/{id}`).
     pub mod resource = "aws:apigateway:Resource" {
-        input { REST_API_ID: "rest_api_id", PARENT_ID: "parent_id", PATH_PART: "path_part" }
-        output {
-            ID: "id", PATH: "path", REST_API_ID: "rest_api_id", PARENT_ID: "parent_id",
-            PATH_PART: "path_part",
-        }
+        input { REST_API_ID, PARENT_ID, PATH_PART }
+        output { ID, PATH, REST_API_ID, PARENT_ID, PATH_PART }
     }
 }
 
@@ -42,14 +35,8 @@ resource_type! {
     /// (`method.request.path.id`) to whether it is required. The `id`
     /// output is `<api id>/<resource id>/<HTTP method>`.
     pub mod method = "aws:apigateway:Method" {
-        input {
-            REST_API_ID: "rest_api_id", RESOURCE_ID: "resource_id", HTTP_METHOD: "http_method",
-            AUTHORIZATION_TYPE: "authorization_type", REQUEST_PARAMETERS: "request_parameters",
-        }
-        output {
-            ID: "id", REST_API_ID: "rest_api_id", RESOURCE_ID: "resource_id",
-            HTTP_METHOD: "http_method", AUTHORIZATION_TYPE: "authorization_type",
-        }
+        input { REST_API_ID, RESOURCE_ID, HTTP_METHOD, AUTHORIZATION_TYPE, REQUEST_PARAMETERS }
+        output { ID, REST_API_ID, RESOURCE_ID, HTTP_METHOD, AUTHORIZATION_TYPE }
     }
 }
 
@@ -60,15 +47,8 @@ resource_type! {
     /// `integration_http_method` the method API Gateway calls the backend
     /// with. The `id` output is the method's.
     pub mod integration = "aws:apigateway:Integration" {
-        input {
-            REST_API_ID: "rest_api_id", RESOURCE_ID: "resource_id", HTTP_METHOD: "http_method",
-            TYPE: "type", INTEGRATION_HTTP_METHOD: "integration_http_method", URI: "uri",
-        }
-        output {
-            ID: "id", REST_API_ID: "rest_api_id", RESOURCE_ID: "resource_id",
-            HTTP_METHOD: "http_method", TYPE: "type",
-            INTEGRATION_HTTP_METHOD: "integration_http_method", URI: "uri",
-        }
+        input { REST_API_ID, RESOURCE_ID, HTTP_METHOD, TYPE, INTEGRATION_HTTP_METHOD, URI }
+        output { ID, REST_API_ID, RESOURCE_ID, HTTP_METHOD, TYPE, INTEGRATION_HTTP_METHOD, URI }
     }
 }
 
@@ -76,8 +56,8 @@ resource_type! {
     /// `aws:apigateway:Deployment`: a snapshot of the API that a stage
     /// serves; `triggers` is any value, a change forces a new deployment.
     pub mod deployment = "aws:apigateway:Deployment" {
-        input { REST_API_ID: "rest_api_id", DESCRIPTION: "description", TRIGGERS: "triggers" }
-        output { ID: "id", REST_API_ID: "rest_api_id", DESCRIPTION: "description" }
+        input { REST_API_ID, DESCRIPTION, TRIGGERS }
+        output { ID, REST_API_ID, DESCRIPTION }
     }
 }
 
@@ -89,15 +69,8 @@ resource_type! {
     /// `execution_arn` `arn:aws:execute-api:<region>:<account>:<api id>/<stage>`,
     /// `arn` the management ARN.
     pub mod stage = "aws:apigateway:Stage" {
-        input {
-            REST_API_ID: "rest_api_id", STAGE_NAME: "stage_name", DEPLOYMENT_ID: "deployment_id",
-            DESCRIPTION: "description", VARIABLES: "variables",
-        }
-        output {
-            ID: "id", STAGE_NAME: "stage_name", REST_API_ID: "rest_api_id",
-            DEPLOYMENT_ID: "deployment_id", INVOKE_URL: "invoke_url", ARN: "arn",
-            EXECUTION_ARN: "execution_arn",
-        }
+        input { REST_API_ID, STAGE_NAME, DEPLOYMENT_ID, DESCRIPTION, VARIABLES }
+        output { ID, STAGE_NAME, REST_API_ID, DEPLOYMENT_ID, INVOKE_URL, ARN, EXECUTION_ARN }
     }
 }
 
@@ -108,15 +81,12 @@ resource_type! {
     /// `regional_domain_name` (`d-xxxxxxxxxx.execute-api.<region>.amazonaws.com`)
     /// and `regional_hosted_zone_id` are the Route 53 alias target.
     pub mod domain_name = "aws:apigateway:DomainName" {
-        input {
-            DOMAIN_NAME: "domain_name", REGIONAL_CERTIFICATE_ARN: "regional_certificate_arn",
-            ENDPOINT_TYPE: "endpoint_type", SECURITY_POLICY: "security_policy",
-        }
+        input { DOMAIN_NAME, REGIONAL_CERTIFICATE_ARN, ENDPOINT_TYPE, SECURITY_POLICY }
         output {
-            DOMAIN_NAME: "domain_name", REGIONAL_DOMAIN_NAME: "regional_domain_name",
-            REGIONAL_HOSTED_ZONE_ID: "regional_hosted_zone_id",
-            REGIONAL_CERTIFICATE_ARN: "regional_certificate_arn",
-            SECURITY_POLICY: "security_policy", ARN: "arn",
+            DOMAIN_NAME, REGIONAL_DOMAIN_NAME,
+            REGIONAL_HOSTED_ZONE_ID,
+            REGIONAL_CERTIFICATE_ARN,
+            SECURITY_POLICY, ARN,
         }
     }
 }
@@ -127,14 +97,8 @@ resource_type! {
     /// Outputs: `id` is `<domain>/<base path>`, `base_path` as AWS shows it
     /// (`(none)` for the root), `url` `https://<domain>/<base path>`.
     pub mod base_path_mapping = "aws:apigateway:BasePathMapping" {
-        input {
-            DOMAIN_NAME: "domain_name", REST_API_ID: "rest_api_id", STAGE: "stage",
-            BASE_PATH: "base_path",
-        }
-        output {
-            ID: "id", DOMAIN_NAME: "domain_name", BASE_PATH: "base_path",
-            REST_API_ID: "rest_api_id", STAGE: "stage", URL: "url",
-        }
+        input { DOMAIN_NAME, REST_API_ID, STAGE, BASE_PATH }
+        output { ID, DOMAIN_NAME, BASE_PATH, REST_API_ID, STAGE, URL }
     }
 }
 

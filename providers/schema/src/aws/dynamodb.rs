@@ -9,20 +9,17 @@ resource_type! {
     /// `regions` lists every region holding the table, primary first.
     pub mod global_table = "aws:dynamodb:GlobalTable" {
         input {
-            TABLE_NAME: "table_name", PARTITION_KEY: "partition_key", SORT_KEY: "sort_key",
-            BILLING_MODE: "billing_mode", READ_CAPACITY: "read_capacity",
-            WRITE_CAPACITY: "write_capacity", REPLICA_REGIONS: "replica_regions";
+            TABLE_NAME, PARTITION_KEY, SORT_KEY,
+            BILLING_MODE, READ_CAPACITY,
+            WRITE_CAPACITY, REPLICA_REGIONS;
 
             keys! {
                 /// The keys of a key attribute (`TYPE`: one of
                 /// [`AttributeType::NAMES`](super::super::AttributeType::NAMES)).
-                pub mod key { NAME: "name", TYPE: "type" }
+                pub mod key { NAME, TYPE }
             }
         }
-        output {
-            TABLE_NAME: "table_name", ARN: "arn", ARNS: "arns", STREAM_ARN: "stream_arn",
-            REGIONS: "regions",
-        }
+        output { TABLE_NAME, ARN, ARNS, STREAM_ARN, REGIONS }
     }
 }
 

@@ -7,10 +7,10 @@ resource_type! {
     /// unique id IAM gives the role (`AROA...`).
     pub mod role = "aws:iam:Role" {
         input {
-            ASSUME_ROLE_POLICY: "assume_role_policy", ROLE_NAME: "role_name", PATH: "path",
-            DESCRIPTION: "description", INLINE_POLICIES: "inline_policies",
-            MANAGED_POLICY_ARNS: "managed_policy_arns",
+            ASSUME_ROLE_POLICY, ROLE_NAME, PATH,
+            DESCRIPTION, INLINE_POLICIES,
+            MANAGED_POLICY_ARNS,
         }
-        output { ROLE_NAME: "role_name", ARN: "arn", ROLE_ID: "role_id" }
+        output { ROLE_NAME, ARN, ROLE_ID }
     }
 }

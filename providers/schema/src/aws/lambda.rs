@@ -13,15 +13,12 @@ resource_type! {
     /// invokes; `version` is `$LATEST`, or the newest published version.
     pub mod function = "aws:lambda:Function" {
         input {
-            CODE_PATH: "code_path", CODE_SHA256: "code_sha256", RUNTIME: "runtime",
-            HANDLER: "handler", ROLE_ARN: "role_arn", FUNCTION_NAME: "function_name",
-            ARCHITECTURE: "architecture", MEMORY_SIZE: "memory_size", TIMEOUT: "timeout",
-            ENVIRONMENT: "environment", LOG_GROUP_NAME: "log_group_name", PUBLISH: "publish",
+            CODE_PATH, CODE_SHA256, RUNTIME,
+            HANDLER, ROLE_ARN, FUNCTION_NAME,
+            ARCHITECTURE, MEMORY_SIZE, TIMEOUT,
+            ENVIRONMENT, LOG_GROUP_NAME, PUBLISH,
         }
-        output {
-            FUNCTION_NAME: "function_name", ARN: "arn", INVOKE_ARN: "invoke_arn",
-            CODE_SHA256: "code_sha256", VERSION: "version",
-        }
+        output { FUNCTION_NAME, ARN, INVOKE_ARN, CODE_SHA256, VERSION }
     }
 }
 
@@ -32,11 +29,8 @@ resource_type! {
     /// from the grant. The `statement` output is the statement as Lambda
     /// holds it.
     pub mod permission = "aws:lambda:Permission" {
-        input {
-            FUNCTION_NAME: "function_name", PRINCIPAL: "principal", SOURCE_ARN: "source_arn",
-            SOURCE_ACCOUNT: "source_account", ACTION: "action", STATEMENT_ID: "statement_id",
-        }
-        output { FUNCTION_NAME: "function_name", STATEMENT_ID: "statement_id", STATEMENT: "statement" }
+        input { FUNCTION_NAME, PRINCIPAL, SOURCE_ARN, SOURCE_ACCOUNT, ACTION, STATEMENT_ID }
+        output { FUNCTION_NAME, STATEMENT_ID, STATEMENT }
     }
 }
 

@@ -6,8 +6,8 @@ resource_type! {
     /// `/hostedzone/` prefix; `zone_name` is lowercase, without the trailing
     /// dot.
     pub mod hosted_zone = "aws:route53:HostedZone" {
-        input { ZONE_NAME: "zone_name", COMMENT: "comment" }
-        output { ZONE_ID: "zone_id", ZONE_NAME: "zone_name", NAME_SERVERS: "name_servers" }
+        input { ZONE_NAME, COMMENT }
+        output { ZONE_ID, ZONE_NAME, NAME_SERVERS }
     }
 }
 
@@ -15,8 +15,8 @@ resource_type! {
     /// `aws:route53:ZoneLookup`: a data source, an existing zone found by
     /// name or id. Its outputs are a hosted zone's.
     pub mod zone_lookup = "aws:route53:ZoneLookup" {
-        input { ZONE_NAME: "zone_name", ZONE_ID: "zone_id", PRIVATE_ZONE: "private_zone" }
-        output { ZONE_ID: "zone_id", ZONE_NAME: "zone_name", NAME_SERVERS: "name_servers" }
+        input { ZONE_NAME, ZONE_ID, PRIVATE_ZONE }
+        output = hosted_zone;
     }
 }
 
@@ -28,18 +28,18 @@ resource_type! {
     /// the `fqdn` output is lowercase, without the trailing dot.
     pub mod record = "aws:route53:Record" {
         input {
-            ZONE_ID: "zone_id", NAME: "name", TYPE: "type", VALUES: "values", TTL: "ttl",
-            ALIAS: "alias", LATENCY_REGION: "latency_region", SET_IDENTIFIER: "set_identifier";
+            ZONE_ID, NAME, TYPE, VALUES, TTL,
+            ALIAS, LATENCY_REGION, SET_IDENTIFIER;
 
             keys! {
                 /// The keys of an alias target.
                 pub mod alias {
-                    DNS_NAME: "dns_name", HOSTED_ZONE_ID: "hosted_zone_id",
-                    EVALUATE_TARGET_HEALTH: "evaluate_target_health",
+                    DNS_NAME, HOSTED_ZONE_ID,
+                    EVALUATE_TARGET_HEALTH,
                 }
             }
         }
-        output { FQDN: "fqdn", ZONE_ID: "zone_id", TYPE: "type", SET_IDENTIFIER: "set_identifier" }
+        output { FQDN, ZONE_ID, TYPE, SET_IDENTIFIER }
     }
 }
 
