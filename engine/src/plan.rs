@@ -498,7 +498,8 @@ impl Decided {
             op: self.op,
             changes: self.changes,
             replace_order: self.order,
-            inputs: Some(self.inputs),
+            // An unchanged resource's inputs are never shown: not kept.
+            inputs: (self.op != Op::Same).then_some(self.inputs),
             ..step
         }
     }

@@ -373,7 +373,11 @@ async fn apply(
     if req.expect_no_changes && changes && !out.json {
         output::changes_present("had");
     }
-    let outputs = store.load().map(|s| s.outputs).unwrap_or_default();
+    // The outputs the run wrote; after an interrupt, those left in the state.
+    let outputs = match result.outputs.clone() {
+        Some(written) => written,
+        None => store.load().map(|s| s.outputs).unwrap_or_default(),
+    };
     out.applied(&plan, &result, &outputs, req.verb == Verb::Up);
     if result.interrupted {
         ExitCode::Interrupted

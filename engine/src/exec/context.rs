@@ -17,10 +17,14 @@ pub(super) struct RunContext {
     pub graph: Arc<ResourceGraph>,
     pub providers: ProviderRegistry,
     pub store: Arc<dyn StateStore>,
-    /// Records as they are now (updated as units complete).
+    /// Records as they are now (updated as units complete). A declared
+    /// resource's outputs are read from its record (see [`OutputsView`]):
+    /// they are not held a second time.
     pub records: Mutex<HashMap<String, ResourceRecord>>,
-    /// Outputs by resource name.
-    pub outputs: Mutex<HashMap<String, Value>>,
+    /// By name, the outputs of the resources whose step failed, as they
+    /// were before it (`None`: none known), whatever the failed call left
+    /// recorded: what the run reports as their outputs.
+    pub failed_outputs: Mutex<HashMap<String, Option<Value>>>,
     /// Old-copy keys made by replacements in this run, by node.
     pub replaced: Mutex<HashMap<usize, String>>,
     /// Nodes whose old copy, if a replacement makes one, a unit deletes
@@ -78,8 +82,24 @@ impl RunContext {
         lock(&self.records).get(key).cloned()
     }
 
-    pub fn set_outputs(&self, name: &str, outputs: Value) {
-        lock(&self.outputs).insert(name.to_string(), outputs);
+    /// The outputs recorded under `key` now (a copy).
+    pub fn recorded_outputs(&self, key: &str) -> Option<Value> {
+        lock(&self.records).get(key).map(|r| r.outputs.clone())
+    }
+
+    /// Keeps `before` as the outputs of `name`, whose step failed.
+    pub fn freeze_outputs(&self, name: &str, before: Option<Value>) {
+        lock(&self.failed_outputs).insert(name.to_string(), before);
+    }
+
+    /// The declared resources' outputs as they are now, by name (the
+    /// records stay locked while the view lives).
+    pub fn outputs(&self) -> OutputsView<'_> {
+        OutputsView {
+            cx: self,
+            records: lock(&self.records),
+            failed: lock(&self.failed_outputs),
+        }
     }
 
     pub fn provider_for(&self, rec_provider: &str) -> Result<Arc<dyn Provider>, String> {
@@ -89,5 +109,24 @@ impl RunContext {
             .ok_or_else(|| {
                 format!("no provider named {rec_provider:?} is registered in this program")
             })
+    }
+}
+
+/// The outputs of declared resources by name: a failed step's as they were
+/// before it, any other's from its record.
+pub(super) struct OutputsView<'a> {
+    cx: &'a RunContext,
+    records: MutexGuard<'a, HashMap<String, ResourceRecord>>,
+    failed: MutexGuard<'a, HashMap<String, Option<Value>>>,
+}
+
+impl OutputsView<'_> {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        if let Some(before) = self.failed.get(name) {
+            return before.as_ref();
+        }
+        let node = *self.cx.graph.by_name.get(name)?;
+        let urn = &self.cx.graph.nodes[node].urn;
+        self.records.get(urn).map(|r| &r.outputs)
     }
 }
