@@ -19,6 +19,7 @@ mod import;
 mod properties;
 mod replace;
 mod scheduling;
+mod unchanged;
 
 use fake::{FakeProvider, LOOKUP, PROTECTED, RES, SNAPSHOT};
 use meridian_engine::exec::{Outcome, RunOptions, RunResult};
