@@ -7,7 +7,6 @@ use crate::graph::ResourceGraph;
 use crate::journal;
 use crate::provider::{Provider, ProviderRegistry};
 use meridian_state::{OperationKind, ResourceRecord, StateStore};
-use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,14 +16,11 @@ pub(super) struct RunContext {
     pub graph: Arc<ResourceGraph>,
     pub providers: ProviderRegistry,
     pub store: Arc<dyn StateStore>,
-    /// Records as they are now (updated as units complete). A declared
-    /// resource's outputs are read from its record (see [`OutputsView`]):
-    /// they are not held a second time.
+    /// Records as they are now (updated as units complete), but for those
+    /// of declared resources whose unit succeeded (see [`super::outputs`]).
     pub records: Mutex<HashMap<String, ResourceRecord>>,
-    /// By name, the outputs of the resources whose step failed, as they
-    /// were before it (`None`: none known), whatever the failed call left
-    /// recorded: what the run reports as their outputs.
-    pub failed_outputs: Mutex<HashMap<String, Option<Value>>>,
+    /// The outputs of declared resources whose unit finished.
+    pub settled: super::outputs::SettledOutputs,
     /// Old-copy keys made by replacements in this run, by node.
     pub replaced: Mutex<HashMap<usize, String>>,
     /// Nodes whose old copy, if a replacement makes one, a unit deletes
@@ -82,26 +78,6 @@ impl RunContext {
         lock(&self.records).get(key).cloned()
     }
 
-    /// The outputs recorded under `key` now (a copy).
-    pub fn recorded_outputs(&self, key: &str) -> Option<Value> {
-        lock(&self.records).get(key).map(|r| r.outputs.clone())
-    }
-
-    /// Keeps `before` as the outputs of `name`, whose step failed.
-    pub fn freeze_outputs(&self, name: &str, before: Option<Value>) {
-        lock(&self.failed_outputs).insert(name.to_string(), before);
-    }
-
-    /// The declared resources' outputs as they are now, by name (the
-    /// records stay locked while the view lives).
-    pub fn outputs(&self) -> OutputsView<'_> {
-        OutputsView {
-            cx: self,
-            records: lock(&self.records),
-            failed: lock(&self.failed_outputs),
-        }
-    }
-
     pub fn provider_for(&self, rec_provider: &str) -> Result<Arc<dyn Provider>, String> {
         self.providers
             .by_name(rec_provider)
@@ -109,24 +85,5 @@ impl RunContext {
             .ok_or_else(|| {
                 format!("no provider named {rec_provider:?} is registered in this program")
             })
-    }
-}
-
-/// The outputs of declared resources by name: a failed step's as they were
-/// before it, any other's from its record.
-pub(super) struct OutputsView<'a> {
-    cx: &'a RunContext,
-    records: MutexGuard<'a, HashMap<String, ResourceRecord>>,
-    failed: MutexGuard<'a, HashMap<String, Option<Value>>>,
-}
-
-impl OutputsView<'_> {
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        if let Some(before) = self.failed.get(name) {
-            return before.as_ref();
-        }
-        let node = *self.cx.graph.by_name.get(name)?;
-        let urn = &self.cx.graph.nodes[node].urn;
-        self.records.get(urn).map(|r| &r.outputs)
     }
 }

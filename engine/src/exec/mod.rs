@@ -24,6 +24,7 @@
 
 mod context;
 mod moves;
+mod outputs;
 mod step;
 mod units;
 
@@ -113,7 +114,7 @@ pub async fn execute(
         providers,
         store: Arc::new(OffRuntime(store)),
         records: Mutex::new(state.resources.into_iter().collect()),
-        failed_outputs: Mutex::new(HashMap::new()),
+        settled: outputs::SettledOutputs::new(&graph, &units),
         replaced: Mutex::new(HashMap::new()),
         cleanup_nodes: units.cleanup_of_node.keys().copied().collect(),
         replaced_in_run: Mutex::new(Default::default()),
@@ -142,7 +143,7 @@ pub async fn execute(
 }
 
 /// The stack outputs known from `outputs` (unknown ones are left out).
-fn stack_outputs(graph: &ResourceGraph, outputs: &context::OutputsView) -> BTreeMap<String, Value> {
+fn stack_outputs(graph: &ResourceGraph, outputs: &outputs::OutputsView) -> BTreeMap<String, Value> {
     let mut stack_outputs = BTreeMap::new();
     for (name, input) in &graph.outputs {
         let v = input.resolve(&|r, o| {

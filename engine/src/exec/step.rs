@@ -86,8 +86,9 @@ pub(super) async fn run_declared(
     let inputs = {
         let outs = cx.outputs();
         plan::resolve_inputs(graph, node, &|r| outs.get(r).map(Known::Outputs))
-            .map_err(|e| (planned, e.to_string()))?
     };
+    cx.inputs_read(node);
+    let inputs = inputs.map_err(|e| (planned, e.to_string()))?;
     if contains_unknown(&inputs) {
         return Err((
             planned,
@@ -118,9 +119,10 @@ pub(super) async fn run_declared(
     // outputs as they were before it, not what the failure left recorded.
     let before = cx.recorded_outputs(&d.subject.urn);
     if let Err(e) = kind.apply(&d).await {
-        cx.freeze_outputs(&d.subject.name, before);
+        cx.settle_failed(node, before);
         return Err((op, e));
     }
+    cx.settle_done(node, &d.subject.urn);
     Ok(op)
 }
 

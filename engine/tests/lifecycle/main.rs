@@ -18,6 +18,7 @@ mod fake;
 mod import;
 mod properties;
 mod replace;
+mod run_outputs;
 mod scheduling;
 mod unchanged;
 
