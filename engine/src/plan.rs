@@ -333,6 +333,7 @@ pub fn plan(
     targets: Option<&[String]>,
 ) -> Result<Plan, Vec<PlanError>> {
     let mut plan = Plan::default();
+    plan.steps.reserve_exact(graph.nodes.len());
     let mut errors = Vec::new();
     let mut known: HashMap<&str, Known<'_>> = HashMap::with_capacity(graph.nodes.len());
     let in_scope = targets.map(|t| graph.with_dependencies(t));

@@ -286,14 +286,15 @@ impl Scheduler {
 
     /// The results of every reportable unit, in unit order; a unit that
     /// never started was cut off by an interrupt.
-    fn into_steps(self) -> Vec<StepResult> {
+    fn into_steps(mut self) -> Vec<StepResult> {
         let mut steps = Vec::with_capacity(self.finished.len());
-        for (u, f) in self.finished.iter().enumerate() {
+        let finished = std::mem::take(&mut self.finished);
+        for (u, f) in finished.into_iter().enumerate() {
             if !self.reportable(u) {
                 continue;
             }
             steps.push(match f {
-                Some(r) => r.clone(),
+                Some(r) => r,
                 None => {
                     let (name, type_token, region) = identity(&self.cx, &self.units.units[u]);
                     StepResult {
