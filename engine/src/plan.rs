@@ -444,13 +444,17 @@ pub fn aliased_records<'s>(
     graph: &ResourceGraph,
     state: &'s StackState,
 ) -> HashMap<usize, &'s str> {
+    let mut moves = HashMap::new();
+    // Most graphs declare no alias: then nothing is looked up.
+    if graph.nodes.iter().all(|n| n.aliases.is_empty()) {
+        return moves;
+    }
     let declared: std::collections::HashSet<&str> =
         graph.nodes.iter().map(|n| n.urn.as_str()).collect();
     let live = |urn: &str| state.resources.get(urn).filter(|r| !r.pending_delete);
     let mut taken = std::collections::HashSet::new();
-    let mut moves = HashMap::new();
     for (i, n) in graph.nodes.iter().enumerate() {
-        if live(&n.urn).is_some() {
+        if n.aliases.is_empty() || live(&n.urn).is_some() {
             continue;
         }
         let found = n.aliases.iter().find_map(|a| {
