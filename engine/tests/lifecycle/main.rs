@@ -112,6 +112,26 @@ impl Harness {
         Ok((plan, result.expect("confirmed")))
     }
 
+    /// `up` of `decls` with `outputs` exported as the stack's outputs.
+    pub async fn up_exporting(
+        &self,
+        decls: Vec<ResourceDecl>,
+        outputs: BTreeMap<String, Input>,
+    ) -> RunResult {
+        let graph = Arc::new(self.graph_with_outputs(decls, outputs).unwrap());
+        let (_, result) = ops::up(
+            graph,
+            self.providers.clone(),
+            self.store.clone(),
+            None,
+            RunOptions::default(),
+            &mut |_| true,
+        )
+        .await
+        .unwrap();
+        result.expect("confirmed")
+    }
+
     pub async fn up(&self, decls: Vec<ResourceDecl>) -> (Plan, RunResult) {
         self.try_up(decls).await.expect("up runs")
     }

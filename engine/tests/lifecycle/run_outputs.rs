@@ -17,22 +17,8 @@ async fn up_with_outputs(
     decls: Vec<ResourceDecl>,
     outputs: &[(&str, Input)],
 ) -> RunResult {
-    let outputs = outputs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    let graph = Arc::new(h.graph_with_outputs(decls, outputs).unwrap());
-    let (_, result) = ops::up(
-        graph,
-        h.providers.clone(),
-        h.store.clone(),
-        None,
-        RunOptions::default(),
-        &mut |_| true,
-    )
-    .await
-    .unwrap();
-    result.expect("confirmed")
+    let outputs = outputs.iter().map(|(k, v)| (k.to_string(), v.clone()));
+    h.up_exporting(decls, outputs.collect()).await
 }
 
 #[tokio::test]
