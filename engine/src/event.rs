@@ -64,6 +64,10 @@ pub struct RunResult {
     /// True if an interrupt stopped new steps from starting.
     pub interrupted: bool,
     pub elapsed_ms: u64,
+    /// The stack outputs the run wrote (`None` when it was interrupted and
+    /// left them as they were), so a caller need not load the state again.
+    #[serde(skip)]
+    pub outputs: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 impl RunResult {

@@ -324,6 +324,7 @@ fn the_run_summary_counts_steps_and_lists_failures_with_hints() {
         ],
         interrupted: false,
         elapsed_ms: 2_831_000,
+        outputs: None,
     };
     insta::assert_snapshot!(render::result_text(&run, Style::plain()));
 }

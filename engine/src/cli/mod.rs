@@ -9,6 +9,7 @@
 //! wrapper over an operation in [`crate::ops`] (`verbs`); everything
 //! printed is in [`output`]; exit statuses are [`ExitCode`]s.
 
+mod allocator;
 pub mod args;
 pub mod exit;
 pub mod import;
@@ -82,6 +83,7 @@ fn run_program<P>(
 where
     P: FnOnce(&mut Stack) -> Result<(), Box<dyn std::error::Error>>,
 {
+    allocator::tune();
     let args = match ProgramArgs::try_parse() {
         Ok(a) => a,
         Err(e) => return output::clap_error(&e, std::env::args().any(|a| a == "--json")),

@@ -159,7 +159,9 @@ pub(super) async fn run_verb(
                 config: &config,
                 saved: None,
             };
-            preview(&req, out, &graph, store.as_ref(), planned, &progress).await
+            let code = preview(&req, out, &graph, store.as_ref(), planned, &progress).await;
+            super::exit::free_in_background(graph);
+            code
         }
         Verb::Up | Verb::Destroy => {
             let opts = RunOptions {
@@ -273,33 +275,41 @@ async fn preview(
     progress.finish();
     match planned {
         Ok((plan, _)) => {
-            out.preview(&plan, &state, view(req));
-            if let Some(path) = &req.plan_out {
-                let fingerprints = Fingerprints::of(&state, graph, inputs.config);
-                let saved = SavedPlan::new(
-                    &graph.stack,
-                    &plan,
-                    fingerprints,
-                    req.refresh,
-                    req.targets(),
-                );
-                if let Err(e) = saved.write(path) {
-                    return out.fail(&e);
-                }
-                output::note(&format!(
-                    "wrote the plan to {}: `up --plan {}` applies exactly this plan",
-                    path.display(),
-                    path.display()
-                ));
-            }
-            if req.expect_no_changes && plan.summary.has_changes() {
-                output::changes_present("has");
-                return ExitCode::ChangesPresent;
-            }
-            ExitCode::Success
+            let code = show_preview(req, out, graph, &state, &plan, inputs.config);
+            super::exit::free_in_background((state, plan));
+            code
         }
         Err(e) => out.fail(&e.to_string()),
     }
+}
+
+/// Prints a preview's plan, writes it to `--plan-out`, and says how it ends.
+fn show_preview(
+    req: &Request,
+    out: Output,
+    graph: &ResourceGraph,
+    state: &StackState,
+    plan: &Plan,
+    config: &BTreeMap<String, String>,
+) -> ExitCode {
+    out.preview(plan, state, view(req));
+    if let Some(path) = &req.plan_out {
+        let fingerprints = Fingerprints::of(state, graph, config);
+        let saved = SavedPlan::new(&graph.stack, plan, fingerprints, req.refresh, req.targets());
+        if let Err(e) = saved.write(path) {
+            return out.fail(&e);
+        }
+        output::note(&format!(
+            "wrote the plan to {}: `up --plan {}` applies exactly this plan",
+            path.display(),
+            path.display()
+        ));
+    }
+    if req.expect_no_changes && plan.summary.has_changes() {
+        output::changes_present("has");
+        return ExitCode::ChangesPresent;
+    }
+    ExitCode::Success
 }
 
 fn view(req: &Request) -> PlanView {
@@ -373,9 +383,13 @@ async fn apply(
     if req.expect_no_changes && changes && !out.json {
         output::changes_present("had");
     }
-    let outputs = store.load().map(|s| s.outputs).unwrap_or_default();
+    // The outputs the run wrote; after an interrupt, those left in the state.
+    let outputs = match result.outputs.clone() {
+        Some(written) => written,
+        None => store.load().map(|s| s.outputs).unwrap_or_default(),
+    };
     out.applied(&plan, &result, &outputs, req.verb == Verb::Up);
-    if result.interrupted {
+    let code = if result.interrupted {
         ExitCode::Interrupted
     } else if !result.ok() {
         ExitCode::Failure
@@ -383,7 +397,9 @@ async fn apply(
         ExitCode::ChangesPresent
     } else {
         ExitCode::Success
-    }
+    };
+    super::exit::free_in_background((plan, result));
+    code
 }
 
 /// The plan `graph` colours: against the stack's state when the state

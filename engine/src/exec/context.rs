@@ -7,7 +7,6 @@ use crate::graph::ResourceGraph;
 use crate::journal;
 use crate::provider::{Provider, ProviderRegistry};
 use meridian_state::{OperationKind, ResourceRecord, StateStore};
-use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,10 +16,11 @@ pub(super) struct RunContext {
     pub graph: Arc<ResourceGraph>,
     pub providers: ProviderRegistry,
     pub store: Arc<dyn StateStore>,
-    /// Records as they are now (updated as units complete).
+    /// Records as they are now (updated as units complete), but for those
+    /// of declared resources whose unit succeeded (see [`super::outputs`]).
     pub records: Mutex<HashMap<String, ResourceRecord>>,
-    /// Outputs by resource name.
-    pub outputs: Mutex<HashMap<String, Value>>,
+    /// The outputs of declared resources whose unit finished.
+    pub settled: super::outputs::SettledOutputs,
     /// Old-copy keys made by replacements in this run, by node.
     pub replaced: Mutex<HashMap<usize, String>>,
     /// Nodes whose old copy, if a replacement makes one, a unit deletes
@@ -76,10 +76,6 @@ impl RunContext {
 
     pub fn record(&self, key: &str) -> Option<ResourceRecord> {
         lock(&self.records).get(key).cloned()
-    }
-
-    pub fn set_outputs(&self, name: &str, outputs: Value) {
-        lock(&self.outputs).insert(name.to_string(), outputs);
     }
 
     pub fn provider_for(&self, rec_provider: &str) -> Result<Arc<dyn Provider>, String> {

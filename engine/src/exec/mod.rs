@@ -24,6 +24,7 @@
 
 mod context;
 mod moves;
+mod outputs;
 mod step;
 mod units;
 
@@ -92,38 +93,28 @@ pub enum ExecError {
 }
 
 /// Runs `plan` for `graph` against `state`, writing every step to `store`.
+/// The run takes `state` over: its records become the run's own as they
+/// change (no second copy of them is held).
 pub async fn execute(
     graph: Arc<ResourceGraph>,
     providers: ProviderRegistry,
     store: Arc<dyn StateStore>,
-    state: &StackState,
+    mut state: StackState,
     plan: &Plan,
     opts: RunOptions,
 ) -> Result<RunResult, ExecError> {
     let started = Instant::now();
-    let moved;
-    let state = if plan.summary.moved > 0 {
-        moved = moves::apply_moves(store.as_ref(), state, plan)?;
-        &moved
-    } else {
-        state
-    };
-    let units = Units::build(&graph, state, plan);
+    if plan.summary.moved > 0 {
+        moves::apply_moves(store.as_ref(), &mut state, plan)?;
+    }
+    let units = Units::build(&graph, &state, plan);
     let first_seq = store.reserve_sequence((units.units.len() as u64) * 2 + 2)?;
-    let outputs = graph
-        .nodes
-        .iter()
-        .filter_map(|n| {
-            let r = state.resources.get(&n.urn)?;
-            Some((n.decl.name.clone(), r.outputs.clone()))
-        })
-        .collect();
     let cx = Arc::new(RunContext {
         graph: graph.clone(),
         providers,
         store: Arc::new(OffRuntime(store)),
-        records: Mutex::new(state.resources.clone().into_iter().collect()),
-        outputs: Mutex::new(outputs),
+        records: Mutex::new(state.resources.into_iter().collect()),
+        settled: outputs::SettledOutputs::new(&graph, &units),
         replaced: Mutex::new(HashMap::new()),
         cleanup_nodes: units.cleanup_of_node.keys().copied().collect(),
         replaced_in_run: Mutex::new(Default::default()),
@@ -137,22 +128,22 @@ pub async fn execute(
         interrupted = true;
     }
     let steps = scheduler.into_steps();
+    let mut written = None;
     if !interrupted {
-        let outputs = stack_outputs(&graph, &lock(&cx.outputs));
+        let outputs = stack_outputs(&graph, &cx.outputs());
         cx.store.put_outputs(&outputs)?;
+        written = Some(outputs);
     }
     Ok(RunResult {
         steps,
         interrupted,
         elapsed_ms: started.elapsed().as_millis() as u64,
+        outputs: written,
     })
 }
 
 /// The stack outputs known from `outputs` (unknown ones are left out).
-fn stack_outputs(
-    graph: &ResourceGraph,
-    outputs: &HashMap<String, Value>,
-) -> BTreeMap<String, Value> {
+fn stack_outputs(graph: &ResourceGraph, outputs: &outputs::OutputsView) -> BTreeMap<String, Value> {
     let mut stack_outputs = BTreeMap::new();
     for (name, input) in &graph.outputs {
         let v = input.resolve(&|r, o| {
@@ -295,14 +286,15 @@ impl Scheduler {
 
     /// The results of every reportable unit, in unit order; a unit that
     /// never started was cut off by an interrupt.
-    fn into_steps(self) -> Vec<StepResult> {
+    fn into_steps(mut self) -> Vec<StepResult> {
         let mut steps = Vec::with_capacity(self.finished.len());
-        for (u, f) in self.finished.iter().enumerate() {
+        let finished = std::mem::take(&mut self.finished);
+        for (u, f) in finished.into_iter().enumerate() {
             if !self.reportable(u) {
                 continue;
             }
             steps.push(match f {
-                Some(r) => r.clone(),
+                Some(r) => r,
                 None => {
                     let (name, type_token, region) = identity(&self.cx, &self.units.units[u]);
                     StepResult {

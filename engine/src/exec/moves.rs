@@ -8,14 +8,12 @@
 use crate::plan::Plan;
 use meridian_state::{Completion, StackState, StateError, StateStore};
 
-/// Applies the plan's moves to `store`; returns the state as it is after
-/// them.
+/// Applies the plan's moves to `store` and to `state`.
 pub(super) fn apply_moves(
     store: &dyn StateStore,
-    state: &StackState,
+    state: &mut StackState,
     plan: &Plan,
-) -> Result<StackState, StateError> {
-    let mut state = state.clone();
+) -> Result<(), StateError> {
     for step in plan.steps.iter().filter(|s| !s.pinned) {
         let Some(old) = &step.moved_from else {
             continue;
@@ -52,5 +50,5 @@ pub(super) fn apply_moves(
         state.resources.insert(step.key.clone(), record);
         state.resources.extend(rewritten);
     }
-    Ok(state)
+    Ok(())
 }

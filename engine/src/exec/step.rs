@@ -50,24 +50,22 @@ impl StepKind {
         }
     }
 
-    /// Applies the step; returns the resource's outputs.
-    async fn apply(self, d: &Declared<'_>) -> Result<Value, String> {
+    /// Applies the step; the resource's record then holds its outputs.
+    async fn apply(self, d: &Declared<'_>) -> Result<(), String> {
         match self {
             StepKind::Read => read(d).await,
             StepKind::Same(rec) => same(d, rec),
             StepKind::Create => {
                 let rec = create(d, None).await?;
-                let outputs = rec.outputs.clone();
                 d.cx.set_record(&d.subject.urn, Some(rec));
-                Ok(outputs)
+                Ok(())
             }
             StepKind::Update(rec) => update(d, rec).await,
             StepKind::Replace(_, ReplaceOrder::DeleteBeforeCreate) => {
                 delete(d.cx, &d.subject.urn, Some(d.node)).await?;
                 let rec = create(d, None).await?;
-                let outputs = rec.outputs.clone();
                 d.cx.set_record(&d.subject.urn, Some(rec));
-                Ok(outputs)
+                Ok(())
             }
             StepKind::Replace(rec, ReplaceOrder::CreateBeforeDelete) => {
                 replace_create_first(d, rec).await
@@ -86,10 +84,11 @@ pub(super) async fn run_declared(
 ) -> Result<Op, (Op, String)> {
     let graph = &cx.graph;
     let inputs = {
-        let outs = lock(&cx.outputs);
+        let outs = cx.outputs();
         plan::resolve_inputs(graph, node, &|r| outs.get(r).map(Known::Outputs))
-            .map_err(|e| (planned, e.to_string()))?
     };
+    cx.inputs_read(node);
+    let inputs = inputs.map_err(|e| (planned, e.to_string()))?;
     if contains_unknown(&inputs) {
         return Err((
             planned,
@@ -116,8 +115,14 @@ pub(super) async fn run_declared(
             op,
         });
     }
-    let outputs = kind.apply(&d).await.map_err(|e| (op, e))?;
-    cx.set_outputs(&d.subject.name, outputs);
+    // What dependents and the stack outputs see of a step that fails: the
+    // outputs as they were before it, not what the failure left recorded.
+    let before = cx.recorded_outputs(&d.subject.urn);
+    if let Err(e) = kind.apply(&d).await {
+        cx.settle_failed(node, before);
+        return Err((op, e));
+    }
+    cx.settle_done(node, &d.subject.urn);
     Ok(op)
 }
 
@@ -161,7 +166,7 @@ fn decide(d: &Declared<'_>) -> Result<StepKind, String> {
     })
 }
 
-async fn read(d: &Declared<'_>) -> Result<Value, String> {
+async fn read(d: &Declared<'_>) -> Result<(), String> {
     let (cx, s) = (d.cx, &d.subject);
     let ctx = reporting_context(&cx.events, &s.name, &s.urn, &s.region, "", READ_TIMEOUT)
         .with_provider_config(s.provider_config.as_deref().cloned());
@@ -178,18 +183,18 @@ async fn read(d: &Declared<'_>) -> Result<Value, String> {
     let Some(found) = found else {
         return Err("the data source found nothing".into());
     };
-    let rec = s.record(found.id, d.inputs.clone(), found.outputs.clone());
+    let rec = s.record(found.id, d.inputs.clone(), found.outputs);
     if cx.record(&s.urn).as_ref() != Some(&rec) {
         cx.store
             .put_record(&s.urn, Some(&rec))
             .map_err(|e| e.to_string())?;
         cx.set_record(&s.urn, Some(rec));
     }
-    Ok(found.outputs)
+    Ok(())
 }
 
 /// Keeps recorded metadata current (dependencies, options); no cloud call.
-fn same(d: &Declared<'_>, rec: ResourceRecord) -> Result<Value, String> {
+fn same(d: &Declared<'_>, rec: ResourceRecord) -> Result<(), String> {
     let s = &d.subject;
     let mut updated = rec.clone();
     updated.dependencies = s.dependencies.clone();
@@ -203,7 +208,7 @@ fn same(d: &Declared<'_>, rec: ResourceRecord) -> Result<Value, String> {
             .map_err(|e| e.to_string())?;
         d.cx.set_record(&s.urn, Some(updated));
     }
-    Ok(rec.outputs)
+    Ok(())
 }
 
 /// A journaled create; with `previous`, the create half of a
@@ -245,7 +250,7 @@ async fn create(
     }
 }
 
-async fn update(d: &Declared<'_>, rec: ResourceRecord) -> Result<Value, String> {
+async fn update(d: &Declared<'_>, rec: ResourceRecord) -> Result<(), String> {
     let (cx, s) = (d.cx, &d.subject);
     let token = cx.next_token(&s.urn);
     let pending = Subject::of_record(&rec).pending(
@@ -275,10 +280,10 @@ async fn update(d: &Declared<'_>, rec: ResourceRecord) -> Result<Value, String> 
             let id = provider
                 .id_after_update(&s.type_token, &rec.id, &outputs)
                 .unwrap_or_else(|| rec.id.clone());
-            let updated = s.record(id, d.inputs.clone(), outputs.clone());
+            let updated = s.record(id, d.inputs.clone(), outputs);
             journal::complete(cx.store.as_ref(), &s.urn, Completion::Put(updated.clone()))?;
             cx.set_record(&s.urn, Some(updated));
-            Ok(outputs)
+            Ok(())
         }
         Err(e) => {
             let rec_after = after_failure(cx, &pending).await;
@@ -290,10 +295,9 @@ async fn update(d: &Declared<'_>, rec: ResourceRecord) -> Result<Value, String> 
 
 /// Creates the new copy; the old one is deleted by its own unit once the
 /// dependents have moved (or at once, when no unit waits for them).
-async fn replace_create_first(d: &Declared<'_>, rec: ResourceRecord) -> Result<Value, String> {
+async fn replace_create_first(d: &Declared<'_>, rec: ResourceRecord) -> Result<(), String> {
     let (cx, s) = (d.cx, &d.subject);
     let created = create(d, Some(&rec)).await?;
-    let outputs = created.outputs.clone();
     let old_key = journal::old_copy_key(&s.urn, &rec.id);
     cx.set_record(&old_key, Some(journal::old_copy(&rec)));
     cx.set_record(&s.urn, Some(created));
@@ -304,7 +308,7 @@ async fn replace_create_first(d: &Declared<'_>, rec: ResourceRecord) -> Result<V
         // foresee): delete the old copy right away.
         delete(cx, &old_key, Some(d.node)).await?;
     }
-    Ok(outputs)
+    Ok(())
 }
 
 /// Deletes the record under `key` (journaled), or forgets it when it is

@@ -31,14 +31,14 @@ pub async fn declared(
 /// the rest of the plan against.
 pub fn record_planned(
     store: &dyn StateStore,
-    state: &StackState,
+    state: StackState,
     plan: &Plan,
 ) -> Result<StackState, OpsError> {
     if plan.imports.is_empty() {
-        return Ok(state.clone());
+        return Ok(state);
     }
     import::record(store, &plan.imports).map_err(OpsError::Exec)?;
-    Ok(import::with_imported(state, &plan.imports))
+    Ok(import::with_imported(&state, &plan.imports))
 }
 
 /// `import`: reconciles interrupted operations, reads every requested

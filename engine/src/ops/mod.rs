@@ -195,7 +195,7 @@ pub async fn up_with(
     {
         return Err(OpsError::Stale(why));
     }
-    let (plan, read) = plan_with(&graph, &providers, &state, &planning, &opts.events).await?;
+    let (mut plan, read) = plan_with(&graph, &providers, &state, &planning, &opts.events).await?;
     if let Some((saved, _)) = planning.saved
         && let Some(why) = saved.differs(&plan)
     {
@@ -204,17 +204,19 @@ pub async fn up_with(
     if !confirm(&plan) {
         return Ok((plan, None));
     }
-    let planned_against = match &read {
+    let planned_against = match read {
         Some(read) => {
             for (key, record) in &read.writes {
                 store.put_record(key, record.as_ref())?;
             }
-            &read.state
+            read.state
         }
-        None => &state,
+        None => state,
     };
     let state = import::record_planned(store.as_ref(), planned_against, &plan)?;
-    let result = exec::execute(graph, providers, store, &state, &plan, opts).await?;
+    // The steps' inputs were for showing the plan; the run resolves its own.
+    strip_inputs(&mut plan);
+    let result = exec::execute(graph, providers, store, state, &plan, opts).await?;
     Ok((plan, Some(result)))
 }
 
@@ -247,7 +249,7 @@ pub async fn destroy(
     confirm: &mut dyn FnMut(&Plan) -> bool,
 ) -> Result<(Plan, Option<RunResult>), OpsError> {
     let state = reconciled_state(store.as_ref(), &providers, &opts.events).await?;
-    let plan = plan::plan_destroy(&state, targets).map_err(OpsError::Plan)?;
+    let mut plan = plan::plan_destroy(&state, targets).map_err(OpsError::Plan)?;
     if !confirm(&plan) {
         return Ok((plan, None));
     }
@@ -255,11 +257,21 @@ pub async fn destroy(
         ResourceGraph::build(stack, Vec::new(), BTreeMap::new(), &providers)
             .map_err(OpsError::Graph)?,
     );
-    let result = exec::execute(empty, providers, store.clone(), &state, &plan, opts).await?;
+    strip_inputs(&mut plan);
+    let result = exec::execute(empty, providers, store.clone(), state, &plan, opts).await?;
     if result.ok() {
         store.put_outputs(&BTreeMap::new())?;
     }
     Ok((plan, Some(result)))
+}
+
+/// Drops the steps' inputs once the plan is confirmed: they are there to be
+/// shown (`--diff`), and at 100,000 resources they are a copy of every
+/// resource's inputs that the run does not need.
+fn strip_inputs(plan: &mut Plan) {
+    for step in &mut plan.steps {
+        step.inputs = None;
+    }
 }
 
 /// Reconciles interrupted operations, then reads every resource.

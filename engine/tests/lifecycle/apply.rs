@@ -249,18 +249,7 @@ async fn stack_outputs_are_resolved_and_stored() {
             },
         ]),
     );
-    let graph = Arc::new(h.graph_with_outputs(chain(), outputs).unwrap());
-    let (_, result) = ops::up(
-        graph,
-        h.providers.clone(),
-        h.store.clone(),
-        None,
-        RunOptions::default(),
-        &mut |_| true,
-    )
-    .await
-    .unwrap();
-    assert!(result.unwrap().ok());
+    assert!(h.up_exporting(chain(), outputs).await.ok());
     let url = h.state().outputs["url"].as_str().unwrap().to_string();
     assert!(url.starts_with("https://a-"), "{url}");
 }

@@ -18,7 +18,9 @@ mod fake;
 mod import;
 mod properties;
 mod replace;
+mod run_outputs;
 mod scheduling;
+mod unchanged;
 
 use fake::{FakeProvider, LOOKUP, PROTECTED, RES, SNAPSHOT};
 use meridian_engine::exec::{Outcome, RunOptions, RunResult};
@@ -108,6 +110,26 @@ impl Harness {
         )
         .await?;
         Ok((plan, result.expect("confirmed")))
+    }
+
+    /// `up` of `decls` with `outputs` exported as the stack's outputs.
+    pub async fn up_exporting(
+        &self,
+        decls: Vec<ResourceDecl>,
+        outputs: BTreeMap<String, Input>,
+    ) -> RunResult {
+        let graph = Arc::new(self.graph_with_outputs(decls, outputs).unwrap());
+        let (_, result) = ops::up(
+            graph,
+            self.providers.clone(),
+            self.store.clone(),
+            None,
+            RunOptions::default(),
+            &mut |_| true,
+        )
+        .await
+        .unwrap();
+        result.expect("confirmed")
     }
 
     pub async fn up(&self, decls: Vec<ResourceDecl>) -> (Plan, RunResult) {
