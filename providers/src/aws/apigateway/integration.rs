@@ -2,7 +2,7 @@
 //! proxy integration). PutIntegration creates or overwrites, so an update
 //! puts again; the method it hangs off identifies it.
 
-use super::method::{HTTP_METHODS, MethodKey};
+use super::method::{HTTP_METHODS, MethodKey, for_method};
 use super::{
     api_client, api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or,
     with_defaults,
@@ -110,11 +110,7 @@ async fn get(
     key: MethodKey<'_>,
 ) -> Result<Option<GetIntegrationOutput>, ProviderError> {
     let client = api_client(c).await;
-    let request = client.get_integration().rest_api_id(key.api);
-    let request = request
-        .resource_id(key.resource)
-        .http_method(key.http_method);
-    match request.send().await {
+    match for_method!(client.get_integration(), key).send().await {
         // The local emulator answers for a missing integration with an empty
         // one; an integration always has a type.
         Ok(out) if out.r#type().is_none() => Ok(None),
@@ -128,19 +124,10 @@ async fn get(
 async fn put(c: Call<'_>, inputs: &Value) -> Result<Value, ProviderError> {
     let inputs = normalized(inputs);
     let key = MethodKey::from_inputs(&inputs)?;
-    let MethodKey {
-        api,
-        resource,
-        http_method,
-    } = key;
     let kind = str_or(&inputs, input::TYPE, "AWS_PROXY");
     let client = api_client(c).await;
-    mutate_api(c.ctx, api, || {
-        let mut request = client
-            .put_integration()
-            .rest_api_id(api)
-            .resource_id(resource)
-            .http_method(http_method)
+    mutate_api(c.ctx, key.api, || {
+        let mut request = for_method!(client.put_integration(), key)
             .r#type(IntegrationType::from(kind))
             .set_uri(opt_str(&inputs, input::URI).map(str::to_string));
         if kind != "MOCK" {
@@ -253,11 +240,7 @@ impl ResourceType for Integration {
         let client = aws.apigateway(&ctx.region).await;
         let what = format!("deleting {}", integration_name(key));
         delete(ctx, Some(key.api), &what, || {
-            let request = client.delete_integration().rest_api_id(key.api);
-            request
-                .resource_id(key.resource)
-                .http_method(key.http_method)
-                .send()
+            for_method!(client.delete_integration(), key).send()
         })
         .await
     }
