@@ -7,8 +7,8 @@ use super::CERTIFICATE;
 use super::validation::{RefOp, ValidationRecord, update_refs, validation_records};
 use crate::aws::kit::{
     AwsError, Clients, NotFoundExt, Policy, SdkResultExt, TOKEN_TAG, check_required_str,
-    identity_sdk_tags, opt_str, req_str, resource_with_timeouts, retry, transient_or_code,
-    wait_for,
+    identity_sdk_tags, normalized_diff, opt_str, req_str, resource_with_timeouts, retry,
+    transient_or_code, wait_for,
 };
 use crate::aws::route53::{bare_zone_id, check_dns_name, dns_name, in_zone, zone_name_of};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
@@ -444,15 +444,12 @@ impl ResourceType for Certificate {
     }
 
     fn diff(&self, old: &Value, new: &Value) -> Diff {
-        let mut diff = Diff::top_level(
-            &normalized(old),
-            &normalized(new),
-            &[
-                input::DOMAIN_NAME,
-                input::SUBJECT_ALTERNATIVE_NAMES,
-                input::VALIDATION_ZONE_ID,
-            ],
-        );
+        let keys = [
+            input::DOMAIN_NAME,
+            input::SUBJECT_ALTERNATIVE_NAMES,
+            input::VALIDATION_ZONE_ID,
+        ];
+        let mut diff = normalized_diff(old, new, normalized, &keys);
         // No zone recorded: the certificate was never validated (see
         // `inputs_from_cloud`); validating it is an update, not a new one.
         for c in &mut diff.changes {

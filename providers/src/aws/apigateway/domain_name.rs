@@ -10,8 +10,8 @@ use super::{
     required, str_or, with_defaults,
 };
 use crate::aws::kit::{
-    AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, create_or_adopt,
-    identity_tags, req_str, resource_with_timeouts, wait_for,
+    AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, check_given_str,
+    create_or_adopt, given_str, identity_tags, req_str, resource_with_timeouts, wait_for,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -23,7 +23,6 @@ use aws_sdk_apigateway::types::{
 };
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -292,21 +291,8 @@ impl ResourceType for DomainName {
         );
         check_one_of(inputs, input::ENDPOINT_TYPE, ENDPOINT_TYPES, &mut out);
         check_one_of(inputs, input::SECURITY_POLICY, SECURITY_POLICIES, &mut out);
-        if let Some(name) = inputs.get(input::DOMAIN_NAME).and_then(Value::as_str)
-            && name != UNKNOWN
-            && !name.is_empty()
-            && let Some(problem) = domain_problem(name)
-        {
-            out.push(CheckFailure::new(
-                input::DOMAIN_NAME,
-                format!("{name:?} {problem}"),
-            ));
-        }
-        if let Some(arn) = inputs
-            .get(input::REGIONAL_CERTIFICATE_ARN)
-            .and_then(Value::as_str)
-            && arn != UNKNOWN
-            && !arn.is_empty()
+        check_given_str(inputs, input::DOMAIN_NAME, domain_problem, &mut out);
+        if let Some(arn) = given_str(inputs, input::REGIONAL_CERTIFICATE_ARN)
             && let Some(problem) = certificate_problem(arn, region)
         {
             out.push(CheckFailure::new(input::REGIONAL_CERTIFICATE_ARN, problem));

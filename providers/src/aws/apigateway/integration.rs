@@ -7,7 +7,7 @@ use super::{
     api_client, api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or,
     with_defaults,
 };
-use crate::aws::kit::opt_str;
+use crate::aws::kit::{normalized_diff, opt_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
@@ -201,11 +201,7 @@ impl ResourceType for Integration {
     }
 
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
-        Diff::top_level(
-            &normalized(old_inputs),
-            &normalized(new_inputs),
-            REPLACE_KEYS,
-        )
+        normalized_diff(old_inputs, new_inputs, normalized, REPLACE_KEYS)
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {

@@ -6,7 +6,7 @@ use super::{
     api_client, api_error_if_exists, api_slot, apply_patch, check_one_of, delete, found,
     no_sdk_retries, patch, required, sorted, with_defaults,
 };
-use crate::aws::kit::{create_once, req_str};
+use crate::aws::kit::{create_once, normalized_diff, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
@@ -262,11 +262,7 @@ impl ResourceType for Method {
     }
 
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
-        Diff::top_level(
-            &normalized(old_inputs),
-            &normalized(new_inputs),
-            REPLACE_KEYS,
-        )
+        normalized_diff(old_inputs, new_inputs, normalized, REPLACE_KEYS)
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {

@@ -7,14 +7,13 @@ use super::{
     api_client, api_error, api_slot, delete_in_api, found, is_already_exists, is_not_found,
     no_sdk_retries, read_back, required,
 };
-use crate::aws::kit::{Clients, Policy, Transience, create_once, req_str, retry};
+use crate::aws::kit::{Clients, Policy, Transience, check_given_str, create_once, req_str, retry};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_resource::GetResourceOutput;
 use aws_sdk_apigateway::types::Resource as ApiResource;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
 };
 use serde_json::{Value, json};
 
@@ -184,16 +183,7 @@ impl ResourceType for Resource {
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, REPLACE_KEYS);
-        if let Some(part) = inputs.get(input::PATH_PART).and_then(Value::as_str)
-            && part != UNKNOWN
-            && !part.is_empty()
-            && let Some(problem) = path_part_problem(part)
-        {
-            out.push(CheckFailure::new(
-                input::PATH_PART,
-                format!("{part:?} {problem}"),
-            ));
-        }
+        check_given_str(inputs, input::PATH_PART, path_part_problem, &mut out);
         out
     }
 

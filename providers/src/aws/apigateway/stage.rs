@@ -8,13 +8,15 @@ use super::{
     delete_in_api, execute_api_arn, found, is_already_exists, map_patch, mutate_api, partition,
     patch, required, sorted, str_map,
 };
-use crate::aws::kit::{Clients, TOKEN_TAG, caller_account_id, identity_tags, opt_str, req_str};
+use crate::aws::kit::{
+    Clients, TOKEN_TAG, caller_account_id, given_str, identity_tags, opt_str, req_str,
+};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
 use aws_sdk_apigateway::types::Op;
 use meridian_engine::{
-    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo,
 };
 use serde_json::{Value, json};
 
@@ -104,9 +106,7 @@ impl ResourceType for Stage {
         );
         check_optional_str(inputs, input::DESCRIPTION, &mut out);
         check_str_map(inputs, input::VARIABLES, &mut out);
-        if let Some(name) = inputs.get(input::STAGE_NAME).and_then(Value::as_str)
-            && name != UNKNOWN
-            && !name.is_empty()
+        if let Some(name) = given_str(inputs, input::STAGE_NAME)
             && !valid_stage_name(name)
         {
             out.push(CheckFailure::new(

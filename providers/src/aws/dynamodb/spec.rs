@@ -2,7 +2,7 @@
 //! for (`TableSpec`), the checks AWS would apply before any call, and the
 //! outputs and inputs read back from a `TableDescription`.
 
-use crate::aws::kit::{check_required_str, opt_str, req_str};
+use crate::aws::kit::{check_required_str, given_str, opt_str, req_str};
 use aws_sdk_dynamodb::types::{BillingMode, KeyType, TableDescription};
 use meridian_engine::{CheckFailure, ProviderError, UNKNOWN};
 use meridian_schema::Region;
@@ -156,7 +156,7 @@ pub(super) fn check_key(
 pub(super) fn check_table(region: &str, inputs: &Value) -> Vec<CheckFailure> {
     let mut out = Vec::new();
     check_required_str(inputs, input::TABLE_NAME, &mut out);
-    if let Some(n) = opt_str(inputs, input::TABLE_NAME).filter(|n| *n != UNKNOWN && !n.is_empty())
+    if let Some(n) = given_str(inputs, input::TABLE_NAME)
         && let Some(problem) = check_table_name(n)
     {
         out.push(CheckFailure::new(input::TABLE_NAME, problem));

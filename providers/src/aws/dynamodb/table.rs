@@ -13,7 +13,8 @@ use super::spec::{
 };
 use crate::aws::kit::{
     AwsError, Clients, Managed, NotFoundExt, Policy, SdkResultExt, create_or_adopt,
-    identity_sdk_tags, read_by_id_or_identity, req_str, resource_with_timeouts, wait_for,
+    identity_sdk_tags, normalized_diff, read_by_id_or_identity, req_str, resource_with_timeouts,
+    wait_for,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -219,11 +220,8 @@ impl ResourceType for GlobalTable {
     }
 
     fn diff(&self, old: &Value, new: &Value) -> Diff {
-        let mut d = Diff::top_level(
-            &normalized(old),
-            &normalized(new),
-            &[input::TABLE_NAME, input::PARTITION_KEY, input::SORT_KEY],
-        );
+        let keys = [input::TABLE_NAME, input::PARTITION_KEY, input::SORT_KEY];
+        let mut d = normalized_diff(old, new, normalized, &keys);
         // The name is the user's, so a replacement cannot create the new
         // table next to the old one.
         d.delete_before_replace = true;

@@ -7,8 +7,8 @@ use super::is_role_name_char;
 use super::policy::{check_policy_document, decode_policy_document, is_managed_policy_arn};
 use crate::aws::kit::{
     AwsError, Managed, NotFoundExt, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
-    generated_name, identity_tags, is_unknown, opt_str, read_after_create, read_by_id_or_identity,
-    resource_with_timeouts, retry, transient_or_code,
+    generated_name, identity_tags, is_unknown, named_diff, opt_str, read_after_create,
+    read_by_id_or_identity, resource_with_timeouts, retry, transient_or_code,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -499,16 +499,13 @@ impl ResourceType for Role {
     }
 
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
-        let mut diff = Diff::top_level(
-            &normalized(old_inputs),
-            &normalized(new_inputs),
+        named_diff(
+            old_inputs,
+            new_inputs,
+            normalized,
             REPLACE_KEYS,
-        );
-        // Same name on both sides (given or generated): the new role cannot
-        // exist next to the old one, so a replacement deletes first.
-        diff.delete_before_replace = old_inputs.get(input::ROLE_NAME).filter(|v| !v.is_null())
-            == new_inputs.get(input::ROLE_NAME).filter(|v| !v.is_null());
-        diff
+            input::ROLE_NAME,
+        )
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {

@@ -30,3 +30,25 @@ pub fn check_required_str(inputs: &Value, key: &str, out: &mut Vec<CheckFailure>
         None => out.push(CheckFailure::new(key, "is required")),
     }
 }
+
+/// A string input that is given, known and not empty: what `check` looks
+/// into further (a missing or empty one is [`check_required_str`]'s to
+/// report).
+pub fn given_str<'a>(inputs: &'a Value, key: &str) -> Option<&'a str> {
+    opt_str(inputs, key).filter(|s| *s != UNKNOWN && !s.is_empty())
+}
+
+/// Check helper: the string `key`, when given (see [`given_str`]), must
+/// have no `problem`; the failure quotes the value, then says the problem.
+pub fn check_given_str<P: std::fmt::Display>(
+    inputs: &Value,
+    key: &str,
+    problem: impl Fn(&str) -> Option<P>,
+    out: &mut Vec<CheckFailure>,
+) {
+    if let Some(value) = given_str(inputs, key)
+        && let Some(problem) = problem(value)
+    {
+        out.push(CheckFailure::new(key, format!("{value:?} {problem}")));
+    }
+}

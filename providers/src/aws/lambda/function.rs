@@ -15,7 +15,7 @@ use super::role_propagation::retry_role_propagation;
 use super::{call_found, is_already_exists, is_retryable, lambda_error, lambda_failure};
 use crate::aws::kit::{
     AwsError, Clients, Managed, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
-    identity_tags, opt_str, read_after_create, read_by_id_or_identity, req_str,
+    identity_tags, named_diff, opt_str, read_after_create, read_by_id_or_identity, req_str,
     resource_with_timeouts, retry, wait_for,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
@@ -411,20 +411,8 @@ impl ResourceType for Function {
     }
 
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
-        let mut diff = Diff::top_level(
-            &normalized_function(old_inputs),
-            &normalized_function(new_inputs),
-            &[input::FUNCTION_NAME],
-        );
-        // Same name on both sides (given or generated): a forced replacement
-        // must delete the old function first.
-        diff.delete_before_replace = old_inputs
-            .get(input::FUNCTION_NAME)
-            .filter(|v| !v.is_null())
-            == new_inputs
-                .get(input::FUNCTION_NAME)
-                .filter(|v| !v.is_null());
-        diff
+        let name = input::FUNCTION_NAME;
+        named_diff(old_inputs, new_inputs, normalized_function, &[name], name)
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {

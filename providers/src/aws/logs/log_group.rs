@@ -3,9 +3,9 @@
 //! and carries this resource's URN tag is adopted, any other is refused.
 
 use crate::aws::kit::{
-    AwsError, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call, check_required_str,
-    create_or_adopt, identity_tags, is_unknown, opt_str, read_after_create, read_by_id_or_identity,
-    req_str, resource_with_timeouts,
+    AwsError, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call, check_given_str,
+    check_required_str, create_or_adopt, identity_tags, is_unknown, read_after_create,
+    read_by_id_or_identity, req_str, resource_with_timeouts,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -33,16 +33,11 @@ pub fn is_log_group_name(name: &str) -> bool {
 fn check_log_group(inputs: &Value) -> Vec<CheckFailure> {
     let mut out = Vec::new();
     check_required_str(inputs, input::LOG_GROUP_NAME, &mut out);
-    if let Some(name) = opt_str(inputs, input::LOG_GROUP_NAME)
-        && !is_unknown(inputs, input::LOG_GROUP_NAME)
-        && !name.is_empty()
-        && !is_log_group_name(name)
-    {
-        out.push(CheckFailure::new(
-            input::LOG_GROUP_NAME,
-            format!("{name:?} is not a log group name: 1-512 characters of . - _ / # A-Z a-z 0-9"),
-        ));
-    }
+    let problem = |name: &str| {
+        (!is_log_group_name(name))
+            .then_some("is not a log group name: 1-512 characters of . - _ / # A-Z a-z 0-9")
+    };
+    check_given_str(inputs, input::LOG_GROUP_NAME, problem, &mut out);
     match inputs.get(input::RETENTION_IN_DAYS) {
         None | Some(Value::Null) => {}
         Some(_) if is_unknown(inputs, input::RETENTION_IN_DAYS) => {}

@@ -10,7 +10,7 @@ use super::change_batch::{
 use super::names::{bare_zone_id, check_dns_name, dns_name, known};
 use crate::aws::kit::{
     AwsError, Clients, NotFoundExt, Policy, SdkResultExt, URN_TAG, check_required_str,
-    identity_tags, opt_str, req_str, resource_with_timeouts, retry,
+    identity_tags, normalized_diff, opt_str, req_str, resource_with_timeouts, retry,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -196,11 +196,7 @@ impl ResourceType for HostedZone {
     }
 
     fn diff(&self, old: &Value, new: &Value) -> Diff {
-        Diff::top_level(
-            &normalized_zone_inputs(old),
-            &normalized_zone_inputs(new),
-            &[input::ZONE_NAME],
-        )
+        normalized_diff(old, new, normalized_zone_inputs, &[input::ZONE_NAME])
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
