@@ -298,6 +298,7 @@ impl ResourceType for Resource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use meridian_engine::UNKNOWN;
 
     #[test]
     fn path_parts_are_literals_or_variables() {

@@ -273,6 +273,7 @@ impl ResourceType for Stage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use meridian_engine::UNKNOWN;
 
     #[test]
     fn a_new_deployment_is_an_update_and_a_new_name_a_replacement() {
