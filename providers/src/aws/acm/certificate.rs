@@ -3,12 +3,10 @@
 //! it with the token, so `read` finds an interrupted create), publishes its
 //! validation records through [`super::validation`], and waits for ISSUED.
 
-use super::CERTIFICATE;
 use super::validation::{RefOp, ValidationRecord, update_refs, validation_records};
 use crate::aws::kit::{
     AwsError, Clients, NotFoundExt, Policy, SdkResultExt, TOKEN_TAG, check_required_str,
-    identity_sdk_tags, normalized_diff, opt_str, req_str, resource_with_timeouts, retry,
-    transient_or_code, wait_for,
+    identity_sdk_tags, normalized_diff, opt_str, req_str, retry, transient_or_code, wait_for,
 };
 use crate::aws::route53::{bare_zone_id, check_dns_name, dns_name, in_zone, zone_name_of};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
@@ -16,7 +14,7 @@ use async_trait::async_trait;
 use aws_sdk_acm::types::{CertificateDetail, CertificateStatus, Tag, ValidationMethod};
 use meridian_engine::{
     CheckFailure, Created, Diff, ErrorKind, OpContext, ProviderError, ReadRequest, ReadResult,
-    TypeInfo, UNKNOWN,
+    UNKNOWN,
 };
 use meridian_schema::aws::acm::certificate::{input, output};
 use serde_json::{Map, Value, json};
@@ -400,13 +398,6 @@ async fn find_by_token(
 
 #[async_trait]
 impl ResourceType for Certificate {
-    fn info(&self) -> TypeInfo {
-        // ACM can take over an hour to validate (Terraform allows 75 min);
-        // a certificate an API Gateway domain just released can stay "in
-        // use" for 15+ minutes.
-        resource_with_timeouts(CERTIFICATE, 75, 75, 30)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = Vec::new();
         check_required_str(inputs, input::DOMAIN_NAME, &mut out);

@@ -10,7 +10,7 @@ use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::types::Op;
 use meridian_engine::{
-    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, UNKNOWN,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -124,10 +124,6 @@ async fn get(
 
 #[async_trait]
 impl ResourceType for BasePathMapping {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(
             inputs,

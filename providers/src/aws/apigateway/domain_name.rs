@@ -11,7 +11,7 @@ use super::{
 };
 use crate::aws::kit::{
     AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, check_given_str,
-    create_or_adopt, given_str, identity_tags, req_str, resource_with_timeouts, wait_for,
+    create_or_adopt, given_str, identity_tags, req_str, wait_for,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -22,7 +22,7 @@ use aws_sdk_apigateway::types::{
     DomainNameStatus, EndpointConfiguration, EndpointType, Op, SecurityPolicy,
 };
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -278,12 +278,6 @@ async fn wait_available(
 
 #[async_trait]
 impl ResourceType for DomainName {
-    fn info(&self) -> TypeInfo {
-        // Terraform allows 60 min: TLS policy changes and service incidents
-        // have taken that long (latency model §8).
-        resource_with_timeouts(TYPE, 60, 60, 20)
-    }
-
     fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(
             inputs,

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
 use aws_sdk_apigateway::types::IntegrationType;
 use meridian_engine::{
-    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, UNKNOWN,
 };
 use serde_json::{Value, json};
 
@@ -159,10 +159,6 @@ async fn put(c: Call<'_>, inputs: &Value) -> Result<Value, ProviderError> {
 
 #[async_trait]
 impl ResourceType for Integration {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, REPLACE_KEYS);
         check_one_of(inputs, input::HTTP_METHOD, HTTP_METHODS, &mut out);

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use meridian_engine::{
-    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, UNKNOWN,
 };
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -224,10 +224,6 @@ fn parameter_patch(
 
 #[async_trait]
 impl ResourceType for Method {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, &[input::REST_API_ID, input::RESOURCE_ID]);
         check_one_of(inputs, input::HTTP_METHOD, HTTP_METHODS, &mut out);

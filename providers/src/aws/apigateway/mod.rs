@@ -278,14 +278,14 @@ where
 /// e.g. a refresh of outputs), so it reads the resource back.
 pub(crate) async fn read_back(
     ty: &dyn ResourceType,
+    token: &str,
     noun: &str,
     c: Call<'_>,
     req: UpdateRequest<'_>,
 ) -> Result<Value, ProviderError> {
     let UpdateRequest { id, new_inputs, .. } = req;
-    let token = ty.info().token;
     let read = ReadRequest {
-        type_token: &token,
+        type_token: token,
         id: Some(id),
         inputs: new_inputs,
         outputs: Some(req.old_outputs),

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_resource::GetResourceOutput;
 use aws_sdk_apigateway::types::Resource as ApiResource;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use serde_json::{Value, json};
 
@@ -177,10 +177,6 @@ fn exists_error(
 
 #[async_trait]
 impl ResourceType for Resource {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, REPLACE_KEYS);
         check_given_str(inputs, input::PATH_PART, path_part_problem, &mut out);
@@ -271,7 +267,7 @@ impl ResourceType for Resource {
     }
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
-        read_back(self, "resource", c, req).await
+        read_back(self, TYPE, "resource", c, req).await
     }
 
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
 use aws_sdk_apigateway::types::{ApiStatus, EndpointConfiguration, EndpointType, Op};
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -145,10 +145,6 @@ async fn find_by_token(
 
 #[async_trait]
 impl ResourceType for RestApi {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, &[input::NAME]);
         check_optional_str(inputs, input::DESCRIPTION, &mut out);

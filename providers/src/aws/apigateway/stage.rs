@@ -15,9 +15,7 @@ use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
 use aws_sdk_apigateway::types::Op;
-use meridian_engine::{
-    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo,
-};
+use meridian_engine::{CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult};
 use serde_json::{Value, json};
 
 pub use meridian_schema::aws::apigateway::stage::TYPE;
@@ -95,10 +93,6 @@ async fn account_for(aws: &Clients, recorded: Option<&Value>) -> Result<String, 
 
 #[async_trait]
 impl ResourceType for Stage {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(
             inputs,

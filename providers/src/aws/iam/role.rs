@@ -8,7 +8,7 @@ use super::policy::{check_policy_document, decode_policy_document, is_managed_po
 use crate::aws::kit::{
     AwsError, Managed, NotFoundExt, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
     generated_name, identity_tags, is_unknown, named_diff, opt_str, read_after_create,
-    read_by_id_or_identity, resource_with_timeouts, retry, transient_or_code,
+    read_by_id_or_identity, retry, transient_or_code,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -18,7 +18,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use meridian_engine::{
     CheckFailure, Created, Diff, ErrorKind, OpContext, ProviderError, ReadRequest, ReadResult,
-    TypeInfo, UNKNOWN,
+    UNKNOWN,
 };
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -490,10 +490,6 @@ fn normalized(inputs: &Value) -> Value {
 
 #[async_trait]
 impl ResourceType for Role {
-    fn info(&self) -> TypeInfo {
-        resource_with_timeouts(ROLE, 5, 5, 5)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         check_role(inputs)
     }

@@ -15,8 +15,8 @@ use super::role_propagation::retry_role_propagation;
 use super::{call_found, is_already_exists, is_retryable, lambda_error, lambda_failure};
 use crate::aws::kit::{
     AwsError, Clients, Managed, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
-    identity_tags, named_diff, opt_str, read_after_create, read_by_id_or_identity, req_str,
-    resource_with_timeouts, retry, wait_for,
+    identity_tags, named_diff, opt_str, read_after_create, read_by_id_or_identity, req_str, retry,
+    wait_for,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -25,7 +25,7 @@ use aws_sdk_lambda::types::{
     Architecture, FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime, State,
 };
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -402,10 +402,6 @@ async fn reconcile_function(
 
 #[async_trait]
 impl ResourceType for Function {
-    fn info(&self) -> TypeInfo {
-        resource_with_timeouts(FUNCTION, 10, 10, 5)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         check_function(inputs)
     }

@@ -5,12 +5,12 @@
 use crate::aws::kit::{
     AwsError, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call, check_given_str,
     check_required_str, create_or_adopt, identity_tags, is_unknown, read_after_create,
-    read_by_id_or_identity, req_str, resource_with_timeouts,
+    read_by_id_or_identity, req_str,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -172,10 +172,6 @@ fn retention(inputs: &Value) -> Option<i64> {
 
 #[async_trait]
 impl ResourceType for LogGroup {
-    fn info(&self) -> TypeInfo {
-        resource_with_timeouts(LOG_GROUP, 2, 2, 2)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         check_log_group(inputs)
     }

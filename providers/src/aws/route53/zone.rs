@@ -3,14 +3,13 @@
 //! a delete takes the records Meridian manages with it and refuses when
 //! anything else is left.
 
-use super::HOSTED_ZONE;
 use super::change_batch::{
     all_record_sets, apply_batches, change, describe_records, partition_zone_records, wait_insync,
 };
 use super::names::{bare_zone_id, check_dns_name, dns_name, known};
 use crate::aws::kit::{
     AwsError, Clients, NotFoundExt, Policy, SdkResultExt, URN_TAG, check_required_str,
-    identity_tags, normalized_diff, opt_str, req_str, resource_with_timeouts, retry,
+    identity_tags, normalized_diff, opt_str, req_str, retry,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -19,8 +18,7 @@ use aws_sdk_route53::types::{
     ChangeAction, HostedZone as SdkZone, HostedZoneConfig, Tag, TagResourceType,
 };
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, UNKNOWN,
 };
 use meridian_schema::aws::route53::hosted_zone::{input, output};
 use serde_json::{Map, Value, json};
@@ -179,10 +177,6 @@ fn normalized_zone_inputs(inputs: &Value) -> Value {
 
 #[async_trait]
 impl ResourceType for HostedZone {
-    fn info(&self) -> TypeInfo {
-        resource_with_timeouts(HOSTED_ZONE, 30, 30, 30)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = Vec::new();
         check_required_str(inputs, input::ZONE_NAME, &mut out);
