@@ -418,7 +418,6 @@ struct Domains<'a> {
 #[async_trait]
 impl Managed for Domains<'_> {
     type State = GetDomainNameOutput;
-    type Made = ();
 
     const NOUN: &'static str = "custom domain";
 

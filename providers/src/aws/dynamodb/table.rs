@@ -50,7 +50,6 @@ struct Table<'a> {
 #[async_trait]
 impl Managed for Table<'_> {
     type State = TableDescription;
-    type Made = ();
 
     const NOUN: &'static str = "table";
 

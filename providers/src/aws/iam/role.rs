@@ -638,7 +638,6 @@ struct Roles<'a> {
 #[async_trait]
 impl Managed for Roles<'_> {
     type State = RoleState;
-    type Made = ();
 
     const NOUN: &'static str = "role";
 

@@ -538,11 +538,10 @@ struct Functions<'a> {
     create: CreateFunctionFluentBuilder,
 }
 
+/// A create answers the version it made.
 #[async_trait]
-impl Managed for Functions<'_> {
+impl Managed<String> for Functions<'_> {
     type State = FunctionState;
-    /// The version the create answered.
-    type Made = String;
 
     const NOUN: &'static str = "function";
 

@@ -261,7 +261,6 @@ struct Group<'a>(&'a aws_sdk_cloudwatchlogs::Client);
 #[async_trait]
 impl Managed for Group<'_> {
     type State = GroupState;
-    type Made = ();
 
     const NOUN: &'static str = "log group";
 
