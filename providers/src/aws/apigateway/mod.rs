@@ -334,6 +334,26 @@ pub(crate) fn patch(op: Op, path: &str, value: Option<&str>) -> PatchOperation {
         .build()
 }
 
+/// The `replace` of `path` by `wanted` when the cloud's `current` differs.
+pub(crate) fn replace_changed(
+    path: &str,
+    current: Option<&str>,
+    wanted: &str,
+) -> Option<PatchOperation> {
+    (current != Some(wanted)).then(|| patch(Op::Replace, path, Some(wanted)))
+}
+
+/// The patch of a description: the input `key` (absent: empty) against the
+/// cloud's `current` one.
+pub(crate) fn description_patch(
+    current: Option<&str>,
+    inputs: &Value,
+    key: &str,
+) -> Option<PatchOperation> {
+    let wanted = inputs.get(key).and_then(Value::as_str).unwrap_or("");
+    replace_changed("/description", Some(current.unwrap_or("")), wanted)
+}
+
 /// Escapes a map key for a patch path (JSON pointer: `~` → `~0`, `/` → `~1`).
 pub(crate) fn pointer_escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")

@@ -3,8 +3,9 @@
 //! again by listing the region's APIs and matching the tag.
 
 use super::{
-    account_id, api_error, apply_patch, check_one_of, check_optional_str, delete, execute_api_arn,
-    found, no_sdk_retries, patch, required, str_or, with_defaults,
+    account_id, api_error, apply_patch, check_one_of, check_optional_str, delete,
+    description_patch, execute_api_arn, found, no_sdk_retries, patch, replace_changed, required,
+    str_or, with_defaults,
 };
 use crate::aws::kit::{
     Clients, TOKEN_TAG, caller_account_id, create_once, identity_tags, opt_str, req_str, wait_for,
@@ -238,15 +239,13 @@ impl ResourceType for RestApi {
             .send()
             .await
             .map_err(|e| api_error(&format!("reading REST API {id}"), e))?;
-        let mut ops = Vec::new();
         let name = req_str(new_inputs, input::NAME)?;
-        if current.name() != Some(name) {
-            ops.push(patch(Op::Replace, "/name", Some(name)));
-        }
-        let description = opt_str(new_inputs, input::DESCRIPTION).unwrap_or("");
-        if current.description().unwrap_or("") != description {
-            ops.push(patch(Op::Replace, "/description", Some(description)));
-        }
+        let mut ops = Vec::from_iter(replace_changed("/name", current.name(), name));
+        ops.extend(description_patch(
+            current.description(),
+            new_inputs,
+            input::DESCRIPTION,
+        ));
         let endpoint = str_or(new_inputs, input::ENDPOINT_TYPE, DEFAULT_ENDPOINT_TYPE);
         match endpoint_type_of(&current) {
             Some(cur) if cur != endpoint => ops.push(patch(

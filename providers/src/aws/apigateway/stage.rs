@@ -5,8 +5,8 @@
 
 use super::{
     account_id, api_client, api_error, apply_patch, check_optional_str, check_str_map,
-    delete_in_api, execute_api_arn, found, is_already_exists, map_patch, mutate_api, partition,
-    patch, required, sorted, str_map,
+    delete_in_api, description_patch, execute_api_arn, found, is_already_exists, map_patch,
+    mutate_api, partition, replace_changed, required, sorted, str_map,
 };
 use crate::aws::kit::{
     Clients, TOKEN_TAG, caller_account_id, given_str, identity_tags, opt_str, req_str,
@@ -223,15 +223,14 @@ impl ResourceType for Stage {
         let missing =
             || ProviderError::permanent(format!("stage {name} of REST API {api} no longer exists"));
         let current = get(c, api, name).await?.ok_or_else(missing)?;
-        let mut ops = Vec::new();
         let deployment = req_str(new_inputs, input::DEPLOYMENT_ID)?;
-        if current.deployment_id() != Some(deployment) {
-            ops.push(patch(Op::Replace, "/deploymentId", Some(deployment)));
-        }
-        let description = opt_str(new_inputs, input::DESCRIPTION).unwrap_or("");
-        if current.description().unwrap_or("") != description {
-            ops.push(patch(Op::Replace, "/description", Some(description)));
-        }
+        let deploy = replace_changed("/deploymentId", current.deployment_id(), deployment);
+        let mut ops = Vec::from_iter(deploy);
+        ops.extend(description_patch(
+            current.description(),
+            new_inputs,
+            input::DESCRIPTION,
+        ));
         ops.extend(map_patch(
             "/variables",
             &sorted(current.variables()),
