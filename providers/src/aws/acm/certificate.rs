@@ -6,7 +6,8 @@
 use super::validation::{RefOp, ValidationRecord, update_refs, validation_records};
 use crate::aws::kit::{
     AwsError, Clients, NotFoundExt, Policy, SdkResultExt, TOKEN_TAG, check_required_str,
-    identity_sdk_tags, normalized_diff, opt_str, req_str, retry, transient_or_code, wait_for,
+    given_list, identity_sdk_tags, normalized_diff, opt_str, req_str, retry, transient_or_code,
+    wait_for,
 };
 use crate::aws::route53::{bare_zone_id, check_dns_name, dns_name, in_zone, zone_name_of};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
@@ -405,31 +406,28 @@ impl ResourceType for Certificate {
         if let Some(d) = inputs.get(input::DOMAIN_NAME) {
             check_domain(input::DOMAIN_NAME, d, &mut out);
         }
-        match inputs.get(input::SUBJECT_ALTERNATIVE_NAMES) {
-            None | Some(Value::Null) => {}
-            Some(Value::String(s)) if s == UNKNOWN => {}
-            Some(Value::Array(items)) => {
-                if items.len() > 100 {
-                    out.push(CheckFailure::new(
-                        input::SUBJECT_ALTERNATIVE_NAMES,
-                        "ACM allows at most 100 names per certificate",
-                    ));
-                }
-                let mut seen = BTreeSet::new();
-                for (i, item) in items.iter().enumerate() {
-                    let path = format!("subject_alternative_names.{i}");
-                    check_domain(&path, item, &mut out);
-                    if let Some(s) = item.as_str().filter(|s| *s != UNKNOWN)
-                        && !seen.insert(dns_name(s))
-                    {
-                        out.push(CheckFailure::new(&path, format!("duplicate name {s:?}")));
-                    }
+        if let Some(items) = given_list(
+            inputs,
+            input::SUBJECT_ALTERNATIVE_NAMES,
+            "must be a list of domain names",
+            &mut out,
+        ) {
+            if items.len() > 100 {
+                out.push(CheckFailure::new(
+                    input::SUBJECT_ALTERNATIVE_NAMES,
+                    "ACM allows at most 100 names per certificate",
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("subject_alternative_names.{i}");
+                check_domain(&path, item, &mut out);
+                if let Some(s) = item.as_str().filter(|s| *s != UNKNOWN)
+                    && !seen.insert(dns_name(s))
+                {
+                    out.push(CheckFailure::new(&path, format!("duplicate name {s:?}")));
                 }
             }
-            Some(_) => out.push(CheckFailure::new(
-                input::SUBJECT_ALTERNATIVE_NAMES,
-                "must be a list of domain names",
-            )),
         }
         out
     }

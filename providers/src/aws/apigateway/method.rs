@@ -6,7 +6,7 @@ use super::{
     api_client, api_error_if_exists, api_slot, apply_patch, check_one_of, delete, found,
     no_sdk_retries, patch, required, sorted, with_defaults,
 };
-use crate::aws::kit::{create_once, normalized_diff, req_str};
+use crate::aws::kit::{create_once, given_map, normalized_diff, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
@@ -233,26 +233,19 @@ impl ResourceType for Method {
             AUTHORIZATION_TYPES,
             &mut out,
         );
-        match inputs.get(input::REQUEST_PARAMETERS) {
-            None | Some(Value::Null) => {}
-            Some(Value::String(s)) if s == UNKNOWN => {}
-            Some(Value::Object(o)) => {
-                for (k, v) in o {
-                    let property = format!("request_parameters.{k}");
-                    if let Some(problem) = parameter_problem(k) {
-                        out.push(CheckFailure::new(&property, problem));
-                    } else if !(v.is_boolean() || v.as_str() == Some(UNKNOWN)) {
-                        out.push(CheckFailure::new(
-                            &property,
-                            "must be true (required) or false",
-                        ));
-                    }
+        let not_a_map = "must be a map of parameter name to bool";
+        if let Some(o) = given_map(inputs, input::REQUEST_PARAMETERS, not_a_map, &mut out) {
+            for (k, v) in o {
+                let property = format!("request_parameters.{k}");
+                if let Some(problem) = parameter_problem(k) {
+                    out.push(CheckFailure::new(&property, problem));
+                } else if !(v.is_boolean() || v.as_str() == Some(UNKNOWN)) {
+                    out.push(CheckFailure::new(
+                        &property,
+                        "must be true (required) or false",
+                    ));
                 }
             }
-            Some(_) => out.push(CheckFailure::new(
-                input::REQUEST_PARAMETERS,
-                "must be a map of parameter name to bool",
-            )),
         }
         out
     }

@@ -14,7 +14,7 @@ pub mod rest_api;
 pub mod stage;
 
 use super::kit::{
-    AwsError, Clients, call, caller_account_id, check_required_str, error_code, req_str,
+    AwsError, Clients, call, caller_account_id, check_required_str, error_code, given_map, req_str,
     transient_when,
 };
 use super::{Call, ResourceType, UpdateRequest};
@@ -483,17 +483,12 @@ pub(crate) fn check_optional_str(inputs: &Value, key: &str, out: &mut Vec<CheckF
 
 /// Check helper: an optional map of strings (values may be unknown).
 pub(crate) fn check_str_map(inputs: &Value, key: &str, out: &mut Vec<CheckFailure>) {
-    match inputs.get(key) {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) if s == UNKNOWN => {}
-        Some(Value::Object(o)) => {
-            for (k, v) in o {
-                if !v.is_string() {
-                    out.push(CheckFailure::new(&format!("{key}.{k}"), "must be a string"));
-                }
+    if let Some(o) = given_map(inputs, key, "must be a map of strings", out) {
+        for (k, v) in o {
+            if !v.is_string() {
+                out.push(CheckFailure::new(&format!("{key}.{k}"), "must be a string"));
             }
         }
-        Some(_) => out.push(CheckFailure::new(key, "must be a map of strings")),
     }
 }
 

@@ -47,7 +47,10 @@ pub use diff::{named_diff, normalized_diff};
 pub use error::{
     AwsError, Failure, NotFoundExt, SdkResultExt, error_code, sdk_error, transient_when,
 };
-pub use inputs::{check_given_str, check_required_str, given_str, is_unknown, opt_str, req_str};
+pub use inputs::{
+    check_given_str, check_required_str, given_list, given_map, given_str, is_unknown, opt_str,
+    req_str,
+};
 pub use naming::generated_name;
 pub use retry::{Backoff, Policy, Transience, call, retry, retry_reporting, transient_or_code};
 pub use tags::{
