@@ -5,7 +5,7 @@
 
 use super::validation::{RefOp, ValidationRecord, update_refs, validation_records};
 use crate::aws::kit::{
-    AwsError, Clients, NotFoundExt, Policy, SdkResultExt, TOKEN_TAG, check_required_str,
+    Clients, NotFoundExt, Policy, SdkResultExt, TOKEN_TAG, call_rate_limited, check_required_str,
     given_list, identity_sdk_tags, normalized_diff, opt_str, req_str, retry, transient_or_code,
     wait_for,
 };
@@ -160,9 +160,8 @@ async fn request(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Strin
     let acm = aws.acm(&ctx.region).await;
     let token = idempotency_token(&request_token(&ctx.urn, inputs));
     ctx.status(&format!("requesting a certificate for {domain}"));
-    let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
     let what = format!("RequestCertificate {domain}");
-    let out = retry(ctx, &policy, AwsError::is_transient, || async {
+    let out = call_rate_limited(aws, ctx, || async {
         let mut req = acm
             .request_certificate()
             .domain_name(&domain)

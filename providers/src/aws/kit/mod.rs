@@ -52,7 +52,9 @@ pub use inputs::{
     req_str,
 };
 pub use naming::generated_name;
-pub use retry::{Backoff, Policy, Transience, call, retry, retry_reporting, transient_or_code};
+pub use retry::{
+    Backoff, Policy, Transience, call, call_rate_limited, retry, retry_reporting, transient_or_code,
+};
 pub use tags::{
     MAX_TAG_VALUE, TOKEN_TAG, URN_TAG, identity_sdk_tags, identity_tags, is_ours, tag_names_urn,
     tags_are_ours, urn_tag_value,

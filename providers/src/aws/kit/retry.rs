@@ -3,6 +3,7 @@
 //! worth another attempt (terraform's `RetryWhenAWSErrCodeEquals`). Every
 //! retry stops before the step's deadline (`OpContext::deadline`).
 
+use super::clients::Clients;
 use super::error::AwsError;
 use meridian_engine::{ErrorKind, OpContext, ProviderError};
 use std::future::Future;
@@ -243,6 +244,18 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     retry(ctx, &Policy::THROTTLING, E::is_transient, op).await
+}
+
+/// One call to an API with a low per-account rate limit (Route 53, ACM):
+/// transient errors retried under [`Policy::SLOW_THROTTLING`], its first
+/// pause shortened against the test cloud ([`Clients::tuned`]).
+pub async fn call_rate_limited<T, Fut: Future<Output = Result<T, AwsError>>>(
+    aws: &Clients,
+    ctx: &OpContext,
+    op: impl FnMut() -> Fut,
+) -> Result<T, AwsError> {
+    let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
+    retry(ctx, &policy, AwsError::is_transient, op).await
 }
 
 /// A predicate for [`retry`]: transient, or one of `codes`
