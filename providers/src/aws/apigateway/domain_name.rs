@@ -179,30 +179,25 @@ pub(crate) async fn wait_certificate_issued(
         &format!("certificate {arn} to be ISSUED"),
         first,
         Duration::from_secs(30),
-        || {
-            let acm = acm.clone();
-            async move {
-                let described = acm.describe_certificate().certificate_arn(arn).send().await;
-                let Some(out) = described
-                    .aws(&format!("reading certificate {arn}"))
-                    .found()?
-                else {
-                    return Err(ProviderError::permanent(format!(
-                        "certificate {arn} does not exist in {}",
-                        ctx.region
-                    ))
-                    .with_hint(
-                        "a REGIONAL custom domain needs an ACM certificate in its own region",
-                    ));
-                };
-                let cert = out.certificate();
-                let issued = certificate_issued(
-                    arn,
-                    cert.and_then(|c| c.status()),
-                    cert.and_then(|c| c.failure_reason()).map(|r| r.as_str()),
-                )?;
-                Ok(issued.then_some(()))
-            }
+        || async {
+            let described = acm.describe_certificate().certificate_arn(arn).send().await;
+            let Some(out) = described
+                .aws(&format!("reading certificate {arn}"))
+                .found()?
+            else {
+                return Err(ProviderError::permanent(format!(
+                    "certificate {arn} does not exist in {}",
+                    ctx.region
+                ))
+                .with_hint("a REGIONAL custom domain needs an ACM certificate in its own region"));
+            };
+            let cert = out.certificate();
+            let issued = certificate_issued(
+                arn,
+                cert.and_then(|c| c.status()),
+                cert.and_then(|c| c.failure_reason()).map(|r| r.as_str()),
+            )?;
+            Ok(issued.then_some(()))
         },
     )
     .await

@@ -3,7 +3,7 @@
 //! again by listing the region's APIs and matching the tag.
 
 use super::{
-    account_id, api_error, apply_patch, check_one_of, check_optional_str, delete,
+    account_id, api_client, api_error, apply_patch, check_one_of, check_optional_str, delete,
     description_patch, execute_api_arn, found, no_sdk_retries, patch, replace_changed, required,
     str_or, with_defaults,
 };
@@ -75,14 +75,23 @@ async fn account_for(aws: &Clients, recorded: Option<&Value>) -> Result<String, 
 }
 
 /// The API as GetRestApi reports it; `None` if there is none.
-async fn get(
-    aws: &Clients,
-    region: &str,
-    id: &str,
-) -> Result<Option<GetRestApiOutput>, ProviderError> {
-    let client = aws.apigateway(region).await;
-    let sent = client.get_rest_api().rest_api_id(id).send().await;
+async fn get(c: Call<'_>, id: &str) -> Result<Option<GetRestApiOutput>, ProviderError> {
+    let sent = api_client(c)
+        .await
+        .get_rest_api()
+        .rest_api_id(id)
+        .send()
+        .await;
     found(&format!("reading REST API {id}"), sent)
+}
+
+/// The API as GetRestApi reports it; its absence is an error.
+async fn get_existing(
+    client: &aws_sdk_apigateway::Client,
+    id: &str,
+) -> Result<GetRestApiOutput, ProviderError> {
+    let sent = client.get_rest_api().rest_api_id(id).send().await;
+    sent.map_err(|e| api_error(&format!("reading REST API {id}"), e))
 }
 
 /// Polls until the API is AVAILABLE (AWS reports PENDING or UPDATING for a
@@ -99,23 +108,15 @@ async fn wait_available(
         &format!("REST API {id} to be AVAILABLE"),
         first,
         Duration::from_secs(5),
-        || {
-            let client = client.clone();
-            async move {
-                let out = client
-                    .get_rest_api()
-                    .rest_api_id(id)
-                    .send()
-                    .await
-                    .map_err(|e| api_error(&format!("reading REST API {id}"), e))?;
-                match out.api_status() {
-                    None | Some(ApiStatus::Available) => Ok(Some(out)),
-                    Some(ApiStatus::Failed) => Err(ProviderError::permanent(format!(
-                        "REST API {id} is FAILED: {}",
-                        out.api_status_message().unwrap_or("no reason given")
-                    ))),
-                    Some(_) => Ok(None),
-                }
+        || async {
+            let out = get_existing(&client, id).await?;
+            match out.api_status() {
+                None | Some(ApiStatus::Available) => Ok(Some(out)),
+                Some(ApiStatus::Failed) => Err(ProviderError::permanent(format!(
+                    "REST API {id} is FAILED: {}",
+                    out.api_status_message().unwrap_or("no reason given")
+                ))),
+                Some(_) => Ok(None),
             }
         },
     )
@@ -216,7 +217,7 @@ impl ResourceType for RestApi {
                 None => return Ok(None),
             },
         };
-        let Some(out) = get(aws, &ctx.region, &id).await? else {
+        let Some(out) = get(c, &id).await? else {
             return Ok(None);
         };
         let account_id = account_for(aws, req.outputs).await?;
@@ -233,12 +234,7 @@ impl ResourceType for RestApi {
         let client = aws.apigateway(&ctx.region).await;
         // Patch against what the cloud has now, not what was recorded, so a
         // drifted API is brought back too.
-        let current = client
-            .get_rest_api()
-            .rest_api_id(id)
-            .send()
-            .await
-            .map_err(|e| api_error(&format!("reading REST API {id}"), e))?;
+        let current = get_existing(&client, id).await?;
         let name = req_str(new_inputs, input::NAME)?;
         let mut ops = Vec::from_iter(replace_changed("/name", current.name(), name));
         ops.extend(description_patch(
@@ -271,7 +267,7 @@ impl ResourceType for RestApi {
         let DeleteRequest { id, .. } = req;
         // Already gone is success. (Asked first: the local emulator answers
         // a delete of a missing API with a 500, which would be retried.)
-        if get(aws, &ctx.region, id).await?.is_none() {
+        if get(c, id).await?.is_none() {
             return Ok(());
         }
         let client = aws.apigateway(&ctx.region).await;

@@ -72,28 +72,25 @@ pub(super) async fn wait_settled(
     let (first, max) = aws
         .poll_intervals(Duration::from_secs(5), Duration::from_secs(20))
         .await;
-    wait_for(ctx, what, first, max, || {
-        let ddb = ddb.clone();
-        async move {
-            let table = describe(&ddb, name)
-                .await?
-                .ok_or_else(|| ProviderError::permanent(format!("table {name} disappeared")))?;
-            for (region, status) in replicas_of(&table, &ctx.region) {
-                if !matches!(
-                    status.as_str(),
-                    "ACTIVE" | "CREATING" | "UPDATING" | "DELETING"
-                ) {
-                    return Err(ProviderError::permanent(format!(
-                        "replica of {name} in {region} is {status}"
-                    )));
-                }
+    wait_for(ctx, what, first, max, || async {
+        let table = describe(&ddb, name)
+            .await?
+            .ok_or_else(|| ProviderError::permanent(format!("table {name} disappeared")))?;
+        for (region, status) in replicas_of(&table, &ctx.region) {
+            if !matches!(
+                status.as_str(),
+                "ACTIVE" | "CREATING" | "UPDATING" | "DELETING"
+            ) {
+                return Err(ProviderError::permanent(format!(
+                    "replica of {name} in {region} is {status}"
+                )));
             }
-            let changing = replicas_of(&table, &ctx.region)
-                .iter()
-                .any(|(_, s)| s != "ACTIVE");
-            let active = table.table_status() == Some(&TableStatus::Active);
-            Ok((active && !changing).then_some(table))
         }
+        let changing = replicas_of(&table, &ctx.region)
+            .iter()
+            .any(|(_, s)| s != "ACTIVE");
+        let active = table.table_status() == Some(&TableStatus::Active);
+        Ok((active && !changing).then_some(table))
     })
     .await
 }
@@ -186,25 +183,22 @@ pub(super) async fn change_replica(
         ReplicaChange::Add => format!("replica of {name} in {region} to be ACTIVE"),
         ReplicaChange::Remove => format!("replica of {name} in {region} to be removed"),
     };
-    wait_for(ctx, &what, first, max, || {
-        let ddb = ddb.clone();
-        async move {
-            let table = describe(&ddb, name)
-                .await?
-                .ok_or_else(|| ProviderError::permanent(format!("table {name} disappeared")))?;
-            let status = replicas_of(&table, &ctx.region)
-                .into_iter()
-                .find(|(r, _)| r == region)
-                .map(|(_, s)| s);
-            match (kind, status.as_deref()) {
-                (ReplicaChange::Add, Some("ACTIVE")) => Ok(Some(())),
-                (ReplicaChange::Add, Some("CREATING" | "UPDATING") | None) => Ok(None),
-                (ReplicaChange::Remove, None) => Ok(Some(())),
-                (ReplicaChange::Remove, Some(_)) => Ok(None),
-                (ReplicaChange::Add, Some(other)) => Err(ProviderError::permanent(format!(
-                    "replica of {name} in {region} is {other}"
-                ))),
-            }
+    wait_for(ctx, &what, first, max, || async {
+        let table = describe(&ddb, name)
+            .await?
+            .ok_or_else(|| ProviderError::permanent(format!("table {name} disappeared")))?;
+        let status = replicas_of(&table, &ctx.region)
+            .into_iter()
+            .find(|(r, _)| r == region)
+            .map(|(_, s)| s);
+        match (kind, status.as_deref()) {
+            (ReplicaChange::Add, Some("ACTIVE")) => Ok(Some(())),
+            (ReplicaChange::Add, Some("CREATING" | "UPDATING") | None) => Ok(None),
+            (ReplicaChange::Remove, None) => Ok(Some(())),
+            (ReplicaChange::Remove, Some(_)) => Ok(None),
+            (ReplicaChange::Add, Some(other)) => Err(ProviderError::permanent(format!(
+                "replica of {name} in {region} is {other}"
+            ))),
         }
     })
     .await?;

@@ -128,20 +128,17 @@ pub async fn wait_insync(
     let (first, max) = aws
         .poll_intervals(Duration::from_secs(5), Duration::from_secs(15))
         .await;
-    wait_for(ctx, &format!("{what} to be INSYNC"), first, max, || {
-        let r53 = r53.clone();
-        async move {
-            let out = r53
-                .get_change()
-                .id(change_id)
-                .send()
-                .await
-                .aws("GetChange")?;
-            Ok(out
-                .change_info()
-                .filter(|c| *c.status() == ChangeStatus::Insync)
-                .map(|_| ()))
-        }
+    wait_for(ctx, &format!("{what} to be INSYNC"), first, max, || async {
+        let out = r53
+            .get_change()
+            .id(change_id)
+            .send()
+            .await
+            .aws("GetChange")?;
+        Ok(out
+            .change_info()
+            .filter(|c| *c.status() == ChangeStatus::Insync)
+            .map(|_| ()))
     })
     .await
 }
