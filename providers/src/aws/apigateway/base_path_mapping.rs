@@ -268,6 +268,7 @@ impl ResourceType for BasePathMapping {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{assert_in_place, failing};
     use super::*;
 
     #[test]
@@ -287,9 +288,7 @@ mod tests {
     fn a_new_stage_is_an_update_and_a_new_base_path_a_replacement() {
         let old = json!({"domain_name": "d.example.com", "rest_api_id": "a", "stage": "prod"});
         let restaged = json!({"domain_name": "d.example.com", "rest_api_id": "b", "stage": "live"});
-        let d = BasePathMapping.diff(&old, &restaged);
-        assert_eq!(d.changes.len(), 2);
-        assert!(!d.replaces());
+        assert_in_place(&BasePathMapping, &old, &restaged, 2);
         let moved = json!({"domain_name": "d.example.com", "rest_api_id": "a", "stage": "prod", "base_path": "v1"});
         assert!(BasePathMapping.diff(&old, &moved).replaces());
     }
@@ -297,16 +296,11 @@ mod tests {
     #[test]
     fn check_rejects_slashes_at_the_ends_and_the_none_spelling() {
         for bad in ["/v1", "v1/", "(none)", "", "a b"] {
-            let f = BasePathMapping.check(
-                "us-east-1",
-                &json!({"domain_name": "d.example.com", "rest_api_id": "a", "stage": "prod", "base_path": bad}),
-            );
+            let inputs = json!({"domain_name": "d.example.com", "rest_api_id": "a", "stage": "prod", "base_path": bad});
+            let f = failing(&BasePathMapping, inputs);
             assert_eq!(f.len(), 1, "{bad}: {f:?}");
         }
-        assert!(
-            BasePathMapping
-                .check("us-east-1", &json!({"domain_name": UNKNOWN, "rest_api_id": UNKNOWN, "stage": UNKNOWN, "base_path": "v1/beta"}))
-                .is_empty()
-        );
+        let unknown = json!({"domain_name": UNKNOWN, "rest_api_id": UNKNOWN, "stage": UNKNOWN, "base_path": "v1/beta"});
+        assert!(failing(&BasePathMapping, unknown).is_empty());
     }
 }

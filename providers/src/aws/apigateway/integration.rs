@@ -240,6 +240,7 @@ impl ResourceType for Integration {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::assert_in_place;
     use super::*;
 
     const URI: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations";
@@ -279,9 +280,7 @@ mod tests {
     fn a_new_uri_updates_and_a_new_method_replaces() {
         let mut new = base();
         new["uri"] = json!(URI.replace(":f/", ":g/"));
-        let d = Integration.diff(&base(), &new);
-        assert_eq!(d.changes.len(), 1);
-        assert!(!d.replaces());
+        assert_in_place(&Integration, &base(), &new, 1);
         new["http_method"] = json!("POST");
         assert!(Integration.diff(&base(), &new).replaces());
         let defaults = json!({"rest_api_id": "a", "resource_id": "r", "http_method": "GET", "uri": URI, "type": "AWS_PROXY", "integration_http_method": "POST"});

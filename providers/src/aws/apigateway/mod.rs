@@ -509,6 +509,27 @@ pub(crate) fn str_or<'a>(inputs: &'a Value, key: &str, default: &'a str) -> &'a 
     inputs.get(key).and_then(Value::as_str).unwrap_or(default)
 }
 
+/// What the types' unit tests share: the properties a check fails on, and
+/// a diff that updates in place.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::aws::ResourceType;
+    use serde_json::Value;
+
+    /// The properties `ty`'s check (in us-east-1) fails on, in order.
+    pub fn failing(ty: &dyn ResourceType, inputs: Value) -> Vec<String> {
+        let failures = ty.check("us-east-1", &inputs);
+        failures.into_iter().map(|f| f.property).collect()
+    }
+
+    /// Asserts that `old` → `new` changes `changes` inputs, all in place.
+    pub fn assert_in_place(ty: &dyn ResourceType, old: &Value, new: &Value, changes: usize) {
+        let d = ty.diff(old, new);
+        assert_eq!(d.changes.len(), changes, "{d:?}");
+        assert!(!d.replaces(), "{d:?}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

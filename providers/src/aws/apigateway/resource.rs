@@ -293,6 +293,7 @@ impl ResourceType for Resource {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::failing;
     use super::*;
     use meridian_engine::UNKNOWN;
 
@@ -319,19 +320,9 @@ mod tests {
 
     #[test]
     fn check_names_the_bad_path_part() {
-        let f = Resource.check(
-            "us-east-1",
-            &json!({"rest_api_id": "a", "parent_id": "p", "path_part": "object/{id}"}),
-        );
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].property, "path_part");
-        assert!(
-            Resource
-                .check(
-                    "us-east-1",
-                    &json!({"rest_api_id": UNKNOWN, "parent_id": UNKNOWN, "path_part": "{id}"})
-                )
-                .is_empty()
-        );
+        let nested = json!({"rest_api_id": "a", "parent_id": "p", "path_part": "object/{id}"});
+        assert_eq!(failing(&Resource, nested), ["path_part"]);
+        let unknown = json!({"rest_api_id": UNKNOWN, "parent_id": UNKNOWN, "path_part": "{id}"});
+        assert!(failing(&Resource, unknown).is_empty());
     }
 }

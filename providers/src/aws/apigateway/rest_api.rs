@@ -283,6 +283,7 @@ impl ResourceType for RestApi {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{assert_in_place, failing};
     use super::*;
     use meridian_engine::UNKNOWN;
 
@@ -297,30 +298,17 @@ mod tests {
 
     #[test]
     fn every_change_is_an_update() {
-        let d = RestApi.diff(
-            &json!({"name": "api", "endpoint_type": "REGIONAL"}),
-            &json!({"name": "api2", "description": "d", "endpoint_type": "EDGE"}),
-        );
-        assert_eq!(d.changes.len(), 3);
-        assert!(!d.replaces());
+        let old = json!({"name": "api", "endpoint_type": "REGIONAL"});
+        let new = json!({"name": "api2", "description": "d", "endpoint_type": "EDGE"});
+        assert_in_place(&RestApi, &old, &new, 3);
     }
 
     #[test]
     fn check_rejects_an_unknown_endpoint_type_and_accepts_unknown_values() {
-        let f = RestApi.check(
-            "us-east-1",
-            &json!({"name": "api", "endpoint_type": "GLOBAL"}),
-        );
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].property, "endpoint_type");
-        assert!(
-            RestApi
-                .check(
-                    "us-east-1",
-                    &json!({"name": UNKNOWN, "endpoint_type": UNKNOWN})
-                )
-                .is_empty()
-        );
+        let global = json!({"name": "api", "endpoint_type": "GLOBAL"});
+        assert_eq!(failing(&RestApi, global), ["endpoint_type"]);
+        let unknown = json!({"name": UNKNOWN, "endpoint_type": UNKNOWN});
+        assert!(failing(&RestApi, unknown).is_empty());
         assert_eq!(RestApi.check("us-east-1", &json!({}))[0].property, "name");
     }
 }

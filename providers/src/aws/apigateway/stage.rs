@@ -265,6 +265,7 @@ impl ResourceType for Stage {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{assert_in_place, failing};
     use super::*;
     use meridian_engine::UNKNOWN;
 
@@ -272,29 +273,18 @@ mod tests {
     fn a_new_deployment_is_an_update_and_a_new_name_a_replacement() {
         let old = json!({"rest_api_id": "a", "stage_name": "prod", "deployment_id": "d1"});
         let moved = json!({"rest_api_id": "a", "stage_name": "prod", "deployment_id": "d2"});
-        let d = Stage.diff(&old, &moved);
-        assert_eq!(d.changes.len(), 1);
-        assert!(!d.replaces());
+        assert_in_place(&Stage, &old, &moved, 1);
         let renamed = json!({"rest_api_id": "a", "stage_name": "live", "deployment_id": "d1"});
         assert!(Stage.diff(&old, &renamed).replaces());
     }
 
     #[test]
     fn check_rejects_bad_stage_and_variable_names() {
-        let f = Stage.check(
-            "us-east-1",
-            &json!({"rest_api_id": "a", "stage_name": "prod stage", "deployment_id": "d", "variables": {"ok_1": "x", "bad-name": "y"}}),
-        );
-        let props: Vec<&str> = f.iter().map(|c| c.property.as_str()).collect();
-        assert_eq!(props, vec!["stage_name", "variables.bad-name"]);
-        assert!(
-            Stage
-                .check(
-                    "us-east-1",
-                    &json!({"rest_api_id": UNKNOWN, "stage_name": "prod", "deployment_id": UNKNOWN})
-                )
-                .is_empty()
-        );
+        let bad = json!({"rest_api_id": "a", "stage_name": "prod stage", "deployment_id": "d", "variables": {"ok_1": "x", "bad-name": "y"}});
+        assert_eq!(failing(&Stage, bad), ["stage_name", "variables.bad-name"]);
+        let unknown =
+            json!({"rest_api_id": UNKNOWN, "stage_name": "prod", "deployment_id": UNKNOWN});
+        assert!(failing(&Stage, unknown).is_empty());
     }
 
     #[test]
