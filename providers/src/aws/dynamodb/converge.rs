@@ -5,10 +5,11 @@
 
 use super::spec::{Billing, bad, billing_of, replicas_of};
 use crate::aws::kit::{
-    AwsError, Clients, NotFoundExt, Policy, SdkResultExt, URN_TAG, retry, transient_or_code,
-    wait_for,
+    AwsError, Clients, NotFoundExt, Policy, SdkResultExt, URN_TAG, find_in_pages, retry,
+    transient_or_code, wait_for,
 };
 use aws_sdk_dynamodb::Client as DynamoDb;
+use aws_sdk_dynamodb::operation::list_tags_of_resource::ListTagsOfResourceOutput;
 use aws_sdk_dynamodb::operation::update_table::builders::UpdateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{
     BillingMode, CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction,
@@ -333,21 +334,12 @@ pub(super) async fn converge_billing(
 }
 
 pub(super) async fn urn_tag(ddb: &DynamoDb, arn: &str) -> Result<Option<String>, ProviderError> {
-    let mut next: Option<String> = None;
-    loop {
-        let out = ddb
-            .list_tags_of_resource()
-            .resource_arn(arn)
-            .set_next_token(next.clone())
-            .send()
-            .await
-            .aws(&format!("ListTagsOfResource {arn}"))?;
-        if let Some(t) = out.tags().iter().find(|t| t.key() == URN_TAG) {
-            return Ok(Some(t.value().to_string()));
-        }
-        match out.next_token() {
-            Some(t) => next = Some(t.to_string()),
-            None => return Ok(None),
-        }
-    }
+    let request = || ddb.list_tags_of_resource().resource_arn(arn);
+    let urn_of = |page: &ListTagsOfResourceOutput| {
+        let urn = page.tags().iter().find(|t| t.key() == URN_TAG);
+        urn.map(|t| t.value().to_string())
+    };
+    let what = format!("ListTagsOfResource {arn}");
+    let send = |next| request().set_next_token(next).send();
+    find_in_pages(&what, send, |page| page.next_token(), urn_of).await
 }

@@ -9,6 +9,7 @@
 //! - [`consistency`]: reading what was just created ([`read_after_create`]);
 //! - [`diff`](mod@diff): diffing normalized inputs ([`normalized_diff`],
 //!   [`named_diff`] for a type whose name is its identity);
+//! - [`pages`]: searching a paginated listing until found ([`find_in_pages`]);
 //! - [`adopt`]: create-or-adopt and read-by-id-or-identity over
 //!   [`Managed`], and [`create_once`];
 //! - [`tags`], [`naming`], [`account`], [`inputs`], [`type_info`]: identity
@@ -31,6 +32,7 @@ pub mod diff;
 pub mod error;
 pub mod inputs;
 pub mod naming;
+pub mod pages;
 pub mod provider_config;
 pub mod retry;
 pub mod tags;
@@ -52,6 +54,7 @@ pub use inputs::{
     req_str,
 };
 pub use naming::generated_name;
+pub use pages::find_in_pages;
 pub use retry::{
     Backoff, Policy, Transience, call, call_rate_limited, retry, retry_reporting, transient_or_code,
 };

@@ -4,11 +4,12 @@
 
 use crate::aws::kit::{
     AwsError, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call, check_given_str,
-    check_required_str, create_or_adopt, identity_tags, is_unknown, read_after_create,
-    read_by_id_or_identity, req_str,
+    check_required_str, create_or_adopt, find_in_pages, identity_tags, is_unknown,
+    read_after_create, read_by_id_or_identity, req_str,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
+use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
 use meridian_engine::{
     CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
@@ -86,26 +87,16 @@ async fn fetch(
     logs: &aws_sdk_cloudwatchlogs::Client,
     name: &str,
 ) -> Result<Option<GroupState>, ProviderError> {
-    let mut next: Option<String> = None;
-    let found = loop {
-        let out = logs
-            .describe_log_groups()
-            .log_group_name_prefix(name)
-            .set_next_token(next.clone())
-            .send()
-            .await
-            .aws(&format!("DescribeLogGroups {name}"))?;
-        if let Some(g) = out
-            .log_groups()
-            .iter()
-            .find(|g| g.log_group_name() == Some(name))
-        {
-            break g.clone();
-        }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => next = Some(t.to_string()),
-            _ => return Ok(None),
-        }
+    let what = format!("DescribeLogGroups {name}");
+    let request = || logs.describe_log_groups().log_group_name_prefix(name);
+    let send = |next| request().set_next_token(next).send();
+    let named = |page: &DescribeLogGroupsOutput| {
+        let mut groups = page.log_groups().iter();
+        groups.find(|g| g.log_group_name() == Some(name)).cloned()
+    };
+    let found = find_in_pages(&what, send, |page| page.next_token(), named).await?;
+    let Some(found) = found else {
+        return Ok(None);
     };
     let arn = found
         .log_group_arn()
