@@ -20,6 +20,7 @@ use meridian_schema::aws::apigateway::base_path_mapping::{input, output};
 /// How AWS names the root mapping (no base path).
 const ROOT: &str = "(none)";
 const REPLACE_KEYS: &[&str] = &[input::DOMAIN_NAME, input::BASE_PATH];
+const REQUIRED: &[&str] = &[input::DOMAIN_NAME, input::REST_API_ID, input::STAGE];
 const EXISTS_HINT: &str =
     "the domain already maps this base path; delete that mapping or choose another base_path";
 
@@ -125,10 +126,7 @@ async fn get(
 #[async_trait]
 impl ResourceType for BasePathMapping {
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = required(
-            inputs,
-            &[input::DOMAIN_NAME, input::REST_API_ID, input::STAGE],
-        );
+        let mut out = required(inputs, REQUIRED);
         match inputs.get(input::BASE_PATH) {
             None | Some(Value::Null) => {}
             Some(Value::String(p)) if p == UNKNOWN => {}

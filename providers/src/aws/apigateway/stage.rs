@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 pub use meridian_schema::aws::apigateway::stage::TYPE;
 use meridian_schema::aws::apigateway::stage::{input, output};
 const REPLACE_KEYS: &[&str] = &[input::REST_API_ID, input::STAGE_NAME];
+const REQUIRED: &[&str] = &[input::REST_API_ID, input::STAGE_NAME, input::DEPLOYMENT_ID];
 
 /// Inputs: `rest_api_id`, `stage_name`, `deployment_id`, optional
 /// `description`, optional `variables` (stage variables, name → value).
@@ -94,10 +95,7 @@ async fn account_for(aws: &Clients, recorded: Option<&Value>) -> Result<String, 
 #[async_trait]
 impl ResourceType for Stage {
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = required(
-            inputs,
-            &[input::REST_API_ID, input::STAGE_NAME, input::DEPLOYMENT_ID],
-        );
+        let mut out = required(inputs, REQUIRED);
         check_optional_str(inputs, input::DESCRIPTION, &mut out);
         check_str_map(inputs, input::VARIABLES, &mut out);
         if let Some(name) = given_str(inputs, input::STAGE_NAME)
