@@ -11,7 +11,7 @@ use super::{
 };
 use crate::aws::kit::{
     AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, check_given_str,
-    create_or_adopt, given_str, identity_tags, req_str, wait_for,
+    create_or_adopt, given_str, identity_tags, req_str, wait_polling,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -173,33 +173,28 @@ pub(crate) async fn wait_certificate_issued(
     arn: &str,
 ) -> Result<(), ProviderError> {
     let acm = aws.acm(&ctx.region).await;
-    let first = aws.poll_interval(Duration::from_secs(10)).await;
-    wait_for(
-        ctx,
-        &format!("certificate {arn} to be ISSUED"),
-        first,
-        Duration::from_secs(30),
-        || async {
-            let described = acm.describe_certificate().certificate_arn(arn).send().await;
-            let Some(out) = described
-                .aws(&format!("reading certificate {arn}"))
-                .found()?
-            else {
-                return Err(ProviderError::permanent(format!(
-                    "certificate {arn} does not exist in {}",
-                    ctx.region
-                ))
-                .with_hint("a REGIONAL custom domain needs an ACM certificate in its own region"));
-            };
-            let cert = out.certificate();
-            let issued = certificate_issued(
-                arn,
-                cert.and_then(|c| c.status()),
-                cert.and_then(|c| c.failure_reason()).map(|r| r.as_str()),
-            )?;
-            Ok(issued.then_some(()))
-        },
-    )
+    let what = format!("certificate {arn} to be ISSUED");
+    let intervals = (Duration::from_secs(10), Duration::from_secs(30));
+    wait_polling(aws, ctx, &what, intervals, || async {
+        let described = acm.describe_certificate().certificate_arn(arn).send().await;
+        let Some(out) = described
+            .aws(&format!("reading certificate {arn}"))
+            .found()?
+        else {
+            return Err(ProviderError::permanent(format!(
+                "certificate {arn} does not exist in {}",
+                ctx.region
+            ))
+            .with_hint("a REGIONAL custom domain needs an ACM certificate in its own region"));
+        };
+        let cert = out.certificate();
+        let issued = certificate_issued(
+            arn,
+            cert.and_then(|c| c.status()),
+            cert.and_then(|c| c.failure_reason()).map(|r| r.as_str()),
+        )?;
+        Ok(issued.then_some(()))
+    })
     .await
 }
 
@@ -249,12 +244,12 @@ async fn wait_available(
     name: &str,
     wanted: Option<&Value>,
 ) -> Result<GetDomainNameOutput, ProviderError> {
-    let first = aws.poll_interval(Duration::from_secs(5)).await;
     let what = match wanted {
         Some(_) => format!("custom domain {name} to show its update and be AVAILABLE"),
         None => format!("custom domain {name} to be AVAILABLE"),
     };
-    wait_for(ctx, &what, first, Duration::from_secs(15), || async move {
+    let intervals = (Duration::from_secs(5), Duration::from_secs(15));
+    wait_polling(aws, ctx, &what, intervals, || async move {
         let Some(out) = get(aws, &ctx.region, name).await? else {
             return Err(ProviderError::permanent(format!(
                 "custom domain {name} disappeared while waiting for it to be AVAILABLE"

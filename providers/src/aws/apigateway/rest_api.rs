@@ -8,7 +8,8 @@ use super::{
     str_or, with_defaults,
 };
 use crate::aws::kit::{
-    Clients, TOKEN_TAG, caller_account_id, create_once, identity_tags, opt_str, req_str, wait_for,
+    Clients, TOKEN_TAG, caller_account_id, create_once, identity_tags, opt_str, req_str,
+    wait_polling,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -102,34 +103,26 @@ async fn wait_available(
     id: &str,
 ) -> Result<GetRestApiOutput, ProviderError> {
     let client = aws.apigateway(&ctx.region).await;
-    let first = aws.poll_interval(Duration::from_secs(1)).await;
-    wait_for(
-        ctx,
-        &format!("REST API {id} to be AVAILABLE"),
-        first,
-        Duration::from_secs(5),
-        || async {
-            let out = get_existing(&client, id).await?;
-            match out.api_status() {
-                None | Some(ApiStatus::Available) => Ok(Some(out)),
-                Some(ApiStatus::Failed) => Err(ProviderError::permanent(format!(
-                    "REST API {id} is FAILED: {}",
-                    out.api_status_message().unwrap_or("no reason given")
-                ))),
-                Some(_) => Ok(None),
-            }
-        },
-    )
+    let what = format!("REST API {id} to be AVAILABLE");
+    let intervals = (Duration::from_secs(1), Duration::from_secs(5));
+    wait_polling(aws, ctx, &what, intervals, || async {
+        let out = get_existing(&client, id).await?;
+        match out.api_status() {
+            None | Some(ApiStatus::Available) => Ok(Some(out)),
+            Some(ApiStatus::Failed) => Err(ProviderError::permanent(format!(
+                "REST API {id} is FAILED: {}",
+                out.api_status_message().unwrap_or("no reason given")
+            ))),
+            Some(_) => Ok(None),
+        }
+    })
     .await
 }
 
-/// The id of the API tagged with `token`, if any.
-async fn find_by_token(
-    aws: &Clients,
-    region: &str,
-    token: &str,
-) -> Result<Option<String>, ProviderError> {
-    let client = aws.apigateway(region).await;
+/// The id of the API tagged with the step's token, if any.
+async fn find_by_token(c: Call<'_>) -> Result<Option<String>, ProviderError> {
+    let token = c.ctx.token.as_str();
+    let client = api_client(c).await;
     let mut pages = client.get_rest_apis().limit(500).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| api_error("listing REST APIs", e))?;
@@ -197,7 +190,7 @@ impl ResourceType for RestApi {
                         .ok_or_else(|| ProviderError::permanent("CreateRestApi returned no id"))
                 }
             },
-            || find_by_token(aws, &ctx.region, &ctx.token),
+            || find_by_token(c),
         )
         .await?;
         let id = id.as_str();
@@ -212,7 +205,7 @@ impl ResourceType for RestApi {
         let Call { aws, ctx } = c;
         let id = match req.id {
             Some(id) => id.to_string(),
-            None => match find_by_token(aws, &ctx.region, &ctx.token).await? {
+            None => match find_by_token(c).await? {
                 Some(id) => id,
                 None => return Ok(None),
             },

@@ -63,4 +63,4 @@ pub use tags::{
     tags_are_ours, urn_tag_value,
 };
 pub use type_info::resource_with_timeouts;
-pub use waiter::{fmt_duration, wait_for};
+pub use waiter::{fmt_duration, wait_for, wait_polling};

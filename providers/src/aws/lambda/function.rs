@@ -16,7 +16,7 @@ use super::{call_found, is_already_exists, is_retryable, lambda_error, lambda_fa
 use crate::aws::kit::{
     AwsError, Clients, Managed, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
     identity_tags, named_diff, opt_str, read_after_create, read_by_id_or_identity, req_str, retry,
-    wait_for,
+    wait_polling,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -248,8 +248,8 @@ async fn wait_ready(
     name: &str,
     what: &str,
 ) -> Result<FunctionState, ProviderError> {
-    let first = aws.poll_interval(Duration::from_secs(1)).await;
-    wait_for(ctx, what, first, Duration::from_secs(5), || async {
+    let intervals = (Duration::from_secs(1), Duration::from_secs(5));
+    wait_polling(aws, ctx, what, intervals, || async {
         let Some(f) = fetch_function(ctx, lambda, name).await? else {
             return Err(ProviderError::permanent(format!(
                 "function {name} disappeared while {what}"
