@@ -56,7 +56,7 @@ pub struct UpdateRequest<'a> {
 }
 
 /// One AWS resource type's behaviour (what the engine is told about it,
-/// its [`TypeInfo`], is registered with it in [`all_types`]). Create,
+/// its [`TypeInfo`], is registered with it in `all_types`). Create,
 /// update and delete default to refusing, as a data source
 /// (`TypeInfo::data_source`) does: the engine only reads it.
 #[async_trait]
@@ -134,7 +134,7 @@ fn all_types() -> Vec<Served> {
     ]
 }
 
-/// What the engine is told about the AWS type `token` (see [`all_types`]).
+/// What the engine is told about the AWS type `token` (see `all_types`).
 pub fn type_info(token: &str) -> Option<TypeInfo> {
     all_types()
         .into_iter()
