@@ -55,26 +55,27 @@ pub struct UpdateRequest<'a> {
     pub old_outputs: &'a Value,
 }
 
-/// One AWS resource type. Create, update and delete default to refusing,
-/// as a data source (`TypeInfo::data_source`) does: the engine only reads it.
+/// One AWS resource type's behaviour (what the engine is told about it,
+/// its [`TypeInfo`], is registered with it in `all_types`). Create,
+/// update and delete default to refusing, as a data source
+/// (`TypeInfo::data_source`) does: the engine only reads it.
 #[async_trait]
 pub trait ResourceType: Send + Sync {
-    fn info(&self) -> TypeInfo;
     fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure>;
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff;
     async fn create(&self, _c: Call<'_>, _inputs: &Value) -> StepResult<Created> {
-        Err(data_source_error(&self.info().token, "create"))
+        Err(data_source_error("this type", "create"))
     }
     async fn read(&self, c: Call<'_>, req: ReadRequest<'_>) -> StepResult<Option<ReadResult>>;
     async fn update(&self, _c: Call<'_>, _req: UpdateRequest<'_>) -> StepResult<Value> {
-        Err(data_source_error(&self.info().token, "update"))
+        Err(data_source_error("this type", "update"))
     }
     /// See [`Provider::id_after_update`].
     fn id_after_update(&self, _id: &str, _outputs: &Value) -> Option<String> {
         None
     }
     async fn delete(&self, _c: Call<'_>, _req: DeleteRequest<'_>) -> StepResult<()> {
-        Err(data_source_error(&self.info().token, "delete"))
+        Err(data_source_error("this type", "delete"))
     }
 }
 
@@ -93,28 +94,68 @@ fn data_source_error(token: &str, op: &str) -> ProviderError {
     ))
 }
 
-/// Every AWS resource type Meridian serves.
-fn all_types() -> Vec<Arc<dyn ResourceType>> {
+/// Every AWS resource type Meridian serves, with what the engine is told
+/// about it: its token, its steps' default timeouts (minutes: create,
+/// update, delete), and what it defaults to.
+#[rustfmt::skip] // a table: one type a line
+fn all_types() -> Vec<Served> {
+    use kit::resource_with_timeouts as minutes;
+    use meridian_schema::aws::{acm as acm_t, apigateway as api, dynamodb as ddb_t};
+    use meridian_schema::aws::{iam as iam_t, lambda as lambda_t, logs as logs_t, route53 as r53};
+    let plain = TypeInfo::resource;
     vec![
         // Each module adds its types here.
-        Arc::new(apigateway::RestApi),
-        Arc::new(apigateway::Resource),
-        Arc::new(apigateway::Method),
-        Arc::new(apigateway::Integration),
-        Arc::new(apigateway::Deployment),
-        Arc::new(apigateway::Stage),
-        Arc::new(apigateway::DomainName),
-        Arc::new(apigateway::BasePathMapping),
-        Arc::new(route53::HostedZone),
-        Arc::new(route53::ZoneLookup),
-        Arc::new(route53::Record),
-        Arc::new(acm::Certificate),
-        Arc::new(dynamodb::GlobalTable),
-        Arc::new(iam::Role),
-        Arc::new(logs::LogGroup),
-        Arc::new(lambda::Function),
-        Arc::new(lambda::Permission),
+        Served::new(plain(api::rest_api::TYPE), apigateway::RestApi),
+        Served::new(plain(api::resource::TYPE), apigateway::Resource),
+        Served::new(plain(api::method::TYPE), apigateway::Method),
+        Served::new(plain(api::integration::TYPE), apigateway::Integration),
+        // A deployment copies the API's methods and integrations as they
+        // are when it is created: a removed method must be gone by then.
+        Served::new(TypeInfo { snapshots_dependencies: true, ..plain(api::deployment::TYPE) }, apigateway::Deployment),
+        Served::new(plain(api::stage::TYPE), apigateway::Stage),
+        // Terraform allows 60 min: TLS policy changes and service incidents
+        // have taken that long (latency model §8).
+        Served::new(minutes(api::domain_name::TYPE, 60, 60, 20), apigateway::DomainName),
+        Served::new(plain(api::base_path_mapping::TYPE), apigateway::BasePathMapping),
+        Served::new(minutes(r53::hosted_zone::TYPE, 30, 30, 30), route53::HostedZone),
+        Served::new(TypeInfo::data_source(r53::zone_lookup::TYPE), route53::ZoneLookup),
+        Served::new(minutes(r53::record::TYPE, 30, 30, 30), route53::Record),
+        // ACM can take over an hour to validate (Terraform allows 75 min);
+        // a certificate an API Gateway domain just released can stay "in
+        // use" for 15+ minutes.
+        Served::new(minutes(acm_t::certificate::TYPE, 75, 75, 30), acm::Certificate),
+        // Data: protected and retained by default. Each replica takes
+        // minutes on AWS, and they go one by one.
+        Served::new(TypeInfo { protect_by_default: true, retain_by_default: true, ..minutes(ddb_t::global_table::TYPE, 60, 60, 30) }, dynamodb::GlobalTable),
+        Served::new(minutes(iam_t::role::TYPE, 5, 5, 5), iam::Role),
+        Served::new(minutes(logs_t::log_group::TYPE, 2, 2, 2), logs::LogGroup),
+        Served::new(minutes(lambda_t::function::TYPE, 10, 10, 5), lambda::Function),
+        Served::new(minutes(lambda_t::permission::TYPE, 5, 5, 5), lambda::Permission),
     ]
+}
+
+/// What the engine is told about the AWS type `token` (see `all_types`).
+pub fn type_info(token: &str) -> Option<TypeInfo> {
+    all_types()
+        .into_iter()
+        .map(|served| served.info)
+        .find(|info| info.token == token)
+}
+
+/// One served type: what the engine is told about it, and its
+/// implementation.
+struct Served {
+    info: TypeInfo,
+    imp: Arc<dyn ResourceType>,
+}
+
+impl Served {
+    fn new(info: TypeInfo, imp: impl ResourceType + 'static) -> Self {
+        Served {
+            info,
+            imp: Arc::new(imp),
+        }
+    }
 }
 
 /// The AWS provider: credentials from aws-config's standard chain (or a
@@ -123,7 +164,7 @@ pub struct AwsProvider {
     clients: Arc<Clients>,
     /// The clients of each provider configuration (another account).
     configured: kit::provider_config::ConfiguredClients,
-    types: BTreeMap<String, Arc<dyn ResourceType>>,
+    types: BTreeMap<String, Served>,
 }
 
 impl AwsProvider {
@@ -141,7 +182,7 @@ impl AwsProvider {
     fn with_clients(clients: Clients) -> Self {
         let types = all_types()
             .into_iter()
-            .map(|t| (t.info().token, t))
+            .map(|served| (served.info.token.clone(), served))
             .collect();
         AwsProvider {
             clients: Arc::new(clients),
@@ -163,10 +204,16 @@ impl AwsProvider {
         }
     }
 
-    fn get(&self, token: &str) -> Result<&Arc<dyn ResourceType>, ProviderError> {
-        self.types
-            .get(token)
-            .ok_or_else(|| ProviderError::permanent(format!("unknown AWS resource type {token}")))
+    /// The type `token`'s implementation, for a read (`op` `None`) or for
+    /// the mutation `op`, which a data source refuses.
+    fn get(&self, token: &str, op: Option<&str>) -> Result<&dyn ResourceType, ProviderError> {
+        match (self.types.get(token), op) {
+            (None, _) => Err(ProviderError::permanent(format!(
+                "unknown AWS resource type {token}"
+            ))),
+            (Some(t), Some(op)) if t.info.data_source => Err(data_source_error(token, op)),
+            (Some(t), _) => Ok(t.imp.as_ref()),
+        }
     }
 }
 
@@ -179,12 +226,9 @@ impl Provider for AwsProvider {
     fn types(&self) -> Vec<TypeInfo> {
         self.types
             .values()
-            .map(|t| {
-                let info = t.info();
-                TypeInfo {
-                    taggable: tagging::TAGGABLE.contains(&info.token.as_str()),
-                    ..info
-                }
+            .map(|t| TypeInfo {
+                taggable: tagging::TAGGABLE.contains(&t.info.token.as_str()),
+                ..t.info.clone()
             })
             .collect()
     }
@@ -193,7 +237,7 @@ impl Provider for AwsProvider {
         match self.types.get(type_token) {
             Some(t) => {
                 let mut failures = check_region(region);
-                failures.extend(t.check(region, inputs));
+                failures.extend(t.imp.check(region, inputs));
                 if tagging::TAGGABLE.contains(&type_token) {
                     failures.extend(tagging::check_tags(inputs));
                 }
@@ -215,7 +259,7 @@ impl Provider for AwsProvider {
 
     fn diff(&self, type_token: &str, old_inputs: &Value, new_inputs: &Value) -> Diff {
         match self.types.get(type_token) {
-            Some(t) => t.diff(old_inputs, new_inputs),
+            Some(t) => t.imp.diff(old_inputs, new_inputs),
             None => Diff::top_level(old_inputs, new_inputs, &[]),
         }
     }
@@ -228,7 +272,10 @@ impl Provider for AwsProvider {
     ) -> Result<Created, ProviderError> {
         let aws = self.clients_for(ctx).await?;
         let call = Call { aws: &aws, ctx };
-        let created = self.get(type_token)?.create(call, inputs).await?;
+        let created = self
+            .get(type_token, Some("create"))?
+            .create(call, inputs)
+            .await?;
         if let Some(target) = tagging::target(type_token, &created.id, &[&created.outputs])? {
             tagging::apply(call, &target, &Value::Null, inputs).await?;
         }
@@ -242,7 +289,7 @@ impl Provider for AwsProvider {
     ) -> Result<Option<ReadResult>, ProviderError> {
         let aws = self.clients_for(ctx).await?;
         let call = Call { aws: &aws, ctx };
-        let mut found = self.get(req.type_token)?.read(call, req).await?;
+        let mut found = self.get(req.type_token, None)?.read(call, req).await?;
         if let Some(found) = found.as_mut()
             && let Some(target) = tagging::target(req.type_token, &found.id, &[&found.outputs])?
         {
@@ -268,7 +315,7 @@ impl Provider for AwsProvider {
             new_inputs,
             old_outputs,
         };
-        let t = self.get(type_token)?;
+        let t = self.get(type_token, Some("update"))?;
         let outputs = t.update(call, request).await?;
         let id_now = t.id_after_update(id, &outputs);
         let id_now = id_now.as_deref().unwrap_or(id);
@@ -289,7 +336,7 @@ impl Provider for AwsProvider {
         import_id: &str,
         inputs: &Value,
     ) -> Result<Option<ReadResult>, ProviderError> {
-        let t = self.get(type_token)?;
+        let t = self.get(type_token, None)?;
         let (id, inputs) = import::recorded(type_token, import_id, &ctx.region, inputs)?;
         let req = ReadRequest {
             type_token,
@@ -304,7 +351,7 @@ impl Provider for AwsProvider {
     fn id_after_update(&self, type_token: &str, id: &str, outputs: &Value) -> Option<String> {
         self.types
             .get(type_token)
-            .and_then(|t| t.id_after_update(id, outputs))
+            .and_then(|t| t.imp.id_after_update(id, outputs))
     }
 
     async fn delete(
@@ -316,7 +363,7 @@ impl Provider for AwsProvider {
         outputs: &Value,
     ) -> Result<(), ProviderError> {
         let aws = self.clients_for(ctx).await?;
-        self.get(type_token)?
+        self.get(type_token, Some("delete"))?
             .delete(
                 Call { aws: &aws, ctx },
                 DeleteRequest {

@@ -132,78 +132,60 @@ impl TagTarget {
         let map: HashMap<String, String> = set.clone().into_iter().collect();
         let keys = Some(remove.to_vec());
         let what = format!("tagging {self:?}");
-        // Sends the request `$r` (built anew for each attempt), retried.
-        macro_rules! send {
-            ($r:expr) => {
-                call(ctx, || async { $r.send().await.map(drop).aws(&what) }).await?
+        let (removing, setting) = (!remove.is_empty(), !set.is_empty());
+        // Sends the request `$r` (built anew for each attempt), retried,
+        // when `$when` holds.
+        macro_rules! send_if {
+            ($when:expr, $r:expr) => {
+                if $when {
+                    call(ctx, || async { $r.send().await.map(drop).aws(&what) }).await?;
+                }
             };
         }
-        let (removing, setting) = (!remove.is_empty(), !set.is_empty());
+        // The services that untag by key: `$untag` the keys, then `$tag`
+        // the tags `$tags` (a string map, or the SDK's own `Tag` type), of
+        // the resource `$id($target)`.
+        macro_rules! untag_then_tag {
+            ($client:expr, $untag:ident, $tag:ident, $id:ident($target:expr), $tags:expr) => {{
+                let (client, tags) = ($client, $tags);
+                send_if! { removing, client.$untag().$id($target).set_tag_keys(keys.clone()) }
+                send_if! { setting, client.$tag().$id($target).set_tags(Some(tags.clone())) }
+            }};
+        }
+        // A service's `Tag` type, `$tag`, from `set`.
+        macro_rules! sdk_tags {
+            ($tag:ty) => {
+                sdk_tags(set, |k, v| <$tag>::builder().key(k).value(v).build())?
+            };
+        }
         match self {
             TagTarget::Logs(arn) => {
-                let logs = aws.logs(&ctx.region).await;
-                if removing {
-                    send! { logs.untag_resource().resource_arn(arn).set_tag_keys(keys.clone()) }
-                }
-                if setting {
-                    send! { logs.tag_resource().resource_arn(arn).set_tags(Some(map.clone())) }
-                }
+                untag_then_tag! { aws.logs(&ctx.region).await, untag_resource, tag_resource, resource_arn(arn), map }
             }
             TagTarget::Lambda(arn) => {
-                let lambda = aws.lambda(&ctx.region).await;
-                if removing {
-                    send! { lambda.untag_resource().resource(arn).set_tag_keys(keys.clone()) }
-                }
-                if setting {
-                    send! { lambda.tag_resource().resource(arn).set_tags(Some(map.clone())) }
-                }
+                untag_then_tag! { aws.lambda(&ctx.region).await, untag_resource, tag_resource, resource(arn), map }
             }
             TagTarget::ApiGateway(arn) => {
-                let apigw = aws.apigateway(&ctx.region).await;
-                if removing {
-                    send! { apigw.untag_resource().resource_arn(arn).set_tag_keys(keys.clone()) }
-                }
-                if setting {
-                    send! { apigw.tag_resource().resource_arn(arn).set_tags(Some(map.clone())) }
-                }
+                untag_then_tag! { aws.apigateway(&ctx.region).await, untag_resource, tag_resource, resource_arn(arn), map }
             }
             TagTarget::IamRole(name) => {
-                use aws_sdk_iam::types::Tag;
-                let tags = sdk_tags(set, |k, v| Tag::builder().key(k).value(v).build())?;
-                let iam = aws.iam().await;
-                if removing {
-                    send! { iam.untag_role().role_name(name).set_tag_keys(keys.clone()) }
-                }
-                if setting {
-                    send! { iam.tag_role().role_name(name).set_tags(Some(tags.clone())) }
-                }
+                untag_then_tag! { aws.iam().await, untag_role, tag_role, role_name(name), sdk_tags!(aws_sdk_iam::types::Tag) }
             }
             TagTarget::DynamoDb(arn) => {
-                use aws_sdk_dynamodb::types::Tag;
-                let tags = sdk_tags(set, |k, v| Tag::builder().key(k).value(v).build())?;
-                let ddb = aws.dynamodb(&ctx.region).await;
-                if removing {
-                    send! { ddb.untag_resource().resource_arn(arn).set_tag_keys(keys.clone()) }
-                }
-                if setting {
-                    send! { ddb.tag_resource().resource_arn(arn).set_tags(Some(tags.clone())) }
-                }
+                untag_then_tag! { aws.dynamodb(&ctx.region).await, untag_resource, tag_resource, resource_arn(arn), sdk_tags!(aws_sdk_dynamodb::types::Tag) }
             }
             TagTarget::Acm(arn) => {
                 use aws_sdk_acm::types::Tag;
-                let tags = sdk_tags(set, |k, v| Tag::builder().key(k).value(v).build())?;
+                let tags = sdk_tags!(Tag);
+                // ACM removes by `Tag` too (a key without a value).
                 let gone = remove
                     .iter()
                     .map(|k| Tag::builder().key(k).build())
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| ProviderError::permanent(format!("building a tag: {e}")))?;
                 let acm = aws.acm(&ctx.region).await;
-                if removing {
-                    send! { acm.remove_tags_from_certificate().certificate_arn(arn).set_tags(Some(gone.clone())) }
-                }
-                if setting {
-                    send! { acm.add_tags_to_certificate().certificate_arn(arn).set_tags(Some(tags.clone())) }
-                }
+                send_if! { removing, acm.remove_tags_from_certificate().certificate_arn(arn).set_tags(Some(gone.clone())) }
+                send_if! { setting, acm.add_tags_to_certificate().certificate_arn(arn).set_tags(Some(tags.clone())) }
             }
             TagTarget::Route53Zone(id) => {
                 use aws_sdk_route53::types::{Tag, TagResourceType};
@@ -212,7 +194,7 @@ impl TagTarget {
                 })?;
                 let route53 = aws.route53().await;
                 // One call does both: ChangeTagsForResource adds and removes.
-                send! { route53.change_tags_for_resource().resource_type(TagResourceType::Hostedzone).resource_id(id).set_add_tags(setting.then(|| tags.clone())).set_remove_tag_keys(keys.clone().filter(|_| removing)) }
+                send_if! { true, route53.change_tags_for_resource().resource_type(TagResourceType::Hostedzone).resource_id(id).set_add_tags(setting.then(|| tags.clone())).set_remove_tag_keys(keys.clone().filter(|_| removing)) }
             }
         }
         Ok(())
@@ -222,110 +204,44 @@ impl TagTarget {
     pub async fn list(&self, c: Call<'_>) -> Result<BTreeMap<String, String>, ProviderError> {
         let Call { aws, ctx } = c;
         let what = format!("listing the tags of {self:?}");
-        let pairs: Vec<(String, String)> = match self {
-            TagTarget::Logs(arn) => {
-                let logs = aws.logs(&ctx.region).await;
-                let out = call(ctx, || async {
-                    logs.list_tags_for_resource()
-                        .resource_arn(arn)
-                        .send()
-                        .await
-                        .aws(&what)
-                })
-                .await?;
-                out.tags()
-                    .cloned()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect()
-            }
-            TagTarget::Lambda(arn) => {
-                let lambda = aws.lambda(&ctx.region).await;
-                let out = call(ctx, || async {
-                    lambda.list_tags().resource(arn).send().await.aws(&what)
-                })
-                .await?;
-                out.tags()
-                    .cloned()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect()
-            }
-            TagTarget::ApiGateway(arn) => {
-                let apigw = aws.apigateway(&ctx.region).await;
-                let out = call(ctx, || async {
-                    apigw.get_tags().resource_arn(arn).send().await.aws(&what)
-                })
-                .await?;
-                out.tags()
-                    .cloned()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect()
-            }
-            TagTarget::IamRole(name) => {
-                let iam = aws.iam().await;
-                let out = call(ctx, || async {
-                    iam.list_role_tags()
-                        .role_name(name)
-                        .max_items(100)
-                        .send()
-                        .await
-                        .aws(&what)
-                })
-                .await?;
-                out.tags()
-                    .iter()
-                    .map(|t| (t.key().to_string(), t.value().to_string()))
-                    .collect()
-            }
-            TagTarget::DynamoDb(arn) => {
-                let ddb = aws.dynamodb(&ctx.region).await;
-                let out = call(ctx, || async {
-                    ddb.list_tags_of_resource()
-                        .resource_arn(arn)
-                        .send()
-                        .await
-                        .aws(&what)
-                })
-                .await?;
-                out.tags()
-                    .iter()
-                    .map(|t| (t.key().to_string(), t.value().to_string()))
-                    .collect()
-            }
-            TagTarget::Acm(arn) => {
-                let acm = aws.acm(&ctx.region).await;
-                let out = call(ctx, || async {
-                    acm.list_tags_for_certificate()
-                        .certificate_arn(arn)
-                        .send()
-                        .await
-                        .aws(&what)
-                })
-                .await?;
-                out.tags()
-                    .iter()
-                    .map(|t| (t.key().to_string(), t.value().unwrap_or("").to_string()))
-                    .collect()
-            }
-            TagTarget::Route53Zone(id) => {
-                use aws_sdk_route53::types::TagResourceType;
-                let route53 = aws.route53().await;
-                let out = call(ctx, || async {
-                    let request = route53.list_tags_for_resource();
-                    let request = request.resource_type(TagResourceType::Hostedzone);
-                    request.resource_id(id).send().await.aws(&what)
-                })
-                .await?;
-                out.resource_tag_set()
-                    .map(|s| s.tags())
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|t| {
-                        Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))
-                    })
-                    .collect()
+        // Sends `$client`'s request `$r` (built anew for each attempt),
+        // retried, and turns its answer `$out` into `(key, value)` pairs.
+        macro_rules! listed {
+            ($client:expr, |$c:ident| $r:expr, |$out:ident| $pairs:expr) => {{
+                let $c = $client;
+                let $out = call(ctx, || async { $r.send().await.aws(&what) }).await?;
+                $pairs
+            }};
+        }
+        let pairs: Vec<(String, String)> = {
+            use aws_sdk_route53::types::TagResourceType::Hostedzone;
+            match self {
+                TagTarget::Logs(arn) => {
+                    listed! { aws.logs(&ctx.region).await, |logs| logs.list_tags_for_resource().resource_arn(arn), |out| map(out.tags()) }
+                }
+                TagTarget::Lambda(arn) => {
+                    listed! { aws.lambda(&ctx.region).await, |lambda| lambda.list_tags().resource(arn), |out| map(out.tags()) }
+                }
+                TagTarget::ApiGateway(arn) => {
+                    listed! { aws.apigateway(&ctx.region).await, |apigw| apigw.get_tags().resource_arn(arn), |out| map(out.tags()) }
+                }
+                TagTarget::IamRole(name) => {
+                    listed! { aws.iam().await, |iam| iam.list_role_tags().role_name(name).max_items(100),
+                    |out| out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect() }
+                }
+                TagTarget::DynamoDb(arn) => {
+                    listed! { aws.dynamodb(&ctx.region).await, |ddb| ddb.list_tags_of_resource().resource_arn(arn),
+                    |out| out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect() }
+                }
+                TagTarget::Acm(arn) => {
+                    listed! { aws.acm(&ctx.region).await, |acm| acm.list_tags_for_certificate().certificate_arn(arn),
+                    |out| out.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or("").to_string())).collect() }
+                }
+                TagTarget::Route53Zone(id) => {
+                    listed! { aws.route53().await, |r53| r53.list_tags_for_resource().resource_type(Hostedzone).resource_id(id),
+                    |out| out.resource_tag_set().map(|s| s.tags()).unwrap_or_default().iter()
+                        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))).collect() }
+                }
             }
         };
         Ok(pairs.into_iter().collect())
@@ -353,6 +269,11 @@ pub fn target(
                 "cannot tell where to write the tags of {token} {id}: its outputs name no ARN"
             ))
         })
+}
+
+/// The pairs of a string map of tags (as the services that answer one do).
+fn map(tags: Option<&HashMap<String, String>>) -> Vec<(String, String)> {
+    tags.cloned().unwrap_or_default().into_iter().collect()
 }
 
 /// The tags as one service's SDK tag type: `build` is that service's

@@ -3,11 +3,10 @@
 //! it with the token, so `read` finds an interrupted create), publishes its
 //! validation records through [`super::validation`], and waits for ISSUED.
 
-use super::CERTIFICATE;
 use super::validation::{RefOp, ValidationRecord, update_refs, validation_records};
 use crate::aws::kit::{
-    AwsError, Clients, NotFoundExt, Policy, SdkResultExt, TOKEN_TAG, check_required_str,
-    identity_sdk_tags, opt_str, req_str, resource_with_timeouts, retry, transient_or_code,
+    Clients, NotFoundExt, Policy, SdkResultExt, TOKEN_TAG, call_rate_limited, check_required_str,
+    given_list, identity_sdk_tags, normalized_diff, opt_str, req_str, retry, transient_or_code,
     wait_for,
 };
 use crate::aws::route53::{bare_zone_id, check_dns_name, dns_name, in_zone, zone_name_of};
@@ -16,7 +15,7 @@ use async_trait::async_trait;
 use aws_sdk_acm::types::{CertificateDetail, CertificateStatus, Tag, ValidationMethod};
 use meridian_engine::{
     CheckFailure, Created, Diff, ErrorKind, OpContext, ProviderError, ReadRequest, ReadResult,
-    TypeInfo, UNKNOWN,
+    UNKNOWN,
 };
 use meridian_schema::aws::acm::certificate::{input, output};
 use serde_json::{Map, Value, json};
@@ -161,9 +160,8 @@ async fn request(aws: &Clients, ctx: &OpContext, inputs: &Value) -> Result<Strin
     let acm = aws.acm(&ctx.region).await;
     let token = idempotency_token(&request_token(&ctx.urn, inputs));
     ctx.status(&format!("requesting a certificate for {domain}"));
-    let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
     let what = format!("RequestCertificate {domain}");
-    let out = retry(ctx, &policy, AwsError::is_transient, || async {
+    let out = call_rate_limited(aws, ctx, || async {
         let mut req = acm
             .request_certificate()
             .domain_name(&domain)
@@ -400,13 +398,6 @@ async fn find_by_token(
 
 #[async_trait]
 impl ResourceType for Certificate {
-    fn info(&self) -> TypeInfo {
-        // ACM can take over an hour to validate (Terraform allows 75 min);
-        // a certificate an API Gateway domain just released can stay "in
-        // use" for 15+ minutes.
-        resource_with_timeouts(CERTIFICATE, 75, 75, 30)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = Vec::new();
         check_required_str(inputs, input::DOMAIN_NAME, &mut out);
@@ -414,45 +405,39 @@ impl ResourceType for Certificate {
         if let Some(d) = inputs.get(input::DOMAIN_NAME) {
             check_domain(input::DOMAIN_NAME, d, &mut out);
         }
-        match inputs.get(input::SUBJECT_ALTERNATIVE_NAMES) {
-            None | Some(Value::Null) => {}
-            Some(Value::String(s)) if s == UNKNOWN => {}
-            Some(Value::Array(items)) => {
-                if items.len() > 100 {
-                    out.push(CheckFailure::new(
-                        input::SUBJECT_ALTERNATIVE_NAMES,
-                        "ACM allows at most 100 names per certificate",
-                    ));
-                }
-                let mut seen = BTreeSet::new();
-                for (i, item) in items.iter().enumerate() {
-                    let path = format!("subject_alternative_names.{i}");
-                    check_domain(&path, item, &mut out);
-                    if let Some(s) = item.as_str().filter(|s| *s != UNKNOWN)
-                        && !seen.insert(dns_name(s))
-                    {
-                        out.push(CheckFailure::new(&path, format!("duplicate name {s:?}")));
-                    }
+        if let Some(items) = given_list(
+            inputs,
+            input::SUBJECT_ALTERNATIVE_NAMES,
+            "must be a list of domain names",
+            &mut out,
+        ) {
+            if items.len() > 100 {
+                out.push(CheckFailure::new(
+                    input::SUBJECT_ALTERNATIVE_NAMES,
+                    "ACM allows at most 100 names per certificate",
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("subject_alternative_names.{i}");
+                check_domain(&path, item, &mut out);
+                if let Some(s) = item.as_str().filter(|s| *s != UNKNOWN)
+                    && !seen.insert(dns_name(s))
+                {
+                    out.push(CheckFailure::new(&path, format!("duplicate name {s:?}")));
                 }
             }
-            Some(_) => out.push(CheckFailure::new(
-                input::SUBJECT_ALTERNATIVE_NAMES,
-                "must be a list of domain names",
-            )),
         }
         out
     }
 
     fn diff(&self, old: &Value, new: &Value) -> Diff {
-        let mut diff = Diff::top_level(
-            &normalized(old),
-            &normalized(new),
-            &[
-                input::DOMAIN_NAME,
-                input::SUBJECT_ALTERNATIVE_NAMES,
-                input::VALIDATION_ZONE_ID,
-            ],
-        );
+        let keys = [
+            input::DOMAIN_NAME,
+            input::SUBJECT_ALTERNATIVE_NAMES,
+            input::VALIDATION_ZONE_ID,
+        ];
+        let mut diff = normalized_diff(old, new, normalized, &keys);
         // No zone recorded: the certificate was never validated (see
         // `inputs_from_cloud`); validating it is an update, not a new one.
         for c in &mut diff.changes {

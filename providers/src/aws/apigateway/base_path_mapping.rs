@@ -10,7 +10,7 @@ use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::types::Op;
 use meridian_engine::{
-    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, UNKNOWN,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -20,6 +20,7 @@ use meridian_schema::aws::apigateway::base_path_mapping::{input, output};
 /// How AWS names the root mapping (no base path).
 const ROOT: &str = "(none)";
 const REPLACE_KEYS: &[&str] = &[input::DOMAIN_NAME, input::BASE_PATH];
+const REQUIRED: &[&str] = &[input::DOMAIN_NAME, input::REST_API_ID, input::STAGE];
 const EXISTS_HINT: &str =
     "the domain already maps this base path; delete that mapping or choose another base_path";
 
@@ -124,15 +125,8 @@ async fn get(
 
 #[async_trait]
 impl ResourceType for BasePathMapping {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = required(
-            inputs,
-            &[input::DOMAIN_NAME, input::REST_API_ID, input::STAGE],
-        );
+        let mut out = required(inputs, REQUIRED);
         match inputs.get(input::BASE_PATH) {
             None | Some(Value::Null) => {}
             Some(Value::String(p)) if p == UNKNOWN => {}
@@ -272,6 +266,7 @@ impl ResourceType for BasePathMapping {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{assert_in_place, failing};
     use super::*;
 
     #[test]
@@ -291,9 +286,7 @@ mod tests {
     fn a_new_stage_is_an_update_and_a_new_base_path_a_replacement() {
         let old = json!({"domain_name": "d.example.com", "rest_api_id": "a", "stage": "prod"});
         let restaged = json!({"domain_name": "d.example.com", "rest_api_id": "b", "stage": "live"});
-        let d = BasePathMapping.diff(&old, &restaged);
-        assert_eq!(d.changes.len(), 2);
-        assert!(!d.replaces());
+        assert_in_place(&BasePathMapping, &old, &restaged, 2);
         let moved = json!({"domain_name": "d.example.com", "rest_api_id": "a", "stage": "prod", "base_path": "v1"});
         assert!(BasePathMapping.diff(&old, &moved).replaces());
     }
@@ -301,16 +294,11 @@ mod tests {
     #[test]
     fn check_rejects_slashes_at_the_ends_and_the_none_spelling() {
         for bad in ["/v1", "v1/", "(none)", "", "a b"] {
-            let f = BasePathMapping.check(
-                "us-east-1",
-                &json!({"domain_name": "d.example.com", "rest_api_id": "a", "stage": "prod", "base_path": bad}),
-            );
+            let inputs = json!({"domain_name": "d.example.com", "rest_api_id": "a", "stage": "prod", "base_path": bad});
+            let f = failing(&BasePathMapping, inputs);
             assert_eq!(f.len(), 1, "{bad}: {f:?}");
         }
-        assert!(
-            BasePathMapping
-                .check("us-east-1", &json!({"domain_name": UNKNOWN, "rest_api_id": UNKNOWN, "stage": UNKNOWN, "base_path": "v1/beta"}))
-                .is_empty()
-        );
+        let unknown = json!({"domain_name": UNKNOWN, "rest_api_id": UNKNOWN, "stage": UNKNOWN, "base_path": "v1/beta"});
+        assert!(failing(&BasePathMapping, unknown).is_empty());
     }
 }

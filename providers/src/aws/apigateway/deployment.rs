@@ -13,9 +13,7 @@ use super::{
 use crate::aws::kit::{Clients, create_once, opt_str, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
-use meridian_engine::{
-    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo,
-};
+use meridian_engine::{CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult};
 use serde_json::{Value, json};
 
 pub use meridian_schema::aws::apigateway::deployment::TYPE;
@@ -111,15 +109,6 @@ async fn find(
 
 #[async_trait]
 impl ResourceType for Deployment {
-    fn info(&self) -> TypeInfo {
-        // A deployment copies the API's methods and integrations as they
-        // are when it is created: a removed method must be gone by then.
-        TypeInfo {
-            snapshots_dependencies: true,
-            ..TypeInfo::resource(TYPE)
-        }
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, &[input::REST_API_ID]);
         check_optional_str(inputs, input::DESCRIPTION, &mut out);
@@ -208,7 +197,7 @@ impl ResourceType for Deployment {
     }
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
-        read_back(self, "deployment", c, req).await
+        read_back(self, TYPE, "deployment", c, req).await
     }
 
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {

@@ -10,8 +10,8 @@ use super::{
     required, str_or, with_defaults,
 };
 use crate::aws::kit::{
-    AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, create_or_adopt,
-    identity_tags, req_str, resource_with_timeouts, wait_for,
+    AwsError, Clients, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, check_given_str,
+    create_or_adopt, given_str, identity_tags, req_str, wait_polling,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -22,8 +22,7 @@ use aws_sdk_apigateway::types::{
     DomainNameStatus, EndpointConfiguration, EndpointType, Op, SecurityPolicy,
 };
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -174,38 +173,28 @@ pub(crate) async fn wait_certificate_issued(
     arn: &str,
 ) -> Result<(), ProviderError> {
     let acm = aws.acm(&ctx.region).await;
-    let first = aws.poll_interval(Duration::from_secs(10)).await;
-    wait_for(
-        ctx,
-        &format!("certificate {arn} to be ISSUED"),
-        first,
-        Duration::from_secs(30),
-        || {
-            let acm = acm.clone();
-            async move {
-                let described = acm.describe_certificate().certificate_arn(arn).send().await;
-                let Some(out) = described
-                    .aws(&format!("reading certificate {arn}"))
-                    .found()?
-                else {
-                    return Err(ProviderError::permanent(format!(
-                        "certificate {arn} does not exist in {}",
-                        ctx.region
-                    ))
-                    .with_hint(
-                        "a REGIONAL custom domain needs an ACM certificate in its own region",
-                    ));
-                };
-                let cert = out.certificate();
-                let issued = certificate_issued(
-                    arn,
-                    cert.and_then(|c| c.status()),
-                    cert.and_then(|c| c.failure_reason()).map(|r| r.as_str()),
-                )?;
-                Ok(issued.then_some(()))
-            }
-        },
-    )
+    let what = format!("certificate {arn} to be ISSUED");
+    let intervals = (Duration::from_secs(10), Duration::from_secs(30));
+    wait_polling(aws, ctx, &what, intervals, || async {
+        let described = acm.describe_certificate().certificate_arn(arn).send().await;
+        let Some(out) = described
+            .aws(&format!("reading certificate {arn}"))
+            .found()?
+        else {
+            return Err(ProviderError::permanent(format!(
+                "certificate {arn} does not exist in {}",
+                ctx.region
+            ))
+            .with_hint("a REGIONAL custom domain needs an ACM certificate in its own region"));
+        };
+        let cert = out.certificate();
+        let issued = certificate_issued(
+            arn,
+            cert.and_then(|c| c.status()),
+            cert.and_then(|c| c.failure_reason()).map(|r| r.as_str()),
+        )?;
+        Ok(issued.then_some(()))
+    })
     .await
 }
 
@@ -255,12 +244,12 @@ async fn wait_available(
     name: &str,
     wanted: Option<&Value>,
 ) -> Result<GetDomainNameOutput, ProviderError> {
-    let first = aws.poll_interval(Duration::from_secs(5)).await;
     let what = match wanted {
         Some(_) => format!("custom domain {name} to show its update and be AVAILABLE"),
         None => format!("custom domain {name} to be AVAILABLE"),
     };
-    wait_for(ctx, &what, first, Duration::from_secs(15), || async move {
+    let intervals = (Duration::from_secs(5), Duration::from_secs(15));
+    wait_polling(aws, ctx, &what, intervals, || async move {
         let Some(out) = get(aws, &ctx.region, name).await? else {
             return Err(ProviderError::permanent(format!(
                 "custom domain {name} disappeared while waiting for it to be AVAILABLE"
@@ -279,12 +268,6 @@ async fn wait_available(
 
 #[async_trait]
 impl ResourceType for DomainName {
-    fn info(&self) -> TypeInfo {
-        // Terraform allows 60 min: TLS policy changes and service incidents
-        // have taken that long (latency model §8).
-        resource_with_timeouts(TYPE, 60, 60, 20)
-    }
-
     fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(
             inputs,
@@ -292,21 +275,8 @@ impl ResourceType for DomainName {
         );
         check_one_of(inputs, input::ENDPOINT_TYPE, ENDPOINT_TYPES, &mut out);
         check_one_of(inputs, input::SECURITY_POLICY, SECURITY_POLICIES, &mut out);
-        if let Some(name) = inputs.get(input::DOMAIN_NAME).and_then(Value::as_str)
-            && name != UNKNOWN
-            && !name.is_empty()
-            && let Some(problem) = domain_problem(name)
-        {
-            out.push(CheckFailure::new(
-                input::DOMAIN_NAME,
-                format!("{name:?} {problem}"),
-            ));
-        }
-        if let Some(arn) = inputs
-            .get(input::REGIONAL_CERTIFICATE_ARN)
-            .and_then(Value::as_str)
-            && arn != UNKNOWN
-            && !arn.is_empty()
+        check_given_str(inputs, input::DOMAIN_NAME, domain_problem, &mut out);
+        if let Some(arn) = given_str(inputs, input::REGIONAL_CERTIFICATE_ARN)
             && let Some(problem) = certificate_problem(arn, region)
         {
             out.push(CheckFailure::new(input::REGIONAL_CERTIFICATE_ARN, problem));
@@ -438,7 +408,6 @@ struct Domains<'a> {
 #[async_trait]
 impl Managed for Domains<'_> {
     type State = GetDomainNameOutput;
-    type Made = ();
 
     const NOUN: &'static str = "custom domain";
 
@@ -492,6 +461,7 @@ fn domain_taken(e: &AwsError) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::assert_in_place;
     use super::*;
 
     const CERT: &str = "arn:aws:acm:eu-west-1:123456789012:certificate/0e1f";
@@ -592,9 +562,7 @@ mod tests {
     fn a_new_certificate_is_an_update_and_a_new_name_a_replacement() {
         let mut new = base();
         new["regional_certificate_arn"] = json!(CERT.replace("0e1f", "9a8b"));
-        let d = DomainName.diff(&base(), &new);
-        assert_eq!(d.changes.len(), 1);
-        assert!(!d.replaces());
+        assert_in_place(&DomainName, &base(), &new, 1);
         let mut renamed = base();
         renamed["domain_name"] = json!("api2.example.com");
         let d = DomainName.diff(&base(), &renamed);

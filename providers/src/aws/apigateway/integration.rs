@@ -2,18 +2,18 @@
 //! proxy integration). PutIntegration creates or overwrites, so an update
 //! puts again; the method it hangs off identifies it.
 
-use super::method::{HTTP_METHODS, MethodKey};
+use super::method::{HTTP_METHODS, MethodKey, for_method};
 use super::{
     api_client, api_error, check_one_of, delete, is_not_found, mutate_api, required, str_or,
     with_defaults,
 };
-use crate::aws::kit::opt_str;
+use crate::aws::kit::{normalized_diff, opt_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput;
 use aws_sdk_apigateway::types::IntegrationType;
 use meridian_engine::{
-    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, UNKNOWN,
 };
 use serde_json::{Value, json};
 
@@ -110,11 +110,7 @@ async fn get(
     key: MethodKey<'_>,
 ) -> Result<Option<GetIntegrationOutput>, ProviderError> {
     let client = api_client(c).await;
-    let request = client.get_integration().rest_api_id(key.api);
-    let request = request
-        .resource_id(key.resource)
-        .http_method(key.http_method);
-    match request.send().await {
+    match for_method!(client.get_integration(), key).send().await {
         // The local emulator answers for a missing integration with an empty
         // one; an integration always has a type.
         Ok(out) if out.r#type().is_none() => Ok(None),
@@ -128,19 +124,10 @@ async fn get(
 async fn put(c: Call<'_>, inputs: &Value) -> Result<Value, ProviderError> {
     let inputs = normalized(inputs);
     let key = MethodKey::from_inputs(&inputs)?;
-    let MethodKey {
-        api,
-        resource,
-        http_method,
-    } = key;
     let kind = str_or(&inputs, input::TYPE, "AWS_PROXY");
     let client = api_client(c).await;
-    mutate_api(c.ctx, api, || {
-        let mut request = client
-            .put_integration()
-            .rest_api_id(api)
-            .resource_id(resource)
-            .http_method(http_method)
+    mutate_api(c.ctx, key.api, || {
+        let mut request = for_method!(client.put_integration(), key)
             .r#type(IntegrationType::from(kind))
             .set_uri(opt_str(&inputs, input::URI).map(str::to_string));
         if kind != "MOCK" {
@@ -172,10 +159,6 @@ async fn put(c: Call<'_>, inputs: &Value) -> Result<Value, ProviderError> {
 
 #[async_trait]
 impl ResourceType for Integration {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, REPLACE_KEYS);
         check_one_of(inputs, input::HTTP_METHOD, HTTP_METHODS, &mut out);
@@ -214,11 +197,7 @@ impl ResourceType for Integration {
     }
 
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
-        Diff::top_level(
-            &normalized(old_inputs),
-            &normalized(new_inputs),
-            REPLACE_KEYS,
-        )
+        normalized_diff(old_inputs, new_inputs, normalized, REPLACE_KEYS)
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
@@ -253,11 +232,7 @@ impl ResourceType for Integration {
         let client = aws.apigateway(&ctx.region).await;
         let what = format!("deleting {}", integration_name(key));
         delete(ctx, Some(key.api), &what, || {
-            let request = client.delete_integration().rest_api_id(key.api);
-            request
-                .resource_id(key.resource)
-                .http_method(key.http_method)
-                .send()
+            for_method!(client.delete_integration(), key).send()
         })
         .await
     }
@@ -265,6 +240,7 @@ impl ResourceType for Integration {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::assert_in_place;
     use super::*;
 
     const URI: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations";
@@ -304,9 +280,7 @@ mod tests {
     fn a_new_uri_updates_and_a_new_method_replaces() {
         let mut new = base();
         new["uri"] = json!(URI.replace(":f/", ":g/"));
-        let d = Integration.diff(&base(), &new);
-        assert_eq!(d.changes.len(), 1);
-        assert!(!d.replaces());
+        assert_in_place(&Integration, &base(), &new, 1);
         new["http_method"] = json!("POST");
         assert!(Integration.diff(&base(), &new).replaces());
         let defaults = json!({"rest_api_id": "a", "resource_id": "r", "http_method": "GET", "uri": URI, "type": "AWS_PROXY", "integration_http_method": "POST"});

@@ -6,13 +6,13 @@ use super::{
     api_client, api_error_if_exists, api_slot, apply_patch, check_one_of, delete, found,
     no_sdk_retries, patch, required, sorted, with_defaults,
 };
-use crate::aws::kit::{create_once, req_str};
+use crate::aws::kit::{create_once, given_map, normalized_diff, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use meridian_engine::{
-    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
+    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, UNKNOWN,
 };
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -110,6 +110,18 @@ impl<'a> MethodKey<'a> {
     }
 }
 
+/// `$request` addressed to the method `$key` ([`MethodKey`]): its API,
+/// resource and HTTP method. The SDK's Get/Put/Update/Delete requests of a
+/// method and of its integration share these three setters, but no trait.
+macro_rules! for_method {
+    ($request:expr, $key:expr) => {{
+        let key: MethodKey = $key;
+        let request = $request.rest_api_id(key.api).resource_id(key.resource);
+        request.http_method(key.http_method)
+    }};
+}
+pub(crate) use for_method;
+
 /// Splits a method or integration id back into its three parts.
 pub(crate) fn split_method_id(id: &str) -> Result<(&str, &str, &str), ProviderError> {
     let mut parts = id.splitn(3, '/');
@@ -188,11 +200,7 @@ fn cloud_inputs(key: MethodKey, out: &GetMethodOutput) -> Value {
 
 async fn get(c: Call<'_>, key: MethodKey<'_>) -> Result<Option<GetMethodOutput>, ProviderError> {
     let client = api_client(c).await;
-    let request = client.get_method().rest_api_id(key.api);
-    let request = request
-        .resource_id(key.resource)
-        .http_method(key.http_method);
-    let sent = request.send().await;
+    let sent = for_method!(client.get_method(), key).send().await;
     let what = format!("reading method {}", key.name());
     found(&what, sent)
 }
@@ -216,10 +224,6 @@ fn parameter_patch(
 
 #[async_trait]
 impl ResourceType for Method {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, &[input::REST_API_ID, input::RESOURCE_ID]);
         check_one_of(inputs, input::HTTP_METHOD, HTTP_METHODS, &mut out);
@@ -229,47 +233,31 @@ impl ResourceType for Method {
             AUTHORIZATION_TYPES,
             &mut out,
         );
-        match inputs.get(input::REQUEST_PARAMETERS) {
-            None | Some(Value::Null) => {}
-            Some(Value::String(s)) if s == UNKNOWN => {}
-            Some(Value::Object(o)) => {
-                for (k, v) in o {
-                    let property = format!("request_parameters.{k}");
-                    if let Some(problem) = parameter_problem(k) {
-                        out.push(CheckFailure::new(&property, problem));
-                    } else if !(v.is_boolean() || v.as_str() == Some(UNKNOWN)) {
-                        out.push(CheckFailure::new(
-                            &property,
-                            "must be true (required) or false",
-                        ));
-                    }
+        let not_a_map = "must be a map of parameter name to bool";
+        if let Some(o) = given_map(inputs, input::REQUEST_PARAMETERS, not_a_map, &mut out) {
+            for (k, v) in o {
+                let property = format!("request_parameters.{k}");
+                if let Some(problem) = parameter_problem(k) {
+                    out.push(CheckFailure::new(&property, problem));
+                } else if !(v.is_boolean() || v.as_str() == Some(UNKNOWN)) {
+                    out.push(CheckFailure::new(
+                        &property,
+                        "must be true (required) or false",
+                    ));
                 }
             }
-            Some(_) => out.push(CheckFailure::new(
-                input::REQUEST_PARAMETERS,
-                "must be a map of parameter name to bool",
-            )),
         }
         out
     }
 
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
-        Diff::top_level(
-            &normalized(old_inputs),
-            &normalized(new_inputs),
-            REPLACE_KEYS,
-        )
+        normalized_diff(old_inputs, new_inputs, normalized, REPLACE_KEYS)
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
         let Call { aws, ctx } = c;
         let inputs = normalized(inputs);
         let key = MethodKey::from_inputs(&inputs)?;
-        let MethodKey {
-            api,
-            resource,
-            http_method,
-        } = key;
         let authorization = req_str(&inputs, input::AUTHORIZATION_TYPE)?;
         let params = request_parameters(&inputs)?;
         let exists_hint = "the resource already has this method and this stack did not create it: delete it or declare another http_method";
@@ -286,11 +274,7 @@ impl ResourceType for Method {
         // meet AWS's "Method already exists for this resource"; `create_once`
         // looks first and accepts the method the lost attempt made.
         let send = || {
-            let request = client
-                .put_method()
-                .rest_api_id(api)
-                .resource_id(resource)
-                .http_method(http_method)
+            let request = for_method!(client.put_method(), key)
                 .authorization_type(authorization)
                 .set_request_parameters(
                     (!params.is_empty())
@@ -299,7 +283,7 @@ impl ResourceType for Method {
                 .customize()
                 .config_override(no_sdk_retries());
             async move {
-                let _slot = api_slot(&ctx.region, api).await;
+                let _slot = api_slot(&ctx.region, key.api).await;
                 request.send().await.map(drop).map_err(|e| {
                     let what = format!("creating method {}", key.name());
                     api_error_if_exists(&what, e, exists_hint)
@@ -370,10 +354,7 @@ impl ResourceType for Method {
         let client = aws.apigateway(&ctx.region).await;
         let what = format!("updating method {}", key.name());
         apply_patch(ctx, Some(key.api), &what, ops, |ops| {
-            let request = client.update_method().rest_api_id(key.api);
-            let request = request
-                .resource_id(key.resource)
-                .http_method(key.http_method);
+            let request = for_method!(client.update_method(), key);
             request.set_patch_operations(Some(ops)).send()
         })
         .await?;
@@ -388,11 +369,7 @@ impl ResourceType for Method {
         let client = aws.apigateway(&ctx.region).await;
         let what = format!("deleting method {}", key.name());
         delete(ctx, Some(key.api), &what, || {
-            let request = client.delete_method().rest_api_id(key.api);
-            request
-                .resource_id(key.resource)
-                .http_method(key.http_method)
-                .send()
+            for_method!(client.delete_method(), key).send()
         })
         .await
     }

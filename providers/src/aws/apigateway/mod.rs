@@ -14,7 +14,7 @@ pub mod rest_api;
 pub mod stage;
 
 use super::kit::{
-    AwsError, Clients, call, caller_account_id, check_required_str, error_code, req_str,
+    AwsError, Clients, call, caller_account_id, check_required_str, error_code, given_map, req_str,
     transient_when,
 };
 use super::{Call, ResourceType, UpdateRequest};
@@ -278,14 +278,14 @@ where
 /// e.g. a refresh of outputs), so it reads the resource back.
 pub(crate) async fn read_back(
     ty: &dyn ResourceType,
+    token: &str,
     noun: &str,
     c: Call<'_>,
     req: UpdateRequest<'_>,
 ) -> Result<Value, ProviderError> {
     let UpdateRequest { id, new_inputs, .. } = req;
-    let token = ty.info().token;
     let read = ReadRequest {
-        type_token: &token,
+        type_token: token,
         id: Some(id),
         inputs: new_inputs,
         outputs: Some(req.old_outputs),
@@ -332,6 +332,26 @@ pub(crate) fn patch(op: Op, path: &str, value: Option<&str>) -> PatchOperation {
         .path(path)
         .set_value(value.map(str::to_string))
         .build()
+}
+
+/// The `replace` of `path` by `wanted` when the cloud's `current` differs.
+pub(crate) fn replace_changed(
+    path: &str,
+    current: Option<&str>,
+    wanted: &str,
+) -> Option<PatchOperation> {
+    (current != Some(wanted)).then(|| patch(Op::Replace, path, Some(wanted)))
+}
+
+/// The patch of a description: the input `key` (absent: empty) against the
+/// cloud's `current` one.
+pub(crate) fn description_patch(
+    current: Option<&str>,
+    inputs: &Value,
+    key: &str,
+) -> Option<PatchOperation> {
+    let wanted = inputs.get(key).and_then(Value::as_str).unwrap_or("");
+    replace_changed("/description", Some(current.unwrap_or("")), wanted)
 }
 
 /// Escapes a map key for a patch path (JSON pointer: `~` → `~0`, `/` → `~1`).
@@ -463,17 +483,12 @@ pub(crate) fn check_optional_str(inputs: &Value, key: &str, out: &mut Vec<CheckF
 
 /// Check helper: an optional map of strings (values may be unknown).
 pub(crate) fn check_str_map(inputs: &Value, key: &str, out: &mut Vec<CheckFailure>) {
-    match inputs.get(key) {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) if s == UNKNOWN => {}
-        Some(Value::Object(o)) => {
-            for (k, v) in o {
-                if !v.is_string() {
-                    out.push(CheckFailure::new(&format!("{key}.{k}"), "must be a string"));
-                }
+    if let Some(o) = given_map(inputs, key, "must be a map of strings", out) {
+        for (k, v) in o {
+            if !v.is_string() {
+                out.push(CheckFailure::new(&format!("{key}.{k}"), "must be a string"));
             }
         }
-        Some(_) => out.push(CheckFailure::new(key, "must be a map of strings")),
     }
 }
 
@@ -492,6 +507,27 @@ pub(crate) fn with_defaults(inputs: &Value, defaults: &[(&str, &str)]) -> Value 
 /// An optional string input with a default.
 pub(crate) fn str_or<'a>(inputs: &'a Value, key: &str, default: &'a str) -> &'a str {
     inputs.get(key).and_then(Value::as_str).unwrap_or(default)
+}
+
+/// What the types' unit tests share: the properties a check fails on, and
+/// a diff that updates in place.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::aws::ResourceType;
+    use serde_json::Value;
+
+    /// The properties `ty`'s check (in us-east-1) fails on, in order.
+    pub fn failing(ty: &dyn ResourceType, inputs: Value) -> Vec<String> {
+        let failures = ty.check("us-east-1", &inputs);
+        failures.into_iter().map(|f| f.property).collect()
+    }
+
+    /// Asserts that `old` → `new` changes `changes` inputs, all in place.
+    pub fn assert_in_place(ty: &dyn ResourceType, old: &Value, new: &Value, changes: usize) {
+        let d = ty.diff(old, new);
+        assert_eq!(d.changes.len(), changes, "{d:?}");
+        assert!(!d.replaces(), "{d:?}");
+    }
 }
 
 #[cfg(test)]

@@ -7,14 +7,13 @@ use super::{
     api_client, api_error, api_slot, delete_in_api, found, is_already_exists, is_not_found,
     no_sdk_retries, read_back, required,
 };
-use crate::aws::kit::{Clients, Policy, Transience, create_once, req_str, retry};
+use crate::aws::kit::{Clients, Policy, Transience, check_given_str, create_once, req_str, retry};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_resource::GetResourceOutput;
 use aws_sdk_apigateway::types::Resource as ApiResource;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use serde_json::{Value, json};
 
@@ -178,22 +177,9 @@ fn exists_error(
 
 #[async_trait]
 impl ResourceType for Resource {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, REPLACE_KEYS);
-        if let Some(part) = inputs.get(input::PATH_PART).and_then(Value::as_str)
-            && part != UNKNOWN
-            && !part.is_empty()
-            && let Some(problem) = path_part_problem(part)
-        {
-            out.push(CheckFailure::new(
-                input::PATH_PART,
-                format!("{part:?} {problem}"),
-            ));
-        }
+        check_given_str(inputs, input::PATH_PART, path_part_problem, &mut out);
         out
     }
 
@@ -281,7 +267,7 @@ impl ResourceType for Resource {
     }
 
     async fn update(&self, c: Call<'_>, req: UpdateRequest<'_>) -> StepResult<Value> {
-        read_back(self, "resource", c, req).await
+        read_back(self, TYPE, "resource", c, req).await
     }
 
     async fn delete(&self, c: Call<'_>, req: DeleteRequest<'_>) -> StepResult<()> {
@@ -307,7 +293,9 @@ impl ResourceType for Resource {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::failing;
     use super::*;
+    use meridian_engine::UNKNOWN;
 
     #[test]
     fn path_parts_are_literals_or_variables() {
@@ -332,19 +320,9 @@ mod tests {
 
     #[test]
     fn check_names_the_bad_path_part() {
-        let f = Resource.check(
-            "us-east-1",
-            &json!({"rest_api_id": "a", "parent_id": "p", "path_part": "object/{id}"}),
-        );
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].property, "path_part");
-        assert!(
-            Resource
-                .check(
-                    "us-east-1",
-                    &json!({"rest_api_id": UNKNOWN, "parent_id": UNKNOWN, "path_part": "{id}"})
-                )
-                .is_empty()
-        );
+        let nested = json!({"rest_api_id": "a", "parent_id": "p", "path_part": "object/{id}"});
+        assert_eq!(failing(&Resource, nested), ["path_part"]);
+        let unknown = json!({"rest_api_id": UNKNOWN, "parent_id": UNKNOWN, "path_part": "{id}"});
+        assert!(failing(&Resource, unknown).is_empty());
     }
 }

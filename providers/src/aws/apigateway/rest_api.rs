@@ -3,18 +3,20 @@
 //! again by listing the region's APIs and matching the tag.
 
 use super::{
-    account_id, api_error, apply_patch, check_one_of, check_optional_str, delete, execute_api_arn,
-    found, no_sdk_retries, patch, required, str_or, with_defaults,
+    account_id, api_client, api_error, apply_patch, check_one_of, check_optional_str, delete,
+    description_patch, execute_api_arn, found, no_sdk_retries, patch, replace_changed, required,
+    str_or, with_defaults,
 };
 use crate::aws::kit::{
-    Clients, TOKEN_TAG, caller_account_id, create_once, identity_tags, opt_str, req_str, wait_for,
+    Clients, TOKEN_TAG, caller_account_id, create_once, identity_tags, opt_str, req_str,
+    wait_polling,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput;
 use aws_sdk_apigateway::types::{ApiStatus, EndpointConfiguration, EndpointType, Op};
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -74,14 +76,23 @@ async fn account_for(aws: &Clients, recorded: Option<&Value>) -> Result<String, 
 }
 
 /// The API as GetRestApi reports it; `None` if there is none.
-async fn get(
-    aws: &Clients,
-    region: &str,
-    id: &str,
-) -> Result<Option<GetRestApiOutput>, ProviderError> {
-    let client = aws.apigateway(region).await;
-    let sent = client.get_rest_api().rest_api_id(id).send().await;
+async fn get(c: Call<'_>, id: &str) -> Result<Option<GetRestApiOutput>, ProviderError> {
+    let sent = api_client(c)
+        .await
+        .get_rest_api()
+        .rest_api_id(id)
+        .send()
+        .await;
     found(&format!("reading REST API {id}"), sent)
+}
+
+/// The API as GetRestApi reports it; its absence is an error.
+async fn get_existing(
+    client: &aws_sdk_apigateway::Client,
+    id: &str,
+) -> Result<GetRestApiOutput, ProviderError> {
+    let sent = client.get_rest_api().rest_api_id(id).send().await;
+    sent.map_err(|e| api_error(&format!("reading REST API {id}"), e))
 }
 
 /// Polls until the API is AVAILABLE (AWS reports PENDING or UPDATING for a
@@ -92,42 +103,26 @@ async fn wait_available(
     id: &str,
 ) -> Result<GetRestApiOutput, ProviderError> {
     let client = aws.apigateway(&ctx.region).await;
-    let first = aws.poll_interval(Duration::from_secs(1)).await;
-    wait_for(
-        ctx,
-        &format!("REST API {id} to be AVAILABLE"),
-        first,
-        Duration::from_secs(5),
-        || {
-            let client = client.clone();
-            async move {
-                let out = client
-                    .get_rest_api()
-                    .rest_api_id(id)
-                    .send()
-                    .await
-                    .map_err(|e| api_error(&format!("reading REST API {id}"), e))?;
-                match out.api_status() {
-                    None | Some(ApiStatus::Available) => Ok(Some(out)),
-                    Some(ApiStatus::Failed) => Err(ProviderError::permanent(format!(
-                        "REST API {id} is FAILED: {}",
-                        out.api_status_message().unwrap_or("no reason given")
-                    ))),
-                    Some(_) => Ok(None),
-                }
-            }
-        },
-    )
+    let what = format!("REST API {id} to be AVAILABLE");
+    let intervals = (Duration::from_secs(1), Duration::from_secs(5));
+    wait_polling(aws, ctx, &what, intervals, || async {
+        let out = get_existing(&client, id).await?;
+        match out.api_status() {
+            None | Some(ApiStatus::Available) => Ok(Some(out)),
+            Some(ApiStatus::Failed) => Err(ProviderError::permanent(format!(
+                "REST API {id} is FAILED: {}",
+                out.api_status_message().unwrap_or("no reason given")
+            ))),
+            Some(_) => Ok(None),
+        }
+    })
     .await
 }
 
-/// The id of the API tagged with `token`, if any.
-async fn find_by_token(
-    aws: &Clients,
-    region: &str,
-    token: &str,
-) -> Result<Option<String>, ProviderError> {
-    let client = aws.apigateway(region).await;
+/// The id of the API tagged with the step's token, if any.
+async fn find_by_token(c: Call<'_>) -> Result<Option<String>, ProviderError> {
+    let token = c.ctx.token.as_str();
+    let client = api_client(c).await;
     let mut pages = client.get_rest_apis().limit(500).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| api_error("listing REST APIs", e))?;
@@ -145,10 +140,6 @@ async fn find_by_token(
 
 #[async_trait]
 impl ResourceType for RestApi {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = required(inputs, &[input::NAME]);
         check_optional_str(inputs, input::DESCRIPTION, &mut out);
@@ -199,7 +190,7 @@ impl ResourceType for RestApi {
                         .ok_or_else(|| ProviderError::permanent("CreateRestApi returned no id"))
                 }
             },
-            || find_by_token(aws, &ctx.region, &ctx.token),
+            || find_by_token(c),
         )
         .await?;
         let id = id.as_str();
@@ -214,12 +205,12 @@ impl ResourceType for RestApi {
         let Call { aws, ctx } = c;
         let id = match req.id {
             Some(id) => id.to_string(),
-            None => match find_by_token(aws, &ctx.region, &ctx.token).await? {
+            None => match find_by_token(c).await? {
                 Some(id) => id,
                 None => return Ok(None),
             },
         };
-        let Some(out) = get(aws, &ctx.region, &id).await? else {
+        let Some(out) = get(c, &id).await? else {
             return Ok(None);
         };
         let account_id = account_for(aws, req.outputs).await?;
@@ -236,21 +227,14 @@ impl ResourceType for RestApi {
         let client = aws.apigateway(&ctx.region).await;
         // Patch against what the cloud has now, not what was recorded, so a
         // drifted API is brought back too.
-        let current = client
-            .get_rest_api()
-            .rest_api_id(id)
-            .send()
-            .await
-            .map_err(|e| api_error(&format!("reading REST API {id}"), e))?;
-        let mut ops = Vec::new();
+        let current = get_existing(&client, id).await?;
         let name = req_str(new_inputs, input::NAME)?;
-        if current.name() != Some(name) {
-            ops.push(patch(Op::Replace, "/name", Some(name)));
-        }
-        let description = opt_str(new_inputs, input::DESCRIPTION).unwrap_or("");
-        if current.description().unwrap_or("") != description {
-            ops.push(patch(Op::Replace, "/description", Some(description)));
-        }
+        let mut ops = Vec::from_iter(replace_changed("/name", current.name(), name));
+        ops.extend(description_patch(
+            current.description(),
+            new_inputs,
+            input::DESCRIPTION,
+        ));
         let endpoint = str_or(new_inputs, input::ENDPOINT_TYPE, DEFAULT_ENDPOINT_TYPE);
         match endpoint_type_of(&current) {
             Some(cur) if cur != endpoint => ops.push(patch(
@@ -276,7 +260,7 @@ impl ResourceType for RestApi {
         let DeleteRequest { id, .. } = req;
         // Already gone is success. (Asked first: the local emulator answers
         // a delete of a missing API with a 500, which would be retried.)
-        if get(aws, &ctx.region, id).await?.is_none() {
+        if get(c, id).await?.is_none() {
             return Ok(());
         }
         let client = aws.apigateway(&ctx.region).await;
@@ -292,6 +276,7 @@ impl ResourceType for RestApi {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{assert_in_place, failing};
     use super::*;
     use meridian_engine::UNKNOWN;
 
@@ -306,30 +291,17 @@ mod tests {
 
     #[test]
     fn every_change_is_an_update() {
-        let d = RestApi.diff(
-            &json!({"name": "api", "endpoint_type": "REGIONAL"}),
-            &json!({"name": "api2", "description": "d", "endpoint_type": "EDGE"}),
-        );
-        assert_eq!(d.changes.len(), 3);
-        assert!(!d.replaces());
+        let old = json!({"name": "api", "endpoint_type": "REGIONAL"});
+        let new = json!({"name": "api2", "description": "d", "endpoint_type": "EDGE"});
+        assert_in_place(&RestApi, &old, &new, 3);
     }
 
     #[test]
     fn check_rejects_an_unknown_endpoint_type_and_accepts_unknown_values() {
-        let f = RestApi.check(
-            "us-east-1",
-            &json!({"name": "api", "endpoint_type": "GLOBAL"}),
-        );
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].property, "endpoint_type");
-        assert!(
-            RestApi
-                .check(
-                    "us-east-1",
-                    &json!({"name": UNKNOWN, "endpoint_type": UNKNOWN})
-                )
-                .is_empty()
-        );
+        let global = json!({"name": "api", "endpoint_type": "GLOBAL"});
+        assert_eq!(failing(&RestApi, global), ["endpoint_type"]);
+        let unknown = json!({"name": UNKNOWN, "endpoint_type": UNKNOWN});
+        assert!(failing(&RestApi, unknown).is_empty());
         assert_eq!(RestApi.check("us-east-1", &json!({}))[0].property, "name");
     }
 }

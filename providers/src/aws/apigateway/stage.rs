@@ -5,22 +5,23 @@
 
 use super::{
     account_id, api_client, api_error, apply_patch, check_optional_str, check_str_map,
-    delete_in_api, execute_api_arn, found, is_already_exists, map_patch, mutate_api, partition,
-    patch, required, sorted, str_map,
+    delete_in_api, description_patch, execute_api_arn, found, is_already_exists, map_patch,
+    mutate_api, partition, replace_changed, required, sorted, str_map,
 };
-use crate::aws::kit::{Clients, TOKEN_TAG, caller_account_id, identity_tags, opt_str, req_str};
+use crate::aws::kit::{
+    Clients, TOKEN_TAG, caller_account_id, given_str, identity_tags, opt_str, req_str,
+};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
 use aws_sdk_apigateway::types::Op;
-use meridian_engine::{
-    CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo, UNKNOWN,
-};
+use meridian_engine::{CheckFailure, Created, Diff, ProviderError, ReadRequest, ReadResult};
 use serde_json::{Value, json};
 
 pub use meridian_schema::aws::apigateway::stage::TYPE;
 use meridian_schema::aws::apigateway::stage::{input, output};
 const REPLACE_KEYS: &[&str] = &[input::REST_API_ID, input::STAGE_NAME];
+const REQUIRED: &[&str] = &[input::REST_API_ID, input::STAGE_NAME, input::DEPLOYMENT_ID];
 
 /// Inputs: `rest_api_id`, `stage_name`, `deployment_id`, optional
 /// `description`, optional `variables` (stage variables, name → value).
@@ -93,20 +94,11 @@ async fn account_for(aws: &Clients, recorded: Option<&Value>) -> Result<String, 
 
 #[async_trait]
 impl ResourceType for Stage {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::resource(TYPE)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
-        let mut out = required(
-            inputs,
-            &[input::REST_API_ID, input::STAGE_NAME, input::DEPLOYMENT_ID],
-        );
+        let mut out = required(inputs, REQUIRED);
         check_optional_str(inputs, input::DESCRIPTION, &mut out);
         check_str_map(inputs, input::VARIABLES, &mut out);
-        if let Some(name) = inputs.get(input::STAGE_NAME).and_then(Value::as_str)
-            && name != UNKNOWN
-            && !name.is_empty()
+        if let Some(name) = given_str(inputs, input::STAGE_NAME)
             && !valid_stage_name(name)
         {
             out.push(CheckFailure::new(
@@ -229,15 +221,14 @@ impl ResourceType for Stage {
         let missing =
             || ProviderError::permanent(format!("stage {name} of REST API {api} no longer exists"));
         let current = get(c, api, name).await?.ok_or_else(missing)?;
-        let mut ops = Vec::new();
         let deployment = req_str(new_inputs, input::DEPLOYMENT_ID)?;
-        if current.deployment_id() != Some(deployment) {
-            ops.push(patch(Op::Replace, "/deploymentId", Some(deployment)));
-        }
-        let description = opt_str(new_inputs, input::DESCRIPTION).unwrap_or("");
-        if current.description().unwrap_or("") != description {
-            ops.push(patch(Op::Replace, "/description", Some(description)));
-        }
+        let deploy = replace_changed("/deploymentId", current.deployment_id(), deployment);
+        let mut ops = Vec::from_iter(deploy);
+        ops.extend(description_patch(
+            current.description(),
+            new_inputs,
+            input::DESCRIPTION,
+        ));
         ops.extend(map_patch(
             "/variables",
             &sorted(current.variables()),
@@ -272,35 +263,26 @@ impl ResourceType for Stage {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{assert_in_place, failing};
     use super::*;
+    use meridian_engine::UNKNOWN;
 
     #[test]
     fn a_new_deployment_is_an_update_and_a_new_name_a_replacement() {
         let old = json!({"rest_api_id": "a", "stage_name": "prod", "deployment_id": "d1"});
         let moved = json!({"rest_api_id": "a", "stage_name": "prod", "deployment_id": "d2"});
-        let d = Stage.diff(&old, &moved);
-        assert_eq!(d.changes.len(), 1);
-        assert!(!d.replaces());
+        assert_in_place(&Stage, &old, &moved, 1);
         let renamed = json!({"rest_api_id": "a", "stage_name": "live", "deployment_id": "d1"});
         assert!(Stage.diff(&old, &renamed).replaces());
     }
 
     #[test]
     fn check_rejects_bad_stage_and_variable_names() {
-        let f = Stage.check(
-            "us-east-1",
-            &json!({"rest_api_id": "a", "stage_name": "prod stage", "deployment_id": "d", "variables": {"ok_1": "x", "bad-name": "y"}}),
-        );
-        let props: Vec<&str> = f.iter().map(|c| c.property.as_str()).collect();
-        assert_eq!(props, vec!["stage_name", "variables.bad-name"]);
-        assert!(
-            Stage
-                .check(
-                    "us-east-1",
-                    &json!({"rest_api_id": UNKNOWN, "stage_name": "prod", "deployment_id": UNKNOWN})
-                )
-                .is_empty()
-        );
+        let bad = json!({"rest_api_id": "a", "stage_name": "prod stage", "deployment_id": "d", "variables": {"ok_1": "x", "bad-name": "y"}});
+        assert_eq!(failing(&Stage, bad), ["stage_name", "variables.bad-name"]);
+        let unknown =
+            json!({"rest_api_id": UNKNOWN, "stage_name": "prod", "deployment_id": UNKNOWN});
+        assert!(failing(&Stage, unknown).is_empty());
     }
 
     #[test]

@@ -5,10 +5,11 @@
 
 use super::spec::{Billing, bad, billing_of, replicas_of};
 use crate::aws::kit::{
-    AwsError, Clients, NotFoundExt, Policy, SdkResultExt, URN_TAG, retry, transient_or_code,
-    wait_for,
+    AwsError, Clients, NotFoundExt, Policy, SdkResultExt, URN_TAG, find_in_pages, retry,
+    transient_or_code, wait_for,
 };
 use aws_sdk_dynamodb::Client as DynamoDb;
+use aws_sdk_dynamodb::operation::list_tags_of_resource::ListTagsOfResourceOutput;
 use aws_sdk_dynamodb::operation::update_table::builders::UpdateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{
     BillingMode, CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction,
@@ -72,28 +73,25 @@ pub(super) async fn wait_settled(
     let (first, max) = aws
         .poll_intervals(Duration::from_secs(5), Duration::from_secs(20))
         .await;
-    wait_for(ctx, what, first, max, || {
-        let ddb = ddb.clone();
-        async move {
-            let table = describe(&ddb, name)
-                .await?
-                .ok_or_else(|| ProviderError::permanent(format!("table {name} disappeared")))?;
-            for (region, status) in replicas_of(&table, &ctx.region) {
-                if !matches!(
-                    status.as_str(),
-                    "ACTIVE" | "CREATING" | "UPDATING" | "DELETING"
-                ) {
-                    return Err(ProviderError::permanent(format!(
-                        "replica of {name} in {region} is {status}"
-                    )));
-                }
+    wait_for(ctx, what, first, max, || async {
+        let table = describe(&ddb, name)
+            .await?
+            .ok_or_else(|| ProviderError::permanent(format!("table {name} disappeared")))?;
+        for (region, status) in replicas_of(&table, &ctx.region) {
+            if !matches!(
+                status.as_str(),
+                "ACTIVE" | "CREATING" | "UPDATING" | "DELETING"
+            ) {
+                return Err(ProviderError::permanent(format!(
+                    "replica of {name} in {region} is {status}"
+                )));
             }
-            let changing = replicas_of(&table, &ctx.region)
-                .iter()
-                .any(|(_, s)| s != "ACTIVE");
-            let active = table.table_status() == Some(&TableStatus::Active);
-            Ok((active && !changing).then_some(table))
         }
+        let changing = replicas_of(&table, &ctx.region)
+            .iter()
+            .any(|(_, s)| s != "ACTIVE");
+        let active = table.table_status() == Some(&TableStatus::Active);
+        Ok((active && !changing).then_some(table))
     })
     .await
 }
@@ -186,25 +184,22 @@ pub(super) async fn change_replica(
         ReplicaChange::Add => format!("replica of {name} in {region} to be ACTIVE"),
         ReplicaChange::Remove => format!("replica of {name} in {region} to be removed"),
     };
-    wait_for(ctx, &what, first, max, || {
-        let ddb = ddb.clone();
-        async move {
-            let table = describe(&ddb, name)
-                .await?
-                .ok_or_else(|| ProviderError::permanent(format!("table {name} disappeared")))?;
-            let status = replicas_of(&table, &ctx.region)
-                .into_iter()
-                .find(|(r, _)| r == region)
-                .map(|(_, s)| s);
-            match (kind, status.as_deref()) {
-                (ReplicaChange::Add, Some("ACTIVE")) => Ok(Some(())),
-                (ReplicaChange::Add, Some("CREATING" | "UPDATING") | None) => Ok(None),
-                (ReplicaChange::Remove, None) => Ok(Some(())),
-                (ReplicaChange::Remove, Some(_)) => Ok(None),
-                (ReplicaChange::Add, Some(other)) => Err(ProviderError::permanent(format!(
-                    "replica of {name} in {region} is {other}"
-                ))),
-            }
+    wait_for(ctx, &what, first, max, || async {
+        let table = describe(&ddb, name)
+            .await?
+            .ok_or_else(|| ProviderError::permanent(format!("table {name} disappeared")))?;
+        let status = replicas_of(&table, &ctx.region)
+            .into_iter()
+            .find(|(r, _)| r == region)
+            .map(|(_, s)| s);
+        match (kind, status.as_deref()) {
+            (ReplicaChange::Add, Some("ACTIVE")) => Ok(Some(())),
+            (ReplicaChange::Add, Some("CREATING" | "UPDATING") | None) => Ok(None),
+            (ReplicaChange::Remove, None) => Ok(Some(())),
+            (ReplicaChange::Remove, Some(_)) => Ok(None),
+            (ReplicaChange::Add, Some(other)) => Err(ProviderError::permanent(format!(
+                "replica of {name} in {region} is {other}"
+            ))),
         }
     })
     .await?;
@@ -339,21 +334,12 @@ pub(super) async fn converge_billing(
 }
 
 pub(super) async fn urn_tag(ddb: &DynamoDb, arn: &str) -> Result<Option<String>, ProviderError> {
-    let mut next: Option<String> = None;
-    loop {
-        let out = ddb
-            .list_tags_of_resource()
-            .resource_arn(arn)
-            .set_next_token(next.clone())
-            .send()
-            .await
-            .aws(&format!("ListTagsOfResource {arn}"))?;
-        if let Some(t) = out.tags().iter().find(|t| t.key() == URN_TAG) {
-            return Ok(Some(t.value().to_string()));
-        }
-        match out.next_token() {
-            Some(t) => next = Some(t.to_string()),
-            None => return Ok(None),
-        }
-    }
+    let request = || ddb.list_tags_of_resource().resource_arn(arn);
+    let urn_of = |page: &ListTagsOfResourceOutput| {
+        let urn = page.tags().iter().find(|t| t.key() == URN_TAG);
+        urn.map(|t| t.value().to_string())
+    };
+    let what = format!("ListTagsOfResource {arn}");
+    let send = |next| request().set_next_token(next).send();
+    find_in_pages(&what, send, |page| page.next_token(), urn_of).await
 }

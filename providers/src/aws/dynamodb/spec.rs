@@ -2,7 +2,7 @@
 //! for (`TableSpec`), the checks AWS would apply before any call, and the
 //! outputs and inputs read back from a `TableDescription`.
 
-use crate::aws::kit::{check_required_str, opt_str, req_str};
+use crate::aws::kit::{check_required_str, given_list, given_str, opt_str, req_str};
 use aws_sdk_dynamodb::types::{BillingMode, KeyType, TableDescription};
 use meridian_engine::{CheckFailure, ProviderError, UNKNOWN};
 use meridian_schema::Region;
@@ -156,7 +156,7 @@ pub(super) fn check_key(
 pub(super) fn check_table(region: &str, inputs: &Value) -> Vec<CheckFailure> {
     let mut out = Vec::new();
     check_required_str(inputs, input::TABLE_NAME, &mut out);
-    if let Some(n) = opt_str(inputs, input::TABLE_NAME).filter(|n| *n != UNKNOWN && !n.is_empty())
+    if let Some(n) = given_str(inputs, input::TABLE_NAME)
         && let Some(problem) = check_table_name(n)
     {
         out.push(CheckFailure::new(input::TABLE_NAME, problem));
@@ -219,45 +219,42 @@ pub(super) fn check_table(region: &str, inputs: &Value) -> Vec<CheckFailure> {
         }
     }
 
-    match inputs.get(input::REPLICA_REGIONS) {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) if s == UNKNOWN => {}
-        Some(Value::Array(items)) => {
-            let mut seen = BTreeSet::new();
-            for (i, item) in items.iter().enumerate() {
-                let path = format!("replica_regions.{i}");
-                match item.as_str() {
-                    Some(r) if r == UNKNOWN => {}
-                    Some(r) if r == region => out.push(CheckFailure::new(
-                        &path,
-                        format!(
-                            "{r} is the table's own region (the primary); list only the other regions"
-                        ),
-                    )),
-                    Some(r) if !Region::NAMES.contains(&r) => out.push(CheckFailure::new(
-                        &path,
-                        format!("unknown AWS region {r:?}"),
-                    )),
-                    Some(r) => {
-                        if !seen.insert(r) {
-                            out.push(CheckFailure::new(&path, format!("{r} is listed twice")));
-                        }
+    if let Some(items) = given_list(
+        inputs,
+        input::REPLICA_REGIONS,
+        "must be a list of region names",
+        &mut out,
+    ) {
+        let mut seen = BTreeSet::new();
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("replica_regions.{i}");
+            match item.as_str() {
+                Some(r) if r == UNKNOWN => {}
+                Some(r) if r == region => out.push(CheckFailure::new(
+                    &path,
+                    format!(
+                        "{r} is the table's own region (the primary); list only the other regions"
+                    ),
+                )),
+                Some(r) if !Region::NAMES.contains(&r) => out.push(CheckFailure::new(
+                    &path,
+                    format!("unknown AWS region {r:?}"),
+                )),
+                Some(r) => {
+                    if !seen.insert(r) {
+                        out.push(CheckFailure::new(&path, format!("{r} is listed twice")));
                     }
-                    None => out.push(CheckFailure::new(&path, "must be a region name")),
                 }
-            }
-            if billing == Some(PROVISIONED) && !items.is_empty() {
-                out.push(CheckFailure::new(
-                    input::BILLING_MODE,
-                    "a table with replicas needs PAY_PER_REQUEST (AWS requires write auto scaling \
-                     for provisioned global tables, which Meridian does not manage)",
-                ));
+                None => out.push(CheckFailure::new(&path, "must be a region name")),
             }
         }
-        Some(_) => out.push(CheckFailure::new(
-            input::REPLICA_REGIONS,
-            "must be a list of region names",
-        )),
+        if billing == Some(PROVISIONED) && !items.is_empty() {
+            out.push(CheckFailure::new(
+                input::BILLING_MODE,
+                "a table with replicas needs PAY_PER_REQUEST (AWS requires write auto scaling \
+                     for provisioned global tables, which Meridian does not manage)",
+            ));
+        }
     }
     out
 }

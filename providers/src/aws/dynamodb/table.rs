@@ -3,7 +3,6 @@
 //! is taken adopts the table only if it carries this resource's URN and the
 //! declared keys, through the kit's create-or-adopt.
 
-use super::GLOBAL_TABLE;
 use super::converge::{
     busy_retry, converge_billing, converge_replicas, describe, streams, urn_tag, wait_settled,
 };
@@ -13,7 +12,7 @@ use super::spec::{
 };
 use crate::aws::kit::{
     AwsError, Clients, Managed, NotFoundExt, Policy, SdkResultExt, create_or_adopt,
-    identity_sdk_tags, read_by_id_or_identity, req_str, resource_with_timeouts, wait_for,
+    identity_sdk_tags, normalized_diff, read_by_id_or_identity, req_str, wait_for,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -24,7 +23,7 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, TableDescription, TableStatus, Tag,
 };
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use meridian_schema::aws::dynamodb::global_table::input;
 use serde_json::Value;
@@ -51,7 +50,6 @@ struct Table<'a> {
 #[async_trait]
 impl Managed for Table<'_> {
     type State = TableDescription;
-    type Made = ();
 
     const NOUN: &'static str = "table";
 
@@ -205,25 +203,13 @@ pub(super) async fn create_table(
 
 #[async_trait]
 impl ResourceType for GlobalTable {
-    fn info(&self) -> TypeInfo {
-        TypeInfo {
-            protect_by_default: true,
-            retain_by_default: true,
-            // Each replica takes minutes on AWS, and they go one by one.
-            ..resource_with_timeouts(GLOBAL_TABLE, 60, 60, 30)
-        }
-    }
-
     fn check(&self, region: &str, inputs: &Value) -> Vec<CheckFailure> {
         check_table(region, inputs)
     }
 
     fn diff(&self, old: &Value, new: &Value) -> Diff {
-        let mut d = Diff::top_level(
-            &normalized(old),
-            &normalized(new),
-            &[input::TABLE_NAME, input::PARTITION_KEY, input::SORT_KEY],
-        );
+        let keys = [input::TABLE_NAME, input::PARTITION_KEY, input::SORT_KEY];
+        let mut d = normalized_diff(old, new, normalized, &keys);
         // The name is the user's, so a replacement cannot create the new
         // table next to the old one.
         d.delete_before_replace = true;

@@ -140,7 +140,7 @@ fn diff_replaces_on_keys_and_name_only() {
 
 #[test]
 fn data_is_protected_and_retained_by_default() {
-    let info = GlobalTable.info();
+    let info = crate::aws::type_info(GLOBAL_TABLE).expect("a served type");
     assert!(info.protect_by_default && info.retain_by_default);
     assert_eq!(info.timeouts.create, Duration::from_secs(3600));
 }

@@ -7,8 +7,8 @@ use super::is_role_name_char;
 use super::policy::{check_policy_document, decode_policy_document, is_managed_policy_arn};
 use crate::aws::kit::{
     AwsError, Managed, NotFoundExt, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
-    generated_name, identity_tags, is_unknown, opt_str, read_after_create, read_by_id_or_identity,
-    resource_with_timeouts, retry, transient_or_code,
+    generated_name, given_list, given_map, identity_tags, is_unknown, named_diff, opt_str,
+    read_after_create, read_by_id_or_identity, retry, transient_or_code,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -18,7 +18,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use meridian_engine::{
     CheckFailure, Created, Diff, ErrorKind, OpContext, ProviderError, ReadRequest, ReadResult,
-    TypeInfo, UNKNOWN,
+    UNKNOWN,
 };
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -110,54 +110,51 @@ fn check_role(inputs: &Value) -> Vec<CheckFailure> {
             }
         }
     }
-    match inputs.get(input::INLINE_POLICIES) {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) if s == UNKNOWN => {}
-        Some(Value::Object(policies)) => {
-            let mut total = 0;
-            for (name, doc) in policies {
-                let property = format!("inline_policies.{name}");
-                if !(1..=128).contains(&name.len()) || !name.chars().all(is_role_name_char) {
-                    out.push(CheckFailure::new(
-                        &property,
-                        "a policy name is 1-128 characters of A-Z a-z 0-9 + = , . @ _ -",
-                    ));
-                }
-                check_policy_document(doc, &property, false, &mut out);
-                total += doc
-                    .to_string()
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .count();
-            }
-            if total > MAX_INLINE_POLICY_CHARS {
+    if let Some(policies) = given_map(
+        inputs,
+        input::INLINE_POLICIES,
+        "must be an object of policy name to policy document",
+        &mut out,
+    ) {
+        let mut total = 0;
+        for (name, doc) in policies {
+            let property = format!("inline_policies.{name}");
+            if !(1..=128).contains(&name.len()) || !name.chars().all(is_role_name_char) {
                 out.push(CheckFailure::new(
+                    &property,
+                    "a policy name is 1-128 characters of A-Z a-z 0-9 + = , . @ _ -",
+                ));
+            }
+            check_policy_document(doc, &property, false, &mut out);
+            total += doc
+                .to_string()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .count();
+        }
+        if total > MAX_INLINE_POLICY_CHARS {
+            out.push(CheckFailure::new(
                     input::INLINE_POLICIES,
                     format!(
                         "together are {total} characters; IAM allows {MAX_INLINE_POLICY_CHARS} per role (use managed policies for more)"
                     ),
                 ));
-            }
         }
-        Some(_) => out.push(CheckFailure::new(
-            input::INLINE_POLICIES,
-            "must be an object of policy name to policy document",
-        )),
     }
-    match inputs.get(input::MANAGED_POLICY_ARNS) {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) if s == UNKNOWN => {}
-        Some(Value::Array(arns)) => {
-            if arns.len() > MAX_MANAGED_POLICIES {
-                out.push(CheckFailure::new(
-                    input::MANAGED_POLICY_ARNS,
-                    format!(
-                        "IAM attaches at most {MAX_MANAGED_POLICIES} managed policies to a role"
-                    ),
-                ));
-            }
-            for (i, arn) in arns.iter().enumerate() {
-                match arn.as_str() {
+    if let Some(arns) = given_list(
+        inputs,
+        input::MANAGED_POLICY_ARNS,
+        "must be a list of policy ARNs",
+        &mut out,
+    ) {
+        if arns.len() > MAX_MANAGED_POLICIES {
+            out.push(CheckFailure::new(
+                input::MANAGED_POLICY_ARNS,
+                format!("IAM attaches at most {MAX_MANAGED_POLICIES} managed policies to a role"),
+            ));
+        }
+        for (i, arn) in arns.iter().enumerate() {
+            match arn.as_str() {
                     Some(a) if a == UNKNOWN || is_managed_policy_arn(a) => {}
                     _ => out.push(CheckFailure::new(
                         &format!("managed_policy_arns.{i}"),
@@ -166,12 +163,7 @@ fn check_role(inputs: &Value) -> Vec<CheckFailure> {
                         ),
                     )),
                 }
-            }
         }
-        Some(_) => out.push(CheckFailure::new(
-            input::MANAGED_POLICY_ARNS,
-            "must be a list of policy ARNs",
-        )),
     }
     out
 }
@@ -490,25 +482,18 @@ fn normalized(inputs: &Value) -> Value {
 
 #[async_trait]
 impl ResourceType for Role {
-    fn info(&self) -> TypeInfo {
-        resource_with_timeouts(ROLE, 5, 5, 5)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         check_role(inputs)
     }
 
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
-        let mut diff = Diff::top_level(
-            &normalized(old_inputs),
-            &normalized(new_inputs),
+        named_diff(
+            old_inputs,
+            new_inputs,
+            normalized,
             REPLACE_KEYS,
-        );
-        // Same name on both sides (given or generated): the new role cannot
-        // exist next to the old one, so a replacement deletes first.
-        diff.delete_before_replace = old_inputs.get(input::ROLE_NAME).filter(|v| !v.is_null())
-            == new_inputs.get(input::ROLE_NAME).filter(|v| !v.is_null());
-        diff
+            input::ROLE_NAME,
+        )
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
@@ -645,7 +630,6 @@ struct Roles<'a> {
 #[async_trait]
 impl Managed for Roles<'_> {
     type State = RoleState;
-    type Made = ();
 
     const NOUN: &'static str = "role";
 

@@ -12,12 +12,11 @@ use std::future::Future;
 /// What create-or-adopt and read-by-identity need to know about one
 /// resource type whose physical id (a name) is known before it exists.
 /// Implement it on a small struct that holds the client and the inputs.
+/// `Made` is what a successful create answers (by default nothing).
 #[async_trait]
-pub trait Managed: Send + Sync {
+pub trait Managed<Made: Send = ()>: Send + Sync {
     /// The resource as a look-up reports it.
     type State: Send + Sync;
-    /// What a successful create answers (often `()`).
-    type Made: Send;
 
     /// The kind of thing, for messages: "table", "log group".
     const NOUN: &'static str;
@@ -41,7 +40,7 @@ pub trait Managed: Send + Sync {
     }
 
     /// One create attempt, carrying the identity tags (`tags::identity_tags`).
-    async fn create(&self, ctx: &OpContext, id: &str) -> Result<Self::Made, AwsError>;
+    async fn create(&self, ctx: &OpContext, id: &str) -> Result<Made, AwsError>;
 
     /// Whether a failed create says the id is taken (default:
     /// [`AwsError::is_already_exists`]).
@@ -93,11 +92,11 @@ pub enum Outcome<Made, State> {
 /// Creates the resource `id`, retrying as the type says. If the id is
 /// taken, looks it up: ours (its identity tag names this step's URN, and
 /// [`Managed::check_adoptable`] agrees) is adopted, anyone else's refused.
-pub async fn create_or_adopt<R: Managed>(
+pub async fn create_or_adopt<R: Managed<M>, M: Send>(
     ctx: &OpContext,
     r: &R,
     id: &str,
-) -> Result<Outcome<R::Made, R::State>, ProviderError> {
+) -> Result<Outcome<M, R::State>, ProviderError> {
     let noun = R::NOUN;
     ctx.status(&format!("creating {noun} {id}"));
     let policy = r.create_policy();
@@ -154,7 +153,7 @@ pub fn refuse_hint(advice: &str, ctx: &OpContext, id: &str) -> String {
 /// `read` for a [`Managed`] type: by the recorded id when there is one,
 /// else by the id the inputs give (`identity_id`), and then only if its
 /// identity tag names this step's URN. Answers the id and the state.
-pub async fn read_by_id_or_identity<R: Managed>(
+pub async fn read_by_id_or_identity<R: Managed<M>, M: Send>(
     ctx: &OpContext,
     r: &R,
     id: Option<&str>,
@@ -243,7 +242,6 @@ mod tests {
     #[async_trait]
     impl Managed for Taken {
         type State = &'static str;
-        type Made = ();
         const NOUN: &'static str = "thing";
         const REFUSE_HINT: &'static str = "pick another name";
         async fn create(&self, _: &OpContext, _: &str) -> Result<(), AwsError> {

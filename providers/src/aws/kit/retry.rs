@@ -3,6 +3,7 @@
 //! worth another attempt (terraform's `RetryWhenAWSErrCodeEquals`). Every
 //! retry stops before the step's deadline (`OpContext::deadline`).
 
+use super::clients::Clients;
 use super::error::AwsError;
 use meridian_engine::{ErrorKind, OpContext, ProviderError};
 use std::future::Future;
@@ -25,60 +26,60 @@ pub struct Policy {
     pub max_elapsed: Option<Duration>,
 }
 
+/// Milliseconds, for the policies' pauses.
+const fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Seconds, for the policies' pauses and budgets.
+const fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
 impl Policy {
     /// Throttling, 5xx and concurrent modification: quick, jittered, until
     /// the step's deadline.
-    pub const THROTTLING: Policy = Policy {
-        base: Duration::from_millis(200),
-        cap: Duration::from_secs(5),
-        factor: 2.0,
-        jitter: (0.75, 1.25),
-        max_attempts: None,
-        max_elapsed: None,
-    };
+    pub const THROTTLING: Policy = Policy::until_deadline(ms(200), secs(5), 2.0, (0.75, 1.25));
 
     /// Throttling on APIs with low per-account rate limits (Route 53: five
     /// requests a second; ACM): slower, until the step's deadline.
-    pub const SLOW_THROTTLING: Policy = Policy {
-        base: Duration::from_secs(1),
-        cap: Duration::from_secs(20),
-        ..Policy::THROTTLING
-    };
+    pub const SLOW_THROTTLING: Policy = Policy::THROTTLING.with_base(secs(1)).with_cap(secs(20));
 
     /// A resource busy with an earlier change (DynamoDB's
     /// ResourceInUseException, a Route 53 change in progress): slower, as
     /// the change takes seconds to minutes.
-    pub const BUSY: Policy = Policy {
-        base: Duration::from_secs(2),
-        cap: Duration::from_secs(30),
-        ..Policy::THROTTLING
-    };
+    pub const BUSY: Policy = Policy::THROTTLING.with_base(secs(2)).with_cap(secs(30));
 
     /// Another writer changed what we read (a Route 53 batch rejected as
     /// stale, a shared validation record rewritten): a short, widely
     /// jittered pause (so that racing writers spread out), then re-read and
     /// try again. Bound it with [`with_max_attempts`](Self::with_max_attempts).
-    pub const CONFLICT: Policy = Policy {
-        base: Duration::from_millis(500),
-        cap: Duration::from_millis(500),
-        factor: 1.0,
-        jitter: (0.5, 2.5),
-        max_attempts: None,
-        max_elapsed: None,
-    };
+    pub const CONFLICT: Policy = Policy::until_deadline(ms(500), ms(500), 1.0, (0.5, 2.5));
 
     /// IAM's eventual consistency: a new role is not usable everywhere for
     /// seconds, rarely a minute or more. Nothing can be polled, so retry,
     /// within a budget of its own (shorten it against the local test cloud,
     /// where the error is never about propagation).
-    pub const IAM_PROPAGATION: Policy = Policy {
-        base: Duration::from_secs(1),
-        cap: Duration::from_secs(30),
-        factor: 2.0,
-        jitter: (1.0, 1.0),
-        max_attempts: None,
-        max_elapsed: Some(Duration::from_secs(120)),
-    };
+    pub const IAM_PROPAGATION: Policy =
+        Policy::until_deadline(secs(1), secs(30), 2.0, (1.0, 1.0)).with_max_elapsed(secs(120));
+
+    /// Pauses from `base`, each `factor` times the last up to `cap`, each
+    /// jittered by a factor in `jitter`; no budget but the step's deadline.
+    pub const fn until_deadline(
+        base: Duration,
+        cap: Duration,
+        factor: f64,
+        jitter: (f64, f64),
+    ) -> Self {
+        Policy {
+            base,
+            cap,
+            factor,
+            jitter,
+            max_attempts: None,
+            max_elapsed: None,
+        }
+    }
 
     pub const fn with_base(self, base: Duration) -> Self {
         Policy { base, ..self }
@@ -243,6 +244,18 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     retry(ctx, &Policy::THROTTLING, E::is_transient, op).await
+}
+
+/// One call to an API with a low per-account rate limit (Route 53, ACM):
+/// transient errors retried under [`Policy::SLOW_THROTTLING`], its first
+/// pause shortened against the test cloud ([`Clients::tuned`]).
+pub async fn call_rate_limited<T, Fut: Future<Output = Result<T, AwsError>>>(
+    aws: &Clients,
+    ctx: &OpContext,
+    op: impl FnMut() -> Fut,
+) -> Result<T, AwsError> {
+    let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
+    retry(ctx, &policy, AwsError::is_transient, op).await
 }
 
 /// A predicate for [`retry`]: transient, or one of `codes`

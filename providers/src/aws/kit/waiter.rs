@@ -2,6 +2,7 @@
 //! "waiting for ..." to the step's progress line, and gives up (outcome
 //! unknown) before the step's deadline.
 
+use super::clients::Clients;
 use meridian_engine::{ErrorKind, OpContext, ProviderError};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -44,6 +45,19 @@ where
         tokio::time::sleep(interval).await;
         interval = (interval + interval / 2).min(max);
     }
+}
+
+/// [`wait_for`] from a first interval of `first` on AWS, shortened
+/// against the local test cloud ([`Clients::poll_interval`]).
+pub async fn wait_polling<T, Fut: Future<Output = Result<Option<T>, ProviderError>>>(
+    aws: &Clients,
+    ctx: &OpContext,
+    what: &str,
+    (first, max): (Duration, Duration),
+    probe: impl FnMut() -> Fut,
+) -> Result<T, ProviderError> {
+    let first = aws.poll_interval(first).await;
+    wait_for(ctx, what, first, max, probe).await
 }
 
 /// `2m10s`, `45s`, `1h3m`.

@@ -15,8 +15,8 @@ use super::role_propagation::retry_role_propagation;
 use super::{call_found, is_already_exists, is_retryable, lambda_error, lambda_failure};
 use crate::aws::kit::{
     AwsError, Clients, Managed, Outcome, Policy, SdkResultExt, URN_TAG, call, create_or_adopt,
-    identity_tags, opt_str, read_after_create, read_by_id_or_identity, req_str,
-    resource_with_timeouts, retry, wait_for,
+    identity_tags, named_diff, opt_str, read_after_create, read_by_id_or_identity, req_str, retry,
+    wait_polling,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -25,7 +25,7 @@ use aws_sdk_lambda::types::{
     Architecture, FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime, State,
 };
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -248,8 +248,8 @@ async fn wait_ready(
     name: &str,
     what: &str,
 ) -> Result<FunctionState, ProviderError> {
-    let first = aws.poll_interval(Duration::from_secs(1)).await;
-    wait_for(ctx, what, first, Duration::from_secs(5), || async {
+    let intervals = (Duration::from_secs(1), Duration::from_secs(5));
+    wait_polling(aws, ctx, what, intervals, || async {
         let Some(f) = fetch_function(ctx, lambda, name).await? else {
             return Err(ProviderError::permanent(format!(
                 "function {name} disappeared while {what}"
@@ -402,29 +402,13 @@ async fn reconcile_function(
 
 #[async_trait]
 impl ResourceType for Function {
-    fn info(&self) -> TypeInfo {
-        resource_with_timeouts(FUNCTION, 10, 10, 5)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         check_function(inputs)
     }
 
     fn diff(&self, old_inputs: &Value, new_inputs: &Value) -> Diff {
-        let mut diff = Diff::top_level(
-            &normalized_function(old_inputs),
-            &normalized_function(new_inputs),
-            &[input::FUNCTION_NAME],
-        );
-        // Same name on both sides (given or generated): a forced replacement
-        // must delete the old function first.
-        diff.delete_before_replace = old_inputs
-            .get(input::FUNCTION_NAME)
-            .filter(|v| !v.is_null())
-            == new_inputs
-                .get(input::FUNCTION_NAME)
-                .filter(|v| !v.is_null());
-        diff
+        let name = input::FUNCTION_NAME;
+        named_diff(old_inputs, new_inputs, normalized_function, &[name], name)
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
@@ -554,11 +538,10 @@ struct Functions<'a> {
     create: CreateFunctionFluentBuilder,
 }
 
+/// A create answers the version it made.
 #[async_trait]
-impl Managed for Functions<'_> {
+impl Managed<String> for Functions<'_> {
     type State = FunctionState;
-    /// The version the create answered.
-    type Made = String;
 
     const NOUN: &'static str = "function";
 

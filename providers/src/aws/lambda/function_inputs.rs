@@ -3,7 +3,7 @@
 //! packed again and verified against the plan's hash.
 
 use super::{check_known_str, is_known};
-use crate::aws::kit::{check_required_str, generated_name, opt_str, req_str};
+use crate::aws::kit::{check_required_str, generated_name, given_map, opt_str, req_str};
 use crate::aws::logs::is_log_group_name;
 use aws_sdk_lambda::types::{Environment, LoggingConfig};
 use meridian_asset as asset;
@@ -179,43 +179,36 @@ pub(super) fn check_function(inputs: &Value) -> Vec<CheckFailure> {
         "must be a log group name: 1-512 characters of . - _ / # A-Z a-z 0-9",
         &mut out,
     );
-    match inputs.get(input::ENVIRONMENT) {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) if s == UNKNOWN => {}
-        Some(Value::Object(vars)) => {
-            for (k, v) in vars {
-                let key_ok = k.len() >= 2
-                    && k.starts_with(|c: char| c.is_ascii_alphabetic())
-                    && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-                if !key_ok {
-                    out.push(CheckFailure::new(
-                        &format!("environment.{k}"),
-                        "a variable name is a letter then at least one of A-Z a-z 0-9 _",
-                    ));
-                } else if RESERVED_ENV.contains(&k.as_str()) {
-                    out.push(CheckFailure::new(
-                        &format!("environment.{k}"),
-                        "is reserved: Lambda sets it itself",
-                    ));
-                }
-                if !v.is_string() {
-                    out.push(CheckFailure::new(
-                        &format!("environment.{k}"),
-                        "must be a string",
-                    ));
-                }
-            }
-            if Value::Object(vars.clone()).to_string().len() > 4096 {
+    let not_a_map = "must be an object of name to string";
+    if let Some(vars) = given_map(inputs, input::ENVIRONMENT, not_a_map, &mut out) {
+        for (k, v) in vars {
+            let key_ok = k.len() >= 2
+                && k.starts_with(|c: char| c.is_ascii_alphabetic())
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !key_ok {
                 out.push(CheckFailure::new(
-                    input::ENVIRONMENT,
-                    "is larger than Lambda's 4 KB limit for all variables together",
+                    &format!("environment.{k}"),
+                    "a variable name is a letter then at least one of A-Z a-z 0-9 _",
+                ));
+            } else if RESERVED_ENV.contains(&k.as_str()) {
+                out.push(CheckFailure::new(
+                    &format!("environment.{k}"),
+                    "is reserved: Lambda sets it itself",
+                ));
+            }
+            if !v.is_string() {
+                out.push(CheckFailure::new(
+                    &format!("environment.{k}"),
+                    "must be a string",
                 ));
             }
         }
-        Some(_) => out.push(CheckFailure::new(
-            input::ENVIRONMENT,
-            "must be an object of name to string",
-        )),
+        if Value::Object(vars.clone()).to_string().len() > 4096 {
+            out.push(CheckFailure::new(
+                input::ENVIRONMENT,
+                "is larger than Lambda's 4 KB limit for all variables together",
+            ));
+        }
     }
     out
 }

@@ -4,13 +4,11 @@
 //! old one goes.
 
 use super::{call_found, check_known_str, is_already_exists, is_known, lambda_failure};
-use crate::aws::kit::{
-    AwsError, call, check_required_str, generated_name, opt_str, req_str, resource_with_timeouts,
-};
+use crate::aws::kit::{AwsError, call, check_required_str, generated_name, opt_str, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use serde_json::{Map, Value, json};
 
@@ -322,10 +320,6 @@ fn permission_id(function: &str, sid: &str) -> String {
 
 #[async_trait]
 impl ResourceType for Permission {
-    fn info(&self) -> TypeInfo {
-        resource_with_timeouts(PERMISSION, 5, 5, 5)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         check_permission(inputs)
     }

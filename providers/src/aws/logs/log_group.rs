@@ -3,14 +3,15 @@
 //! and carries this resource's URN tag is adopted, any other is refused.
 
 use crate::aws::kit::{
-    AwsError, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call, check_required_str,
-    create_or_adopt, identity_tags, is_unknown, opt_str, read_after_create, read_by_id_or_identity,
-    req_str, resource_with_timeouts,
+    AwsError, Managed, NotFoundExt, Outcome, SdkResultExt, URN_TAG, call, check_given_str,
+    check_required_str, create_or_adopt, find_in_pages, identity_tags, is_unknown,
+    read_after_create, read_by_id_or_identity, req_str,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
+use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -33,16 +34,11 @@ pub fn is_log_group_name(name: &str) -> bool {
 fn check_log_group(inputs: &Value) -> Vec<CheckFailure> {
     let mut out = Vec::new();
     check_required_str(inputs, input::LOG_GROUP_NAME, &mut out);
-    if let Some(name) = opt_str(inputs, input::LOG_GROUP_NAME)
-        && !is_unknown(inputs, input::LOG_GROUP_NAME)
-        && !name.is_empty()
-        && !is_log_group_name(name)
-    {
-        out.push(CheckFailure::new(
-            input::LOG_GROUP_NAME,
-            format!("{name:?} is not a log group name: 1-512 characters of . - _ / # A-Z a-z 0-9"),
-        ));
-    }
+    let problem = |name: &str| {
+        (!is_log_group_name(name))
+            .then_some("is not a log group name: 1-512 characters of . - _ / # A-Z a-z 0-9")
+    };
+    check_given_str(inputs, input::LOG_GROUP_NAME, problem, &mut out);
     match inputs.get(input::RETENTION_IN_DAYS) {
         None | Some(Value::Null) => {}
         Some(_) if is_unknown(inputs, input::RETENTION_IN_DAYS) => {}
@@ -91,26 +87,16 @@ async fn fetch(
     logs: &aws_sdk_cloudwatchlogs::Client,
     name: &str,
 ) -> Result<Option<GroupState>, ProviderError> {
-    let mut next: Option<String> = None;
-    let found = loop {
-        let out = logs
-            .describe_log_groups()
-            .log_group_name_prefix(name)
-            .set_next_token(next.clone())
-            .send()
-            .await
-            .aws(&format!("DescribeLogGroups {name}"))?;
-        if let Some(g) = out
-            .log_groups()
-            .iter()
-            .find(|g| g.log_group_name() == Some(name))
-        {
-            break g.clone();
-        }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => next = Some(t.to_string()),
-            _ => return Ok(None),
-        }
+    let what = format!("DescribeLogGroups {name}");
+    let request = || logs.describe_log_groups().log_group_name_prefix(name);
+    let send = |next| request().set_next_token(next).send();
+    let named = |page: &DescribeLogGroupsOutput| {
+        let mut groups = page.log_groups().iter();
+        groups.find(|g| g.log_group_name() == Some(name)).cloned()
+    };
+    let found = find_in_pages(&what, send, |page| page.next_token(), named).await?;
+    let Some(found) = found else {
+        return Ok(None);
     };
     let arn = found
         .log_group_arn()
@@ -177,10 +163,6 @@ fn retention(inputs: &Value) -> Option<i64> {
 
 #[async_trait]
 impl ResourceType for LogGroup {
-    fn info(&self) -> TypeInfo {
-        resource_with_timeouts(LOG_GROUP, 2, 2, 2)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         check_log_group(inputs)
     }
@@ -270,7 +252,6 @@ struct Group<'a>(&'a aws_sdk_cloudwatchlogs::Client);
 #[async_trait]
 impl Managed for Group<'_> {
     type State = GroupState;
-    type Made = ();
 
     const NOUN: &'static str = "log group";
 

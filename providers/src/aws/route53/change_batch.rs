@@ -5,7 +5,7 @@
 
 use super::names::dns_name;
 use super::{PREEXISTING_REF, REFS_LABEL};
-use crate::aws::kit::{AwsError, Clients, NotFoundExt, Policy, SdkResultExt, retry, wait_for};
+use crate::aws::kit::{Clients, NotFoundExt, Policy, SdkResultExt, call_rate_limited, wait_for};
 use aws_sdk_route53::Client as Route53;
 use aws_sdk_route53::types::{
     Change, ChangeAction, ChangeBatch, ChangeStatus, ResourceRecord, ResourceRecordSet, RrType,
@@ -46,9 +46,8 @@ pub async fn submit_batch(
         .build()
         .map_err(|e| ProviderError::permanent(format!("building a Route 53 change batch: {e}")))?;
     let records = describe_changes(batch.changes());
-    let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
     let what = format!("ChangeResourceRecordSets in zone {zone_id}");
-    let sent = retry(ctx, &policy, AwsError::is_transient, || async {
+    let sent = call_rate_limited(aws, ctx, || async {
         r53.change_resource_record_sets()
             .hosted_zone_id(zone_id)
             .change_batch(batch.clone())
@@ -129,20 +128,17 @@ pub async fn wait_insync(
     let (first, max) = aws
         .poll_intervals(Duration::from_secs(5), Duration::from_secs(15))
         .await;
-    wait_for(ctx, &format!("{what} to be INSYNC"), first, max, || {
-        let r53 = r53.clone();
-        async move {
-            let out = r53
-                .get_change()
-                .id(change_id)
-                .send()
-                .await
-                .aws("GetChange")?;
-            Ok(out
-                .change_info()
-                .filter(|c| *c.status() == ChangeStatus::Insync)
-                .map(|_| ()))
-        }
+    wait_for(ctx, &format!("{what} to be INSYNC"), first, max, || async {
+        let out = r53
+            .get_change()
+            .id(change_id)
+            .send()
+            .await
+            .aws("GetChange")?;
+        Ok(out
+            .change_info()
+            .filter(|c| *c.status() == ChangeStatus::Insync)
+            .map(|_| ()))
     })
     .await
 }

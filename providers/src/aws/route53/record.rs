@@ -2,20 +2,18 @@
 //! routing or none. Its identity is `zone|name|type[|set identifier]`; a
 //! record someone else made (other content) is never taken over.
 
-use super::RECORD;
 use super::change_batch::{StillRejected, apply_batches, change};
 use super::names::{bare_zone_id, dns_name};
 use super::record_spec::{
     RecordKey, RecordSpec, check_record, check_record_in_zone, failures_error, normalize_value,
 };
 use super::zone::zone_name_of;
-use crate::aws::kit::{Clients, Policy, opt_str, req_str, resource_with_timeouts};
+use crate::aws::kit::{Clients, Policy, opt_str, req_str};
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
 use aws_sdk_route53::types::ChangeAction;
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, UNKNOWN,
 };
 use meridian_schema::Region;
 use meridian_schema::aws::route53::record::{input, output};
@@ -215,10 +213,6 @@ impl ResourceType for Record {
         RecordKey::from_outputs(outputs)
             .map(|k| k.id())
             .filter(|new| new != id)
-    }
-
-    fn info(&self) -> TypeInfo {
-        resource_with_timeouts(RECORD, 30, 30, 30)
     }
 
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {

@@ -253,7 +253,7 @@ fn lookup_check_needs_a_name_or_an_id() {
     assert!(accepts(&ZoneLookup, json!({"zone_name": "example.com"})));
     assert!(accepts(&ZoneLookup, json!({"zone_id": "Z123"})));
     assert!(accepts(&ZoneLookup, json!({"zone_id": UNKNOWN})));
-    assert!(ZoneLookup.info().data_source);
+    assert!(crate::aws::type_info(ZONE_LOOKUP).is_some_and(|info| info.data_source));
 }
 
 #[test]

@@ -3,14 +3,13 @@
 //! a delete takes the records Meridian manages with it and refuses when
 //! anything else is left.
 
-use super::HOSTED_ZONE;
 use super::change_batch::{
     all_record_sets, apply_batches, change, describe_records, partition_zone_records, wait_insync,
 };
 use super::names::{bare_zone_id, check_dns_name, dns_name, known};
 use crate::aws::kit::{
-    AwsError, Clients, NotFoundExt, Policy, SdkResultExt, URN_TAG, check_required_str,
-    identity_tags, opt_str, req_str, resource_with_timeouts, retry,
+    Clients, NotFoundExt, Policy, SdkResultExt, URN_TAG, call_rate_limited, check_required_str,
+    identity_tags, normalized_diff, opt_str, req_str,
 };
 use crate::aws::{Call, DeleteRequest, ResourceType, StepResult, UpdateRequest};
 use async_trait::async_trait;
@@ -19,8 +18,7 @@ use aws_sdk_route53::types::{
     ChangeAction, HostedZone as SdkZone, HostedZoneConfig, Tag, TagResourceType,
 };
 use meridian_engine::{
-    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, TypeInfo,
-    UNKNOWN,
+    CheckFailure, Created, Diff, OpContext, ProviderError, ReadRequest, ReadResult, UNKNOWN,
 };
 use meridian_schema::aws::route53::hosted_zone::{input, output};
 use serde_json::{Map, Value, json};
@@ -179,10 +177,6 @@ fn normalized_zone_inputs(inputs: &Value) -> Value {
 
 #[async_trait]
 impl ResourceType for HostedZone {
-    fn info(&self) -> TypeInfo {
-        resource_with_timeouts(HOSTED_ZONE, 30, 30, 30)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = Vec::new();
         check_required_str(inputs, input::ZONE_NAME, &mut out);
@@ -196,11 +190,7 @@ impl ResourceType for HostedZone {
     }
 
     fn diff(&self, old: &Value, new: &Value) -> Diff {
-        Diff::top_level(
-            &normalized_zone_inputs(old),
-            &normalized_zone_inputs(new),
-            &[input::ZONE_NAME],
-        )
+        normalized_diff(old, new, normalized_zone_inputs, &[input::ZONE_NAME])
     }
 
     async fn create(&self, c: Call<'_>, inputs: &Value) -> StepResult<Created> {
@@ -210,9 +200,8 @@ impl ResourceType for HostedZone {
         let reference = caller_reference(ctx);
         let r53 = aws.route53().await;
         ctx.status(&format!("creating hosted zone {zone_name}"));
-        let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
         let what = format!("CreateHostedZone {zone_name}");
-        let sent = retry(ctx, &policy, AwsError::is_transient, || async {
+        let sent = call_rate_limited(aws, ctx, || async {
             let mut req = r53
                 .create_hosted_zone()
                 .name(&zone_name)
@@ -255,7 +244,7 @@ impl ResourceType for HostedZone {
             .map(|(k, v)| Tag::builder().key(k).value(v).build())
             .collect();
         let what = format!("ChangeTagsForResource {zone_id}");
-        retry(ctx, &policy, AwsError::is_transient, || async {
+        call_rate_limited(aws, ctx, || async {
             r53.change_tags_for_resource()
                 .resource_type(TagResourceType::Hostedzone)
                 .resource_id(&zone_id)
@@ -329,9 +318,8 @@ impl ResourceType for HostedZone {
         let new_comment = opt_str(new_inputs, input::COMMENT).map(str::to_string);
         if opt_str(req.old_inputs, input::COMMENT) != new_comment.as_deref() {
             ctx.status("updating the zone comment");
-            let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
             let what = format!("UpdateHostedZoneComment {zone_id}");
-            retry(ctx, &policy, AwsError::is_transient, || async {
+            call_rate_limited(aws, ctx, || async {
                 r53.update_hosted_zone_comment()
                     .id(&zone_id)
                     .set_comment(new_comment.clone().filter(|c| !c.is_empty()))
@@ -400,9 +388,8 @@ impl ResourceType for HostedZone {
             )));
         }
         ctx.status(&format!("deleting hosted zone {zone_name}"));
-        let policy = aws.tuned(Policy::SLOW_THROTTLING).await;
         let what = format!("DeleteHostedZone {zone_id}");
-        let deleted = retry(ctx, &policy, AwsError::is_transient, || async {
+        let deleted = call_rate_limited(aws, ctx, || async {
             r53.delete_hosted_zone()
                 .id(&zone_id)
                 .send()

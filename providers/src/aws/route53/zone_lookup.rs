@@ -1,14 +1,13 @@
 //! `aws:route53:ZoneLookup`: a data source that finds an existing hosted
 //! zone by name or id (public zones by name unless asked for a private one).
 
-use super::ZONE_LOOKUP;
 use super::names::{bare_zone_id, check_dns_name, dns_name, known, present};
 use super::zone::{describe_zone, zone_outputs, zones_named};
 use crate::aws::kit::opt_str;
 use crate::aws::{Call, ResourceType, StepResult};
 use async_trait::async_trait;
 use aws_sdk_route53::types::HostedZone as SdkZone;
-use meridian_engine::{CheckFailure, Diff, ProviderError, ReadRequest, ReadResult, TypeInfo};
+use meridian_engine::{CheckFailure, Diff, ProviderError, ReadRequest, ReadResult};
 use meridian_schema::aws::route53::zone_lookup::input;
 use serde_json::Value;
 
@@ -26,10 +25,6 @@ fn is_private(zone: &SdkZone) -> bool {
 
 #[async_trait]
 impl ResourceType for ZoneLookup {
-    fn info(&self) -> TypeInfo {
-        TypeInfo::data_source(ZONE_LOOKUP)
-    }
-
     fn check(&self, _region: &str, inputs: &Value) -> Vec<CheckFailure> {
         let mut out = Vec::new();
         if !present(inputs, input::ZONE_NAME) && !present(inputs, input::ZONE_ID) {
