@@ -6,6 +6,7 @@
 //! [`sled_store::SledState`]; every mutation is one atomic batch followed by a
 //! durable flush, so a step writes O(1) data and never a whole snapshot.
 
+mod encoding;
 mod private;
 mod sled_store;
 
