@@ -26,6 +26,13 @@ const FORMAT_KEY: &[u8] = b"meridian/format";
 /// is and marked 2 before this build's first write to it, so that an older
 /// Meridian refuses it ("upgrade Meridian") instead of misreading it.
 const SLED_FORMAT: u32 = 2;
+/// sled's page cache (its default is 1 GiB). Measured at 100,000 resources
+/// (BENCHMARKS.md, "Memory"): 16 MiB and 1 GiB give the same peak RSS, as the
+/// compact state's pages are a few tens of MB; the cap keeps a larger stack
+/// from growing the cache toward a gigabyte. Not persisted: any size opens any
+/// state (sled's `segment_size` is persisted and is left at its default, so
+/// that every state opens with sled's defaults too).
+const SLED_CACHE_BYTES: u64 = 64 << 20;
 const HOLDER_FILE: &str = "holder.json";
 
 /// An open state directory. Opening takes sled's exclusive file lock, which
@@ -59,26 +66,30 @@ impl SledBackend {
         })?;
         let _ = std::fs::remove_file(&probe);
 
-        let db = sled::Config::new().path(dir).open().map_err(|e| {
-            let text = e.to_string();
-            if text.contains("could not acquire lock") {
-                StateError::Locked {
-                    path: path_str.clone(),
-                    holder: read_holder(dir),
-                }
-            } else {
-                match e {
-                    sled::Error::Io(source) => StateError::Io {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(SLED_CACHE_BYTES)
+            .open()
+            .map_err(|e| {
+                let text = e.to_string();
+                if text.contains("could not acquire lock") {
+                    StateError::Locked {
                         path: path_str.clone(),
-                        source,
-                    },
-                    other => StateError::Corrupt {
-                        path: path_str.clone(),
-                        detail: other.to_string(),
-                    },
+                        holder: read_holder(dir),
+                    }
+                } else {
+                    match e {
+                        sled::Error::Io(source) => StateError::Io {
+                            path: path_str.clone(),
+                            source,
+                        },
+                        other => StateError::Corrupt {
+                            path: path_str.clone(),
+                            detail: other.to_string(),
+                        },
+                    }
                 }
-            }
-        })?;
+            })?;
         let backend = SledBackend {
             db,
             path: dir.to_path_buf(),
@@ -326,14 +337,25 @@ fn record_batch(key: &str, record: Option<&ResourceRecord>) -> (sled::Batch, usi
 
 impl StateStore for SledState {
     fn load(&self) -> Result<StackState, StateError> {
+        let mut resources = BTreeMap::new();
+        let mut state = self.load_each(&mut |key, record| {
+            resources.insert(key, record);
+            Ok(())
+        })?;
+        state.resources = resources;
+        Ok(state)
+    }
+
+    fn load_each(
+        &self,
+        on_record: &mut dyn FnMut(String, ResourceRecord) -> Result<(), StateError>,
+    ) -> Result<StackState, StateError> {
         let mut state = StackState::default();
         for item in self.tree.iter() {
             let (k, v) = item.map_err(|e| backend_err(&self.location, e))?;
             if let Some(key) = k.strip_prefix(b"r/") {
                 let rec: ResourceRecord = decode(&v).map_err(|e| self.corrupt(&k, e))?;
-                state
-                    .resources
-                    .insert(String::from_utf8_lossy(key).into_owned(), rec);
+                on_record(String::from_utf8_lossy(key).into_owned(), rec)?;
             } else if let Some(key) = k.strip_prefix(b"p/") {
                 let op: PendingOperation = decode(&v).map_err(|e| self.corrupt(&k, e))?;
                 state

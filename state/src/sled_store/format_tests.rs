@@ -136,7 +136,7 @@ fn a_corrupt_compact_value_is_an_error_naming_its_key() {
     let half = damaged.len() / 2;
     damaged.truncate(half);
     st.tree.insert("r/u1", damaged).unwrap();
-    let err = st.load().err().expect("a damaged value is refused");
+    let err = st.load().expect_err("a damaged value is refused");
     assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
     let text = err.to_string();
     assert!(text.contains("entry r/u1"), "{text}");
@@ -149,7 +149,7 @@ fn a_value_of_an_unknown_encoding_is_an_error_naming_its_key() {
     let backend = SledBackend::open(dir.path(), "t").unwrap();
     let st = backend.stack("dev").unwrap();
     st.tree.insert("p/u9", &[0x7fu8, 1, 2, 3][..]).unwrap();
-    let text = st.load().err().expect("refused").to_string();
+    let text = st.load().expect_err("refused").to_string();
     assert!(text.contains("entry p/u9"), "{text}");
     assert!(
         text.contains("unknown encoding (first byte 0x7f)"),
@@ -162,4 +162,26 @@ fn a_new_state_is_marked_with_the_current_format() {
     let dir = tempfile::tempdir().unwrap();
     let backend = SledBackend::open(dir.path(), "t").unwrap();
     assert_eq!(marker(&backend), SLED_FORMAT.to_string().as_bytes());
+}
+
+#[test]
+fn load_each_hands_over_every_record_in_key_order_and_returns_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = write_format_1(dir.path());
+    let backend = SledBackend::open(dir.path(), "t").unwrap();
+    let st = backend.stack("dev").unwrap();
+    st.put_record("u0", Some(&record("u0"))).unwrap();
+    let mut seen = Vec::new();
+    let rest = st
+        .load_each(&mut |key, rec| {
+            seen.push((key, rec));
+            Ok(())
+        })
+        .unwrap();
+    let keys: Vec<&str> = seen.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["u0", "u1", "u2"]);
+    assert_eq!(seen[1].1, written.resources["u1"]);
+    assert!(rest.resources.is_empty());
+    assert_eq!(rest.pending, written.pending);
+    assert_eq!((rest.outputs, rest.next_sequence), (written.outputs, 12));
 }
