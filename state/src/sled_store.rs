@@ -520,7 +520,7 @@ mod tests {
     use super::*;
     use crate::OperationKind;
 
-    fn record(urn: &str) -> ResourceRecord {
+    pub(super) fn record(urn: &str) -> ResourceRecord {
         ResourceRecord {
             urn: urn.into(),
             name: "n".into(),
@@ -534,7 +534,7 @@ mod tests {
         }
     }
 
-    fn op(key: &str) -> PendingOperation {
+    pub(super) fn op(key: &str) -> PendingOperation {
         PendingOperation {
             key: key.into(),
             kind: OperationKind::Create,

@@ -2,45 +2,8 @@
 //! (plain JSON values, written here with raw sled inserts) opens, reads
 //! unchanged, and moves to the compact encoding record by record.
 
+use super::tests::{op, record};
 use super::*;
-use crate::OperationKind;
-
-fn record(urn: &str) -> ResourceRecord {
-    ResourceRecord {
-        urn: urn.into(),
-        name: "n".into(),
-        type_token: "null:index:Resource".into(),
-        region: "us-east-1".into(),
-        provider: "null".into(),
-        id: format!("null-{urn}"),
-        inputs: serde_json::json!({"layer": 1, "dep0": "null-x"}),
-        outputs: serde_json::json!({"layer": 1, "dep0": "null-x", "id": "null-y"}),
-        dependencies: vec!["urn:meridian:dev::null:index:Resource::r0".into()],
-        ..Default::default()
-    }
-}
-
-fn op(key: &str) -> PendingOperation {
-    PendingOperation {
-        key: key.into(),
-        kind: OperationKind::Update,
-        urn: key.into(),
-        name: "n".into(),
-        type_token: "null:index:Resource".into(),
-        region: "us-east-1".into(),
-        provider: "null".into(),
-        id: Some("null-1".into()),
-        token: "0123456789abcdef0123456789abcdef".into(),
-        inputs: serde_json::json!({"layer": 2}),
-        previous: Some(record(key)),
-        dependencies: vec![],
-        protect: true,
-        retain_on_delete: false,
-        provider_config: None,
-        started_at_ms: 7,
-        pid: 9,
-    }
-}
 
 /// Writes a state the way the format-1 build did: marker "1", every value
 /// plain JSON.
@@ -74,6 +37,13 @@ fn write_format_1(dir: &Path) -> StackState {
     state
 }
 
+/// The backend at `dir` and its stack `dev`.
+fn open_dev(dir: &Path) -> (SledBackend, SledState) {
+    let backend = SledBackend::open(dir, "t").unwrap();
+    let st = backend.stack("dev").unwrap();
+    (backend, st)
+}
+
 fn raw_value(st: &SledState, key: &str) -> Vec<u8> {
     st.tree.get(key).unwrap().unwrap().to_vec()
 }
@@ -86,8 +56,7 @@ fn marker(backend: &SledBackend) -> Vec<u8> {
 fn a_format_1_state_reads_unchanged_and_reading_it_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let written = write_format_1(dir.path());
-    let backend = SledBackend::open(dir.path(), "t").unwrap();
-    let st = backend.stack("dev").unwrap();
+    let (backend, st) = open_dev(dir.path());
     assert_eq!(st.load().unwrap(), written);
     assert_eq!(
         marker(&backend),
@@ -101,8 +70,7 @@ fn a_format_1_state_reads_unchanged_and_reading_it_writes_nothing() {
 fn a_format_1_state_moves_to_the_compact_encoding_as_records_change() {
     let dir = tempfile::tempdir().unwrap();
     let mut expected = write_format_1(dir.path());
-    let backend = SledBackend::open(dir.path(), "t").unwrap();
-    let st = backend.stack("dev").unwrap();
+    let (backend, st) = open_dev(dir.path());
     let mut changed = record("u1");
     changed.outputs["extra"] = serde_json::json!(true);
     st.put_record("u1", Some(&changed)).unwrap();
@@ -122,15 +90,13 @@ fn a_format_1_state_moves_to_the_compact_encoding_as_records_change() {
     assert!(compact.len() < serde_json::to_vec(&expected.resources["u1"]).unwrap().len());
     assert_eq!(st.load().unwrap(), expected);
     drop((st, backend));
-    let reopened = SledBackend::open(dir.path(), "t").unwrap();
-    assert_eq!(reopened.stack("dev").unwrap().load().unwrap(), expected);
+    assert_eq!(open_dev(dir.path()).1.load().unwrap(), expected);
 }
 
 #[test]
 fn a_corrupt_compact_value_is_an_error_naming_its_key() {
     let dir = tempfile::tempdir().unwrap();
-    let backend = SledBackend::open(dir.path(), "t").unwrap();
-    let st = backend.stack("dev").unwrap();
+    let (_backend, st) = open_dev(dir.path());
     st.put_record("u1", Some(&record("u1"))).unwrap();
     let mut damaged = raw_value(&st, "r/u1");
     let half = damaged.len() / 2;
@@ -146,8 +112,7 @@ fn a_corrupt_compact_value_is_an_error_naming_its_key() {
 #[test]
 fn a_value_of_an_unknown_encoding_is_an_error_naming_its_key() {
     let dir = tempfile::tempdir().unwrap();
-    let backend = SledBackend::open(dir.path(), "t").unwrap();
-    let st = backend.stack("dev").unwrap();
+    let (_backend, st) = open_dev(dir.path());
     st.tree.insert("p/u9", &[0x7fu8, 1, 2, 3][..]).unwrap();
     let text = st.load().expect_err("refused").to_string();
     assert!(text.contains("entry p/u9"), "{text}");
@@ -168,8 +133,7 @@ fn a_new_state_is_marked_with_the_current_format() {
 fn load_each_hands_over_every_record_in_key_order_and_returns_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let written = write_format_1(dir.path());
-    let backend = SledBackend::open(dir.path(), "t").unwrap();
-    let st = backend.stack("dev").unwrap();
+    let (_backend, st) = open_dev(dir.path());
     st.put_record("u0", Some(&record("u0"))).unwrap();
     let mut seen = Vec::new();
     let rest = st
