@@ -66,30 +66,29 @@ impl SledBackend {
         })?;
         let _ = std::fs::remove_file(&probe);
 
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
-            .cache_capacity(SLED_CACHE_BYTES)
-            .open()
-            .map_err(|e| {
-                let text = e.to_string();
-                if text.contains("could not acquire lock") {
-                    StateError::Locked {
-                        path: path_str.clone(),
-                        holder: read_holder(dir),
-                    }
-                } else {
-                    match e {
-                        sled::Error::Io(source) => StateError::Io {
-                            path: path_str.clone(),
-                            source,
-                        },
-                        other => StateError::Corrupt {
-                            path: path_str.clone(),
-                            detail: other.to_string(),
-                        },
-                    }
+            .cache_capacity(SLED_CACHE_BYTES);
+        let db = config.open().map_err(|e| {
+            let text = e.to_string();
+            if text.contains("could not acquire lock") {
+                StateError::Locked {
+                    path: path_str.clone(),
+                    holder: read_holder(dir),
                 }
-            })?;
+            } else {
+                match e {
+                    sled::Error::Io(source) => StateError::Io {
+                        path: path_str.clone(),
+                        source,
+                    },
+                    other => StateError::Corrupt {
+                        path: path_str.clone(),
+                        detail: other.to_string(),
+                    },
+                }
+            }
+        })?;
         let backend = SledBackend {
             db,
             path: dir.to_path_buf(),
