@@ -159,7 +159,14 @@ fn state_figures(
     let n = result.steps.len();
     let stats = store.write_stats();
     let state = store.load().unwrap();
+    // What the store keeps per record (its compact encoding), and the JSON
+    // it encodes (what `state export` writes).
     let final_bytes: usize = state
+        .resources
+        .values()
+        .map(|r| meridian::state::encoding::encode(r).len())
+        .sum();
+    let json_bytes: usize = state
         .resources
         .values()
         .map(|r| serde_json::to_vec(r).unwrap().len())
@@ -174,6 +181,11 @@ fn state_figures(
     line(
         "state_record_size",
         final_bytes as f64 / state.resources.len() as f64,
+        "bytes",
+    );
+    line(
+        "state_record_json_size",
+        json_bytes as f64 / state.resources.len() as f64,
         "bytes",
     );
     line(

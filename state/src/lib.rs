@@ -4,8 +4,10 @@
 //! This crate knows nothing of the engine's graph nor of any cloud: it stores
 //! opaque JSON inputs and outputs under string keys. The embedded backend is
 //! [`sled_store::SledState`]; every mutation is one atomic batch followed by a
-//! durable flush, so a step writes O(1) data and never a whole snapshot.
+//! durable flush, so a step writes O(1) data and never a whole snapshot. It
+//! stores values in a compact encoding ([`encoding`]: deflated JSON).
 
+pub mod encoding;
 mod private;
 mod sled_store;
 
@@ -16,8 +18,10 @@ use std::collections::BTreeMap;
 pub use private::make_private;
 pub use sled_store::{SledBackend, SledState};
 
-/// The state format this build writes. A state written with a larger number
-/// is refused, never modified.
+/// The state format this build writes to backends that store plain JSON
+/// values (the DynamoDB backend). A state written with a larger number is
+/// refused, never modified. The sled backend versions its own layout (format
+/// 2: compact values, see `sled_store`).
 pub const FORMAT_VERSION: u32 = 1;
 
 /// What is stored for one cloud resource that Meridian manages (or looks up).
@@ -224,6 +228,22 @@ pub type Durable =
 pub trait StateStore: Send + Sync {
     /// Reads the whole stack.
     fn load(&self) -> Result<StackState, StateError>;
+    /// Reads the whole stack handing each record to `on_record`, in key
+    /// order, instead of collecting them: the state returned has everything
+    /// but `resources`. For a caller that keeps records in a form of its own,
+    /// so that the stack is never held twice; a backend that reads as it
+    /// goes (sled) holds one record at a time. The default loads, then hands
+    /// the records over.
+    fn load_each(
+        &self,
+        on_record: &mut dyn FnMut(String, ResourceRecord) -> Result<(), StateError>,
+    ) -> Result<StackState, StateError> {
+        let mut state = self.load()?;
+        for (key, record) in std::mem::take(&mut state.resources) {
+            on_record(key, record)?;
+        }
+        Ok(state)
+    }
     /// Journals the start of a mutating operation (durable on return).
     fn begin(&self, op: &PendingOperation) -> Result<(), StateError>;
     /// Records how the operation under `key` ended and removes its journal

@@ -4,20 +4,35 @@
 //! `apply_batch` (atomic) followed by a durable flush, shared with the
 //! writes of concurrent steps (group commit, see [`GroupCommit`]).
 
+use crate::encoding::{decode, encode};
 use crate::{
-    Completion, Durable, FORMAT_VERSION, PendingOperation, ResourceRecord, StackState, StateError,
-    StateStore, WriteStats, validate_stack_name,
+    Completion, Durable, PendingOperation, ResourceRecord, StackState, StateError, StateStore,
+    WriteStats, validate_stack_name,
 };
+use group_commit::{DurableWrite, GroupCommit, Stats};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+#[cfg(test)]
+mod format_tests;
+mod group_commit;
 
 const FORMAT_KEY: &[u8] = b"meridian/format";
+/// The layout this backend writes. 2: values in the compact encoding
+/// ([`crate::encoding`]); a format-1 state (plain JSON values) is read as it
+/// is and marked 2 before this build's first write to it, so that an older
+/// Meridian refuses it ("upgrade Meridian") instead of misreading it.
+const SLED_FORMAT: u32 = 2;
+/// sled's page cache (its default is 1 GiB). Measured at 100,000 resources
+/// (BENCHMARKS.md, "Memory"): 16 MiB and 1 GiB give the same peak RSS, as the
+/// compact state's pages are a few tens of MB; the cap keeps a larger stack
+/// from growing the cache toward a gigabyte. Not persisted: any size opens any
+/// state (sled's `segment_size` is persisted and is left at its default, so
+/// that every state opens with sled's defaults too).
+const SLED_CACHE_BYTES: u64 = 64 << 20;
 const HOLDER_FILE: &str = "holder.json";
 
 /// An open state directory. Opening takes sled's exclusive file lock, which
@@ -28,6 +43,8 @@ pub struct SledBackend {
     path: PathBuf,
     /// Shared by every stack of this database: a flush covers them all.
     commit: Arc<GroupCommit>,
+    /// Whether the format marker says [`SLED_FORMAT`] yet (see [`FormatMark`]).
+    mark: Arc<FormatMark>,
     /// What opening tightened (see [`crate::make_private`]).
     notes: Vec<String>,
 }
@@ -49,7 +66,10 @@ impl SledBackend {
         })?;
         let _ = std::fs::remove_file(&probe);
 
-        let db = sled::Config::new().path(dir).open().map_err(|e| {
+        let config = sled::Config::new()
+            .path(dir)
+            .cache_capacity(SLED_CACHE_BYTES);
+        let db = config.open().map_err(|e| {
             let text = e.to_string();
             if text.contains("could not acquire lock") {
                 StateError::Locked {
@@ -73,6 +93,7 @@ impl SledBackend {
             db,
             path: dir.to_path_buf(),
             commit: Arc::new(GroupCommit::default()),
+            mark: Arc::new(FormatMark::default()),
             notes,
         };
         backend.check_format()?;
@@ -106,13 +127,16 @@ impl SledBackend {
                     path: path.clone(),
                     detail: format!("format marker {text:?} is not a number"),
                 })?;
-                if found > FORMAT_VERSION {
+                if found > SLED_FORMAT {
                     return Err(StateError::NewerFormat {
                         path,
                         found,
-                        supported: FORMAT_VERSION,
+                        supported: SLED_FORMAT,
                     });
                 }
+                self.mark
+                    .current
+                    .store(found == SLED_FORMAT, Ordering::Release);
                 Ok(())
             }
             None => {
@@ -122,11 +146,7 @@ impl SledBackend {
                         detail: "data without a format marker".into(),
                     });
                 }
-                self.db
-                    .insert(FORMAT_KEY, FORMAT_VERSION.to_string().as_bytes())
-                    .map_err(|e| backend_err(&path, e))?;
-                self.db.flush().map_err(|e| backend_err(&path, e))?;
-                Ok(())
+                self.mark.write(&self.db).map_err(|e| backend_err(&path, e))
             }
         }
     }
@@ -145,6 +165,7 @@ impl SledBackend {
             stats: Arc::new(Stats::default()),
             sequence_lock: Arc::new(Mutex::new(())),
             commit: self.commit.clone(),
+            mark: self.mark.clone(),
         })
     }
 
@@ -172,153 +193,35 @@ pub struct SledState {
     stats: Arc<Stats>,
     sequence_lock: Arc<Mutex<()>>,
     commit: Arc<GroupCommit>,
+    mark: Arc<FormatMark>,
 }
 
+/// The format marker's upgrade: a state of an older format is marked
+/// [`SLED_FORMAT`] (durably) before the first write in the new encoding, and
+/// only then: reading an old state leaves it as it was.
 #[derive(Default)]
-struct Stats {
-    batches: AtomicU64,
-    bytes: AtomicU64,
-    flushes: AtomicU64,
+struct FormatMark {
+    current: AtomicBool,
+    writing: Mutex<()>,
 }
 
-/// Group commit: at most one flush (fsync) in flight; a writer whose batch
-/// is applied waits for the first flush that *starts* after it, so the
-/// writes of concurrent steps share one flush instead of paying one each.
-/// Durability on return is unchanged: that flush covers the writer's batch.
-/// Writers wait on a thread ([`GroupCommit::wait`]) or as a future
-/// ([`DurableWrite`]); either kind may run the flush for both.
-#[derive(Default)]
-struct GroupCommit {
-    state: Mutex<CommitState>,
-    flushed: Condvar,
-}
-
-#[derive(Default)]
-struct CommitState {
-    /// Flushes started so far (the number of the latest one).
-    started: u64,
-    /// The latest flush that completed successfully.
-    completed: u64,
-    flushing: bool,
-    /// Futures waiting for a flush to end.
-    wakers: Vec<Waker>,
-}
-
-impl GroupCommit {
-    fn lock(&self) -> MutexGuard<'_, CommitState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The number of the first flush that covers every batch applied before
-    /// this call: any flush numbered above `started` begins after it.
-    fn target(&self) -> u64 {
-        self.lock().started + 1
-    }
-
-    /// Starts flush number `started + 1` if none is in flight.
-    fn try_lead(s: &mut CommitState) -> Option<u64> {
-        if s.flushing {
-            return None;
+impl FormatMark {
+    fn ensure(&self, db: &sled::Db) -> sled::Result<()> {
+        if self.current.load(Ordering::Acquire) {
+            return Ok(());
         }
-        s.flushing = true;
-        s.started += 1;
-        Some(s.started)
-    }
-
-    /// Ends flush `number`: records it if it succeeded, and wakes every
-    /// waiter (on a failure, one of them leads the next flush).
-    fn finish(&self, number: u64, ok: bool) {
-        let wakers = {
-            let mut s = self.lock();
-            s.flushing = false;
-            if ok {
-                s.completed = s.completed.max(number);
-            }
-            std::mem::take(&mut s.wakers)
-        };
-        self.flushed.notify_all();
-        wakers.into_iter().for_each(Waker::wake);
-    }
-
-    /// Blocks until flush `target` has completed, running it if no flush is
-    /// in flight. Returns whether this caller flushed (for the statistics).
-    fn wait(&self, db: &sled::Db, target: u64) -> Result<bool, sled::Error> {
-        let mut s = self.lock();
-        loop {
-            if s.completed >= target {
-                return Ok(false);
-            }
-            if let Some(number) = Self::try_lead(&mut s) {
-                drop(s);
-                let result = db.flush();
-                self.finish(number, result.is_ok());
-                return result.map(|_| true);
-            }
-            s = self.flushed.wait(s).unwrap_or_else(|p| p.into_inner());
+        let _one_writer = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        if self.current.load(Ordering::Acquire) {
+            return Ok(());
         }
+        self.write(db)
     }
-}
 
-type FlushFuture = Pin<Box<dyn Future<Output = sled::Result<usize>> + Send>>;
-
-/// A future that completes once flush `target` has: it blocks no thread;
-/// when no flush is in flight it starts one on sled's I/O threads.
-struct DurableWrite {
-    commit: Arc<GroupCommit>,
-    db: sled::Db,
-    target: u64,
-    stats: Arc<Stats>,
-    location: String,
-    /// The flush this future runs for everyone, when it leads one.
-    leading: Option<(u64, FlushFuture)>,
-}
-
-impl Future for DurableWrite {
-    type Output = Result<(), StateError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        loop {
-            if let Some((number, flush)) = &mut this.leading {
-                let Poll::Ready(result) = flush.as_mut().poll(cx) else {
-                    return Poll::Pending;
-                };
-                let number = *number;
-                this.leading = None;
-                this.commit.finish(number, result.is_ok());
-                this.stats.flushes.fetch_add(1, Ordering::Relaxed);
-                return Poll::Ready(
-                    result
-                        .map(|_| ())
-                        .map_err(|e| backend_err(&this.location, e)),
-                );
-            }
-            let mut s = this.commit.lock();
-            if s.completed >= this.target {
-                return Poll::Ready(Ok(()));
-            }
-            match GroupCommit::try_lead(&mut s) {
-                Some(number) => {
-                    drop(s);
-                    let db = this.db.clone();
-                    this.leading = Some((number, Box::pin(async move { db.flush_async().await })));
-                }
-                None => {
-                    s.wakers.push(cx.waker().clone());
-                    return Poll::Pending;
-                }
-            }
-        }
-    }
-}
-
-impl Drop for DurableWrite {
-    fn drop(&mut self) {
-        // Dropped while leading (its step was cancelled): the flush is not
-        // counted, and a waiter leads the next one.
-        if let Some((number, _)) = self.leading.take() {
-            self.commit.finish(number, false);
-        }
+    fn write(&self, db: &sled::Db) -> sled::Result<()> {
+        db.insert(FORMAT_KEY, SLED_FORMAT.to_string().as_bytes())?;
+        db.flush()?;
+        self.current.store(true, Ordering::Release);
+        Ok(())
     }
 }
 
@@ -326,6 +229,9 @@ impl SledState {
     /// Applies `batch` atomically (visible at once, durable after the next
     /// flush) and returns the flush that will cover it.
     fn write(&self, batch: sled::Batch, bytes: usize) -> Result<u64, StateError> {
+        self.mark
+            .ensure(&self.db)
+            .map_err(|e| backend_err(&self.location, e))?;
         self.tree
             .apply_batch(batch)
             .map_err(|e| backend_err(&self.location, e))?;
@@ -368,11 +274,6 @@ impl SledState {
             detail: format!("entry {}: {e}", String::from_utf8_lossy(key)),
         }
     }
-}
-
-fn encode<T: serde::Serialize>(v: &T) -> Vec<u8> {
-    // Serializing plain data structs to JSON cannot fail.
-    serde_json::to_vec(v).unwrap_or_default()
 }
 
 /// The batch of [`StateStore::begin`], and the bytes of its values.
@@ -435,23 +336,32 @@ fn record_batch(key: &str, record: Option<&ResourceRecord>) -> (sled::Batch, usi
 
 impl StateStore for SledState {
     fn load(&self) -> Result<StackState, StateError> {
+        let mut resources = BTreeMap::new();
+        let mut state = self.load_each(&mut |key, record| {
+            resources.insert(key, record);
+            Ok(())
+        })?;
+        state.resources = resources;
+        Ok(state)
+    }
+
+    fn load_each(
+        &self,
+        on_record: &mut dyn FnMut(String, ResourceRecord) -> Result<(), StateError>,
+    ) -> Result<StackState, StateError> {
         let mut state = StackState::default();
         for item in self.tree.iter() {
             let (k, v) = item.map_err(|e| backend_err(&self.location, e))?;
             if let Some(key) = k.strip_prefix(b"r/") {
-                let rec: ResourceRecord =
-                    serde_json::from_slice(&v).map_err(|e| self.corrupt(&k, e))?;
-                state
-                    .resources
-                    .insert(String::from_utf8_lossy(key).into_owned(), rec);
+                let rec: ResourceRecord = decode(&v).map_err(|e| self.corrupt(&k, e))?;
+                on_record(String::from_utf8_lossy(key).into_owned(), rec)?;
             } else if let Some(key) = k.strip_prefix(b"p/") {
-                let op: PendingOperation =
-                    serde_json::from_slice(&v).map_err(|e| self.corrupt(&k, e))?;
+                let op: PendingOperation = decode(&v).map_err(|e| self.corrupt(&k, e))?;
                 state
                     .pending
                     .insert(String::from_utf8_lossy(key).into_owned(), op);
             } else if &*k == b"m/outputs" {
-                state.outputs = serde_json::from_slice(&v).map_err(|e| self.corrupt(&k, e))?;
+                state.outputs = decode(&v).map_err(|e| self.corrupt(&k, e))?;
             } else if &*k == b"m/sequence" {
                 let bytes: [u8; 8] = v
                     .as_ref()
@@ -609,7 +519,7 @@ mod tests {
     use super::*;
     use crate::OperationKind;
 
-    fn record(urn: &str) -> ResourceRecord {
+    pub(super) fn record(urn: &str) -> ResourceRecord {
         ResourceRecord {
             urn: urn.into(),
             name: "n".into(),
@@ -623,7 +533,7 @@ mod tests {
         }
     }
 
-    fn op(key: &str) -> PendingOperation {
+    pub(super) fn op(key: &str) -> PendingOperation {
         PendingOperation {
             key: key.into(),
             kind: OperationKind::Create,
