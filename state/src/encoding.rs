@@ -43,8 +43,10 @@ pub enum DecodeError {
 
 /// Encodes `value` in the current encoding.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serializing plain data structs to JSON cannot fail.
-    let json = serde_json::to_vec(value).unwrap_or_default();
+    // Records, journal entries and outputs are plain data with string keys,
+    // which JSON always serializes; were that ever broken, storing an empty
+    // value in place of the record would lose it, so this fails loudly.
+    let json = serde_json::to_vec(value).expect("a stored value serializes to JSON");
     let mut out = Vec::with_capacity(json.len() / 2 + 16);
     out.push(DEFLATE_V1);
     // Plain JSON is a valid encoding too: kept when deflate cannot shrink it.
