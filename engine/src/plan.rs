@@ -584,7 +584,7 @@ fn push_deletes(
             retain,
             node: None,
             pinned: false,
-            inputs: Some(rec.inputs.clone()),
+            inputs: Some(rec.inputs.value().clone()),
             depends_on: Vec::new(),
             parent: None,
             moved_from: None,

@@ -43,7 +43,7 @@ pub async fn reconcile(
         type_token: &op.type_token,
         id,
         inputs: &op.inputs,
-        outputs: op.previous.as_ref().map(|p| &p.outputs),
+        outputs: op.previous.as_ref().map(|p| p.outputs.value()),
     };
     let found = bounded(READ_TIMEOUT, provider.read(&ctx, request))
         .await
@@ -88,11 +88,11 @@ fn settle(
                 subject.record(r.id.clone(), Value::Object(Default::default()), Value::Null)
             });
             if let Some(inputs) = r.inputs {
-                rec.inputs = inputs;
+                rec.inputs = inputs.into();
             }
             // Where the cloud says it is now (an update may rename it).
             rec.id = r.id;
-            rec.outputs = r.outputs;
+            rec.outputs = r.outputs.into();
             (
                 Completion::Put(rec.clone()),
                 Some(rec),

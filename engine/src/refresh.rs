@@ -167,9 +167,9 @@ async fn read_one(
         Ok(Some(r)) => {
             let mut updated = rec.clone();
             updated.id = r.id;
-            updated.outputs = r.outputs;
+            updated.outputs = r.outputs.into();
             if let Some(i) = r.inputs {
-                updated.inputs = i;
+                updated.inputs = i.into();
             }
             Ok(match updated == *rec {
                 true => Found::Same,

@@ -156,8 +156,8 @@ mod tests {
             region: "eu-west-1".into(),
             provider: "null".into(),
             id: "null-a12ce22b4ed990adfa705061ae11bd3b".into(),
-            inputs,
-            outputs,
+            inputs: inputs.into(),
+            outputs: outputs.into(),
             dependencies: ["r6172", "r4115", "r2469"]
                 .map(|n| format!("urn:meridian:dev::null:index:Resource::{n}"))
                 .to_vec(),
@@ -177,7 +177,7 @@ mod tests {
             provider: rec.provider.clone(),
             id: None,
             token: "a12ce22b4ed990adfa705061ae11bd3b".into(),
-            inputs: rec.inputs.clone(),
+            inputs: rec.inputs.value().clone(),
             previous: Some(rec.clone()),
             dependencies: rec.dependencies.clone(),
             protect: false,

@@ -10,6 +10,7 @@
 pub mod encoding;
 mod private;
 mod sled_store;
+mod stored_value;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 
 pub use private::make_private;
 pub use sled_store::{SledBackend, SledState};
+pub use stored_value::StoredValue;
 
 /// The state format this build writes to backends that store plain JSON
 /// values (the DynamoDB backend). A state written with a larger number is
@@ -39,10 +41,11 @@ pub struct ResourceRecord {
     pub provider: String,
     /// Physical id in the cloud.
     pub id: String,
-    /// Inputs as last applied (fully resolved JSON).
-    pub inputs: Value,
-    /// Outputs the provider reported.
-    pub outputs: Value,
+    /// Inputs as last applied (fully resolved JSON), kept as loaded text
+    /// until read.
+    pub inputs: StoredValue,
+    /// Outputs the provider reported (as `inputs`).
+    pub outputs: StoredValue,
     /// URNs of the resources this one depended on when it was applied.
     pub dependencies: Vec<String>,
     #[serde(default)]

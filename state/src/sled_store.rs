@@ -527,8 +527,8 @@ mod tests {
             region: "r".into(),
             provider: "t".into(),
             id: "id-1".into(),
-            inputs: serde_json::json!({"a": 1}),
-            outputs: serde_json::json!({"b": 2}),
+            inputs: serde_json::json!({"a": 1}).into(),
+            outputs: serde_json::json!({"b": 2}).into(),
             ..Default::default()
         }
     }

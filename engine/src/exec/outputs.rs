@@ -64,7 +64,7 @@ impl RunContext {
     pub fn settle_done(&self, node: usize, urn: &str) {
         let record: Option<ResourceRecord> = lock(&self.records).remove(urn);
         if self.settled.wanted(node) {
-            let outputs = record.map(|r| r.outputs);
+            let outputs = record.map(|r| r.outputs.into_value());
             self.settled.read().insert(node, outputs);
         }
     }
@@ -91,7 +91,9 @@ impl RunContext {
 
     /// The outputs recorded under `key` now (a copy).
     pub fn recorded_outputs(&self, key: &str) -> Option<Value> {
-        lock(&self.records).get(key).map(|r| r.outputs.clone())
+        lock(&self.records)
+            .get(key)
+            .map(|r| r.outputs.value().clone())
     }
 
     /// The declared resources' outputs as they are now, by name (locked
@@ -120,6 +122,6 @@ impl OutputsView<'_> {
             return settled.as_ref();
         }
         let urn = &self.cx.graph.nodes[node].urn;
-        self.records.get(urn).map(|r| &r.outputs)
+        self.records.get(urn).map(|r| r.outputs.value())
     }
 }

@@ -355,8 +355,9 @@ mod tests {
 
     fn record(urn: &str) -> ResourceRecord {
         ResourceRecord {
-            inputs: json!({"a": 1, "f": 0.1, "big": u64::MAX, "nested": {"z": [1, "x", null]}}),
-            outputs: json!({"b": "two"}),
+            inputs: json!({"a": 1, "f": 0.1, "big": u64::MAX, "nested": {"z": [1, "x", null]}})
+                .into(),
+            outputs: json!({"b": "two"}).into(),
             dependencies: vec!["urn:other".into()],
             protect: true,
             ..crate::test_support::null_record(urn.into(), "n", "id-1".into())

@@ -6,10 +6,12 @@
 //! every path a record is written by (apply, refresh, reconciliation).
 //! The engine works on plaintext; the backend only ever holds ciphertext.
 
-use super::{SecretsManager, contains_envelope, contains_secret, register_secret_outputs};
+use super::{
+    ENVELOPE_KEY, SecretsManager, contains_envelope, contains_secret, register_secret_outputs,
+};
 use meridian_state::{
     Completion, Durable, PendingOperation, ResourceRecord, StackState, StateError, StateStore,
-    WriteStats,
+    StoredValue, WriteStats,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -64,8 +66,8 @@ impl SecretStore {
     fn seal_record(&self, rec: &ResourceRecord) -> Result<ResourceRecord, StateError> {
         register_secret_outputs(&rec.type_token, &rec.outputs);
         let mut sealed = rec.clone();
-        sealed.inputs = self.seal_value(&rec.inputs)?;
-        sealed.outputs = self.seal_value(&rec.outputs)?;
+        sealed.inputs = self.seal_value(&rec.inputs)?.into();
+        sealed.outputs = self.seal_value(&rec.outputs)?.into();
         Ok(sealed)
     }
 
@@ -99,9 +101,19 @@ impl SecretStore {
         Ok(())
     }
 
+    /// [`open`](Self::open) for a record's value: text that does not
+    /// even spell the envelope's key (nor escapes a character, which
+    /// could spell it otherwise) holds none, and stays unparsed.
+    fn open_stored(&self, value: &mut StoredValue) -> Result<(), StateError> {
+        match value.raw() {
+            Some(text) if !text.contains(ENVELOPE_KEY) && !text.contains("\\u") => Ok(()),
+            _ => self.open(value),
+        }
+    }
+
     fn open_record(&self, rec: &mut ResourceRecord) -> Result<(), StateError> {
-        self.open(&mut rec.inputs)?;
-        self.open(&mut rec.outputs)
+        self.open_stored(&mut rec.inputs)?;
+        self.open_stored(&mut rec.outputs)
     }
 }
 

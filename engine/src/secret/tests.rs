@@ -93,8 +93,8 @@ fn the_secret_store_keeps_only_ciphertext_in_the_backend() {
     let store = SecretStore::new(raw.clone(), Some(Arc::new(SecretsManager::generate())));
     let rec = ResourceRecord {
         urn: "u".into(),
-        inputs: json!({"token": "store-unit-c3", "size": 1}),
-        outputs: json!({"header": "Bearer store-unit-c3", "id": "i"}),
+        inputs: json!({"token": "store-unit-c3", "size": 1}).into(),
+        outputs: json!({"header": "Bearer store-unit-c3", "id": "i"}).into(),
         ..Default::default()
     };
     store.put_record("u", Some(&rec)).unwrap();
@@ -128,8 +128,8 @@ fn outputs_a_provider_marks_secret_are_sealed_on_every_write() {
     let rec = ResourceRecord {
         urn: "g".into(),
         type_token: "test:index:Generated".into(),
-        inputs: json!({"length": 20}),
-        outputs: json!({"password": "generated-unit-d4", "id": "g1"}),
+        inputs: json!({"length": 20}).into(),
+        outputs: json!({"password": "generated-unit-d4", "id": "g1"}).into(),
         ..Default::default()
     };
     store.put_record("g", Some(&rec)).unwrap();

@@ -29,8 +29,8 @@ pub fn record(
         region: "us-east-1".into(),
         provider: provider_of(type_token),
         id: id.into(),
-        inputs,
-        outputs,
+        inputs: inputs.into(),
+        outputs: outputs.into(),
         ..Default::default()
     }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 fn record(stack: &str, name: &str, deps: &[&str]) -> ResourceRecord {
     let urn_of = |name: &str| urn(stack, "null:index:Resource", name);
     ResourceRecord {
-        inputs: json!({"n": name, "token": {SECRET_ENVELOPE: "c1ph3r"}}),
-        outputs: json!({"out": [1, {SECRET_ENVELOPE: "x"}]}),
+        inputs: json!({"n": name, "token": {SECRET_ENVELOPE: "c1ph3r"}}).into(),
+        outputs: json!({"out": [1, {SECRET_ENVELOPE: "x"}]}).into(),
         dependencies: deps.iter().map(|&d| urn_of(d)).collect(),
         ..crate::test_support::null_record(urn_of(name), name, format!("id-{name}"))
     }
