@@ -196,12 +196,25 @@ pub enum PlanError {
 #[derive(Clone, Debug)]
 pub enum Known<'a> {
     Outputs(&'a Value),
+    /// A record's outputs, as it holds them (text until read: a resource
+    /// left as it is is never parsed; see `unchanged`).
+    Recorded(&'a meridian_state::StoredValue),
     /// The resource will be updated in place: its recorded outputs are
     /// expected to stay, except those the provider says the update may
     /// change (listed) and those it does not have yet, which are unknown.
     /// (Shared: each reference to the resource gets a cheap copy.)
     Updating(&'a Value, std::rc::Rc<[String]>),
     Unknown,
+}
+
+impl<'a> Known<'a> {
+    /// The same, with a record's outputs read as a value.
+    pub fn parsed(self) -> Known<'a> {
+        match self {
+            Known::Recorded(outputs) => Known::Outputs(outputs.value()),
+            other => other,
+        }
+    }
 }
 
 /// Resolves a node's inputs against `known`. Missing outputs of known
@@ -214,7 +227,7 @@ pub fn resolve_inputs<'k>(
     let decl = &graph.nodes[node].decl;
     let missing = std::cell::RefCell::new(None);
     let lookup = |resource: &str, output: &str| -> Value {
-        match known(resource) {
+        match known(resource).map(Known::parsed) {
             Some(Known::Outputs(o)) => match value_at_path(o, output) {
                 Some(v) => v.clone(),
                 None => {
@@ -355,7 +368,7 @@ pub fn plan(
             step.pinned = true;
             known.insert(
                 key,
-                record.map_or(Known::Unknown, |r| Known::Outputs(&r.outputs)),
+                record.map_or(Known::Unknown, |r| Known::Recorded(&r.outputs)),
             );
             plan.push(step);
             continue;
@@ -502,6 +515,15 @@ struct Decided {
 }
 
 impl Decided {
+    fn same() -> Decided {
+        Decided {
+            op: Op::Same,
+            changes: Vec::new(),
+            order: None,
+            inputs: None,
+        }
+    }
+
     fn into_step(self, step: Step) -> Step {
         Step {
             op: self.op,
@@ -525,15 +547,19 @@ fn plan_declared<'a>(
     let lookup = |r: &str| known.get(r).cloned();
     // Unchanged inputs are compared where they are, not resolved into a
     // copy first: the common case at 100,000 resources.
+    let unchanged =
+        record.is_some_and(|rec| unchanged::inputs_unchanged(&n.decl.inputs, &rec.inputs, &lookup));
+    if let Some(rec) = record.filter(|rec| unchanged && unchanged::stays(rec, &n.decl)) {
+        // Equal inputs diff to nothing: the record is not even read.
+        return Ok((Decided::same(), Known::Recorded(&rec.outputs)));
+    }
     let inputs: Cow<'_, Value> = match record {
-        Some(rec) if unchanged::inputs_unchanged(&n.decl.inputs, &rec.inputs, &lookup) => {
-            Cow::Borrowed(&rec.inputs)
-        }
+        Some(rec) if unchanged => Cow::Borrowed(&rec.inputs),
         _ => Cow::Owned(resolve_inputs(graph, i, &lookup)?),
     };
     let (op, changes, order) = decide(graph, i, &inputs, record)?;
     let k = match (op, record) {
-        (Op::Same, Some(r)) => Known::Outputs(&r.outputs),
+        (Op::Same, Some(r)) => Known::Recorded(&r.outputs),
         (Op::Update, Some(r)) => Known::Updating(
             &r.outputs,
             n.provider

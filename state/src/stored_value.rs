@@ -225,19 +225,55 @@ impl Serialize for StoredValue {
     }
 }
 
+/// The newtype name under which serde_json's readers (of text, or of a
+/// `Value`) hand a value over as its JSON text: how `RawValue` reads.
+const RAW_TOKEN: &str = "$serde_json::private::RawValue";
+
 impl<'de> Deserialize<'de> for StoredValue {
-    /// Keeps the text, checked to be one JSON value, without parsing it
-    /// into a tree. serde_json's readers (text, or a `Value`) hand it over.
+    /// From serde_json, keeps the text (checked to be one JSON value)
+    /// without building a tree; from any other reader (serde's buffered
+    /// content, for a flattened record), reads the value.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<StoredValue, D::Error> {
-        let raw: Box<RawValue> = Deserialize::deserialize(deserializer)?;
-        let raw: Box<str> = raw.into();
-        if raw.is_empty() {
-            return Err(D::Error::custom("an empty JSON value"));
+        deserializer.deserialize_newtype_struct(RAW_TOKEN, TextOrValue)
+    }
+}
+
+/// See [`StoredValue`]'s `Deserialize`.
+struct TextOrValue;
+
+impl<'de> Visitor<'de> for TextOrValue {
+    type Value = StoredValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    /// serde_json hands the text over as a map of one entry: the token,
+    /// then the text. Any other map is a JSON object.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StoredValue, A::Error> {
+        let Some(first) = map.next_key::<String>()? else {
+            return Ok(Value::Object(Default::default()).into());
+        };
+        if first == RAW_TOKEN {
+            let text: String = map.next_value()?;
+            if text.is_empty() {
+                return Err(A::Error::custom("an empty JSON value"));
+            }
+            return Ok(StoredValue {
+                raw: text.into_boxed_str(),
+                parsed: OnceLock::new(),
+            });
         }
-        Ok(StoredValue {
-            raw,
-            parsed: OnceLock::new(),
-        })
+        let mut object = serde_json::Map::new();
+        object.insert(first, map.next_value()?);
+        while let Some((key, value)) = map.next_entry()? {
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object).into())
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, inner: D) -> Result<StoredValue, D::Error> {
+        Value::deserialize(inner).map(StoredValue::from)
     }
 }
 

@@ -3,6 +3,7 @@
 //! kind of change must still show, and an unchanged resource plans `same`.
 
 use super::*;
+use meridian_state::StoredValue;
 
 const URN_B: &str = "urn:meridian:test::fake:index:Res::b";
 
@@ -63,5 +64,30 @@ async fn an_output_a_dependencys_update_changes_is_unknown_downstream() {
     // `a` echoes `v` in its outputs: what `b` gets is not known yet.
     assert_eq!(ops_of(&plan)["b"], Op::Update, "{plan:?}");
     // `a`'s arn stays through an update: `c` is unchanged.
+    assert_eq!(ops_of(&plan)["c"], Op::Same, "{plan:?}");
+}
+
+#[tokio::test]
+async fn records_stored_with_other_spacing_are_compared_as_values() {
+    // A state written by an older Meridian (or by hand) may space its JSON
+    // otherwise: the text differs, the values do not.
+    let h = Harness::deployed(chain()).await;
+    let mut state = h.state();
+    let spaced = |v: &StoredValue| -> StoredValue {
+        serde_json::from_str(&serde_json::to_string_pretty(v).unwrap()).unwrap()
+    };
+    for rec in state.resources.values_mut() {
+        assert!(rec.inputs.raw().is_some(), "a loaded record is text");
+        rec.inputs = spaced(&rec.inputs);
+        rec.outputs = spaced(&rec.outputs);
+    }
+    let graph = h.graph(chain()).unwrap();
+    let plan = ops::preview(&graph, &state, None).await.unwrap();
+    assert!(plan.steps.iter().all(|s| s.op == Op::Same), "{plan:?}");
+    let mut changed = chain();
+    changed[1].inputs.insert("v".into(), Input::Value(json!(2)));
+    let graph = h.graph(changed).unwrap();
+    let plan = ops::preview(&graph, &state, None).await.unwrap();
+    assert_eq!(ops_of(&plan)["b"], Op::Update, "{plan:?}");
     assert_eq!(ops_of(&plan)["c"], Op::Same, "{plan:?}");
 }

@@ -97,3 +97,30 @@ fn the_text_of_one_member_is_found_without_parsing_the_rest() {
     // A value built in memory has no text.
     assert_eq!(StoredValue::from(json!({"id": 1})).text_at("id"), None);
 }
+
+#[test]
+fn other_readers_than_serde_json_give_the_value() {
+    // A flattened struct is read through serde's buffered content.
+    #[derive(Deserialize)]
+    struct Keyed {
+        #[allow(dead_code)]
+        key: String,
+        #[serde(flatten)]
+        rest: Inner,
+    }
+    #[derive(Deserialize)]
+    struct Inner {
+        inputs: StoredValue,
+        outputs: StoredValue,
+    }
+    let keyed: Keyed =
+        serde_json::from_str(r#"{"key":"k","inputs":{"a":[1]},"outputs":{}}"#).unwrap();
+    assert_eq!(keyed.rest.inputs, json!({"a": [1]}));
+    assert_eq!(keyed.rest.outputs, json!({}));
+    let keyed: Keyed =
+        serde_json::from_value(json!({"key": "k", "inputs": null, "outputs": "x"})).unwrap();
+    assert_eq!(
+        (keyed.rest.inputs, keyed.rest.outputs),
+        (json!(null).into(), json!("x").into())
+    );
+}
