@@ -139,3 +139,30 @@ fn outputs_a_provider_marks_secret_are_sealed_on_every_write() {
     assert_eq!(store.load().unwrap().resources["g"], rec);
     assert_eq!(redact("pw generated-unit-d4"), "pw [secret]");
 }
+
+#[test]
+fn loading_opens_only_the_values_that_hold_an_envelope_and_leaves_the_rest_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = SledBackend::open(dir.path(), "test").unwrap();
+    let raw: Arc<dyn StateStore> = Arc::new(backend.stack("dev").unwrap());
+    register("store-unit-e5");
+    let store = SecretStore::new(raw, Some(Arc::new(SecretsManager::generate())));
+    let plain = ResourceRecord {
+        urn: "p".into(),
+        inputs: json!({"size": 1}).into(),
+        outputs: json!({"id": "p1"}).into(),
+        ..Default::default()
+    };
+    let secret = ResourceRecord {
+        urn: "s".into(),
+        inputs: json!({"token": "store-unit-e5"}).into(),
+        ..plain.clone()
+    };
+    store.put_record("p", Some(&plain)).unwrap();
+    store.put_record("s", Some(&secret)).unwrap();
+    let loaded = store.load().unwrap();
+    let p = &loaded.resources["p"];
+    assert!(p.inputs.raw().is_some() && !p.inputs.is_parsed(), "{p:?}");
+    assert!(p.outputs.raw().is_some() && !p.outputs.is_parsed());
+    assert_eq!(loaded.resources["s"], secret);
+}
