@@ -142,9 +142,7 @@ fn outputs_a_provider_marks_secret_are_sealed_on_every_write() {
 
 #[test]
 fn loading_opens_only_the_values_that_hold_an_envelope_and_leaves_the_rest_as_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let backend = SledBackend::open(dir.path(), "test").unwrap();
-    let raw: Arc<dyn StateStore> = Arc::new(backend.stack("dev").unwrap());
+    let (_dir, raw) = sled_stack();
     register("store-unit-e5");
     let store = SecretStore::new(raw, Some(Arc::new(SecretsManager::generate())));
     let plain = ResourceRecord {
@@ -165,4 +163,12 @@ fn loading_opens_only_the_values_that_hold_an_envelope_and_leaves_the_rest_as_te
     assert!(p.inputs.raw().is_some() && !p.inputs.is_parsed(), "{p:?}");
     assert!(p.outputs.raw().is_some() && !p.outputs.is_parsed());
     assert_eq!(loaded.resources["s"], secret);
+}
+
+/// A fresh sled stack in a directory that lives as long as the first.
+fn sled_stack() -> (tempfile::TempDir, Arc<dyn StateStore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = SledBackend::open(dir.path(), "test").unwrap();
+    let stack: Arc<dyn StateStore> = Arc::new(backend.stack("dev").unwrap());
+    (dir, stack)
 }
