@@ -8,7 +8,7 @@
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 /// The version byte of a value compressed with [`DICTIONARY_V1`].
 const DEFLATE_V1: u8 = 1;
@@ -69,24 +69,29 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     }
 }
 
-thread_local! {
-    /// One compressor and one decompressor per thread, reset between values:
-    /// a compressor's tables are ~270 KB, too much to allocate per value.
-    static CODEC: RefCell<Option<(Compress, Decompress)>> = const { RefCell::new(None) };
-}
+/// A compressor and a decompressor, reset between values.
+type Codec = (Compress, Decompress);
 
-/// Runs `f` with this thread's (reset) compressor and decompressor.
+/// Codecs not in use, shared by every thread: a compressor's tables are
+/// ~270 KB, too much to allocate per value, and too much to keep per
+/// thread (an `up` journals from every thread the runtime hands blocking
+/// work to, dozens of them: ~20 MB of idle tables at 100,000 resources).
+/// There are as many as values were ever encoded or decoded at once.
+static IDLE_CODECS: Mutex<Vec<Codec>> = Mutex::new(Vec::new());
+
+/// Runs `f` with an idle codec (a new one if none is idle).
 fn with_codec<R>(f: impl FnOnce(&mut Compress, &mut Decompress) -> R) -> R {
-    CODEC.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let (z, unz) = slot.get_or_insert_with(|| {
-            (
-                Compress::new(Compression::new(LEVEL), false),
-                Decompress::new(false),
-            )
-        });
-        f(z, unz)
-    })
+    let idle = || IDLE_CODECS.lock().unwrap_or_else(|p| p.into_inner());
+    let popped = idle().pop();
+    let (mut z, mut unz) = popped.unwrap_or_else(|| {
+        (
+            Compress::new(Compression::new(LEVEL), false),
+            Decompress::new(false),
+        )
+    });
+    let result = f(&mut z, &mut unz);
+    idle().push((z, unz));
+    result
 }
 
 /// Appends `input` deflated to `out`; false if the compressor failed.
