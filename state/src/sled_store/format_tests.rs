@@ -149,3 +149,26 @@ fn load_each_hands_over_every_record_in_key_order_and_returns_the_rest() {
     assert_eq!(rest.pending, written.pending);
     assert_eq!((rest.outputs, rest.next_sequence), (written.outputs, 12));
 }
+
+#[test]
+fn records_load_as_their_text_in_either_encoding_whatever_its_spacing() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = write_format_1(dir.path());
+    let (_backend, st) = open_dev(dir.path());
+    st.put_record("u1", Some(&written.resources["u1"])).unwrap();
+    // A plain JSON record spaced otherwise (edited by hand).
+    let spaced = serde_json::to_vec_pretty(&written.resources["u2"]).unwrap();
+    st.tree.insert("r/u2", spaced).unwrap();
+    let loaded = st.load().unwrap();
+    let (compact, plain) = (&loaded.resources["u1"], &loaded.resources["u2"]);
+    assert_eq!(compact.inputs.raw(), Some(r#"{"a":1}"#));
+    assert_eq!(plain.outputs.raw(), Some("{\n    \"b\": 2\n  }"));
+    assert!(!compact.inputs.is_parsed() && !plain.outputs.is_parsed());
+    assert_eq!(loaded, written);
+    // Written back, a record is serde_json's compact form again.
+    let json = serde_json::to_string(plain).unwrap();
+    assert_eq!(
+        json,
+        serde_json::to_string(&written.resources["u2"]).unwrap()
+    );
+}
