@@ -6,16 +6,15 @@
 //! plan made from the resolved ones.
 
 use super::Known;
-use crate::model::{Input, value_at_path};
+use crate::model::{Input, Inputs, value_at_path};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// True if resolving `inputs` against `known` gives exactly `recorded`.
 /// False whenever it cannot tell cheaply (an output not known or changing,
 /// a secret, an interpolation): the caller then resolves as usual, which
 /// also reports a missing output.
 pub(super) fn inputs_unchanged<'k>(
-    inputs: &BTreeMap<String, Input>,
+    inputs: &Inputs,
     recorded: &Value,
     known: &dyn Fn(&str) -> Option<Known<'k>>,
 ) -> bool {
@@ -64,7 +63,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn inputs(pairs: &[(&str, Input)]) -> BTreeMap<String, Input> {
+    fn inputs(pairs: &[(&str, Input)]) -> Inputs {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
