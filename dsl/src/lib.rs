@@ -235,8 +235,9 @@ pub struct Common {
     pub name: String,
     /// Its region (default: the open scope's, else the stack's).
     pub region: Option<Region>,
-    /// Its resource options.
-    pub options: ResourceOptions,
+    /// Its resource options (stored only once one is set: a builder is
+    /// moved at every chained call).
+    pub options: DeclOptions,
 }
 
 impl Common {
@@ -262,7 +263,12 @@ impl Common {
             prefixed.push_str(&self.name);
             prefixed
         };
-        let options = scope::apply_defaults(self.options, &defaults.options);
+        let options = if defaults.options == ResourceOptions::default() {
+            // No scope gives options (the common case): nothing to fill in.
+            self.options
+        } else {
+            scope::apply_defaults(self.options.into_inner(), &defaults.options).into()
+        };
         let mut inputs = inputs.into();
         inputs.shrink_to_fit();
         stack.declare(ResourceDecl {
@@ -270,7 +276,7 @@ impl Common {
             type_token: type_token.to_string(),
             region,
             inputs,
-            options: options.into(),
+            options,
         });
         name
     }

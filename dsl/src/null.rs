@@ -54,6 +54,12 @@ impl NullResourceRef {
     }
 }
 
+/// The keys of a synthetic resource's first dependencies (no string built
+/// per resource).
+const DEP_KEYS: [&str; 8] = [
+    "dep0", "dep1", "dep2", "dep3", "dep4", "dep5", "dep6", "dep7",
+];
+
 /// The shape of a synthetic graph of null resources (for benchmarks and
 /// `examples/synthetic.rs`).
 ///
@@ -120,7 +126,14 @@ impl SyntheticGraph {
             let parents = &previous[r];
             for k in 0..self.fan_in.min(parents.len()) {
                 let parent = &parents[(i * 7 + k * 13) % parents.len()];
-                res = res.input(&format!("dep{k}"), Output::<String>::new(parent, "id"));
+                let reference = Input::Output {
+                    resource: parent.as_str().into(),
+                    output: "id".into(),
+                };
+                match DEP_KEYS.get(k) {
+                    Some(key) => res = res.input(key, reference),
+                    None => res = res.input(&format!("dep{k}"), reference),
+                }
             }
             res.declare(stack);
             current[r].push(name.clone());

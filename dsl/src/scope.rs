@@ -165,10 +165,6 @@ impl Drop for Scope<'_> {
 /// `own` options with the scope's `defaults` filled in: a resource's own
 /// choice wins; lists add up (the scope's first).
 pub(crate) fn apply_defaults(own: ResourceOptions, defaults: &ResourceOptions) -> ResourceOptions {
-    if *defaults == ResourceOptions::default() {
-        // No scope open (the common case): nothing to fill in.
-        return own;
-    }
     let joined = |scope: &[String], own: &[String]| {
         let mut all = scope.to_vec();
         all.extend(own.iter().filter(|x| !scope.contains(x)).cloned());

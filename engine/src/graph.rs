@@ -15,6 +15,7 @@ use petgraph::graph::NodeIndex;
 mod order;
 use order::{dependency_order, petgraph_of};
 use serde_json::Value;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -132,21 +133,17 @@ impl ResourceGraph {
     ) -> Result<ResourceGraph, GraphErrors> {
         let mut errors = Vec::new();
 
-        check_names(&decls, &mut errors);
+        let by_name = index_names(&decls, &mut errors);
         check_parents_and_aliases(&decls, &mut errors);
-
-        let mut by_name = HashMap::with_capacity(decls.len());
-        for (i, d) in decls.iter().enumerate() {
-            by_name.entry(d.name.clone()).or_insert(i);
-        }
 
         let mut nodes = Vec::with_capacity(decls.len());
         // The last type looked up: declarations come in runs of one type.
         let mut last_type: Option<(String, Arc<dyn Provider>, Arc<TypeInfo>)> = None;
         // Consumed: a node owns its declaration (no copy of every input).
         for mut d in decls {
-            let mut deps = Vec::new();
-            for dep in d.dependency_names() {
+            let names = d.dependency_names();
+            let mut deps = Vec::with_capacity(names.len());
+            for dep in names {
                 match by_name.get(dep) {
                     Some(&i) => deps.push(i),
                     None => errors.push(GraphError::UndeclaredReference {
@@ -252,11 +249,23 @@ impl ResourceGraph {
     }
 }
 
-/// Names must be unique and usable in a URN.
-fn check_names(decls: &[ResourceDecl], errors: &mut Vec<GraphError>) {
+/// Each declaration's index by name (the first, for a name declared twice);
+/// names must be unique and usable in a URN: the problems are reported in
+/// name order.
+fn index_names(decls: &[ResourceDecl], errors: &mut Vec<GraphError>) -> HashMap<String, usize> {
+    let mut by_name = HashMap::with_capacity(decls.len());
+    // Only the names with a problem, with how often each is declared.
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for d in decls {
-        *counts.entry(d.name.as_str()).or_default() += 1;
+    for (i, d) in decls.iter().enumerate() {
+        match by_name.entry(d.name.clone()) {
+            Entry::Occupied(_) => *counts.entry(d.name.as_str()).or_insert(1) += 1,
+            Entry::Vacant(slot) => {
+                slot.insert(i);
+                if !valid_name(&d.name) {
+                    counts.insert(d.name.as_str(), 1);
+                }
+            }
+        }
     }
     for (name, count) in &counts {
         if *count > 1 {
@@ -271,6 +280,7 @@ fn check_names(decls: &[ResourceDecl], errors: &mut Vec<GraphError>) {
             });
         }
     }
+    by_name
 }
 
 /// A parent's type tokens and an alias's old name must be usable in a URN.
@@ -314,7 +324,7 @@ fn check_parents_and_aliases(decls: &[ResourceDecl], errors: &mut Vec<GraphError
 fn valid_name(name: &str) -> bool {
     !(name.is_empty()
         || name.len() > 200
-        || name.contains("::")
+        || name.as_bytes().windows(2).any(|pair| pair == b"::")
         || name.chars().any(char::is_control))
 }
 
