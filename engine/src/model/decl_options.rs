@@ -119,7 +119,7 @@ mod tests {
         );
         options.depends_on.push("b".into());
         assert_eq!(options.depends_on, ["a", "b"]);
-        let mut empty = DeclOptions::default();
+        let mut empty = DeclOptions::from(ResourceOptions::default());
         empty.retain_on_delete = Some(false);
         assert_eq!(empty.retain_on_delete, Some(false));
     }
