@@ -166,7 +166,7 @@ impl<'de> Deserialize<'de> for CompactStr {
         impl Visitor<'_> for StrVisitor {
             type Value = CompactStr;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an input key (a string)")
+                f.write_str("a string")
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<CompactStr, E> {
                 Ok(s.into())
