@@ -1,19 +1,19 @@
-//! The resource graph: declarations validated into a DAG (petgraph), with
-//! every edge pointing from a dependency to its dependent.
+//! The resource graph: declarations validated into a DAG, with every edge
+//! pointing from a dependency to its dependent (its order in `order.rs`).
 //!
 //! Building the graph rejects, before any provider call, and naming the
 //! culprits: duplicate names, references to undeclared resources, cycles
 //! (printed as a path), unknown types, and inputs that fail the provider's
 //! own `check`.
 
+mod order;
+
 use crate::Input;
 use crate::component::child_urn;
 use crate::model::{Inputs, ResourceDecl, UNKNOWN};
 use crate::provider::{CheckFailure, Provider, ProviderRegistry, TypeInfo};
-use petgraph::graph::NodeIndex;
-
-mod order;
 use order::{dependency_order, petgraph_of};
+use petgraph::graph::NodeIndex;
 use serde_json::Value;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
