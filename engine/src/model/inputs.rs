@@ -317,20 +317,10 @@ impl std::ops::Index<&str> for Inputs {
     }
 }
 
-impl<K: Into<CompactStr>> Extend<(K, Input)> for Inputs {
-    fn extend<I: IntoIterator<Item = (K, Input)>>(&mut self, items: I) {
-        for (k, v) in items {
-            self.insert(k.into(), v);
-        }
-    }
-}
-
-impl<K: Into<CompactStr>> FromIterator<(K, Input)> for Inputs {
-    /// As `BTreeMap`'s: sorted by key, and of a key given twice the last
-    /// value is kept.
-    fn from_iter<I: IntoIterator<Item = (K, Input)>>(items: I) -> Self {
-        let mut entries: Vec<(CompactStr, Input)> =
-            items.into_iter().map(|(k, v)| (k.into(), v)).collect();
+impl Inputs {
+    /// `entries` sorted by key, each key once: of a key given twice the
+    /// last value is kept (as inserting them one by one would).
+    fn from_entries(mut entries: Vec<(CompactStr, Input)>) -> Self {
         // Stable: equal keys stay in the order given, so the last is last.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let mut deduplicated: Vec<(CompactStr, Input)> = Vec::with_capacity(entries.len());
@@ -343,6 +333,23 @@ impl<K: Into<CompactStr>> FromIterator<(K, Input)> for Inputs {
         Inputs {
             entries: deduplicated,
         }
+    }
+}
+
+impl<K: Into<CompactStr>> Extend<(K, Input)> for Inputs {
+    /// As `BTreeMap`'s: a key already present takes the new value.
+    fn extend<I: IntoIterator<Item = (K, Input)>>(&mut self, items: I) {
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.extend(items.into_iter().map(|(k, v)| (k.into(), v)));
+        *self = Inputs::from_entries(entries);
+    }
+}
+
+impl<K: Into<CompactStr>> FromIterator<(K, Input)> for Inputs {
+    /// As `BTreeMap`'s: sorted by key, and of a key given twice the last
+    /// value is kept.
+    fn from_iter<I: IntoIterator<Item = (K, Input)>>(items: I) -> Self {
+        Inputs::from_entries(items.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 

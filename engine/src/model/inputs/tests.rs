@@ -104,3 +104,14 @@ fn equal_entries_are_equal_maps_whatever_the_order_they_came_in() {
     assert_eq!(inputs(&reversed), inputs(SHUFFLED));
     assert_ne!(inputs(&reversed[1..]), inputs(SHUFFLED));
 }
+
+#[test]
+fn extend_gives_a_present_key_the_new_value_as_a_btreemap_does() {
+    let mut ours = inputs(&[("b", 1), ("d", 2)]);
+    let mut theirs = reference(&[("b", 1), ("d", 2)]);
+    let more = [("d", 3), ("a", 4), ("c", 5), ("a", 6)];
+    ours.extend(more.iter().map(|(k, v)| (*k, value(json!(v)))));
+    theirs.extend(more.iter().map(|(k, v)| (k.to_string(), value(json!(v)))));
+    let theirs: Inputs = theirs.into();
+    assert_eq!(ours, theirs);
+}
