@@ -5,14 +5,13 @@
 //! A builder type is one `declared!` (its struct, its handle, and for a
 //! simple one `declare`) plus its own constructors and setters.
 
-use crate::{Common, Input, Region, Stack};
-use std::collections::BTreeMap;
+use crate::{Common, Input, Inputs, Region, Stack};
 
 /// The common options and the inputs of a resource being built.
 #[derive(Clone, Debug)]
 pub(crate) struct Builder {
     pub(crate) common: Common,
-    inputs: BTreeMap<String, Input>,
+    inputs: Inputs,
 }
 
 impl Builder {
@@ -20,7 +19,8 @@ impl Builder {
     pub(crate) fn new(name: &str) -> Self {
         Builder {
             common: Common::new(name),
-            inputs: BTreeMap::new(),
+            // Room for a typical resource's inputs without growing.
+            inputs: Inputs::with_capacity(8),
         }
     }
 
@@ -39,7 +39,7 @@ impl Builder {
     }
 
     pub(crate) fn set(&mut self, key: &str, value: impl Into<Input>) {
-        self.inputs.insert(key.to_string(), value.into());
+        self.inputs.insert(key.into(), value.into());
     }
 
     pub(crate) fn remove(&mut self, key: &str) {
@@ -84,19 +84,14 @@ impl Builder {
 /// Sets `entry` of map input `key` in `inputs` (replacing an earlier
 /// value), which starts as that one entry if it is unset. Also used on a
 /// declared resource's inputs (a grant adding a policy to a role).
-pub(crate) fn insert_entry(
-    inputs: &mut BTreeMap<String, Input>,
-    key: &str,
-    entry: &str,
-    value: Input,
-) {
+pub(crate) fn insert_entry(inputs: &mut Inputs, key: &str, entry: &str, value: Input) {
     match inputs.get_mut(key) {
         Some(Input::Map(entries)) => {
-            entries.insert(entry.to_string(), value);
+            entries.insert(entry.into(), value);
         }
         _ => {
-            let map = BTreeMap::from([(entry.to_string(), value)]);
-            inputs.insert(key.to_string(), Input::Map(map));
+            let map = Inputs::from([(entry, value)]);
+            inputs.insert(key.into(), Input::Map(map));
         }
     }
 }

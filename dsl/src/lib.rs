@@ -83,8 +83,8 @@ mod scope;
 pub use accounts::WithProvider;
 pub use component::Component;
 pub use meridian_engine::{
-    Alias, AliasParent, CustomTimeouts, Input, ParentRef, ProviderConfig, ResourceDecl,
-    ResourceOptions, Stack,
+    Alias, AliasParent, CompactStr, CustomTimeouts, DeclOptions, Input, Inputs, ParentRef,
+    ProviderConfig, ResourceDecl, ResourceOptions, Stack,
 };
 /// The schema the DSL writes and the providers read (type tokens, keys,
 /// the enumerations AWS accepts).
@@ -94,7 +94,6 @@ pub use scope::Scope;
 
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 /// A typed reference to one output of a declared resource. Using it as an
@@ -134,8 +133,8 @@ impl<T> Output<T> {
     /// The output as an input of another resource (a reference: a dependency).
     pub fn input(&self) -> Input {
         Input::Output {
-            resource: self.resource.clone(),
-            output: self.path.clone(),
+            resource: self.resource.as_str().into(),
+            output: self.path.as_str().into(),
         }
     }
 
@@ -236,8 +235,9 @@ pub struct Common {
     pub name: String,
     /// Its region (default: the open scope's, else the stack's).
     pub region: Option<Region>,
-    /// Its resource options.
-    pub options: ResourceOptions,
+    /// Its resource options (stored only once one is set: a builder is
+    /// moved at every chained call).
+    pub options: DeclOptions,
 }
 
 impl Common {
@@ -250,19 +250,27 @@ impl Common {
     }
 
     /// Adds the declaration to `stack` with the given type and inputs.
-    pub fn declare(
-        self,
-        stack: &mut Stack,
-        type_token: &str,
-        inputs: BTreeMap<String, Input>,
-    ) -> String {
-        let region = self
-            .region
-            .map(|r| r.as_str().to_string())
-            .unwrap_or_else(|| stack.default_region().to_string());
+    pub fn declare(self, stack: &mut Stack, type_token: &str, inputs: impl Into<Inputs>) -> String {
+        let region = match &self.region {
+            Some(r) => r.as_str().to_string(),
+            None => stack.default_region().to_string(),
+        };
         let defaults = stack.defaults();
-        let name = format!("{}{}", defaults.name_prefix, self.name);
-        let options = scope::apply_defaults(self.options, &defaults.options);
+        let name = if defaults.name_prefix.is_empty() {
+            self.name
+        } else {
+            let mut prefixed = defaults.name_prefix.clone();
+            prefixed.push_str(&self.name);
+            prefixed
+        };
+        let options = if defaults.options == ResourceOptions::default() {
+            // No scope gives options (the common case): nothing to fill in.
+            self.options
+        } else {
+            scope::apply_defaults(self.options.into_inner(), &defaults.options).into()
+        };
+        let mut inputs = inputs.into();
+        inputs.shrink_to_fit();
         stack.declare(ResourceDecl {
             name: name.clone(),
             type_token: type_token.to_string(),

@@ -54,6 +54,12 @@ impl NullResourceRef {
     }
 }
 
+/// The keys of a synthetic resource's first dependencies (no string built
+/// per resource).
+const DEP_KEYS: [&str; 8] = [
+    "dep0", "dep1", "dep2", "dep3", "dep4", "dep5", "dep6", "dep7",
+];
+
 /// The shape of a synthetic graph of null resources (for benchmarks and
 /// `examples/synthetic.rs`).
 ///
@@ -101,9 +107,11 @@ impl SyntheticGraph {
             self.regions.clone()
         };
         let per_layer = self.resources.div_ceil(self.layers.max(1)).max(1);
-        let mut previous: Vec<Vec<String>> = vec![Vec::new(); regions.len()];
-        let mut current: Vec<Vec<String>> = vec![Vec::new(); regions.len()];
-        let mut names = Vec::with_capacity(self.resources);
+        // Per region, the indices (in `names`) of the previous and the
+        // current layer's resources.
+        let mut previous: Vec<Vec<usize>> = vec![Vec::new(); regions.len()];
+        let mut current: Vec<Vec<usize>> = vec![Vec::new(); regions.len()];
+        let mut names: Vec<String> = Vec::with_capacity(self.resources);
         for i in 0..self.resources {
             if i % per_layer == 0 && i > 0 {
                 previous = std::mem::replace(&mut current, vec![Vec::new(); regions.len()]);
@@ -119,11 +127,18 @@ impl SyntheticGraph {
             }
             let parents = &previous[r];
             for k in 0..self.fan_in.min(parents.len()) {
-                let parent = &parents[(i * 7 + k * 13) % parents.len()];
-                res = res.input(&format!("dep{k}"), Output::<String>::new(parent, "id"));
+                let parent = &names[parents[(i * 7 + k * 13) % parents.len()]];
+                let reference = Input::Output {
+                    resource: parent.as_str().into(),
+                    output: "id".into(),
+                };
+                match DEP_KEYS.get(k) {
+                    Some(key) => res = res.input(key, reference),
+                    None => res = res.input(&format!("dep{k}"), reference),
+                }
             }
             res.declare(stack);
-            current[r].push(name.clone());
+            current[r].push(names.len());
             names.push(name);
         }
         names

@@ -4,10 +4,9 @@
 //! shows them and the provider's diff decides how they change); what a tag
 //! may be is for the provider's `check` to say.
 
-use crate::model::{Input, ResourceDecl};
+use crate::model::{Input, Inputs, ResourceDecl};
 use crate::provider::TypeInfo;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// The input every taggable type keeps its tags in (a string map).
 pub const TAGS_INPUT: &str = "tags";
@@ -20,11 +19,11 @@ pub fn merge_into(decl: &mut ResourceDecl, info: &TypeInfo) {
     if !info.taggable || decl.options.default_tags.is_empty() {
         return;
     }
-    let mut merged: BTreeMap<String, Input> = decl
+    let mut merged: Inputs = decl
         .options
         .default_tags
         .iter()
-        .map(|(k, v)| (k.clone(), Input::from(v.as_str())))
+        .map(|(k, v)| (k.as_str(), Input::from(v.as_str())))
         .collect();
     match decl.inputs.remove(TAGS_INPUT) {
         None | Some(Input::Value(Value::Null)) => {}
@@ -51,17 +50,15 @@ mod tests {
             name: "r".into(),
             type_token: "t:t:T".into(),
             region: "us-east-1".into(),
-            inputs: tags
-                .map(|t| (TAGS_INPUT.to_string(), t))
-                .into_iter()
-                .collect(),
+            inputs: tags.map(|t| (TAGS_INPUT, t)).into_iter().collect(),
             options: ResourceOptions {
                 default_tags: defaults
                     .iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
                 ..Default::default()
-            },
+            }
+            .into(),
         }
     }
 

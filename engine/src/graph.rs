@@ -1,17 +1,21 @@
-//! The resource graph: declarations validated into a DAG (petgraph), with
-//! every edge pointing from a dependency to its dependent.
+//! The resource graph: declarations validated into a DAG, with every edge
+//! pointing from a dependency to its dependent (its order in `order.rs`).
 //!
 //! Building the graph rejects, before any provider call, and naming the
 //! culprits: duplicate names, references to undeclared resources, cycles
 //! (printed as a path), unknown types, and inputs that fail the provider's
 //! own `check`.
 
+mod order;
+
 use crate::Input;
 use crate::component::child_urn;
-use crate::model::{ResourceDecl, UNKNOWN};
+use crate::model::{Inputs, ResourceDecl, UNKNOWN};
 use crate::provider::{CheckFailure, Provider, ProviderRegistry, TypeInfo};
-use petgraph::graph::{DiGraph, NodeIndex};
+use order::{dependency_order, petgraph_of};
+use petgraph::graph::NodeIndex;
 use serde_json::Value;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -22,7 +26,8 @@ pub struct Node {
     pub urn: String,
     /// Indices of the nodes it depends on.
     pub deps: Vec<usize>,
-    pub info: TypeInfo,
+    /// Its type's information (shared by every node of the type).
+    pub info: Arc<TypeInfo>,
     pub provider: Arc<dyn Provider>,
     /// Effective `protect` (option, else the type's default).
     pub protect: bool,
@@ -128,39 +133,47 @@ impl ResourceGraph {
     ) -> Result<ResourceGraph, GraphErrors> {
         let mut errors = Vec::new();
 
-        check_names(&decls, &mut errors);
+        let by_name = index_names(&decls, &mut errors);
         check_parents_and_aliases(&decls, &mut errors);
 
-        let mut by_name = HashMap::with_capacity(decls.len());
-        for (i, d) in decls.iter().enumerate() {
-            by_name.entry(d.name.clone()).or_insert(i);
-        }
-
         let mut nodes = Vec::with_capacity(decls.len());
+        // The last type looked up: declarations come in runs of one type.
+        let mut last_type: Option<(String, Arc<dyn Provider>, Arc<TypeInfo>)> = None;
         // Consumed: a node owns its declaration (no copy of every input).
         for mut d in decls {
-            let mut deps = Vec::new();
-            for dep in d.dependencies() {
-                match by_name.get(&dep) {
+            let names = d.dependency_names();
+            let mut deps = Vec::with_capacity(names.len());
+            for dep in names {
+                match by_name.get(dep) {
                     Some(&i) => deps.push(i),
                     None => errors.push(GraphError::UndeclaredReference {
                         resource: d.name.clone(),
-                        missing: dep,
+                        missing: dep.to_string(),
                     }),
                 }
             }
-            let Some((provider, info)) = providers.for_type(&d.type_token) else {
-                errors.push(GraphError::UnknownType {
-                    resource: d.name.clone(),
-                    type_token: d.type_token.clone(),
-                });
-                continue;
+            let (provider, info) = match &last_type {
+                Some((token, provider, info)) if *token == d.type_token => {
+                    (provider.clone(), info.clone())
+                }
+                _ => {
+                    let Some((provider, info)) = providers.for_type(&d.type_token) else {
+                        errors.push(GraphError::UnknownType {
+                            resource: d.name.clone(),
+                            type_token: d.type_token.clone(),
+                        });
+                        continue;
+                    };
+                    last_type = Some((d.type_token.clone(), provider.clone(), info.clone()));
+                    (provider.clone(), info.clone())
+                }
             };
-            crate::default_tags::merge_into(&mut d, info);
+            crate::default_tags::merge_into(&mut d, &info);
             // Validate with every reference unknown: literal mistakes are
             // caught now, before any cloud call.
             let resolved = resolve_all_unknown(&d.inputs);
             let mut failures = provider.check(&d.type_token, &d.region, &resolved);
+            drop(resolved);
             if let Some(config) = &d.options.provider {
                 failures.extend(provider.check_provider_config(config));
             }
@@ -179,14 +192,15 @@ impl ResourceGraph {
                 .iter()
                 .map(|a| a.urn(stack, &d.type_token, &d.name, parent))
                 .collect();
+            d.inputs.shrink_to_fit();
             nodes.push(Node {
                 urn: child_urn(stack, parent, &d.type_token, &d.name),
                 aliases,
                 deps,
                 protect: d.options.protect.unwrap_or(info.protect_by_default),
                 retain_on_delete: d.options.retain_on_delete.unwrap_or(info.retain_by_default),
-                info: info.clone(),
-                provider: provider.clone(),
+                info,
+                provider,
                 decl: d,
             });
         }
@@ -197,24 +211,14 @@ impl ResourceGraph {
             return Err(GraphErrors(errors));
         }
 
-        let mut g: DiGraph<usize, ()> = DiGraph::with_capacity(nodes.len(), nodes.len() * 2);
-        let idx: Vec<NodeIndex> = (0..nodes.len()).map(|i| g.add_node(i)).collect();
-        for (i, n) in nodes.iter().enumerate() {
-            for &d in &n.deps {
-                g.add_edge(idx[d], idx[i], ());
-            }
-        }
-        let order = match petgraph::algo::toposort(&g, None) {
-            Ok(order) => order.into_iter().map(|n| g[n]).collect(),
-            Err(_) => {
-                let cycles = find_cycles(&g, &nodes);
-                return Err(GraphErrors(
-                    cycles
-                        .into_iter()
-                        .map(|path| GraphError::Cycle { path })
-                        .collect(),
-                ));
-            }
+        let Some(order) = dependency_order(&nodes) else {
+            let cycles = find_cycles(&nodes);
+            return Err(GraphErrors(
+                cycles
+                    .into_iter()
+                    .map(|path| GraphError::Cycle { path })
+                    .collect(),
+            ));
         };
 
         Ok(ResourceGraph {
@@ -245,11 +249,23 @@ impl ResourceGraph {
     }
 }
 
-/// Names must be unique and usable in a URN.
-fn check_names(decls: &[ResourceDecl], errors: &mut Vec<GraphError>) {
+/// Each declaration's index by name (the first, for a name declared twice);
+/// names must be unique and usable in a URN: the problems are reported in
+/// name order.
+fn index_names(decls: &[ResourceDecl], errors: &mut Vec<GraphError>) -> HashMap<String, usize> {
+    let mut by_name = HashMap::with_capacity(decls.len());
+    // Only the names with a problem, with how often each is declared.
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for d in decls {
-        *counts.entry(d.name.as_str()).or_default() += 1;
+    for (i, d) in decls.iter().enumerate() {
+        match by_name.entry(d.name.clone()) {
+            Entry::Occupied(_) => *counts.entry(d.name.as_str()).or_insert(1) += 1,
+            Entry::Vacant(slot) => {
+                slot.insert(i);
+                if !valid_name(&d.name) {
+                    counts.insert(d.name.as_str(), 1);
+                }
+            }
+        }
     }
     for (name, count) in &counts {
         if *count > 1 {
@@ -264,6 +280,7 @@ fn check_names(decls: &[ResourceDecl], errors: &mut Vec<GraphError>) {
             });
         }
     }
+    by_name
 }
 
 /// A parent's type tokens and an alias's old name must be usable in a URN.
@@ -307,7 +324,7 @@ fn check_parents_and_aliases(decls: &[ResourceDecl], errors: &mut Vec<GraphError
 fn valid_name(name: &str) -> bool {
     !(name.is_empty()
         || name.len() > 200
-        || name.contains("::")
+        || name.as_bytes().windows(2).any(|pair| pair == b"::")
         || name.chars().any(char::is_control))
 }
 
@@ -331,18 +348,24 @@ fn check_output_references(
     }
 }
 
-fn resolve_all_unknown(inputs: &BTreeMap<String, Input>) -> Value {
+fn resolve_all_unknown(inputs: &Inputs) -> Value {
     Value::Object(
         inputs
             .iter()
-            .map(|(k, v)| (k.clone(), v.resolve(&|_, _| Value::String(UNKNOWN.into()))))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    v.resolve(&|_, _| Value::String(UNKNOWN.into())),
+                )
+            })
             .collect(),
     )
 }
 
 /// One cycle per strongly connected component that has one, as a path of
 /// names that starts and ends with the same resource.
-fn find_cycles(g: &DiGraph<usize, ()>, nodes: &[Node]) -> Vec<Vec<String>> {
+fn find_cycles(nodes: &[Node]) -> Vec<Vec<String>> {
+    let g = &petgraph_of(nodes);
     let mut cycles = Vec::new();
     for scc in petgraph::algo::tarjan_scc(g) {
         let self_loop = scc.len() == 1 && g.contains_edge(scc[0], scc[0]);

@@ -41,8 +41,8 @@ pub use cli::{run, run_with_backends};
 pub use component::{Alias, AliasParent, ParentRef};
 pub use graph::{GraphError, GraphErrors, ResourceGraph};
 pub use model::{
-    CustomTimeouts, DeclDefaults, Input, ProviderConfig, ResourceDecl, ResourceOptions, Stack,
-    UNKNOWN, contains_unknown, urn, value_at_path,
+    CompactStr, CustomTimeouts, DeclDefaults, DeclOptions, Input, Inputs, ProviderConfig,
+    ResourceDecl, ResourceOptions, Stack, UNKNOWN, contains_unknown, urn, value_at_path,
 };
 pub use plan::{Op, Plan, PlanError, ReplaceOrder, Step, Summary};
 pub use provider::{

@@ -7,7 +7,11 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+mod decl_options;
+mod inputs;
 mod stack_defaults;
+pub use decl_options::DeclOptions;
+pub use inputs::{CompactStr, Inputs};
 pub use meridian_state::ProviderConfig;
 pub use stack_defaults::StackDefaults;
 
@@ -34,11 +38,11 @@ pub enum Input {
     /// The output `output` (a key, or a dotted path into the outputs) of the
     /// resource with logical name `resource`.
     Output {
-        resource: String,
-        output: String,
+        resource: CompactStr,
+        output: CompactStr,
     },
     List(Vec<Input>),
-    Map(BTreeMap<String, Input>),
+    Map(Inputs),
     /// String interpolation: the parts are resolved and concatenated
     /// (numbers and booleans are written as JSON).
     Concat(Vec<Input>),
@@ -50,14 +54,20 @@ pub enum Input {
 impl Input {
     /// Every resource this input references.
     pub fn references(&self, out: &mut Vec<String>) {
+        self.each_reference(&mut |name| out.push(name.to_string()));
+    }
+
+    /// Calls `found` with the name of every resource this input references
+    /// (in order, repeats included), copying nothing.
+    pub fn each_reference<'a>(&'a self, found: &mut impl FnMut(&'a str)) {
         match self {
             Input::Value(_) => {}
-            Input::Output { resource, .. } => out.push(resource.clone()),
+            Input::Output { resource, .. } => found(resource),
             Input::List(items) | Input::Concat(items) => {
-                items.iter().for_each(|i| i.references(out))
+                items.iter().for_each(|i| i.each_reference(found))
             }
-            Input::Map(m) => m.values().for_each(|i| i.references(out)),
-            Input::Secret(inner) => inner.references(out),
+            Input::Map(m) => m.values().for_each(|i| i.each_reference(found)),
+            Input::Secret(inner) => inner.each_reference(found),
         }
     }
 
@@ -70,7 +80,7 @@ impl Input {
             Input::List(items) => Value::Array(items.iter().map(|i| i.resolve(lookup)).collect()),
             Input::Map(m) => Value::Object(
                 m.iter()
-                    .map(|(k, v)| (k.clone(), v.resolve(lookup)))
+                    .map(|(k, v)| (k.to_string(), v.resolve(lookup)))
                     .collect(),
             ),
             Input::Concat(parts) => {
@@ -177,20 +187,29 @@ pub struct ResourceDecl {
     pub name: String,
     pub type_token: String,
     pub region: String,
-    pub inputs: BTreeMap<String, Input>,
-    pub options: ResourceOptions,
+    pub inputs: Inputs,
+    /// Its options (see [`DeclOptions`]: `ResourceOptions::into()`).
+    pub options: DeclOptions,
 }
 
 impl ResourceDecl {
     /// Logical names this resource depends on (references and depends_on),
     /// sorted and deduplicated.
     pub fn dependencies(&self) -> Vec<String> {
+        self.dependency_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// [`Self::dependencies`], borrowed from the declaration.
+    pub fn dependency_names(&self) -> Vec<&str> {
         let mut deps = Vec::new();
         for i in self.inputs.values() {
-            i.references(&mut deps);
+            i.each_reference(&mut |name| deps.push(name));
         }
-        deps.extend(self.options.depends_on.iter().cloned());
-        deps.sort();
+        deps.extend(self.options.depends_on.iter().map(String::as_str));
+        deps.sort_unstable();
         deps.dedup();
         deps
     }
@@ -198,7 +217,14 @@ impl ResourceDecl {
 
 /// The stable identity of a resource in a stack.
 pub fn urn(stack: &str, type_token: &str, name: &str) -> String {
-    format!("urn:meridian:{stack}::{type_token}::{name}")
+    // Built in one allocation of the exact size (one per resource).
+    const PREFIX: &str = "urn:meridian:";
+    let mut urn =
+        String::with_capacity(PREFIX.len() + stack.len() + type_token.len() + name.len() + 4);
+    for part in [PREFIX, stack, "::", type_token, "::", name] {
+        urn.push_str(part);
+    }
+    urn
 }
 
 /// What a scope gives everything declared while it is open (the DSL's

@@ -253,7 +253,7 @@ pub fn resolve_inputs<'k>(
     let resolved = Value::Object(
         decl.inputs
             .iter()
-            .map(|(k, v)| (k.clone(), v.resolve(&lookup)))
+            .map(|(k, v)| (k.to_string(), v.resolve(&lookup)))
             .collect(),
     );
     if let Some((resource, output)) = missing.into_inner() {

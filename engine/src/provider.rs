@@ -428,7 +428,8 @@ pub trait Provider: Send + Sync {
 #[derive(Clone, Default)]
 pub struct ProviderRegistry {
     providers: BTreeMap<String, Arc<dyn Provider>>,
-    types: BTreeMap<String, TypeInfo>,
+    /// Shared with the graph's nodes (one copy per type, not per resource).
+    types: BTreeMap<String, Arc<TypeInfo>>,
 }
 
 impl ProviderRegistry {
@@ -439,7 +440,7 @@ impl ProviderRegistry {
     pub fn register(&mut self, provider: Arc<dyn Provider>) -> &mut Self {
         for t in provider.types() {
             crate::secret::mark_secret_outputs(&t.token, provider.secret_outputs(&t.token));
-            self.types.insert(t.token.clone(), t);
+            self.types.insert(t.token.clone(), Arc::new(t));
         }
         self.providers.insert(provider.name().to_string(), provider);
         self
@@ -451,7 +452,7 @@ impl ProviderRegistry {
     }
 
     /// The provider that serves `type_token`, with the type's facts.
-    pub fn for_type(&self, type_token: &str) -> Option<(&Arc<dyn Provider>, &TypeInfo)> {
+    pub fn for_type(&self, type_token: &str) -> Option<(&Arc<dyn Provider>, &Arc<TypeInfo>)> {
         let info = self.types.get(type_token)?;
         let pkg = type_token.split(':').next()?;
         Some((self.providers.get(pkg)?, info))

@@ -412,7 +412,7 @@ fn decl(name: &str, region: &str, refs: &[&str]) -> ResourceDecl {
         inputs.insert(
             format!("from_{r}"),
             Input::Output {
-                resource: r.to_string(),
+                resource: (*r).into(),
                 output: "id".into(),
             },
         );
@@ -421,7 +421,7 @@ fn decl(name: &str, region: &str, refs: &[&str]) -> ResourceDecl {
         type_token: "inert:Thing".into(),
         name: name.into(),
         region: region.into(),
-        inputs,
+        inputs: inputs.into(),
         options: Default::default(),
     }
 }

@@ -541,7 +541,7 @@ fn decl(name: &str, type_token: &str, inputs: &[(&str, Input)]) -> ResourceDecl 
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect(),
-        options: ResourceOptions::default(),
+        options: ResourceOptions::default().into(),
     }
 }
 

@@ -3,10 +3,9 @@
 //! [`grant_table_read`] (the CDK's `table.grantReadData(fn)`).
 
 use crate::builder::{Builder, HasBuilder, declared};
-use crate::{Input, Val};
+use crate::{Input, Inputs, Val};
 use meridian_schema::aws::iam::role::{self, input};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 /// The AWS managed policy that lets a Lambda function write its logs (what
 /// the CDK attaches to every function role).
@@ -104,7 +103,7 @@ pub fn assume_role_policy_for_service(service: &str) -> Val<Value> {
 /// A policy document with one Allow statement of `actions` on `resources`
 /// (known values or outputs).
 pub fn allow(actions: &[&str], resources: Vec<Input>) -> Val<Value> {
-    let statement = Input::Map(BTreeMap::from([
+    let statement = Input::Map(Inputs::from([
         ("Effect".to_string(), Input::from("Allow")),
         (
             "Action".to_string(),
@@ -112,7 +111,7 @@ pub fn allow(actions: &[&str], resources: Vec<Input>) -> Val<Value> {
         ),
         ("Resource".to_string(), Input::List(resources)),
     ]));
-    Val::Computed(Input::Map(BTreeMap::from([
+    Val::Computed(Input::Map(Inputs::from([
         ("Version".to_string(), Input::from("2012-10-17")),
         ("Statement".to_string(), Input::List(vec![statement])),
     ])))

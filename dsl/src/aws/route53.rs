@@ -3,10 +3,9 @@
 //! `aws:route53:Record` (simple or alias records, optionally latency-routed).
 
 use crate::builder::{Builder, HasBuilder, declared};
-use crate::{Input, Region, Stack, Val};
+use crate::{Input, Inputs, Region, Stack, Val};
 use meridian_schema::aws::route53::{hosted_zone, record, zone_lookup};
 use serde_json::json;
-use std::collections::BTreeMap;
 
 /// The TTL a record with values gets when none is given.
 pub const DEFAULT_TTL: i64 = 300;
@@ -112,7 +111,7 @@ impl Alias {
 
     fn input(self) -> Input {
         use record::input::alias::*;
-        Input::Map(BTreeMap::from([
+        Input::Map(Inputs::from([
             (DNS_NAME.to_string(), self.dns_name),
             (HOSTED_ZONE_ID.to_string(), self.hosted_zone_id),
             (

@@ -143,7 +143,7 @@ fn decide(d: &Declared<'_>) -> Result<StepKind, String> {
             if refs.iter().any(|r| replaced.contains(r))
                 && let Some(obj) = probe.as_object_mut()
             {
-                obj.insert(key.clone(), Value::String(UNKNOWN.into()));
+                obj.insert(key.to_string(), Value::String(UNKNOWN.into()));
             }
         }
         probe

@@ -19,8 +19,13 @@ impl StackDefaults {
     /// where a resource names none, the tags as each one's `default_tags`
     /// (a resource's own default tags win).
     pub fn apply(&self, mut decls: Vec<ResourceDecl>) -> Vec<ResourceDecl> {
+        if *self == StackDefaults::default() {
+            // Nothing to give: the options stay as declared (written to,
+            // each declaration's defaulted options would be stored).
+            return decls;
+        }
         for d in &mut decls {
-            if d.options.provider.is_none() {
+            if d.options.provider.is_none() && self.provider.is_some() {
                 d.options.provider = self.provider.clone();
             }
             for (k, v) in &self.tags {

@@ -64,7 +64,12 @@ pub async fn read_data_sources(
             n.decl
                 .inputs
                 .iter()
-                .map(|(k, v)| (k.clone(), v.resolve(&|_, _| Value::String(UNKNOWN.into()))))
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        v.resolve(&|_, _| Value::String(UNKNOWN.into())),
+                    )
+                })
                 .collect(),
         );
         if contains_unknown(&inputs) {

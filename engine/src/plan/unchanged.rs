@@ -7,18 +7,17 @@
 //! is compared as text, without parsing it (see [`same_text`]).
 
 use super::Known;
-use crate::model::{Input, ResourceDecl, value_at_path};
+use crate::model::{Input, Inputs, ResourceDecl, value_at_path};
 use meridian_state::{ResourceRecord, StoredValue};
 use serde_json::Value;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 /// True if resolving `inputs` against `known` gives exactly `recorded`.
 /// False whenever it cannot tell cheaply (an output not known or changing,
 /// a secret, an interpolation): the caller then resolves as usual, which
 /// also reports a missing output.
 pub(super) fn inputs_unchanged<'k>(
-    inputs: &BTreeMap<String, Input>,
+    inputs: &Inputs,
     recorded: &StoredValue,
     known: &dyn Fn(&str) -> Option<Known<'k>>,
 ) -> bool {
@@ -46,7 +45,7 @@ pub(super) fn inputs_unchanged<'k>(
 /// output is spliced in as its own recorded text: nothing is parsed into a
 /// tree on either side. False when the text differs or it cannot tell.
 fn same_text<'k>(
-    inputs: &BTreeMap<String, Input>,
+    inputs: &Inputs,
     text: &str,
     known: &dyn Fn(&str) -> Option<Known<'k>>,
 ) -> bool {
@@ -62,7 +61,7 @@ fn same_text<'k>(
 }
 
 fn write_map<'k>(
-    map: &BTreeMap<String, Input>,
+    map: &Inputs,
     out: &mut Vec<u8>,
     known: &dyn Fn(&str) -> Option<Known<'k>>,
 ) -> bool {
@@ -178,7 +177,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn inputs(pairs: &[(&str, Input)]) -> BTreeMap<String, Input> {
+    fn inputs(pairs: &[(&str, Input)]) -> Inputs {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))

@@ -189,7 +189,7 @@ pub fn res(name: &str, inputs: Value) -> ResourceDecl {
             .iter()
             .map(|(k, v)| (k.clone(), Input::Value(v.clone())))
             .collect(),
-        options: ResourceOptions::default(),
+        options: ResourceOptions::default().into(),
     }
 }
 

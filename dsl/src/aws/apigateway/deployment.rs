@@ -3,7 +3,7 @@
 
 use super::RestApiRef;
 use crate::builder::{HasBuilder, declared};
-use crate::{Input, Output, ResourceDecl, Stack, Val};
+use crate::{Input, Inputs, Output, ResourceDecl, Stack, Val};
 use meridian_schema::aws::apigateway::deployment::{self, TYPE, input};
 use meridian_schema::aws::apigateway::{integration, method, resource};
 use std::collections::BTreeMap;
@@ -65,17 +65,17 @@ impl Deployment {
     /// Adds the deployment, with the snapshot of its API so far, to `stack`; returns its handle.
     pub fn declare(mut self, stack: &mut Stack) -> DeploymentRef {
         let api_id = Output::<String>::new(&self.api, "id").input();
-        let mut content = BTreeMap::new();
+        let mut content = Inputs::new();
         for decl in stack.resources() {
             if let Some(entry) = snapshot_entry(decl, &api_id) {
-                content.insert(decl.name.clone(), entry);
+                content.insert(decl.name.as_str().into(), entry);
                 self.core.common.options.depends_on.push(decl.name.clone());
             }
         }
         self.core.common.options.depends_on.sort();
-        let mut triggers = BTreeMap::from([(CONTENT.to_string(), Input::Map(content))]);
+        let mut triggers = Inputs::from([(CONTENT, Input::Map(content))]);
         if !self.extra.is_empty() {
-            triggers.insert("extra".to_string(), Input::Map(self.extra));
+            triggers.insert("extra".into(), Input::Map(self.extra.into()));
         }
         self.core.set(input::TRIGGERS, Input::Map(triggers));
         let name = self.core.declare(stack, TYPE);
@@ -93,7 +93,7 @@ fn snapshot_entry(decl: &ResourceDecl, api_id: &Input) -> Option<Input> {
         .contains(&decl.type_token.as_str())
         && decl.inputs.get(input::REST_API_ID) == Some(api_id);
     part_of_api.then(|| {
-        Input::Map(BTreeMap::from([
+        Input::Map(Inputs::from([
             ("type".to_string(), Input::from(decl.type_token.as_str())),
             ("inputs".to_string(), Input::Map(decl.inputs.clone())),
         ]))
@@ -126,7 +126,7 @@ pub(crate) fn snapshot_in_deployments(stack: &mut Stack, name: &str) {
         if let Some(Input::Map(triggers)) = decl.inputs.get_mut(input::TRIGGERS)
             && let Some(Input::Map(content)) = triggers.get_mut(CONTENT)
         {
-            content.insert(name.to_string(), entry.clone());
+            content.insert(name.into(), entry.clone());
             let deps = &mut decl.options.depends_on;
             if !deps.iter().any(|d| d == name) {
                 deps.push(name.to_string());
