@@ -189,7 +189,22 @@ pub async fn up_with(
     opts: RunOptions,
     confirm: &mut dyn FnMut(&Plan) -> bool,
 ) -> Result<(Plan, Option<RunResult>), OpsError> {
-    let state = reconciled_state(store.as_ref(), &providers, &opts.events).await?;
+    let loaded = store.load()?;
+    up_loaded(graph, providers, store, loaded, planning, opts, confirm).await
+}
+
+/// [`up_with`] from the state just loaded from `store` (`loaded`), by a
+/// caller that loaded it while it did something else.
+pub async fn up_loaded(
+    graph: Arc<ResourceGraph>,
+    providers: ProviderRegistry,
+    store: Arc<dyn StateStore>,
+    loaded: StackState,
+    planning: Planning<'_>,
+    opts: RunOptions,
+    confirm: &mut dyn FnMut(&Plan) -> bool,
+) -> Result<(Plan, Option<RunResult>), OpsError> {
+    let state = reconciled(store.as_ref(), &providers, loaded, &opts.events).await?;
     if let Some((saved, config)) = planning.saved
         && let Some(why) = saved.stale(&graph.stack, &Fingerprints::of(&state, &graph, config))
     {
@@ -227,7 +242,16 @@ async fn reconciled_state(
     providers: &ProviderRegistry,
     events: &EventSink,
 ) -> Result<StackState, OpsError> {
-    let mut state = store.load()?;
+    reconciled(store, providers, store.load()?, events).await
+}
+
+/// `state`, as loaded from `store`, after reconciling its journal entries.
+async fn reconciled(
+    store: &dyn StateStore,
+    providers: &ProviderRegistry,
+    mut state: StackState,
+    events: &EventSink,
+) -> Result<StackState, OpsError> {
     let problems = reconcile_pending(store, providers, &mut state, events).await;
     if !problems.is_empty() {
         return Err(OpsError::Exec(format!(

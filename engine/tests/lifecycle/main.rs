@@ -205,7 +205,10 @@ pub fn reference(mut decl: ResourceDecl, key: &str, resource: &str, output: &str
 }
 
 pub fn ops_of(plan: &Plan) -> BTreeMap<String, Op> {
-    plan.steps.iter().map(|s| (s.name.clone(), s.op)).collect()
+    plan.steps
+        .iter()
+        .map(|s| (s.name.to_string(), s.op))
+        .collect()
 }
 
 pub fn chain() -> Vec<ResourceDecl> {
