@@ -345,10 +345,14 @@ pub fn plan(
     let in_scope = targets.map(|t| graph.with_dependencies(t));
     let moves = aliased_records(graph, state);
     let mut names = StepNames::new(graph);
+    // Records found live under their own declared URN: when that is every
+    // record, none is left to delete and the records need no second pass.
+    let mut matched = 0;
 
     for &i in &graph.order {
         let n = &graph.nodes[i];
         let mut record = state.resources.get(&n.urn).filter(|r| !r.pending_delete);
+        matched += usize::from(record.is_some_and(|r| r.urn == n.urn));
         let mut step = names.declared_step(i);
         let pinned = in_scope.as_ref().is_some_and(|s| !s[i]);
         if let Some(old) = moves.get(&i) {
@@ -385,7 +389,30 @@ pub fn plan(
         }
     }
 
-    // Deletes: records no longer declared, and old copies of replacements.
+    if matched < state.resources.len() {
+        let deletes = undeclared(graph, state, &moves, targets);
+        push_deletes(
+            &mut plan,
+            &mut errors,
+            &deletes,
+            " (it is no longer declared)",
+        );
+    }
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The records to delete: those no longer declared (nor taken over through
+/// an alias), and old copies of replacements; with `targets`, only theirs.
+fn undeclared<'s>(
+    graph: &ResourceGraph,
+    state: &'s StackState,
+    moves: &HashMap<usize, &str>,
+    targets: Option<&[String]>,
+) -> Vec<(&'s String, &'s ResourceRecord)> {
     let mut declared: std::collections::HashSet<&str> =
         graph.nodes.iter().map(|n| n.urn.as_str()).collect();
     declared.extend(moves.values().copied());
@@ -397,17 +424,7 @@ pub fn plan(
     if let Some(t) = targets {
         deletes.retain(|(_, r)| t.contains(&r.name));
     }
-    push_deletes(
-        &mut plan,
-        &mut errors,
-        &deletes,
-        " (it is no longer declared)",
-    );
-    if errors.is_empty() {
-        Ok(plan)
-    } else {
-        Err(errors)
-    }
+    deletes
 }
 
 /// The shared strings of a plan's declared steps: each node's name made
