@@ -337,6 +337,19 @@ pub fn plan(
     reads: &HashMap<String, Result<Option<Value>, String>>,
     targets: Option<&[String]>,
 ) -> Result<Plan, Vec<PlanError>> {
+    plan_showing(graph, state, reads, targets, true)
+}
+
+/// [`plan`], keeping a changed step's resolved inputs (`Step::inputs`)
+/// only if `show_inputs`: they are shown with `--diff` alone, and for
+/// 100,000 creates they would be a copy of every resource's inputs.
+pub fn plan_showing(
+    graph: &ResourceGraph,
+    state: &StackState,
+    reads: &HashMap<String, Result<Option<Value>, String>>,
+    targets: Option<&[String]>,
+    show_inputs: bool,
+) -> Result<Plan, Vec<PlanError>> {
     let mut plan = Plan::default();
     plan.steps.reserve_exact(graph.nodes.len());
     let mut errors = Vec::new();
@@ -377,7 +390,7 @@ pub fn plan(
             plan.push(step);
             continue;
         }
-        match plan_declared(graph, i, record, &known) {
+        match plan_declared(graph, i, record, &known, show_inputs) {
             Ok((planned, k)) => {
                 known[i] = Some(k);
                 plan.push(planned.into_step(step));
@@ -562,6 +575,7 @@ fn plan_declared<'a>(
     i: usize,
     record: Option<&'a ResourceRecord>,
     known: &[Option<Known<'a>>],
+    show_inputs: bool,
 ) -> Result<(Decided, Known<'a>), PlanError> {
     let n = &graph.nodes[i];
     let lookup = |r: &str| graph.by_name.get(r).and_then(|&d| known[d].clone());
@@ -589,7 +603,7 @@ fn plan_declared<'a>(
         changes,
         order,
         // An unchanged resource's inputs are never shown: not kept.
-        inputs: (op != Op::Same).then(|| inputs.into_owned()),
+        inputs: (show_inputs && op != Op::Same).then(|| inputs.into_owned()),
     };
     Ok((decided, k))
 }

@@ -251,12 +251,14 @@ impl PlanInputs<'_> {
                 refresh: saved.refresh,
                 parallel: req.parallel,
                 saved: Some((saved, self.config)),
+                without_inputs: !req.diff,
             },
             None => ops::Planning {
                 targets: req.targets(),
                 refresh: req.refresh,
                 parallel: req.parallel,
                 saved: None,
+                without_inputs: !req.diff,
             },
         }
     }

@@ -111,13 +111,27 @@ pub async fn preview(
     state: &StackState,
     targets: Option<&[String]>,
 ) -> Result<Plan, OpsError> {
+    previewed(graph, state, targets, true).await
+}
+
+/// [`preview`], keeping changed steps' inputs only if `show_inputs`
+/// ([`plan::plan_showing`]).
+async fn previewed(
+    graph: &ResourceGraph,
+    state: &StackState,
+    targets: Option<&[String]>,
+    show_inputs: bool,
+) -> Result<Plan, OpsError> {
     let reads = read_data_sources(graph).await;
     let imports = import::declared(graph, state, &reads).await?;
+    let plan_of = |state: &StackState| {
+        plan::plan_showing(graph, state, &reads, targets, show_inputs).map_err(OpsError::Plan)
+    };
     if imports.is_empty() {
-        return plan::plan(graph, state, &reads, targets).map_err(OpsError::Plan);
+        return plan_of(state);
     }
     let state = crate::import::with_imported(state, &imports);
-    let mut plan = plan::plan(graph, &state, &reads, targets).map_err(OpsError::Plan)?;
+    let mut plan = plan_of(&state)?;
     plan.imports = imports;
     Ok(plan)
 }
@@ -136,6 +150,9 @@ pub struct Planning<'a> {
     /// `up --plan`: the saved plan, and the configuration the program was
     /// given now; it is applied only if nothing it was made from changed.
     pub saved: Option<(&'a SavedPlan, &'a BTreeMap<String, String>)>,
+    /// Keep no step's resolved inputs (`Step::inputs`): nothing will show
+    /// them (the CLI without `--diff`).
+    pub without_inputs: bool,
 }
 
 /// Plans `graph` against `state` as `planning` says, writing nothing: with
@@ -148,13 +165,15 @@ pub async fn plan_with(
     planning: &Planning<'_>,
     events: &EventSink,
 ) -> Result<(Plan, Option<ReadState>), OpsError> {
+    let show_inputs = !planning.without_inputs;
     if !planning.refresh {
-        return Ok((preview(graph, state, planning.targets).await?, None));
+        let plan = previewed(graph, state, planning.targets, show_inputs).await?;
+        return Ok((plan, None));
     }
     let read = drift::read_state(providers, state, planning.parallel, events)
         .await
         .map_err(OpsError::Exec)?;
-    let mut plan = preview(graph, &read.state, planning.targets).await?;
+    let mut plan = previewed(graph, &read.state, planning.targets, show_inputs).await?;
     drift::mark(&mut plan, &read.drift);
     Ok((plan, Some(read)))
 }

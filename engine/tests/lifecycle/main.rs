@@ -16,6 +16,7 @@ mod delete;
 mod failures;
 mod fake;
 mod import;
+mod plan_inputs;
 mod properties;
 mod replace;
 mod run_outputs;
