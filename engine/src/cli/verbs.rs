@@ -187,15 +187,17 @@ pub(super) async fn run_verb(
                 config: &config,
                 saved: saved.as_ref(),
             };
-            let run = Apply {
+            apply(
+                &req,
+                out,
                 graph,
-                store,
-                loaded,
+                planned,
+                (store, loaded),
                 opts,
                 progress,
                 saved_by_up,
-            };
-            apply(&req, out, planned, run).await
+            )
+            .await
         }
         Verb::Refresh => {
             match ops::refresh(providers, store, req.parallel, &progress.sink()).await {
@@ -328,31 +330,23 @@ fn view(req: &Request) -> PlanView {
     }
 }
 
-/// What `up` and `destroy` run with: the graph, the store (and the state
-/// if it was loaded already), the run's settings and progress, and what
-/// `up --config` saves.
-struct Apply {
-    graph: Arc<ResourceGraph>,
-    store: Arc<dyn StateStore>,
-    loaded: Option<StackState>,
-    opts: RunOptions,
-    progress: Arc<Progress>,
-    saved_by_up: Option<ConfigFile>,
-}
-
 /// `up` and `destroy`: show the plan, confirm, apply, report. `up
 /// --config` saves its overrides (`saved_by_up`) once the plan is made and
 /// confirmed, just before it is applied: a refused plan or a declined
 /// prompt saves nothing.
-async fn apply(req: &Request, out: Output, inputs: PlanInputs<'_>, run: Apply) -> ExitCode {
-    let Apply {
-        graph,
-        store,
-        loaded,
-        opts,
-        progress,
-        saved_by_up,
-    } = run;
+/// `stored` is the store, with its state if it was loaded already.
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    req: &Request,
+    out: Output,
+    graph: Arc<ResourceGraph>,
+    inputs: PlanInputs<'_>,
+    stored: (Arc<dyn StateStore>, Option<StackState>),
+    opts: RunOptions,
+    progress: Arc<Progress>,
+    saved_by_up: Option<ConfigFile>,
+) -> ExitCode {
+    let (store, loaded) = stored;
     let providers = inputs.providers.clone();
     let verb = req.verb.name();
     let confirm_progress = progress.clone();
