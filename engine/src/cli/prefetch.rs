@@ -29,13 +29,14 @@ pub(super) struct Prefetch {
 
 impl Prefetch {
     /// Starts loading the state of `req` if its verb plans against it
-    /// (`preview`, `up`) and it is a sled directory that exists (opening a
-    /// missing one would create it, even if the program then fails).
+    /// (`preview`, `up`) and it is a sled state that exists (opening a
+    /// missing one would create it, even if the program then fails; sled
+    /// keeps its database in the directory's `db` file).
     /// Secrets are opened with the data key installed now (a state that
     /// needs one installed later fails here and is loaded again in place).
     pub fn start(req: &Request, backends: &Backends) -> Prefetch {
         let planned = matches!(req.verb, Verb::Preview | Verb::Up);
-        let exists = matches!(&req.store.location, Location::Sled(dir) if dir.is_dir());
+        let exists = matches!(&req.store.location, Location::Sled(dir) if dir.join("db").is_file());
         if !planned || !exists {
             return Prefetch { handle: None };
         }
