@@ -14,7 +14,11 @@
 //! replacement. Planning makes no mutating provider call; data sources are
 //! read.
 
+mod name;
 mod unchanged;
+
+use name::Interner;
+pub use name::Name;
 
 use crate::graph::ResourceGraph;
 use crate::model::{UNKNOWN, value_at_path};
@@ -60,17 +64,18 @@ pub enum ReplaceOrder {
     DeleteBeforeCreate,
 }
 
-/// One planned step.
+/// One planned step. Its strings are [`Name`]s shared with the other steps
+/// (a dependency's name, a type, a region) rather than copies.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Step {
-    pub name: String,
-    pub urn: String,
+    pub name: Name,
+    pub urn: Name,
     /// State key of the record it concerns.
     #[serde(skip)]
-    pub key: String,
+    pub key: Name,
     #[serde(rename = "type")]
-    pub type_token: String,
-    pub region: String,
+    pub type_token: Name,
+    pub region: Name,
     pub op: Op,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<PropertyChange>,
@@ -91,14 +96,14 @@ pub struct Step {
     pub inputs: Option<Value>,
     /// Dependencies (names) shown in a tree view.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<Name>,
     /// The component it is declared under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<String>,
+    pub parent: Option<Name>,
     /// The URN of the record it takes over (an alias): the resource was
     /// renamed or moved, and its record moves with it before it is applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moved_from: Option<String>,
+    pub moved_from: Option<Name>,
     /// What drifted on the resource since it was recorded (plans made
     /// with `--refresh`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -345,60 +350,95 @@ pub fn plan(
     reads: &HashMap<String, Result<Option<Value>, String>>,
     targets: Option<&[String]>,
 ) -> Result<Plan, Vec<PlanError>> {
+    plan_showing(graph, state, reads, targets, true)
+}
+
+/// [`plan`], keeping a changed step's resolved inputs (`Step::inputs`)
+/// only if `show_inputs`: they are shown with `--diff` alone, and for
+/// 100,000 creates they would be a copy of every resource's inputs.
+pub fn plan_showing(
+    graph: &ResourceGraph,
+    state: &StackState,
+    reads: &HashMap<String, Result<Option<Value>, String>>,
+    targets: Option<&[String]>,
+    show_inputs: bool,
+) -> Result<Plan, Vec<PlanError>> {
     let mut plan = Plan::default();
     plan.steps.reserve_exact(graph.nodes.len());
     let mut errors = Vec::new();
-    let mut known: HashMap<&str, Known<'_>> = HashMap::with_capacity(graph.nodes.len());
+    // What each planned node makes known to its dependents, by node.
+    let mut known: Vec<Option<Known<'_>>> = vec![None; graph.nodes.len()];
     let in_scope = targets.map(|t| graph.with_dependencies(t));
     let moves = aliased_records(graph, state);
+    let mut names = StepNames::new(graph);
+    // Records found live under their own declared URN: when that is every
+    // record, none is left to delete and the records need no second pass.
+    let mut matched = 0;
 
     for &i in &graph.order {
         let n = &graph.nodes[i];
-        let key = n.decl.name.as_str();
         let mut record = state.resources.get(&n.urn).filter(|r| !r.pending_delete);
-        let mut step = declared_step(graph, i);
+        matched += usize::from(record.is_some_and(|r| r.urn == n.urn));
+        let mut step = names.declared_step(i);
         let pinned = in_scope.as_ref().is_some_and(|s| !s[i]);
         if let Some(old) = moves.get(&i) {
             record = state.resources.get(*old);
             // A resource outside `--target` keeps its record where it is.
-            step.moved_from = (!pinned).then(|| old.to_string());
+            step.moved_from = (!pinned).then(|| Name::from(*old));
         }
         if pinned {
             // Out of the targeted set: left as it is.
             step.pinned = true;
-            known.insert(
-                key,
-                record.map_or(Known::Unknown, |r| Known::Recorded(&r.outputs)),
-            );
+            known[i] = Some(record.map_or(Known::Unknown, |r| Known::Recorded(&r.outputs)));
             plan.push(step);
             continue;
         }
         if n.info.data_source {
-            let read = data_source_known(graph, i, reads.get(key));
-            known.insert(
-                key,
-                read.unwrap_or_else(|e| {
-                    errors.extend(e);
-                    Known::Unknown
-                }),
-            );
+            let read = data_source_known(graph, i, reads.get(&n.decl.name));
+            known[i] = Some(read.unwrap_or_else(|e| {
+                errors.extend(e);
+                Known::Unknown
+            }));
             step.op = Op::Read;
             plan.push(step);
             continue;
         }
-        match plan_declared(graph, i, record, &known) {
+        match plan_declared(graph, i, record, &known, show_inputs) {
             Ok((planned, k)) => {
-                known.insert(key, k);
+                known[i] = Some(k);
                 plan.push(planned.into_step(step));
             }
             Err(e) => {
                 errors.push(e);
-                known.insert(key, Known::Unknown);
+                known[i] = Some(Known::Unknown);
             }
         }
     }
 
-    // Deletes: records no longer declared, and old copies of replacements.
+    if matched < state.resources.len() {
+        let deletes = undeclared(graph, state, &moves, targets);
+        push_deletes(
+            &mut plan,
+            &mut errors,
+            &deletes,
+            " (it is no longer declared)",
+        );
+    }
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The records to delete: those no longer declared (nor taken over through
+/// an alias), and old copies of replacements; with `targets`, only theirs.
+fn undeclared<'s>(
+    graph: &ResourceGraph,
+    state: &'s StackState,
+    moves: &HashMap<usize, &str>,
+    targets: Option<&[String]>,
+) -> Vec<(&'s String, &'s ResourceRecord)> {
     let mut declared: std::collections::HashSet<&str> =
         graph.nodes.iter().map(|n| n.urn.as_str()).collect();
     declared.extend(moves.values().copied());
@@ -410,43 +450,58 @@ pub fn plan(
     if let Some(t) = targets {
         deletes.retain(|(_, r)| t.contains(&r.name));
     }
-    push_deletes(
-        &mut plan,
-        &mut errors,
-        &deletes,
-        " (it is no longer declared)",
-    );
-    if errors.is_empty() {
-        Ok(plan)
-    } else {
-        Err(errors)
-    }
+    deletes
 }
 
-/// The step of declared node `i`, before its operation is decided (`same`).
-fn declared_step(graph: &ResourceGraph, i: usize) -> Step {
-    let n = &graph.nodes[i];
-    Step {
-        name: n.decl.name.clone(),
-        urn: n.urn.clone(),
-        key: n.urn.clone(),
-        type_token: n.decl.type_token.clone(),
-        region: n.decl.region.clone(),
-        op: Op::Same,
-        changes: Vec::new(),
-        replace_order: None,
-        retain: false,
-        node: Some(i),
-        pinned: false,
-        inputs: None,
-        depends_on: n
-            .deps
-            .iter()
-            .map(|&d| graph.nodes[d].decl.name.clone())
-            .collect(),
-        parent: n.decl.options.parent.as_ref().map(|p| p.name.clone()),
-        moved_from: None,
-        drift: None,
+/// The shared strings of a plan's declared steps: each node's name made
+/// once (its dependents' steps hold the same [`Name`]), and the types,
+/// regions and components that many steps repeat made once each.
+struct StepNames<'g> {
+    graph: &'g ResourceGraph,
+    names: Vec<Option<Name>>,
+    interned: Interner<'g>,
+}
+
+impl<'g> StepNames<'g> {
+    fn new(graph: &'g ResourceGraph) -> Self {
+        StepNames {
+            graph,
+            names: vec![None; graph.nodes.len()],
+            interned: Interner::default(),
+        }
+    }
+
+    fn name(&mut self, i: usize) -> Name {
+        let decl = &self.graph.nodes[i].decl;
+        self.names[i]
+            .get_or_insert_with(|| Name::from(&decl.name))
+            .clone()
+    }
+
+    /// The step of declared node `i`, before its operation is decided
+    /// (`same`).
+    fn declared_step(&mut self, i: usize) -> Step {
+        let graph = self.graph;
+        let n = &graph.nodes[i];
+        let urn = Name::from(&n.urn);
+        Step {
+            name: self.name(i),
+            key: urn.clone(),
+            urn,
+            type_token: self.interned.get(&n.decl.type_token),
+            region: self.interned.get(&n.decl.region),
+            op: Op::Same,
+            changes: Vec::new(),
+            replace_order: None,
+            retain: false,
+            node: Some(i),
+            pinned: false,
+            inputs: None,
+            depends_on: n.deps.iter().map(|&d| self.name(d)).collect(),
+            parent: (n.decl.options.parent.as_ref()).map(|p| self.interned.get(&p.name)),
+            moved_from: None,
+            drift: None,
+        }
     }
 }
 
@@ -541,10 +596,11 @@ fn plan_declared<'a>(
     graph: &ResourceGraph,
     i: usize,
     record: Option<&'a ResourceRecord>,
-    known: &HashMap<&str, Known<'a>>,
+    known: &[Option<Known<'a>>],
+    show_inputs: bool,
 ) -> Result<(Decided, Known<'a>), PlanError> {
     let n = &graph.nodes[i];
-    let lookup = |r: &str| known.get(r).cloned();
+    let lookup = |r: &str| graph.by_name.get(r).and_then(|&d| known[d].clone());
     // Unchanged inputs are compared where they are, not resolved into a
     // copy first: the common case at 100,000 resources.
     let unchanged =
@@ -573,7 +629,7 @@ fn plan_declared<'a>(
         changes,
         order,
         // An unchanged resource's inputs are never shown: not kept.
-        inputs: (op != Op::Same).then(|| inputs.into_owned()),
+        inputs: (show_inputs && op != Op::Same).then(|| inputs.into_owned()),
     };
     Ok((decided, k))
 }
@@ -586,6 +642,7 @@ fn push_deletes(
     records: &[(&String, &ResourceRecord)],
     why: &str,
 ) {
+    let mut interned = Interner::default();
     for (key, rec) in order_deletes(records) {
         let retain = rec.retain_on_delete || rec.data_source;
         if rec.protect && !retain {
@@ -599,11 +656,11 @@ fn push_deletes(
             continue;
         }
         plan.push(Step {
-            name: rec.name.clone(),
-            urn: rec.urn.clone(),
-            key: key.clone(),
-            type_token: rec.type_token.clone(),
-            region: rec.region.clone(),
+            name: Name::from(&rec.name),
+            urn: Name::from(&rec.urn),
+            key: Name::from(key.as_str()),
+            type_token: interned.get(&rec.type_token),
+            region: interned.get(&rec.region),
             op: Op::Delete,
             changes: Vec::new(),
             replace_order: None,

@@ -4,7 +4,7 @@
 
 use crate::event::{Event, Outcome, RunResult};
 use crate::model::UNKNOWN;
-use crate::plan::{Op, Plan, ReplaceOrder, Step};
+use crate::plan::{Name, Op, Plan, ReplaceOrder, Step};
 use crate::refresh::RefreshResult;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -461,7 +461,7 @@ fn tree_node(
     let others: Vec<&str> = s
         .depends_on
         .iter()
-        .map(String::as_str)
+        .map(Name::as_str)
         .filter(|d| !ancestors.contains(d) && shown.contains(d))
         .collect();
     let also = match others.len() {

@@ -23,8 +23,8 @@ const EU: &str = "eu-west-1";
 fn step(name: &str, ty: &str, region: &str, op: Op) -> Step {
     Step {
         name: name.into(),
-        urn: format!("urn:meridian:dev::{ty}::{name}"),
-        key: format!("urn:meridian:dev::{ty}::{name}"),
+        urn: format!("urn:meridian:dev::{ty}::{name}").into(),
+        key: format!("urn:meridian:dev::{ty}::{name}").into(),
         type_token: ty.into(),
         region: region.into(),
         op,

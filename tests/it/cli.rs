@@ -173,6 +173,37 @@ fn a_second_run_fails_at_once_naming_the_holder() {
     state_ok(dir.path());
 }
 
+/// The state loads on a second thread while the program declares: a
+/// program that fails is still reported as such (not as the lock another
+/// run holds, which it met first), and a run that failed, or found the
+/// state locked, leaves it unlocked.
+#[test]
+fn a_failing_program_is_reported_before_a_held_lock_and_nothing_stays_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = ["--config", "latency_model=/nonexistent/model.json"];
+    let first = spawn_slow_up_holding_the_lock(dir.path());
+    for verb in [&["preview"][..], &["up", "--yes"]] {
+        let r = run_args(dir.path(), &with(verb, &bad));
+        assert_eq!(r.code, 1, "{verb:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("failed while declaring the stack")
+                && r.stderr.contains("latency_model")
+                && !r.stderr.contains("locked"),
+            "{verb:?}: {}",
+            r.stderr
+        );
+    }
+    assert_eq!(first.finish().code, 0);
+    let r = run_args(dir.path(), &with(&["preview"], &bad));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = run_args(
+        dir.path(),
+        &with(&["preview", "--expect-no-changes"], SLOW_CHAIN),
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    state_ok(dir.path());
+}
+
 #[test]
 fn ctrl_c_lets_running_steps_finish_and_the_next_run_completes() {
     let dir = tempfile::tempdir().unwrap();

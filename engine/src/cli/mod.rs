@@ -14,6 +14,7 @@ pub mod args;
 pub mod exit;
 pub mod import;
 pub mod output;
+mod prefetch;
 mod records;
 pub mod request;
 pub mod scaffold;
@@ -127,6 +128,8 @@ where
         Ok(v) => v,
         Err(e) => return out.fail(&e),
     };
+    // The state loads while the program declares and the graph builds.
+    let prefetch = prefetch::Prefetch::start(&request, backends);
     let mut stack = Stack::new(&request.store.stack, values, default_region);
     if let Err(e) = program(&mut stack) {
         return out.fail(&format!(
@@ -161,6 +164,7 @@ where
         providers,
         backends,
         saved_by_up,
+        prefetch,
     ))
 }
 

@@ -4,6 +4,7 @@
 
 use super::exit::ExitCode;
 use super::output::{self, Output};
+use super::prefetch::Prefetch;
 use super::request::{Request, StateVerb, StoreRequest, Verb};
 use crate::backend::{Backends, Location, OpenOptions};
 use crate::config::ConfigFile;
@@ -77,7 +78,7 @@ fn open_store(
 
 /// The store as the engine sees it: secrets sealed on the way in, opened
 /// on the way out (`crate::secret::SecretStore`).
-fn secret_store(store: Arc<dyn StateStore>) -> Arc<dyn StateStore> {
+pub(super) fn secret_store(store: Arc<dyn StateStore>) -> Arc<dyn StateStore> {
     Arc::new(crate::secret::SecretStore::new(
         store,
         crate::secret::installed(),
@@ -100,6 +101,7 @@ pub(super) async fn run_verb(
     providers: ProviderRegistry,
     backends: &Backends,
     saved_by_up: Option<ConfigFile>,
+    prefetch: Prefetch,
 ) -> ExitCode {
     let out = Output::new(req.store.json);
     let stack_name = stack.name().to_string();
@@ -143,9 +145,16 @@ pub(super) async fn run_verb(
         Ok(s) => s,
         Err(e) => return out.fail(&e),
     };
-    let store = match open_store(&req.store, req.verb.name(), backends) {
-        Ok(s) => secret_store(s),
-        Err(e) => return out.fail(&e),
+    // Opened here, unless it was opened (and the state loaded) meanwhile.
+    let (store, loaded) = match prefetch.take() {
+        Some(l) => {
+            l.notes.iter().for_each(|n| output::note(n));
+            (secret_store(l.store), Some(l.state))
+        }
+        None => match open_store(&req.store, req.verb.name(), backends) {
+            Ok(s) => (secret_store(s), None),
+            Err(e) => return out.fail(&e),
+        },
     };
     // Progress goes to stderr: redrawn on a terminal, plain lines otherwise
     // (and always with --json, whose stdout is the JSON document alone).
@@ -159,7 +168,11 @@ pub(super) async fn run_verb(
                 config: &config,
                 saved: None,
             };
-            let code = preview(&req, out, &graph, store.as_ref(), planned, &progress).await;
+            let state = match loaded.map_or_else(|| store.load(), Ok) {
+                Ok(s) => s,
+                Err(e) => return out.fail(&e.to_string()),
+            };
+            let code = preview(&req, out, &graph, state, planned, &progress).await;
             super::exit::free_in_background(graph);
             code
         }
@@ -179,7 +192,7 @@ pub(super) async fn run_verb(
                 out,
                 graph,
                 planned,
-                store,
+                (store, loaded),
                 opts,
                 progress,
                 saved_by_up,
@@ -240,12 +253,14 @@ impl PlanInputs<'_> {
                 refresh: saved.refresh,
                 parallel: req.parallel,
                 saved: Some((saved, self.config)),
+                without_inputs: !req.diff,
             },
             None => ops::Planning {
                 targets: req.targets(),
                 refresh: req.refresh,
                 parallel: req.parallel,
                 saved: None,
+                without_inputs: !req.diff,
             },
         }
     }
@@ -255,14 +270,10 @@ async fn preview(
     req: &Request,
     out: Output,
     graph: &ResourceGraph,
-    store: &dyn StateStore,
+    state: StackState,
     inputs: PlanInputs<'_>,
     progress: &Arc<Progress>,
 ) -> ExitCode {
-    let state = match store.load() {
-        Ok(s) => s,
-        Err(e) => return out.fail(&e.to_string()),
-    };
     if req.plan_out.is_some() && !state.pending.is_empty() {
         return out.fail(&format!(
             "{} operation(s) of an interrupted run are not reconciled yet, and `up --plan` would reconcile them first, which changes the state: run `up` or `refresh`, then make the plan",
@@ -323,17 +334,19 @@ fn view(req: &Request) -> PlanView {
 /// --config` saves its overrides (`saved_by_up`) once the plan is made and
 /// confirmed, just before it is applied: a refused plan or a declined
 /// prompt saves nothing.
+/// `stored` is the store, with its state if it was loaded already.
 #[allow(clippy::too_many_arguments)]
 async fn apply(
     req: &Request,
     out: Output,
     graph: Arc<ResourceGraph>,
     inputs: PlanInputs<'_>,
-    store: Arc<dyn StateStore>,
+    stored: (Arc<dyn StateStore>, Option<StackState>),
     opts: RunOptions,
     progress: Arc<Progress>,
     saved_by_up: Option<ConfigFile>,
 ) -> ExitCode {
+    let (store, loaded) = stored;
     let providers = inputs.providers.clone();
     let verb = req.verb.name();
     let confirm_progress = progress.clone();
@@ -354,15 +367,23 @@ async fn apply(
     let targets = req.targets();
     let outcome = if req.verb == Verb::Up {
         let planning = inputs.planning(req);
-        ops::up_with(
-            graph,
-            providers,
-            store.clone(),
-            planning,
-            opts,
-            &mut confirm,
-        )
-        .await
+        match loaded {
+            Some(state) => {
+                let store = store.clone();
+                ops::up_loaded(graph, providers, store, state, planning, opts, &mut confirm).await
+            }
+            None => {
+                ops::up_with(
+                    graph,
+                    providers,
+                    store.clone(),
+                    planning,
+                    opts,
+                    &mut confirm,
+                )
+                .await
+            }
+        }
     } else {
         let stack = &req.store.stack;
         ops::destroy(stack, providers, store.clone(), targets, opts, &mut confirm).await

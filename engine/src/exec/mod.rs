@@ -168,10 +168,14 @@ struct Scheduler {
 }
 
 impl Scheduler {
-    fn new(cx: Arc<RunContext>, units: Units) -> Scheduler {
+    fn new(cx: Arc<RunContext>, mut units: Units) -> Scheduler {
+        let queue = DependencyQueue::new(&units.deps);
+        // The queue now holds the order: a second copy of every edge is
+        // not kept for the whole run.
+        units.deps = Vec::new();
         Scheduler {
             cx,
-            queue: DependencyQueue::new(&units.deps),
+            queue,
             finished: vec![None; units.units.len()],
             units: Arc::new(units),
         }
@@ -287,13 +291,14 @@ impl Scheduler {
     /// The results of every reportable unit, in unit order; a unit that
     /// never started was cut off by an interrupt.
     fn into_steps(mut self) -> Vec<StepResult> {
-        let mut steps = Vec::with_capacity(self.finished.len());
         let finished = std::mem::take(&mut self.finished);
-        for (u, f) in finished.into_iter().enumerate() {
-            if !self.reportable(u) {
-                continue;
-            }
-            steps.push(match f {
+        // Collected in place (the results take over the vector of finished
+        // units): at 100,000 units a second vector is a tenth of the peak.
+        finished
+            .into_iter()
+            .enumerate()
+            .filter(|&(u, _)| self.reportable(u))
+            .map(|(u, f)| match f {
                 Some(r) => r,
                 None => {
                     let (name, type_token, region) = identity(&self.cx, &self.units.units[u]);
@@ -308,9 +313,8 @@ impl Scheduler {
                         elapsed_ms: 0,
                     }
                 }
-            });
-        }
-        steps
+            })
+            .collect()
     }
 }
 

@@ -15,23 +15,23 @@ pub(super) fn apply_moves(
     plan: &Plan,
 ) -> Result<(), StateError> {
     for step in plan.steps.iter().filter(|s| !s.pinned) {
-        let Some(old) = &step.moved_from else {
+        let Some(old) = step.moved_from.as_deref() else {
             continue;
         };
         let Some(mut record) = state.resources.get(old).cloned() else {
             continue;
         };
-        record.urn = step.urn.clone();
-        record.name = step.name.clone();
+        record.urn = step.urn.to_string();
+        record.name = step.name.to_string();
         let rewritten: Vec<_> = state
             .resources
             .iter()
-            .filter(|(k, r)| *k != old && r.dependencies.contains(old))
+            .filter(|(k, r)| *k != old && r.dependencies.iter().any(|d| d == old))
             .map(|(k, r)| {
                 let mut r = r.clone();
                 for d in &mut r.dependencies {
                     if d == old {
-                        *d = step.urn.clone();
+                        *d = step.urn.to_string();
                     }
                 }
                 (k.clone(), r)
@@ -40,14 +40,14 @@ pub(super) fn apply_moves(
         store.complete(
             &step.key,
             Completion::StateEdit {
-                remove: old.clone(),
-                records: std::iter::once((step.key.clone(), record.clone()))
+                remove: old.to_string(),
+                records: std::iter::once((step.key.to_string(), record.clone()))
                     .chain(rewritten.iter().cloned())
                     .collect(),
             },
         )?;
         state.resources.remove(old);
-        state.resources.insert(step.key.clone(), record);
+        state.resources.insert(step.key.to_string(), record);
         state.resources.extend(rewritten);
     }
     Ok(())

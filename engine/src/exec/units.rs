@@ -81,8 +81,13 @@ impl Units {
                     self.unit_of_node.insert(n, u);
                 }
                 (None, op) => {
-                    let u = self.push(Unit::Delete { key: s.key.clone() }, op);
-                    self.delete_unit_of_key.insert(s.key.clone(), u);
+                    let u = self.push(
+                        Unit::Delete {
+                            key: s.key.to_string(),
+                        },
+                        op,
+                    );
+                    self.delete_unit_of_key.insert(s.key.to_string(), u);
                 }
             }
         }

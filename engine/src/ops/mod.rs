@@ -116,13 +116,27 @@ pub async fn preview(
     state: &StackState,
     targets: Option<&[String]>,
 ) -> Result<Plan, OpsError> {
+    previewed(graph, state, targets, true).await
+}
+
+/// [`preview`], keeping changed steps' inputs only if `show_inputs`
+/// ([`plan::plan_showing`]).
+async fn previewed(
+    graph: &ResourceGraph,
+    state: &StackState,
+    targets: Option<&[String]>,
+    show_inputs: bool,
+) -> Result<Plan, OpsError> {
     let reads = read_data_sources(graph).await;
     let imports = import::declared(graph, state, &reads).await?;
+    let plan_of = |state: &StackState| {
+        plan::plan_showing(graph, state, &reads, targets, show_inputs).map_err(OpsError::Plan)
+    };
     if imports.is_empty() {
-        return plan::plan(graph, state, &reads, targets).map_err(OpsError::Plan);
+        return plan_of(state);
     }
     let state = crate::import::with_imported(state, &imports);
-    let mut plan = plan::plan(graph, &state, &reads, targets).map_err(OpsError::Plan)?;
+    let mut plan = plan_of(&state)?;
     plan.imports = imports;
     Ok(plan)
 }
@@ -141,6 +155,9 @@ pub struct Planning<'a> {
     /// `up --plan`: the saved plan, and the configuration the program was
     /// given now; it is applied only if nothing it was made from changed.
     pub saved: Option<(&'a SavedPlan, &'a BTreeMap<String, String>)>,
+    /// Keep no step's resolved inputs (`Step::inputs`): nothing will show
+    /// them (the CLI without `--diff`).
+    pub without_inputs: bool,
 }
 
 /// Plans `graph` against `state` as `planning` says, writing nothing: with
@@ -153,13 +170,15 @@ pub async fn plan_with(
     planning: &Planning<'_>,
     events: &EventSink,
 ) -> Result<(Plan, Option<ReadState>), OpsError> {
+    let show_inputs = !planning.without_inputs;
     if !planning.refresh {
-        return Ok((preview(graph, state, planning.targets).await?, None));
+        let plan = previewed(graph, state, planning.targets, show_inputs).await?;
+        return Ok((plan, None));
     }
     let read = drift::read_state(providers, state, planning.parallel, events)
         .await
         .map_err(OpsError::Exec)?;
-    let mut plan = preview(graph, &read.state, planning.targets).await?;
+    let mut plan = previewed(graph, &read.state, planning.targets, show_inputs).await?;
     drift::mark(&mut plan, &read.drift);
     Ok((plan, Some(read)))
 }
@@ -194,7 +213,22 @@ pub async fn up_with(
     opts: RunOptions,
     confirm: &mut dyn FnMut(&Plan) -> bool,
 ) -> Result<(Plan, Option<RunResult>), OpsError> {
-    let state = reconciled_state(store.as_ref(), &providers, &opts.events).await?;
+    let loaded = store.load()?;
+    up_loaded(graph, providers, store, loaded, planning, opts, confirm).await
+}
+
+/// [`up_with`] from the state just loaded from `store` (`loaded`), by a
+/// caller that loaded it while it did something else.
+pub async fn up_loaded(
+    graph: Arc<ResourceGraph>,
+    providers: ProviderRegistry,
+    store: Arc<dyn StateStore>,
+    loaded: StackState,
+    planning: Planning<'_>,
+    opts: RunOptions,
+    confirm: &mut dyn FnMut(&Plan) -> bool,
+) -> Result<(Plan, Option<RunResult>), OpsError> {
+    let state = reconciled(store.as_ref(), &providers, loaded, &opts.events).await?;
     if let Some((saved, config)) = planning.saved
         && let Some(why) = saved.stale(&graph.stack, &Fingerprints::of(&state, &graph, config))
     {
@@ -232,7 +266,16 @@ async fn reconciled_state(
     providers: &ProviderRegistry,
     events: &EventSink,
 ) -> Result<StackState, OpsError> {
-    let mut state = store.load()?;
+    reconciled(store, providers, store.load()?, events).await
+}
+
+/// `state`, as loaded from `store`, after reconciling its journal entries.
+async fn reconciled(
+    store: &dyn StateStore,
+    providers: &ProviderRegistry,
+    mut state: StackState,
+    events: &EventSink,
+) -> Result<StackState, OpsError> {
     let problems = reconcile_pending(store, providers, &mut state, events).await;
     if !problems.is_empty() {
         return Err(OpsError::Exec(format!(

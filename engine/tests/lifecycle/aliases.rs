@@ -76,7 +76,7 @@ async fn a_resource_moved_into_a_component_keeps_its_record() {
     assert!(result.ok(), "{result:?}");
     let state = h.state();
     assert_eq!(state.resources.len(), 1);
-    assert!(state.resources.contains_key(&plan.steps[0].urn));
+    assert!(state.resources.contains_key(plan.steps[0].urn.as_str()));
     h.assert_consistent();
 }
 

@@ -16,6 +16,7 @@ mod delete;
 mod failures;
 mod fake;
 mod import;
+mod plan_inputs;
 mod properties;
 mod replace;
 mod run_outputs;
@@ -205,7 +206,10 @@ pub fn reference(mut decl: ResourceDecl, key: &str, resource: &str, output: &str
 }
 
 pub fn ops_of(plan: &Plan) -> BTreeMap<String, Op> {
-    plan.steps.iter().map(|s| (s.name.clone(), s.op)).collect()
+    plan.steps
+        .iter()
+        .map(|s| (s.name.to_string(), s.op))
+        .collect()
 }
 
 pub fn chain() -> Vec<ResourceDecl> {
