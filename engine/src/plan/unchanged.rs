@@ -44,11 +44,7 @@ pub(super) fn inputs_unchanged<'k>(
 /// are equal text; equal text is always an equal value. A referenced
 /// output is spliced in as its own recorded text: nothing is parsed into a
 /// tree on either side. False when the text differs or it cannot tell.
-fn same_text<'k>(
-    inputs: &Inputs,
-    text: &str,
-    known: &dyn Fn(&str) -> Option<Known<'k>>,
-) -> bool {
+fn same_text<'k>(inputs: &Inputs, text: &str, known: &dyn Fn(&str) -> Option<Known<'k>>) -> bool {
     thread_local! {
         /// Reused for every resource: the plan of 100,000 resources writes
         /// each one's inputs here.
