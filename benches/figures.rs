@@ -281,7 +281,7 @@ fn record() -> ResourceRecord {
     });
     let mut outputs = inputs.clone();
     outputs["id"] = "null-0123456789abcdef0123456789abcdef".into();
-    ResourceRecord {
+    let mut record = ResourceRecord {
         urn: "urn:meridian:bench::null:index:Resource::r1234".into(),
         name: "r1234".into(),
         type_token: "null:index:Resource".into(),
@@ -297,7 +297,11 @@ fn record() -> ResourceRecord {
         data_source: false,
         snapshot: false,
         provider_config: None,
-    }
+        plan_stamp: None,
+    };
+    // As an applied record is: stamped.
+    record.stamp(&[7; 16]);
+    record
 }
 
 fn pending(key: &str, rec: &ResourceRecord) -> PendingOperation {

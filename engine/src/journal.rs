@@ -106,6 +106,7 @@ impl Subject {
             data_source: self.data_source,
             snapshot: self.snapshot,
             provider_config: self.provider_config.clone(),
+            plan_stamp: None,
         }
     }
 

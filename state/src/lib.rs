@@ -11,6 +11,7 @@ pub mod encoding;
 mod private;
 mod sled_store;
 mod stored_value;
+mod summary;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,6 +20,10 @@ use std::collections::BTreeMap;
 pub use private::make_private;
 pub use sled_store::{SledBackend, SledState};
 pub use stored_value::StoredValue;
+pub use summary::{
+    Digest, DigestWriter, PlanStamp, RecordHeader, StateSummary, digest_hex, digest_json,
+    parse_digest,
+};
 
 /// The state format this build writes to backends that store plain JSON
 /// values (the DynamoDB backend). A state written with a larger number is
@@ -69,6 +74,11 @@ pub struct ResourceRecord {
     /// target means another resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_config: Option<Box<ProviderConfig>>,
+    /// What it was applied from (see [`summary`]): lets a plan know it is
+    /// unchanged from its header alone. `None` when not applied from a
+    /// declaration since (imported, or written by an older Meridian).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_stamp: Option<PlanStamp>,
 }
 
 /// A named provider configuration a resource is managed through: which
@@ -231,6 +241,18 @@ pub type Durable =
 pub trait StateStore: Send + Sync {
     /// Reads the whole stack.
     fn load(&self) -> Result<StackState, StateError>;
+    /// Reads the stack without its records: one header each
+    /// ([`RecordHeader`]). `None` from a backend (or a state) that keeps
+    /// no headers: the caller loads the whole stack instead.
+    fn load_summary(&self) -> Result<Option<StateSummary>, StateError> {
+        Ok(None)
+    }
+    /// The records under `keys`, in that order (`None` where there is none).
+    /// The default loads the whole stack.
+    fn get_records(&self, keys: &[&str]) -> Result<Vec<Option<ResourceRecord>>, StateError> {
+        let mut state = self.load()?;
+        Ok(keys.iter().map(|k| state.resources.remove(*k)).collect())
+    }
     /// Reads the whole stack handing each record to `on_record`, in key
     /// order, instead of collecting them: the state returned has everything
     /// but `resources`. For a caller that keeps records in a form of its own,

@@ -1,0 +1,162 @@
+//! What a plan needs of a stack without reading its records: one small
+//! header per record (`RecordHeader`), kept by a backend beside the record
+//! and written in the same atomic batch.
+//!
+//! A record applied from a declaration carries a `PlanStamp`: a digest of
+//! that declaration as the engine saw it (its inputs with each reference
+//! named, not resolved, and the digests of the referenced resources'
+//! outputs), and a digest of what the record holds. A planner that
+//! computes the same declared digest now, from the program and the headers
+//! of the dependencies, knows the resource is unchanged without reading
+//! its record: equal declarations resolved against equal outputs give
+//! equal inputs. The stamp is checked against the record whenever a header
+//! is made from it, so a record changed by any other path (refresh with
+//! new inputs, a rename, an import) has no declared digest in its header,
+//! and the planner reads it in full.
+
+use crate::PendingOperation;
+use crate::ResourceRecord;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+use std::collections::BTreeMap;
+
+/// A digest: SHA-256, truncated to 128 bits (collisions are not a concern
+/// at this size; the cryptographic hash keeps them out of reach even for
+/// values chosen on purpose).
+pub type Digest = [u8; 16];
+
+/// An `io::Write` that hashes what is written to it.
+#[derive(Default)]
+pub struct DigestWriter(Sha256);
+
+impl DigestWriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The digest of everything written.
+    pub fn finish(self) -> Digest {
+        let full = self.0.finalize();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&full[..16]);
+        out
+    }
+}
+
+impl std::io::Write for DigestWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The digest of `value` as serde_json writes it (compact, keys sorted):
+/// equal values give equal digests.
+pub fn digest_json<T: Serialize + ?Sized>(value: &T) -> Digest {
+    let mut w = DigestWriter::new();
+    // Stored values are plain data with string keys, which JSON always
+    // serializes (see `encoding::encode`).
+    serde_json::to_writer(&mut w, value).expect("a stored value serializes to JSON");
+    w.finish()
+}
+
+/// `digest` as 32 lowercase hex digits.
+pub fn digest_hex(digest: &Digest) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The digest that `hex` spells (as [`digest_hex`] writes it), if it does.
+pub fn parse_digest(hex: &str) -> Option<Digest> {
+    let bytes = hex.as_bytes();
+    if bytes.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        let text = std::str::from_utf8(pair).ok()?;
+        out[i] = u8::from_str_radix(text, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// What a record was applied from (see the module docs). Both digests are
+/// hex ([`digest_hex`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanStamp {
+    /// The engine's digest of the declaration the record was applied from.
+    pub declared: String,
+    /// [`ResourceRecord::plan_check`] of the record when it was stamped.
+    pub recorded: String,
+}
+
+impl ResourceRecord {
+    /// The digest of what a stamp vouches for: the record's identity,
+    /// where it lives, and its inputs.
+    pub fn plan_check(&self) -> Digest {
+        digest_json(&(
+            &self.urn,
+            &self.type_token,
+            &self.region,
+            &self.provider,
+            &self.provider_config,
+            self.data_source,
+            &self.inputs,
+        ))
+    }
+
+    /// Stamps the record as applied from a declaration whose digest is
+    /// `declared` (call once its inputs are final).
+    pub fn stamp(&mut self, declared: &Digest) {
+        self.plan_stamp = Some(PlanStamp {
+            declared: digest_hex(declared),
+            recorded: digest_hex(&self.plan_check()),
+        });
+    }
+
+    /// The declared digest of its stamp, if it has one that still holds
+    /// for the record as it is.
+    pub fn declared_digest(&self) -> Option<Digest> {
+        let stamp = self.plan_stamp.as_ref()?;
+        let declared = parse_digest(&stamp.declared)?;
+        (parse_digest(&stamp.recorded)? == self.plan_check()).then_some(declared)
+    }
+}
+
+/// One record, as a plan without its record needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordHeader {
+    /// The record is an old copy awaiting deletion.
+    pub pending_delete: bool,
+    /// The record's valid stamp's declared digest
+    /// ([`ResourceRecord::declared_digest`]).
+    pub declared: Option<Digest>,
+    /// The digest of its outputs ([`digest_json`]).
+    pub outputs: Digest,
+}
+
+impl RecordHeader {
+    /// The header of `rec`.
+    pub fn of(rec: &ResourceRecord) -> RecordHeader {
+        RecordHeader {
+            pending_delete: rec.pending_delete,
+            declared: rec.declared_digest(),
+            outputs: digest_json(&rec.outputs),
+        }
+    }
+}
+
+/// A stack as [`crate::StateStore::load_summary`] reads it: everything but
+/// the records, which are headers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StateSummary {
+    /// One header per record, by state key, in key order.
+    pub headers: Vec<(String, RecordHeader)>,
+    pub pending: BTreeMap<String, PendingOperation>,
+    pub outputs: BTreeMap<String, Value>,
+    pub next_sequence: u64,
+}
