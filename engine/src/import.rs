@@ -137,9 +137,11 @@ pub fn declared_requests(graph: &ResourceGraph, state: &StackState) -> Vec<Impor
     graph
         .nodes
         .iter()
-        .filter(|n| !state.resources.contains_key(&n.urn))
         .filter_map(|n| {
             let id = n.decl.options.import_id.as_ref()?;
+            if state.resources.contains_key(&n.urn) {
+                return None;
+            }
             Some(ImportRequest {
                 name: n.decl.name.clone(),
                 id: id.clone(),

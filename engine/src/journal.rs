@@ -9,8 +9,8 @@
 
 use crate::graph::ResourceGraph;
 use meridian_state::{
-    Completion, OperationKind, PendingOperation, ProviderConfig, ResourceRecord, StackState,
-    StateError, StateStore,
+    Completion, Digest, OperationKind, PendingOperation, ProviderConfig, ResourceRecord,
+    StackState, StateError, StateStore,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -30,6 +30,10 @@ pub(crate) struct Subject {
     pub data_source: bool,
     pub snapshot: bool,
     pub provider_config: Option<Box<ProviderConfig>>,
+    /// The digest of the declaration its record is applied from (see
+    /// `plan::digest`): set by the executor once the inputs are resolved,
+    /// it stamps the records made with these inputs. `None` stamps nothing.
+    pub declared: Option<Digest>,
 }
 
 impl Subject {
@@ -51,6 +55,7 @@ impl Subject {
             data_source,
             snapshot: n.info.snapshots_dependencies && !data_source,
             provider_config: n.decl.options.provider.clone().map(Box::new),
+            declared: None,
         }
     }
 
@@ -68,6 +73,7 @@ impl Subject {
             data_source: rec.data_source,
             snapshot: rec.snapshot,
             provider_config: rec.provider_config.clone(),
+            declared: None,
         }
     }
 
@@ -85,12 +91,14 @@ impl Subject {
             data_source: false,
             snapshot,
             provider_config: op.provider_config.clone(),
+            declared: None,
         }
     }
 
-    /// Its live record, with what the cloud answered.
+    /// Its live record, with what the cloud answered; stamped when the
+    /// inputs are the declaration's (`declared`).
     pub fn record(&self, id: String, inputs: Value, outputs: Value) -> ResourceRecord {
-        ResourceRecord {
+        let mut record = ResourceRecord {
             urn: self.urn.clone(),
             name: self.name.clone(),
             type_token: self.type_token.clone(),
@@ -107,7 +115,11 @@ impl Subject {
             snapshot: self.snapshot,
             provider_config: self.provider_config.clone(),
             plan_stamp: None,
+        };
+        if let Some(declared) = &self.declared {
+            record.stamp(declared);
         }
+        record
     }
 
     /// The journal entry of an operation on it, started now.

@@ -14,6 +14,8 @@
 //! replacement. Planning makes no mutating provider call; data sources are
 //! read.
 
+pub mod digest;
+pub mod headers;
 mod name;
 mod unchanged;
 
@@ -363,6 +365,23 @@ pub fn plan_showing(
     targets: Option<&[String]>,
     show_inputs: bool,
 ) -> Result<Plan, Vec<PlanError>> {
+    plan_settled(graph, state, reads, targets, show_inputs, None)
+}
+
+/// [`plan_showing`], where `settled` (by node) says which resources are
+/// known unchanged already (from their records' headers, see
+/// [`headers`]): their steps are `same` without their records, which
+/// `state` need not hold. `state` must then hold every other declared
+/// resource's record, those of their dependencies and aliases, and every
+/// record no node declares.
+pub fn plan_settled(
+    graph: &ResourceGraph,
+    state: &StackState,
+    reads: &HashMap<String, Result<Option<Value>, String>>,
+    targets: Option<&[String]>,
+    show_inputs: bool,
+    settled: Option<&[bool]>,
+) -> Result<Plan, Vec<PlanError>> {
     let mut plan = Plan::default();
     plan.steps.reserve_exact(graph.nodes.len());
     let mut errors = Vec::new();
@@ -385,6 +404,11 @@ pub fn plan_showing(
             record = state.resources.get(*old);
             // A resource outside `--target` keeps its record where it is.
             step.moved_from = (!pinned).then(|| Name::from(*old));
+        }
+        if settled.is_some_and(|s| s[i]) {
+            known[i] = Some(record.map_or(Known::Unknown, |r| Known::Recorded(&r.outputs)));
+            plan.push(step);
+            continue;
         }
         if pinned {
             // Out of the targeted set: left as it is.

@@ -4,10 +4,12 @@
 //! that succeeds is used; on any error the store is closed again and the
 //! verb opens it itself, in its usual place, so what is reported (a held
 //! lock, a newer format, a bad program) and in which order does not change.
+//! A plain `preview` loads only the state's summary (its records' headers,
+//! see `ops::preview_from_summary`) when the store keeps one.
 
 use super::request::{Request, Verb};
 use crate::backend::{Backends, Location, OpenOptions};
-use meridian_state::{StackState, StateStore};
+use meridian_state::{StackState, StateStore, StateSummary};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -17,7 +19,23 @@ pub(super) struct Loaded {
     pub store: Arc<dyn StateStore>,
     /// What opening it had to say, printed when the verb would have opened it.
     pub notes: Vec<String>,
-    pub state: StackState,
+    pub state: Prefetched,
+}
+
+/// What was loaded: the whole state, or its summary.
+pub(super) enum Prefetched {
+    State(StackState),
+    Summary(StateSummary),
+}
+
+impl Prefetched {
+    /// The whole state, if that is what was loaded.
+    pub fn into_state(self) -> Option<StackState> {
+        match self {
+            Prefetched::State(state) => Some(state),
+            Prefetched::Summary(_) => None,
+        }
+    }
 }
 
 /// A load under way (or none). Dropped without [`Prefetch::take`] (the
@@ -25,6 +43,8 @@ pub(super) struct Loaded {
 /// no lock outlives it.
 pub(super) struct Prefetch {
     handle: Option<JoinHandle<Option<Loaded>>>,
+    /// It loads a summary if the store keeps one.
+    summarizes: bool,
 }
 
 impl Prefetch {
@@ -38,8 +58,12 @@ impl Prefetch {
         let planned = matches!(req.verb, Verb::Preview | Verb::Up);
         let exists = matches!(&req.store.location, Location::Sled(dir) if dir.join("db").is_file());
         if !planned || !exists {
-            return Prefetch { handle: None };
+            return Prefetch {
+                handle: None,
+                summarizes: false,
+            };
         }
+        let summarizes = summarizes(req);
         let (backends, store) = (backends.clone(), req.store.clone());
         let opts = OpenOptions {
             command: format!("{} --stack {}", req.verb.name(), store.stack),
@@ -49,7 +73,15 @@ impl Prefetch {
             let (opened, notes) = backends
                 .open_with_notes(&store.location, &store.stack, &opts)
                 .ok()?;
-            let state = super::verbs::secret_store(opened.clone()).load().ok()?;
+            let store = super::verbs::secret_store(opened.clone());
+            let summary = match summarizes {
+                true => store.load_summary().ok()?,
+                false => None,
+            };
+            let state = match summary {
+                Some(summary) => Prefetched::Summary(summary),
+                None => Prefetched::State(store.load().ok()?),
+            };
             Some(Loaded {
                 store: opened,
                 notes,
@@ -60,7 +92,12 @@ impl Prefetch {
             .name("state-load".into())
             .spawn(load)
             .ok();
-        Prefetch { handle }
+        Prefetch { handle, summarizes }
+    }
+
+    /// Whether it loads the state's summary (if the store keeps one).
+    pub fn summarizes(&self) -> bool {
+        self.summarizes
     }
 
     /// The loaded state, once the thread is done; `None` if no load was
@@ -68,6 +105,13 @@ impl Prefetch {
     pub fn take(mut self) -> Option<Loaded> {
         self.handle.take()?.join().ok().flatten()
     }
+}
+
+/// Whether `req` plans from a summary: a preview of the whole stack
+/// against the state as recorded, saving no plan (a saved plan
+/// fingerprints every record; `--refresh` reads every record).
+fn summarizes(req: &Request) -> bool {
+    req.verb == Verb::Preview && !req.refresh && req.targets().is_none() && req.plan_out.is_none()
 }
 
 impl Drop for Prefetch {

@@ -4,7 +4,7 @@
 
 use super::exit::ExitCode;
 use super::output::{self, Output};
-use super::prefetch::Prefetch;
+use super::prefetch::{Prefetch, Prefetched};
 use super::request::{Request, StateVerb, StoreRequest, Verb};
 use crate::backend::{Backends, Location, OpenOptions};
 use crate::config::ConfigFile;
@@ -18,7 +18,7 @@ use crate::progress::Progress;
 use crate::provider::ProviderRegistry;
 use crate::render::PlanView;
 use crate::saved_plan::{Fingerprints, SavedPlan};
-use meridian_state::{StackState, StateStore};
+use meridian_state::{Digest, StackState, StateStore, StateSummary};
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -145,6 +145,11 @@ pub(super) async fn run_verb(
         Ok(s) => s,
         Err(e) => return out.fail(&e),
     };
+    // The program's digests a summary is checked against, while the state
+    // loads (see `ops::preview_from_summary`).
+    let shapes = prefetch
+        .summarizes()
+        .then(|| crate::plan::headers::shapes(&graph));
     // Opened here, unless it was opened (and the state loaded) meanwhile.
     let (store, loaded) = match prefetch.take() {
         Some(l) => {
@@ -168,11 +173,16 @@ pub(super) async fn run_verb(
                 config: &config,
                 saved: None,
             };
-            let state = match loaded.map_or_else(|| store.load(), Ok) {
+            let loaded = match loaded.map_or_else(|| store.load().map(Prefetched::State), Ok) {
                 Ok(s) => s,
                 Err(e) => return out.fail(&e.to_string()),
             };
-            let code = preview(&req, out, &graph, state, planned, &progress).await;
+            let state = match (loaded, shapes) {
+                (Prefetched::Summary(summary), Some(shapes)) => Loaded::Summary(summary, shapes),
+                (Prefetched::Summary(_), None) => unreachable!("a summary is loaded with shapes"),
+                (Prefetched::State(state), _) => Loaded::State(state),
+            };
+            let code = preview(&req, out, &graph, store.as_ref(), state, planned, &progress).await;
             super::exit::free_in_background(graph);
             code
         }
@@ -192,7 +202,7 @@ pub(super) async fn run_verb(
                 out,
                 graph,
                 planned,
-                (store, loaded),
+                (store, loaded.and_then(Prefetched::into_state)),
                 opts,
                 progress,
                 saved_by_up,
@@ -266,26 +276,41 @@ impl PlanInputs<'_> {
     }
 }
 
+/// A preview's state: whole, or its summary with the program's shapes.
+enum Loaded {
+    State(StackState),
+    Summary(StateSummary, Vec<Option<Digest>>),
+}
+
 async fn preview(
     req: &Request,
     out: Output,
     graph: &ResourceGraph,
-    state: StackState,
+    store: &dyn StateStore,
+    loaded: Loaded,
     inputs: PlanInputs<'_>,
     progress: &Arc<Progress>,
 ) -> ExitCode {
-    if req.plan_out.is_some() && !state.pending.is_empty() {
-        return out.fail(&format!(
-            "{} operation(s) of an interrupted run are not reconciled yet, and `up --plan` would reconcile them first, which changes the state: run `up` or `refresh`, then make the plan",
-            state.pending.len()
-        ));
-    }
-    let planning = inputs.planning(req);
-    let planned =
-        ops::plan_with(graph, inputs.providers, &state, &planning, &progress.sink()).await;
+    let planned = match loaded {
+        Loaded::Summary(summary, shapes) => {
+            ops::preview_from_summary(graph, store, summary, &shapes, req.diff).await
+        }
+        Loaded::State(state) => {
+            if req.plan_out.is_some() && !state.pending.is_empty() {
+                return out.fail(&format!(
+                    "{} operation(s) of an interrupted run are not reconciled yet, and `up --plan` would reconcile them first, which changes the state: run `up` or `refresh`, then make the plan",
+                    state.pending.len()
+                ));
+            }
+            let planning = inputs.planning(req);
+            ops::plan_with(graph, inputs.providers, &state, &planning, &progress.sink())
+                .await
+                .map(|(plan, _)| (plan, state))
+        }
+    };
     progress.finish();
     match planned {
-        Ok((plan, _)) => {
+        Ok((plan, state)) => {
             let code = show_preview(req, out, graph, &state, &plan, inputs.config);
             super::exit::free_in_background((state, plan));
             code

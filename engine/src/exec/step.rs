@@ -16,7 +16,7 @@ use crate::model::{UNKNOWN, contains_unknown};
 use crate::plan::{self, Known, Op, ReplaceOrder};
 use crate::provider::ReadRequest;
 use crate::reconcile::reconcile;
-use meridian_state::{Completion, OperationKind, PendingOperation, ResourceRecord};
+use meridian_state::{Completion, OperationKind, PendingOperation, ResourceRecord, digest_json};
 use serde_json::Value;
 
 /// What a declared resource's unit does.
@@ -83,9 +83,20 @@ pub(super) async fn run_declared(
     planned: Op,
 ) -> Result<Op, (Op, String)> {
     let graph = &cx.graph;
-    let inputs = {
+    let (inputs, declared) = {
         let outs = cx.outputs();
-        plan::resolve_inputs(graph, node, &|r| outs.get(r).map(Known::Outputs))
+        let inputs = plan::resolve_inputs(graph, node, &|r| outs.get(r).map(Known::Outputs));
+        let declared = plan::digest::shape(graph, node).and_then(|shape| {
+            let (mut outputs, mut known) = (Vec::new(), true);
+            plan::digest::references(graph, node, &mut |d| {
+                match outs.get(&graph.nodes[d].decl.name) {
+                    Some(v) => outputs.push(digest_json(v)),
+                    None => known = false,
+                }
+            });
+            known.then(|| plan::digest::declared(&shape, outputs))
+        });
+        (inputs, declared)
     };
     cx.inputs_read(node);
     let inputs = inputs.map_err(|e| (planned, e.to_string()))?;
@@ -98,7 +109,10 @@ pub(super) async fn run_declared(
     let d = Declared {
         cx,
         node,
-        subject: Subject::of_node(graph, node),
+        subject: Subject {
+            declared,
+            ..Subject::of_node(graph, node)
+        },
         inputs,
     };
     let kind = if graph.nodes[node].info.data_source {
@@ -202,6 +216,14 @@ fn same(d: &Declared<'_>, rec: ResourceRecord) -> Result<(), String> {
     updated.protect = s.protect;
     updated.retain_on_delete = s.retain_on_delete;
     updated.provider_config = s.provider_config.clone();
+    // Stamped only when the record holds exactly the declared inputs (a
+    // provider may find other inputs equal): a stamp vouches for equality.
+    updated.plan_stamp = None;
+    if let Some(declared) = &s.declared
+        && rec.inputs.value() == &d.inputs
+    {
+        updated.stamp(declared);
+    }
     if updated != rec {
         d.cx.store
             .put_record(&s.urn, Some(&updated))

@@ -19,7 +19,7 @@ use crate::provider::{OpContext, ProviderRegistry, ReadRequest};
 use crate::reconcile::reconcile_pending;
 use crate::refresh::RefreshResult;
 use crate::saved_plan::{Fingerprints, SavedPlan};
-use meridian_state::{StackState, StateError, StateStore};
+use meridian_state::{Digest, StackState, StateError, StateStore, StateSummary};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -116,21 +116,53 @@ pub async fn preview(
     state: &StackState,
     targets: Option<&[String]>,
 ) -> Result<Plan, OpsError> {
-    previewed(graph, state, targets, true).await
+    previewed(graph, state, targets, true, None).await
+}
+
+/// [`preview`] from the stack's summary (`StateStore::load_summary`):
+/// the resources its headers show unchanged are planned without their
+/// records, and only the records the rest of the plan needs are read
+/// ([`plan::headers`]). The same plan as [`preview`] of the whole state;
+/// also returns the state it was made from (those records). `shapes` are
+/// [`plan::headers::shapes`] of the graph.
+pub async fn preview_from_summary(
+    graph: &ResourceGraph,
+    store: &dyn StateStore,
+    summary: StateSummary,
+    shapes: &[Option<Digest>],
+    show_inputs: bool,
+) -> Result<(Plan, StackState), OpsError> {
+    let settled = plan::headers::settle(graph, &summary.headers, shapes);
+    drop(summary.headers);
+    let keys: Vec<&str> = settled.needed.iter().map(String::as_str).collect();
+    let records = store.get_records(&keys)?;
+    let resources = (settled.needed.iter().cloned().zip(records))
+        .filter_map(|(key, record)| Some((key, record?)))
+        .collect();
+    let state = StackState {
+        resources,
+        pending: summary.pending,
+        outputs: summary.outputs,
+        next_sequence: summary.next_sequence,
+    };
+    let plan = previewed(graph, &state, None, show_inputs, Some(&settled.unchanged)).await?;
+    Ok((plan, state))
 }
 
 /// [`preview`], keeping changed steps' inputs only if `show_inputs`
-/// ([`plan::plan_showing`]).
+/// ([`plan::plan_showing`]); `settled` as [`plan::plan_settled`] takes it.
 async fn previewed(
     graph: &ResourceGraph,
     state: &StackState,
     targets: Option<&[String]>,
     show_inputs: bool,
+    settled: Option<&[bool]>,
 ) -> Result<Plan, OpsError> {
     let reads = read_data_sources(graph).await;
     let imports = import::declared(graph, state, &reads).await?;
     let plan_of = |state: &StackState| {
-        plan::plan_showing(graph, state, &reads, targets, show_inputs).map_err(OpsError::Plan)
+        plan::plan_settled(graph, state, &reads, targets, show_inputs, settled)
+            .map_err(OpsError::Plan)
     };
     if imports.is_empty() {
         return plan_of(state);
@@ -172,13 +204,13 @@ pub async fn plan_with(
 ) -> Result<(Plan, Option<ReadState>), OpsError> {
     let show_inputs = !planning.without_inputs;
     if !planning.refresh {
-        let plan = previewed(graph, state, planning.targets, show_inputs).await?;
+        let plan = previewed(graph, state, planning.targets, show_inputs, None).await?;
         return Ok((plan, None));
     }
     let read = drift::read_state(providers, state, planning.parallel, events)
         .await
         .map_err(OpsError::Exec)?;
-    let mut plan = previewed(graph, &read.state, planning.targets, show_inputs).await?;
+    let mut plan = previewed(graph, &read.state, planning.targets, show_inputs, None).await?;
     drift::mark(&mut plan, &read.drift);
     Ok((plan, Some(read)))
 }

@@ -7,13 +7,15 @@
 //! `apply` (create, update, same, data sources, outputs, preview),
 //! `replace`, `delete` (and protection), `failures` (and reconciliation),
 //! `scheduling`, `properties`, `aliases` (renames and moves), `import`
-//! (existing resources brought under declarations); `fake` is the provider.
+//! (existing resources brought under declarations), `headers` (plans from
+//! records' headers); `fake` is the provider.
 
 mod accounts;
 mod aliases;
 mod apply;
 mod delete;
 mod failures;
+mod headers;
 mod fake;
 mod import;
 mod plan_inputs;
@@ -29,8 +31,10 @@ use meridian_engine::ops::{self, OpsError};
 use meridian_engine::{
     GraphError, Input, Op, Plan, ProviderRegistry, ResourceDecl, ResourceGraph, ResourceOptions,
 };
+use meridian_engine::plan::headers as plan_headers;
 use meridian_state::{
-    OperationKind, PendingOperation, SledBackend, StackState, StateStore, check_integrity,
+    OperationKind, PendingOperation, RecordHeader, SledBackend, StackState, StateStore,
+    StateSummary, check_integrity,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -137,10 +141,36 @@ impl Harness {
         self.try_up(decls).await.expect("up runs")
     }
 
+    /// `preview` of `decls`; the plan made from the state's summary
+    /// (`ops::preview_from_summary`) must be the same, or fail the same.
     pub async fn preview(&self, decls: Vec<ResourceDecl>) -> Result<Plan, OpsError> {
         let graph = self.graph(decls)?;
         let state = self.store.load()?;
-        ops::preview(&graph, &state, None).await
+        let plan = ops::preview(&graph, &state, None).await;
+        let (from_summary, _) = self.preview_from_summary(&graph, &state).await;
+        match (&plan, &from_summary) {
+            (Ok(whole), Ok(summarized)) => assert_eq!(whole, summarized, "plans differ"),
+            (Err(whole), Err(summarized)) => {
+                assert_eq!(whole.to_string(), summarized.to_string(), "errors differ")
+            }
+            _ => panic!("one plan failed: {plan:?} against {from_summary:?}"),
+        }
+        plan
+    }
+
+    /// The plan from `state`'s summary, and which nodes its headers
+    /// settled as unchanged.
+    pub async fn preview_from_summary(
+        &self,
+        graph: &ResourceGraph,
+        state: &StackState,
+    ) -> (Result<Plan, OpsError>, Vec<bool>) {
+        let summary = summary_of(state);
+        let shapes = plan_headers::shapes(graph);
+        let settled = plan_headers::settle(graph, &summary.headers, &shapes).unchanged;
+        let plan =
+            ops::preview_from_summary(graph, self.store.as_ref(), summary, &shapes, true).await;
+        (plan.map(|(plan, _)| plan), settled)
     }
 
     pub async fn destroy(&self) -> Result<(Plan, RunResult), OpsError> {
@@ -176,6 +206,18 @@ impl Harness {
         let mut live: Vec<String> = cloud.resources.keys().cloned().collect();
         live.sort();
         assert_eq!(recorded, live, "state and cloud disagree");
+    }
+}
+
+/// The summary a backend that keeps headers gives of `state`.
+pub fn summary_of(state: &StackState) -> StateSummary {
+    StateSummary {
+        headers: (state.resources.iter())
+            .map(|(key, record)| (key.clone(), RecordHeader::of(record)))
+            .collect(),
+        pending: state.pending.clone(),
+        outputs: state.outputs.clone(),
+        next_sequence: state.next_sequence,
     }
 }
 
