@@ -84,14 +84,26 @@ pub fn parse_digest(hex: &str) -> Option<Digest> {
     Some(out)
 }
 
-/// What a record was applied from (see the module docs). Both digests are
-/// hex ([`digest_hex`]).
+/// What a record was applied from (see the module docs), stored as one
+/// hex string: the declared digest (32 digits), then the first 64 bits of
+/// the record's [`ResourceRecord::plan_check`] when it was stamped (16
+/// digits; enough to catch a record changed since, and small: every
+/// record carries one).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlanStamp {
-    /// The engine's digest of the declaration the record was applied from.
-    pub declared: String,
-    /// [`ResourceRecord::plan_check`] of the record when it was stamped.
-    pub recorded: String,
+#[serde(transparent)]
+pub struct PlanStamp(String);
+
+impl PlanStamp {
+    fn new(declared: &Digest, check: &Digest) -> PlanStamp {
+        PlanStamp(digest_hex(declared) + &digest_hex(check)[..16])
+    }
+
+    /// The declared digest, if `check` is the one stamped.
+    fn declared_if(&self, check: &Digest) -> Option<Digest> {
+        let text = self.0.as_str();
+        let declared = parse_digest(text.get(..32)?)?;
+        (text.get(32..)? == &digest_hex(check)[..16]).then_some(declared)
+    }
 }
 
 impl ResourceRecord {
@@ -112,18 +124,13 @@ impl ResourceRecord {
     /// Stamps the record as applied from a declaration whose digest is
     /// `declared` (call once its inputs are final).
     pub fn stamp(&mut self, declared: &Digest) {
-        self.plan_stamp = Some(PlanStamp {
-            declared: digest_hex(declared),
-            recorded: digest_hex(&self.plan_check()),
-        });
+        self.plan_stamp = Some(PlanStamp::new(declared, &self.plan_check()));
     }
 
     /// The declared digest of its stamp, if it has one that still holds
     /// for the record as it is.
     pub fn declared_digest(&self) -> Option<Digest> {
-        let stamp = self.plan_stamp.as_ref()?;
-        let declared = parse_digest(&stamp.declared)?;
-        (parse_digest(&stamp.recorded)? == self.plan_check()).then_some(declared)
+        self.plan_stamp.as_ref()?.declared_if(&self.plan_check())
     }
 }
 

@@ -86,16 +86,17 @@ pub(super) async fn run_declared(
     let (inputs, declared) = {
         let outs = cx.outputs();
         let inputs = plan::resolve_inputs(graph, node, &|r| outs.get(r).map(Known::Outputs));
-        let declared = plan::digest::shape(graph, node).and_then(|shape| {
-            let (mut outputs, mut known) = (Vec::new(), true);
-            plan::digest::references(graph, node, &mut |d| {
-                match outs.get(&graph.nodes[d].decl.name) {
+        let declared =
+            plan::digest::shape(graph, node).and_then(|shape| {
+                let (mut outputs, mut known) = (Vec::new(), true);
+                plan::digest::references(graph, node, &mut |d| match outs
+                    .get(&graph.nodes[d].decl.name)
+                {
                     Some(v) => outputs.push(digest_json(v)),
                     None => known = false,
-                }
+                });
+                known.then(|| plan::digest::declared(&shape, outputs))
             });
-            known.then(|| plan::digest::declared(&shape, outputs))
-        });
         (inputs, declared)
     };
     cx.inputs_read(node);

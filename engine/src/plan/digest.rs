@@ -77,7 +77,12 @@ fn write_map(graph: &ResourceGraph, map: &Inputs, w: &mut DigestWriter) -> Optio
     w.write_all(b"}").ok()
 }
 
-fn write_list(graph: &ResourceGraph, tag: &[u8], items: &[Input], w: &mut DigestWriter) -> Option<()> {
+fn write_list(
+    graph: &ResourceGraph,
+    tag: &[u8],
+    items: &[Input],
+    w: &mut DigestWriter,
+) -> Option<()> {
     w.write_all(tag).ok()?;
     for item in items {
         write_input(graph, item, w)?;

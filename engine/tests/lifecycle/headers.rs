@@ -31,7 +31,12 @@ fn all(names: &[&str], value: bool) -> BTreeMap<String, bool> {
 async fn an_applied_stack_is_settled_whole_by_its_stamps() {
     let h = Harness::deployed(chain()).await;
     let state = h.state();
-    assert!(state.resources.values().all(|r| r.declared_digest().is_some()));
+    assert!(
+        state
+            .resources
+            .values()
+            .all(|r| r.declared_digest().is_some())
+    );
     assert_eq!(settled(&h, chain()).await, all(&["a", "b", "c"], true));
 }
 
@@ -93,7 +98,10 @@ async fn secrets_and_data_sources_are_never_settled() {
     );
     let h = Harness::deployed(decls.clone()).await;
     let state = h.state();
-    assert_eq!(state.resources[URN_A].plan_stamp, None, "nothing hashes a secret");
+    assert_eq!(
+        state.resources[URN_A].plan_stamp, None,
+        "nothing hashes a secret"
+    );
     let settled_now = settled(&h, decls).await;
     assert!(!settled_now["a"] && !settled_now["b"], "{settled_now:?}");
 
@@ -104,7 +112,10 @@ async fn secrets_and_data_sources_are_never_settled() {
         reference(res("user", json!({})), "found_id", "found", "id"),
     ];
     let h = Harness::deployed(with_lookup.clone()).await;
-    assert_eq!(settled(&h, with_lookup).await, all(&["found", "user"], false));
+    assert_eq!(
+        settled(&h, with_lookup).await,
+        all(&["found", "user"], false)
+    );
 }
 
 #[tokio::test]
@@ -129,5 +140,8 @@ async fn removed_and_added_resources_plan_as_from_the_whole_state() {
     decls.push(res("d", json!({"v": 1})));
     let plan = h.preview(decls).await.unwrap();
     let ops = ops_of(&plan);
-    assert_eq!((ops["c"], ops["d"], ops["a"]), (Op::Delete, Op::Create, Op::Same));
+    assert_eq!(
+        (ops["c"], ops["d"], ops["a"]),
+        (Op::Delete, Op::Create, Op::Same)
+    );
 }

@@ -15,8 +15,8 @@ mod aliases;
 mod apply;
 mod delete;
 mod failures;
-mod headers;
 mod fake;
+mod headers;
 mod import;
 mod plan_inputs;
 mod properties;
@@ -28,10 +28,10 @@ mod unchanged;
 use fake::{FakeProvider, LOOKUP, PROTECTED, RES, SNAPSHOT};
 use meridian_engine::exec::{Outcome, RunOptions, RunResult};
 use meridian_engine::ops::{self, OpsError};
+use meridian_engine::plan::headers as plan_headers;
 use meridian_engine::{
     GraphError, Input, Op, Plan, ProviderRegistry, ResourceDecl, ResourceGraph, ResourceOptions,
 };
-use meridian_engine::plan::headers as plan_headers;
 use meridian_state::{
     OperationKind, PendingOperation, RecordHeader, SledBackend, StackState, StateStore,
     StateSummary, check_integrity,
