@@ -269,6 +269,13 @@ pub trait StateStore: Send + Sync {
         }
         Ok(state)
     }
+    /// Checks the headers a backend keeps against its records: a header
+    /// that disagrees with its record, a record without a header, a header
+    /// without a record. Reads every record. The default (no headers)
+    /// finds nothing.
+    fn check_headers(&self) -> Result<Vec<IntegrityProblem>, StateError> {
+        Ok(Vec::new())
+    }
     /// Journals the start of a mutating operation (durable on return).
     fn begin(&self, op: &PendingOperation) -> Result<(), StateError>;
     /// Records how the operation under `key` ended and removes its journal

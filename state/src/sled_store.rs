@@ -7,11 +7,11 @@
 
 use crate::encoding::{decode, encode};
 use crate::{
-    Completion, Durable, PendingOperation, ResourceRecord, StackState, StateError, StateStore,
-    StateSummary, WriteStats, validate_stack_name,
+    Completion, Durable, IntegrityProblem, PendingOperation, ResourceRecord, StackState,
+    StateError, StateStore, StateSummary, WriteStats, validate_stack_name,
 };
 use group_commit::{DurableWrite, GroupCommit, Stats};
-use headers::{StackBatch, decode_header, mark_with_headers, record_key};
+use headers::{StackBatch, decode_header, header_problems, mark_with_headers, record_key};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -423,6 +423,13 @@ impl StateStore for SledState {
                     .transpose()
             })
             .collect()
+    }
+
+    fn check_headers(&self) -> Result<Vec<IntegrityProblem>, StateError> {
+        if !self.mark.is_current() {
+            return Ok(Vec::new());
+        }
+        header_problems(&self.tree, &self.location, |k, e| self.corrupt(k, e))
     }
 
     fn begin(&self, op: &PendingOperation) -> Result<(), StateError> {

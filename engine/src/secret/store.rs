@@ -184,6 +184,11 @@ impl StateStore for SecretStore {
         Ok(records)
     }
 
+    /// The backend's headers are of the records as it holds them, sealed.
+    fn check_headers(&self) -> Result<Vec<meridian_state::IntegrityProblem>, StateError> {
+        self.inner.check_headers()
+    }
+
     fn begin(&self, op: &PendingOperation) -> Result<(), StateError> {
         self.inner.begin(&self.seal_pending(op)?)
     }

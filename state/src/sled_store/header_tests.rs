@@ -278,3 +278,34 @@ fn a_damaged_header_is_an_error_naming_its_key() {
     // `load` never reads headers.
     assert_eq!(st.load().unwrap().resources["u1"], stamped("u1", 1));
 }
+
+#[test]
+fn the_header_check_finds_a_wrong_missing_or_orphan_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_backend, st) = open_dev(dir.path());
+    for urn in ["u1", "u2", "u3"] {
+        st.put_record(urn, Some(&stamped(urn, 1))).unwrap();
+    }
+    assert_eq!(st.check_headers().unwrap(), []);
+    let other = RecordHeader::of(&record("u1"));
+    st.tree.insert("h/u1", encode_header(&other)).unwrap();
+    st.tree.remove("h/u2").unwrap();
+    st.tree.insert("h/u3", &[1u8][..]).unwrap();
+    st.tree.insert("h/u9", raw_value(&st, "h/u1")).unwrap();
+    let problems = st.check_headers().unwrap();
+    let found: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|p| (p.key.as_str(), p.detail.as_str()))
+        .collect();
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(
+        found[0].1.contains("disagrees with the record"),
+        "{found:?}"
+    );
+    assert_eq!(found[1], ("u2", "the record has no header"));
+    assert_eq!(
+        found[2],
+        ("u3", "its header does not decode: a header of 1 bytes")
+    );
+    assert_eq!(found[3], ("u9", "a header without a record"));
+}

@@ -6,8 +6,9 @@
 
 use super::backend_err;
 use crate::encoding::{decode, encode};
-use crate::{Digest, RecordHeader, ResourceRecord, StateError};
+use crate::{Digest, IntegrityProblem, RecordHeader, ResourceRecord, StateError};
 use sled::transaction::{ConflictableTransactionResult, TransactionError, Transactional};
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 
 /// The first byte of an encoded header: its encoding's version.
@@ -168,4 +169,48 @@ pub(super) fn mark_with_headers(db: &sled::Db, dir: &str, format: u32) -> Result
         })?;
     db.flush().map_err(|e| backend_err(dir, e))?;
     Ok(())
+}
+
+/// What is wrong with the headers of the stack in `tree` (see
+/// [`crate::StateStore::check_headers`]); `corrupt` names a record that
+/// does not decode.
+pub(super) fn header_problems(
+    tree: &sled::Tree,
+    location: &str,
+    corrupt: impl Fn(&[u8], String) -> StateError,
+) -> Result<Vec<IntegrityProblem>, StateError> {
+    let mut headers = BTreeMap::new();
+    for item in tree.scan_prefix(b"h/") {
+        let (k, v) = item.map_err(|e| backend_err(location, e))?;
+        headers.insert(
+            String::from_utf8_lossy(&k[2..]).into_owned(),
+            decode_header(&v),
+        );
+    }
+    let mut problems = Vec::new();
+    let mut problem = |key: &str, detail: String| {
+        problems.push(IntegrityProblem {
+            key: key.to_string(),
+            detail,
+        })
+    };
+    for item in tree.scan_prefix(b"r/") {
+        let (k, v) = item.map_err(|e| backend_err(location, e))?;
+        let rec: ResourceRecord = decode(&v).map_err(|e| corrupt(&k, e.to_string()))?;
+        let key = String::from_utf8_lossy(&k[2..]);
+        let expected = RecordHeader::of(&rec);
+        match headers.remove(&*key) {
+            None => problem(&key, "the record has no header".into()),
+            Some(Err(e)) => problem(&key, format!("its header does not decode: {e}")),
+            Some(Ok(found)) if found != expected => problem(
+                &key,
+                format!("its header ({found:?}) disagrees with the record ({expected:?})"),
+            ),
+            Some(Ok(_)) => {}
+        }
+    }
+    for key in headers.into_keys() {
+        problem(&key, "a header without a record".into());
+    }
+    Ok(problems)
 }
