@@ -216,23 +216,11 @@ fn records_read_by_key_come_back_opened_with_their_stamp() {
 
 /// A journal entry for `key` whose inputs hold a known secret.
 fn pending(key: &str) -> meridian_state::PendingOperation {
-    meridian_state::PendingOperation {
-        key: key.into(),
-        kind: meridian_state::OperationKind::Update,
-        urn: key.into(),
-        name: "n".into(),
-        type_token: "test:index:Keyed".into(),
-        region: "r".into(),
-        provider: "test".into(),
-        id: Some("k1".into()),
-        token: "tok".into(),
-        inputs: json!({"token": "store-unit-f6"}),
-        previous: None,
-        dependencies: vec![],
-        protect: false,
-        retain_on_delete: false,
-        provider_config: None,
-        started_at_ms: 0,
-        pid: 1,
-    }
+    serde_json::from_value(json!({
+        "key": key, "kind": "update", "urn": key, "name": "n",
+        "type_token": "test:index:Keyed", "region": "r", "provider": "test",
+        "id": "k1", "token": "tok", "inputs": {"token": "store-unit-f6"},
+        "previous": null, "dependencies": [], "started_at_ms": 0, "pid": 1,
+    }))
+    .unwrap()
 }

@@ -217,13 +217,19 @@ fn a_summary_reads_what_load_reads_but_the_records() {
     );
 }
 
-#[test]
-fn get_records_reads_the_keys_asked_for_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_backend, st) = open_dev(dir.path());
+/// Stack `dev` at `dir` with the records `u1`, `u2`, `u3`, stamped.
+fn three_stamped_records(dir: &Path) -> (SledBackend, SledState) {
+    let (backend, st) = open_dev(dir);
     for urn in ["u1", "u2", "u3"] {
         st.put_record(urn, Some(&stamped(urn, 1))).unwrap();
     }
+    (backend, st)
+}
+
+#[test]
+fn get_records_reads_the_keys_asked_for_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_backend, st) = three_stamped_records(dir.path());
     let got = st.get_records(&["u3", "missing", "u1"]).unwrap();
     assert_eq!(got, [Some(stamped("u3", 1)), None, Some(stamped("u1", 1))]);
     assert!(st.get_records(&[]).unwrap().is_empty());
@@ -282,10 +288,7 @@ fn a_damaged_header_is_an_error_naming_its_key() {
 #[test]
 fn the_header_check_finds_a_wrong_missing_or_orphan_header() {
     let dir = tempfile::tempdir().unwrap();
-    let (_backend, st) = open_dev(dir.path());
-    for urn in ["u1", "u2", "u3"] {
-        st.put_record(urn, Some(&stamped(urn, 1))).unwrap();
-    }
+    let (_backend, st) = three_stamped_records(dir.path());
     assert_eq!(st.check_headers().unwrap(), []);
     let other = RecordHeader::of(&record("u1"));
     st.tree.insert("h/u1", encode_header(&other)).unwrap();
