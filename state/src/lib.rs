@@ -28,7 +28,7 @@ pub use summary::{
 /// The state format this build writes to backends that store plain JSON
 /// values (the DynamoDB backend). A state written with a larger number is
 /// refused, never modified. The sled backend versions its own layout (format
-/// 2: compact values, see `sled_store`).
+/// 3: compact values and a header beside each record, see `sled_store`).
 pub const FORMAT_VERSION: u32 = 1;
 
 /// What is stored for one cloud resource that Meridian manages (or looks up).
