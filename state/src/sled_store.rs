@@ -221,11 +221,11 @@ struct FormatMark {
 
 impl FormatMark {
     fn ensure(&self, db: &sled::Db) -> Result<(), StateError> {
-        if self.current.load(Ordering::Acquire) {
+        if self.is_current() {
             return Ok(());
         }
         let _one_writer = self.writing.lock().unwrap_or_else(|p| p.into_inner());
-        if self.current.load(Ordering::Acquire) {
+        if self.is_current() {
             return Ok(());
         }
         self.write(db)
@@ -372,8 +372,8 @@ impl StateStore for SledState {
     ) -> Result<StackState, StateError> {
         let mut state = StackState::default();
         // Everything but the headers (`h/`, up to `h0`), unread.
-        let entries =
-            (self.tree.range(..b"h/".as_slice())).chain(self.tree.range(b"h0".as_slice()..));
+        let entries = self.tree.range(..b"h/".as_slice());
+        let entries = entries.chain(self.tree.range(b"h0".as_slice()..));
         for item in entries {
             let (k, v) = item.map_err(|e| backend_err(&self.location, e))?;
             if let Some(key) = k.strip_prefix(b"r/") {
