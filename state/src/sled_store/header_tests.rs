@@ -312,3 +312,20 @@ fn the_header_check_finds_a_wrong_missing_or_orphan_header() {
     );
     assert_eq!(found[3], ("u9", "a header without a record"));
 }
+
+#[test]
+fn an_upgrade_meeting_a_damaged_record_writes_nothing_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(three_stamped_records(dir.path()));
+    make_format_2(dir.path());
+    let (backend, st) = open_dev(dir.path());
+    st.tree.insert("r/u2", &[0x7fu8, 1][..]).unwrap();
+    let err = st
+        .put_record("u4", Some(&record("u4")))
+        .expect_err("refused");
+    assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("entry r/u2"), "{err}");
+    assert_eq!(marker(&backend), b"2");
+    assert!(st.tree.scan_prefix(b"h/").next().is_none());
+    assert!(st.tree.get("r/u4").unwrap().is_none());
+}
