@@ -280,6 +280,15 @@ impl StateStore for OffRuntime {
     fn load(&self) -> Result<StackState, StateError> {
         off_runtime(|| self.0.load())
     }
+    fn load_summary(&self) -> Result<Option<meridian_state::StateSummary>, StateError> {
+        off_runtime(|| self.0.load_summary())
+    }
+    fn get_records(&self, keys: &[&str]) -> Result<Vec<Option<ResourceRecord>>, StateError> {
+        off_runtime(|| self.0.get_records(keys))
+    }
+    fn check_headers(&self) -> Result<Vec<meridian_state::IntegrityProblem>, StateError> {
+        off_runtime(|| self.0.check_headers())
+    }
     fn begin(&self, op: &PendingOperation) -> Result<(), StateError> {
         off_runtime(|| self.0.begin(op))
     }

@@ -28,7 +28,7 @@ pub use summary::{
 /// The state format this build writes to backends that store plain JSON
 /// values (the DynamoDB backend). A state written with a larger number is
 /// refused, never modified. The sled backend versions its own layout (format
-/// 2: compact values, see `sled_store`).
+/// 3: compact values and a header beside each record, see `sled_store`).
 pub const FORMAT_VERSION: u32 = 1;
 
 /// What is stored for one cloud resource that Meridian manages (or looks up).
@@ -268,6 +268,13 @@ pub trait StateStore: Send + Sync {
             on_record(key, record)?;
         }
         Ok(state)
+    }
+    /// Checks the headers a backend keeps against its records: a header
+    /// that disagrees with its record, a record without a header, a header
+    /// without a record. Reads every record. The default (no headers)
+    /// finds nothing.
+    fn check_headers(&self) -> Result<Vec<IntegrityProblem>, StateError> {
+        Ok(Vec::new())
     }
     /// Journals the start of a mutating operation (durable on return).
     fn begin(&self, op: &PendingOperation) -> Result<(), StateError>;

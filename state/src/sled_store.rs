@@ -1,15 +1,17 @@
 //! The embedded state backend: one sled database per state directory, one
-//! tree per stack. Keys in a stack's tree are `r/<key>` (records), `p/<key>`
-//! (journal), `m/outputs` and `m/sequence`. Each mutation is a single
-//! `apply_batch` (atomic) followed by a durable flush, shared with the
-//! writes of concurrent steps (group commit, see [`GroupCommit`]).
+//! tree per stack. Keys in a stack's tree are `r/<key>` (records), `h/<key>`
+//! (each record's header, see [`headers`]), `p/<key>` (journal), `m/outputs`
+//! and `m/sequence`. Each mutation is a single `apply_batch` (atomic)
+//! followed by a durable flush, shared with the writes of concurrent steps
+//! (group commit, see [`GroupCommit`]).
 
 use crate::encoding::{decode, encode};
 use crate::{
-    Completion, Durable, PendingOperation, ResourceRecord, StackState, StateError, StateStore,
-    WriteStats, validate_stack_name,
+    Completion, Durable, IntegrityProblem, PendingOperation, ResourceRecord, StackState,
+    StateError, StateStore, StateSummary, WriteStats, validate_stack_name,
 };
 use group_commit::{DurableWrite, GroupCommit, Stats};
+use headers::{StackBatch, decode_header, header_problems, mark_with_headers, record_key};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,13 +21,18 @@ use std::sync::{Arc, Mutex};
 #[cfg(test)]
 mod format_tests;
 mod group_commit;
+#[cfg(test)]
+mod header_tests;
+mod headers;
 
 const FORMAT_KEY: &[u8] = b"meridian/format";
 /// The layout this backend writes. 2: values in the compact encoding
-/// ([`crate::encoding`]); a format-1 state (plain JSON values) is read as it
-/// is and marked 2 before this build's first write to it, so that an older
-/// Meridian refuses it ("upgrade Meridian") instead of misreading it.
-const SLED_FORMAT: u32 = 2;
+/// ([`crate::encoding`]); 3: a header beside each record ([`headers`]). A
+/// format-1 or 2 state is read as it is and marked 3 before this build's
+/// first write to it, in one transaction with a header for each of its
+/// records, so that an older Meridian refuses it ("upgrade Meridian")
+/// instead of misreading it or writing a record without its header.
+const SLED_FORMAT: u32 = 3;
 /// sled's page cache (its default is 1 GiB). Measured at 100,000 resources
 /// (BENCHMARKS.md, "Memory"): 16 MiB and 1 GiB give the same peak RSS, as the
 /// compact state's pages are a few tens of MB; the cap keeps a larger stack
@@ -93,7 +100,10 @@ impl SledBackend {
             db,
             path: dir.to_path_buf(),
             commit: Arc::new(GroupCommit::default()),
-            mark: Arc::new(FormatMark::default()),
+            mark: Arc::new(FormatMark {
+                dir: dir.display().to_string(),
+                ..FormatMark::default()
+            }),
             notes,
         };
         backend.check_format()?;
@@ -146,7 +156,7 @@ impl SledBackend {
                         detail: "data without a format marker".into(),
                     });
                 }
-                self.mark.write(&self.db).map_err(|e| backend_err(&path, e))
+                self.mark.write(&self.db)
             }
         }
     }
@@ -197,52 +207,59 @@ pub struct SledState {
 }
 
 /// The format marker's upgrade: a state of an older format is marked
-/// [`SLED_FORMAT`] (durably) before the first write in the new encoding, and
-/// only then: reading an old state leaves it as it was.
+/// [`SLED_FORMAT`] (durably, with its records' headers) before the first
+/// write in the new layout, and only then: reading an old state leaves it
+/// as it was.
 #[derive(Default)]
 struct FormatMark {
+    /// The marker says [`SLED_FORMAT`]: every record has its header.
     current: AtomicBool,
     writing: Mutex<()>,
+    /// The database's directory, for messages.
+    dir: String,
 }
 
 impl FormatMark {
-    fn ensure(&self, db: &sled::Db) -> sled::Result<()> {
-        if self.current.load(Ordering::Acquire) {
+    fn ensure(&self, db: &sled::Db) -> Result<(), StateError> {
+        if self.is_current() {
             return Ok(());
         }
         let _one_writer = self.writing.lock().unwrap_or_else(|p| p.into_inner());
-        if self.current.load(Ordering::Acquire) {
+        if self.is_current() {
             return Ok(());
         }
         self.write(db)
     }
 
-    fn write(&self, db: &sled::Db) -> sled::Result<()> {
-        db.insert(FORMAT_KEY, SLED_FORMAT.to_string().as_bytes())?;
-        db.flush()?;
+    fn write(&self, db: &sled::Db) -> Result<(), StateError> {
+        mark_with_headers(db, &self.dir, SLED_FORMAT)?;
         self.current.store(true, Ordering::Release);
         Ok(())
+    }
+
+    fn is_current(&self) -> bool {
+        self.current.load(Ordering::Acquire)
     }
 }
 
 impl SledState {
     /// Applies `batch` atomically (visible at once, durable after the next
     /// flush) and returns the flush that will cover it.
-    fn write(&self, batch: sled::Batch, bytes: usize) -> Result<u64, StateError> {
-        self.mark
-            .ensure(&self.db)
-            .map_err(|e| backend_err(&self.location, e))?;
+    fn write(&self, batch: StackBatch) -> Result<u64, StateError> {
+        self.mark.ensure(&self.db)?;
         self.tree
-            .apply_batch(batch)
+            .apply_batch(batch.batch)
             .map_err(|e| backend_err(&self.location, e))?;
         self.stats.batches.fetch_add(1, Ordering::Relaxed);
-        self.stats.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        self.stats
+            .bytes
+            .fetch_add(batch.bytes as u64, Ordering::Relaxed);
         Ok(self.commit.target())
     }
 
     /// Applies `batch`; durable on return.
-    fn apply(&self, batch: sled::Batch, bytes: usize) -> Result<(), StateError> {
-        let target = self.write(batch, bytes)?;
+    fn apply(&self, batch: StackBatch) -> Result<(), StateError> {
+        let target = self.write(batch)?;
         let flushed = self
             .commit
             .wait(&self.db, target)
@@ -254,8 +271,8 @@ impl SledState {
     }
 
     /// Applies `batch`; the future completes once it is durable.
-    fn apply_async(&self, batch: sled::Batch, bytes: usize) -> Durable {
-        match self.write(batch, bytes) {
+    fn apply_async(&self, batch: StackBatch) -> Durable {
+        match self.write(batch) {
             Ok(target) => Box::pin(DurableWrite {
                 commit: self.commit.clone(),
                 db: self.db.clone(),
@@ -268,6 +285,25 @@ impl SledState {
         }
     }
 
+    /// Reads an entry other than a record or a header into `state`: a
+    /// journal entry, the stack outputs or the sequence.
+    fn read_other(&self, k: &[u8], v: &[u8], state: &mut StackState) -> Result<(), StateError> {
+        if let Some(key) = k.strip_prefix(b"p/") {
+            let op: PendingOperation = decode(v).map_err(|e| self.corrupt(k, e))?;
+            state.pending.insert(key_text(key), op);
+        } else if k == b"m/outputs" {
+            state.outputs = decode(v).map_err(|e| self.corrupt(k, e))?;
+        } else if k == b"m/sequence" {
+            let bytes: [u8; 8] = v
+                .try_into()
+                .map_err(|_| self.corrupt(k, "sequence is not 8 bytes"))?;
+            state.next_sequence = u64::from_be_bytes(bytes);
+        } else {
+            return Err(self.corrupt(k, "unknown entry"));
+        }
+        Ok(())
+    }
+
     fn corrupt(&self, key: &[u8], e: impl std::fmt::Display) -> StateError {
         StateError::Corrupt {
             path: self.location.clone(),
@@ -276,62 +312,44 @@ impl SledState {
     }
 }
 
-/// The batch of [`StateStore::begin`], and the bytes of its values.
-fn begin_batch(op: &PendingOperation) -> (sled::Batch, usize) {
-    let value = encode(op);
-    let len = value.len();
-    let mut batch = sled::Batch::default();
-    batch.insert(format!("p/{}", op.key).into_bytes(), value);
-    (batch, len)
+/// The batch of [`StateStore::begin`].
+fn begin_batch(op: &PendingOperation) -> StackBatch {
+    let mut batch = StackBatch::default();
+    batch.insert(format!("p/{}", op.key).as_bytes(), encode(op));
+    batch
 }
 
 /// The batch of [`StateStore::complete`]: the result and the journal
 /// entry's removal, together.
-fn complete_batch(key: &str, completion: Completion) -> (sled::Batch, usize) {
-    let mut batch = sled::Batch::default();
-    let mut bytes = 0;
-    batch.remove(format!("p/{key}").into_bytes());
+fn complete_batch(key: &str, completion: Completion) -> StackBatch {
+    let mut batch = StackBatch::default();
+    batch.batch.remove(format!("p/{key}").into_bytes());
     match completion {
-        Completion::Put(rec) => {
-            let value = encode(&rec);
-            bytes += value.len();
-            batch.insert(format!("r/{key}").into_bytes(), value);
-        }
-        Completion::Remove => batch.remove(format!("r/{key}").into_bytes()),
+        Completion::Put(rec) => batch.put_record(key, &rec),
+        Completion::Remove => batch.remove_record(key),
         Completion::Abandon => {}
         Completion::Replaced { new, old_key, old } => {
-            let value = encode(&new);
-            bytes += value.len();
-            batch.insert(format!("r/{key}").into_bytes(), value);
-            let value = encode(&old);
-            bytes += value.len();
-            batch.insert(format!("r/{old_key}").into_bytes(), value);
+            batch.put_record(key, &new);
+            batch.put_record(&old_key, &old);
         }
         Completion::StateEdit { remove, records } => {
-            batch.remove(format!("r/{remove}").into_bytes());
+            batch.remove_record(&remove);
             for (k, rec) in records {
-                let value = encode(&rec);
-                bytes += value.len();
-                batch.insert(format!("r/{k}").into_bytes(), value);
+                batch.put_record(&k, &rec);
             }
         }
     }
-    (batch, bytes)
+    batch
 }
 
 /// The batch of [`StateStore::put_record`].
-fn record_batch(key: &str, record: Option<&ResourceRecord>) -> (sled::Batch, usize) {
-    let mut batch = sled::Batch::default();
-    let mut bytes = 0;
+fn record_batch(key: &str, record: Option<&ResourceRecord>) -> StackBatch {
+    let mut batch = StackBatch::default();
     match record {
-        Some(rec) => {
-            let value = encode(rec);
-            bytes = value.len();
-            batch.insert(format!("r/{key}").into_bytes(), value);
-        }
-        None => batch.remove(format!("r/{key}").into_bytes()),
+        Some(rec) => batch.put_record(key, rec),
+        None => batch.remove_record(key),
     }
-    (batch, bytes)
+    batch
 }
 
 impl StateStore for SledState {
@@ -353,67 +371,95 @@ impl StateStore for SledState {
         on_record: &mut dyn FnMut(String, ResourceRecord) -> Result<(), StateError>,
     ) -> Result<StackState, StateError> {
         let mut state = StackState::default();
-        for item in self.tree.iter() {
+        // Everything but the headers (`h/`, up to `h0`), unread.
+        let entries = self.tree.range(..b"h/".as_slice());
+        let entries = entries.chain(self.tree.range(b"h0".as_slice()..));
+        for item in entries {
             let (k, v) = item.map_err(|e| backend_err(&self.location, e))?;
             if let Some(key) = k.strip_prefix(b"r/") {
                 let rec: ResourceRecord = decode(&v).map_err(|e| self.corrupt(&k, e))?;
-                on_record(String::from_utf8_lossy(key).into_owned(), rec)?;
-            } else if let Some(key) = k.strip_prefix(b"p/") {
-                let op: PendingOperation = decode(&v).map_err(|e| self.corrupt(&k, e))?;
-                state
-                    .pending
-                    .insert(String::from_utf8_lossy(key).into_owned(), op);
-            } else if &*k == b"m/outputs" {
-                state.outputs = decode(&v).map_err(|e| self.corrupt(&k, e))?;
-            } else if &*k == b"m/sequence" {
-                let bytes: [u8; 8] = v
-                    .as_ref()
-                    .try_into()
-                    .map_err(|_| self.corrupt(&k, "sequence is not 8 bytes"))?;
-                state.next_sequence = u64::from_be_bytes(bytes);
+                on_record(key_text(key), rec)?;
             } else {
-                return Err(self.corrupt(&k, "unknown entry"));
+                self.read_other(&k, &v, &mut state)?;
             }
         }
         Ok(state)
     }
 
+    fn load_summary(&self) -> Result<Option<StateSummary>, StateError> {
+        if !self.mark.is_current() {
+            return Ok(None);
+        }
+        let mut headers = Vec::new();
+        let mut state = StackState::default();
+        // The entries that sort before the records: headers, journal, meta.
+        for item in self.tree.range(..b"r/".as_slice()) {
+            let (k, v) = item.map_err(|e| backend_err(&self.location, e))?;
+            if let Some(key) = k.strip_prefix(b"h/") {
+                let header = decode_header(&v).map_err(|e| self.corrupt(&k, e))?;
+                headers.push((key_text(key), header));
+            } else {
+                self.read_other(&k, &v, &mut state)?;
+            }
+        }
+        Ok(Some(StateSummary {
+            headers,
+            pending: state.pending,
+            outputs: state.outputs,
+            next_sequence: state.next_sequence,
+        }))
+    }
+
+    fn get_records(&self, keys: &[&str]) -> Result<Vec<Option<ResourceRecord>>, StateError> {
+        keys.iter()
+            .map(|key| {
+                let k = record_key(key);
+                let found = self
+                    .tree
+                    .get(&k)
+                    .map_err(|e| backend_err(&self.location, e))?;
+                found
+                    .map(|v| decode(&v).map_err(|e| self.corrupt(k.as_bytes(), e)))
+                    .transpose()
+            })
+            .collect()
+    }
+
+    fn check_headers(&self) -> Result<Vec<IntegrityProblem>, StateError> {
+        if !self.mark.is_current() {
+            return Ok(Vec::new());
+        }
+        header_problems(&self.tree, &self.location, |k, e| self.corrupt(k, e))
+    }
+
     fn begin(&self, op: &PendingOperation) -> Result<(), StateError> {
-        let (batch, bytes) = begin_batch(op);
-        self.apply(batch, bytes)
+        self.apply(begin_batch(op))
     }
 
     fn complete(&self, key: &str, completion: Completion) -> Result<(), StateError> {
-        let (batch, bytes) = complete_batch(key, completion);
-        self.apply(batch, bytes)
+        self.apply(complete_batch(key, completion))
     }
 
     fn put_record(&self, key: &str, record: Option<&ResourceRecord>) -> Result<(), StateError> {
-        let (batch, bytes) = record_batch(key, record);
-        self.apply(batch, bytes)
+        self.apply(record_batch(key, record))
     }
 
     fn begin_async(&self, op: &PendingOperation) -> Durable {
-        let (batch, bytes) = begin_batch(op);
-        self.apply_async(batch, bytes)
+        self.apply_async(begin_batch(op))
     }
 
     fn complete_async(&self, key: &str, completion: Completion) -> Durable {
-        let (batch, bytes) = complete_batch(key, completion);
-        self.apply_async(batch, bytes)
+        self.apply_async(complete_batch(key, completion))
     }
 
     fn put_record_async(&self, key: &str, record: Option<&ResourceRecord>) -> Durable {
-        let (batch, bytes) = record_batch(key, record);
-        self.apply_async(batch, bytes)
+        self.apply_async(record_batch(key, record))
     }
 
     fn put_outputs(&self, outputs: &BTreeMap<String, Value>) -> Result<(), StateError> {
-        let value = encode(outputs);
-        let len = value.len();
-        let mut batch = sled::Batch::default();
-        batch.insert(b"m/outputs".to_vec(), value);
-        self.apply(batch, len)
+        let mut batch = StackBatch::default();
+        batch.insert(b"m/outputs", encode(outputs));
+        self.apply(batch)
     }
 
     fn reserve_sequence(&self, n: u64) -> Result<u64, StateError> {
@@ -432,34 +478,28 @@ impl StateStore for SledState {
             }
             None => 0,
         };
-        let mut batch = sled::Batch::default();
-        batch.insert(b"m/sequence".to_vec(), (current + n).to_be_bytes().to_vec());
-        self.apply(batch, 8)?;
+        let mut batch = StackBatch::default();
+        batch.insert(b"m/sequence", (current + n).to_be_bytes().to_vec());
+        self.apply(batch)?;
         Ok(current)
     }
 
     fn replace_all(&self, state: &StackState) -> Result<(), StateError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = StackBatch::default();
         for k in self.tree.iter().keys() {
-            batch.remove(k.map_err(|e| backend_err(&self.location, e))?);
+            batch
+                .batch
+                .remove(k.map_err(|e| backend_err(&self.location, e))?);
         }
-        let mut bytes = 0;
         for (key, rec) in &state.resources {
-            let v = encode(rec);
-            bytes += v.len();
-            batch.insert(format!("r/{key}").into_bytes(), v);
+            batch.put_record(key, rec);
         }
         for (key, op) in &state.pending {
-            let v = encode(op);
-            bytes += v.len();
-            batch.insert(format!("p/{key}").into_bytes(), v);
+            batch.insert(format!("p/{key}").as_bytes(), encode(op));
         }
-        batch.insert(b"m/outputs".to_vec(), encode(&state.outputs));
-        batch.insert(
-            b"m/sequence".to_vec(),
-            state.next_sequence.to_be_bytes().to_vec(),
-        );
-        self.apply(batch, bytes)
+        batch.insert(b"m/outputs", encode(&state.outputs));
+        batch.insert(b"m/sequence", state.next_sequence.to_be_bytes().to_vec());
+        self.apply(batch)
     }
 
     fn write_stats(&self) -> WriteStats {
@@ -473,6 +513,11 @@ impl StateStore for SledState {
     fn location(&self) -> String {
         self.location.clone()
     }
+}
+
+/// A key of the tree (after its prefix) as text: one allocation.
+fn key_text(key: &[u8]) -> String {
+    String::from_utf8_lossy(key).into_owned()
 }
 
 fn backend_err(path: &str, e: sled::Error) -> StateError {

@@ -167,3 +167,7 @@ pub struct StateSummary {
     pub outputs: BTreeMap<String, Value>,
     pub next_sequence: u64,
 }
+
+#[cfg(test)]
+#[path = "summary/tests.rs"]
+mod tests;

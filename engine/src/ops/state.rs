@@ -315,12 +315,15 @@ pub struct Check {
 }
 
 /// Checks `store`'s state: every dependency recorded, no URN recorded twice
-/// as live, no journal entry left.
+/// as live, no journal entry left, every record's header (if the backend
+/// keeps them) agreeing with it.
 pub fn check(store: &dyn StateStore) -> Result<Check, String> {
     let state = store.load().map_err(|e| e.to_string())?;
+    let mut problems = meridian_state::check_integrity(&state);
+    problems.extend(store.check_headers().map_err(|e| e.to_string())?);
     Ok(Check {
         resources: state.resources.len(),
-        problems: meridian_state::check_integrity(&state),
+        problems,
     })
 }
 

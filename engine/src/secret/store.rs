@@ -11,7 +11,7 @@ use super::{
 };
 use meridian_state::{
     Completion, Durable, PendingOperation, ResourceRecord, StackState, StateError, StateStore,
-    StoredValue, WriteStats,
+    StateSummary, StoredValue, WriteStats,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -68,6 +68,15 @@ impl SecretStore {
         let mut sealed = rec.clone();
         sealed.inputs = self.seal_value(&rec.inputs)?.into();
         sealed.outputs = self.seal_value(&rec.outputs)?.into();
+        // A stamp vouches for the inputs as stored: sealed, the same
+        // declaration is stamped again, so that the backend's header of
+        // the record keeps its declared digest.
+        let declared = contains_secret(&rec.inputs)
+            .then(|| rec.declared_digest())
+            .flatten();
+        if let Some(declared) = declared {
+            sealed.stamp(&declared);
+        }
         Ok(sealed)
     }
 
@@ -101,20 +110,52 @@ impl SecretStore {
         Ok(())
     }
 
-    /// [`open`](Self::open) for a record's value: text that does not
-    /// even spell the envelope's key (nor escapes a character, which
-    /// could spell it otherwise) holds none, and stays unparsed.
+    /// [`open`](Self::open) for a record's value, if it may hold a sealed
+    /// one (else it stays unparsed).
     fn open_stored(&self, value: &mut StoredValue) -> Result<(), StateError> {
-        match value.raw() {
-            Some(text) if !text.contains(ENVELOPE_KEY) && !text.contains("\\u") => Ok(()),
-            _ => self.open(value),
+        match may_be_sealed(value) {
+            true => self.open(value),
+            false => Ok(()),
         }
     }
 
     fn open_record(&self, rec: &mut ResourceRecord) -> Result<(), StateError> {
+        // The stamp of sealed inputs, stamped again for them opened.
+        let declared = match may_be_sealed(&rec.inputs) {
+            true => rec.declared_digest(),
+            false => None,
+        };
         self.open_stored(&mut rec.inputs)?;
-        self.open_stored(&mut rec.outputs)
+        self.open_stored(&mut rec.outputs)?;
+        if let Some(declared) = declared {
+            rec.stamp(&declared);
+        }
+        Ok(())
     }
+
+    /// Opens the sealed values of a stack's journal entries and outputs.
+    fn open_rest(
+        &self,
+        pending: &mut BTreeMap<String, PendingOperation>,
+        outputs: &mut BTreeMap<String, Value>,
+    ) -> Result<(), StateError> {
+        for op in pending.values_mut() {
+            self.open(&mut op.inputs)?;
+            if let Some(p) = op.previous.as_mut() {
+                self.open_record(p)?;
+            }
+        }
+        outputs.values_mut().try_for_each(|v| self.open(v))
+    }
+}
+
+/// Whether a record's value may hold a sealed value: text that does not
+/// even spell the envelope's key (nor escapes a character, which could
+/// spell it otherwise) holds none.
+fn may_be_sealed(value: &StoredValue) -> bool {
+    value
+        .raw()
+        .is_none_or(|text| text.contains(ENVELOPE_KEY) || text.contains("\\u"))
 }
 
 impl StateStore for SecretStore {
@@ -123,16 +164,29 @@ impl StateStore for SecretStore {
         for rec in state.resources.values_mut() {
             self.open_record(rec)?;
         }
-        for op in state.pending.values_mut() {
-            self.open(&mut op.inputs)?;
-            if let Some(p) = op.previous.as_mut() {
-                self.open_record(p)?;
-            }
-        }
-        for v in state.outputs.values_mut() {
-            self.open(v)?;
-        }
+        self.open_rest(&mut state.pending, &mut state.outputs)?;
         Ok(state)
+    }
+
+    fn load_summary(&self) -> Result<Option<StateSummary>, StateError> {
+        let Some(mut summary) = self.inner.load_summary()? else {
+            return Ok(None);
+        };
+        self.open_rest(&mut summary.pending, &mut summary.outputs)?;
+        Ok(Some(summary))
+    }
+
+    fn get_records(&self, keys: &[&str]) -> Result<Vec<Option<ResourceRecord>>, StateError> {
+        let mut records = self.inner.get_records(keys)?;
+        for rec in records.iter_mut().flatten() {
+            self.open_record(rec)?;
+        }
+        Ok(records)
+    }
+
+    /// The backend's headers are of the records as it holds them, sealed.
+    fn check_headers(&self) -> Result<Vec<meridian_state::IntegrityProblem>, StateError> {
+        self.inner.check_headers()
     }
 
     fn begin(&self, op: &PendingOperation) -> Result<(), StateError> {

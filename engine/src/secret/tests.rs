@@ -172,3 +172,55 @@ fn sled_stack() -> (tempfile::TempDir, Arc<dyn StateStore>) {
     let stack: Arc<dyn StateStore> = Arc::new(backend.stack("dev").unwrap());
     (dir, stack)
 }
+
+#[test]
+fn records_read_by_key_come_back_opened_with_their_stamp() {
+    let (_dir, raw) = sled_stack();
+    register("store-unit-f6");
+    mark_secret_outputs("test:index:Keyed", vec!["secret".into()]);
+    let store = SecretStore::new(raw.clone(), Some(Arc::new(SecretsManager::generate())));
+    let mut rec = ResourceRecord {
+        urn: "k".into(),
+        type_token: "test:index:Keyed".into(),
+        inputs: json!({"token": "store-unit-f6"}).into(),
+        outputs: json!({"secret": "keyed-unit-f6", "id": "k1"}).into(),
+        ..Default::default()
+    };
+    rec.stamp(&[6; 16]);
+    store.put_record("k", Some(&rec)).unwrap();
+    store.begin(&pending("k")).unwrap();
+    store
+        .put_outputs(&[("o".to_string(), json!("o store-unit-f6"))].into())
+        .unwrap();
+
+    let stored = raw.get_records(&["k"]).unwrap().remove(0).unwrap();
+    assert!(is_envelope(&stored.outputs["secret"]));
+    assert!(is_envelope(&stored.inputs["token"]));
+    // The backend's header keeps the declared digest of sealed inputs.
+    let raw_summary = raw.load_summary().unwrap().unwrap();
+    assert_eq!(raw_summary.headers[0].1.declared, Some([6; 16]));
+
+    assert_eq!(
+        store.get_records(&["k", "none"]).unwrap(),
+        [Some(rec.clone()), None]
+    );
+    assert_eq!(
+        store.load().unwrap().resources["k"].declared_digest(),
+        Some([6; 16])
+    );
+    let summary = store.load_summary().unwrap().unwrap();
+    assert_eq!(summary.outputs["o"], "o store-unit-f6");
+    assert_eq!(summary.pending["k"].inputs["token"], "store-unit-f6");
+    assert!(is_envelope(&raw_summary.pending["k"].inputs["token"]));
+}
+
+/// A journal entry for `key` whose inputs hold a known secret.
+fn pending(key: &str) -> meridian_state::PendingOperation {
+    serde_json::from_value(json!({
+        "key": key, "kind": "update", "urn": key, "name": "n",
+        "type_token": "test:index:Keyed", "region": "r", "provider": "test",
+        "id": "k1", "token": "tok", "inputs": {"token": "store-unit-f6"},
+        "previous": null, "dependencies": [], "started_at_ms": 0, "pid": 1,
+    }))
+    .unwrap()
+}

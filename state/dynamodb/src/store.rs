@@ -405,6 +405,9 @@ impl DynamoState {
     }
 }
 
+/// Keeps no record headers: `load_summary` and `get_records` are the
+/// trait's defaults (no summary, so a plan loads the whole stack; records
+/// by key from a whole load).
 impl StateStore for DynamoState {
     fn load(&self) -> Result<StackState, StateError> {
         let mut state = StackState::default();

@@ -38,17 +38,17 @@ fn write_format_1(dir: &Path) -> StackState {
 }
 
 /// The backend at `dir` and its stack `dev`.
-fn open_dev(dir: &Path) -> (SledBackend, SledState) {
+pub(super) fn open_dev(dir: &Path) -> (SledBackend, SledState) {
     let backend = SledBackend::open(dir, "t").unwrap();
     let st = backend.stack("dev").unwrap();
     (backend, st)
 }
 
-fn raw_value(st: &SledState, key: &str) -> Vec<u8> {
+pub(super) fn raw_value(st: &SledState, key: &str) -> Vec<u8> {
     st.tree.get(key).unwrap().unwrap().to_vec()
 }
 
-fn marker(backend: &SledBackend) -> Vec<u8> {
+pub(super) fn marker(backend: &SledBackend) -> Vec<u8> {
     backend.db.get(FORMAT_KEY).unwrap().unwrap().to_vec()
 }
 
@@ -78,7 +78,7 @@ fn a_format_1_state_moves_to_the_compact_encoding_as_records_change() {
 
     assert_eq!(
         marker(&backend),
-        b"2",
+        SLED_FORMAT.to_string().as_bytes(),
         "marked before the first compact value"
     );
     let (compact, plain) = (raw_value(&st, "r/u1"), raw_value(&st, "r/u2"));
