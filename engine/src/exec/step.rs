@@ -9,6 +9,7 @@
 //! journaled (see [`crate::journal`]); a failed call is reconciled at once.
 
 use super::context::{RunContext, lock};
+use super::outputs::OutputsView;
 use crate::call::{READ_TIMEOUT, bounded, reporting_context};
 use crate::event::Event;
 use crate::journal::{self, Subject};
@@ -16,7 +17,10 @@ use crate::model::{UNKNOWN, contains_unknown};
 use crate::plan::{self, Known, Op, ReplaceOrder};
 use crate::provider::ReadRequest;
 use crate::reconcile::reconcile;
-use meridian_state::{Completion, OperationKind, PendingOperation, ResourceRecord, digest_json};
+use crate::secret::contains_secret;
+use meridian_state::{
+    Completion, Digest, OperationKind, PendingOperation, ResourceRecord, digest_json,
+};
 use serde_json::Value;
 
 /// What a declared resource's unit does.
@@ -86,17 +90,7 @@ pub(super) async fn run_declared(
     let (inputs, declared) = {
         let outs = cx.outputs();
         let inputs = plan::resolve_inputs(graph, node, &|r| outs.get(r).map(Known::Outputs));
-        let declared =
-            plan::digest::shape(graph, node).and_then(|shape| {
-                let (mut outputs, mut known) = (Vec::new(), true);
-                plan::digest::references(graph, node, &mut |d| match outs
-                    .get(&graph.nodes[d].decl.name)
-                {
-                    Some(v) => outputs.push(digest_json(v)),
-                    None => known = false,
-                });
-                known.then(|| plan::digest::declared(&shape, outputs))
-            });
+        let declared = declared_digest(cx, node, &outs);
         (inputs, declared)
     };
     cx.inputs_read(node);
@@ -139,6 +133,25 @@ pub(super) async fn run_declared(
     }
     cx.settle_done(node, &d.subject.urn);
     Ok(op)
+}
+
+/// The digest of node `node`'s declaration that its records are stamped
+/// with (`plan::digest`), over its references' outputs `outs`. None where a
+/// stamp would hash a secret (the state would hold its hash): one declared,
+/// or one among the outputs it references.
+fn declared_digest(cx: &RunContext, node: usize, outs: &OutputsView<'_>) -> Option<Digest> {
+    let graph = &cx.graph;
+    let shape = plan::digest::shape(graph, node)?;
+    let (mut outputs, mut stamped) = (Vec::new(), true);
+    plan::digest::references(
+        graph,
+        node,
+        &mut |d| match outs.get(&graph.nodes[d].decl.name) {
+            Some(v) if !contains_secret(v) => outputs.push(digest_json(v)),
+            _ => stamped = false,
+        },
+    );
+    stamped.then(|| plan::digest::declared(&shape, outputs))
 }
 
 /// Decides the step against the record as it is now.

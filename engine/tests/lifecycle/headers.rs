@@ -102,6 +102,11 @@ async fn secrets_and_data_sources_are_never_settled() {
         state.resources[URN_A].plan_stamp, None,
         "nothing hashes a secret"
     );
+    // `b` references `a`, whose outputs hold the secret (the fake echoes
+    // its inputs): its stamp would hash them.
+    assert_eq!(state.resources[URN_B].plan_stamp, None);
+    let urn_c = "urn:meridian:test::fake:index:Res::c";
+    assert!(state.resources[urn_c].plan_stamp.is_some());
     let settled_now = settled(&h, decls).await;
     assert!(!settled_now["a"] && !settled_now["b"], "{settled_now:?}");
 

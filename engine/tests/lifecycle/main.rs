@@ -165,7 +165,8 @@ impl Harness {
         graph: &ResourceGraph,
         state: &StackState,
     ) -> (Result<Plan, OpsError>, Vec<bool>) {
-        let summary = summary_of(state);
+        let summary = self.store.load_summary().unwrap().expect("sled keeps headers");
+        assert_eq!(summary, summary_of(state), "the headers are the records'");
         let shapes = plan_headers::shapes(graph);
         let settled = plan_headers::settle(graph, &summary.headers, &shapes).unchanged;
         let plan =
@@ -209,7 +210,7 @@ impl Harness {
     }
 }
 
-/// The summary a backend that keeps headers gives of `state`.
+/// The summary a backend that keeps headers must give of `state`.
 pub fn summary_of(state: &StackState) -> StateSummary {
     StateSummary {
         headers: (state.resources.iter())
