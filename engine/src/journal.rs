@@ -289,6 +289,9 @@ impl StateStore for OffRuntime {
     fn check_headers(&self) -> Result<Vec<meridian_state::IntegrityProblem>, StateError> {
         off_runtime(|| self.0.check_headers())
     }
+    fn keeps_stamps(&self) -> bool {
+        self.0.keeps_stamps()
+    }
     fn begin(&self, op: &PendingOperation) -> Result<(), StateError> {
         off_runtime(|| self.0.begin(op))
     }

@@ -77,7 +77,9 @@ pub struct ResourceRecord {
     /// What it was applied from (see [`summary`]): lets a plan know it is
     /// unchanged from its header alone. `None` when not applied from a
     /// declaration since (imported, or written by an older Meridian).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Never in its JSON: a backend that keeps headers stores it with
+    /// them ([`StateStore::keeps_stamps`]).
+    #[serde(skip)]
     pub plan_stamp: Option<PlanStamp>,
 }
 
@@ -246,6 +248,12 @@ pub trait StateStore: Send + Sync {
     /// no headers: the caller loads the whole stack instead.
     fn load_summary(&self) -> Result<Option<StateSummary>, StateError> {
         Ok(None)
+    }
+    /// Whether records keep their plan stamps (`ResourceRecord::plan_stamp`)
+    /// here: a backend that keeps headers does. Elsewhere a record is loaded
+    /// without one, and stamping it again is no change worth a write.
+    fn keeps_stamps(&self) -> bool {
+        false
     }
     /// The records under `keys`, in that order (`None` where there is none).
     /// The default loads the whole stack.

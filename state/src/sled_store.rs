@@ -1,7 +1,7 @@
 //! The embedded state backend: one sled database per state directory, one
-//! tree per stack. Keys in a stack's tree are `r/<key>` (records), `h/<key>`
-//! (each record's header, see [`headers`]), `p/<key>` (journal), `m/outputs`
-//! and `m/sequence`. Each mutation is a single `apply_batch` (atomic)
+//! tree per stack. Keys in a stack's tree are `r/<key>` (records, each with
+//! its header, see [`headers`]), `p/<key>` (journal), `m/outputs` and
+//! `m/sequence`. Each mutation is a single `apply_batch` (atomic)
 //! followed by a durable flush, shared with the writes of concurrent steps
 //! (group commit, see [`GroupCommit`]).
 
@@ -11,7 +11,9 @@ use crate::{
     StateError, StateStore, StateSummary, WriteStats, validate_stack_name,
 };
 use group_commit::{DurableWrite, GroupCommit, Stats};
-use headers::{StackBatch, decode_header, header_problems, mark_with_headers, record_key};
+use headers::{
+    StackBatch, decode_header, decode_record, header_problems, mark_with_headers, record_key,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -371,13 +373,10 @@ impl StateStore for SledState {
         on_record: &mut dyn FnMut(String, ResourceRecord) -> Result<(), StateError>,
     ) -> Result<StackState, StateError> {
         let mut state = StackState::default();
-        // Everything but the headers (`h/`, up to `h0`), unread.
-        let entries = self.tree.range(..b"h/".as_slice());
-        let entries = entries.chain(self.tree.range(b"h0".as_slice()..));
-        for item in entries {
+        for item in self.tree.iter() {
             let (k, v) = item.map_err(|e| backend_err(&self.location, e))?;
             if let Some(key) = k.strip_prefix(b"r/") {
-                let rec: ResourceRecord = decode(&v).map_err(|e| self.corrupt(&k, e))?;
+                let rec = decode_record(&v).map_err(|e| self.corrupt(&k, e))?;
                 on_record(key_text(key), rec)?;
             } else {
                 self.read_other(&k, &v, &mut state)?;
@@ -392,10 +391,10 @@ impl StateStore for SledState {
         }
         let mut headers = Vec::new();
         let mut state = StackState::default();
-        // The entries that sort before the records: headers, journal, meta.
-        for item in self.tree.range(..b"r/".as_slice()) {
+        // Each record's header, not the record.
+        for item in self.tree.iter() {
             let (k, v) = item.map_err(|e| backend_err(&self.location, e))?;
-            if let Some(key) = k.strip_prefix(b"h/") {
+            if let Some(key) = k.strip_prefix(b"r/") {
                 let header = decode_header(&v).map_err(|e| self.corrupt(&k, e))?;
                 headers.push((key_text(key), header));
             } else {
@@ -419,10 +418,14 @@ impl StateStore for SledState {
                     .get(&k)
                     .map_err(|e| backend_err(&self.location, e))?;
                 found
-                    .map(|v| decode(&v).map_err(|e| self.corrupt(k.as_bytes(), e)))
+                    .map(|v| decode_record(&v).map_err(|e| self.corrupt(k.as_bytes(), e)))
                     .transpose()
             })
             .collect()
+    }
+
+    fn keeps_stamps(&self) -> bool {
+        true
     }
 
     fn check_headers(&self) -> Result<Vec<IntegrityProblem>, StateError> {

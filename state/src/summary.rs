@@ -16,7 +16,7 @@
 
 use crate::PendingOperation;
 use crate::ResourceRecord;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
@@ -84,25 +84,43 @@ pub fn parse_digest(hex: &str) -> Option<Digest> {
     Some(out)
 }
 
-/// What a record was applied from (see the module docs), stored as one
-/// hex string: the declared digest (32 digits), then the first 64 bits of
-/// the record's [`ResourceRecord::plan_check`] when it was stamped (16
-/// digits; enough to catch a record changed since, and small: every
-/// record carries one).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct PlanStamp(String);
+/// What a record was applied from (see the module docs): the declared
+/// digest, and the first 64 bits of the record's
+/// [`ResourceRecord::plan_check`] when it was stamped (enough to catch a
+/// record changed since by any path that kept the stamp). Kept by a
+/// backend that keeps headers (beside the record, not in its JSON).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanStamp {
+    declared: Digest,
+    check: [u8; 8],
+}
 
 impl PlanStamp {
     fn new(declared: &Digest, check: &Digest) -> PlanStamp {
-        PlanStamp(digest_hex(declared) + &digest_hex(check)[..16])
+        let mut short = [0u8; 8];
+        short.copy_from_slice(&check[..8]);
+        PlanStamp::from_parts(*declared, short)
+    }
+
+    /// The stamp a backend stored as these parts ([`Self::declared`],
+    /// [`Self::check`]).
+    pub fn from_parts(declared: Digest, check: [u8; 8]) -> PlanStamp {
+        PlanStamp { declared, check }
+    }
+
+    /// The declared digest it holds (valid or not).
+    pub fn declared(&self) -> &Digest {
+        &self.declared
+    }
+
+    /// The check it holds.
+    pub fn check(&self) -> &[u8; 8] {
+        &self.check
     }
 
     /// The declared digest, if `check` is the one stamped.
     fn declared_if(&self, check: &Digest) -> Option<Digest> {
-        let text = self.0.as_str();
-        let declared = parse_digest(text.get(..32)?)?;
-        (text.get(32..)? == &digest_hex(check)[..16]).then_some(declared)
+        (check[..8] == self.check).then_some(self.declared)
     }
 }
 

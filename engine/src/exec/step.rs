@@ -232,11 +232,14 @@ fn same(d: &Declared<'_>, rec: ResourceRecord) -> Result<(), String> {
     updated.provider_config = s.provider_config.clone();
     // Stamped only when the record holds exactly the declared inputs (a
     // provider may find other inputs equal): a stamp vouches for equality.
-    updated.plan_stamp = None;
-    if let Some(declared) = &s.declared
-        && rec.inputs.value() == &d.inputs
-    {
-        updated.stamp(declared);
+    // A store that keeps no stamps loads none: not a change to write.
+    if d.cx.store.keeps_stamps() {
+        updated.plan_stamp = None;
+        if let Some(declared) = &s.declared
+            && rec.inputs.value() == &d.inputs
+        {
+            updated.stamp(declared);
+        }
     }
     if updated != rec {
         d.cx.store

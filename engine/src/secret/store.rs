@@ -189,6 +189,10 @@ impl StateStore for SecretStore {
         self.inner.check_headers()
     }
 
+    fn keeps_stamps(&self) -> bool {
+        self.inner.keeps_stamps()
+    }
+
     fn begin(&self, op: &PendingOperation) -> Result<(), StateError> {
         self.inner.begin(&self.seal_pending(op)?)
     }

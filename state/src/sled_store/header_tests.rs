@@ -1,9 +1,9 @@
-//! Format 3 of the sled backend: every write path keeps one header per
-//! record, an older state gains its headers with the marker, and
+//! Format 3 of the sled backend: every write path keeps each record's
+//! header, an older state gains its headers with the marker, and
 //! `load_summary` / `get_records` read what `load` reads.
 
 use super::format_tests::{marker, open_dev, raw_value};
-use super::headers::encode_header;
+use super::headers::{decode_header, decode_record, encode_record, split};
 use super::tests::{op, record};
 use super::*;
 use crate::RecordHeader;
@@ -119,14 +119,18 @@ fn async_write_paths_keep_one_header_per_record() {
 }
 
 /// Turns the state at `dir` (written by this build) into what the format-2
-/// build wrote: the same compact values, no headers, marker "2".
+/// build wrote: the same compact values without their headers (nor
+/// stamps), marker "2".
 fn make_format_2(dir: &Path) {
     let db = sled::open(dir).unwrap();
     db.insert(FORMAT_KEY, b"2").unwrap();
     for name in db.tree_names() {
         let tree = db.open_tree(name).unwrap();
-        for key in tree.scan_prefix(b"h/").keys() {
-            tree.remove(key.unwrap()).unwrap();
+        for item in tree.scan_prefix(b"r/") {
+            let (k, v) = item.unwrap();
+            if let Some((_, _, body)) = split(&v).unwrap() {
+                tree.insert(k, body).unwrap();
+            }
         }
     }
     db.flush().unwrap();
@@ -184,7 +188,9 @@ fn a_format_1_state_gains_its_headers_with_the_marker() {
     st.put_outputs(&BTreeMap::new()).unwrap();
     assert_headers_match(&st);
     let summary = st.load_summary().unwrap().unwrap();
-    assert_eq!(summary.headers[1].1.declared, Some([2; 16]));
+    assert_eq!(summary.headers.len(), 2);
+    // An older format kept no stamps.
+    assert!(summary.headers.iter().all(|(_, h)| h.declared.is_none()));
 }
 
 #[test]
@@ -236,23 +242,28 @@ fn get_records_reads_the_keys_asked_for_in_order() {
 }
 
 #[test]
-fn headers_round_trip_through_their_encoding() {
-    let outputs = [3u8; 16];
-    for (pending_delete, declared) in [
+fn records_round_trip_with_their_headers_and_stamps() {
+    for (pending_delete, stamp) in [
         (false, None),
         (true, None),
-        (false, Some([4u8; 16])),
-        (true, Some([5u8; 16])),
+        (false, Some(4)),
+        (true, Some(5)),
     ] {
-        let header = RecordHeader {
-            pending_delete,
-            declared,
-            outputs,
-        };
-        let bytes = encode_header(&header);
-        assert_eq!(bytes.len(), if declared.is_some() { 34 } else { 18 });
-        assert_eq!(headers::decode_header(&bytes), Ok(header));
+        let mut rec = record("u1");
+        rec.pending_delete = pending_delete;
+        if let Some(d) = stamp {
+            rec.stamp(&[d; 16]);
+        }
+        let bytes = encode_record(&rec);
+        assert_eq!(decode_header(&bytes), Ok(RecordHeader::of(&rec)));
+        assert_eq!(decode_record(&bytes).unwrap(), rec);
+        assert_eq!(RecordHeader::of(&rec).declared, stamp.map(|d| [d; 16]));
     }
+    // A stamp that no longer holds is not stored.
+    let mut changed = stamped("u1", 1);
+    changed.region = "elsewhere".into();
+    let back = decode_record(&encode_record(&changed)).unwrap();
+    assert_eq!(back.plan_stamp, None);
 }
 
 #[test]
@@ -260,57 +271,51 @@ fn a_damaged_header_is_an_error_naming_its_key() {
     let dir = tempfile::tempdir().unwrap();
     let (_backend, st) = open_dev(dir.path());
     st.put_record("u1", Some(&stamped("u1", 1))).unwrap();
-    let good = raw_value(&st, "h/u1");
-    let mut other_version = good.clone();
-    other_version[0] = 9;
+    let good = raw_value(&st, "r/u1");
     let mut unknown_flag = good.clone();
     unknown_flag[1] |= 0x80;
     let damaged = [
-        (
-            good[..good.len() - 1].to_vec(),
-            "a header of 33 bytes (expected 34)",
-        ),
-        (other_version, "unknown header encoding 9"),
+        (good[..20].to_vec(), "a header of 20 bytes (expected 42)"),
         (unknown_flag, "unknown header flags 0x82"),
-        (vec![1], "a header of 1 bytes"),
+        (vec![3], "a header of 1 bytes"),
     ];
     for (bytes, detail) in damaged {
-        st.tree.insert("h/u1", bytes).unwrap();
-        let err = st.load_summary().expect_err("a damaged header is refused");
-        assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
-        let text = err.to_string();
-        assert!(text.contains(&format!("entry h/u1: {detail}")), "{text}");
+        st.tree.insert("r/u1", bytes).unwrap();
+        for err in [
+            st.load_summary().expect_err("a damaged header is refused"),
+            st.load().expect_err("and so is its record"),
+        ] {
+            assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
+            let text = err.to_string();
+            assert!(text.contains(&format!("entry r/u1: {detail}")), "{text}");
+        }
     }
-    // `load` never reads headers.
-    assert_eq!(st.load().unwrap().resources["u1"], stamped("u1", 1));
 }
 
 #[test]
-fn the_header_check_finds_a_wrong_missing_or_orphan_header() {
+fn the_header_check_finds_a_wrong_or_missing_header() {
     let dir = tempfile::tempdir().unwrap();
     let (_backend, st) = three_stamped_records(dir.path());
     assert_eq!(st.check_headers().unwrap(), []);
-    let other = RecordHeader::of(&record("u1"));
-    st.tree.insert("h/u1", encode_header(&other)).unwrap();
-    st.tree.remove("h/u2").unwrap();
-    st.tree.insert("h/u3", &[1u8][..]).unwrap();
-    st.tree.insert("h/u9", raw_value(&st, "h/u1")).unwrap();
+    // Another outputs digest than the record's.
+    let mut wrong = raw_value(&st, "r/u1");
+    wrong[2] ^= 0xff;
+    st.tree.insert("r/u1", wrong).unwrap();
+    // The record as format 2 stored it.
+    let plain = raw_value(&st, "r/u2");
+    let (_, _, body) = split(&plain).unwrap().unwrap();
+    st.tree.insert("r/u2", body).unwrap();
     let problems = st.check_headers().unwrap();
     let found: Vec<(&str, &str)> = problems
         .iter()
         .map(|p| (p.key.as_str(), p.detail.as_str()))
         .collect();
-    assert_eq!(found.len(), 4, "{found:?}");
+    assert_eq!(found.len(), 2, "{found:?}");
     assert!(
         found[0].1.contains("disagrees with the record"),
         "{found:?}"
     );
     assert_eq!(found[1], ("u2", "the record has no header"));
-    assert_eq!(
-        found[2],
-        ("u3", "its header does not decode: a header of 1 bytes")
-    );
-    assert_eq!(found[3], ("u9", "a header without a record"));
 }
 
 #[test]
@@ -326,6 +331,7 @@ fn an_upgrade_meeting_a_damaged_record_writes_nothing_and_names_it() {
     assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
     assert!(err.to_string().contains("entry r/u2"), "{err}");
     assert_eq!(marker(&backend), b"2");
-    assert!(st.tree.scan_prefix(b"h/").next().is_none());
+    let u1 = raw_value(&st, "r/u1");
+    assert_eq!(split(&u1).unwrap(), None, "no header written");
     assert!(st.tree.get("r/u4").unwrap().is_none());
 }

@@ -1,71 +1,126 @@
-//! Format 3 of the sled backend: beside each record `r/<key>` its header
-//! `h/<key>` ([`RecordHeader`]), written in the same batch as the record on
-//! every path ([`StackBatch`]), so that a plan reads a stack's headers
-//! without touching a record. Also the upgrade that gives an older state
-//! its headers in the batch that marks it 3.
+//! Format 3 of the sled backend: each record's value `r/<key>` starts with
+//! its header ([`RecordHeader`]) and its plan stamp, then holds the record
+//! as [`crate::encoding`] writes it (without the stamp, which is in the
+//! header). A plan reads a stack's headers without decoding a record, and
+//! a header can never be written without its record ([`StackBatch`]).
+//! One entry per record: sled's files grow per entry more than per byte
+//! (BENCHMARKS.md), so the header does not get a key of its own. Also the
+//! upgrade that gives an older state's records their headers in the
+//! transaction that marks it 3.
 
 use super::backend_err;
-use crate::encoding::{decode, encode};
-use crate::{Digest, IntegrityProblem, RecordHeader, ResourceRecord, StateError};
+use crate::encoding::{DecodeError, decode, encode};
+use crate::{Digest, IntegrityProblem, PlanStamp, RecordHeader, ResourceRecord, StateError};
 use sled::transaction::{ConflictableTransactionResult, TransactionError, Transactional};
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 
-/// The first byte of an encoded header: its encoding's version.
-const HEADER_ENCODING: u8 = 1;
+/// The first byte of a record value with its header (format 3). Format 1
+/// and 2 values start with `{` or the encoding's version byte (1).
+const HEADED: u8 = 3;
 /// Flags (the second byte).
 const PENDING_DELETE: u8 = 1;
 const DECLARED: u8 = 2;
+const CHECK_LEN: usize = 8;
 
-/// `header` as stored: the encoding's version, the flags, the outputs
-/// digest, then the declared digest if there is one (18 or 34 bytes).
-pub(super) fn encode_header(header: &RecordHeader) -> Vec<u8> {
+/// `rec` as stored: [`HEADED`], the flags, the outputs digest, then (when
+/// its stamp holds) the declared digest and the stamp's check; then the
+/// record, encoded without its stamp.
+pub(super) fn encode_record(rec: &ResourceRecord) -> Vec<u8> {
+    let header = RecordHeader::of(rec);
     let mut flags = 0;
     if header.pending_delete {
         flags |= PENDING_DELETE;
     }
-    if header.declared.is_some() {
+    let stamp = header.declared.and(rec.plan_stamp);
+    if stamp.is_some() {
         flags |= DECLARED;
     }
-    let mut out = Vec::with_capacity(2 + 2 * size_of::<Digest>());
-    out.extend_from_slice(&[HEADER_ENCODING, flags]);
+    let body = encode(rec);
+    let mut out = Vec::with_capacity(2 + 2 * size_of::<Digest>() + CHECK_LEN + body.len());
+    out.extend_from_slice(&[HEADED, flags]);
     out.extend_from_slice(&header.outputs);
-    if let Some(declared) = &header.declared {
-        out.extend_from_slice(declared);
+    if let Some(stamp) = &stamp {
+        out.extend_from_slice(stamp.declared());
+        out.extend_from_slice(stamp.check());
     }
+    out.extend_from_slice(&body);
     out
 }
 
-/// The header `bytes` encode ([`encode_header`]), or what is wrong with them.
-pub(super) fn decode_header(bytes: &[u8]) -> Result<RecordHeader, String> {
-    let [version, flags, digests @ ..] = bytes else {
-        return Err(format!("a header of {} bytes", bytes.len()));
+/// A record value's header and stamp, and where its record's encoding
+/// starts; `None` for a value of an older format (no header).
+pub(super) fn split(
+    bytes: &[u8],
+) -> Result<Option<(RecordHeader, Option<PlanStamp>, &[u8])>, String> {
+    let [HEADED, flags, rest @ ..] = bytes else {
+        return match bytes.first() {
+            Some(&HEADED) => Err(format!("a header of {} bytes", bytes.len())),
+            _ => Ok(None),
+        };
     };
-    if *version != HEADER_ENCODING {
-        return Err(format!("unknown header encoding {version}"));
-    }
     if flags & !(PENDING_DELETE | DECLARED) != 0 {
         return Err(format!("unknown header flags {flags:#04x}"));
     }
-    let digest = |at: usize| -> Digest {
-        digests[at..at + size_of::<Digest>()]
-            .try_into()
-            .expect("a slice of a digest's length")
-    };
     let declared = flags & DECLARED != 0;
-    let expected = size_of::<Digest>() * if declared { 2 } else { 1 };
-    if digests.len() != expected {
+    let len = size_of::<Digest>()
+        + if declared {
+            size_of::<Digest>() + CHECK_LEN
+        } else {
+            0
+        };
+    if rest.len() < len {
         return Err(format!(
             "a header of {} bytes (expected {})",
             bytes.len(),
-            2 + expected
+            2 + len
         ));
     }
-    Ok(RecordHeader {
+    let digest = |at: usize| -> Digest {
+        rest[at..at + size_of::<Digest>()]
+            .try_into()
+            .expect("a slice of a digest's length")
+    };
+    let stamp = declared.then(|| {
+        let check = rest[2 * size_of::<Digest>()..len]
+            .try_into()
+            .expect("a slice of a check's length");
+        PlanStamp::from_parts(digest(size_of::<Digest>()), check)
+    });
+    let header = RecordHeader {
         pending_delete: flags & PENDING_DELETE != 0,
-        declared: declared.then(|| digest(size_of::<Digest>())),
+        declared: stamp.map(|s| *s.declared()),
         outputs: digest(0),
-    })
+    };
+    Ok(Some((header, stamp, &rest[len..])))
+}
+
+/// Why a record value could not be read.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum RecordError {
+    #[error("{0}")]
+    Header(String),
+    #[error("{0}")]
+    Record(#[from] DecodeError),
+}
+
+/// The record a value holds (any format), with its stamp.
+pub(super) fn decode_record(bytes: &[u8]) -> Result<ResourceRecord, RecordError> {
+    match split(bytes).map_err(RecordError::Header)? {
+        Some((_, stamp, body)) => {
+            let mut rec: ResourceRecord = decode(body)?;
+            rec.plan_stamp = stamp;
+            Ok(rec)
+        }
+        None => Ok(decode(bytes)?),
+    }
+}
+
+/// The header of a format-3 record value, without decoding the record.
+pub(super) fn decode_header(bytes: &[u8]) -> Result<RecordHeader, String> {
+    match split(bytes)? {
+        Some((header, _, _)) => Ok(header),
+        None => Err("a record without a header".into()),
+    }
 }
 
 /// The tree key of the record under `key`.
@@ -73,14 +128,8 @@ pub(super) fn record_key(key: &str) -> String {
     format!("r/{key}")
 }
 
-/// The tree key of the header of the record under `key`.
-fn header_key(key: &str) -> String {
-    format!("h/{key}")
-}
-
 /// Writes to one stack's tree, applied as one atomic batch. A record is
-/// written or removed only with its header: the one way records enter a
-/// batch, so that no write path can forget the header.
+/// written only with its header ([`encode_record`]).
 #[derive(Default)]
 pub(super) struct StackBatch {
     pub(super) batch: sled::Batch,
@@ -91,52 +140,52 @@ pub(super) struct StackBatch {
 impl StackBatch {
     /// Stores `rec` under `key`, with its header.
     pub(super) fn put_record(&mut self, key: &str, rec: &ResourceRecord) {
-        let value = encode(rec);
+        let value = encode_record(rec);
         self.bytes += value.len();
         self.batch.insert(record_key(key).into_bytes(), value);
-        self.put_header(key, rec);
     }
 
-    /// Removes the record under `key` and its header.
+    /// Removes the record under `key`.
     pub(super) fn remove_record(&mut self, key: &str) {
         self.batch.remove(record_key(key).into_bytes());
-        self.batch.remove(header_key(key).into_bytes());
-    }
-
-    /// Stores the header of `rec` (already stored under `key`).
-    fn put_header(&mut self, key: &str, rec: &ResourceRecord) {
-        let header = encode_header(&RecordHeader::of(rec));
-        self.bytes += header.len();
-        self.batch.insert(header_key(key).into_bytes(), header);
     }
 
     /// Stores any other entry (`p/`, `m/`), never a record.
     pub(super) fn insert(&mut self, tree_key: &[u8], value: Vec<u8>) {
-        debug_assert!(!tree_key.starts_with(b"r/") && !tree_key.starts_with(b"h/"));
+        debug_assert!(!tree_key.starts_with(b"r/"));
         self.bytes += value.len();
         self.batch.insert(tree_key, value);
     }
 }
 
-/// The batch that gives the stack in `tree` a header for every record and
-/// no other header (a state of an older format has none; one left over is
-/// dropped). Reads every record.
+/// The batch that gives every record of the stack in `tree` its header (a
+/// state of an older format has none). Reads every record; the record's
+/// encoding is kept as it is, after the header.
 fn headers_of_records(tree: &sled::Tree, location: &str) -> Result<sled::Batch, StateError> {
-    let mut out = StackBatch::default();
-    let prefix = |p: &'static [u8]| tree.scan_prefix(p);
-    for stale in prefix(b"h/").keys() {
-        out.batch
-            .remove(stale.map_err(|e| backend_err(location, e))?);
-    }
-    for item in prefix(b"r/") {
+    let mut out = sled::Batch::default();
+    for item in tree.scan_prefix(b"r/") {
         let (k, v) = item.map_err(|e| backend_err(location, e))?;
-        let rec: ResourceRecord = decode(&v).map_err(|e| StateError::Corrupt {
+        let corrupt = |detail: String| StateError::Corrupt {
             path: location.to_string(),
-            detail: format!("entry {}: {e}", String::from_utf8_lossy(&k)),
-        })?;
-        out.put_header(&String::from_utf8_lossy(&k[2..]), &rec);
+            detail: format!("entry {}: {detail}", String::from_utf8_lossy(&k)),
+        };
+        if split(&v).map_err(corrupt)?.is_some() {
+            continue;
+        }
+        let rec: ResourceRecord = decode(&v).map_err(|e| corrupt(e.to_string()))?;
+        let header = RecordHeader::of(&rec);
+        let mut value = Vec::with_capacity(2 + size_of::<Digest>() + v.len());
+        let flags = if header.pending_delete {
+            PENDING_DELETE
+        } else {
+            0
+        };
+        value.extend_from_slice(&[HEADED, flags]);
+        value.extend_from_slice(&header.outputs);
+        value.extend_from_slice(&v);
+        out.insert(k, value);
     }
-    Ok(out.batch)
+    Ok(out)
 }
 
 /// Marks the database `db` (at `dir`) with `format`, durably, writing in
@@ -172,45 +221,37 @@ pub(super) fn mark_with_headers(db: &sled::Db, dir: &str, format: u32) -> Result
 }
 
 /// What is wrong with the headers of the stack in `tree` (see
-/// [`crate::StateStore::check_headers`]); `corrupt` names a record that
-/// does not decode.
+/// [`crate::StateStore::check_headers`]): a record without one, or one
+/// that disagrees with its record. `corrupt` names a value that does not
+/// decode.
 pub(super) fn header_problems(
     tree: &sled::Tree,
     location: &str,
     corrupt: impl Fn(&[u8], String) -> StateError,
 ) -> Result<Vec<IntegrityProblem>, StateError> {
-    let mut headers = BTreeMap::new();
-    for item in tree.scan_prefix(b"h/") {
-        let (k, v) = item.map_err(|e| backend_err(location, e))?;
-        headers.insert(
-            String::from_utf8_lossy(&k[2..]).into_owned(),
-            decode_header(&v),
-        );
-    }
     let mut problems = Vec::new();
-    let mut problem = |key: &str, detail: String| {
-        problems.push(IntegrityProblem {
-            key: key.to_string(),
-            detail,
-        })
-    };
     for item in tree.scan_prefix(b"r/") {
         let (k, v) = item.map_err(|e| backend_err(location, e))?;
-        let rec: ResourceRecord = decode(&v).map_err(|e| corrupt(&k, e.to_string()))?;
-        let key = String::from_utf8_lossy(&k[2..]);
+        let key = String::from_utf8_lossy(&k[2..]).into_owned();
+        let found = match split(&v) {
+            Ok(Some((header, _, _))) => header,
+            Ok(None) => {
+                problems.push(IntegrityProblem {
+                    key,
+                    detail: "the record has no header".into(),
+                });
+                continue;
+            }
+            Err(e) => return Err(corrupt(&k, e)),
+        };
+        let rec = decode_record(&v).map_err(|e| corrupt(&k, e.to_string()))?;
         let expected = RecordHeader::of(&rec);
-        match headers.remove(&*key) {
-            None => problem(&key, "the record has no header".into()),
-            Some(Err(e)) => problem(&key, format!("its header does not decode: {e}")),
-            Some(Ok(found)) if found != expected => problem(
-                &key,
-                format!("its header ({found:?}) disagrees with the record ({expected:?})"),
-            ),
-            Some(Ok(_)) => {}
+        if found != expected {
+            problems.push(IntegrityProblem {
+                key,
+                detail: format!("its header ({found:?}) disagrees with the record ({expected:?})"),
+            });
         }
-    }
-    for key in headers.into_keys() {
-        problem(&key, "a header without a record".into());
     }
     Ok(problems)
 }
