@@ -22,6 +22,10 @@ pub struct OpenOptions {
     pub command: String,
     /// Create the backend's storage (e.g. the DynamoDB table) if missing.
     pub create_backend: bool,
+    /// The process only reads the state (a preview): a backend may skip
+    /// the upkeep a writer needs (sled's background thread). Writing
+    /// still works, and is still durable.
+    pub reads_only: bool,
 }
 
 /// Opens stores for backend URLs of one scheme (`dynamodb://...`).
@@ -182,7 +186,10 @@ impl Backends {
     ) -> Result<(Arc<dyn StateStore>, Vec<String>), StateError> {
         match location {
             Location::Sled(dir) => {
-                let backend = SledBackend::open(dir, &opts.command)?;
+                let backend = match opts.reads_only {
+                    true => SledBackend::open_to_read(dir, &opts.command)?,
+                    false => SledBackend::open(dir, &opts.command)?,
+                };
                 let notes = backend.notes().to_vec();
                 Ok((Arc::new(backend.stack(stack)?), notes))
             }
@@ -295,6 +302,7 @@ mod tests {
         let opts = OpenOptions {
             command: "up --stack dev".into(),
             create_backend: false,
+            reads_only: false,
         };
         let store = Backends::new().open(&loc, "dev", &opts).unwrap();
         let second = Backends::new().open(&loc, "dev", &opts);

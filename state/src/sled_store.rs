@@ -42,6 +42,9 @@ const SLED_FORMAT: u32 = 3;
 /// state (sled's `segment_size` is persisted and is left at its default, so
 /// that every state opens with sled's defaults too).
 const SLED_CACHE_BYTES: u64 = 64 << 20;
+/// sled's background flush period (its default): the thread that also
+/// cleans the log's segments.
+const SLED_FLUSH_EVERY_MS: u64 = 500;
 const HOLDER_FILE: &str = "holder.json";
 
 /// An open state directory. Opening takes sled's exclusive file lock, which
@@ -62,6 +65,20 @@ impl SledBackend {
     /// Opens (creating if needed) the state directory `dir`. `command` is
     /// recorded so that a second process can say who holds the lock.
     pub fn open(dir: &Path, command: &str) -> Result<Self, StateError> {
+        Self::open_with(dir, command, true)
+    }
+
+    /// [`open`](Self::open) for a process that only reads (a preview):
+    /// without sled's background thread, which flushes every half second
+    /// and cleans the log's segments (rewriting live data: writes a reader
+    /// does not need), and takes up to its period to stop. A write made
+    /// anyway is durable all the same (every write flushes); the cleaning
+    /// waits for the next writer.
+    pub fn open_to_read(dir: &Path, command: &str) -> Result<Self, StateError> {
+        Self::open_with(dir, command, false)
+    }
+
+    fn open_with(dir: &Path, command: &str, background: bool) -> Result<Self, StateError> {
         let path_str = dir.display().to_string();
         let io = |source| StateError::Io {
             path: path_str.clone(),
@@ -77,7 +94,8 @@ impl SledBackend {
 
         let config = sled::Config::new()
             .path(dir)
-            .cache_capacity(SLED_CACHE_BYTES);
+            .cache_capacity(SLED_CACHE_BYTES)
+            .flush_every_ms(background.then_some(SLED_FLUSH_EVERY_MS));
         let db = config.open().map_err(|e| {
             let text = e.to_string();
             if text.contains("could not acquire lock") {

@@ -68,6 +68,7 @@ impl Prefetch {
         let opts = OpenOptions {
             command: format!("{} --stack {}", req.verb.name(), store.stack),
             create_backend: store.create_backend,
+            reads_only: req.verb == Verb::Preview,
         };
         let load = move || {
             let (opened, notes) = backends

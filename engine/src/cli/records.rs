@@ -64,6 +64,7 @@ pub(super) fn run(verb: &StateVerb, req: &StoreRequest, backends: &Backends) -> 
                     &OpenOptions {
                         command: format!("state mv --stack {stack} --to-stack {to}"),
                         create_backend: req.create_backend,
+                        reads_only: false,
                     },
                 )
                 .map_err(|e| e.to_string())

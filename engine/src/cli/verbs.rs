@@ -66,6 +66,7 @@ fn open_store(
     let opts = OpenOptions {
         command: format!("{command} --stack {}", req.stack),
         create_backend: req.create_backend,
+        reads_only: false,
     };
     let (store, notes) = backends
         .open_with_notes(&req.location, &req.stack, &opts)

@@ -144,6 +144,7 @@ pub fn open(
             &OpenOptions {
                 command: command.into(),
                 create_backend,
+                reads_only: false,
             },
         )
         .map_err(|e| e.to_string())
@@ -161,6 +162,7 @@ pub fn open_noting(
     let opts = OpenOptions {
         command: command.into(),
         create_backend,
+        reads_only: false,
     };
     backends
         .open_with_notes(location, stack, &opts)

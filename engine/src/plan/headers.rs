@@ -27,11 +27,28 @@ pub struct Settled {
     pub needed: Vec<String>,
 }
 
-/// Each node's [`digest::shape`], by node.
+/// Each node's [`digest::shape`], by node. A large graph is hashed on
+/// every core: the CLI hashes once the state has loaded, when the other
+/// core is free.
 pub fn shapes(graph: &ResourceGraph) -> Vec<Option<Digest>> {
-    (0..graph.nodes.len())
-        .map(|i| digest::shape(graph, i))
-        .collect()
+    const CHUNK: usize = 8192;
+    let n = graph.nodes.len();
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let per_thread = n.div_ceil(threads).max(CHUNK);
+    let hash = |range: std::ops::Range<usize>| -> Vec<Option<Digest>> {
+        range.map(|i| digest::shape(graph, i)).collect()
+    };
+    std::thread::scope(|scope| {
+        let others: Vec<_> = (per_thread..n)
+            .step_by(per_thread)
+            .map(|start| scope.spawn(move || hash(start..n.min(start + per_thread))))
+            .collect();
+        let mut all = hash(0..n.min(per_thread));
+        for other in others {
+            all.extend(other.join().expect("hashing a declaration does not panic"));
+        }
+        all
+    })
 }
 
 /// Decides from `headers` (by state key) which of `graph`'s resources are
