@@ -78,7 +78,7 @@ pub struct StepDetail {
     /// The inputs, for `--diff`: resolved new inputs of a declared
     /// resource (unknown values as [`crate::model::UNKNOWN`]), recorded
     /// ones of a delete.
-    pub inputs: Option<Value>,
+    pub inputs: Option<serde_json::Value>,
     /// The URN of the record it takes over (an alias): the resource was
     /// renamed or moved, and its record moves with it before it is applied.
     pub moved_from: Option<Name>,
