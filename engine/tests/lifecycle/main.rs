@@ -165,11 +165,7 @@ impl Harness {
         graph: &ResourceGraph,
         state: &StackState,
     ) -> (Result<Plan, OpsError>, Vec<bool>) {
-        let summary = self
-            .store
-            .load_summary()
-            .unwrap()
-            .expect("sled keeps headers");
+        let summary = self.store.load_summary().unwrap().expect("sled keeps headers");
         assert_eq!(summary, summary_of(state), "the headers are the records'");
         let shapes = plan_headers::shapes(graph);
         let settled = plan_headers::settle(graph, &summary.headers, &shapes).unchanged;
