@@ -105,8 +105,8 @@ pub async fn read_state(
 /// Marks each step of `plan` with what drifted on its resource.
 pub fn mark(plan: &mut Plan, drift: &BTreeMap<String, Drift>) {
     for step in &mut plan.steps {
-        if let Some(d) = drift.get(step.key.as_str()) {
-            step.drift = Some(d.clone());
+        if let Some(d) = drift.get(step.key().as_str()) {
+            step.detail_mut().drift = Some(d.clone());
         }
     }
 }

@@ -79,7 +79,7 @@ impl<'a> Picture<'a> {
             .map(|p| {
                 p.steps
                     .iter()
-                    .filter(|s| s.node.is_some())
+                    .filter(|s| s.node().is_some())
                     .map(|s| (s.name.as_str(), s))
                     .collect()
             })
@@ -97,7 +97,7 @@ impl<'a> Picture<'a> {
             })
             .collect();
         for s in plan.iter().flat_map(|p| &p.steps) {
-            if s.node.is_none() && s.op == Op::Delete {
+            if s.node().is_none() && s.op == Op::Delete {
                 nodes.push(PicNode {
                     name: s.name.as_str(),
                     ty: s.type_token.as_str(),
@@ -248,7 +248,7 @@ fn dot_node(node: &PicNode, i: usize) -> String {
     } else {
         format!("{} {}", esc(sym), esc(name))
     };
-    let dashed = if step.is_some_and(|s| s.node.is_none()) {
+    let dashed = if step.is_some_and(|s| s.node().is_none()) {
         ", style=\"rounded,filled,dashed\""
     } else {
         ""

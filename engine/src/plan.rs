@@ -17,10 +17,12 @@
 pub mod digest;
 pub mod headers;
 mod name;
+mod step;
 mod unchanged;
 
 use name::Interner;
 pub use name::Name;
+pub use step::{Op, ReplaceOrder, Step, StepDetail};
 
 use crate::graph::ResourceGraph;
 use crate::model::{UNKNOWN, value_at_path};
@@ -31,86 +33,6 @@ use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;
-
-/// What a step does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Op {
-    Create,
-    Update,
-    Replace,
-    Delete,
-    Same,
-    /// A data source lookup.
-    Read,
-}
-
-impl Op {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Op::Create => "create",
-            Op::Update => "update",
-            Op::Replace => "replace",
-            Op::Delete => "delete",
-            Op::Same => "same",
-            Op::Read => "read",
-        }
-    }
-}
-
-/// The order of a replacement's two halves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReplaceOrder {
-    CreateBeforeDelete,
-    DeleteBeforeCreate,
-}
-
-/// One planned step. Its strings are [`Name`]s shared with the other steps
-/// (a dependency's name, a type, a region) rather than copies.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Step {
-    pub name: Name,
-    pub urn: Name,
-    /// State key of the record it concerns.
-    #[serde(skip)]
-    pub key: Name,
-    #[serde(rename = "type")]
-    pub type_token: Name,
-    pub region: Name,
-    pub op: Op,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<PropertyChange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub replace_order: Option<ReplaceOrder>,
-    /// For deletes: the resource is forgotten, not deleted in the cloud.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub retain: bool,
-    /// Graph node, for steps of declared resources.
-    #[serde(skip)]
-    pub node: Option<usize>,
-    /// Outside the `--target` set: left exactly as it is.
-    #[serde(skip)]
-    pub pinned: bool,
-    /// The inputs, for `--diff`: resolved new inputs of a declared
-    /// resource (unknown values as [`UNKNOWN`]), recorded ones of a delete.
-    #[serde(skip)]
-    pub inputs: Option<Value>,
-    /// Dependencies (names) shown in a tree view.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub depends_on: Vec<Name>,
-    /// The component it is declared under.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<Name>,
-    /// The URN of the record it takes over (an alias): the resource was
-    /// renamed or moved, and its record moves with it before it is applied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moved_from: Option<Name>,
-    /// What drifted on the resource since it was recorded (plans made
-    /// with `--refresh`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub drift: Option<crate::drift::Drift>,
-}
 
 /// Counts per operation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -158,7 +80,7 @@ impl Plan {
             Op::Same => self.summary.same += 1,
             Op::Read => self.summary.read += 1,
         }
-        if step.moved_from.is_some() {
+        if step.moved_from().is_some() {
             self.summary.moved += 1;
         }
         self.steps.push(step);
@@ -403,7 +325,9 @@ pub fn plan_settled(
         if let Some(old) = moves.get(&i) {
             record = state.resources.get(*old);
             // A resource outside `--target` keeps its record where it is.
-            step.moved_from = (!pinned).then(|| Name::from(*old));
+            if !pinned {
+                step.detail_mut().moved_from = Some(Name::from(*old));
+            }
         }
         if settled.is_some_and(|s| s[i]) {
             known[i] = Some(record.map_or(Known::Unknown, |r| Known::Recorded(&r.outputs)));
@@ -507,25 +431,17 @@ impl<'g> StepNames<'g> {
     fn declared_step(&mut self, i: usize) -> Step {
         let graph = self.graph;
         let n = &graph.nodes[i];
-        let urn = Name::from(&n.urn);
-        Step {
-            name: self.name(i),
-            key: urn.clone(),
-            urn,
-            type_token: self.interned.get(&n.decl.type_token),
-            region: self.interned.get(&n.decl.region),
-            op: Op::Same,
-            changes: Vec::new(),
-            replace_order: None,
-            retain: false,
-            node: Some(i),
-            pinned: false,
-            inputs: None,
-            depends_on: n.deps.iter().map(|&d| self.name(d)).collect(),
-            parent: (n.decl.options.parent.as_ref()).map(|p| self.interned.get(&p.name)),
-            moved_from: None,
-            drift: None,
-        }
+        let mut step = Step::new(
+            self.name(i),
+            Name::from(&n.urn),
+            self.interned.get(&n.decl.type_token),
+            self.interned.get(&n.decl.region),
+            Op::Same,
+        );
+        step.set_node(Some(i));
+        step.depends_on = n.deps.iter().map(|&d| self.name(d)).collect();
+        step.parent = (n.decl.options.parent.as_ref()).map(|p| self.interned.get(&p.name));
+        step
     }
 }
 
@@ -603,14 +519,15 @@ impl Decided {
         }
     }
 
-    fn into_step(self, step: Step) -> Step {
-        Step {
-            op: self.op,
-            changes: self.changes,
-            replace_order: self.order,
-            inputs: self.inputs,
-            ..step
+    fn into_step(self, mut step: Step) -> Step {
+        step.op = self.op;
+        if !self.changes.is_empty() || self.order.is_some() || self.inputs.is_some() {
+            let detail = step.detail_mut();
+            detail.changes = self.changes;
+            detail.replace_order = self.order;
+            detail.inputs = self.inputs;
         }
+        step
     }
 }
 
@@ -679,24 +596,21 @@ fn push_deletes(
             });
             continue;
         }
-        plan.push(Step {
-            name: Name::from(&rec.name),
-            urn: Name::from(&rec.urn),
-            key: Name::from(key.as_str()),
-            type_token: interned.get(&rec.type_token),
-            region: interned.get(&rec.region),
-            op: Op::Delete,
-            changes: Vec::new(),
-            replace_order: None,
-            retain,
-            node: None,
-            pinned: false,
+        let urn = Name::from(&rec.urn);
+        let mut step = Step::new(
+            Name::from(&rec.name),
+            urn.clone(),
+            interned.get(&rec.type_token),
+            interned.get(&rec.region),
+            Op::Delete,
+        );
+        step.retain = retain;
+        step.set_detail(StepDetail {
             inputs: Some(rec.inputs.value().clone()),
-            depends_on: Vec::new(),
-            parent: None,
-            moved_from: None,
-            drift: None,
+            key: (*key != *urn).then(|| Name::from(key.as_str())),
+            ..StepDetail::default()
         });
+        plan.push(step);
     }
 }
 

@@ -90,7 +90,7 @@ impl Progress {
         let n = plan
             .steps
             .iter()
-            .map(|s| match (s.op, s.replace_order) {
+            .map(|s| match (s.op, s.replace_order()) {
                 (Op::Same, _) => 0,
                 (Op::Replace, Some(ReplaceOrder::CreateBeforeDelete)) => 2,
                 _ => 1,

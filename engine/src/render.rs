@@ -70,7 +70,7 @@ pub struct PlanView {
 /// The plan symbol of a step: `+-` replaces by creating the new copy first,
 /// `-+` by deleting the old one first.
 pub fn symbol(step: &Step) -> &'static str {
-    match (step.op, step.replace_order) {
+    match (step.op, step.replace_order()) {
         (Op::Replace, Some(ReplaceOrder::DeleteBeforeCreate)) => "-+",
         (op, _) => symbol_for_op(op),
     }
@@ -201,25 +201,25 @@ fn property_lines(step: &Step, all: bool, indent: &str, style: Style) -> String 
     };
     match step.op {
         Op::Create if all => {
-            for (k, v) in step.inputs.iter().flat_map(inputs_of) {
+            for (k, v) in step.inputs().into_iter().flat_map(inputs_of) {
                 one(&mut out, "+", "32", k, Some(v));
             }
         }
         Op::Delete if all => {
-            for (k, v) in step.inputs.iter().flat_map(inputs_of) {
+            for (k, v) in step.inputs().into_iter().flat_map(inputs_of) {
                 one(&mut out, "-", "31", k, Some(v));
             }
         }
         _ => {
-            let changed: HashSet<&str> = step.changes.iter().map(|c| c.path.as_str()).collect();
+            let changed: HashSet<&str> = step.changes().iter().map(|c| c.path.as_str()).collect();
             let mut lines: Vec<(&str, String)> = Vec::new();
-            for c in &step.changes {
+            for c in step.changes() {
                 let mut mark = if c.forces_replacement {
                     style.paint("35", " (forces replacement)")
                 } else {
                     String::new()
                 };
-                if step.drift.as_ref().is_some_and(|d| d.covers(&c.path)) {
+                if step.drift().is_some_and(|d| d.covers(&c.path)) {
                     mark.push_str(&style.paint("36", " (drifted)"));
                 }
                 let text = if is_long(c.old.as_ref()) || is_long(c.new.as_ref()) {
@@ -245,7 +245,7 @@ fn property_lines(step: &Step, all: bool, indent: &str, style: Style) -> String 
                 lines.push((c.path.as_str(), text));
             }
             if all {
-                for (k, v) in step.inputs.iter().flat_map(inputs_of) {
+                for (k, v) in step.inputs().into_iter().flat_map(inputs_of) {
                     // A nested change (`tags.env`) stands for its property.
                     let top_changed = changed
                         .iter()
@@ -293,18 +293,18 @@ fn inputs_of(v: &Value) -> impl Iterator<Item = (&str, &Value)> {
 /// name, type, and what is special about it.
 fn step_heading(step: &Step, style: Style, branch: &str) -> String {
     let mut line = format!("{} ({})", step.name, step.type_token);
-    if let Some(old) = &step.moved_from {
+    if let Some(old) = step.moved_from() {
         line.push_str(&format!(" [moved from {old}]"));
     }
     if step.op == Op::Delete && step.retain {
         line.push_str(" [retained: forgotten, not deleted]");
     }
-    match step.replace_order {
+    match step.replace_order() {
         Some(ReplaceOrder::DeleteBeforeCreate) => line.push_str(" [delete, then create]"),
         Some(ReplaceOrder::CreateBeforeDelete) => line.push_str(" [create, then delete]"),
         None => {}
     }
-    match &step.drift {
+    match step.drift() {
         Some(d) if d.gone => line.push_str(" [drifted: gone from the cloud]"),
         Some(d) => line.push_str(&format!(" [drifted: {}]", d.properties.join(", "))),
         None => {}
@@ -325,7 +325,7 @@ pub fn plan_text(plan: &Plan, style: Style, view: PlanView, verb: &str) -> Strin
     let mut by_region: BTreeMap<&str, Vec<&Step>> = BTreeMap::new();
     for s in &plan.steps {
         // Unchanged steps only with `--diff`, or when they moved or drifted.
-        if s.op == Op::Same && s.moved_from.is_none() && !view.diff && s.drift.is_none() {
+        if s.op == Op::Same && s.moved_from().is_none() && !view.diff && s.drift().is_none() {
             continue;
         }
         by_region.entry(s.region.as_str()).or_default().push(s);

@@ -21,24 +21,8 @@ const US: &str = "us-east-1";
 const EU: &str = "eu-west-1";
 
 fn step(name: &str, ty: &str, region: &str, op: Op) -> Step {
-    Step {
-        name: name.into(),
-        urn: format!("urn:meridian:dev::{ty}::{name}").into(),
-        key: format!("urn:meridian:dev::{ty}::{name}").into(),
-        type_token: ty.into(),
-        region: region.into(),
-        op,
-        changes: Vec::new(),
-        replace_order: None,
-        retain: false,
-        node: None,
-        pinned: false,
-        inputs: None,
-        depends_on: Vec::new(),
-        parent: None,
-        moved_from: None,
-        drift: None,
-    }
+    let urn = format!("urn:meridian:dev::{ty}::{name}");
+    Step::new(name.into(), urn.into(), ty.into(), region.into(), op)
 }
 
 fn change(path: &str, old: Value, new: Value, forces: bool) -> PropertyChange {
@@ -86,24 +70,24 @@ const TREE: PlanView = PlanView {
 
 fn mixed_plan() -> Plan {
     let mut zone_lookup = step("parent", "aws:route53:ZoneLookup", US, Op::Read);
-    zone_lookup.inputs = Some(json!({"name": "example.com"}));
+    zone_lookup.detail_mut().inputs = Some(json!({"name": "example.com"}));
     let mut zone = step("zone", "aws:route53:Zone", US, Op::Same);
-    zone.inputs = Some(json!({"name": "api.example.com"}));
+    zone.detail_mut().inputs = Some(json!({"name": "api.example.com"}));
     let mut table = step("table", "aws:dynamodb:GlobalTable", US, Op::Update);
-    table.changes = vec![change(
+    table.detail_mut().changes = vec![change(
         "replica_regions",
         json!([EU]),
         json!([EU, "sa-east-1"]),
         false,
     )];
-    table.inputs = Some(json!({"name": "items", "billing_mode": "PAY_PER_REQUEST",
+    table.detail_mut().inputs = Some(json!({"name": "items", "billing_mode": "PAY_PER_REQUEST",
         "replica_regions": [EU, "sa-east-1"]}));
     let mut cert = step("cert-us-east-1", "aws:acm:Certificate", US, Op::Create);
-    cert.inputs = Some(json!({"domain_name": "api.example.com", "zone_id": UNKNOWN}));
-    cert.depends_on = vec!["zone".into()];
+    cert.detail_mut().inputs = Some(json!({"domain_name": "api.example.com", "zone_id": UNKNOWN}));
+    cert.depends_on = vec!["zone".into()].into();
     let mut func = step("fn-eu-west-1", "aws:lambda:Function", EU, Op::Replace);
-    func.replace_order = Some(ReplaceOrder::CreateBeforeDelete);
-    func.changes = vec![
+    func.detail_mut().replace_order = Some(ReplaceOrder::CreateBeforeDelete);
+    func.detail_mut().changes = vec![
         change("runtime", json!("nodejs18.x"), json!("nodejs20.x"), true),
         change(
             "role_arn",
@@ -118,8 +102,8 @@ fn mixed_plan() -> Plan {
         EU,
         Op::Replace,
     );
-    domain.replace_order = Some(ReplaceOrder::DeleteBeforeCreate);
-    domain.changes = vec![change(
+    domain.detail_mut().replace_order = Some(ReplaceOrder::DeleteBeforeCreate);
+    domain.detail_mut().changes = vec![change(
         "domain_name",
         json!("eu.api.example.com"),
         json!("api.example.com"),
@@ -168,7 +152,7 @@ fn plan_shows_unknown_values_as_computed() {
 #[test]
 fn a_plan_without_changes_says_so() {
     let mut zone = step("zone", "aws:route53:Zone", US, Op::Same);
-    zone.inputs = Some(json!({"name": "api.example.com"}));
+    zone.detail_mut().inputs = Some(json!({"name": "api.example.com"}));
     let text = plain(&plan_of(vec![zone]), PlanView::default(), "preview");
     insta::assert_snapshot!(text);
 }
@@ -183,7 +167,7 @@ fn a_changed_policy_is_shown_as_a_line_diff() {
          "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/items"}]});
     let mut role = step("role", "aws:iam:Role", US, Op::Update);
     // IAM policies are JSON documents inside strings.
-    role.changes = vec![change(
+    role.detail_mut().changes = vec![change(
         "inline_policies.data",
         json!(old.to_string()),
         json!(new.to_string()),
@@ -196,7 +180,7 @@ fn a_changed_policy_is_shown_as_a_line_diff() {
 #[test]
 fn a_changed_long_hash_shows_old_and_new_on_lines_of_their_own() {
     let mut func = step("fn", "aws:lambda:Function", US, Op::Update);
-    func.changes = vec![change(
+    func.detail_mut().changes = vec![change(
         "code",
         json!({"path": "handler.zip", "sha256": "a".repeat(64)}),
         json!({"path": "handler.zip", "sha256": "b".repeat(64)}),
@@ -209,18 +193,18 @@ fn a_changed_long_hash_shows_old_and_new_on_lines_of_their_own() {
 /// A region's resources in dependency order, as the planner emits them.
 fn chain_plan() -> Plan {
     let mut zone = step("zone", "aws:route53:Zone", US, Op::Create);
-    zone.inputs = Some(json!({"name": "api.example.com"}));
+    zone.detail_mut().inputs = Some(json!({"name": "api.example.com"}));
     let mut cert = step("cert", "aws:acm:Certificate", US, Op::Create);
-    cert.depends_on = vec!["zone".into()];
+    cert.depends_on = vec!["zone".into()].into();
     let mut role = step("role", "aws:iam:Role", US, Op::Create);
-    role.depends_on = vec![];
+    role.depends_on = Box::default();
     let mut func = step("fn", "aws:lambda:Function", US, Op::Create);
-    func.depends_on = vec!["role".into()];
+    func.depends_on = vec!["role".into()].into();
     let mut domain = step("domain", "aws:apigateway:DomainName", US, Op::Create);
-    domain.depends_on = vec!["cert".into()];
+    domain.depends_on = vec!["cert".into()].into();
     let mut record = step("record", "aws:route53:Record", US, Op::Update);
-    record.depends_on = vec!["zone".into(), "domain".into(), "fn".into()];
-    record.changes = vec![change("ttl", json!(60), json!(300), false)];
+    record.depends_on = vec!["zone".into(), "domain".into(), "fn".into()].into();
+    record.detail_mut().changes = vec![change("ttl", json!(60), json!(300), false)];
     plan_of(vec![zone, cert, role, func, domain, record])
 }
 
@@ -440,11 +424,11 @@ fn two_region_graph() -> (ResourceGraph, Plan) {
     )
     .unwrap();
     let mut zone = step("zone", "inert:Thing", US, Op::Same);
-    zone.node = Some(0);
+    zone.set_node(Some(0));
     let mut us = step("api-us", "inert:Thing", US, Op::Update);
-    us.node = Some(1);
+    us.set_node(Some(1));
     let mut eu = step("api-eu", "inert:Thing", EU, Op::Create);
-    eu.node = Some(2);
+    eu.set_node(Some(2));
     let gone = step("old", "inert:Thing", EU, Op::Delete);
     (graph, plan_of(vec![zone, us, eu, gone]))
 }
@@ -484,7 +468,7 @@ fn component_plan() -> Plan {
         }
         if s.name == "role" {
             s.op = Op::Same;
-            s.moved_from = Some("urn:meridian:dev::aws:iam:Role::old-role".into());
+            s.detail_mut().moved_from = Some("urn:meridian:dev::aws:iam:Role::old-role".into());
         }
     }
     plan.summary.create -= 1;
@@ -534,19 +518,19 @@ fn pictures_draw_a_cluster_per_component() {
 #[test]
 fn drifted_properties_are_marked_in_the_list_the_tree_and_the_json() {
     let mut logs = step("logs", "aws:logs:LogGroup", US, Op::Update);
-    logs.changes = vec![change("retention_in_days", json!(7), json!(14), false)];
-    logs.drift = Some(meridian_engine::drift::Drift {
+    logs.detail_mut().changes = vec![change("retention_in_days", json!(7), json!(14), false)];
+    logs.detail_mut().drift = Some(meridian_engine::drift::Drift {
         properties: vec!["retention_in_days".into()],
         gone: false,
     });
     let mut fun = step("fn", "aws:lambda:Function", US, Op::Create);
-    fun.drift = Some(meridian_engine::drift::Drift {
+    fun.detail_mut().drift = Some(meridian_engine::drift::Drift {
         properties: Vec::new(),
         gone: true,
     });
     // Drifted to what the program says: nothing to do, but still shown.
     let mut role = step("role", "aws:iam:Role", US, Op::Same);
-    role.drift = Some(meridian_engine::drift::Drift {
+    role.detail_mut().drift = Some(meridian_engine::drift::Drift {
         properties: vec!["description".into()],
         gone: false,
     });

@@ -15,7 +15,7 @@ pub(super) fn apply_moves(
     plan: &Plan,
 ) -> Result<(), StateError> {
     for step in plan.steps.iter().filter(|s| !s.pinned) {
-        let Some(old) = step.moved_from.as_deref() else {
+        let Some(old) = step.moved_from().map(|m| m.as_str()) else {
             continue;
         };
         let Some(mut record) = state.resources.get(old).cloned() else {
@@ -38,16 +38,16 @@ pub(super) fn apply_moves(
             })
             .collect();
         store.complete(
-            &step.key,
+            step.key(),
             Completion::StateEdit {
                 remove: old.to_string(),
-                records: std::iter::once((step.key.to_string(), record.clone()))
+                records: std::iter::once((step.key().to_string(), record.clone()))
                     .chain(rewritten.iter().cloned())
                     .collect(),
             },
         )?;
         state.resources.remove(old);
-        state.resources.insert(step.key.to_string(), record);
+        state.resources.insert(step.key().to_string(), record);
         state.resources.extend(rewritten);
     }
     Ok(())

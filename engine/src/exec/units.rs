@@ -73,7 +73,7 @@ impl Units {
     /// deletes of planned create-before-delete replacements.
     fn add_planned(&mut self, plan: &Plan) {
         for s in &plan.steps {
-            match (s.node, s.op) {
+            match (s.node(), s.op) {
                 (Some(_), _) if s.pinned => {}
                 // Every declared step gets a unit (a `same` costs no call).
                 (Some(n), op) => {
@@ -83,17 +83,17 @@ impl Units {
                 (None, op) => {
                     let u = self.push(
                         Unit::Delete {
-                            key: s.key.to_string(),
+                            key: s.key().to_string(),
                         },
                         op,
                     );
-                    self.delete_unit_of_key.insert(s.key.to_string(), u);
+                    self.delete_unit_of_key.insert(s.key().to_string(), u);
                 }
             }
         }
         for s in &plan.steps {
             if let (Some(n), Op::Replace, Some(ReplaceOrder::CreateBeforeDelete)) =
-                (s.node, s.op, s.replace_order)
+                (s.node(), s.op, s.replace_order())
             {
                 let u = self.push(Unit::DeleteReplaced { node: n }, Op::Delete);
                 self.cleanup_of_node.insert(n, u);
@@ -110,11 +110,11 @@ impl Units {
             .steps
             .iter()
             .filter(|s| !s.pinned)
-            .filter_map(|s| s.node.map(|n| (n, s.op)))
+            .filter_map(|s| s.node().map(|n| (n, s.op)))
             .collect();
         // In plan order, so that units are numbered the same on every run.
         for s in plan.steps.iter().filter(|s| !s.pinned) {
-            let (Some(n), op) = (s.node, s.op) else {
+            let (Some(n), op) = (s.node(), s.op) else {
                 continue;
             };
             let node = &graph.nodes[n];

@@ -350,7 +350,7 @@ pub async fn destroy(
 /// resource's inputs that the run does not need.
 fn strip_inputs(plan: &mut Plan) {
     for step in &mut plan.steps {
-        step.inputs = None;
+        step.take_inputs();
     }
 }
 

@@ -29,7 +29,7 @@ async fn moving_a_resource_to_another_target_replaces_it_through_each_target() {
 
     let (plan, result) = h.up(vec![through(res("a", json!({"v": 1})), &dns)]).await;
     assert_eq!(ops_of(&plan)["a"], Op::Replace);
-    let change = &plan.steps[0].changes[0];
+    let change = &plan.steps[0].changes()[0];
     assert_eq!(change.path, "provider");
     assert!(change.forces_replacement);
     assert_eq!(change.new, Some(json!("dns (role:b)")));
@@ -56,7 +56,7 @@ async fn moving_back_to_the_default_is_a_replacement_too() {
     let h = Harness::deployed(vec![through(res("a", json!({"v": 1})), &dns)]).await;
     let plan = h.preview(vec![res("a", json!({"v": 1}))]).await.unwrap();
     assert_eq!(ops_of(&plan)["a"], Op::Replace);
-    assert_eq!(plan.steps[0].changes[0].new, Some(json!("default")));
+    assert_eq!(plan.steps[0].changes()[0].new, Some(json!("default")));
 }
 
 #[tokio::test]
@@ -152,7 +152,7 @@ async fn default_tags_merge_under_the_resources_own_and_change_in_place() {
         Op::Update,
         "a tag value changes in place"
     );
-    let change = &plan.steps.iter().find(|s| s.name == "a").unwrap().changes[0];
+    let change = &plan.steps.iter().find(|s| s.name == "a").unwrap().changes()[0];
     assert_eq!(change.path, "tags");
     assert!(!change.forces_replacement);
     assert!(result.ok(), "{result:?}");

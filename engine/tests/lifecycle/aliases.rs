@@ -35,7 +35,7 @@ async fn a_renamed_resource_with_an_alias_is_moved_not_replaced() {
     let plan = h.preview(renamed.clone()).await.expect("plan");
     let step = plan.steps.iter().find(|s| s.name == "a2").expect("a2");
     assert_eq!(
-        (step.op, step.moved_from.as_deref()),
+        (step.op, step.moved_from().map(|m| m.as_str())),
         (Op::Same, Some(OLD_A))
     );
     assert_eq!(plan.summary.moved, 1);
@@ -69,7 +69,7 @@ async fn a_resource_moved_into_a_component_keeps_its_record() {
     assert_eq!(step.parent.as_deref(), Some("group"));
     // Moved, and updated in place as usual.
     assert_eq!(
-        (step.op, step.moved_from.as_deref()),
+        (step.op, step.moved_from().map(|m| m.as_str())),
         (Op::Update, Some(OLD_A))
     );
     let (_, result) = h.up(vec![moved]).await;

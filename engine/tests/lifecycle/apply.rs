@@ -48,7 +48,7 @@ async fn changed_input_updates_only_that_resource() {
     let (plan, result) = h.up(decls).await;
     assert_eq!(ops_of(&plan)["c"], Op::Update);
     assert_eq!(ops_of(&plan)["a"], Op::Same);
-    let change = &plan.steps.iter().find(|s| s.name == "c").unwrap().changes[0];
+    let change = &plan.steps.iter().find(|s| s.name == "c").unwrap().changes()[0];
     assert_eq!(
         (change.path.as_str(), change.old.clone(), change.new.clone()),
         ("v", Some(json!(1)), Some(json!(2)))
@@ -89,7 +89,7 @@ async fn the_plan_shows_what_an_update_changes_downstream_as_computed() {
     assert_eq!(ops["d"], Op::Same);
     let b_step = plan.steps.iter().find(|s| s.name == "b").unwrap();
     assert_eq!(
-        meridian_engine::render::show_value(b_step.changes[0].new.as_ref()),
+        meridian_engine::render::show_value(b_step.changes()[0].new.as_ref()),
         "(computed)"
     );
     let (_, result) = h.up(decls(2)).await;

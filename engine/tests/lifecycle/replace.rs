@@ -34,7 +34,7 @@ async fn replacement_creates_before_deleting_and_moves_dependents_first() {
     assert_eq!(ops_of(&plan)["c"], Op::Update);
     let c_step = plan.steps.iter().find(|s| s.name == "c").unwrap();
     assert_eq!(
-        meridian_engine::render::show_value(c_step.changes[0].new.as_ref()),
+        meridian_engine::render::show_value(c_step.changes()[0].new.as_ref()),
         "(computed)"
     );
     assert!(result.ok(), "{result:?}");
@@ -100,7 +100,7 @@ async fn fixed_name_replacement_deletes_before_creating() {
     let h = Harness::deployed(vec![res("n", json!({"fixed_name": "alpha"}))]).await;
     let (plan, result) = h.up(vec![res("n", json!({"fixed_name": "beta"}))]).await;
     assert_eq!(
-        plan.steps[0].replace_order,
+        plan.steps[0].replace_order(),
         Some(meridian_engine::ReplaceOrder::DeleteBeforeCreate)
     );
     assert!(result.ok(), "{result:?}");

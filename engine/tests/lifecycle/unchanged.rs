@@ -13,7 +13,7 @@ async fn an_unchanged_stack_plans_same_everywhere_and_keeps_no_inputs() {
     let plan = h.preview(chain()).await.unwrap();
     assert!(plan.steps.iter().all(|s| s.op == Op::Same), "{plan:?}");
     assert!(
-        plan.steps.iter().all(|s| s.inputs.is_none()),
+        plan.steps.iter().all(|s| s.inputs().is_none()),
         "an unchanged step's inputs are never shown, so not kept"
     );
 }
@@ -30,7 +30,10 @@ async fn a_changed_literal_an_added_and_a_removed_input_are_updates() {
     for decls in [changed, added, removed] {
         let plan = h.preview(decls).await.unwrap();
         assert_eq!(ops_of(&plan)["b"], Op::Update, "{plan:?}");
-        assert!(plan.steps[1].inputs.is_some(), "a change shows its inputs");
+        assert!(
+            plan.steps[1].inputs().is_some(),
+            "a change shows its inputs"
+        );
     }
 }
 
@@ -44,7 +47,7 @@ async fn a_changed_dependency_output_is_an_update_of_the_dependent() {
     let plan = h.preview(chain()).await.unwrap();
     assert_eq!(ops_of(&plan)["a"], Op::Same);
     assert_eq!(ops_of(&plan)["b"], Op::Update);
-    let change = &plan.steps[1].changes[0];
+    let change = &plan.steps[1].changes()[0];
     assert_eq!(change.path, "a_id");
     assert_eq!(change.old, Some(json!("an-older-id")));
 }
