@@ -86,8 +86,11 @@ fn a_format_1_state_moves_to_the_compact_encoding_as_records_change() {
         compact[0], b'{',
         "the changed record is rewritten compactly"
     );
-    let (_, _, body) = super::headers::split(&plain).unwrap().expect("a header");
-    assert_eq!(body[0], b'{', "an unchanged record keeps its encoding");
+    let headed = super::headers::split(&plain).unwrap().expect("a header");
+    assert_eq!(
+        headed.body[0], b'{',
+        "an unchanged record keeps its encoding"
+    );
     assert!(compact.len() < serde_json::to_vec(&expected.resources["u1"]).unwrap().len());
     assert_eq!(st.load().unwrap(), expected);
     drop((st, backend));

@@ -128,8 +128,8 @@ fn make_format_2(dir: &Path) {
         let tree = db.open_tree(name).unwrap();
         for item in tree.scan_prefix(b"r/") {
             let (k, v) = item.unwrap();
-            if let Some((_, _, body)) = split(&v).unwrap() {
-                tree.insert(k, body).unwrap();
+            if let Some(headed) = split(&v).unwrap() {
+                tree.insert(k, headed.body).unwrap();
             }
         }
     }
@@ -303,7 +303,7 @@ fn the_header_check_finds_a_wrong_or_missing_header() {
     st.tree.insert("r/u1", wrong).unwrap();
     // The record as format 2 stored it.
     let plain = raw_value(&st, "r/u2");
-    let (_, _, body) = split(&plain).unwrap().unwrap();
+    let body = split(&plain).unwrap().expect("a header").body;
     st.tree.insert("r/u2", body).unwrap();
     let problems = st.check_headers().unwrap();
     let found: Vec<(&str, &str)> = problems

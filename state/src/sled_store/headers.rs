@@ -47,11 +47,18 @@ pub(super) fn encode_record(rec: &ResourceRecord) -> Vec<u8> {
     out
 }
 
+/// A format-3 record value, split.
+#[derive(Debug, PartialEq)]
+pub(super) struct Headed<'a> {
+    pub(super) header: RecordHeader,
+    pub(super) stamp: Option<PlanStamp>,
+    /// The record, encoded without its stamp.
+    pub(super) body: &'a [u8],
+}
+
 /// A record value's header and stamp, and where its record's encoding
 /// starts; `None` for a value of an older format (no header).
-pub(super) fn split(
-    bytes: &[u8],
-) -> Result<Option<(RecordHeader, Option<PlanStamp>, &[u8])>, String> {
+pub(super) fn split(bytes: &[u8]) -> Result<Option<Headed<'_>>, String> {
     let [HEADED, flags, rest @ ..] = bytes else {
         return match bytes.first() {
             Some(&HEADED) => Err(format!("a header of {} bytes", bytes.len())),
@@ -91,7 +98,11 @@ pub(super) fn split(
         declared: stamp.map(|s| *s.declared()),
         outputs: digest(0),
     };
-    Ok(Some((header, stamp, &rest[len..])))
+    Ok(Some(Headed {
+        header,
+        stamp,
+        body: &rest[len..],
+    }))
 }
 
 /// Why a record value could not be read.
@@ -106,9 +117,9 @@ pub(super) enum RecordError {
 /// The record a value holds (any format), with its stamp.
 pub(super) fn decode_record(bytes: &[u8]) -> Result<ResourceRecord, RecordError> {
     match split(bytes).map_err(RecordError::Header)? {
-        Some((_, stamp, body)) => {
-            let mut rec: ResourceRecord = decode(body)?;
-            rec.plan_stamp = stamp;
+        Some(headed) => {
+            let mut rec: ResourceRecord = decode(headed.body)?;
+            rec.plan_stamp = headed.stamp;
             Ok(rec)
         }
         None => Ok(decode(bytes)?),
@@ -118,7 +129,7 @@ pub(super) fn decode_record(bytes: &[u8]) -> Result<ResourceRecord, RecordError>
 /// The header of a format-3 record value, without decoding the record.
 pub(super) fn decode_header(bytes: &[u8]) -> Result<RecordHeader, String> {
     match split(bytes)? {
-        Some((header, _, _)) => Ok(header),
+        Some(headed) => Ok(headed.header),
         None => Err("a record without a header".into()),
     }
 }
@@ -234,7 +245,7 @@ pub(super) fn header_problems(
         let (k, v) = item.map_err(|e| backend_err(location, e))?;
         let key = String::from_utf8_lossy(&k[2..]).into_owned();
         let found = match split(&v) {
-            Ok(Some((header, _, _))) => header,
+            Ok(Some(headed)) => headed.header,
             Ok(None) => {
                 problems.push(IntegrityProblem {
                     key,
