@@ -2,7 +2,8 @@
 //!
 //! - plan cost (open state + load + declare + build graph + plan, full
 //!   state) from 1,000 to 100,000 resources, the cost per resource and its
-//!   growth; the `up` that filled the state, per step;
+//!   growth; the same from the state's summary (record headers), as
+//!   `preview` plans; the `up` that filled the state, per step;
 //! - state bytes written per step and over a whole 10,000-resource `up`,
 //!   against the final state's size (logical, and what reached the disk);
 //!   the durable-flush cost per step, alone and with concurrent steps;
@@ -56,6 +57,8 @@ struct SizeFigures {
     n: usize,
     up_s: f64,
     plan_s: f64,
+    /// The plan from the state's summary (what `preview` does).
+    summary_s: f64,
 }
 
 fn size_figures(rt: &tokio::runtime::Runtime, n: usize) -> SizeFigures {
@@ -141,11 +144,62 @@ fn size_figures(rt: &tokio::runtime::Runtime, n: usize) -> SizeFigures {
             );
         }
     }
+    let summary_s = summary_figures(rt, n, dir.path());
     SizeFigures {
         n,
         up_s,
         plan_s: best,
+        summary_s,
     }
+}
+
+/// The plan of the `up` at `dir` from the state's summary, as `preview`
+/// makes it (`ops::preview_from_summary`): best of 3 seconds, and its
+/// phases at 10,000 and more. In one thread, where the CLI loads the
+/// summary while the program declares.
+fn summary_figures(rt: &tokio::runtime::Runtime, n: usize, dir: &std::path::Path) -> f64 {
+    let providers = support::registry();
+    let (mut best, mut best_phases) = (f64::MAX, [0.0; 6]);
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut phases = [0.0; 6];
+        let mut lap = Instant::now();
+        let mut phase = |i: usize| {
+            phases[i] = lap.elapsed().as_secs_f64();
+            lap = Instant::now();
+        };
+        let (_b, store) = support::open(dir);
+        phase(0);
+        let summary = store.load_summary().unwrap().expect("sled keeps headers");
+        phase(1);
+        let stack = support::synthetic(n, 1);
+        phase(2);
+        let g = support::graph(stack, &providers);
+        phase(3);
+        let shapes = meridian::engine::plan::headers::shapes(&g);
+        phase(4);
+        let planned = ops::preview_from_summary(&g, store.as_ref(), summary, &shapes, false);
+        let (plan, state) = rt.block_on(planned).unwrap();
+        phase(5);
+        assert_eq!(plan.summary.same, n);
+        assert!(state.resources.is_empty(), "every resource settled");
+        let total = t.elapsed().as_secs_f64();
+        if total < best {
+            (best, best_phases) = (total, phases);
+        }
+        drop((plan, g, state));
+    }
+    if n >= 10_000 {
+        let names = ["open", "load", "declare", "graph", "shapes", "plan"];
+        for (name, s) in names.iter().zip(best_phases) {
+            line(
+                &format!("plan_from_summary_{n}_phase_{name}"),
+                s * 1000.0,
+                "ms",
+            );
+        }
+    }
+    best
 }
 
 /// Figures of the 10,000-resource `up`: overhead, bytes, flushes.
@@ -655,6 +709,11 @@ fn main() {
             &format!("plan_full_state_{n}_per_resource"),
             f.plan_s * 1e6 / n as f64,
             "us",
+        );
+        line(
+            &format!("plan_from_summary_{n}"),
+            f.summary_s * 1000.0,
+            "ms",
         );
         line(&format!("up_{n}_per_step"), f.up_s * 1e6 / n as f64, "us");
         figures.push(f);
