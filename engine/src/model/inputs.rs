@@ -1,5 +1,5 @@
 //! A resource's inputs as a small map sorted by key ([`Inputs`]), with keys
-//! (and the names in references) that live inline up to 22 bytes
+//! (and the names in references) that live inline up to 24 bytes
 //! ([`CompactStr`]): a declaration usually has a handful of short keys, for
 //! which a `BTreeMap<String, Input>` costs a ~900-byte node plus one
 //! allocation per key, 100,000 times over.
@@ -11,173 +11,12 @@
 use super::Input;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::borrow::Borrow;
-use std::cmp::Ordering;
 use std::fmt;
 
-/// The longest key kept without an allocation.
-const INLINE: usize = 22;
-
 /// A short string of the resource model (an input's key; a referenced
-/// resource's name and output path): kept inline when it is at most 22
-/// bytes long (as every key of the schema is), else on the heap. Reads as a
-/// `&str`.
-#[derive(Clone)]
-pub struct CompactStr(Repr);
-
-#[derive(Clone)]
-enum Repr {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Heap(Box<str>),
-}
-
-impl CompactStr {
-    pub fn as_str(&self) -> &str {
-        match &self.0 {
-            // SAFETY: `bytes[..len]` is a copy of a whole `&str` (see
-            // `From<&str>`), so it is valid UTF-8.
-            Repr::Inline { len, bytes } => unsafe {
-                std::str::from_utf8_unchecked(&bytes[..usize::from(*len)])
-            },
-            Repr::Heap(s) => s,
-        }
-    }
-}
-
-impl From<&str> for CompactStr {
-    fn from(s: &str) -> Self {
-        if s.len() <= INLINE {
-            let mut bytes = [0; INLINE];
-            bytes[..s.len()].copy_from_slice(s.as_bytes());
-            CompactStr(Repr::Inline {
-                len: s.len() as u8,
-                bytes,
-            })
-        } else {
-            CompactStr(Repr::Heap(s.into()))
-        }
-    }
-}
-
-impl From<String> for CompactStr {
-    fn from(s: String) -> Self {
-        if s.len() <= INLINE {
-            CompactStr::from(s.as_str())
-        } else {
-            CompactStr(Repr::Heap(s.into_boxed_str()))
-        }
-    }
-}
-
-impl From<&String> for CompactStr {
-    fn from(s: &String) -> Self {
-        CompactStr::from(s.as_str())
-    }
-}
-
-impl From<CompactStr> for String {
-    fn from(k: CompactStr) -> Self {
-        match k.0 {
-            Repr::Heap(s) => s.into(),
-            Repr::Inline { .. } => k.as_str().to_string(),
-        }
-    }
-}
-
-impl std::ops::Deref for CompactStr {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl AsRef<str> for CompactStr {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl Borrow<str> for CompactStr {
-    fn borrow(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl PartialEq for CompactStr {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-impl Eq for CompactStr {}
-
-impl PartialOrd for CompactStr {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for CompactStr {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.as_str().cmp(other.as_str())
-    }
-}
-
-impl std::hash::Hash for CompactStr {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state)
-    }
-}
-
-impl PartialEq<str> for CompactStr {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-impl PartialEq<&str> for CompactStr {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-impl PartialEq<String> for CompactStr {
-    fn eq(&self, other: &String) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl fmt::Debug for CompactStr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-impl fmt::Display for CompactStr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for CompactStr {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for CompactStr {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct StrVisitor;
-        impl Visitor<'_> for StrVisitor {
-            type Value = CompactStr;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<CompactStr, E> {
-                Ok(s.into())
-            }
-            fn visit_string<E: serde::de::Error>(self, s: String) -> Result<CompactStr, E> {
-                Ok(s.into())
-            }
-        }
-        d.deserialize_str(StrVisitor)
-    }
-}
+/// resource's name and output path): kept inline up to 24 bytes (as every
+/// key of the schema is), else on the heap. Reads as a `&str`.
+pub use compact_str::CompactString as CompactStr;
 
 /// A resource's inputs (or an [`Input::Map`]): entries sorted by key, each
 /// key once, in one vector. Lookups are binary searches; an insert keeps
