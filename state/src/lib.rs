@@ -20,10 +20,7 @@ use std::collections::BTreeMap;
 pub use private::make_private;
 pub use sled_store::{SledBackend, SledState};
 pub use stored_value::StoredValue;
-pub use summary::{
-    Digest, DigestWriter, PlanStamp, RecordHeader, StateSummary, digest_hex, digest_json,
-    parse_digest,
-};
+pub use summary::{Digest, DigestWriter, PlanStamp, RecordHeader, StateSummary, digest_json};
 
 /// The state format this build writes to backends that store plain JSON
 /// values (the DynamoDB backend). A state written with a larger number is

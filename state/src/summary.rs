@@ -65,25 +65,6 @@ pub fn digest_json<T: Serialize + ?Sized>(value: &T) -> Digest {
     w.finish()
 }
 
-/// `digest` as 32 lowercase hex digits.
-pub fn digest_hex(digest: &Digest) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The digest that `hex` spells (as [`digest_hex`] writes it), if it does.
-pub fn parse_digest(hex: &str) -> Option<Digest> {
-    let bytes = hex.as_bytes();
-    if bytes.len() != 32 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, pair) in bytes.chunks(2).enumerate() {
-        let text = std::str::from_utf8(pair).ok()?;
-        out[i] = u8::from_str_radix(text, 16).ok()?;
-    }
-    Some(out)
-}
-
 /// What a record was applied from (see the module docs): the declared
 /// digest, and the first 64 bits of the record's
 /// [`ResourceRecord::plan_check`] when it was stamped (enough to catch a

@@ -75,9 +75,10 @@ impl Prefetch {
                 .open_with_notes(&store.location, &store.stack, &opts)
                 .ok()?;
             let store = super::verbs::secret_store(opened.clone());
-            let summary = match summarizes {
-                true => store.load_summary().ok()?,
-                false => None,
+            let summary = if summarizes {
+                store.load_summary().ok()?
+            } else {
+                None
             };
             let state = match summary {
                 Some(summary) => Prefetched::Summary(summary),

@@ -393,22 +393,12 @@ async fn apply(
     let targets = req.targets();
     let outcome = if req.verb == Verb::Up {
         let planning = inputs.planning(req);
-        match loaded {
-            Some(state) => {
+        match loaded.map_or_else(|| store.load(), Ok) {
+            Ok(state) => {
                 let store = store.clone();
                 ops::up_loaded(graph, providers, store, state, planning, opts, &mut confirm).await
             }
-            None => {
-                ops::up_with(
-                    graph,
-                    providers,
-                    store.clone(),
-                    planning,
-                    opts,
-                    &mut confirm,
-                )
-                .await
-            }
+            Err(e) => Err(e.into()),
         }
     } else {
         let stack = &req.store.stack;

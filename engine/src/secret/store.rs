@@ -113,18 +113,18 @@ impl SecretStore {
     /// [`open`](Self::open) for a record's value, if it may hold a sealed
     /// one (else it stays unparsed).
     fn open_stored(&self, value: &mut StoredValue) -> Result<(), StateError> {
-        match may_be_sealed(value) {
-            true => self.open(value),
-            false => Ok(()),
+        if may_be_sealed(value) {
+            self.open(value)
+        } else {
+            Ok(())
         }
     }
 
     fn open_record(&self, rec: &mut ResourceRecord) -> Result<(), StateError> {
         // The stamp of sealed inputs, stamped again for them opened.
-        let declared = match may_be_sealed(&rec.inputs) {
-            true => rec.declared_digest(),
-            false => None,
-        };
+        let declared = may_be_sealed(&rec.inputs)
+            .then(|| rec.declared_digest())
+            .flatten();
         self.open_stored(&mut rec.inputs)?;
         self.open_stored(&mut rec.outputs)?;
         if let Some(declared) = declared {

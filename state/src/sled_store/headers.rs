@@ -22,28 +22,33 @@ const PENDING_DELETE: u8 = 1;
 const DECLARED: u8 = 2;
 const CHECK_LEN: usize = 8;
 
-/// `rec` as stored: [`HEADED`], the flags, the outputs digest, then (when
-/// its stamp holds) the declared digest and the stamp's check; then the
-/// record, encoded without its stamp.
+/// `rec` as stored: its header ([`record_value`]), then the record, encoded
+/// without its stamp.
 pub(super) fn encode_record(rec: &ResourceRecord) -> Vec<u8> {
     let header = RecordHeader::of(rec);
+    let stamp = header.declared.and(rec.plan_stamp);
+    record_value(&header, stamp.as_ref(), &encode(rec))
+}
+
+/// A record value: [`HEADED`], the flags, the outputs digest, then (with a
+/// stamp) the declared digest and the stamp's check; then `body`, the
+/// record's encoding.
+fn record_value(header: &RecordHeader, stamp: Option<&PlanStamp>, body: &[u8]) -> Vec<u8> {
     let mut flags = 0;
     if header.pending_delete {
         flags |= PENDING_DELETE;
     }
-    let stamp = header.declared.and(rec.plan_stamp);
     if stamp.is_some() {
         flags |= DECLARED;
     }
-    let body = encode(rec);
     let mut out = Vec::with_capacity(2 + 2 * size_of::<Digest>() + CHECK_LEN + body.len());
     out.extend_from_slice(&[HEADED, flags]);
     out.extend_from_slice(&header.outputs);
-    if let Some(stamp) = &stamp {
+    if let Some(stamp) = stamp {
         out.extend_from_slice(stamp.declared());
         out.extend_from_slice(stamp.check());
     }
-    out.extend_from_slice(&body);
+    out.extend_from_slice(body);
     out
 }
 
@@ -184,17 +189,8 @@ fn headers_of_records(tree: &sled::Tree, location: &str) -> Result<sled::Batch, 
             continue;
         }
         let rec: ResourceRecord = decode(&v).map_err(|e| corrupt(e.to_string()))?;
-        let header = RecordHeader::of(&rec);
-        let mut value = Vec::with_capacity(2 + size_of::<Digest>() + v.len());
-        let flags = if header.pending_delete {
-            PENDING_DELETE
-        } else {
-            0
-        };
-        value.extend_from_slice(&[HEADED, flags]);
-        value.extend_from_slice(&header.outputs);
-        value.extend_from_slice(&v);
-        out.insert(k, value);
+        // A record of an older format has no stamp.
+        out.insert(k, record_value(&RecordHeader::of(&rec), None, &v));
     }
     Ok(out)
 }
