@@ -458,7 +458,9 @@ fn snapshot(state: &Path) -> Snapshot {
 type SledDump = BTreeMap<Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>>;
 
 fn dump(state: &Path) -> Option<SledDump> {
-    let db = sled::Config::new().path(state).open().ok()?;
+    // Waits out a lock the setup's backend (or the program's) left for a
+    // moment: a database that does not open for that is not a change.
+    let db = state::try_open_raw(state).ok()?;
     let mut out = BTreeMap::new();
     for name in db.tree_names() {
         let tree = db.open_tree(&name).ok()?;
@@ -476,6 +478,33 @@ fn untouched(before: &Snapshot, after: &Snapshot) -> bool {
     match (&before.db, &after.db) {
         (Some(a), Some(b)) => a == b,
         _ => before.exists == after.exists && before.files == after.files,
+    }
+}
+
+/// What differs between two snapshots that are not [`untouched`], in a
+/// few words, so that a failure says where to look.
+fn what_changed(before: &Snapshot, after: &Snapshot) -> String {
+    match (&before.db, &after.db) {
+        (Some(a), Some(b)) => {
+            let trees: Vec<String> = a
+                .keys()
+                .chain(b.keys())
+                .filter(|t| a.get(*t) != b.get(*t))
+                .map(|t| String::from_utf8_lossy(t).into_owned())
+                .collect();
+            format!("the database's trees {trees:?} differ")
+        }
+        (Some(_), None) => "the database no longer opens".into(),
+        (None, Some(_)) => "a database opens that did not".into(),
+        (None, None) => {
+            let files: Vec<_> = before
+                .files
+                .keys()
+                .chain(after.files.keys())
+                .filter(|f| before.files.get(*f) != after.files.get(*f))
+                .collect();
+            format!("files {files:?} differ")
+        }
     }
 }
 
@@ -517,7 +546,10 @@ fn every_bad_input_fails_clearly_before_any_mutating_call_and_leaves_state_untou
             problems.push(format!("mutating calls: {:?}", stats.mutating_seen));
         }
         if !untouched(&before, &after) {
-            problems.push("the state directory changed".into());
+            problems.push(format!(
+                "the state directory changed ({})",
+                what_changed(&before, &after)
+            ));
         }
         if !problems.is_empty() {
             failures.push(format!(

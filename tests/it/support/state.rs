@@ -65,21 +65,25 @@ pub fn pending(
 }
 
 /// Opens the sled database at `dir` directly, as a tool outside Meridian
-/// would. Just after a backend on it was dropped, sled's background flusher
-/// may still hold the file lock for a moment: wait for it (up to 10 s)
-/// rather than fail on that race.
+/// would (see [`try_open_raw`]).
 pub fn open_raw(dir: &std::path::Path) -> sled::Db {
+    try_open_raw(dir).unwrap_or_else(|e| panic!("sled opens {}: {e:?}", dir.display()))
+}
+
+/// [`open_raw`] for a database that may not open. Just after a backend on
+/// it was dropped, sled's background threads may still hold the file lock
+/// for a moment: wait for it (up to 10 s) rather than fail on that race.
+pub fn try_open_raw(dir: &std::path::Path) -> sled::Result<sled::Db> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         match sled::open(dir) {
-            Ok(db) => return db,
             Err(sled::Error::Io(e))
                 if e.to_string().contains("could not acquire lock")
                     && std::time::Instant::now() < deadline =>
             {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            Err(e) => panic!("sled opens {}: {e:?}", dir.display()),
+            opened => return opened,
         }
     }
 }
